@@ -1,0 +1,154 @@
+//! Products and carts. A cart arrives as SKUs and quantities (from the CLI, the
+//! window or, later, the register); it is priced against the catalog into a
+//! `PricedCart` that the engines work on.
+
+use crate::error::{DomainError, Result};
+use crate::money::Won;
+use serde::{Deserialize, Serialize};
+
+/// Most lines a cart may have.
+pub const MAX_CART_LINES: usize = 200;
+/// Largest quantity on one line.
+pub const MAX_QTY: i64 = 999;
+/// Highest unit price accepted (₩100,000,000).
+pub const MAX_PRICE: Won = 100_000_000;
+
+/// A product in the shop's catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub sku: String,
+    pub barcode: Option<String>,
+    pub name: String,
+    pub category: String,
+    pub price: Won,
+}
+
+impl Product {
+    /// Validates a product row (from CSV or the settings screen).
+    pub fn new(sku: &str, name: &str, category: &str, price: Won, barcode: Option<&str>) -> Result<Product> {
+        let sku = sku.trim();
+        if sku.is_empty() || sku.len() > 40 || !sku.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(DomainError::field("sku", format!("{sku:?} must be 1-40 letters, digits, '-' or '_'")));
+        }
+        let name = crate::customer::validate_name(name, "product name")?;
+        let category = crate::customer::validate_name(category, "category")?;
+        if !(0..=MAX_PRICE).contains(&price) {
+            return Err(DomainError::field("price", format!("{price} must be between 0 and {MAX_PRICE} won")));
+        }
+        let barcode = barcode.map(str::trim).filter(|b| !b.is_empty()).map(str::to_string);
+        Ok(Product { sku: sku.to_string(), barcode, name, category, price })
+    }
+}
+
+/// A cart as sent by a caller: `{"lines":[{"sku":"...","qty":1}]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Cart {
+    pub lines: Vec<CartLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartLine {
+    pub sku: String,
+    pub qty: i64,
+}
+
+impl Cart {
+    /// Checks shape before pricing: line count and quantities.
+    pub fn check(&self) -> Result<()> {
+        if self.lines.len() > MAX_CART_LINES {
+            return Err(DomainError::InvalidCart { reason: format!("{} lines; at most {MAX_CART_LINES} are allowed", self.lines.len()) });
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            if line.qty <= 0 {
+                return Err(DomainError::InvalidCart { reason: format!("line {} ({}) has quantity {}; quantities must be at least 1", i + 1, line.sku, line.qty) });
+            }
+            if line.qty > MAX_QTY {
+                return Err(DomainError::InvalidCart { reason: format!("line {} ({}) has quantity {}; at most {MAX_QTY}", i + 1, line.sku, line.qty) });
+            }
+        }
+        Ok(())
+    }
+
+    /// Prices the cart with a product lookup; unknown SKUs are errors.
+    pub fn price(&self, mut find: impl FnMut(&str) -> Option<Product>) -> Result<PricedCart> {
+        self.check()?;
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for (i, line) in self.lines.iter().enumerate() {
+            let product = find(&line.sku).ok_or_else(|| DomainError::InvalidCart { reason: format!("line {}: unknown product {:?}", i + 1, line.sku) })?;
+            lines.push(PricedLine { sku: product.sku, name: product.name, category: product.category, unit_price: product.price, qty: line.qty });
+        }
+        Ok(PricedCart { lines })
+    }
+}
+
+/// A cart line with its product details and price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedLine {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit_price: Won,
+    pub qty: i64,
+}
+
+impl PricedLine {
+    pub fn amount(&self) -> Won {
+        self.unit_price * self.qty
+    }
+}
+
+/// A priced cart: what the engines evaluate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PricedCart {
+    pub lines: Vec<PricedLine>,
+}
+
+impl PricedCart {
+    pub fn subtotal(&self) -> Won {
+        self.lines.iter().map(PricedLine::amount).sum()
+    }
+
+    pub fn contains_sku(&self, sku: &str) -> bool {
+        self.lines.iter().any(|l| l.sku == sku)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(sku: &str) -> Option<Product> {
+        (sku == "AMR").then(|| Product::new("AMR", "아메리카노", "음료", 4_500, None).unwrap())
+    }
+
+    #[test]
+    fn prices_known_lines() {
+        let cart: Cart = serde_json::from_str(r#"{"lines":[{"sku":"AMR","qty":2}]}"#).unwrap();
+        let priced = cart.price(find).unwrap();
+        assert_eq!(priced.subtotal(), 9_000);
+    }
+
+    #[test]
+    fn rejects_bad_carts() {
+        for (json, fragment) in [
+            (r#"{"lines":[{"sku":"NOPE","qty":1}]}"#, "unknown product \"NOPE\""),
+            (r#"{"lines":[{"sku":"AMR","qty":-1}]}"#, "quantity -1"),
+            (r#"{"lines":[{"sku":"AMR","qty":0}]}"#, "quantity 0"),
+            (r#"{"lines":[{"sku":"AMR","qty":5000}]}"#, "at most 999"),
+        ] {
+            let cart: Cart = serde_json::from_str(json).unwrap();
+            let err = cart.price(find).expect_err(json).to_string();
+            assert!(err.contains(fragment), "{json}: {err:?} should mention {fragment:?}");
+        }
+    }
+
+    #[test]
+    fn validates_products() {
+        assert!(Product::new("", "빵", "베이커리", 100, None).is_err());
+        assert!(Product::new("A 1", "빵", "베이커리", 100, None).is_err());
+        assert!(Product::new("A1", "빵", "베이커리", -1, None).is_err());
+        assert!(Product::new("A1", "소금빵", "베이커리", 3_200, Some("8801234567890")).is_ok());
+    }
+}

@@ -1,0 +1,240 @@
+//! Customers: who they are, how they like to be addressed, and what they
+//! agreed to. Input is validated here once, so the rest of the system only
+//! ever sees well-formed customers.
+
+use crate::error::{DomainError, Result};
+use crate::phone::Phone;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Longest name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 60;
+/// Longest free-text note accepted, in bytes (a few pages of text).
+pub const MAX_NOTE_BYTES: usize = 4_000;
+/// Longest loyalty card / QR code accepted.
+pub const MAX_CARD_CHARS: usize = 64;
+
+/// Membership tier, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    #[default]
+    Basic,
+    Silver,
+    Gold,
+    Vip,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::Basic, Tier::Silver, Tier::Gold, Tier::Vip];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Basic => "basic",
+            Tier::Silver => "silver",
+            Tier::Gold => "gold",
+            Tier::Vip => "vip",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Tier> {
+        Tier::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| DomainError::field("tier", format!("{s:?} is not one of basic, silver, gold, vip")))
+    }
+}
+
+/// A customer as the counter knows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: Uuid,
+    pub name: String,
+    /// How the customer likes to be addressed ("Teacher Kim", "박 선생님").
+    pub preferred_name: Option<String>,
+    pub phone: Phone,
+    pub birth_date: Option<NaiveDate>,
+    pub tier: Tier,
+    pub tags: Vec<String>,
+    pub notes: String,
+    pub marketing_consent: bool,
+    /// When consent was given (or withdrawn), if ever recorded.
+    pub consent_at: Option<DateTime<Utc>>,
+    /// Loyalty card number or QR payload.
+    pub card_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Customer {
+    /// The name to greet the customer with: the preferred form if set.
+    pub fn greeting_name(&self) -> &str {
+        self.preferred_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// Unvalidated customer input, as typed at the counter or read from CSV.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CustomerInput {
+    pub name: String,
+    pub phone: String,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub preferred_name: Option<String>,
+    #[serde(default)]
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub marketing_consent: Option<bool>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub card_code: Option<String>,
+}
+
+impl CustomerInput {
+    /// Validates everything and builds the customer with the given id and time.
+    pub fn validate(self, id: Uuid, at: DateTime<Utc>) -> Result<Customer> {
+        let name = validate_name(&self.name, "name")?;
+        let phone = Phone::parse(&self.phone)?;
+        let birth_date = match self.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(parse_birth_date(s, at)?),
+        };
+        let preferred_name = match self.preferred_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(validate_name(s, "preferred name")?),
+        };
+        let tier = match self.tier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Tier::Basic,
+            Some(s) => Tier::parse(s)?,
+        };
+        let notes = validate_note(self.notes.as_deref().unwrap_or(""))?;
+        let card_code = match self.card_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) if s.chars().count() > MAX_CARD_CHARS || s.chars().any(char::is_control) => {
+                return Err(DomainError::field("card code", format!("must be at most {MAX_CARD_CHARS} printable characters")));
+            }
+            Some(s) => Some(s.to_string()),
+        };
+        let tags = self
+            .tags
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| validate_name(t, "tag"))
+            .collect::<Result<Vec<_>>>()?;
+        let consent = self.marketing_consent.unwrap_or(false);
+        Ok(Customer {
+            id,
+            name,
+            preferred_name,
+            phone,
+            birth_date,
+            tier,
+            tags,
+            notes,
+            marketing_consent: consent,
+            consent_at: self.marketing_consent.map(|_| at),
+            card_code,
+            created_at: at,
+            updated_at: at,
+        })
+    }
+}
+
+/// A person's name or a short label: 1–60 printable characters.
+pub fn validate_name(raw: &str, field: &'static str) -> Result<String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(DomainError::field(field, "must not be empty"));
+    }
+    let count = s.chars().count();
+    if count > MAX_NAME_CHARS {
+        return Err(DomainError::field(field, format!("is {count} characters long; at most {MAX_NAME_CHARS} are allowed")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(DomainError::field(field, "must not contain control characters"));
+    }
+    if !s.chars().any(char::is_alphabetic) {
+        return Err(DomainError::field(field, format!("{s:?} contains no letters")));
+    }
+    Ok(s.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A free-text note: at most `MAX_NOTE_BYTES`.
+pub fn validate_note(raw: &str) -> Result<String> {
+    if raw.len() > MAX_NOTE_BYTES {
+        return Err(DomainError::field("note", format!("is {} bytes long; at most {MAX_NOTE_BYTES} bytes are allowed", raw.len())));
+    }
+    if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(DomainError::field("note", "must not contain control characters"));
+    }
+    Ok(raw.trim().to_string())
+}
+
+/// A birth date `YYYY-MM-DD`, not in the future and not absurdly old.
+pub fn parse_birth_date(s: &str, at: DateTime<Utc>) -> Result<NaiveDate> {
+    let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| DomainError::field("birth date", format!("{s:?} is not a date in the form YYYY-MM-DD")))?;
+    if date > at.date_naive() + chrono::Duration::days(1) {
+        return Err(DomainError::field("birth date", format!("{s} is in the future")));
+    }
+    if date < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
+        return Err(DomainError::field("birth date", format!("{s} is before 1900")));
+    }
+    Ok(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T03:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn input(name: &str, phone: &str) -> CustomerInput {
+        CustomerInput { name: name.into(), phone: phone.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn validates_a_full_customer() {
+        let c = CustomerInput {
+            birth_date: Some("1954-03-01".into()),
+            preferred_name: Some("  Teacher   Kim ".into()),
+            tier: Some("Gold".into()),
+            marketing_consent: Some(true),
+            notes: Some("likes rye".into()),
+            ..input("김영자", "010-2222-3333")
+        }
+        .validate(Uuid::nil(), at())
+        .unwrap();
+        assert_eq!(c.preferred_name.as_deref(), Some("Teacher Kim"));
+        assert_eq!(c.greeting_name(), "Teacher Kim");
+        assert_eq!(c.tier, Tier::Gold);
+        assert_eq!(c.consent_at, Some(at()));
+        assert_eq!(c.phone.digits(), "01022223333");
+    }
+
+    #[test]
+    fn rejects_bad_fields_with_specific_messages() {
+        let cases: Vec<(CustomerInput, &str)> = vec![
+            (input("", "01012345678"), "name: must not be empty"),
+            (input("1234", "01012345678"), "contains no letters"),
+            (input(&"가".repeat(61), "01012345678"), "at most 60"),
+            (input("김민수", "02-123-4567"), "not a mobile number"),
+            (CustomerInput { birth_date: Some("1990-02-30".into()), ..input("김민수", "01012345678") }, "YYYY-MM-DD"),
+            (CustomerInput { birth_date: Some("2030-01-01".into()), ..input("김민수", "01012345678") }, "future"),
+            (CustomerInput { tier: Some("platinum".into()), ..input("김민수", "01012345678") }, "platinum"),
+            (CustomerInput { notes: Some("x".repeat(10 * 1024 * 1024)), ..input("김민수", "01012345678") }, "at most 4000 bytes"),
+        ];
+        for (inp, fragment) in cases {
+            let err = inp.validate(Uuid::nil(), at()).expect_err(fragment).to_string();
+            assert!(err.contains(fragment), "error {err:?} should mention {fragment:?}");
+        }
+    }
+}

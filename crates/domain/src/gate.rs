@@ -1,0 +1,106 @@
+//! The checkout gate: a sale cannot complete silently while the customer is
+//! eligible for a discount the cashier neither applied nor dismissed.
+//!
+//! The rule, precisely: every eligible, non-optional rule must be applied, or
+//! dismissed with a reason, or be incompatible with what was applied while
+//! what was applied saves at least as much as the best combination that would
+//! include it. Dismissed discounts are returned as missed discounts so the
+//! owner can see them.
+
+use crate::eligibility::{Applied, Engine, Evaluation};
+use crate::error::{DomainError, Result, UnacknowledgedDiscount};
+use crate::money::Won;
+use crate::rules::DiscountRule;
+use serde::{Deserialize, Serialize};
+
+/// What the cashier decided at checkout.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Decision {
+    pub apply: Vec<String>,
+    /// (rule id, reason) pairs.
+    pub dismiss: Vec<(String, String)>,
+}
+
+/// An eligible discount the cashier dismissed: the owner sees these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Missed {
+    pub rule_id: String,
+    pub name: String,
+    pub saving: Won,
+    pub reason: String,
+}
+
+/// A checkout the gate let through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleared {
+    pub applied_rules: Vec<String>,
+    pub applied: Applied,
+    pub missed: Vec<Missed>,
+}
+
+/// Longest dismissal reason accepted.
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// Checks a decision against the evaluation. Errors name every problem.
+pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<Cleared> {
+    let mut applied_rules: Vec<&DiscountRule> = Vec::new();
+    for id in &decision.apply {
+        let rule = engine.rule(id).ok_or_else(|| DomainError::RuleNotEligible { rule_id: id.clone(), reason: "no such active discount rule".into() })?;
+        if eval.find(id).is_none() {
+            let why = engine.why_not(rule).map(|r| crate::i18n::reason_text(&r, crate::i18n::Lang::En)).unwrap_or_else(|| "not eligible".into());
+            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: why });
+        }
+        if applied_rules.iter().any(|r| r.id == *id) {
+            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: "applied twice".into() });
+        }
+        applied_rules.push(rule);
+    }
+    if !engine.is_valid_combination(&applied_rules) {
+        let names: Vec<&str> = applied_rules.iter().map(|r| r.id.as_str()).collect();
+        return Err(DomainError::RuleNotEligible {
+            rule_id: names.join("+"),
+            reason: "these discounts cannot be combined (an exclusive discount applies alone, and stamp rewards need enough stamps)".into(),
+        });
+    }
+    for (id, reason) in &decision.dismiss {
+        if engine.rule(id).is_none() {
+            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: "cannot dismiss: no such active discount rule".into() });
+        }
+        let r = reason.trim();
+        if r.is_empty() || r.chars().count() > MAX_REASON_CHARS {
+            return Err(DomainError::InvalidField { field: "dismiss reason", reason: format!("dismissing {id} needs a reason of 1-{MAX_REASON_CHARS} characters") });
+        }
+        if decision.apply.contains(id) {
+            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: "both applied and dismissed".into() });
+        }
+    }
+    let applied = engine.apply(&applied_rules);
+    let required: Vec<&DiscountRule> = eval.eligible.iter().filter(|e| !e.optional).filter_map(|e| engine.rule(&e.rule_id)).collect();
+    let mut unacknowledged = Vec::new();
+    for e in eval.eligible.iter().filter(|e| !e.optional) {
+        if decision.apply.contains(&e.rule_id) || decision.dismiss.iter().any(|(id, _)| *id == e.rule_id) {
+            continue;
+        }
+        let Some(rule) = engine.rule(&e.rule_id) else { continue };
+        let mut with = applied_rules.clone();
+        with.push(rule);
+        let left_on_table = if engine.is_valid_combination(&with) {
+            true
+        } else {
+            let (_, best_with) = engine.best_of(&required, Some(&e.rule_id));
+            best_with > applied.total_saving
+        };
+        if left_on_table {
+            unacknowledged.push(UnacknowledgedDiscount { rule_id: e.rule_id.clone(), name: e.name.clone(), saving: e.saving });
+        }
+    }
+    if !unacknowledged.is_empty() {
+        return Err(DomainError::GateRefused { unacknowledged });
+    }
+    let missed = decision
+        .dismiss
+        .iter()
+        .filter_map(|(id, reason)| eval.find(id).map(|e| Missed { rule_id: id.clone(), name: e.name.clone(), saving: e.saving, reason: reason.trim().to_string() }))
+        .collect();
+    Ok(Cleared { applied_rules: applied_rules.iter().map(|r| r.id.clone()).collect(), applied, missed })
+}

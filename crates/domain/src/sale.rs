@@ -1,0 +1,121 @@
+//! A sale (a visit) as recorded: what was sold, which discounts applied, the
+//! totals, and the loyalty effects (points and stamps earned or spent,
+//! coupons used). Sales are insert-only; a refund is a reversal sale that
+//! negates every effect of the original.
+
+use crate::catalog::PricedCart;
+use crate::customer::Tier;
+use crate::eligibility::Evaluation;
+use crate::gate::{Cleared, Missed};
+use crate::loyalty::LoyaltySettings;
+use crate::money::Won;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleLine {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit_price: Won,
+    pub qty: i64,
+    pub amount: Won,
+    pub discount: Won,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedDiscount {
+    pub rule_id: String,
+    pub name: String,
+    pub saving: Won,
+    pub coupon_id: Option<Uuid>,
+}
+
+/// Everything a completed checkout writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleDraft {
+    pub id: Uuid,
+    pub customer_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub lines: Vec<SaleLine>,
+    pub discounts: Vec<AppliedDiscount>,
+    pub missed: Vec<Missed>,
+    pub subtotal: Won,
+    pub discount_total: Won,
+    pub total: Won,
+    pub points_earned: i64,
+    pub points_expire_at: Option<DateTime<Utc>>,
+    pub points_redeemed: i64,
+    pub stamps_earned: i64,
+    pub stamps_redeemed: i64,
+}
+
+/// The customer-side inputs of a sale draft.
+pub struct DraftCustomer {
+    pub id: Uuid,
+    pub tier: Tier,
+}
+
+/// Builds the sale a cleared checkout records.
+pub fn draft(id: Uuid, customer: Option<&DraftCustomer>, cart: &PricedCart, eval: &Evaluation, cleared: &Cleared, rules: &[crate::rules::DiscountRule], settings: &LoyaltySettings, at: DateTime<Utc>) -> SaleDraft {
+    let lines: Vec<SaleLine> = cart
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| SaleLine {
+            sku: l.sku.clone(),
+            name: l.name.clone(),
+            category: l.category.clone(),
+            unit_price: l.unit_price,
+            qty: l.qty,
+            amount: l.amount(),
+            discount: cleared.applied.line_discounts.get(i).copied().unwrap_or(0),
+        })
+        .collect();
+    let subtotal = cart.subtotal();
+    let discount_total = cleared.applied.total_saving.min(subtotal);
+    let total = subtotal - discount_total;
+    let discounts = cleared
+        .applied
+        .savings
+        .iter()
+        .map(|(rule_id, saving)| AppliedDiscount {
+            rule_id: rule_id.clone(),
+            name: eval.find(rule_id).map(|e| e.name.clone()).unwrap_or_else(|| rule_id.clone()),
+            saving: *saving,
+            coupon_id: eval.find(rule_id).and_then(|e| e.coupon_id),
+        })
+        .collect();
+    let stamps_redeemed = cleared.applied_rules.iter().filter_map(|id| rules.iter().find(|r| r.id == *id)).map(|r| r.stamps_needed()).sum();
+    let (points_earned, stamps_earned) = match customer {
+        None => (0, 0),
+        Some(c) => {
+            let stamps = cart
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| settings.stamp_categories.contains(&l.category))
+                .map(|(i, l)| l.qty - cleared.applied.free_units.get(i).copied().unwrap_or(0))
+                .sum::<i64>()
+                .max(0);
+            (settings.points_for(total, c.tier), stamps)
+        }
+    };
+    SaleDraft {
+        id,
+        customer_id: customer.map(|c| c.id),
+        at,
+        lines,
+        discounts,
+        missed: cleared.missed.clone(),
+        subtotal,
+        discount_total,
+        total,
+        points_earned,
+        points_expire_at: (points_earned > 0).then(|| at + Duration::days(settings.points_expiry_days)),
+        points_redeemed: cleared.applied.points_used,
+        stamps_earned,
+        stamps_redeemed,
+    }
+}
