@@ -14,6 +14,7 @@ pub mod feedback;
 pub mod gate;
 pub mod hangul;
 pub mod i18n;
+pub mod ids;
 pub mod loyalty;
 pub mod money;
 pub mod phone;

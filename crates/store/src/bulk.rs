@@ -1,0 +1,116 @@
+//! Bulk loading for the demo generator: one big transaction with prepared
+//! statements and durability relaxed while it runs (a failed load leaves an
+//! empty database, which is simply generated again). Normal counter writes
+//! never use this path.
+
+use crate::customers;
+use crate::error::Result;
+use crate::time::ms;
+use crate::{outbox, settings, Store};
+use chrono::{DateTime, Utc};
+use dangol_domain::catalog::Product;
+use dangol_domain::customer::Customer;
+use dangol_domain::feedback::Feedback;
+use dangol_domain::ids::IdSource;
+use dangol_domain::loyalty::{Coupon, LedgerKind};
+use dangol_domain::rules::DiscountRule;
+use dangol_domain::sale::SaleDraft;
+use rusqlite::{params, Transaction};
+
+/// An open bulk load. Call `finish` to commit.
+pub struct BulkLoad<'a> {
+    tx: Transaction<'a>,
+    device: uuid::Uuid,
+}
+
+impl Store {
+    /// Starts a bulk load (used by `dangol demo`).
+    pub fn bulk(&mut self) -> Result<BulkLoad<'_>> {
+        self.conn.pragma_update(None, "synchronous", "OFF")?;
+        self.conn.pragma_update(None, "cache_size", -1_048_576)?;
+        let device = self.device;
+        let tx = self.conn.transaction()?;
+        Ok(BulkLoad { tx, device })
+    }
+}
+
+impl BulkLoad<'_> {
+    pub fn setting(&mut self, key: &str, value: &str) -> Result<()> {
+        settings::set(&self.tx, key, value)
+    }
+
+    pub fn product(&mut self, p: &Product, at: DateTime<Utc>) -> Result<()> {
+        crate::catalog::upsert(&self.tx, p, at)?;
+        Ok(())
+    }
+
+    pub fn rule(&mut self, r: &DiscountRule, at: DateTime<Utc>) -> Result<()> {
+        crate::rules::upsert(&self.tx, r, at)
+    }
+
+    /// Inserts a customer with visit counters already known.
+    pub fn customer(&mut self, c: &Customer, visits: i64, last_visit: Option<DateTime<Utc>>) -> Result<i64> {
+        customers::insert(&self.tx, c, visits, last_visit)
+    }
+
+    /// Inserts a historical sale with its lines, discounts and ledger entries.
+    pub fn sale(&mut self, d: &SaleDraft, customer_rid: i64) -> Result<i64> {
+        let rid = crate::counter::insert_sale(&self.tx, d, customer_rid, self.device, None, None)?;
+        let mut disc = self.tx.prepare_cached("INSERT INTO sale_discounts (sale, rule_id, name, saving) VALUES (?1, ?2, ?3, ?4)")?;
+        for x in &d.discounts {
+            disc.execute(params![rid, x.rule_id, x.name, x.saving])?;
+        }
+        let mut points = self.tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        let mut stamps = self.tx.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        if d.points_redeemed > 0 {
+            points.execute(params![customer_rid, ms(d.at), LedgerKind::Redeem.as_str(), -d.points_redeemed, None::<i64>, rid])?;
+        }
+        if d.points_earned > 0 {
+            points.execute(params![customer_rid, ms(d.at), LedgerKind::Earn.as_str(), d.points_earned, d.points_expire_at.map(ms), rid])?;
+        }
+        if d.stamps_redeemed > 0 {
+            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Redeem.as_str(), -d.stamps_redeemed, rid])?;
+        }
+        if d.stamps_earned > 0 {
+            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Earn.as_str(), d.stamps_earned, rid])?;
+        }
+        Ok(rid)
+    }
+
+    /// A points expiry entry.
+    pub fn expire_points(&mut self, customer_rid: i64, at: DateTime<Utc>, points: i64) -> Result<()> {
+        self.tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')")?.execute(params![customer_rid, ms(at), -points])?;
+        Ok(())
+    }
+
+    pub fn coupon(&mut self, customer_rid: i64, c: &Coupon, used_sale: Option<i64>) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at, used_sale, used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+            .execute(params![c.id.as_bytes(), c.code, customer_rid, c.rule_id, ms(c.issued_at), ms(c.expires_at), used_sale, c.used_at.map(ms)])?;
+        Ok(())
+    }
+
+    pub fn feedback(&mut self, customer_rid: i64, f: &Feedback) -> Result<()> {
+        crate::feedback::insert(&self.tx, customer_rid, f)
+    }
+
+    /// Commits the load with one outbox event describing it, restores full
+    /// durability and refreshes the query planner's statistics.
+    pub fn finish(self, summary: &serde_json::Value, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
+        outbox::append(&self.tx, ids, self.device, at, "demo.generated", summary)?;
+        let tx = self.tx;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Restores normal durability and cache after a bulk load and analyses
+    /// the tables so the planner picks the right indexes.
+    pub fn after_bulk(&mut self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "cache_size", -65_536)?;
+        self.conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}

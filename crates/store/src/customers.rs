@@ -1,0 +1,159 @@
+//! The customers table and its search keys.
+//!
+//! Invariant: for every customer, `search_grams` holds exactly the grams of
+//! `domain::hangul::grams(name)` with the customer's current `score`; both
+//! change in the same transaction as the customer row.
+
+use crate::error::{Result, StoreError};
+use crate::time::{from_ms, ms, rank};
+use chrono::{DateTime, NaiveDate, Utc};
+use dangol_domain::customer::{Customer, Tier};
+use dangol_domain::hangul;
+use dangol_domain::phone::Phone;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use uuid::Uuid;
+
+/// Columns read by `from_row`, in order.
+pub(crate) const COLUMNS: &str = "rid, id, name, preferred_name, phone, birth_date, tier, tags, notes, marketing_consent, consent_at, card_code, created_at, updated_at, visits, last_visit";
+
+/// A customer with the counters kept beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRow {
+    pub rid: i64,
+    pub customer: Customer,
+    pub visits: i64,
+    pub last_visit: Option<DateTime<Utc>>,
+}
+
+pub(crate) fn from_row(r: &Row) -> rusqlite::Result<CustomerRow> {
+    let id: Vec<u8> = r.get(1)?;
+    let phone: String = r.get(4)?;
+    let birth: Option<String> = r.get(5)?;
+    let tier: String = r.get(6)?;
+    let tags: String = r.get(7)?;
+    let consent_at: Option<i64> = r.get(10)?;
+    let last_visit: Option<i64> = r.get(15)?;
+    Ok(CustomerRow {
+        rid: r.get(0)?,
+        customer: Customer {
+            id: Uuid::from_slice(&id).unwrap_or_default(),
+            name: r.get(2)?,
+            preferred_name: r.get(3)?,
+            // Stored values were validated on the way in.
+            phone: Phone::parse(&phone).map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e)))?,
+            birth_date: birth.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
+            tier: Tier::parse(&tier).unwrap_or_default(),
+            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            notes: r.get(8)?,
+            marketing_consent: r.get::<_, i64>(9)? == 1,
+            consent_at: consent_at.map(from_ms),
+            card_code: r.get(11)?,
+            created_at: from_ms(r.get(12)?),
+            updated_at: from_ms(r.get(13)?),
+        },
+        visits: r.get(14)?,
+        last_visit: last_visit.map(from_ms),
+    })
+}
+
+/// Inserts a validated customer and its search grams. Duplicated phone or
+/// card codes are reported as such.
+pub fn insert(conn: &Connection, c: &Customer, visits: i64, last_visit: Option<DateTime<Utc>>) -> Result<i64> {
+    if let Some(existing) = find_by_phone(conn, c.phone.digits())? {
+        return Err(StoreError::Duplicate { what: "phone number", key: format!("{} (customer {})", c.phone.masked(), existing.customer.id) });
+    }
+    if let Some(card) = &c.card_code
+        && find_by_card(conn, card)?.is_some()
+    {
+        return Err(StoreError::Duplicate { what: "card code", key: card.clone() });
+    }
+    let score = rank(ms(last_visit.unwrap_or(c.created_at)), visits);
+    conn.prepare_cached(
+        "INSERT INTO customers (id, name, name_norm, preferred_name, phone, phone_last4, birth_date, tier, tags, notes, marketing_consent, consent_at, card_code, created_at, updated_at, visits, last_visit, score)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        c.id.as_bytes(),
+        c.name,
+        hangul::normalize(&c.name),
+        c.preferred_name,
+        c.phone.digits(),
+        c.phone.last4(),
+        c.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        c.tier.as_str(),
+        serde_json::to_string(&c.tags).expect("tags are strings"),
+        c.notes,
+        c.marketing_consent as i64,
+        c.consent_at.map(ms),
+        c.card_code,
+        ms(c.created_at),
+        ms(c.updated_at),
+        visits,
+        last_visit.map(ms),
+        score,
+    ])?;
+    let rid = conn.last_insert_rowid();
+    insert_grams(conn, rid, &c.name, score)?;
+    Ok(rid)
+}
+
+pub(crate) fn insert_grams(conn: &Connection, rid: i64, name: &str, score: i64) -> Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO search_grams (gram, pos, score, customer) VALUES (?1, ?2, ?3, ?4)")?;
+    for (gram, is_prefix) in hangul::grams(name) {
+        stmt.execute(params![gram, if is_prefix { 0 } else { 1 }, score, rid])?;
+    }
+    Ok(())
+}
+
+/// Recomputes visits, last visit and score from the customer's sales, and
+/// moves the search grams to the new score.
+pub fn refresh_visits(conn: &Connection, rid: i64) -> Result<()> {
+    let (visits, last): (i64, Option<i64>) = conn.query_row(
+        "SELECT count(*), max(s.at) FROM sales s WHERE s.customer = ?1 AND s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
+        [rid],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let created: i64 = conn.query_row("SELECT created_at FROM customers WHERE rid = ?1", [rid], |r| r.get(0))?;
+    let score = rank(last.unwrap_or(created), visits);
+    conn.prepare_cached("UPDATE customers SET visits = ?2, last_visit = ?3, score = ?4 WHERE rid = ?1")?.execute(params![rid, visits, last, score])?;
+    conn.prepare_cached("UPDATE search_grams SET score = ?2 WHERE customer = ?1")?.execute(params![rid, score])?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, id: Uuid) -> Result<CustomerRow> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE id = ?1"))?
+        .query_row([id.as_bytes()], from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("customer", id))
+}
+
+pub fn get_rid(conn: &Connection, rid: i64) -> Result<CustomerRow> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE rid = ?1"))?.query_row([rid], from_row).optional()?.ok_or_else(|| StoreError::not_found("customer", rid))
+}
+
+pub fn find_by_phone(conn: &Connection, digits: &str) -> Result<Option<CustomerRow>> {
+    Ok(conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE phone = ?1"))?.query_row([digits], from_row).optional()?)
+}
+
+pub fn find_by_card(conn: &Connection, code: &str) -> Result<Option<CustomerRow>> {
+    Ok(conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE card_code = ?1"))?.query_row([code], from_row).optional()?)
+}
+
+/// Parses a customer id typed by a person, with a clear error.
+pub fn parse_id(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s.trim()).map_err(|_| StoreError::BadInput { what: "customer id", reason: format!("{s:?} is not a UUID such as 0193c8a2-7b1e-7c3d-9f00-123456789abc") })
+}
+
+/// Every customer, in insertion order (for export).
+pub fn all(conn: &Connection, mut each: impl FnMut(CustomerRow) -> Result<()>) -> Result<()> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM customers ORDER BY rid"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(from_row(r)?)?;
+    }
+    Ok(())
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
+}

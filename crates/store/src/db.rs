@@ -1,0 +1,205 @@
+//! Opening the database: the one-instance lock, pragmas and migrations.
+//!
+//! A counter database is opened by exactly one Dangol process at a time
+//! (two instances on one counter are a known source of duplicate orders in
+//! other POS systems). The lock is an OS file lock on `<db>.lock`, released
+//! by the OS if the process dies, so a crash never leaves a stale lock.
+
+use crate::error::{Result, StoreError};
+use crate::settings;
+use dangol_domain::time::ShopZone;
+use rusqlite::{Connection, ErrorCode};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// Append-only migrations: (version, SQL). Never edit a released one.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// An open counter database.
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: Option<PathBuf>,
+    _lock: Option<File>,
+    pub(crate) device: Uuid,
+    pub(crate) zone: ShopZone,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, taking the
+    /// one-instance lock and applying pending migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        let lock = take_lock(path)?;
+
+        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()), _lock: Some(lock), device: Uuid::nil(), zone: ShopZone::default() };
+        store.init().map_err(|e| match e {
+            StoreError::Sqlite(inner) => classify(path, inner),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// A private in-memory database (tests, benchmarks of the floor).
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        let mut store = Store { conn, path: None, _lock: None, device: Uuid::nil(), zone: ShopZone::default() };
+        store.init()?;
+        Ok(store)
+    }
+
+    fn init(&mut self) -> Result<()> {
+        // Reading the header first turns "not a database" into a clear error
+        // before anything is written.
+        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.pragma_update(None, "busy_timeout", 5_000)?;
+        self.conn.pragma_update(None, "cache_size", -65_536)?;
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        migrate(&mut self.conn)?;
+        self.device = settings::device_id(&self.conn)?;
+        self.zone = settings::zone(&self.conn)?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn zone(&self) -> ShopZone {
+        self.zone
+    }
+
+    pub fn device(&self) -> Uuid {
+        self.device
+    }
+
+    /// Read access for benchmarks and diagnostics (the raw floor query).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
+    }
+
+    /// Reloads settings cached on open (after the owner changes them).
+    pub fn reload_settings(&mut self) -> Result<()> {
+        self.zone = settings::zone(&self.conn)?;
+        Ok(())
+    }
+}
+
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+fn take_lock(path: &Path) -> Result<File> {
+    let lp = lock_path(path);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        return Err(StoreError::Io { path: dir.to_path_buf(), source: std::io::Error::new(std::io::ErrorKind::NotFound, "folder does not exist") });
+    }
+    let mut file = File::options().create(true).truncate(false).read(true).write(true).open(&lp).map_err(|source| StoreError::Io { path: lp.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked { path: path.to_path_buf() }),
+        Err(std::fs::TryLockError::Error(source)) => return Err(StoreError::Io { path: lp, source }),
+    }
+    let _ = file.set_len(0);
+    let _ = writeln!(file, "{}", std::process::id());
+    Ok(file)
+}
+
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::NotADatabase { path: path.to_path_buf(), detail: e.to_string() },
+        Some(ErrorCode::CannotOpen) => StoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) },
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
+    let current: i64 = conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { found: current, known: SCHEMA_VERSION });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, CAST(strftime('%s','now') AS INTEGER) * 1000)", [version])?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("dangol-db-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("counter.db")
+    }
+
+    #[test]
+    fn migrates_an_empty_database_and_reopens_without_changes() {
+        let path = temp("migrate");
+        {
+            let store = Store::open(&path).unwrap();
+            assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        }
+        let store = Store::open(&path).unwrap();
+        let applied: i64 = store.conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(applied, MIGRATIONS.len() as i64, "reopening applies nothing twice");
+        let journal: String = store.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(journal, "wal");
+        let sync: i64 = store.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+        let fk: i64 = store.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_second_instance_gets_a_clear_error() {
+        let path = temp("lock");
+        let _first = Store::open(&path).unwrap();
+        let err = Store::open(&path).err().expect("second open must fail");
+        assert_eq!(err.kind(), "database_locked");
+        assert!(err.to_string().contains("already open in another Dangol instance"), "{err}");
+    }
+
+    #[test]
+    fn a_corrupt_file_is_refused_and_left_untouched() {
+        let path = temp("corrupt");
+        let junk = b"this is not a database, it is a shopping list: bread, milk".repeat(100);
+        std::fs::write(&path, &junk).unwrap();
+        let err = Store::open(&path).err().expect("must refuse");
+        assert_eq!(err.kind(), "not_a_database", "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), junk, "the file is not modified");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let path = temp("newer");
+        {
+            let store = Store::open(&path).unwrap();
+            store.conn.execute("INSERT INTO schema_migrations VALUES (999, 0)", []).unwrap();
+        }
+        let err = Store::open(&path).err().expect("must refuse");
+        assert_eq!(err.kind(), "newer_schema");
+    }
+}

@@ -1,0 +1,46 @@
+//! Dangol's local store: one SQLite file per counter.
+//!
+//! - `db`: opening (one instance per file, enforced by a lock), pragmas
+//!   (WAL, `synchronous=FULL`, foreign keys) and append-only migrations.
+//! - `outbox`: every write appends an event in the same transaction.
+//! - `customers`, `catalog`, `rules`, `feedback`, `prompts`: repositories.
+//! - `lookup`: identify a customer from whatever the cashier typed.
+//! - `counter`: the use cases (profile, preview, checkout, refund) that the
+//!   CLI and the desktop shell call, returning serialisable views.
+//! - `csv_io`: customers and products in and out as CSV.
+//! - `bulk`: fast loading for the demo generator.
+//!
+//! SQL lives only in this crate. Domain rules live only in `dangol-domain`.
+
+pub mod bulk;
+pub mod catalog;
+pub mod counter;
+pub mod csv_io;
+pub mod customers;
+pub mod db;
+pub mod error;
+pub mod feedback;
+pub mod lookup;
+pub mod outbox;
+pub mod prompts;
+pub mod rules;
+pub mod settings;
+pub mod time;
+
+pub use db::Store;
+pub use error::{Result, StoreError};
+
+use chrono::{DateTime, Utc};
+use dangol_domain::ids::IdSource;
+use uuid::Uuid;
+
+/// Ids from the operating system's randomness, for real use.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemIds;
+
+impl IdSource for SystemIds {
+    fn next_id(&mut self, at: DateTime<Utc>) -> Uuid {
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, at.timestamp().max(0) as u64, at.timestamp_subsec_nanos());
+        Uuid::new_v7(ts)
+    }
+}
