@@ -25,18 +25,44 @@ pub struct Product {
 
 impl Product {
     /// Validates a product row (from CSV or the settings screen).
-    pub fn new(sku: &str, name: &str, category: &str, price: Won, barcode: Option<&str>) -> Result<Product> {
+    pub fn new(
+        sku: &str,
+        name: &str,
+        category: &str,
+        price: Won,
+        barcode: Option<&str>,
+    ) -> Result<Product> {
         let sku = sku.trim();
-        if sku.is_empty() || sku.len() > 40 || !sku.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(DomainError::field("sku", format!("{sku:?} must be 1-40 letters, digits, '-' or '_'")));
+        if sku.is_empty()
+            || sku.len() > 40
+            || !sku
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(DomainError::field(
+                "sku",
+                format!("{sku:?} must be 1-40 letters, digits, '-' or '_'"),
+            ));
         }
         let name = crate::customer::validate_name(name, "product name")?;
         let category = crate::customer::validate_name(category, "category")?;
         if !(0..=MAX_PRICE).contains(&price) {
-            return Err(DomainError::field("price", format!("{price} must be between 0 and {MAX_PRICE} won")));
+            return Err(DomainError::field(
+                "price",
+                format!("{price} must be between 0 and {MAX_PRICE} won"),
+            ));
         }
-        let barcode = barcode.map(str::trim).filter(|b| !b.is_empty()).map(str::to_string);
-        Ok(Product { sku: sku.to_string(), barcode, name, category, price })
+        let barcode = barcode
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_string);
+        Ok(Product {
+            sku: sku.to_string(),
+            barcode,
+            name,
+            category,
+            price,
+        })
     }
 }
 
@@ -58,14 +84,33 @@ impl Cart {
     /// Checks shape before pricing: line count and quantities.
     pub fn check(&self) -> Result<()> {
         if self.lines.len() > MAX_CART_LINES {
-            return Err(DomainError::InvalidCart { reason: format!("{} lines; at most {MAX_CART_LINES} are allowed", self.lines.len()) });
+            return Err(DomainError::InvalidCart {
+                reason: format!(
+                    "{} lines; at most {MAX_CART_LINES} are allowed",
+                    self.lines.len()
+                ),
+            });
         }
         for (i, line) in self.lines.iter().enumerate() {
             if line.qty <= 0 {
-                return Err(DomainError::InvalidCart { reason: format!("line {} ({}) has quantity {}; quantities must be at least 1", i + 1, line.sku, line.qty) });
+                return Err(DomainError::InvalidCart {
+                    reason: format!(
+                        "line {} ({}) has quantity {}; quantities must be at least 1",
+                        i + 1,
+                        line.sku,
+                        line.qty
+                    ),
+                });
             }
             if line.qty > MAX_QTY {
-                return Err(DomainError::InvalidCart { reason: format!("line {} ({}) has quantity {}; at most {MAX_QTY}", i + 1, line.sku, line.qty) });
+                return Err(DomainError::InvalidCart {
+                    reason: format!(
+                        "line {} ({}) has quantity {}; at most {MAX_QTY}",
+                        i + 1,
+                        line.sku,
+                        line.qty
+                    ),
+                });
             }
         }
         Ok(())
@@ -76,8 +121,16 @@ impl Cart {
         self.check()?;
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, line) in self.lines.iter().enumerate() {
-            let product = find(&line.sku).ok_or_else(|| DomainError::InvalidCart { reason: format!("line {}: unknown product {:?}", i + 1, line.sku) })?;
-            lines.push(PricedLine { sku: product.sku, name: product.name, category: product.category, unit_price: product.price, qty: line.qty });
+            let product = find(&line.sku).ok_or_else(|| DomainError::InvalidCart {
+                reason: format!("line {}: unknown product {:?}", i + 1, line.sku),
+            })?;
+            lines.push(PricedLine {
+                sku: product.sku,
+                name: product.name,
+                category: product.category,
+                unit_price: product.price,
+                qty: line.qty,
+            });
         }
         Ok(PricedCart { lines })
     }
@@ -133,14 +186,20 @@ mod tests {
     #[test]
     fn rejects_bad_carts() {
         for (json, fragment) in [
-            (r#"{"lines":[{"sku":"NOPE","qty":1}]}"#, "unknown product \"NOPE\""),
+            (
+                r#"{"lines":[{"sku":"NOPE","qty":1}]}"#,
+                "unknown product \"NOPE\"",
+            ),
             (r#"{"lines":[{"sku":"AMR","qty":-1}]}"#, "quantity -1"),
             (r#"{"lines":[{"sku":"AMR","qty":0}]}"#, "quantity 0"),
             (r#"{"lines":[{"sku":"AMR","qty":5000}]}"#, "at most 999"),
         ] {
             let cart: Cart = serde_json::from_str(json).unwrap();
             let err = cart.price(find).expect_err(json).to_string();
-            assert!(err.contains(fragment), "{json}: {err:?} should mention {fragment:?}");
+            assert!(
+                err.contains(fragment),
+                "{json}: {err:?} should mention {fragment:?}"
+            );
         }
     }
 

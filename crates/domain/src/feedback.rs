@@ -31,7 +31,10 @@ impl FeedbackKind {
             "complaint" => Ok(FeedbackKind::Complaint),
             "compliment" => Ok(FeedbackKind::Compliment),
             "request" => Ok(FeedbackKind::Request),
-            other => Err(DomainError::field("feedback kind", format!("{other:?} is not one of complaint, compliment, request"))),
+            other => Err(DomainError::field(
+                "feedback kind",
+                format!("{other:?} is not one of complaint, compliment, request"),
+            )),
         }
     }
 }
@@ -70,14 +73,24 @@ pub struct Feedback {
 impl Feedback {
     /// Validates a new entry. Complaints start open; compliments and requests
     /// need no follow-up unless logged as requests, which also start open.
-    pub fn new(id: Uuid, customer_id: Uuid, at: DateTime<Utc>, kind: FeedbackKind, category: &str, text: &str) -> Result<Feedback> {
+    pub fn new(
+        id: Uuid,
+        customer_id: Uuid,
+        at: DateTime<Utc>,
+        kind: FeedbackKind,
+        category: &str,
+        text: &str,
+    ) -> Result<Feedback> {
         let category = crate::customer::validate_name(category, "feedback category")?;
         let text = text.trim();
         if text.is_empty() {
             return Err(DomainError::field("feedback text", "must not be empty"));
         }
         if text.len() > MAX_FEEDBACK_BYTES {
-            return Err(DomainError::field("feedback text", format!("is {} bytes long; at most {MAX_FEEDBACK_BYTES}", text.len())));
+            return Err(DomainError::field(
+                "feedback text",
+                format!("is {} bytes long; at most {MAX_FEEDBACK_BYTES}", text.len()),
+            ));
         }
         let status = match kind {
             FeedbackKind::Compliment => FeedbackStatus::Resolved,
@@ -104,11 +117,37 @@ mod tests {
     #[test]
     fn complaints_start_open_compliments_closed() {
         let at = Utc::now();
-        let c = Feedback::new(Uuid::nil(), Uuid::nil(), at, FeedbackKind::Complaint, "taste", "coffee was cold").unwrap();
+        let c = Feedback::new(
+            Uuid::nil(),
+            Uuid::nil(),
+            at,
+            FeedbackKind::Complaint,
+            "taste",
+            "coffee was cold",
+        )
+        .unwrap();
         assert_eq!(c.status, FeedbackStatus::Open);
-        let p = Feedback::new(Uuid::nil(), Uuid::nil(), at, FeedbackKind::Compliment, "service", "friendly").unwrap();
+        let p = Feedback::new(
+            Uuid::nil(),
+            Uuid::nil(),
+            at,
+            FeedbackKind::Compliment,
+            "service",
+            "friendly",
+        )
+        .unwrap();
         assert_eq!(p.status, FeedbackStatus::Resolved);
-        assert!(Feedback::new(Uuid::nil(), Uuid::nil(), at, FeedbackKind::Request, "menu", "  ").is_err());
+        assert!(
+            Feedback::new(
+                Uuid::nil(),
+                Uuid::nil(),
+                at,
+                FeedbackKind::Request,
+                "menu",
+                "  "
+            )
+            .is_err()
+        );
         assert!(FeedbackKind::parse("praise").is_err());
     }
 }

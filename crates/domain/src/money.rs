@@ -32,7 +32,14 @@ mod tests {
 
     #[test]
     fn formats_with_thousands_separators() {
-        for (amount, want) in [(0, "₩0"), (900, "₩900"), (1_000, "₩1,000"), (12_300, "₩12,300"), (1_234_567, "₩1,234,567"), (-4_500, "-₩4,500")] {
+        for (amount, want) in [
+            (0, "₩0"),
+            (900, "₩900"),
+            (1_000, "₩1,000"),
+            (12_300, "₩12,300"),
+            (1_234_567, "₩1,234,567"),
+            (-4_500, "-₩4,500"),
+        ] {
             assert_eq!(format_won(amount), want, "formatting {amount}");
         }
     }

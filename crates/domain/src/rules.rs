@@ -113,8 +113,12 @@ impl Benefit {
 pub enum Scope {
     #[default]
     Cart,
-    Categories { categories: Vec<String> },
-    Products { skus: Vec<String> },
+    Categories {
+        categories: Vec<String>,
+    },
+    Products {
+        skus: Vec<String>,
+    },
 }
 
 impl Scope {
@@ -142,21 +146,33 @@ pub enum BirthdayWindow {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// The customer's tier is at least this one.
-    MinTier { tier: Tier },
+    MinTier {
+        tier: Tier,
+    },
     /// The customer is at least `years` old on the day of sale.
-    MinAge { years: u32 },
-    Birthday { window: BirthdayWindow },
+    MinAge {
+        years: u32,
+    },
+    Birthday {
+        window: BirthdayWindow,
+    },
     /// The customer has no completed visit yet.
     FirstVisit,
     /// The customer has `count` stamps; applying the rule spends them.
-    Stamps { count: i64 },
+    Stamps {
+        count: i64,
+    },
     /// The customer holds an unused, unexpired coupon for this rule; applying
     /// the rule uses it.
     Coupon,
     /// The sale happens inside a weekly time window (happy hour).
-    TimeWindow { window: TimeWindow },
+    TimeWindow {
+        window: TimeWindow,
+    },
     /// The cart subtotal (before discounts) is at least `amount`.
-    MinSpend { amount: Won },
+    MinSpend {
+        amount: Won,
+    },
 }
 
 /// How often one customer may use a rule.
@@ -189,24 +205,57 @@ pub enum Stacking {
 impl DiscountRule {
     /// Parses and validates a rule from JSON.
     pub fn from_json(json: &str) -> Result<DiscountRule> {
-        let rule: DiscountRule = serde_json::from_str(json).map_err(|e| DomainError::InvalidRule { rule_id: "?".into(), reason: e.to_string() })?;
+        let rule: DiscountRule =
+            serde_json::from_str(json).map_err(|e| DomainError::InvalidRule {
+                rule_id: "?".into(),
+                reason: e.to_string(),
+            })?;
         rule.validate()?;
         Ok(rule)
     }
 
     /// Checks the values make sense (an owner can type anything).
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(DomainError::InvalidRule { rule_id: self.id.clone(), reason });
-        if self.id.is_empty() || self.id.len() > 64 || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        let bad = |reason: String| {
+            Err(DomainError::InvalidRule {
+                rule_id: self.id.clone(),
+                reason,
+            })
+        };
+        if self.id.is_empty()
+            || self.id.len() > 64
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return bad("id must be 1-64 letters, digits, '-' or '_'".into());
         }
         crate::customer::validate_name(&self.name, "rule name")?;
         match &self.benefit {
-            Benefit::PercentOff { percent_bp } if *percent_bp == 0 || *percent_bp > 10_000 => return bad(format!("percent_bp {percent_bp} must be 1..=10000")),
-            Benefit::AmountOff { amount } if *amount <= 0 => return bad(format!("amount {amount} must be positive")),
-            Benefit::FreeItems { count, max_unit_price } if *count == 0 || max_unit_price.is_some_and(|m| m <= 0) => return bad("free items need a count of at least 1 and a positive cap".into()),
-            Benefit::BuyXGetY { buy, get } if *buy == 0 || *get == 0 => return bad("buy and get must both be at least 1".into()),
-            Benefit::RedeemPoints { won_per_point, min_points, max_share_bp } if *won_per_point <= 0 || *min_points < 0 || max_share_bp.is_some_and(|s| s == 0 || s > 10_000) => {
+            Benefit::PercentOff { percent_bp } if *percent_bp == 0 || *percent_bp > 10_000 => {
+                return bad(format!("percent_bp {percent_bp} must be 1..=10000"));
+            }
+            Benefit::AmountOff { amount } if *amount <= 0 => {
+                return bad(format!("amount {amount} must be positive"));
+            }
+            Benefit::FreeItems {
+                count,
+                max_unit_price,
+            } if *count == 0 || max_unit_price.is_some_and(|m| m <= 0) => {
+                return bad("free items need a count of at least 1 and a positive cap".into());
+            }
+            Benefit::BuyXGetY { buy, get } if *buy == 0 || *get == 0 => {
+                return bad("buy and get must both be at least 1".into());
+            }
+            Benefit::RedeemPoints {
+                won_per_point,
+                min_points,
+                max_share_bp,
+            } if *won_per_point <= 0
+                || *min_points < 0
+                || max_share_bp.is_some_and(|s| s == 0 || s > 10_000) =>
+            {
                 return bad("points redemption needs a positive rate, a non-negative minimum and a share of 1..=10000".into());
             }
             _ => {}
@@ -218,9 +267,15 @@ impl DiscountRule {
         }
         for c in &self.conditions {
             match c {
-                Condition::Stamps { count } if *count <= 0 => return bad("a stamp condition needs a positive count".into()),
-                Condition::MinSpend { amount } if *amount <= 0 => return bad("a minimum spend must be positive".into()),
-                Condition::MinAge { years } if *years > 150 => return bad("a minimum age must be realistic".into()),
+                Condition::Stamps { count } if *count <= 0 => {
+                    return bad("a stamp condition needs a positive count".into());
+                }
+                Condition::MinSpend { amount } if *amount <= 0 => {
+                    return bad("a minimum spend must be positive".into());
+                }
+                Condition::MinAge { years } if *years > 150 => {
+                    return bad("a minimum age must be realistic".into());
+                }
                 _ => {}
             }
         }
@@ -240,7 +295,16 @@ impl DiscountRule {
     }
 
     pub fn stamps_needed(&self) -> i64 {
-        self.conditions.iter().map(|c| if let Condition::Stamps { count } = c { *count } else { 0 }).sum()
+        self.conditions
+            .iter()
+            .map(|c| {
+                if let Condition::Stamps { count } = c {
+                    *count
+                } else {
+                    0
+                }
+            })
+            .sum()
     }
 
     pub fn needs_coupon(&self) -> bool {
@@ -270,15 +334,33 @@ mod tests {
     #[test]
     fn rejects_bad_rules_with_reasons() {
         for (json, fragment) in [
-            (r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#, "percent_bp"),
-            (r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":-5}}"#, "positive"),
-            (r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#, "id must be"),
-            (r#"{"id":"x","name":"X","benefit":{"type":"teleport"}}"#, "unknown variant"),
-            (r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":5},"valid_from":"2026-02-01","valid_until":"2026-01-01"}"#, "after"),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#,
+                "percent_bp",
+            ),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":-5}}"#,
+                "positive",
+            ),
+            (
+                r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#,
+                "id must be",
+            ),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"teleport"}}"#,
+                "unknown variant",
+            ),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":5},"valid_from":"2026-02-01","valid_until":"2026-01-01"}"#,
+                "after",
+            ),
             (r#"{"id":"x","name":"X""#, "EOF"),
         ] {
             let err = DiscountRule::from_json(json).expect_err(json).to_string();
-            assert!(err.contains(fragment), "{json}: {err:?} should mention {fragment:?}");
+            assert!(
+                err.contains(fragment),
+                "{json}: {err:?} should mention {fragment:?}"
+            );
         }
     }
 }

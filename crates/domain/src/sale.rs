@@ -58,7 +58,16 @@ pub struct DraftCustomer {
 }
 
 /// Builds the sale a cleared checkout records.
-pub fn draft(id: Uuid, customer: Option<&DraftCustomer>, cart: &PricedCart, eval: &Evaluation, cleared: &Cleared, rules: &[crate::rules::DiscountRule], settings: &LoyaltySettings, at: DateTime<Utc>) -> SaleDraft {
+pub fn draft(
+    id: Uuid,
+    customer: Option<&DraftCustomer>,
+    cart: &PricedCart,
+    eval: &Evaluation,
+    cleared: &Cleared,
+    rules: &[crate::rules::DiscountRule],
+    settings: &LoyaltySettings,
+    at: DateTime<Utc>,
+) -> SaleDraft {
     let lines: Vec<SaleLine> = cart
         .lines
         .iter()
@@ -82,12 +91,20 @@ pub fn draft(id: Uuid, customer: Option<&DraftCustomer>, cart: &PricedCart, eval
         .iter()
         .map(|(rule_id, saving)| AppliedDiscount {
             rule_id: rule_id.clone(),
-            name: eval.find(rule_id).map(|e| e.name.clone()).unwrap_or_else(|| rule_id.clone()),
+            name: eval
+                .find(rule_id)
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| rule_id.clone()),
             saving: *saving,
             coupon_id: eval.find(rule_id).and_then(|e| e.coupon_id),
         })
         .collect();
-    let stamps_redeemed = cleared.applied_rules.iter().filter_map(|id| rules.iter().find(|r| r.id == *id)).map(|r| r.stamps_needed()).sum();
+    let stamps_redeemed = cleared
+        .applied_rules
+        .iter()
+        .filter_map(|id| rules.iter().find(|r| r.id == *id))
+        .map(|r| r.stamps_needed())
+        .sum();
     let (points_earned, stamps_earned) = match customer {
         None => (0, 0),
         Some(c) => {
@@ -113,7 +130,8 @@ pub fn draft(id: Uuid, customer: Option<&DraftCustomer>, cart: &PricedCart, eval
         discount_total,
         total,
         points_earned,
-        points_expire_at: (points_earned > 0).then(|| at + Duration::days(settings.points_expiry_days)),
+        points_expire_at: (points_earned > 0)
+            .then(|| at + Duration::days(settings.points_expiry_days)),
         points_redeemed: cleared.applied.points_used,
         stamps_earned,
         stamps_redeemed,

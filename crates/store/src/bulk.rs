@@ -6,7 +6,7 @@
 use crate::customers;
 use crate::error::Result;
 use crate::time::ms;
-use crate::{outbox, settings, Store};
+use crate::{Store, outbox, settings};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::Product;
 use dangol_domain::customer::Customer;
@@ -15,7 +15,7 @@ use dangol_domain::ids::IdSource;
 use dangol_domain::loyalty::{Coupon, LedgerKind};
 use dangol_domain::rules::DiscountRule;
 use dangol_domain::sale::SaleDraft;
-use rusqlite::{params, Transaction};
+use rusqlite::{Transaction, params};
 
 /// An open bulk load. Call `finish` to commit.
 pub struct BulkLoad<'a> {
@@ -49,37 +49,86 @@ impl BulkLoad<'_> {
     }
 
     /// Inserts a customer with visit counters already known.
-    pub fn customer(&mut self, c: &Customer, visits: i64, last_visit: Option<DateTime<Utc>>) -> Result<i64> {
+    pub fn customer(
+        &mut self,
+        c: &Customer,
+        visits: i64,
+        last_visit: Option<DateTime<Utc>>,
+    ) -> Result<i64> {
         customers::insert(&self.tx, c, visits, last_visit)
     }
 
     /// Inserts a historical sale with its lines, discounts and ledger entries.
     pub fn sale(&mut self, d: &SaleDraft, customer_rid: i64) -> Result<i64> {
         let rid = crate::counter::insert_sale(&self.tx, d, customer_rid, self.device, None, None)?;
-        let mut disc = self.tx.prepare_cached("INSERT INTO sale_discounts (sale, rule_id, name, saving) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut disc = self.tx.prepare_cached(
+            "INSERT INTO sale_discounts (sale, rule_id, name, saving) VALUES (?1, ?2, ?3, ?4)",
+        )?;
         for x in &d.discounts {
             disc.execute(params![rid, x.rule_id, x.name, x.saving])?;
         }
         let mut points = self.tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         let mut stamps = self.tx.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         if d.points_redeemed > 0 {
-            points.execute(params![customer_rid, ms(d.at), LedgerKind::Redeem.as_str(), -d.points_redeemed, None::<i64>, rid])?;
+            points.execute(params![
+                customer_rid,
+                ms(d.at),
+                LedgerKind::Redeem.as_str(),
+                -d.points_redeemed,
+                None::<i64>,
+                rid
+            ])?;
         }
         if d.points_earned > 0 {
-            points.execute(params![customer_rid, ms(d.at), LedgerKind::Earn.as_str(), d.points_earned, d.points_expire_at.map(ms), rid])?;
+            points.execute(params![
+                customer_rid,
+                ms(d.at),
+                LedgerKind::Earn.as_str(),
+                d.points_earned,
+                d.points_expire_at.map(ms),
+                rid
+            ])?;
         }
         if d.stamps_redeemed > 0 {
-            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Redeem.as_str(), -d.stamps_redeemed, rid])?;
+            stamps.execute(params![
+                customer_rid,
+                ms(d.at),
+                LedgerKind::Redeem.as_str(),
+                -d.stamps_redeemed,
+                rid
+            ])?;
         }
         if d.stamps_earned > 0 {
-            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Earn.as_str(), d.stamps_earned, rid])?;
+            stamps.execute(params![
+                customer_rid,
+                ms(d.at),
+                LedgerKind::Earn.as_str(),
+                d.stamps_earned,
+                rid
+            ])?;
         }
         Ok(rid)
     }
 
     /// A points expiry entry.
-    pub fn expire_points(&mut self, customer_rid: i64, at: DateTime<Utc>, points: i64) -> Result<()> {
+    pub fn expire_points(
+        &mut self,
+        customer_rid: i64,
+        at: DateTime<Utc>,
+        points: i64,
+    ) -> Result<()> {
         self.tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')")?.execute(params![customer_rid, ms(at), -points])?;
+        Ok(())
+    }
+
+    /// A stamp adjustment (positive or negative).
+    pub fn stamp_adjust(
+        &mut self,
+        customer_rid: i64,
+        at: DateTime<Utc>,
+        stamps: i64,
+    ) -> Result<()> {
+        self.tx.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps) VALUES (?1, ?2, 'adjust', ?3)")?.execute(params![customer_rid, ms(at), stamps])?;
         Ok(())
     }
 
@@ -96,7 +145,12 @@ impl BulkLoad<'_> {
 
     /// Commits the load with one outbox event describing it, restores full
     /// durability and refreshes the query planner's statistics.
-    pub fn finish(self, summary: &serde_json::Value, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
+    pub fn finish(
+        self,
+        summary: &serde_json::Value,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
         outbox::append(&self.tx, ids, self.device, at, "demo.generated", summary)?;
         let tx = self.tx;
         tx.commit()?;
@@ -110,7 +164,8 @@ impl Store {
     pub fn after_bulk(&mut self) -> Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?;
-        self.conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        self.conn
+            .execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 }

@@ -4,10 +4,16 @@ use crate::error::Result;
 use crate::time::ms;
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::Product;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 fn from_row(r: &Row) -> rusqlite::Result<Product> {
-    Ok(Product { sku: r.get(0)?, barcode: r.get(1)?, name: r.get(2)?, category: r.get(3)?, price: r.get(4)? })
+    Ok(Product {
+        sku: r.get(0)?,
+        barcode: r.get(1)?,
+        name: r.get(2)?,
+        category: r.get(3)?,
+        price: r.get(4)?,
+    })
 }
 
 /// Inserts or updates a product by SKU. Returns true when it was new.

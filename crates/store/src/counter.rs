@@ -12,21 +12,21 @@ use crate::error::{Result, StoreError};
 use crate::lookup::{self, MatchKind};
 use crate::prompts::{self, PromptAction};
 use crate::time::{from_ms, ms};
-use crate::{catalog, feedback, outbox, rules, settings, Store};
+use crate::{Store, catalog, feedback, outbox, rules, settings};
 use chrono::{DateTime, Duration, Utc};
 use dangol_domain::catalog::{Cart, PricedCart, Product};
 use dangol_domain::customer::{Customer, CustomerInput};
 use dangol_domain::eligibility::{CustomerFacts, Engine, Evaluation, Reason, RuleUse};
 use dangol_domain::feedback::{Feedback, FeedbackKind};
 use dangol_domain::gate::{self, Decision, Missed};
-use dangol_domain::i18n::{alternative_text, reason_text, Lang};
+use dangol_domain::i18n::{Lang, alternative_text, reason_text};
 use dangol_domain::ids::IdSource;
 use dangol_domain::loyalty::{Coupon, LedgerEntry, LedgerKind, LoyaltySettings, PointsLots};
 use dangol_domain::rules::DiscountRule;
 use dangol_domain::sale::{self, AppliedDiscount, DraftCustomer, SaleDraft, SaleLine};
 use dangol_domain::suggest::{self, HistorySummary, Suggestion, SuggestionInput, UsualItem};
 use dangol_domain::time::age_on;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -67,7 +67,15 @@ pub struct FeedbackView {
 
 impl From<&Feedback> for FeedbackView {
     fn from(f: &Feedback) -> Self {
-        FeedbackView { id: f.id, at: f.at, kind: f.kind.as_str().into(), category: f.category.clone(), text: f.text.clone(), status: f.status.as_str().into(), resolution: f.resolution.clone() }
+        FeedbackView {
+            id: f.id,
+            at: f.at,
+            kind: f.kind.as_str().into(),
+            category: f.category.clone(),
+            text: f.text.clone(),
+            status: f.status.as_str().into(),
+            resolution: f.resolution.clone(),
+        }
     }
 }
 
@@ -163,7 +171,14 @@ pub struct SuggestionView {
 
 impl From<&Suggestion> for SuggestionView {
     fn from(s: &Suggestion) -> Self {
-        SuggestionView { kind: s.kind.as_str().into(), key: s.key.clone(), text: s.text.clone(), reason: s.reason.clone(), rule_id: s.rule_id.clone(), saving: s.saving }
+        SuggestionView {
+            kind: s.kind.as_str().into(),
+            key: s.key.clone(),
+            text: s.text.clone(),
+            reason: s.reason.clone(),
+            rule_id: s.rule_id.clone(),
+            saving: s.saving,
+        }
     }
 }
 
@@ -284,28 +299,54 @@ fn price(conn: &Connection, cart: &Cart) -> Result<PricedCart> {
     Ok(priced?)
 }
 
-fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at: DateTime<Utc>) -> Result<Context> {
+fn load_context(
+    conn: &Connection,
+    row: CustomerRow,
+    rules: &[DiscountRule],
+    at: DateTime<Utc>,
+) -> Result<Context> {
     let rid = row.rid;
     let mut ledger = Vec::new();
     {
         let mut stmt = conn.prepare_cached("SELECT at, kind, points, expires_at FROM points_ledger WHERE customer = ?1 ORDER BY at, rid")?;
-        let rows = stmt.query_map([rid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<i64>>(3)?)))?;
+        let rows = stmt.query_map([rid], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?;
         for r in rows {
             let (t, kind, points, exp) = r?;
-            ledger.push(LedgerEntry { at: from_ms(t), kind: LedgerKind::parse(&kind).unwrap_or(LedgerKind::Adjust), amount: points, expires_at: exp.map(from_ms) });
+            ledger.push(LedgerEntry {
+                at: from_ms(t),
+                kind: LedgerKind::parse(&kind).unwrap_or(LedgerKind::Adjust),
+                amount: points,
+                expires_at: exp.map(from_ms),
+            });
         }
     }
     let lots = PointsLots::replay(&ledger);
     let points_due = lots.due(at);
     let points = dangol_domain::loyalty::balance(&ledger) - points_due;
-    let stamps: i64 = conn.prepare_cached("SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1")?.query_row([rid], |r| r.get(0))?;
+    let stamps: i64 = conn
+        .prepare_cached("SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1")?
+        .query_row([rid], |r| r.get(0))?;
     let mut coupons = Vec::new();
     {
         let mut stmt = conn.prepare_cached("SELECT id, code, rule_id, issued_at, expires_at, used_at FROM coupons WHERE customer = ?1")?;
         let rows = stmt.query_map([rid], |r| {
             let id: Vec<u8> = r.get(0)?;
             let used: Option<i64> = r.get(5)?;
-            Ok(Coupon { id: Uuid::from_slice(&id).unwrap_or_default(), code: r.get(1)?, rule_id: r.get(2)?, issued_at: from_ms(r.get(3)?), expires_at: from_ms(r.get(4)?), used_at: used.map(from_ms) })
+            Ok(Coupon {
+                id: Uuid::from_slice(&id).unwrap_or_default(),
+                code: r.get(1)?,
+                rule_id: r.get(2)?,
+                issued_at: from_ms(r.get(3)?),
+                expires_at: from_ms(r.get(4)?),
+                used_at: used.map(from_ms),
+            })
         })?;
         for c in rows {
             coupons.push(c?);
@@ -319,7 +360,10 @@ fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at:
         )?;
         for rule in rules.iter().filter(|r| r.limit.is_some()) {
             for t in stmt.query_map(params![rid, rule.id], |r| r.get::<_, i64>(0))? {
-                rule_uses.push(RuleUse { rule_id: rule.id.clone(), at: from_ms(t?) });
+                rule_uses.push(RuleUse {
+                    rule_id: rule.id.clone(),
+                    at: from_ms(t?),
+                });
             }
         }
     }
@@ -332,7 +376,15 @@ fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at:
         )?;
         let rows = stmt.query_map([rid], |r| {
             let id: Vec<u8> = r.get(1)?;
-            Ok((r.get::<_, i64>(0)?, VisitView { sale_id: Uuid::from_slice(&id).unwrap_or_default(), at: from_ms(r.get(2)?), total: r.get(3)?, items: r.get(4)? }))
+            Ok((
+                r.get::<_, i64>(0)?,
+                VisitView {
+                    sale_id: Uuid::from_slice(&id).unwrap_or_default(),
+                    at: from_ms(r.get(2)?),
+                    total: r.get(3)?,
+                    items: r.get(4)?,
+                },
+            ))
         })?;
         for v in rows {
             recent.push(v?);
@@ -345,7 +397,9 @@ fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at:
         let mut stmt = conn.prepare_cached("SELECT sku, name FROM sale_lines WHERE sale = ?1")?;
         for (sale_rid, _) in &recent {
             let mut seen: Vec<String> = Vec::new();
-            for line in stmt.query_map([sale_rid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            for line in stmt.query_map([sale_rid], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })? {
                 let (sku, name) = line?;
                 if seen.contains(&sku) {
                     continue;
@@ -358,25 +412,73 @@ fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at:
             }
         }
         counts.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-        usual_items = counts.into_iter().take(5).map(|(sku, name, n)| UsualItem { sku, name, share_pct: n * 100 / recent.len() as u32 }).collect();
+        usual_items = counts
+            .into_iter()
+            .take(5)
+            .map(|(sku, name, n)| UsualItem {
+                sku,
+                name,
+                share_pct: n * 100 / recent.len() as u32,
+            })
+            .collect();
     }
     let usual_interval_days = {
-        let mut gaps: Vec<i64> = visit_times.windows(2).map(|w| (w[0] - w[1]).num_days()).collect();
+        let mut gaps: Vec<i64> = visit_times
+            .windows(2)
+            .map(|w| (w[0] - w[1]).num_days())
+            .collect();
         gaps.sort_unstable();
         (gaps.len() >= 2).then(|| gaps[gaps.len() / 2].max(1))
     };
-    let open_complaints = feedback::open_for(conn, rid)?.into_iter().filter(|f| f.kind == FeedbackKind::Complaint).collect();
-    let facts = CustomerFacts { birth_date: row.customer.birth_date, tier: row.customer.tier, visits: row.visits.max(0) as u32, points, stamps, coupons, rule_uses };
-    let history = HistorySummary { visits: row.visits.max(0) as u32, last_visit: row.last_visit, usual_interval_days, usual_items };
-    Ok(Context { row, facts, lots, points_due, history, visit_times, recent: recent.into_iter().map(|(_, v)| v).collect(), open_complaints })
+    let open_complaints = feedback::open_for(conn, rid)?
+        .into_iter()
+        .filter(|f| f.kind == FeedbackKind::Complaint)
+        .collect();
+    let facts = CustomerFacts {
+        birth_date: row.customer.birth_date,
+        tier: row.customer.tier,
+        visits: row.visits.max(0) as u32,
+        points,
+        stamps,
+        coupons,
+        rule_uses,
+    };
+    let history = HistorySummary {
+        visits: row.visits.max(0) as u32,
+        last_visit: row.last_visit,
+        usual_interval_days,
+        usual_items,
+    };
+    Ok(Context {
+        row,
+        facts,
+        lots,
+        points_due,
+        history,
+        visit_times,
+        recent: recent.into_iter().map(|(_, v)| v).collect(),
+        open_complaints,
+    })
 }
 
 fn stamp_goals(rules: &[DiscountRule], lang: Lang) -> Vec<(i64, String)> {
-    rules.iter().filter(|r| r.active && r.stamps_needed() > 0).map(|r| (r.stamps_needed(), r.display_name(lang).to_string())).collect()
+    rules
+        .iter()
+        .filter(|r| r.active && r.stamps_needed() > 0)
+        .map(|r| (r.stamps_needed(), r.display_name(lang).to_string()))
+        .collect()
 }
 
 fn eligible_view(e: &dangol_domain::eligibility::Eligible, lang: Lang) -> EligibleView {
-    EligibleView { rule_id: e.rule_id.clone(), name: e.name.clone(), kind: e.kind.clone(), saving: e.saving, optional: e.optional, exclusive: e.exclusive, reasons: e.reasons.iter().map(|r| reason_text(r, lang)).collect() }
+    EligibleView {
+        rule_id: e.rule_id.clone(),
+        name: e.name.clone(),
+        kind: e.kind.clone(),
+        saving: e.saving,
+        optional: e.optional,
+        exclusive: e.exclusive,
+        reasons: e.reasons.iter().map(|r| reason_text(r, lang)).collect(),
+    }
 }
 
 fn event_customer(c: &Customer) -> serde_json::Value {
@@ -390,11 +492,25 @@ fn event_customer(c: &Customer) -> serde_json::Value {
 
 impl Store {
     /// Registers a new customer from counter or import input.
-    pub fn add_customer(&mut self, input: CustomerInput, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<CustomerSummary> {
+    pub fn add_customer(
+        &mut self,
+        input: CustomerInput,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<CustomerSummary> {
         let customer = input.validate(ids.next_id(at), at)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let rid = customers::insert(&tx, &customer, 0, None)?;
-        outbox::append(&tx, ids, self.device, at, "customer.created", &event_customer(&customer))?;
+        outbox::append(
+            &tx,
+            ids,
+            self.device,
+            at,
+            "customer.created",
+            &event_customer(&customer),
+        )?;
         let row = customers::get_rid(&tx, rid)?;
         tx.commit()?;
         Ok(summary(&row, MatchKind::Card, Role::Cashier))
@@ -402,7 +518,10 @@ impl Store {
 
     /// Finds customers for whatever the cashier typed.
     pub fn lookup(&self, query: &str, limit: usize, role: Role) -> Result<Vec<CustomerSummary>> {
-        Ok(lookup::lookup(&self.conn, query, limit)?.iter().map(|h| summary(&h.row, h.matched, role)).collect())
+        Ok(lookup::lookup(&self.conn, query, limit)?
+            .iter()
+            .map(|h| summary(&h.row, h.matched, role))
+            .collect())
     }
 
     /// The customer's profile with history, balances and open complaints.
@@ -412,8 +531,14 @@ impl Store {
         let loyalty = settings::loyalty(&self.conn)?;
         let ctx = load_context(&self.conn, row, &rules, at)?;
         let c = &ctx.row.customer;
-        let total_spent: i64 = self.conn.prepare_cached("SELECT coalesce(sum(total), 0) FROM sales WHERE customer = ?1")?.query_row([ctx.row.rid], |r| r.get(0))?;
-        let expiring = ctx.lots.expiring_soon(at, Duration::days(loyalty.points_warning_days)).map(|(points, at)| PointsExpiring { points, at });
+        let total_spent: i64 = self
+            .conn
+            .prepare_cached("SELECT coalesce(sum(total), 0) FROM sales WHERE customer = ?1")?
+            .query_row([ctx.row.rid], |r| r.get(0))?;
+        let expiring = ctx
+            .lots
+            .expiring_soon(at, Duration::days(loyalty.points_warning_days))
+            .map(|(points, at)| PointsExpiring { points, at });
         let recent_feedback = feedback::recent_for(&self.conn, ctx.row.rid, 10)?;
         Ok(Profile {
             id: c.id,
@@ -438,13 +563,29 @@ impl Store {
             points: ctx.facts.points,
             points_expiring: expiring,
             stamps: ctx.facts.stamps,
-            coupons: ctx.facts.coupons.iter().filter(|c| c.is_usable(at)).map(|c| CouponView { code: c.code.clone(), rule_id: c.rule_id.clone(), expires_at: c.expires_at }).collect(),
+            coupons: ctx
+                .facts
+                .coupons
+                .iter()
+                .filter(|c| c.is_usable(at))
+                .map(|c| CouponView {
+                    code: c.code.clone(),
+                    rule_id: c.rule_id.clone(),
+                    expires_at: c.expires_at,
+                })
+                .collect(),
             open_complaints: ctx.open_complaints.iter().map(FeedbackView::from).collect(),
             recent_feedback: recent_feedback.iter().map(FeedbackView::from).collect(),
         })
     }
 
-    fn evaluate_parts(&self, conn: &Connection, customer: Uuid, cart: &Cart, at: DateTime<Utc>) -> Result<(Context, Vec<DiscountRule>, PricedCart, LoyaltySettings)> {
+    fn evaluate_parts(
+        &self,
+        conn: &Connection,
+        customer: Uuid,
+        cart: &Cart,
+        at: DateTime<Utc>,
+    ) -> Result<(Context, Vec<DiscountRule>, PricedCart, LoyaltySettings)> {
         let row = customers::get(conn, customer)?;
         let priced = price(conn, cart)?;
         let rules = rules::all(conn)?;
@@ -456,7 +597,8 @@ impl Store {
     /// Eligible discounts, the best combination, near misses and ranked
     /// suggestions for a cart. Read-only; see `record_shown`.
     pub fn preview(&self, req: &PreviewRequest) -> Result<PreviewView> {
-        let (ctx, rules, priced, loyalty) = self.evaluate_parts(&self.conn, req.customer, &req.cart, req.at)?;
+        let (ctx, rules, priced, loyalty) =
+            self.evaluate_parts(&self.conn, req.customer, &req.cart, req.at)?;
         let engine = Engine::new(&rules, &priced, &ctx.facts, req.at, self.zone, req.lang);
         let eval = engine.evaluate();
         let memory = prompts::memory(&self.conn, ctx.row.rid, &ctx.visit_times, req.at)?;
@@ -469,7 +611,9 @@ impl Store {
             cart: &priced,
             history: &ctx.history,
             open_complaints: &ctx.open_complaints,
-            points_expiring: ctx.lots.expiring_soon(req.at, Duration::days(loyalty.points_warning_days)),
+            points_expiring: ctx
+                .lots
+                .expiring_soon(req.at, Duration::days(loyalty.points_warning_days)),
             stamp_goals: &goals,
             memory: &memory,
             at: req.at,
@@ -477,12 +621,27 @@ impl Store {
             lang: req.lang,
         };
         let suggestions = suggest::suggest(&input, req.limit);
-        Ok(build_preview(&ctx.row, &priced, &eval, &suggestions, req.lang, req.role))
+        Ok(build_preview(
+            &ctx.row,
+            &priced,
+            &eval,
+            &suggestions,
+            req.lang,
+            req.role,
+        ))
     }
 
     /// Records the suggestions of a preview as shown (once per key per day).
-    pub fn record_shown(&mut self, customer: Uuid, suggestions: &[SuggestionView], at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn record_shown(
+        &mut self,
+        customer: Uuid,
+        suggestions: &[SuggestionView],
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         let day_start = self.zone.start_of(self.zone.date(at));
         let mut keys = Vec::new();
@@ -493,27 +652,72 @@ impl Store {
             }
         }
         if !keys.is_empty() {
-            outbox::append(&tx, ids, self.device, at, "prompts.shown", &serde_json::json!({"customer": customer, "keys": keys}))?;
+            outbox::append(
+                &tx,
+                ids,
+                self.device,
+                at,
+                "prompts.shown",
+                &serde_json::json!({"customer": customer, "keys": keys}),
+            )?;
         }
         tx.commit()?;
         Ok(())
     }
 
     /// Records that the cashier accepted or dismissed a prompt.
-    pub fn record_prompt(&mut self, customer: Uuid, key: &str, action: PromptAction, reason: Option<&str>, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
+    pub fn record_prompt(
+        &mut self,
+        customer: Uuid,
+        key: &str,
+        action: PromptAction,
+        reason: Option<&str>,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
         let key = key.trim();
         let kind = key.split(':').next().unwrap_or_default().to_string();
-        let known = ["discount", "follow_up", "birthday", "comeback", "stamp_almost", "points_expiring", "points_available", "usual_item", "preferred_name", "consent"];
+        let known = [
+            "discount",
+            "follow_up",
+            "birthday",
+            "comeback",
+            "stamp_almost",
+            "points_expiring",
+            "points_available",
+            "usual_item",
+            "preferred_name",
+            "consent",
+        ];
         if !key.contains(':') || !known.contains(&kind.as_str()) || key.len() > 200 {
-            return Err(StoreError::BadInput { what: "prompt key", reason: format!("{key:?} is not a suggestion key such as usual_item:SALT or consent:marketing") });
+            return Err(StoreError::BadInput {
+                what: "prompt key",
+                reason: format!(
+                    "{key:?} is not a suggestion key such as usual_item:SALT or consent:marketing"
+                ),
+            });
         }
-        if action == PromptAction::Dismissed && reason.is_none_or(|r| r.trim().is_empty() || r.chars().count() > 200) {
-            return Err(StoreError::BadInput { what: "dismiss reason", reason: "dismissing a prompt needs a reason of 1-200 characters".into() });
+        if action == PromptAction::Dismissed
+            && reason.is_none_or(|r| r.trim().is_empty() || r.chars().count() > 200)
+        {
+            return Err(StoreError::BadInput {
+                what: "dismiss reason",
+                reason: "dismissing a prompt needs a reason of 1-200 characters".into(),
+            });
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         prompts::record(&tx, row.rid, at, key, &kind, action, reason.map(str::trim))?;
-        outbox::append(&tx, ids, self.device, at, "prompt.recorded", &serde_json::json!({"customer": customer, "key": key, "action": action.as_str(), "reason": reason}))?;
+        outbox::append(
+            &tx,
+            ids,
+            self.device,
+            at,
+            "prompt.recorded",
+            &serde_json::json!({"customer": customer, "key": key, "action": action.as_str(), "reason": reason}),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -525,11 +729,17 @@ impl Store {
     pub fn checkout(&mut self, req: &CheckoutRequest, ids: &mut dyn IdSource) -> Result<Receipt> {
         let device = self.device;
         let zone = self.zone;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, req.customer)?;
         let priced = price(&tx, &req.cart)?;
         if priced.lines.is_empty() {
-            return Err(StoreError::Domain(dangol_domain::DomainError::InvalidCart { reason: "the cart is empty".into() }));
+            return Err(StoreError::Domain(
+                dangol_domain::DomainError::InvalidCart {
+                    reason: "the cart is empty".into(),
+                },
+            ));
         }
         let rules = rules::all(&tx)?;
         let loyalty = settings::loyalty(&tx)?;
@@ -540,16 +750,42 @@ impl Store {
         let cleared = gate::check(&engine, &eval, &req.decision)?;
         if ctx.points_due > 0 {
             tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')")?.execute(params![rid, ms(req.at), -ctx.points_due])?;
-            outbox::append(&tx, ids, device, req.at, "points.expired", &serde_json::json!({"customer": req.customer, "points": ctx.points_due}))?;
+            outbox::append(
+                &tx,
+                ids,
+                device,
+                req.at,
+                "points.expired",
+                &serde_json::json!({"customer": req.customer, "points": ctx.points_due}),
+            )?;
         }
-        let draft = sale::draft(ids.next_id(req.at), Some(&DraftCustomer { id: req.customer, tier: ctx.row.customer.tier }), &priced, &eval, &cleared, &rules, &loyalty, req.at);
+        let draft = sale::draft(
+            ids.next_id(req.at),
+            Some(&DraftCustomer {
+                id: req.customer,
+                tier: ctx.row.customer.tier,
+            }),
+            &priced,
+            &eval,
+            &cleared,
+            &rules,
+            &loyalty,
+            req.at,
+        );
         let sale_rid = insert_sale(&tx, &draft, rid, device, None, None)?;
         for d in &draft.discounts {
             let coupon_rid: Option<i64> = match d.coupon_id {
                 None => None,
                 Some(cid) => {
-                    let crid: i64 = tx.query_row("SELECT rid FROM coupons WHERE id = ?1 AND used_sale IS NULL", [cid.as_bytes()], |r| r.get(0))?;
-                    tx.execute("UPDATE coupons SET used_sale = ?2, used_at = ?3 WHERE rid = ?1", params![crid, sale_rid, ms(req.at)])?;
+                    let crid: i64 = tx.query_row(
+                        "SELECT rid FROM coupons WHERE id = ?1 AND used_sale IS NULL",
+                        [cid.as_bytes()],
+                        |r| r.get(0),
+                    )?;
+                    tx.execute(
+                        "UPDATE coupons SET used_sale = ?2, used_at = ?3 WHERE rid = ?1",
+                        params![crid, sale_rid, ms(req.at)],
+                    )?;
                     Some(crid)
                 }
             };
@@ -558,14 +794,48 @@ impl Store {
         for m in &draft.missed {
             tx.prepare_cached("INSERT INTO missed_discounts (sale, rule_id, name, saving, reason) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![sale_rid, m.rule_id, m.name, m.saving, m.reason])?;
         }
-        write_ledgers(&tx, rid, sale_rid, req.at, LedgerKind::Redeem, -draft.points_redeemed, -draft.stamps_redeemed, None)?;
-        write_ledgers(&tx, rid, sale_rid, req.at, LedgerKind::Earn, draft.points_earned, draft.stamps_earned, draft.points_expire_at)?;
+        write_ledgers(
+            &tx,
+            rid,
+            sale_rid,
+            req.at,
+            LedgerKind::Redeem,
+            -draft.points_redeemed,
+            -draft.stamps_redeemed,
+            None,
+        )?;
+        write_ledgers(
+            &tx,
+            rid,
+            sale_rid,
+            req.at,
+            LedgerKind::Earn,
+            draft.points_earned,
+            draft.stamps_earned,
+            draft.points_expire_at,
+        )?;
         customers::refresh_visits(&tx, rid)?;
         for id in &cleared.applied_rules {
-            prompts::record(&tx, rid, req.at, &format!("discount:{id}"), "discount", PromptAction::Accepted, None)?;
+            prompts::record(
+                &tx,
+                rid,
+                req.at,
+                &format!("discount:{id}"),
+                "discount",
+                PromptAction::Accepted,
+                None,
+            )?;
         }
         for m in &draft.missed {
-            prompts::record(&tx, rid, req.at, &format!("discount:{}", m.rule_id), "discount", PromptAction::Dismissed, Some(&m.reason))?;
+            prompts::record(
+                &tx,
+                rid,
+                req.at,
+                &format!("discount:{}", m.rule_id),
+                "discount",
+                PromptAction::Dismissed,
+                Some(&m.reason),
+            )?;
         }
         outbox::append(&tx, ids, device, req.at, "sale.completed", &draft)?;
         let points_balance = ctx.facts.points - draft.points_redeemed + draft.points_earned;
@@ -593,14 +863,25 @@ impl Store {
     /// Reverses a sale: a new sale row with every amount negated, the points
     /// and stamps it earned taken back, those it spent given back, and its
     /// coupons usable again.
-    pub fn refund(&mut self, sale_id: Uuid, reason: &str, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<RefundReceipt> {
+    pub fn refund(
+        &mut self,
+        sale_id: Uuid,
+        reason: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<RefundReceipt> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(StoreError::BadInput { what: "refund reason", reason: "a refund needs a reason of 1-200 characters".into() });
+            return Err(StoreError::BadInput {
+                what: "refund reason",
+                reason: "a refund needs a reason of 1-200 characters".into(),
+            });
         }
         let device = self.device;
         let expiry_days = settings::loyalty(&self.conn)?.points_expiry_days;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let original = tx
             .query_row(
                 "SELECT rid, customer, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses FROM sales WHERE id = ?1",
@@ -608,13 +889,35 @@ impl Store {
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, [r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?], r.get::<_, Option<i64>>(9)?)))
             .optional()?
             .ok_or_else(|| StoreError::not_found("sale", sale_id))?;
-        let (orig_rid, customer_rid, [subtotal, discount_total, total, p_earned, p_redeemed, s_earned, s_redeemed], reverses) = original;
+        let (
+            orig_rid,
+            customer_rid,
+            [
+                subtotal,
+                discount_total,
+                total,
+                p_earned,
+                p_redeemed,
+                s_earned,
+                s_redeemed,
+            ],
+            reverses,
+        ) = original;
         if reverses.is_some() {
-            return Err(StoreError::BadInput { what: "refund", reason: format!("sale {sale_id} is itself a reversal") });
+            return Err(StoreError::BadInput {
+                what: "refund",
+                reason: format!("sale {sale_id} is itself a reversal"),
+            });
         }
-        let already: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM sales WHERE reverses = ?1)", [orig_rid], |r| r.get(0))?;
+        let already: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sales WHERE reverses = ?1)",
+            [orig_rid],
+            |r| r.get(0),
+        )?;
         if already {
-            return Err(StoreError::AlreadyReversed { sale: sale_id.to_string() });
+            return Err(StoreError::AlreadyReversed {
+                sale: sale_id.to_string(),
+            });
         }
         let reversal_id = ids.next_id(at);
         tx.execute(
@@ -630,22 +933,74 @@ impl Store {
         )?;
         let (mut points_balance, mut stamps_balance) = (0, 0);
         if let Some(crid) = customer_rid {
-            write_ledgers(&tx, crid, rev_rid, at, LedgerKind::Reverse, -p_earned, -s_earned, None)?;
-            write_ledgers(&tx, crid, rev_rid, at, LedgerKind::Reverse, p_redeemed, s_redeemed, Some(at + Duration::days(expiry_days)))?;
-            tx.execute("UPDATE coupons SET used_sale = NULL, used_at = NULL WHERE used_sale = ?1", [orig_rid])?;
+            write_ledgers(
+                &tx,
+                crid,
+                rev_rid,
+                at,
+                LedgerKind::Reverse,
+                -p_earned,
+                -s_earned,
+                None,
+            )?;
+            write_ledgers(
+                &tx,
+                crid,
+                rev_rid,
+                at,
+                LedgerKind::Reverse,
+                p_redeemed,
+                s_redeemed,
+                Some(at + Duration::days(expiry_days)),
+            )?;
+            tx.execute(
+                "UPDATE coupons SET used_sale = NULL, used_at = NULL WHERE used_sale = ?1",
+                [orig_rid],
+            )?;
             customers::refresh_visits(&tx, crid)?;
-            points_balance = tx.query_row("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1", [crid], |r| r.get(0))?;
-            stamps_balance = tx.query_row("SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1", [crid], |r| r.get(0))?;
+            points_balance = tx.query_row(
+                "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1",
+                [crid],
+                |r| r.get(0),
+            )?;
+            stamps_balance = tx.query_row(
+                "SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1",
+                [crid],
+                |r| r.get(0),
+            )?;
         }
-        outbox::append(&tx, ids, device, at, "sale.reversed", &serde_json::json!({"reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total}))?;
+        outbox::append(
+            &tx,
+            ids,
+            device,
+            at,
+            "sale.reversed",
+            &serde_json::json!({"reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total}),
+        )?;
         tx.commit()?;
-        Ok(RefundReceipt { reversal_id, original_id: sale_id, total: -total, points_balance, stamps_balance })
+        Ok(RefundReceipt {
+            reversal_id,
+            original_id: sale_id,
+            total: -total,
+            points_balance,
+            stamps_balance,
+        })
     }
 
     /// Logs a complaint, compliment or request for a customer.
-    pub fn add_feedback(&mut self, customer: Uuid, kind: FeedbackKind, category: &str, text: &str, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<FeedbackView> {
+    pub fn add_feedback(
+        &mut self,
+        customer: Uuid,
+        kind: FeedbackKind,
+        category: &str,
+        text: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<FeedbackView> {
         let f = Feedback::new(ids.next_id(at), customer, at, kind, category, text)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         feedback::insert(&tx, row.rid, &f)?;
         outbox::append(&tx, ids, self.device, at, "feedback.logged", &f)?;
@@ -654,51 +1009,116 @@ impl Store {
     }
 
     /// Marks a complaint or request resolved.
-    pub fn resolve_feedback(&mut self, id: Uuid, resolution: &str, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<FeedbackView> {
+    pub fn resolve_feedback(
+        &mut self,
+        id: Uuid,
+        resolution: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<FeedbackView> {
         let resolution = resolution.trim();
         if resolution.is_empty() || resolution.len() > dangol_domain::feedback::MAX_FEEDBACK_BYTES {
-            return Err(StoreError::BadInput { what: "resolution", reason: "describe how it was resolved (1-2000 bytes)".into() });
+            return Err(StoreError::BadInput {
+                what: "resolution",
+                reason: "describe how it was resolved (1-2000 bytes)".into(),
+            });
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let f = feedback::get(&tx, id)?;
         if f.status == dangol_domain::feedback::FeedbackStatus::Resolved {
-            return Err(StoreError::BadInput { what: "feedback", reason: format!("{id} is already resolved") });
+            return Err(StoreError::BadInput {
+                what: "feedback",
+                reason: format!("{id} is already resolved"),
+            });
         }
         feedback::resolve(&tx, id, resolution, at)?;
-        outbox::append(&tx, ids, self.device, at, "feedback.resolved", &serde_json::json!({"id": id, "resolution": resolution}))?;
+        outbox::append(
+            &tx,
+            ids,
+            self.device,
+            at,
+            "feedback.resolved",
+            &serde_json::json!({"id": id, "resolution": resolution}),
+        )?;
         let f = feedback::get(&tx, id)?;
         tx.commit()?;
         Ok(FeedbackView::from(&f))
     }
 
     /// Issues a single-use coupon for a rule to a customer.
-    pub fn issue_coupon(&mut self, customer: Uuid, rule_id: &str, code: &str, expires_at: DateTime<Utc>, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<CouponView> {
+    pub fn issue_coupon(
+        &mut self,
+        customer: Uuid,
+        rule_id: &str,
+        code: &str,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<CouponView> {
         let code = code.trim();
         if code.is_empty() || code.len() > 40 {
-            return Err(StoreError::BadInput { what: "coupon code", reason: "must be 1-40 characters".into() });
+            return Err(StoreError::BadInput {
+                what: "coupon code",
+                reason: "must be 1-40 characters".into(),
+            });
         }
         if expires_at <= at {
-            return Err(StoreError::BadInput { what: "coupon expiry", reason: "must be in the future".into() });
+            return Err(StoreError::BadInput {
+                what: "coupon expiry",
+                reason: "must be in the future".into(),
+            });
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
-        if !rules::all(&tx)?.iter().any(|r| r.id == rule_id && r.needs_coupon()) {
+        if !rules::all(&tx)?
+            .iter()
+            .any(|r| r.id == rule_id && r.needs_coupon())
+        {
             return Err(StoreError::not_found("coupon rule", rule_id));
         }
-        let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)", [code], |r| r.get(0))?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)",
+            [code],
+            |r| r.get(0),
+        )?;
         if exists {
-            return Err(StoreError::Duplicate { what: "coupon code", key: code.into() });
+            return Err(StoreError::Duplicate {
+                what: "coupon code",
+                key: code.into(),
+            });
         }
         let id = ids.next_id(at);
         tx.execute("INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", params![id.as_bytes(), code, row.rid, rule_id, ms(at), ms(expires_at)])?;
-        outbox::append(&tx, ids, self.device, at, "coupon.issued", &serde_json::json!({"id": id, "code": code, "customer": customer, "rule_id": rule_id, "expires_at": expires_at}))?;
+        outbox::append(
+            &tx,
+            ids,
+            self.device,
+            at,
+            "coupon.issued",
+            &serde_json::json!({"id": id, "code": code, "customer": customer, "rule_id": rule_id, "expires_at": expires_at}),
+        )?;
         tx.commit()?;
-        Ok(CouponView { code: code.into(), rule_id: rule_id.into(), expires_at })
+        Ok(CouponView {
+            code: code.into(),
+            rule_id: rule_id.into(),
+            expires_at,
+        })
     }
 
     /// Adds or replaces a discount rule.
-    pub fn upsert_rule(&mut self, rule: &DiscountRule, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn upsert_rule(
+        &mut self,
+        rule: &DiscountRule,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         rules::upsert(&tx, rule, at)?;
         outbox::append(&tx, ids, self.device, at, "rule.upserted", rule)?;
         tx.commit()?;
@@ -714,7 +1134,13 @@ impl Store {
     }
 
     /// Changes a shop setting (name, time zone, loyalty JSON).
-    pub fn update_setting(&mut self, key: &str, value: &str, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
+    pub fn update_setting(
+        &mut self,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
         match key {
             settings::SHOP_NAME => {
                 dangol_domain::customer::validate_name(value, "shop name")?;
@@ -723,13 +1149,32 @@ impl Store {
                 dangol_domain::time::ShopZone::parse(value)?;
             }
             settings::LOYALTY => {
-                serde_json::from_str::<LoyaltySettings>(value).map_err(|e| StoreError::BadInput { what: "loyalty settings", reason: e.to_string() })?;
+                serde_json::from_str::<LoyaltySettings>(value).map_err(|e| {
+                    StoreError::BadInput {
+                        what: "loyalty settings",
+                        reason: e.to_string(),
+                    }
+                })?;
             }
-            _ => return Err(StoreError::BadInput { what: "setting", reason: format!("{key:?} is not one of shop_name, time_zone, loyalty") }),
+            _ => {
+                return Err(StoreError::BadInput {
+                    what: "setting",
+                    reason: format!("{key:?} is not one of shop_name, time_zone, loyalty"),
+                });
+            }
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         settings::set(&tx, key, value)?;
-        outbox::append(&tx, ids, self.device, at, "setting.changed", &serde_json::json!({"key": key, "value": value}))?;
+        outbox::append(
+            &tx,
+            ids,
+            self.device,
+            at,
+            "setting.changed",
+            &serde_json::json!({"key": key, "value": value}),
+        )?;
         tx.commit()?;
         self.reload_settings()
     }
@@ -739,23 +1184,67 @@ impl Store {
     }
 }
 
-fn build_preview(row: &CustomerRow, priced: &PricedCart, eval: &Evaluation, suggestions: &[Suggestion], lang: Lang, role: Role) -> PreviewView {
+fn build_preview(
+    row: &CustomerRow,
+    priced: &PricedCart,
+    eval: &Evaluation,
+    suggestions: &[Suggestion],
+    lang: Lang,
+    role: Role,
+) -> PreviewView {
     PreviewView {
         customer: summary(row, MatchKind::Card, role),
-        lines: priced.lines.iter().map(|l| CartLineView { sku: l.sku.clone(), name: l.name.clone(), category: l.category.clone(), unit_price: l.unit_price, qty: l.qty, amount: l.amount() }).collect(),
+        lines: priced
+            .lines
+            .iter()
+            .map(|l| CartLineView {
+                sku: l.sku.clone(),
+                name: l.name.clone(),
+                category: l.category.clone(),
+                unit_price: l.unit_price,
+                qty: l.qty,
+                amount: l.amount(),
+            })
+            .collect(),
         subtotal: eval.subtotal,
-        eligible: eval.eligible.iter().map(|e| eligible_view(e, lang)).collect(),
-        best: BestView { rule_ids: eval.best.rule_ids.clone(), saving: eval.best.saving, subtotal: eval.best.subtotal, total: eval.best.total },
+        eligible: eval
+            .eligible
+            .iter()
+            .map(|e| eligible_view(e, lang))
+            .collect(),
+        best: BestView {
+            rule_ids: eval.best.rule_ids.clone(),
+            saving: eval.best.saving,
+            subtotal: eval.best.subtotal,
+            total: eval.best.total,
+        },
         near_misses: eval
             .near_misses
             .iter()
-            .map(|n| NearMissView { rule_id: n.rule_id.clone(), name: n.name.clone(), reason: reason_text(&n.reason, lang), reason_code: n.reason.clone(), alternatives: n.alternatives.iter().map(|a| alternative_text(a, lang)).collect() })
+            .map(|n| NearMissView {
+                rule_id: n.rule_id.clone(),
+                name: n.name.clone(),
+                reason: reason_text(&n.reason, lang),
+                reason_code: n.reason.clone(),
+                alternatives: n
+                    .alternatives
+                    .iter()
+                    .map(|a| alternative_text(a, lang))
+                    .collect(),
+            })
             .collect(),
         suggestions: suggestions.iter().map(SuggestionView::from).collect(),
     }
 }
 
-pub(crate) fn insert_sale(conn: &Connection, d: &SaleDraft, customer_rid: i64, device: Uuid, reverses: Option<i64>, reason: Option<&str>) -> Result<i64> {
+pub(crate) fn insert_sale(
+    conn: &Connection,
+    d: &SaleDraft,
+    customer_rid: i64,
+    device: Uuid,
+    reverses: Option<i64>,
+    reason: Option<&str>,
+) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO sales (id, customer, at, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses, reason, device)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -764,13 +1253,32 @@ pub(crate) fn insert_sale(conn: &Connection, d: &SaleDraft, customer_rid: i64, d
     let rid = conn.last_insert_rowid();
     let mut stmt = conn.prepare_cached("INSERT INTO sale_lines (sale, line_no, sku, name, category, unit_price, qty, amount, discount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?;
     for (i, l) in d.lines.iter().enumerate() {
-        stmt.execute(params![rid, i as i64 + 1, l.sku, l.name, l.category, l.unit_price, l.qty, l.amount, l.discount])?;
+        stmt.execute(params![
+            rid,
+            i as i64 + 1,
+            l.sku,
+            l.name,
+            l.category,
+            l.unit_price,
+            l.qty,
+            l.amount,
+            l.discount
+        ])?;
     }
     Ok(rid)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_ledgers(conn: &Connection, customer_rid: i64, sale_rid: i64, at: DateTime<Utc>, kind: LedgerKind, points: i64, stamps: i64, expires: Option<DateTime<Utc>>) -> Result<()> {
+fn write_ledgers(
+    conn: &Connection,
+    customer_rid: i64,
+    sale_rid: i64,
+    at: DateTime<Utc>,
+    kind: LedgerKind,
+    points: i64,
+    stamps: i64,
+    expires: Option<DateTime<Utc>>,
+) -> Result<()> {
     if points != 0 {
         conn.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![customer_rid, ms(at), kind.as_str(), points, expires.filter(|_| points > 0).map(ms), sale_rid])?;
     }

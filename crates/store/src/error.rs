@@ -17,22 +17,47 @@ pub struct RowError {
 #[derive(Debug)]
 pub enum StoreError {
     /// Another Dangol instance has the database open.
-    Locked { path: PathBuf },
+    Locked {
+        path: PathBuf,
+    },
     /// The file exists but is not a Dangol/SQLite database.
-    NotADatabase { path: PathBuf, detail: String },
+    NotADatabase {
+        path: PathBuf,
+        detail: String,
+    },
     /// The database was written by a newer Dangol.
-    NewerSchema { found: i64, known: i64 },
-    NotFound { what: &'static str, key: String },
+    NewerSchema {
+        found: i64,
+        known: i64,
+    },
+    NotFound {
+        what: &'static str,
+        key: String,
+    },
     /// A unique value (phone, card code, coupon code) already in use.
-    Duplicate { what: &'static str, key: String },
+    Duplicate {
+        what: &'static str,
+        key: String,
+    },
     Domain(DomainError),
     /// An import with bad rows; nothing was written.
-    InvalidRows { file_kind: &'static str, errors: Vec<RowError> },
+    InvalidRows {
+        file_kind: &'static str,
+        errors: Vec<RowError>,
+    },
     /// Malformed input that is not a domain value (a cart file, a query).
-    BadInput { what: &'static str, reason: String },
-    AlreadyReversed { sale: String },
+    BadInput {
+        what: &'static str,
+        reason: String,
+    },
+    AlreadyReversed {
+        sale: String,
+    },
     Sqlite(rusqlite::Error),
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {
@@ -53,21 +78,41 @@ impl StoreError {
     }
 
     pub fn not_found(what: &'static str, key: impl fmt::Display) -> Self {
-        StoreError::NotFound { what, key: key.to_string() }
+        StoreError::NotFound {
+            what,
+            key: key.to_string(),
+        }
     }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Locked { path } => write!(f, "database {} is already open in another Dangol instance; close it first", path.display()),
-            StoreError::NotADatabase { path, detail } => write!(f, "{} is not a usable Dangol database ({detail})", path.display()),
-            StoreError::NewerSchema { found, known } => write!(f, "the database has schema version {found}, newer than this Dangol knows ({known}); upgrade Dangol"),
+            StoreError::Locked { path } => write!(
+                f,
+                "database {} is already open in another Dangol instance; close it first",
+                path.display()
+            ),
+            StoreError::NotADatabase { path, detail } => write!(
+                f,
+                "{} is not a usable Dangol database ({detail})",
+                path.display()
+            ),
+            StoreError::NewerSchema { found, known } => write!(
+                f,
+                "the database has schema version {found}, newer than this Dangol knows ({known}); upgrade Dangol"
+            ),
             StoreError::NotFound { what, key } => write!(f, "{what} {key:?} not found"),
-            StoreError::Duplicate { what, key } => write!(f, "{what} {key:?} is already registered"),
+            StoreError::Duplicate { what, key } => {
+                write!(f, "{what} {key:?} is already registered")
+            }
             StoreError::Domain(e) => write!(f, "{e}"),
             StoreError::InvalidRows { file_kind, errors } => {
-                write!(f, "{file_kind} file rejected, nothing was imported: {} bad row(s)", errors.len())?;
+                write!(
+                    f,
+                    "{file_kind} file rejected, nothing was imported: {} bad row(s)",
+                    errors.len()
+                )?;
                 for e in errors.iter().take(20) {
                     write!(f, "\n  line {}: {}", e.line, e.message)?;
                 }
@@ -77,7 +122,9 @@ impl fmt::Display for StoreError {
                 Ok(())
             }
             StoreError::BadInput { what, reason } => write!(f, "invalid {what}: {reason}"),
-            StoreError::AlreadyReversed { sale } => write!(f, "sale {sale} has already been reversed"),
+            StoreError::AlreadyReversed { sale } => {
+                write!(f, "sale {sale} has already been reversed")
+            }
             StoreError::Sqlite(e) => write!(f, "database error: {e}"),
             StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }

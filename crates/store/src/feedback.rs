@@ -4,10 +4,11 @@ use crate::error::{Result, StoreError};
 use crate::time::{from_ms, ms};
 use chrono::{DateTime, Utc};
 use dangol_domain::feedback::{Feedback, FeedbackKind, FeedbackStatus};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-const COLUMNS: &str = "f.id, c.id, f.at, f.kind, f.category, f.text, f.status, f.resolved_at, f.resolution";
+const COLUMNS: &str =
+    "f.id, c.id, f.at, f.kind, f.category, f.text, f.status, f.resolved_at, f.resolution";
 
 fn from_row(r: &Row) -> rusqlite::Result<Feedback> {
     let id: Vec<u8> = r.get(0)?;
@@ -22,7 +23,11 @@ fn from_row(r: &Row) -> rusqlite::Result<Feedback> {
         kind: FeedbackKind::parse(&kind).unwrap_or(FeedbackKind::Request),
         category: r.get(4)?,
         text: r.get(5)?,
-        status: if status == "open" { FeedbackStatus::Open } else { FeedbackStatus::Resolved },
+        status: if status == "open" {
+            FeedbackStatus::Open
+        } else {
+            FeedbackStatus::Resolved
+        },
         resolved_at: resolved.map(from_ms),
         resolution: r.get(8)?,
     })
@@ -44,14 +49,19 @@ pub fn insert(conn: &Connection, customer_rid: i64, f: &Feedback) -> Result<()> 
 }
 
 pub fn get(conn: &Connection, id: Uuid) -> Result<Feedback> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM feedback f JOIN customers c ON c.rid = f.customer WHERE f.id = ?1"))?
-        .query_row([id.as_bytes()], from_row)
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("feedback", id))
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM feedback f JOIN customers c ON c.rid = f.customer WHERE f.id = ?1"
+    ))?
+    .query_row([id.as_bytes()], from_row)
+    .optional()?
+    .ok_or_else(|| StoreError::not_found("feedback", id))
 }
 
 pub fn resolve(conn: &Connection, id: Uuid, resolution: &str, at: DateTime<Utc>) -> Result<()> {
-    conn.prepare_cached("UPDATE feedback SET status = 'resolved', resolved_at = ?2, resolution = ?3 WHERE id = ?1")?.execute(params![id.as_bytes(), ms(at), resolution])?;
+    conn.prepare_cached(
+        "UPDATE feedback SET status = 'resolved', resolved_at = ?2, resolution = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id.as_bytes(), ms(at), resolution])?;
     Ok(())
 }
 

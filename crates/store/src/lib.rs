@@ -29,6 +29,8 @@ pub mod time;
 
 pub use db::Store;
 pub use error::{Result, StoreError};
+/// Re-exported for tools that need raw SQL beside the store (benchmark floors).
+pub use rusqlite;
 
 use chrono::{DateTime, Utc};
 use dangol_domain::ids::IdSource;
@@ -40,7 +42,11 @@ pub struct SystemIds;
 
 impl IdSource for SystemIds {
     fn next_id(&mut self, at: DateTime<Utc>) -> Uuid {
-        let ts = uuid::Timestamp::from_unix(uuid::NoContext, at.timestamp().max(0) as u64, at.timestamp_subsec_nanos());
+        let ts = uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            at.timestamp().max(0) as u64,
+            at.timestamp_subsec_nanos(),
+        );
         Uuid::new_v7(ts)
     }
 }

@@ -8,11 +8,11 @@
 //! frequent first). Every path is one or two index range scans, so latency
 //! does not grow with the number of customers.
 
-use crate::customers::{from_row, CustomerRow, COLUMNS};
+use crate::customers::{COLUMNS, CustomerRow, from_row};
 use crate::error::{Result, StoreError};
-use dangol_domain::hangul::{self, NameMatch, MAX_GRAM};
+use dangol_domain::hangul::{self, MAX_GRAM, NameMatch};
 use dangol_domain::phone::Phone;
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 /// How a hit matched the query.
@@ -43,42 +43,73 @@ const SCAN_CAP: usize = 2_000;
 pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
     let q = query.trim();
     if q.is_empty() {
-        return Err(StoreError::BadInput { what: "search", reason: "type 4 digits, a phone number, a name or scan a card".into() });
+        return Err(StoreError::BadInput {
+            what: "search",
+            reason: "type 4 digits, a phone number, a name or scan a card".into(),
+        });
     }
     if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(StoreError::BadInput { what: "search", reason: format!("queries are at most {MAX_QUERY_CHARS} characters") });
+        return Err(StoreError::BadInput {
+            what: "search",
+            reason: format!("queries are at most {MAX_QUERY_CHARS} characters"),
+        });
     }
     let limit = limit.clamp(1, 200);
     let mut hits: Vec<Hit> = Vec::new();
     // A card or QR code is an exact key: if it matches, that is the customer.
     if let Some(row) = crate::customers::find_by_card(conn, q)? {
-        return Ok(vec![Hit { row, matched: MatchKind::Card }]);
+        return Ok(vec![Hit {
+            row,
+            matched: MatchKind::Card,
+        }]);
     }
     let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-    let phone_like = !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " -+().".contains(c));
+    let phone_like = !digits.is_empty()
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " -+().".contains(c));
     if phone_like {
         if digits.len() == 4 {
             let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE phone_last4 = ?1 ORDER BY score DESC LIMIT ?2"))?;
             for row in stmt.query_map(params![digits, limit as i64], from_row)? {
-                hits.push(Hit { row: row?, matched: MatchKind::Last4 });
+                hits.push(Hit {
+                    row: row?,
+                    matched: MatchKind::Last4,
+                });
             }
             return Ok(hits);
         }
         return match Phone::parse(q) {
-            Ok(phone) => Ok(crate::customers::find_by_phone(conn, phone.digits())?.map(|row| Hit { row, matched: MatchKind::Phone }).into_iter().collect()),
+            Ok(phone) => Ok(crate::customers::find_by_phone(conn, phone.digits())?
+                .map(|row| Hit {
+                    row,
+                    matched: MatchKind::Phone,
+                })
+                .into_iter()
+                .collect()),
             Err(e) if digits.len() >= 10 => Err(e.into()),
-            Err(_) => Err(StoreError::BadInput { what: "search", reason: format!("{q:?}: type the last 4 digits or the full phone number") }),
+            Err(_) => Err(StoreError::BadInput {
+                what: "search",
+                reason: format!("{q:?}: type the last 4 digits or the full phone number"),
+            }),
         };
     }
     let norm = hangul::normalize(q);
     if norm.is_empty() {
-        return Err(StoreError::BadInput { what: "search", reason: format!("{q:?} has no letters or digits to search for") });
+        return Err(StoreError::BadInput {
+            what: "search",
+            reason: format!("{q:?} has no letters or digits to search for"),
+        });
     }
     let initials = norm.chars().all(hangul::is_choseong);
     if !initials {
-        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE name_norm = ?1 ORDER BY score DESC LIMIT ?2"))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM customers WHERE name_norm = ?1 ORDER BY score DESC LIMIT ?2"
+        ))?;
         for row in stmt.query_map(params![norm, limit as i64], from_row)? {
-            hits.push(Hit { row: row?, matched: MatchKind::NameExact });
+            hits.push(Hit {
+                row: row?,
+                matched: MatchKind::NameExact,
+            });
         }
     }
     let gram = hangul::query_gram(&norm);
@@ -91,7 +122,11 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> 
             "SELECT {} FROM search_grams g JOIN customers c ON c.rid = g.customer WHERE g.gram = ?1 AND g.pos = ?2 ORDER BY g.score DESC LIMIT ?3",
             COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
         ))?;
-        let fetch = if needs_check { SCAN_CAP } else { limit + hits.len() };
+        let fetch = if needs_check {
+            SCAN_CAP
+        } else {
+            limit + hits.len()
+        };
         let mut rows = stmt.query(params![gram, pos, fetch as i64])?;
         while let Some(r) = rows.next()? {
             let row = from_row(r)?;

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::time::{from_ms, ms};
 use chrono::{DateTime, Utc};
 use dangol_domain::ids::IdSource;
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -16,8 +16,17 @@ use uuid::Uuid;
 pub const EVENT_SCHEMA_VERSION: i64 = 1;
 
 /// Appends one event. Call inside the transaction of the write it describes.
-pub fn append(conn: &Connection, ids: &mut dyn IdSource, device: Uuid, at: DateTime<Utc>, kind: &str, payload: &impl Serialize) -> Result<i64> {
-    let seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+pub fn append(
+    conn: &Connection,
+    ids: &mut dyn IdSource,
+    device: Uuid,
+    at: DateTime<Utc>,
+    kind: &str,
+    payload: &impl Serialize,
+) -> Result<i64> {
+    let seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) + 1 FROM outbox", [], |r| {
+        r.get(0)
+    })?;
     let body = serde_json::to_string(payload).expect("event payloads are plain data");
     conn.prepare_cached("INSERT INTO outbox (seq, event_id, device, at, kind, schema_version, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
         .execute(params![seq, ids.next_id(at).as_bytes(), device.as_bytes(), ms(at), kind, EVENT_SCHEMA_VERSION, body])?;
@@ -55,5 +64,9 @@ pub fn events_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<E
 
 /// Number of events and the highest sequence number.
 pub fn stats(conn: &Connection) -> Result<(i64, i64)> {
-    Ok(conn.query_row("SELECT count(*), coalesce(max(seq), 0) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    Ok(conn.query_row(
+        "SELECT count(*), coalesce(max(seq), 0) FROM outbox",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }

@@ -4,7 +4,7 @@ use crate::error::{Result, StoreError};
 use crate::time::ms;
 use chrono::{DateTime, Utc};
 use dangol_domain::rules::DiscountRule;
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, params};
 
 pub fn upsert(conn: &Connection, rule: &DiscountRule, at: DateTime<Utc>) -> Result<()> {
     rule.validate()?;
@@ -20,7 +20,10 @@ pub fn all(conn: &Connection) -> Result<Vec<DiscountRule>> {
     let mut out = Vec::new();
     for row in rows {
         let (id, body) = row?;
-        let rule: DiscountRule = serde_json::from_str(&body).map_err(|e| StoreError::BadInput { what: "stored discount rule", reason: format!("{id}: {e}") })?;
+        let rule: DiscountRule = serde_json::from_str(&body).map_err(|e| StoreError::BadInput {
+            what: "stored discount rule",
+            reason: format!("{id}: {e}"),
+        })?;
         out.push(rule);
     }
     Ok(out)

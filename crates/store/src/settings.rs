@@ -3,8 +3,8 @@
 
 use crate::error::{Result, StoreError};
 use dangol_domain::loyalty::LoyaltySettings;
-use dangol_domain::time::{ShopZone, DEFAULT_ZONE};
-use rusqlite::{params, Connection, OptionalExtension};
+use dangol_domain::time::{DEFAULT_ZONE, ShopZone};
+use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 pub const SHOP_NAME: &str = "shop_name";
@@ -13,7 +13,11 @@ pub const LOYALTY: &str = "loyalty";
 pub const DEVICE_ID: &str = "device_id";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
@@ -24,7 +28,10 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 /// This counter's device id, created on first open.
 pub fn device_id(conn: &Connection) -> Result<Uuid> {
     if let Some(v) = get(conn, DEVICE_ID)? {
-        return Uuid::parse_str(&v).map_err(|e| StoreError::BadInput { what: "device id setting", reason: e.to_string() });
+        return Uuid::parse_str(&v).map_err(|e| StoreError::BadInput {
+            what: "device id setting",
+            reason: e.to_string(),
+        });
     }
     let id = Uuid::now_v7();
     set(conn, DEVICE_ID, &id.to_string())?;
@@ -43,10 +50,17 @@ pub fn shop_name(conn: &Connection) -> Result<String> {
 pub fn loyalty(conn: &Connection) -> Result<LoyaltySettings> {
     match get(conn, LOYALTY)? {
         None => Ok(LoyaltySettings::default()),
-        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::BadInput { what: "loyalty settings", reason: e.to_string() }),
+        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::BadInput {
+            what: "loyalty settings",
+            reason: e.to_string(),
+        }),
     }
 }
 
 pub fn set_loyalty(conn: &Connection, settings: &LoyaltySettings) -> Result<()> {
-    set(conn, LOYALTY, &serde_json::to_string(settings).expect("plain data"))
+    set(
+        conn,
+        LOYALTY,
+        &serde_json::to_string(settings).expect("plain data"),
+    )
 }

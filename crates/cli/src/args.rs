@@ -1,0 +1,232 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dangol",
+    version,
+    about = "Dangol (단골): know your regulars, never miss a discount they are owed"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// The counter database (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Language of text output (default: from LANG; Korean for Korean or unset locales).
+    #[arg(long, value_name = "ko|en")]
+    pub lang: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct When {
+    /// The moment to act at, RFC 3339 (default: now), e.g. 2026-11-23T10:00:00+09:00.
+    #[arg(long, value_name = "RFC3339-TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleArg {
+    Cashier,
+    Owner,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Customers,
+    Products,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate the demo shop (a Korean neighbourhood bakery-cafe) into a new database.
+    Demo {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 5_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The demo's "now" (RFC 3339); history ends before it. Default: now.
+        #[arg(long, value_name = "RFC3339-TIME")]
+        as_of: Option<String>,
+    },
+    /// Find customers by last 4 digits, phone, name, 초성 or card code.
+    Lookup {
+        #[command(flatten)]
+        common: Common,
+        query: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = RoleArg::Cashier)]
+        role: RoleArg,
+    },
+    /// A customer's profile: history, balances, open complaints.
+    Customer {
+        #[command(flatten)]
+        common: Common,
+        id: String,
+        #[command(flatten)]
+        when: When,
+        #[arg(long, value_enum, default_value_t = RoleArg::Cashier)]
+        role: RoleArg,
+    },
+    /// Eligible discounts, best combination, near misses and suggestions for a cart.
+    Preview {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        customer: String,
+        /// Cart JSON file ({"lines":[{"sku":"...","qty":1}]}), or - for standard input.
+        #[arg(long, value_name = "CART.json")]
+        cart: PathBuf,
+        #[command(flatten)]
+        when: When,
+        /// Rules already applied to the cart.
+        #[arg(long = "applied", value_name = "RULE")]
+        applied: Vec<String>,
+        /// How many suggestions to show.
+        #[arg(long, default_value_t = 3)]
+        suggestions: usize,
+        /// Do not record the suggestions as shown.
+        #[arg(long)]
+        no_record: bool,
+    },
+    /// Record a sale through the checkout gate.
+    Checkout {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        customer: String,
+        #[arg(long, value_name = "CART.json")]
+        cart: PathBuf,
+        #[command(flatten)]
+        when: When,
+        /// Apply a discount rule (repeatable).
+        #[arg(long = "apply", value_name = "RULE")]
+        apply: Vec<String>,
+        /// Dismiss an eligible discount with a reason, RULE:REASON (repeatable).
+        #[arg(long = "dismiss", value_name = "RULE:REASON")]
+        dismiss: Vec<String>,
+    },
+    /// Refund (reverse) a sale: points, stamps and coupons are restored.
+    Refund {
+        #[command(flatten)]
+        common: Common,
+        sale: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Register a new customer.
+    AddCustomer {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        birth_date: Option<String>,
+        #[arg(long)]
+        preferred_name: Option<String>,
+        #[arg(long)]
+        tier: Option<String>,
+        /// Marketing consent: yes or no.
+        #[arg(long, value_name = "yes|no")]
+        consent: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// Read the notes from a file.
+        #[arg(long, value_name = "FILE", conflicts_with = "notes")]
+        notes_file: Option<PathBuf>,
+        #[arg(long)]
+        card: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Log a complaint, compliment or request.
+    Feedback {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        customer: String,
+        #[arg(long, value_name = "complaint|compliment|request")]
+        kind: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        text: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Mark a complaint or request resolved.
+    Resolve {
+        #[command(flatten)]
+        common: Common,
+        feedback: String,
+        #[arg(long)]
+        resolution: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Record that a suggestion was accepted or dismissed.
+    Prompt {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long, conflicts_with = "dismiss")]
+        accept: bool,
+        /// Dismiss with this reason.
+        #[arg(long, value_name = "REASON")]
+        dismiss: Option<String>,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Import customers or products from CSV (all rows or none).
+    Import {
+        #[command(flatten)]
+        common: Common,
+        #[arg(value_enum)]
+        table: Table,
+        file: PathBuf,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Export customers or products to CSV.
+    Export {
+        #[command(flatten)]
+        common: Common,
+        #[arg(value_enum)]
+        table: Table,
+        file: PathBuf,
+    },
+    /// Measure lookup, preview and checkout latency against their raw SQLite floors.
+    Bench {
+        #[command(flatten)]
+        common: Common,
+        /// Measured repetitions per figure.
+        #[arg(long, default_value_t = 2_000)]
+        iterations: usize,
+    },
+    /// First-run tour: create the demo database if missing, then show a lookup and a preview.
+    Tour {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 5_000)]
+        customers: u64,
+    },
+}

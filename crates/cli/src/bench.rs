@@ -1,0 +1,397 @@
+//! `dangol bench`: latency of the counter's hot paths on a real database,
+//! each next to its raw floor (the same lookup as one bare indexed SQLite
+//! query in the same run), plus database size and peak memory.
+//!
+//! Checkout is measured for real (durable commits), so the benchmark adds
+//! its sales to one dedicated customer ("벤치마크 고객", 010-9999-0001).
+
+use chrono::{Duration, Utc};
+use dangol_domain::catalog::{Cart, CartLine};
+use dangol_domain::customer::CustomerInput;
+use dangol_domain::gate::Decision;
+use dangol_domain::hangul;
+use dangol_domain::i18n::Lang;
+use dangol_store::counter::{CheckoutRequest, PreviewRequest, Role};
+use dangol_store::rusqlite::Connection as Conn;
+use dangol_store::{Store, StoreError, SystemIds};
+use serde::Serialize;
+use std::fmt::Write;
+use std::time::Instant;
+
+#[derive(Debug, Serialize)]
+pub struct Figure {
+    pub name: String,
+    pub samples: usize,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub floor: String,
+    pub floor_p50_us: f64,
+    pub floor_p99_us: f64,
+    pub ratio_p50: f64,
+    pub ratio_p99: f64,
+    pub target_p99_us: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub customers: i64,
+    pub sales: i64,
+    pub sale_lines: i64,
+    pub db_bytes: u64,
+    pub wal_bytes: u64,
+    pub peak_rss_kib: u64,
+    pub preview_customer_visits: i64,
+    pub figures: Vec<Figure>,
+}
+
+fn percentile(samples: &mut [f64], p: f64) -> f64 {
+    samples.sort_by(|a, b| a.partial_cmp(b).expect("no NaN timings"));
+    let idx = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[idx]
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed().as_secs_f64() * 1e6)
+}
+
+fn figure(
+    name: &str,
+    floor: &str,
+    mut ours: Vec<f64>,
+    mut raw: Vec<f64>,
+    target_us: f64,
+) -> Figure {
+    let (p50, p99) = (percentile(&mut ours, 0.5), percentile(&mut ours, 0.99));
+    let (f50, f99) = (percentile(&mut raw, 0.5), percentile(&mut raw, 0.99));
+    Figure {
+        name: name.into(),
+        samples: ours.len(),
+        p50_us: p50,
+        p99_us: p99,
+        floor: floor.into(),
+        floor_p50_us: f50,
+        floor_p99_us: f99,
+        ratio_p50: p50 / f50,
+        ratio_p99: p99 / f99,
+        target_p99_us: target_us,
+    }
+}
+
+fn floor_query(conn: &Conn, sql: &str, param: &str) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([param], |r| r.get::<_, i64>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Runs every measurement.
+pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
+    let iterations = iterations.max(10);
+    let conn = store.connection();
+    let (customers, max_rid): (i64, i64) = conn.query_row(
+        "SELECT count(*), coalesce(max(rid), 0) FROM customers",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if customers < 10 {
+        return Err(StoreError::BadInput { what: "benchmark database", reason: "it has fewer than 10 customers; generate one with `dangol demo --customers 1000000`".into() });
+    }
+    let sales: i64 = conn.query_row("SELECT count(*) FROM sales", [], |r| r.get(0))?;
+    let sale_lines: i64 = conn.query_row("SELECT count(*) FROM sale_lines", [], |r| r.get(0))?;
+    // Queries drawn from customers spread evenly over the table.
+    let mut samples: Vec<(String, String)> = Vec::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT name, phone_last4 FROM customers WHERE rid >= ?1 ORDER BY rid LIMIT 1",
+        )?;
+        for i in 0..200 {
+            let rid = 1 + i * max_rid / 200;
+            if let Ok(row) = stmt.query_row([rid], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            }) {
+                samples.push(row);
+            }
+        }
+    }
+    let last4: Vec<String> = samples.iter().map(|s| s.1.clone()).collect();
+    let prefixes: Vec<String> = samples
+        .iter()
+        .map(|s| hangul::normalize(&s.0).chars().take(2).collect())
+        .collect();
+    let initials: Vec<String> = samples
+        .iter()
+        .map(|s| hangul::initials(&s.0))
+        .filter(|i| i.chars().count() >= 2)
+        .collect();
+    let mut figures = Vec::new();
+    let kinds: [(&str, &Vec<String>, &str); 3] = [
+        (
+            "lookup: last 4 digits",
+            &last4,
+            "SELECT rid FROM customers WHERE phone_last4 = ?1 ORDER BY score DESC LIMIT 10",
+        ),
+        (
+            "lookup: name prefix (2 characters)",
+            &prefixes,
+            "SELECT customer FROM search_grams WHERE gram = ?1 AND pos = 0 ORDER BY score DESC LIMIT 10",
+        ),
+        (
+            "lookup: 초성 (initials)",
+            &initials,
+            "SELECT customer FROM search_grams WHERE gram = ?1 AND pos = 0 ORDER BY score DESC LIMIT 10",
+        ),
+    ];
+    for (name, queries, floor_sql) in kinds {
+        // Warm the caches once, as a counter that has been running would be.
+        for q in queries.iter() {
+            store.lookup(q, 10, Role::Cashier)?;
+            floor_query(
+                store.connection(),
+                floor_sql,
+                &hangul::query_gram(&hangul::normalize(q)),
+            )?;
+        }
+        let mut ours = Vec::with_capacity(iterations);
+        let mut raw = Vec::with_capacity(iterations);
+        for i in 0..iterations {
+            let q = &queries[i % queries.len()];
+            let gram = hangul::query_gram(&hangul::normalize(q));
+            let (r, t) = time(|| floor_query(store.connection(), floor_sql, &gram));
+            r?;
+            raw.push(t);
+            let (r, t) = time(|| store.lookup(q, 10, Role::Cashier));
+            r?;
+            ours.push(t);
+        }
+        figures.push(figure(name, floor_sql, ours, raw, 1_000.0));
+    }
+    // Preview for the regular with the most visits and a 20-line cart.
+    let (regular, regular_rid, visits): (Vec<u8>, i64, i64) = store.connection().query_row(
+        "SELECT id, rid, visits FROM customers ORDER BY visits DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let regular = uuid::Uuid::from_slice(&regular).map_err(|e| StoreError::BadInput {
+        what: "customer id",
+        reason: e.to_string(),
+    })?;
+    let products = store.products()?;
+    let cart = Cart {
+        lines: products
+            .iter()
+            .cycle()
+            .take(20)
+            .enumerate()
+            .map(|(i, p)| CartLine {
+                sku: p.sku.clone(),
+                qty: 1 + (i as i64 % 3),
+            })
+            .collect(),
+    };
+    let now = Utc::now();
+    let preview_n = (iterations / 4).max(10);
+    let req = PreviewRequest {
+        customer: regular,
+        cart: cart.clone(),
+        applied: vec![],
+        at: now,
+        lang: Lang::Ko,
+        role: Role::Cashier,
+        limit: 3,
+    };
+    store.preview(&req)?;
+    let mut ours = Vec::new();
+    let mut raw = Vec::new();
+    let floor_sql =
+        "SELECT rid, at, total FROM sales WHERE customer = ?1 ORDER BY at DESC LIMIT 20";
+    for _ in 0..preview_n {
+        let (r, t) = time(|| -> Result<usize, StoreError> {
+            let mut stmt = store.connection().prepare_cached(floor_sql)?;
+            let n = stmt
+                .query_map([regular_rid], |r| r.get::<_, i64>(0))?
+                .count();
+            Ok(n)
+        });
+        r?;
+        raw.push(t);
+        let (r, t) = time(|| store.preview(&req));
+        r?;
+        ours.push(t);
+    }
+    figures.push(figure(
+        &format!("preview: regular with {visits} visits, 20-line cart"),
+        floor_sql,
+        ours,
+        raw,
+        5_000.0,
+    ));
+    // Checkout: durable commits for the bench customer.
+    let mut ids = SystemIds;
+    let bench_customer = match store
+        .lookup("010-9999-0001", 1, Role::Cashier)?
+        .into_iter()
+        .next()
+    {
+        Some(c) => c.id,
+        None => {
+            store
+                .add_customer(
+                    CustomerInput {
+                        name: "벤치마크 고객".into(),
+                        phone: "010-9999-0001".into(),
+                        ..Default::default()
+                    },
+                    now,
+                    &mut ids,
+                )?
+                .id
+        }
+    };
+    let small = Cart {
+        lines: products
+            .iter()
+            .take(3)
+            .map(|p| CartLine {
+                sku: p.sku.clone(),
+                qty: 1,
+            })
+            .collect(),
+    };
+    let checkout_n = (iterations / 10).clamp(10, 300);
+    let mut ours = Vec::new();
+    for i in 0..checkout_n {
+        let at = now + Duration::milliseconds(i as i64);
+        let p = store.preview(&PreviewRequest {
+            customer: bench_customer,
+            cart: small.clone(),
+            applied: vec![],
+            at,
+            lang: Lang::Ko,
+            role: Role::Cashier,
+            limit: 3,
+        })?;
+        let req = CheckoutRequest {
+            customer: bench_customer,
+            cart: small.clone(),
+            decision: Decision {
+                apply: p.best.rule_ids.clone(),
+                dismiss: vec![],
+            },
+            at,
+            lang: Lang::Ko,
+        };
+        let (r, t) = time(|| store.checkout(&req, &mut ids));
+        r?;
+        ours.push(t);
+    }
+    let raw = durable_floor(store, checkout_n)?;
+    figures.push(figure(
+        "checkout commit (sale + lines + ledgers + outbox, synchronous=FULL)",
+        "one-row INSERT + COMMIT, WAL, synchronous=FULL, same disk",
+        ours,
+        raw,
+        10_000.0,
+    ));
+    let path = store.path().map(|p| p.to_path_buf()).unwrap_or_default();
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    Ok(Report {
+        customers,
+        sales,
+        sale_lines,
+        db_bytes: size(&path),
+        wal_bytes: size(std::path::Path::new(&wal)),
+        peak_rss_kib: peak_rss_kib(),
+        preview_customer_visits: visits,
+        figures,
+    })
+}
+
+/// The cost of a durable commit on this disk, with nothing else in it.
+fn durable_floor(store: &Store, n: usize) -> Result<Vec<f64>, StoreError> {
+    let mut path = store
+        .path()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(std::env::temp_dir)
+        .into_os_string();
+    path.push(".bench-floor");
+    let path = std::path::PathBuf::from(path);
+    let _ = std::fs::remove_file(&path);
+    let out = (|| -> Result<Vec<f64>, StoreError> {
+        let conn = Conn::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")?;
+        let mut times = Vec::new();
+        for i in 0..n {
+            let (r, t) = time(|| {
+                conn.execute(
+                    "INSERT INTO t (id, v) VALUES (?1, zeroblob(200))",
+                    [i as i64],
+                )
+            });
+            r?;
+            times.push(t);
+        }
+        Ok(times)
+    })();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    out
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "database: {} customers, {} sales, {} sale lines; {:.1} MB (+{:.1} MB WAL); peak RSS {:.1} MB",
+        r.customers,
+        r.sales,
+        r.sale_lines,
+        r.db_bytes as f64 / 1e6,
+        r.wal_bytes as f64 / 1e6,
+        r.peak_rss_kib as f64 / 1024.0
+    );
+    let _ = writeln!(
+        s,
+        "{:<70} {:>9} {:>9} {:>10} {:>10} {:>7} {:>7} {:>8}",
+        "figure", "p50 µs", "p99 µs", "floor p50", "floor p99", "×p50", "×p99", "target"
+    );
+    for f in &r.figures {
+        let ok = if f.p99_us <= f.target_p99_us {
+            "ok"
+        } else {
+            "MISS"
+        };
+        let _ = writeln!(
+            s,
+            "{:<70} {:>9.1} {:>9.1} {:>10.1} {:>10.1} {:>7.2} {:>7.2} {:>5}µs {ok}",
+            f.name,
+            f.p50_us,
+            f.p99_us,
+            f.floor_p50_us,
+            f.floor_p99_us,
+            f.ratio_p50,
+            f.ratio_p99,
+            f.target_p99_us
+        );
+    }
+    s
+}
