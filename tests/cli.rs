@@ -1,1 +1,820 @@
+//! Black-box tests of the `dangol` binary: the public JSON shapes, the seed
+//! story end to end, and bad input that must fail clearly and change nothing.
 
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn find_customer(db: &str, query: &str, name: &str) -> String {
+    let hits = json(&["lookup", "--db", db, query, "--limit", "50"]);
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == name)
+        .unwrap_or_else(|| panic!("{name} should be found by {query}: {hits}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn json_shapes_are_the_documented_public_interface() {
+    let dir = temp_dir("shapes");
+    let db = demo_db(&dir, 300);
+    let db = db.to_str().unwrap();
+    let hits = json(&["lookup", "--db", db, "1004"]);
+    let first = &hits.as_array().expect("lookup prints an array")[0];
+    for key in [
+        "id",
+        "name",
+        "preferred_name",
+        "phone_masked",
+        "visits",
+        "last_visit",
+    ] {
+        assert!(first.get(key).is_some(), "lookup rows have {key}: {first}");
+    }
+    assert!(
+        first["phone_masked"].as_str().unwrap().contains("****"),
+        "cashiers see masked numbers"
+    );
+    assert!(first.get("phone").is_none(), "and not the full number");
+    let owner = json(&["lookup", "--db", db, "1004", "--role", "owner"]);
+    assert!(
+        owner[0]["phone"].as_str().unwrap().ends_with("1004"),
+        "owners see the full number"
+    );
+    let id = first["id"].as_str().unwrap();
+    let profile = json(&["customer", "--db", db, id, "--at", MORNING]);
+    for key in [
+        "id",
+        "name",
+        "preferred_name",
+        "phone_masked",
+        "visits",
+        "last_visit",
+        "points",
+        "stamps",
+        "open_complaints",
+    ] {
+        assert!(profile.get(key).is_some(), "customer has {key}");
+    }
+    let cart = write(
+        &dir,
+        "cart.json",
+        br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"AMR","qty":1}]}"#,
+    );
+    let preview = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        id,
+        "--cart",
+        cart.to_str().unwrap(),
+        "--at",
+        MORNING,
+    ]);
+    for key in ["eligible", "best", "near_misses", "suggestions"] {
+        assert!(preview.get(key).is_some(), "preview has {key}: {preview}");
+    }
+    for key in ["rule_ids", "saving", "total"] {
+        assert!(preview["best"].get(key).is_some(), "best has {key}");
+    }
+    if let Some(e) = preview["eligible"].as_array().unwrap().first() {
+        for key in ["rule_id", "name", "kind", "saving"] {
+            assert!(e.get(key).is_some(), "eligible rows have {key}");
+        }
+    }
+    for s in preview["suggestions"].as_array().unwrap() {
+        for key in ["kind", "text", "reason"] {
+            assert!(s.get(key).is_some(), "suggestions have {key}");
+        }
+    }
+    for n in preview["near_misses"].as_array().unwrap() {
+        assert!(
+            n["rule_id"].is_string() && n["reason"].is_string(),
+            "near misses have rule_id and a reason: {n}"
+        );
+    }
+}
+
+#[test]
+fn demo_is_deterministic_for_a_seed() {
+    let a = temp_dir("det-a");
+    let b = temp_dir("det-b");
+    let (da, db) = (demo_db(&a, 200), demo_db(&b, 200));
+    assert_eq!(fingerprint(&da), fingerprint(&db), "same seed, same shop");
+    let qa = ok(&[
+        "lookup",
+        "--db",
+        da.to_str().unwrap(),
+        "김",
+        "--json",
+        "--limit",
+        "20",
+    ]);
+    let qb = ok(&[
+        "lookup",
+        "--db",
+        db.to_str().unwrap(),
+        "김",
+        "--json",
+        "--limit",
+        "20",
+    ]);
+    assert_eq!(qa, qb);
+}
+
+/// The story Dangol exists for, through the command line: an elderly couple
+/// buying bread, identified by the last 4 digits they share.
+#[test]
+fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
+    let dir = temp_dir("story");
+    let db = demo_db(&dir, 300);
+    let db = db.to_str().unwrap();
+    let hits = json(&["lookup", "--db", db, "1004", "--limit", "50"]);
+    let names: Vec<&str> = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"김영자") && names.contains(&"박정호"),
+        "both spouses share 1004: {names:?}"
+    );
+    let cart = write(
+        &dir,
+        "bread.json",
+        br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"SALT","qty":2}]}"#,
+    );
+    let cart = cart.to_str().unwrap();
+    for name in ["김영자", "박정호"] {
+        let id = find_customer(db, "1004", name);
+        let before = json(&["customer", "--db", db, &id, "--at", MORNING]);
+        let preview = json(&[
+            "preview",
+            "--db",
+            db,
+            "--customer",
+            &id,
+            "--cart",
+            cart,
+            "--at",
+            MORNING,
+        ]);
+        let top = &preview["suggestions"][0];
+        assert_eq!(
+            top["kind"], "discount",
+            "{name}: a discount is the first suggestion: {preview}"
+        );
+        assert_eq!(
+            top["rule_id"], "senior-65",
+            "{name}: the senior discount they did not ask for comes first"
+        );
+        assert!(
+            top["reason"].as_str().unwrap().contains("65+"),
+            "the reason says why: {top}"
+        );
+        let fp = fingerprint(std::path::Path::new(db));
+        let refused = run(&[
+            "checkout",
+            "--db",
+            db,
+            "--customer",
+            &id,
+            "--cart",
+            cart,
+            "--at",
+            MORNING,
+        ]);
+        assert_eq!(
+            refused.status.code(),
+            Some(4),
+            "{name}: checkout without the discount is refused"
+        );
+        let msg = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            msg.contains("senior-65") && msg.contains("apply each one or dismiss it"),
+            "the refusal says what to do: {msg}"
+        );
+        assert_eq!(
+            fingerprint(std::path::Path::new(db)),
+            fp,
+            "a refused checkout writes nothing"
+        );
+        let best: Vec<String> = preview["best"]["rule_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_string())
+            .collect();
+        let mut args = vec![
+            "checkout",
+            "--db",
+            db,
+            "--customer",
+            &id,
+            "--cart",
+            cart,
+            "--at",
+            MORNING,
+        ];
+        for r in &best {
+            args.push("--apply");
+            args.push(r);
+        }
+        let receipt = json(&args);
+        assert!(
+            receipt["discounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["rule_id"] == "senior-65")
+        );
+        assert_eq!(
+            receipt["total"].as_i64().unwrap(),
+            preview["best"]["total"].as_i64().unwrap()
+        );
+        let after = json(&["customer", "--db", db, &id, "--at", MORNING]);
+        assert!(
+            after["points"].as_i64().unwrap() > before["points"].as_i64().unwrap(),
+            "{name}: points went up"
+        );
+        assert_eq!(
+            after["visits"].as_i64().unwrap(),
+            before["visits"].as_i64().unwrap() + 1
+        );
+    }
+}
+
+#[test]
+fn dismissing_with_a_reason_records_a_missed_discount_and_refund_restores_balances() {
+    let dir = temp_dir("dismiss");
+    let db = demo_db(&dir, 100);
+    let db = db.to_str().unwrap();
+    let id = find_customer(db, "1004", "김영자");
+    let cart = write(
+        &dir,
+        "bread.json",
+        br#"{"lines":[{"sku":"MILKBREAD","qty":1}]}"#,
+    );
+    let cart = cart.to_str().unwrap();
+    let before = json(&["customer", "--db", db, &id, "--at", MORNING]);
+    let preview = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart,
+        "--at",
+        MORNING,
+    ]);
+    let mut args = vec![
+        "checkout",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart,
+        "--at",
+        MORNING,
+        "--dismiss",
+        "senior-65:customer asked not to use it today",
+    ];
+    let others: Vec<String> = preview["best"]["rule_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .filter(|r| r != "senior-65")
+        .collect();
+    for r in &others {
+        args.push("--apply");
+        args.push(r);
+    }
+    let receipt = json(&args);
+    assert_eq!(receipt["missed"][0]["rule_id"], "senior-65");
+    assert_eq!(
+        receipt["missed"][0]["reason"],
+        "customer asked not to use it today"
+    );
+    let sale = receipt["sale_id"].as_str().unwrap().to_string();
+    let refund = json(&[
+        "refund",
+        "--db",
+        db,
+        &sale,
+        "--reason",
+        "wrong items rung up",
+        "--at",
+        MORNING,
+    ]);
+    assert_eq!(
+        refund["total"].as_i64().unwrap(),
+        -receipt["total"].as_i64().unwrap()
+    );
+    let after = json(&["customer", "--db", db, &id, "--at", MORNING]);
+    for key in ["points", "stamps", "visits"] {
+        assert_eq!(after[key], before[key], "refund restores {key}");
+    }
+    let again = run(&[
+        "refund", "--db", db, &sale, "--reason", "twice", "--at", MORNING,
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already been reversed"));
+}
+
+#[test]
+fn import_and_export_round_trip_korean_csv() {
+    let dir = temp_dir("csv");
+    let db = dir.join("shop.db");
+    let db = db.to_str().unwrap();
+    let products = write(
+        &dir,
+        "products.csv",
+        "sku,name,category,price\nSALT,소금빵,베이커리,3200\nAMR,아메리카노,음료,4500\n".as_bytes(),
+    );
+    assert_eq!(
+        json(&["import", "--db", db, "products", products.to_str().unwrap()])["created"],
+        2
+    );
+    let customers = write(
+        &dir,
+        "customers.csv",
+        "name,phone,birth_date,preferred_name,tier,marketing_consent,notes\n김영자,010-3954-1004,1954-03-01,김 여사님,gold,yes,\"호밀빵, 얇게 썰어 드림\"\nEmily Park,+82 10 5555 0415,,,,no,\n".as_bytes(),
+    );
+    assert_eq!(
+        json(&[
+            "import",
+            "--db",
+            db,
+            "customers",
+            customers.to_str().unwrap()
+        ])["created"],
+        2
+    );
+    let out = dir.join("out.csv");
+    ok(&["export", "--db", db, "customers", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.starts_with("name,phone,birth_date,preferred_name,tier,marketing_consent,notes"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "김영자,010-3954-1004,1954-03-01,김 여사님,gold,true,\"호밀빵, 얇게 썰어 드림\""
+        ),
+        "{text}"
+    );
+    let db2 = dir.join("copy.db");
+    ok(&[
+        "import",
+        "--db",
+        db2.to_str().unwrap(),
+        "customers",
+        out.to_str().unwrap(),
+    ]);
+    let a = json(&["lookup", "--db", db, "김영자", "--role", "owner"]);
+    let b = json(&[
+        "lookup",
+        "--db",
+        db2.to_str().unwrap(),
+        "김영자",
+        "--role",
+        "owner",
+    ]);
+    assert_eq!(a[0]["phone"], b[0]["phone"]);
+    assert_eq!(a[0]["preferred_name"], b[0]["preferred_name"]);
+}
+
+/// Each bad input: a clear message, a specific non-zero exit, nothing written.
+#[test]
+fn bad_input_fails_clearly_and_changes_nothing() {
+    let dir = temp_dir("bad");
+    let db_path = demo_db(&dir, 120);
+    let db = db_path.to_str().unwrap();
+    let id = find_customer(db, "1004", "김영자");
+    let good_cart = write(&dir, "good.json", br#"{"lines":[{"sku":"AMR","qty":1}]}"#);
+    let broken = write(&dir, "broken.json", br#"{"lines":[{"sku":"AMR","qty":1}"#);
+    let unknown_sku = write(
+        &dir,
+        "unknown.json",
+        br#"{"lines":[{"sku":"NOPE","qty":1}]}"#,
+    );
+    let negative = write(
+        &dir,
+        "negative.json",
+        br#"{"lines":[{"sku":"AMR","qty":-2}]}"#,
+    );
+    let huge_note = write(&dir, "note.txt", &vec![b'a'; 10 * 1024 * 1024]);
+    let mut csv =
+        String::from("name,phone,birth_date,preferred_name,tier,marketing_consent,notes\n");
+    for i in 0..400 {
+        let phone = if i == 249 {
+            "010-12-3456".to_string()
+        } else {
+            format!("010-7{:03}-{:04}", i % 1000, 5000 + i)
+        };
+        csv.push_str(&format!("고객{i},{phone},,,,,\n"));
+    }
+    let bad_csv = write(&dir, "bad.csv", csv.as_bytes());
+    let unknown_customer = "01900000-0000-7000-8000-000000000000";
+    let (g, b, u, n, h, c) = (
+        good_cart.to_str().unwrap(),
+        broken.to_str().unwrap(),
+        unknown_sku.to_str().unwrap(),
+        negative.to_str().unwrap(),
+        huge_note.to_str().unwrap(),
+        bad_csv.to_str().unwrap(),
+    );
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (
+            vec![
+                "add-customer",
+                "--db",
+                db,
+                "--name",
+                "김새댁",
+                "--phone",
+                "010-12-345",
+            ],
+            2,
+            "invalid phone number",
+        ),
+        (
+            vec![
+                "add-customer",
+                "--db",
+                db,
+                "--name",
+                "김새댁",
+                "--phone",
+                "02-123-4567",
+            ],
+            2,
+            "not a mobile number",
+        ),
+        (
+            vec![
+                "add-customer",
+                "--db",
+                db,
+                "--name",
+                "김새댁",
+                "--phone",
+                "010-3954-1004",
+            ],
+            2,
+            "already registered",
+        ),
+        (
+            vec![
+                "add-customer",
+                "--db",
+                db,
+                "--name",
+                "김새댁",
+                "--phone",
+                "010-8888-1212",
+                "--notes-file",
+                h,
+            ],
+            2,
+            "at most 4000 bytes",
+        ),
+        (
+            vec![
+                "add-customer",
+                "--db",
+                db,
+                "--name",
+                "김새댁",
+                "--phone",
+                "010-8888-1212",
+                "--birth-date",
+                "1990-13-01",
+            ],
+            2,
+            "YYYY-MM-DD",
+        ),
+        (
+            vec!["preview", "--db", db, "--customer", &id, "--cart", b],
+            2,
+            "invalid cart JSON",
+        ),
+        (
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", b],
+            2,
+            "invalid cart JSON",
+        ),
+        (
+            vec![
+                "checkout",
+                "--db",
+                db,
+                "--customer",
+                unknown_customer,
+                "--cart",
+                g,
+            ],
+            3,
+            "customer \"01900000-0000-7000-8000-000000000000\" not found",
+        ),
+        (
+            vec!["customer", "--db", db, "not-a-uuid"],
+            2,
+            "is not a UUID",
+        ),
+        (
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", u],
+            2,
+            "unknown product \"NOPE\"",
+        ),
+        (
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", n],
+            2,
+            "quantity -2",
+        ),
+        (
+            vec![
+                "checkout",
+                "--db",
+                db,
+                "--customer",
+                &id,
+                "--cart",
+                g,
+                "--at",
+                "yesterday",
+            ],
+            2,
+            "RFC 3339",
+        ),
+        (
+            vec![
+                "checkout",
+                "--db",
+                db,
+                "--customer",
+                &id,
+                "--cart",
+                g,
+                "--dismiss",
+                "senior-65",
+            ],
+            2,
+            "RULE:REASON",
+        ),
+        (
+            vec![
+                "checkout",
+                "--db",
+                db,
+                "--customer",
+                &id,
+                "--cart",
+                g,
+                "--apply",
+                "gold-5",
+                "--apply",
+                "nope",
+            ],
+            4,
+            "no such active discount rule",
+        ),
+        (vec!["import", "--db", db, "customers", c], 2, "line 251"),
+        (vec!["lookup", "--db", db, "12"], 2, "last 4 digits"),
+        (
+            vec![
+                "feedback",
+                "--db",
+                db,
+                "--customer",
+                &id,
+                "--kind",
+                "praise",
+                "--category",
+                "taste",
+                "--text",
+                "good",
+            ],
+            2,
+            "praise",
+        ),
+        (
+            vec!["refund", "--db", db, unknown_customer, "--reason", "x"],
+            3,
+            "not found",
+        ),
+    ];
+    let before = fingerprint(&db_path);
+    for (args, code, fragment) in cases {
+        let out = run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?} should exit {code}; stderr: {stderr}"
+        );
+        assert!(
+            stderr.contains(fragment),
+            "{args:?}: {stderr:?} should mention {fragment:?}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?} must not panic");
+        assert_eq!(
+            fingerprint(&db_path),
+            before,
+            "{args:?} must change nothing"
+        );
+    }
+    // With --json, errors are typed objects.
+    let out = run(&[
+        "checkout",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        n,
+        "--json",
+    ]);
+    let err: Value = serde_json::from_slice(&out.stderr).expect("JSON error on stderr");
+    assert_eq!(err["error"]["kind"], "invalid_cart");
+}
+
+#[test]
+fn a_corrupt_or_locked_database_is_refused_clearly() {
+    let dir = temp_dir("corrupt");
+    let junk = write(&dir, "junk.db", &b"definitely not sqlite ".repeat(500));
+    let out = run(&["lookup", "--db", junk.to_str().unwrap(), "1004"]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable Dangol database"));
+    assert_eq!(
+        std::fs::read(&junk).unwrap(),
+        b"definitely not sqlite ".repeat(500),
+        "the file is untouched"
+    );
+    let db = demo_db(&dir, 50);
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("demo.db.lock"))
+        .unwrap();
+    lock.try_lock()
+        .expect("take the instance lock as another Dangol would");
+    let out = run(&["lookup", "--db", db.to_str().unwrap(), "1004"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already open in another Dangol instance")
+    );
+    drop(lock);
+    ok(&["lookup", "--db", db.to_str().unwrap(), "1004"]);
+}
+
+#[test]
+fn complaint_prompts_a_follow_up_and_dismissed_prompts_rest_for_a_visit() {
+    let dir = temp_dir("voc");
+    let db = demo_db(&dir, 60);
+    let db = db.to_str().unwrap();
+    let id = find_customer(db, "2580", "최지은");
+    let cart = write(
+        &dir,
+        "latte.json",
+        br#"{"lines":[{"sku":"LATTE","qty":1}]}"#,
+    );
+    let cart = cart.to_str().unwrap();
+    let preview = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart,
+        "--at",
+        MORNING,
+        "--suggestions",
+        "10",
+    ]);
+    let follow = preview["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "follow_up")
+        .unwrap_or_else(|| panic!("an open complaint is followed up: {preview}"));
+    assert!(
+        follow["text"]
+            .as_str()
+            .unwrap()
+            .contains("라떼가 너무 식어서")
+    );
+    let profile = json(&["customer", "--db", db, &id, "--at", MORNING]);
+    let complaint = profile["open_complaints"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&[
+        "resolve",
+        "--db",
+        db,
+        &complaint,
+        "--resolution",
+        "apologised, remade it hot",
+        "--at",
+        MORNING,
+    ]);
+    let preview = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart,
+        "--at",
+        MORNING,
+        "--suggestions",
+        "10",
+    ]);
+    assert!(
+        !preview["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "follow_up"),
+        "resolved complaints are not followed up"
+    );
+    // Dismiss the usual-item prompt; it rests for the next visit.
+    let usual = preview["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] != "discount")
+        .expect("a non-discount prompt")["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&[
+        "prompt",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--key",
+        &usual,
+        "--dismiss",
+        "not today",
+        "--at",
+        MORNING,
+    ]);
+    let best: Vec<String> = preview["best"]["rule_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    let mut args = vec![
+        "checkout",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart,
+        "--at",
+        MORNING,
+    ];
+    for r in &best {
+        args.push("--apply");
+        args.push(r);
+    }
+    ok(&args);
+    let next = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart,
+        "--at",
+        "2026-11-30T10:00:00+09:00",
+        "--suggestions",
+        "10",
+    ]);
+    assert!(
+        !next["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["key"] == usual.as_str()),
+        "{usual} was dismissed and rests at the next visit: {next}"
+    );
+}

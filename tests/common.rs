@@ -1,0 +1,109 @@
+//! Helpers shared by the black-box tests: run the real `dangol` binary on a
+//! fresh database in a temporary folder, and fingerprint a database so a test
+//! can prove that a refused command changed nothing.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const AS_OF: &str = "2026-11-22T18:00:00+09:00";
+pub const MORNING: &str = "2026-11-23T10:00:00+09:00";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_dangol")
+}
+
+/// A fresh folder under the system temp dir, unique per test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dangol-bb-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+pub fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env("LANG", "en_US.UTF-8")
+        .output()
+        .expect("run dangol")
+}
+
+pub fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "dangol {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    serde_json::from_str(&ok(&all)).expect("valid JSON output")
+}
+
+/// A demo database with a few hundred customers.
+pub fn demo_db(dir: &Path, customers: u32) -> PathBuf {
+    let db = dir.join("demo.db");
+    ok(&[
+        "demo",
+        "--db",
+        db.to_str().unwrap(),
+        "--customers",
+        &customers.to_string(),
+        "--seed",
+        "3",
+        "--as-of",
+        AS_OF,
+    ]);
+    db
+}
+
+/// Row counts of every table plus the outbox's highest sequence number.
+pub fn fingerprint(db: &Path) -> Vec<(String, i64)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open read-only");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out: Vec<(String, i64)> = tables
+        .iter()
+        .map(|t| {
+            (
+                t.clone(),
+                conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))
+                    .unwrap(),
+            )
+        })
+        .collect();
+    out.push((
+        "outbox.max_seq".into(),
+        conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))
+            .unwrap(),
+    ));
+    out.push((
+        "points.sum".into(),
+        conn.query_row(
+            "SELECT coalesce(sum(points), 0) FROM points_ledger",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap(),
+    ));
+    out
+}
+
+pub fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).expect("write file");
+    p
+}
