@@ -827,14 +827,38 @@ fn bench_reports_every_figure_with_its_floor() {
     let db = demo_db(&dir, 400);
     let report = json(&["bench", "--db", db.to_str().unwrap(), "--iterations", "60"]);
     let figures = report["figures"].as_array().expect("figures");
-    let names: Vec<&str> = figures.iter().map(|f| f["name"].as_str().unwrap()).collect();
-    for want in ["last 4 digits", "name prefix", "초성", "preview", "checkout"] {
-        assert!(names.iter().any(|n| n.contains(want)), "a figure for {want}: {names:?}");
+    let names: Vec<&str> = figures
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for want in [
+        "last 4 digits",
+        "name prefix",
+        "초성",
+        "preview",
+        "checkout",
+    ] {
+        assert!(
+            names.iter().any(|n| n.contains(want)),
+            "a figure for {want}: {names:?}"
+        );
     }
     for f in figures {
-        for key in ["p50_us", "p99_us", "floor_p50_us", "floor_p99_us", "ratio_p50", "ratio_p99"] {
-            assert!(f[key].as_f64().is_some_and(|v| v > 0.0), "{key} is measured: {f}");
+        for key in [
+            "p50_us",
+            "p99_us",
+            "floor_p50_us",
+            "floor_p99_us",
+            "ratio_p50",
+            "ratio_p99",
+        ] {
+            assert!(
+                f[key].as_f64().is_some_and(|v| v > 0.0),
+                "{key} is measured: {f}"
+            );
         }
     }
-    assert!(report["db_bytes"].as_u64().unwrap() > 0 && report["peak_rss_kib"].as_u64().unwrap() > 0);
+    assert!(
+        report["db_bytes"].as_u64().unwrap() > 0 && report["peak_rss_kib"].as_u64().unwrap() > 0
+    );
 }

@@ -134,7 +134,7 @@ fn killing_checkout_never_leaves_half_a_sale() {
     let (sales, _) = check_consistent(&db);
     assert!(killed > 0, "some checkouts were killed mid-flight");
     assert!(
-        sales >= 1 + completed,
+        sales > completed,
         "completed checkouts are durable: {sales} sales, {completed} completed after the first"
     );
     eprintln!("{killed} checkouts killed, {completed} completed, {sales} sales recorded");

@@ -155,7 +155,16 @@ impl CustomerInput {
             .iter()
             .map(|t| t.trim())
             .filter(|t| !t.is_empty())
-            .map(|t| validate_name(t, "tag"))
+            .map(|t| {
+                if t.contains(';') {
+                    Err(DomainError::field(
+                        "tag",
+                        format!("{t:?} must not contain ';' (it separates tags in CSV)"),
+                    ))
+                } else {
+                    validate_name(t, "tag")
+                }
+            })
             .collect::<Result<Vec<_>>>()?;
         let consent = self.marketing_consent.unwrap_or(false);
         Ok(Customer {

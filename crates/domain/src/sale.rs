@@ -57,17 +57,26 @@ pub struct DraftCustomer {
     pub tier: Tier,
 }
 
+/// What a sale draft is built from: the checkout as evaluated and cleared.
+pub struct Checkout<'a> {
+    pub customer: Option<&'a DraftCustomer>,
+    pub cart: &'a PricedCart,
+    pub eval: &'a Evaluation,
+    pub cleared: &'a Cleared,
+    pub rules: &'a [crate::rules::DiscountRule],
+    pub settings: &'a LoyaltySettings,
+}
+
 /// Builds the sale a cleared checkout records.
-pub fn draft(
-    id: Uuid,
-    customer: Option<&DraftCustomer>,
-    cart: &PricedCart,
-    eval: &Evaluation,
-    cleared: &Cleared,
-    rules: &[crate::rules::DiscountRule],
-    settings: &LoyaltySettings,
-    at: DateTime<Utc>,
-) -> SaleDraft {
+pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
+    let Checkout {
+        customer,
+        cart,
+        eval,
+        cleared,
+        rules,
+        settings,
+    } = *checkout;
     let lines: Vec<SaleLine> = cart
         .lines
         .iter()

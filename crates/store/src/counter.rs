@@ -601,7 +601,7 @@ impl Store {
             self.evaluate_parts(&self.conn, req.customer, &req.cart, req.at)?;
         let engine = Engine::new(&rules, &priced, &ctx.facts, req.at, self.zone, req.lang);
         let eval = engine.evaluate();
-        let memory = prompts::memory(&self.conn, ctx.row.rid, &ctx.visit_times, req.at)?;
+        let memory = prompts::memory(&self.conn, ctx.row.rid, &ctx.visit_times, req.at, self.zone)?;
         let goals = stamp_goals(&rules, req.lang);
         let input = SuggestionInput {
             customer: &ctx.row.customer,
@@ -759,19 +759,19 @@ impl Store {
                 &serde_json::json!({"customer": req.customer, "points": ctx.points_due}),
             )?;
         }
-        let draft = sale::draft(
-            ids.next_id(req.at),
-            Some(&DraftCustomer {
-                id: req.customer,
-                tier: ctx.row.customer.tier,
-            }),
-            &priced,
-            &eval,
-            &cleared,
-            &rules,
-            &loyalty,
-            req.at,
-        );
+        let who = DraftCustomer {
+            id: req.customer,
+            tier: ctx.row.customer.tier,
+        };
+        let checkout = sale::Checkout {
+            customer: Some(&who),
+            cart: &priced,
+            eval: &eval,
+            cleared: &cleared,
+            rules: &rules,
+            settings: &loyalty,
+        };
+        let draft = sale::draft(ids.next_id(req.at), &checkout, req.at);
         let sale_rid = insert_sale(&tx, &draft, rid, device, None, None)?;
         for d in &draft.discounts {
             let coupon_rid: Option<i64> = match d.coupon_id {

@@ -49,13 +49,16 @@ fn parse_consent(s: &str) -> std::result::Result<Option<bool>, String> {
     }
 }
 
+/// CSV records as (line number, column → value).
+type Rows = Vec<(u64, HashMap<String, String>)>;
+
 /// Reads a CSV with a header row into (line, field map) records, reporting
 /// unknown or missing columns and unreadable rows.
 fn read_rows(
     reader: impl Read,
     allowed: &[&str],
     required: &[&str],
-) -> Result<(Vec<(u64, HashMap<String, String>)>, Vec<RowError>)> {
+) -> Result<(Rows, Vec<RowError>)> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::None)
@@ -264,6 +267,7 @@ impl Store {
         )?;
         let mut valid = Vec::new();
         let mut skus: HashMap<String, u64> = HashMap::new();
+        let mut barcodes: HashMap<String, u64> = HashMap::new();
         for (line, map) in &rows {
             let price_text = map.get("price").map(|s| s.trim()).unwrap_or("");
             let Ok(price) = price_text.parse::<i64>() else {
@@ -292,9 +296,30 @@ impl Store {
                             line: *line,
                             message: format!("sku {:?} also appears on line {first}", p.sku),
                         });
-                    } else {
-                        valid.push(p);
+                        continue;
                     }
+                    if let Some(code) = &p.barcode {
+                        if let Some(first) = barcodes.insert(code.clone(), *line) {
+                            errors.push(RowError {
+                                line: *line,
+                                message: format!("barcode {code:?} also appears on line {first}"),
+                            });
+                            continue;
+                        }
+                        if let Some(other) =
+                            catalog::find(&self.conn, code)?.filter(|o| o.sku != p.sku)
+                        {
+                            errors.push(RowError {
+                                line: *line,
+                                message: format!(
+                                    "barcode {code:?} already belongs to product {}",
+                                    other.sku
+                                ),
+                            });
+                            continue;
+                        }
+                    }
+                    valid.push(p);
                 }
             }
         }

@@ -145,6 +145,6 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> 
             }
         }
     }
-    hits.sort_by(|a, b| a.matched.cmp(&b.matched));
+    hits.sort_by_key(|h| h.matched);
     Ok(hits)
 }

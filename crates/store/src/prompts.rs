@@ -2,10 +2,13 @@
 //! customer, and the memory the suggestion engine reads back from it.
 
 use crate::error::Result;
-use crate::time::ms;
+use crate::time::{from_ms, ms};
+use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
 use dangol_domain::suggest::PromptMemory;
+use dangol_domain::time::ShopZone;
 use rusqlite::{Connection, params};
+use std::collections::BTreeSet;
 
 /// What happened to a prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,38 +54,48 @@ pub fn shown_since(
 }
 
 /// Memory per key over the last 180 days: completed visits since the last
-/// dismissal, and how many days it was shown without being accepted.
+/// dismissal, and on how many shop-local days it was shown without being
+/// accepted.
 pub fn memory(
     conn: &Connection,
     customer_rid: i64,
     visit_times: &[DateTime<Utc>],
     at: DateTime<Utc>,
+    zone: ShopZone,
 ) -> Result<Vec<PromptMemory>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT key,
-                max(CASE WHEN action = 'dismissed' THEN at END),
-                count(DISTINCT CASE WHEN action = 'shown' THEN at / 86400000 END),
-                count(CASE WHEN action = 'accepted' THEN 1 END)
-         FROM prompt_log WHERE customer = ?1 AND at >= ?2 GROUP BY key",
+        "SELECT key, action, at FROM prompt_log WHERE customer = ?1 AND at >= ?2 ORDER BY key, at",
     )?;
     let rows = stmt.query_map(params![customer_rid, ms(at - Duration::days(180))], |r| {
         Ok((
             r.get::<_, String>(0)?,
-            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, String>(1)?,
             r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
         ))
     })?;
-    let mut out = Vec::new();
+    // (key, last dismissal, days shown, times accepted)
+    let mut acc: Vec<(String, Option<i64>, BTreeSet<NaiveDate>, i64)> = Vec::new();
     for row in rows {
-        let (key, dismissed, shown_days, accepted) = row?;
-        let visits_since_dismissed =
-            dismissed.map(|d| visit_times.iter().filter(|t| ms(**t) > d).count() as u32);
-        out.push(PromptMemory {
-            key,
-            visits_since_dismissed,
-            ignored: (shown_days - accepted).max(0) as u32,
-        });
+        let (key, action, t) = row?;
+        if acc.last().is_none_or(|a| a.0 != key) {
+            acc.push((key, None, BTreeSet::new(), 0));
+        }
+        let entry = acc.last_mut().expect("pushed above");
+        match action.as_str() {
+            "dismissed" => entry.1 = Some(t),
+            "shown" => {
+                entry.2.insert(zone.date(from_ms(t)));
+            }
+            _ => entry.3 += 1,
+        }
     }
-    Ok(out)
+    Ok(acc
+        .into_iter()
+        .map(|(key, dismissed, shown, accepted)| PromptMemory {
+            key,
+            visits_since_dismissed: dismissed
+                .map(|d| visit_times.iter().filter(|t| ms(**t) > d).count() as u32),
+            ignored: (shown.len() as i64 - accepted).max(0) as u32,
+        })
+        .collect())
 }

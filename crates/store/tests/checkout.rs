@@ -575,12 +575,24 @@ fn a_coupon_is_marked_used_and_cannot_be_used_twice() {
         receipt.discounts[0].coupon_id.is_some(),
         "the receipt names the coupon used"
     );
-    let used_by = scalar(
+    let used: (i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT used_sale, used_at FROM coupons WHERE code = 'WELCOME-3000'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the coupon is marked used");
+    let sale_rid = scalar(
         &store,
-        "SELECT count(*) FROM coupons WHERE code = ?1 AND used_sale = (SELECT rid FROM sales WHERE id = x'00') IS NULL AND used_sale IS NOT NULL",
-        "WELCOME-3000",
+        "SELECT rid FROM sales WHERE id = ?1",
+        receipt.sale_id.as_bytes().to_vec(),
     );
-    assert_eq!(used_by, 1, "the coupon row points at the sale that used it");
+    assert_eq!(
+        used,
+        (sale_rid, at().timestamp_millis()),
+        "the coupon row points at the sale that used it, and says when"
+    );
     assert!(
         store
             .profile(who, at(), Role::Cashier)

@@ -293,7 +293,8 @@ pub fn growth(
 ) -> BTreeMap<&'static str, i64> {
     TABLES
         .iter()
-        .filter_map(|t| (after[t] != before[t]).then(|| (*t, after[t] - before[t])))
+        .filter(|t| after[*t] != before[*t])
+        .map(|t| (*t, after[t] - before[t]))
         .collect()
 }
 
