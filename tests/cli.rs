@@ -862,3 +862,154 @@ fn bench_reports_every_figure_with_its_floor() {
         report["db_bytes"].as_u64().unwrap() > 0 && report["peak_rss_kib"].as_u64().unwrap() > 0
     );
 }
+
+/// The owner configures the shop as data: rules, the time zone, coupons.
+#[test]
+fn owner_configures_rules_time_zone_and_coupons() {
+    let dir = temp_dir("owner");
+    let db = demo_db(&dir, 60);
+    let db = db.to_str().unwrap();
+    let rules = json(&["rules", "--db", db]);
+    for id in [
+        "senior-65",
+        "birthday-month",
+        "stamp-10",
+        "gold-5",
+        "happy-hour",
+        "coupon-3000",
+    ] {
+        assert!(
+            rules.as_array().unwrap().iter().any(|r| r["id"] == id),
+            "the demo shop has {id}"
+        );
+    }
+    let rule = write(&dir, "rule.json", r#"{"id":"rainy-day","name":"비 오는 날 500원","benefit":{"type":"amount_off","amount":500}}"#.as_bytes());
+    ok(&["set-rule", "--db", db, rule.to_str().unwrap()]);
+    let bad_rule = write(
+        &dir,
+        "bad-rule.json",
+        r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":0}}"#.as_bytes(),
+    );
+    let out = run(&["set-rule", "--db", db, bad_rule.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("percent_bp"));
+    let id = find_customer(db, "1004", "김영자");
+    let cart = write(&dir, "cart.json", br#"{"lines":[{"sku":"AMR","qty":1}]}"#);
+    let preview = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart.to_str().unwrap(),
+        "--at",
+        MORNING,
+    ]);
+    assert!(
+        preview["eligible"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["rule_id"] == "rainy-day"),
+        "a new rule applies at once"
+    );
+    // Happy hour follows the shop's clock: 15:30 in Seoul is happy hour, but
+    // the same instant is 06:30 in London.
+    let happy = "2026-11-23T15:30:00+09:00";
+    let seoul = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart.to_str().unwrap(),
+        "--at",
+        happy,
+    ]);
+    assert!(
+        seoul["eligible"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["rule_id"] == "happy-hour")
+    );
+    ok(&["setting", "--db", db, "time_zone", "Europe/London"]);
+    let london = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cart.to_str().unwrap(),
+        "--at",
+        happy,
+    ]);
+    assert!(
+        !london["eligible"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["rule_id"] == "happy-hour"),
+        "06:30 in London is not happy hour"
+    );
+    let out = run(&["setting", "--db", db, "time_zone", "Mars/Olympus"]);
+    assert_eq!(out.status.code(), Some(2));
+    ok(&["setting", "--db", db, "time_zone", "Asia/Seoul"]);
+    let coupon = json(&[
+        "issue-coupon",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--rule",
+        "coupon-cake",
+        "--code",
+        "CAKE-1",
+        "--expires",
+        "2026-12-31T00:00:00+09:00",
+        "--at",
+        MORNING,
+    ]);
+    assert_eq!(coupon["code"], "CAKE-1");
+    let cake = write(
+        &dir,
+        "cake.json",
+        br#"{"lines":[{"sku":"CAKE-STRAW","qty":1}]}"#,
+    );
+    let preview = json(&[
+        "preview",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--cart",
+        cake.to_str().unwrap(),
+        "--at",
+        MORNING,
+    ]);
+    assert!(
+        preview["eligible"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["rule_id"] == "coupon-cake"),
+        "the issued coupon is offered"
+    );
+    let dup = run(&[
+        "issue-coupon",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--rule",
+        "coupon-cake",
+        "--code",
+        "CAKE-1",
+        "--expires",
+        "2026-12-31T00:00:00+09:00",
+    ]);
+    assert_eq!(dup.status.code(), Some(2), "coupon codes are unique");
+}

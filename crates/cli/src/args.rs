@@ -214,6 +214,46 @@ pub enum Command {
         table: Table,
         file: PathBuf,
     },
+    /// List the discount rules (JSON documents, as stored).
+    Rules {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Add or replace a discount rule from a JSON file (see docs/json.md).
+    SetRule {
+        #[command(flatten)]
+        common: Common,
+        #[arg(value_name = "RULE.json")]
+        file: PathBuf,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Change a shop setting: shop_name, time_zone (IANA, e.g. Asia/Seoul) or loyalty (JSON).
+    Setting {
+        #[command(flatten)]
+        common: Common,
+        key: String,
+        value: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Issue a single-use coupon to a customer.
+    IssueCoupon {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        customer: String,
+        /// The coupon rule it unlocks (a rule with a `coupon` condition).
+        #[arg(long)]
+        rule: String,
+        #[arg(long)]
+        code: String,
+        /// When it stops being usable (RFC 3339).
+        #[arg(long, value_name = "RFC3339-TIME")]
+        expires: String,
+        #[command(flatten)]
+        when: When,
+    },
     /// Measure lookup, preview and checkout latency against their raw SQLite floors.
     Bench {
         #[command(flatten)]

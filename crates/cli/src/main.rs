@@ -74,6 +74,10 @@ fn cli_json(c: &Command) -> bool {
         | Command::Import { common, .. }
         | Command::Export { common, .. }
         | Command::Bench { common, .. }
+        | Command::Rules { common, .. }
+        | Command::SetRule { common, .. }
+        | Command::Setting { common, .. }
+        | Command::IssueCoupon { common, .. }
         | Command::Tour { common, .. } => common.json,
     }
 }
@@ -484,6 +488,56 @@ fn run(command: Command) -> Result<(), StoreError> {
                 &serde_json::json!({"rows": n, "file": file}),
                 || format!("exported {n} rows to {}\n", file.display()),
             );
+        }
+        Command::Rules { common } => {
+            let store = open_existing(&common)?;
+            let rules = store.rules()?;
+            print(common.json, &rules, || {
+                rules
+                    .iter()
+                    .map(|r| format!("{}\n", serde_json::to_string(r).expect("plain data")))
+                    .collect()
+            });
+        }
+        Command::SetRule { common, file, when } => {
+            let text = std::fs::read_to_string(&file).map_err(|source| StoreError::Io {
+                path: file.clone(),
+                source,
+            })?;
+            let rule = dangol_domain::rules::DiscountRule::from_json(&text)?;
+            let mut store = open_existing(&common)?;
+            store.upsert_rule(&rule, at(&when)?, &mut ids)?;
+            print(common.json, &rule, || format!("rule {} saved\n", rule.id));
+        }
+        Command::Setting {
+            common,
+            key,
+            value,
+            when,
+        } => {
+            let mut store = open_existing(&common)?;
+            store.update_setting(key.trim(), value.trim(), at(&when)?, &mut ids)?;
+            print(
+                common.json,
+                &serde_json::json!({"key": key, "value": value}),
+                || format!("{key} = {value}\n"),
+            );
+        }
+        Command::IssueCoupon {
+            common,
+            customer,
+            rule,
+            code,
+            expires,
+            when,
+        } => {
+            let customer = customers::parse_id(&customer)?;
+            let expires = parse_time(Some(&expires))?;
+            let mut store = open_existing(&common)?;
+            let c = store.issue_coupon(customer, &rule, &code, expires, at(&when)?, &mut ids)?;
+            print(common.json, &c, || {
+                format!("coupon {} ({}) until {}\n", c.code, c.rule_id, c.expires_at)
+            });
         }
         Command::Bench { common, iterations } => {
             let mut store = open_existing(&common)?;

@@ -26,8 +26,15 @@ pub struct BulkLoad<'a> {
 impl Store {
     /// Starts a bulk load (used by `dangol demo`).
     pub fn bulk(&mut self) -> Result<BulkLoad<'_>> {
+        // Mark the file first (durably, in WAL mode): if the load is
+        // interrupted, opening the file says so instead of serving half a shop.
+        settings::set(&self.conn, settings::BULK_LOADING, "1")?;
+        // One huge transaction in WAL mode re-appends every re-modified page
+        // to the WAL; without a journal each page is written in place.
+        self.conn.pragma_update(None, "journal_mode", "OFF")?;
         self.conn.pragma_update(None, "synchronous", "OFF")?;
-        self.conn.pragma_update(None, "cache_size", -1_048_576)?;
+        self.conn.pragma_update(None, "cache_size", -2_097_152)?;
+        self.conn.execute_batch("CREATE TEMP TABLE bulk_grams (gram TEXT NOT NULL, pos INTEGER NOT NULL, score INTEGER NOT NULL, customer INTEGER NOT NULL)")?;
         let device = self.device;
         let tx = self.conn.transaction()?;
         Ok(BulkLoad { tx, device })
@@ -49,13 +56,23 @@ impl BulkLoad<'_> {
     }
 
     /// Inserts a customer with visit counters already known.
+    /// Inserts a customer with visit counters already known. Its search
+    /// grams are staged and sorted into the index once, in `finish`.
     pub fn customer(
         &mut self,
         c: &Customer,
         visits: i64,
         last_visit: Option<DateTime<Utc>>,
     ) -> Result<i64> {
-        customers::insert(&self.tx, c, visits, last_visit)
+        let score = customers::initial_score(c, visits, last_visit);
+        let rid = customers::insert_row(&self.tx, c, visits, last_visit)?;
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO temp.bulk_grams (gram, pos, score, customer) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (gram, is_prefix) in dangol_domain::hangul::grams(&c.name) {
+            stmt.execute(params![gram, if is_prefix { 0 } else { 1 }, score, rid])?;
+        }
+        Ok(rid)
     }
 
     /// Inserts a historical sale with its lines, discounts and ledger entries.
@@ -151,6 +168,7 @@ impl BulkLoad<'_> {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<()> {
+        self.tx.execute_batch("INSERT OR IGNORE INTO search_grams (gram, pos, score, customer) SELECT gram, pos, score, customer FROM temp.bulk_grams ORDER BY gram, pos, score, customer; DROP TABLE temp.bulk_grams;")?;
         outbox::append(&self.tx, ids, self.device, at, "demo.generated", summary)?;
         let tx = self.tx;
         tx.commit()?;
@@ -162,10 +180,14 @@ impl Store {
     /// Restores normal durability and cache after a bulk load and analyses
     /// the tables so the planner picks the right indexes.
     pub fn after_bulk(&mut self) -> Result<()> {
+        self.conn.execute_batch("ANALYZE")?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?;
-        self.conn
-            .execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        self.conn.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [settings::BULK_LOADING],
+        )?;
         Ok(())
     }
 }

@@ -84,7 +84,19 @@ pub fn insert(
             key: card.clone(),
         });
     }
-    let score = rank(ms(last_visit.unwrap_or(c.created_at)), visits);
+    let rid = insert_row(conn, c, visits, last_visit)?;
+    insert_grams(conn, rid, &c.name, initial_score(c, visits, last_visit))?;
+    Ok(rid)
+}
+
+/// Inserts the customer row only; unique constraints still apply.
+pub(crate) fn insert_row(
+    conn: &Connection,
+    c: &Customer,
+    visits: i64,
+    last_visit: Option<DateTime<Utc>>,
+) -> Result<i64> {
+    let score = initial_score(c, visits, last_visit);
     conn.prepare_cached(
         "INSERT INTO customers (id, name, name_norm, preferred_name, phone, phone_last4, birth_date, tier, tags, notes, marketing_consent, consent_at, card_code, created_at, updated_at, visits, last_visit, score)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
@@ -109,9 +121,12 @@ pub fn insert(
         last_visit.map(ms),
         score,
     ])?;
-    let rid = conn.last_insert_rowid();
-    insert_grams(conn, rid, &c.name, score)?;
-    Ok(rid)
+    Ok(conn.last_insert_rowid())
+}
+
+/// The score a new customer row gets.
+pub(crate) fn initial_score(c: &Customer, visits: i64, last_visit: Option<DateTime<Utc>>) -> i64 {
+    rank(ms(last_visit.unwrap_or(c.created_at)), visits)
 }
 
 pub(crate) fn insert_grams(conn: &Connection, rid: i64, name: &str, score: i64) -> Result<()> {

@@ -78,6 +78,12 @@ impl Store {
         self.conn.pragma_update(None, "cache_size", -65_536)?;
         self.conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrate(&mut self.conn)?;
+        if settings::get(&self.conn, settings::BULK_LOADING)?.is_some() {
+            return Err(StoreError::NotADatabase {
+                path: self.path.clone().unwrap_or_default(),
+                detail: "a demo generation into this file was interrupted, so it is incomplete; delete it and generate the demo again".into(),
+            });
+        }
         self.device = settings::device_id(&self.conn)?;
         self.zone = settings::zone(&self.conn)?;
         Ok(())
@@ -268,6 +274,17 @@ mod tests {
             junk,
             "the file is not modified"
         );
+    }
+
+    #[test]
+    fn an_interrupted_demo_load_is_refused_on_open() {
+        let path = temp("interrupted");
+        {
+            let store = Store::open(&path).unwrap();
+            settings::set(&store.conn, settings::BULK_LOADING, "1").unwrap();
+        }
+        let err = Store::open(&path).err().expect("must refuse");
+        assert!(err.to_string().contains("interrupted"), "{err}");
     }
 
     #[test]

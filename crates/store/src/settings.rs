@@ -11,6 +11,8 @@ pub const SHOP_NAME: &str = "shop_name";
 pub const TIME_ZONE: &str = "time_zone";
 pub const LOYALTY: &str = "loyalty";
 pub const DEVICE_ID: &str = "device_id";
+/// Present while a bulk (demo) load is writing the file.
+pub const BULK_LOADING: &str = "bulk_loading";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
