@@ -25,57 +25,22 @@ fn json_shapes_are_the_documented_public_interface() {
     let db = db.to_str().unwrap();
     let hits = json(&["lookup", "--db", db, "1004"]);
     let first = &hits.as_array().expect("lookup prints an array")[0];
-    for key in [
-        "id",
-        "name",
-        "preferred_name",
-        "phone_masked",
-        "visits",
-        "last_visit",
-    ] {
+    for key in ["id", "name", "preferred_name", "phone_masked", "visits", "last_visit"] {
         assert!(first.get(key).is_some(), "lookup rows have {key}: {first}");
     }
-    assert!(
-        first["phone_masked"].as_str().unwrap().contains("****"),
-        "cashiers see masked numbers"
-    );
+    assert!(first["phone_masked"].as_str().unwrap().contains("****"), "cashiers see masked numbers");
     assert!(first.get("phone").is_none(), "and not the full number");
     let owner = json(&["lookup", "--db", db, "1004", "--role", "owner"]);
-    assert!(
-        owner[0]["phone"].as_str().unwrap().ends_with("1004"),
-        "owners see the full number"
-    );
+    assert!(owner[0]["phone"].as_str().unwrap().ends_with("1004"), "owners see the full number");
     let id = first["id"].as_str().unwrap();
     let profile = json(&["customer", "--db", db, id, "--at", MORNING]);
-    for key in [
-        "id",
-        "name",
-        "preferred_name",
-        "phone_masked",
-        "visits",
-        "last_visit",
-        "points",
-        "stamps",
-        "open_complaints",
-    ] {
+    for key in
+        ["id", "name", "preferred_name", "phone_masked", "visits", "last_visit", "points", "stamps", "open_complaints"]
+    {
         assert!(profile.get(key).is_some(), "customer has {key}");
     }
-    let cart = write(
-        &dir,
-        "cart.json",
-        br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"AMR","qty":1}]}"#,
-    );
-    let preview = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        id,
-        "--cart",
-        cart.to_str().unwrap(),
-        "--at",
-        MORNING,
-    ]);
+    let cart = write(&dir, "cart.json", br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"AMR","qty":1}]}"#);
+    let preview = json(&["preview", "--db", db, "--customer", id, "--cart", cart.to_str().unwrap(), "--at", MORNING]);
     for key in ["eligible", "best", "near_misses", "suggestions"] {
         assert!(preview.get(key).is_some(), "preview has {key}: {preview}");
     }
@@ -93,10 +58,7 @@ fn json_shapes_are_the_documented_public_interface() {
         }
     }
     for n in preview["near_misses"].as_array().unwrap() {
-        assert!(
-            n["rule_id"].is_string() && n["reason"].is_string(),
-            "near misses have rule_id and a reason: {n}"
-        );
+        assert!(n["rule_id"].is_string() && n["reason"].is_string(), "near misses have rule_id and a reason: {n}");
     }
 }
 
@@ -106,24 +68,8 @@ fn demo_is_deterministic_for_a_seed() {
     let b = temp_dir("det-b");
     let (da, db) = (demo_db(&a, 200), demo_db(&b, 200));
     assert_eq!(fingerprint(&da), fingerprint(&db), "same seed, same shop");
-    let qa = ok(&[
-        "lookup",
-        "--db",
-        da.to_str().unwrap(),
-        "김",
-        "--json",
-        "--limit",
-        "20",
-    ]);
-    let qb = ok(&[
-        "lookup",
-        "--db",
-        db.to_str().unwrap(),
-        "김",
-        "--json",
-        "--limit",
-        "20",
-    ]);
+    let qa = ok(&["lookup", "--db", da.to_str().unwrap(), "김", "--json", "--limit", "20"]);
+    let qb = ok(&["lookup", "--db", db.to_str().unwrap(), "김", "--json", "--limit", "20"]);
     assert_eq!(qa, qb);
 }
 
@@ -135,118 +81,33 @@ fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
     let db = demo_db(&dir, 300);
     let db = db.to_str().unwrap();
     let hits = json(&["lookup", "--db", db, "1004", "--limit", "50"]);
-    let names: Vec<&str> = hits
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["name"].as_str().unwrap())
-        .collect();
-    assert!(
-        names.contains(&"김영자") && names.contains(&"박정호"),
-        "both spouses share 1004: {names:?}"
-    );
-    let cart = write(
-        &dir,
-        "bread.json",
-        br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"SALT","qty":2}]}"#,
-    );
+    let names: Vec<&str> = hits.as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"김영자") && names.contains(&"박정호"), "both spouses share 1004: {names:?}");
+    let cart = write(&dir, "bread.json", br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"SALT","qty":2}]}"#);
     let cart = cart.to_str().unwrap();
     for name in ["김영자", "박정호"] {
         let id = find_customer(db, "1004", name);
         let before = json(&["customer", "--db", db, &id, "--at", MORNING]);
-        let preview = json(&[
-            "preview",
-            "--db",
-            db,
-            "--customer",
-            &id,
-            "--cart",
-            cart,
-            "--at",
-            MORNING,
-        ]);
+        let preview = json(&["preview", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING]);
         let top = &preview["suggestions"][0];
-        assert_eq!(
-            top["kind"], "discount",
-            "{name}: a discount is the first suggestion: {preview}"
-        );
-        assert_eq!(
-            top["rule_id"], "senior-65",
-            "{name}: the senior discount they did not ask for comes first"
-        );
-        assert!(
-            top["reason"].as_str().unwrap().contains("65+"),
-            "the reason says why: {top}"
-        );
+        assert_eq!(top["kind"], "discount", "{name}: a discount is the first suggestion: {preview}");
+        assert_eq!(top["rule_id"], "senior-65", "{name}: the senior discount they did not ask for comes first");
+        assert!(top["reason"].as_str().unwrap().contains("65+"), "the reason says why: {top}");
         let fp = fingerprint(std::path::Path::new(db));
-        let refused = run(&[
-            "checkout",
-            "--db",
-            db,
-            "--customer",
-            &id,
-            "--cart",
-            cart,
-            "--at",
-            MORNING,
-        ]);
-        assert_eq!(
-            refused.status.code(),
-            Some(4),
-            "{name}: checkout without the discount is refused"
-        );
+        let refused = run(&["checkout", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING]);
+        assert_eq!(refused.status.code(), Some(4), "{name}: checkout without the discount is refused");
         let msg = String::from_utf8_lossy(&refused.stderr);
         assert!(
             msg.contains("senior-65") && msg.contains("apply each one or dismiss it"),
             "the refusal says what to do: {msg}"
         );
-        assert_eq!(
-            fingerprint(std::path::Path::new(db)),
-            fp,
-            "a refused checkout writes nothing"
-        );
-        let best: Vec<String> = preview["best"]["rule_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r.as_str().unwrap().to_string())
-            .collect();
-        let mut args = vec![
-            "checkout",
-            "--db",
-            db,
-            "--customer",
-            &id,
-            "--cart",
-            cart,
-            "--at",
-            MORNING,
-        ];
-        for r in &best {
-            args.push("--apply");
-            args.push(r);
-        }
-        let receipt = json(&args);
-        assert!(
-            receipt["discounts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|d| d["rule_id"] == "senior-65")
-        );
-        assert_eq!(
-            receipt["total"].as_i64().unwrap(),
-            preview["best"]["total"].as_i64().unwrap()
-        );
+        assert_eq!(fingerprint(std::path::Path::new(db)), fp, "a refused checkout writes nothing");
+        let receipt = json(&strs(&checkout_args(db, &id, cart, MORNING, &preview, &[], &[])));
+        assert!(receipt["discounts"].as_array().unwrap().iter().any(|d| d["rule_id"] == "senior-65"));
+        assert_eq!(receipt["total"].as_i64().unwrap(), preview["best"]["total"].as_i64().unwrap());
         let after = json(&["customer", "--db", db, &id, "--at", MORNING]);
-        assert!(
-            after["points"].as_i64().unwrap() > before["points"].as_i64().unwrap(),
-            "{name}: points went up"
-        );
-        assert_eq!(
-            after["visits"].as_i64().unwrap(),
-            before["visits"].as_i64().unwrap() + 1
-        );
+        assert!(after["points"].as_i64().unwrap() > before["points"].as_i64().unwrap(), "{name}: points went up");
+        assert_eq!(after["visits"].as_i64().unwrap(), before["visits"].as_i64().unwrap() + 1);
     }
 }
 
@@ -256,76 +117,22 @@ fn dismissing_with_a_reason_records_a_missed_discount_and_refund_restores_balanc
     let db = demo_db(&dir, 100);
     let db = db.to_str().unwrap();
     let id = find_customer(db, "1004", "김영자");
-    let cart = write(
-        &dir,
-        "bread.json",
-        br#"{"lines":[{"sku":"MILKBREAD","qty":1}]}"#,
-    );
+    let cart = write(&dir, "bread.json", br#"{"lines":[{"sku":"MILKBREAD","qty":1}]}"#);
     let cart = cart.to_str().unwrap();
     let before = json(&["customer", "--db", db, &id, "--at", MORNING]);
-    let preview = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart,
-        "--at",
-        MORNING,
-    ]);
-    let mut args = vec![
-        "checkout",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart,
-        "--at",
-        MORNING,
-        "--dismiss",
-        "senior-65:customer asked not to use it today",
-    ];
-    let others: Vec<String> = preview["best"]["rule_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap().to_string())
-        .filter(|r| r != "senior-65")
-        .collect();
-    for r in &others {
-        args.push("--apply");
-        args.push(r);
-    }
-    let receipt = json(&args);
+    let preview = json(&["preview", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING]);
+    let dismiss = ["--dismiss", "senior-65:customer asked not to use it today"];
+    let receipt = json(&strs(&checkout_args(db, &id, cart, MORNING, &preview, &["senior-65"], &dismiss)));
     assert_eq!(receipt["missed"][0]["rule_id"], "senior-65");
-    assert_eq!(
-        receipt["missed"][0]["reason"],
-        "customer asked not to use it today"
-    );
+    assert_eq!(receipt["missed"][0]["reason"], "customer asked not to use it today");
     let sale = receipt["sale_id"].as_str().unwrap().to_string();
-    let refund = json(&[
-        "refund",
-        "--db",
-        db,
-        &sale,
-        "--reason",
-        "wrong items rung up",
-        "--at",
-        MORNING,
-    ]);
-    assert_eq!(
-        refund["total"].as_i64().unwrap(),
-        -receipt["total"].as_i64().unwrap()
-    );
+    let refund = json(&["refund", "--db", db, &sale, "--reason", "wrong items rung up", "--at", MORNING]);
+    assert_eq!(refund["total"].as_i64().unwrap(), -receipt["total"].as_i64().unwrap());
     let after = json(&["customer", "--db", db, &id, "--at", MORNING]);
     for key in ["points", "stamps", "visits"] {
         assert_eq!(after[key], before[key], "refund restores {key}");
     }
-    let again = run(&[
-        "refund", "--db", db, &sale, "--reason", "twice", "--at", MORNING,
-    ]);
+    let again = run(&["refund", "--db", db, &sale, "--reason", "twice", "--at", MORNING]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already been reversed"));
 }
@@ -340,55 +147,22 @@ fn import_and_export_round_trip_korean_csv() {
         "products.csv",
         "sku,name,category,price\nSALT,소금빵,베이커리,3200\nAMR,아메리카노,음료,4500\n".as_bytes(),
     );
-    assert_eq!(
-        json(&["import", "--db", db, "products", products.to_str().unwrap()])["created"],
-        2
-    );
+    assert_eq!(json(&["import", "--db", db, "products", products.to_str().unwrap()])["created"], 2);
     let customers = write(
         &dir,
         "customers.csv",
         "name,phone,birth_date,preferred_name,tier,marketing_consent,notes\n김영자,010-3954-1004,1954-03-01,김 여사님,gold,yes,\"호밀빵, 얇게 썰어 드림\"\nEmily Park,+82 10 5555 0415,,,,no,\n".as_bytes(),
     );
-    assert_eq!(
-        json(&[
-            "import",
-            "--db",
-            db,
-            "customers",
-            customers.to_str().unwrap()
-        ])["created"],
-        2
-    );
+    assert_eq!(json(&["import", "--db", db, "customers", customers.to_str().unwrap()])["created"], 2);
     let out = dir.join("out.csv");
     ok(&["export", "--db", db, "customers", out.to_str().unwrap()]);
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(
-        text.starts_with("name,phone,birth_date,preferred_name,tier,marketing_consent,notes"),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "김영자,010-3954-1004,1954-03-01,김 여사님,gold,true,\"호밀빵, 얇게 썰어 드림\""
-        ),
-        "{text}"
-    );
+    assert!(text.starts_with("name,phone,birth_date,preferred_name,tier,marketing_consent,notes"), "{text}");
+    assert!(text.contains("김영자,010-3954-1004,1954-03-01,김 여사님,gold,true,\"호밀빵, 얇게 썰어 드림\""), "{text}");
     let db2 = dir.join("copy.db");
-    ok(&[
-        "import",
-        "--db",
-        db2.to_str().unwrap(),
-        "customers",
-        out.to_str().unwrap(),
-    ]);
+    ok(&["import", "--db", db2.to_str().unwrap(), "customers", out.to_str().unwrap()]);
     let a = json(&["lookup", "--db", db, "김영자", "--role", "owner"]);
-    let b = json(&[
-        "lookup",
-        "--db",
-        db2.to_str().unwrap(),
-        "김영자",
-        "--role",
-        "owner",
-    ]);
+    let b = json(&["lookup", "--db", db2.to_str().unwrap(), "김영자", "--role", "owner"]);
     assert_eq!(a[0]["phone"], b[0]["phone"]);
     assert_eq!(a[0]["preferred_name"], b[0]["preferred_name"]);
 }
@@ -402,25 +176,12 @@ fn bad_input_fails_clearly_and_changes_nothing() {
     let id = find_customer(db, "1004", "김영자");
     let good_cart = write(&dir, "good.json", br#"{"lines":[{"sku":"AMR","qty":1}]}"#);
     let broken = write(&dir, "broken.json", br#"{"lines":[{"sku":"AMR","qty":1}"#);
-    let unknown_sku = write(
-        &dir,
-        "unknown.json",
-        br#"{"lines":[{"sku":"NOPE","qty":1}]}"#,
-    );
-    let negative = write(
-        &dir,
-        "negative.json",
-        br#"{"lines":[{"sku":"AMR","qty":-2}]}"#,
-    );
+    let unknown_sku = write(&dir, "unknown.json", br#"{"lines":[{"sku":"NOPE","qty":1}]}"#);
+    let negative = write(&dir, "negative.json", br#"{"lines":[{"sku":"AMR","qty":-2}]}"#);
     let huge_note = write(&dir, "note.txt", &vec![b'a'; 10 * 1024 * 1024]);
-    let mut csv =
-        String::from("name,phone,birth_date,preferred_name,tier,marketing_consent,notes\n");
+    let mut csv = String::from("name,phone,birth_date,preferred_name,tier,marketing_consent,notes\n");
     for i in 0..400 {
-        let phone = if i == 249 {
-            "010-12-3456".to_string()
-        } else {
-            format!("010-7{:03}-{:04}", i % 1000, 5000 + i)
-        };
+        let phone = if i == 249 { "010-12-3456".to_string() } else { format!("010-7{:03}-{:04}", i % 1000, 5000 + i) };
         csv.push_str(&format!("고객{i},{phone},,,,,\n"));
     }
     let bad_csv = write(&dir, "bad.csv", csv.as_bytes());
@@ -434,57 +195,11 @@ fn bad_input_fails_clearly_and_changes_nothing() {
         bad_csv.to_str().unwrap(),
     );
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["add-customer", "--db", db, "--name", "김새댁", "--phone", "010-12-345"], 2, "invalid phone number"),
+        (vec!["add-customer", "--db", db, "--name", "김새댁", "--phone", "02-123-4567"], 2, "not a mobile number"),
+        (vec!["add-customer", "--db", db, "--name", "김새댁", "--phone", "010-3954-1004"], 2, "already registered"),
         (
-            vec![
-                "add-customer",
-                "--db",
-                db,
-                "--name",
-                "김새댁",
-                "--phone",
-                "010-12-345",
-            ],
-            2,
-            "invalid phone number",
-        ),
-        (
-            vec![
-                "add-customer",
-                "--db",
-                db,
-                "--name",
-                "김새댁",
-                "--phone",
-                "02-123-4567",
-            ],
-            2,
-            "not a mobile number",
-        ),
-        (
-            vec![
-                "add-customer",
-                "--db",
-                db,
-                "--name",
-                "김새댁",
-                "--phone",
-                "010-3954-1004",
-            ],
-            2,
-            "already registered",
-        ),
-        (
-            vec![
-                "add-customer",
-                "--db",
-                db,
-                "--name",
-                "김새댁",
-                "--phone",
-                "010-8888-1212",
-                "--notes-file",
-                h,
-            ],
+            vec!["add-customer", "--db", db, "--name", "김새댁", "--phone", "010-8888-1212", "--notes-file", h],
             2,
             "at most 4000 bytes",
         ),
@@ -503,88 +218,20 @@ fn bad_input_fails_clearly_and_changes_nothing() {
             2,
             "YYYY-MM-DD",
         ),
+        (vec!["preview", "--db", db, "--customer", &id, "--cart", b], 2, "invalid cart JSON"),
+        (vec!["checkout", "--db", db, "--customer", &id, "--cart", b], 2, "invalid cart JSON"),
         (
-            vec!["preview", "--db", db, "--customer", &id, "--cart", b],
-            2,
-            "invalid cart JSON",
-        ),
-        (
-            vec!["checkout", "--db", db, "--customer", &id, "--cart", b],
-            2,
-            "invalid cart JSON",
-        ),
-        (
-            vec![
-                "checkout",
-                "--db",
-                db,
-                "--customer",
-                unknown_customer,
-                "--cart",
-                g,
-            ],
+            vec!["checkout", "--db", db, "--customer", unknown_customer, "--cart", g],
             3,
             "customer \"01900000-0000-7000-8000-000000000000\" not found",
         ),
+        (vec!["customer", "--db", db, "not-a-uuid"], 2, "is not a UUID"),
+        (vec!["checkout", "--db", db, "--customer", &id, "--cart", u], 2, "unknown product \"NOPE\""),
+        (vec!["checkout", "--db", db, "--customer", &id, "--cart", n], 2, "quantity -2"),
+        (vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--at", "yesterday"], 2, "RFC 3339"),
+        (vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--dismiss", "senior-65"], 2, "RULE:REASON"),
         (
-            vec!["customer", "--db", db, "not-a-uuid"],
-            2,
-            "is not a UUID",
-        ),
-        (
-            vec!["checkout", "--db", db, "--customer", &id, "--cart", u],
-            2,
-            "unknown product \"NOPE\"",
-        ),
-        (
-            vec!["checkout", "--db", db, "--customer", &id, "--cart", n],
-            2,
-            "quantity -2",
-        ),
-        (
-            vec![
-                "checkout",
-                "--db",
-                db,
-                "--customer",
-                &id,
-                "--cart",
-                g,
-                "--at",
-                "yesterday",
-            ],
-            2,
-            "RFC 3339",
-        ),
-        (
-            vec![
-                "checkout",
-                "--db",
-                db,
-                "--customer",
-                &id,
-                "--cart",
-                g,
-                "--dismiss",
-                "senior-65",
-            ],
-            2,
-            "RULE:REASON",
-        ),
-        (
-            vec![
-                "checkout",
-                "--db",
-                db,
-                "--customer",
-                &id,
-                "--cart",
-                g,
-                "--apply",
-                "gold-5",
-                "--apply",
-                "nope",
-            ],
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--apply", "gold-5", "--apply", "nope"],
             4,
             "no such active discount rule",
         ),
@@ -607,43 +254,19 @@ fn bad_input_fails_clearly_and_changes_nothing() {
             2,
             "praise",
         ),
-        (
-            vec!["refund", "--db", db, unknown_customer, "--reason", "x"],
-            3,
-            "not found",
-        ),
+        (vec!["refund", "--db", db, unknown_customer, "--reason", "x"], 3, "not found"),
     ];
     let before = fingerprint(&db_path);
     for (args, code, fragment) in cases {
         let out = run(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{args:?} should exit {code}; stderr: {stderr}"
-        );
-        assert!(
-            stderr.contains(fragment),
-            "{args:?}: {stderr:?} should mention {fragment:?}"
-        );
+        assert_eq!(out.status.code(), Some(code), "{args:?} should exit {code}; stderr: {stderr}");
+        assert!(stderr.contains(fragment), "{args:?}: {stderr:?} should mention {fragment:?}");
         assert!(!stderr.contains("panicked"), "{args:?} must not panic");
-        assert_eq!(
-            fingerprint(&db_path),
-            before,
-            "{args:?} must change nothing"
-        );
+        assert_eq!(fingerprint(&db_path), before, "{args:?} must change nothing");
     }
     // With --json, errors are typed objects.
-    let out = run(&[
-        "checkout",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        n,
-        "--json",
-    ]);
+    let out = run(&["checkout", "--db", db, "--customer", &id, "--cart", n, "--json"]);
     let err: Value = serde_json::from_slice(&out.stderr).expect("JSON error on stderr");
     assert_eq!(err["error"]["kind"], "invalid_cart");
 }
@@ -655,25 +278,14 @@ fn a_corrupt_or_locked_database_is_refused_clearly() {
     let out = run(&["lookup", "--db", junk.to_str().unwrap(), "1004"]);
     assert_eq!(out.status.code(), Some(6));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable Dangol database"));
-    assert_eq!(
-        std::fs::read(&junk).unwrap(),
-        b"definitely not sqlite ".repeat(500),
-        "the file is untouched"
-    );
+    assert_eq!(std::fs::read(&junk).unwrap(), b"definitely not sqlite ".repeat(500), "the file is untouched");
     let db = demo_db(&dir, 50);
-    let lock = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("demo.db.lock"))
-        .unwrap();
-    lock.try_lock()
-        .expect("take the instance lock as another Dangol would");
+    let lock =
+        std::fs::File::options().create(true).truncate(false).write(true).open(dir.join("demo.db.lock")).unwrap();
+    lock.try_lock().expect("take the instance lock as another Dangol would");
     let out = run(&["lookup", "--db", db.to_str().unwrap(), "1004"]);
     assert_eq!(out.status.code(), Some(5));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("already open in another Dangol instance")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already open in another Dangol instance"));
     drop(lock);
     ok(&["lookup", "--db", db.to_str().unwrap(), "1004"]);
 }
@@ -684,71 +296,24 @@ fn complaint_prompts_a_follow_up_and_dismissed_prompts_rest_for_a_visit() {
     let db = demo_db(&dir, 60);
     let db = db.to_str().unwrap();
     let id = find_customer(db, "2580", "최지은");
-    let cart = write(
-        &dir,
-        "latte.json",
-        br#"{"lines":[{"sku":"LATTE","qty":1}]}"#,
-    );
+    let cart = write(&dir, "latte.json", br#"{"lines":[{"sku":"LATTE","qty":1}]}"#);
     let cart = cart.to_str().unwrap();
-    let preview = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart,
-        "--at",
-        MORNING,
-        "--suggestions",
-        "10",
-    ]);
+    let preview =
+        json(&["preview", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING, "--suggestions", "10"]);
     let follow = preview["suggestions"]
         .as_array()
         .unwrap()
         .iter()
         .find(|s| s["kind"] == "follow_up")
         .unwrap_or_else(|| panic!("an open complaint is followed up: {preview}"));
-    assert!(
-        follow["text"]
-            .as_str()
-            .unwrap()
-            .contains("라떼가 너무 식어서")
-    );
+    assert!(follow["text"].as_str().unwrap().contains("라떼가 너무 식어서"));
     let profile = json(&["customer", "--db", db, &id, "--at", MORNING]);
-    let complaint = profile["open_complaints"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    ok(&[
-        "resolve",
-        "--db",
-        db,
-        &complaint,
-        "--resolution",
-        "apologised, remade it hot",
-        "--at",
-        MORNING,
-    ]);
-    let preview = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart,
-        "--at",
-        MORNING,
-        "--suggestions",
-        "10",
-    ]);
+    let complaint = profile["open_complaints"][0]["id"].as_str().unwrap().to_string();
+    ok(&["resolve", "--db", db, &complaint, "--resolution", "apologised, remade it hot", "--at", MORNING]);
+    let preview =
+        json(&["preview", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING, "--suggestions", "10"]);
     assert!(
-        !preview["suggestions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["kind"] == "follow_up"),
+        !preview["suggestions"].as_array().unwrap().iter().any(|s| s["kind"] == "follow_up"),
         "resolved complaints are not followed up"
     );
     // Dismiss the usual-item prompt; it rests for the next visit.
@@ -761,41 +326,8 @@ fn complaint_prompts_a_follow_up_and_dismissed_prompts_rest_for_a_visit() {
         .as_str()
         .unwrap()
         .to_string();
-    ok(&[
-        "prompt",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--key",
-        &usual,
-        "--dismiss",
-        "not today",
-        "--at",
-        MORNING,
-    ]);
-    let best: Vec<String> = preview["best"]["rule_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap().to_string())
-        .collect();
-    let mut args = vec![
-        "checkout",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart,
-        "--at",
-        MORNING,
-    ];
-    for r in &best {
-        args.push("--apply");
-        args.push(r);
-    }
-    ok(&args);
+    ok(&["prompt", "--db", db, "--customer", &id, "--key", &usual, "--dismiss", "not today", "--at", MORNING]);
+    ok(&strs(&checkout_args(db, &id, cart, MORNING, &preview, &[], &[])));
     let next = json(&[
         "preview",
         "--db",
@@ -810,11 +342,7 @@ fn complaint_prompts_a_follow_up_and_dismissed_prompts_rest_for_a_visit() {
         "10",
     ]);
     assert!(
-        !next["suggestions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["key"] == usual.as_str()),
+        !next["suggestions"].as_array().unwrap().iter().any(|s| s["key"] == usual.as_str()),
         "{usual} was dismissed and rests at the next visit: {next}"
     );
 }
@@ -827,40 +355,16 @@ fn bench_reports_every_figure_with_its_floor() {
     let db = demo_db(&dir, 400);
     let report = json(&["bench", "--db", db.to_str().unwrap(), "--iterations", "60"]);
     let figures = report["figures"].as_array().expect("figures");
-    let names: Vec<&str> = figures
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
-    for want in [
-        "last 4 digits",
-        "name prefix",
-        "초성",
-        "preview",
-        "checkout",
-    ] {
-        assert!(
-            names.iter().any(|n| n.contains(want)),
-            "a figure for {want}: {names:?}"
-        );
+    let names: Vec<&str> = figures.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for want in ["last 4 digits", "name prefix", "초성", "preview", "checkout"] {
+        assert!(names.iter().any(|n| n.contains(want)), "a figure for {want}: {names:?}");
     }
     for f in figures {
-        for key in [
-            "p50_us",
-            "p99_us",
-            "floor_p50_us",
-            "floor_p99_us",
-            "ratio_p50",
-            "ratio_p99",
-        ] {
-            assert!(
-                f[key].as_f64().is_some_and(|v| v > 0.0),
-                "{key} is measured: {f}"
-            );
+        for key in ["p50_us", "p99_us", "floor_p50_us", "floor_p99_us", "ratio_p50", "ratio_p99"] {
+            assert!(f[key].as_f64().is_some_and(|v| v > 0.0), "{key} is measured: {f}");
         }
     }
-    assert!(
-        report["db_bytes"].as_u64().unwrap() > 0 && report["peak_rss_kib"].as_u64().unwrap() > 0
-    );
+    assert!(report["db_bytes"].as_u64().unwrap() > 0 && report["peak_rss_kib"].as_u64().unwrap() > 0);
 }
 
 /// The owner configures the shop as data: rules, the time zone, coupons.
@@ -870,20 +374,14 @@ fn owner_configures_rules_time_zone_and_coupons() {
     let db = demo_db(&dir, 60);
     let db = db.to_str().unwrap();
     let rules = json(&["rules", "--db", db]);
-    for id in [
-        "senior-65",
-        "birthday-month",
-        "stamp-10",
-        "gold-5",
-        "happy-hour",
-        "coupon-3000",
-    ] {
-        assert!(
-            rules.as_array().unwrap().iter().any(|r| r["id"] == id),
-            "the demo shop has {id}"
-        );
+    for id in ["senior-65", "birthday-month", "stamp-10", "gold-5", "happy-hour", "coupon-3000"] {
+        assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == id), "the demo shop has {id}");
     }
-    let rule = write(&dir, "rule.json", r#"{"id":"rainy-day","name":"비 오는 날 500원","benefit":{"type":"amount_off","amount":500}}"#.as_bytes());
+    let rule = write(
+        &dir,
+        "rule.json",
+        r#"{"id":"rainy-day","name":"비 오는 날 500원","benefit":{"type":"amount_off","amount":500}}"#.as_bytes(),
+    );
     ok(&["set-rule", "--db", db, rule.to_str().unwrap()]);
     let bad_rule = write(
         &dir,
@@ -895,64 +393,20 @@ fn owner_configures_rules_time_zone_and_coupons() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("percent_bp"));
     let id = find_customer(db, "1004", "김영자");
     let cart = write(&dir, "cart.json", br#"{"lines":[{"sku":"AMR","qty":1}]}"#);
-    let preview = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart.to_str().unwrap(),
-        "--at",
-        MORNING,
-    ]);
+    let preview = json(&["preview", "--db", db, "--customer", &id, "--cart", cart.to_str().unwrap(), "--at", MORNING]);
     assert!(
-        preview["eligible"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["rule_id"] == "rainy-day"),
+        preview["eligible"].as_array().unwrap().iter().any(|e| e["rule_id"] == "rainy-day"),
         "a new rule applies at once"
     );
     // Happy hour follows the shop's clock: 15:30 in Seoul is happy hour, but
     // the same instant is 06:30 in London.
     let happy = "2026-11-23T15:30:00+09:00";
-    let seoul = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart.to_str().unwrap(),
-        "--at",
-        happy,
-    ]);
-    assert!(
-        seoul["eligible"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["rule_id"] == "happy-hour")
-    );
+    let seoul = json(&["preview", "--db", db, "--customer", &id, "--cart", cart.to_str().unwrap(), "--at", happy]);
+    assert!(seoul["eligible"].as_array().unwrap().iter().any(|e| e["rule_id"] == "happy-hour"));
     ok(&["setting", "--db", db, "time_zone", "Europe/London"]);
-    let london = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cart.to_str().unwrap(),
-        "--at",
-        happy,
-    ]);
+    let london = json(&["preview", "--db", db, "--customer", &id, "--cart", cart.to_str().unwrap(), "--at", happy]);
     assert!(
-        !london["eligible"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["rule_id"] == "happy-hour"),
+        !london["eligible"].as_array().unwrap().iter().any(|e| e["rule_id"] == "happy-hour"),
         "06:30 in London is not happy hour"
     );
     let out = run(&["setting", "--db", db, "time_zone", "Mars/Olympus"]);
@@ -974,28 +428,10 @@ fn owner_configures_rules_time_zone_and_coupons() {
         MORNING,
     ]);
     assert_eq!(coupon["code"], "CAKE-1");
-    let cake = write(
-        &dir,
-        "cake.json",
-        br#"{"lines":[{"sku":"CAKE-STRAW","qty":1}]}"#,
-    );
-    let preview = json(&[
-        "preview",
-        "--db",
-        db,
-        "--customer",
-        &id,
-        "--cart",
-        cake.to_str().unwrap(),
-        "--at",
-        MORNING,
-    ]);
+    let cake = write(&dir, "cake.json", br#"{"lines":[{"sku":"CAKE-STRAW","qty":1}]}"#);
+    let preview = json(&["preview", "--db", db, "--customer", &id, "--cart", cake.to_str().unwrap(), "--at", MORNING]);
     assert!(
-        preview["eligible"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["rule_id"] == "coupon-cake"),
+        preview["eligible"].as_array().unwrap().iter().any(|e| e["rule_id"] == "coupon-cake"),
         "the issued coupon is offered"
     );
     let dup = run(&[

@@ -23,20 +23,12 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 pub fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env("LANG", "en_US.UTF-8")
-        .output()
-        .expect("run dangol")
+    Command::new(bin()).args(args).env("LANG", "en_US.UTF-8").output().expect("run dangol")
 }
 
 pub fn ok(args: &[&str]) -> String {
     let out = run(args);
-    assert!(
-        out.status.success(),
-        "dangol {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "dangol {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
@@ -49,25 +41,14 @@ pub fn json(args: &[&str]) -> serde_json::Value {
 /// A demo database with a few hundred customers.
 pub fn demo_db(dir: &Path, customers: u32) -> PathBuf {
     let db = dir.join("demo.db");
-    ok(&[
-        "demo",
-        "--db",
-        db.to_str().unwrap(),
-        "--customers",
-        &customers.to_string(),
-        "--seed",
-        "3",
-        "--as-of",
-        AS_OF,
-    ]);
+    ok(&["demo", "--db", db.to_str().unwrap(), "--customers", &customers.to_string(), "--seed", "3", "--as-of", AS_OF]);
     db
 }
 
 /// Row counts of every table plus the outbox's highest sequence number.
 pub fn fingerprint(db: &Path) -> Vec<(String, i64)> {
     let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("open read-only");
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open read-only");
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .unwrap()
@@ -77,27 +58,15 @@ pub fn fingerprint(db: &Path) -> Vec<(String, i64)> {
         .unwrap();
     let mut out: Vec<(String, i64)> = tables
         .iter()
-        .map(|t| {
-            (
-                t.clone(),
-                conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))
-                    .unwrap(),
-            )
-        })
+        .map(|t| (t.clone(), conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0)).unwrap()))
         .collect();
     out.push((
         "outbox.max_seq".into(),
-        conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))
-            .unwrap(),
+        conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0)).unwrap(),
     ));
     out.push((
         "points.sum".into(),
-        conn.query_row(
-            "SELECT coalesce(sum(points), 0) FROM points_ledger",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap(),
+        conn.query_row("SELECT coalesce(sum(points), 0) FROM points_ledger", [], |r| r.get(0)).unwrap(),
     ));
     out
 }
@@ -106,4 +75,31 @@ pub fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, content).expect("write file");
     p
+}
+
+/// Arguments for a `checkout` that applies the preview's best combination
+/// (except the rules in `skip`), followed by `extra`.
+pub fn checkout_args(
+    db: &str,
+    id: &str,
+    cart: &str,
+    at: &str,
+    preview: &serde_json::Value,
+    skip: &[&str],
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["checkout", "--db", db, "--customer", id, "--cart", cart, "--at", at].iter().map(|s| s.to_string()).collect();
+    for rule in preview["best"]["rule_ids"].as_array().expect("best.rule_ids").iter().filter_map(|r| r.as_str()) {
+        if !skip.contains(&rule) {
+            args.push("--apply".into());
+            args.push(rule.into());
+        }
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+pub fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
 }

@@ -11,43 +11,30 @@ use std::time::{Duration, Instant};
 
 fn check_consistent(db: &std::path::Path) -> (i64, i64) {
     let conn = rusqlite::Connection::open(db).expect("reopen after the crash");
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
-    let sales: i64 = conn
-        .query_row("SELECT count(*) FROM sales", [], |r| r.get(0))
-        .unwrap();
-    let events: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM outbox WHERE kind = 'sale.completed'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(
-        sales, events,
-        "every sale has its outbox event and no event lacks its sale"
-    );
+    let sales: i64 = conn.query_row("SELECT count(*) FROM sales", [], |r| r.get(0)).unwrap();
+    let events: i64 =
+        conn.query_row("SELECT count(*) FROM outbox WHERE kind = 'sale.completed'", [], |r| r.get(0)).unwrap();
+    assert_eq!(sales, events, "every sale has its outbox event and no event lacks its sale");
     let orphans: i64 = conn
         .query_row("SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'sale.completed' AND json_extract(o.payload, '$.id') = lower(substr(hex(s.id),1,8)||'-'||substr(hex(s.id),9,4)||'-'||substr(hex(s.id),13,4)||'-'||substr(hex(s.id),17,4)||'-'||substr(hex(s.id),21)))", [], |r| r.get(0))
         .unwrap();
     assert_eq!(orphans, 0, "each sale's own event is there");
-    let lineless: i64 = conn.query_row("SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale = s.rid)", [], |r| r.get(0)).unwrap();
+    let lineless: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale = s.rid)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(lineless, 0, "no sale without its lines");
     let unledgered: i64 = conn.query_row("SELECT count(*) FROM sales s WHERE s.points_earned > 0 AND NOT EXISTS (SELECT 1 FROM points_ledger p WHERE p.sale = s.rid AND p.kind = 'earn')", [], |r| r.get(0)).unwrap();
     assert_eq!(unledgered, 0, "no sale without its points");
     let (visits, customer_sales): (i64, i64) = conn.query_row("SELECT visits, (SELECT count(*) FROM sales WHERE customer = c.rid) FROM customers c WHERE phone = '01055550001'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-    assert_eq!(
-        visits, customer_sales,
-        "the visit counter moved with the sale"
-    );
+    assert_eq!(visits, customer_sales, "the visit counter moved with the sale");
     let (count, max_seq): (i64, i64) = conn
-        .query_row(
-            "SELECT count(*), coalesce(max(seq), 0) FROM outbox",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT count(*), coalesce(max(seq), 0) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!(count, max_seq, "outbox sequence numbers stay dense");
     (sales, events)
@@ -64,46 +51,14 @@ fn killing_checkout_never_leaves_half_a_sale() {
         "p.csv",
         "sku,name,category,price\nAMR,아메리카노,음료,4500\nSALT,소금빵,베이커리,3200\n".as_bytes(),
     );
-    ok(&[
-        "import",
-        "--db",
-        db_s,
-        "products",
-        products.to_str().unwrap(),
-    ]);
-    let customer = json(&[
-        "add-customer",
-        "--db",
-        db_s,
-        "--name",
-        "충돌 테스트",
-        "--phone",
-        "010-5555-0001",
-    ]);
+    ok(&["import", "--db", db_s, "products", products.to_str().unwrap()]);
+    let customer = json(&["add-customer", "--db", db_s, "--name", "충돌 테스트", "--phone", "010-5555-0001"]);
     let id = customer["id"].as_str().unwrap().to_string();
     let lines: Vec<String> = (0..150)
-        .map(|i| {
-            format!(
-                "{{\"sku\":\"{}\",\"qty\":{}}}",
-                if i % 2 == 0 { "AMR" } else { "SALT" },
-                1 + i % 3
-            )
-        })
+        .map(|i| format!("{{\"sku\":\"{}\",\"qty\":{}}}", if i % 2 == 0 { "AMR" } else { "SALT" }, 1 + i % 3))
         .collect();
-    let cart = write(
-        &dir,
-        "cart.json",
-        format!("{{\"lines\":[{}]}}", lines.join(",")).as_bytes(),
-    );
-    let args = [
-        "checkout",
-        "--db",
-        db_s,
-        "--customer",
-        &id,
-        "--cart",
-        cart.to_str().unwrap(),
-    ];
+    let cart = write(&dir, "cart.json", format!("{{\"lines\":[{}]}}", lines.join(",")).as_bytes());
+    let args = ["checkout", "--db", db_s, "--customer", &id, "--cart", cart.to_str().unwrap()];
     // How long one checkout takes here, to spread the kills over its lifetime.
     let t = Instant::now();
     ok(&args);
@@ -133,9 +88,6 @@ fn killing_checkout_never_leaves_half_a_sale() {
     }
     let (sales, _) = check_consistent(&db);
     assert!(killed > 0, "some checkouts were killed mid-flight");
-    assert!(
-        sales > completed,
-        "completed checkouts are durable: {sales} sales, {completed} completed after the first"
-    );
+    assert!(sales > completed, "completed checkouts are durable: {sales} sales, {completed} completed after the first");
     eprintln!("{killed} checkouts killed, {completed} completed, {sales} sales recorded");
 }

@@ -4,11 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "dangol",
-    version,
-    about = "Dangol (단골): know your regulars, never miss a discount they are owed"
-)]
+#[command(name = "dangol", version, about = "Dangol (단골): know your regulars, never miss a discount they are owed")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

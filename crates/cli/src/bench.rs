@@ -56,13 +56,7 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (out, t.elapsed().as_secs_f64() * 1e6)
 }
 
-fn figure(
-    name: &str,
-    floor: &str,
-    mut ours: Vec<f64>,
-    mut raw: Vec<f64>,
-    target_us: f64,
-) -> Figure {
+fn figure(name: &str, floor: &str, mut ours: Vec<f64>, mut raw: Vec<f64>, target_us: f64) -> Figure {
     let (p50, p99) = (percentile(&mut ours, 0.5), percentile(&mut ours, 0.99));
     let (f50, f99) = (percentile(&mut raw, 0.5), percentile(&mut raw, 0.99));
     Figure {
@@ -89,41 +83,31 @@ fn floor_query(conn: &Conn, sql: &str, param: &str) -> Result<Vec<i64>, StoreErr
 pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
     let iterations = iterations.max(10);
     let conn = store.connection();
-    let (customers, max_rid): (i64, i64) = conn.query_row(
-        "SELECT count(*), coalesce(max(rid), 0) FROM customers",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (customers, max_rid): (i64, i64) =
+        conn.query_row("SELECT count(*), coalesce(max(rid), 0) FROM customers", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if customers < 10 {
-        return Err(StoreError::BadInput { what: "benchmark database", reason: "it has fewer than 10 customers; generate one with `dangol demo --customers 1000000`".into() });
+        return Err(StoreError::BadInput {
+            what: "benchmark database",
+            reason: "it has fewer than 10 customers; generate one with `dangol demo --customers 1000000`".into(),
+        });
     }
     let sales: i64 = conn.query_row("SELECT count(*) FROM sales", [], |r| r.get(0))?;
     let sale_lines: i64 = conn.query_row("SELECT count(*) FROM sale_lines", [], |r| r.get(0))?;
     // Queries drawn from customers spread evenly over the table.
     let mut samples: Vec<(String, String)> = Vec::new();
     {
-        let mut stmt = conn.prepare(
-            "SELECT name, phone_last4 FROM customers WHERE rid >= ?1 ORDER BY rid LIMIT 1",
-        )?;
+        let mut stmt = conn.prepare("SELECT name, phone_last4 FROM customers WHERE rid >= ?1 ORDER BY rid LIMIT 1")?;
         for i in 0..200 {
             let rid = 1 + i * max_rid / 200;
-            if let Ok(row) = stmt.query_row([rid], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            }) {
+            if let Ok(row) = stmt.query_row([rid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))) {
                 samples.push(row);
             }
         }
     }
     let last4: Vec<String> = samples.iter().map(|s| s.1.clone()).collect();
-    let prefixes: Vec<String> = samples
-        .iter()
-        .map(|s| hangul::normalize(&s.0).chars().take(2).collect())
-        .collect();
-    let initials: Vec<String> = samples
-        .iter()
-        .map(|s| hangul::initials(&s.0))
-        .filter(|i| i.chars().count() >= 2)
-        .collect();
+    let prefixes: Vec<String> = samples.iter().map(|s| hangul::normalize(&s.0).chars().take(2).collect()).collect();
+    let initials: Vec<String> =
+        samples.iter().map(|s| hangul::initials(&s.0)).filter(|i| i.chars().count() >= 2).collect();
     let mut figures = Vec::new();
     let kinds: [(&str, &Vec<String>, &str); 3] = [
         (
@@ -146,11 +130,7 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
         // Warm the caches once, as a counter that has been running would be.
         for q in queries.iter() {
             store.lookup(q, 10, Role::Cashier)?;
-            floor_query(
-                store.connection(),
-                floor_sql,
-                &hangul::query_gram(&hangul::normalize(q)),
-            )?;
+            floor_query(store.connection(), floor_sql, &hangul::query_gram(&hangul::normalize(q)))?;
         }
         let mut ours = Vec::with_capacity(iterations);
         let mut raw = Vec::with_capacity(iterations);
@@ -172,10 +152,8 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let regular = uuid::Uuid::from_slice(&regular).map_err(|e| StoreError::BadInput {
-        what: "customer id",
-        reason: e.to_string(),
-    })?;
+    let regular = uuid::Uuid::from_slice(&regular)
+        .map_err(|e| StoreError::BadInput { what: "customer id", reason: e.to_string() })?;
     let products = store.products()?;
     let cart = Cart {
         lines: products
@@ -183,10 +161,7 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
             .cycle()
             .take(20)
             .enumerate()
-            .map(|(i, p)| CartLine {
-                sku: p.sku.clone(),
-                qty: 1 + (i as i64 % 3),
-            })
+            .map(|(i, p)| CartLine { sku: p.sku.clone(), qty: 1 + (i as i64 % 3) })
             .collect(),
     };
     let now = Utc::now();
@@ -203,14 +178,11 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
     store.preview(&req)?;
     let mut ours = Vec::new();
     let mut raw = Vec::new();
-    let floor_sql =
-        "SELECT rid, at, total FROM sales WHERE customer = ?1 ORDER BY at DESC LIMIT 20";
+    let floor_sql = "SELECT rid, at, total FROM sales WHERE customer = ?1 ORDER BY at DESC LIMIT 20";
     for _ in 0..preview_n {
         let (r, t) = time(|| -> Result<usize, StoreError> {
             let mut stmt = store.connection().prepare_cached(floor_sql)?;
-            let n = stmt
-                .query_map([regular_rid], |r| r.get::<_, i64>(0))?
-                .count();
+            let n = stmt.query_map([regular_rid], |r| r.get::<_, i64>(0))?.count();
             Ok(n)
         });
         r?;
@@ -228,19 +200,13 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
     ));
     // Checkout: durable commits for the bench customer.
     let mut ids = SystemIds;
-    let bench_customer = match store
-        .lookup("010-9999-0001", 1, Role::Cashier)?
-        .into_iter()
-        .next()
-    {
+    let bench_customer = match store.lookup("010-9999-0001", 1, Role::Cashier)?.into_iter().next() {
         Some(c) => c.id,
         None => {
             store
                 .add_customer(
                     CustomerInput {
-                        name: "벤치마크 고객".into(),
-                        phone: "010-9999-0001".into(),
-                        ..Default::default()
+                        name: "벤치마크 고객".into(), phone: "010-9999-0001".into(), ..Default::default()
                     },
                     now,
                     &mut ids,
@@ -248,16 +214,7 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
                 .id
         }
     };
-    let small = Cart {
-        lines: products
-            .iter()
-            .take(3)
-            .map(|p| CartLine {
-                sku: p.sku.clone(),
-                qty: 1,
-            })
-            .collect(),
-    };
+    let small = Cart { lines: products.iter().take(3).map(|p| CartLine { sku: p.sku.clone(), qty: 1 }).collect() };
     let checkout_n = (iterations / 10).clamp(10, 300);
     let mut ours = Vec::new();
     for i in 0..checkout_n {
@@ -274,10 +231,7 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
         let req = CheckoutRequest {
             customer: bench_customer,
             cart: small.clone(),
-            decision: Decision {
-                apply: p.best.rule_ids.clone(),
-                dismiss: vec![],
-            },
+            decision: Decision { apply: p.best.rule_ids.clone(), dismiss: vec![] },
             at,
             lang: Lang::Ko,
         };
@@ -311,11 +265,7 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
 
 /// The cost of a durable commit on this disk, with nothing else in it.
 fn durable_floor(store: &Store, n: usize) -> Result<Vec<f64>, StoreError> {
-    let mut path = store
-        .path()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_else(std::env::temp_dir)
-        .into_os_string();
+    let mut path = store.path().map(|p| p.to_path_buf()).unwrap_or_else(std::env::temp_dir).into_os_string();
     path.push(".bench-floor");
     let path = std::path::PathBuf::from(path);
     let _ = std::fs::remove_file(&path);
@@ -326,12 +276,7 @@ fn durable_floor(store: &Store, n: usize) -> Result<Vec<f64>, StoreError> {
         conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")?;
         let mut times = Vec::new();
         for i in 0..n {
-            let (r, t) = time(|| {
-                conn.execute(
-                    "INSERT INTO t (id, v) VALUES (?1, zeroblob(200))",
-                    [i as i64],
-                )
-            });
+            let (r, t) = time(|| conn.execute("INSERT INTO t (id, v) VALUES (?1, zeroblob(200))", [i as i64]));
             r?;
             times.push(t);
         }
@@ -375,22 +320,11 @@ pub fn render(r: &Report) -> String {
         "figure", "p50 µs", "p99 µs", "floor p50", "floor p99", "×p50", "×p99", "target"
     );
     for f in &r.figures {
-        let ok = if f.p99_us <= f.target_p99_us {
-            "ok"
-        } else {
-            "MISS"
-        };
+        let ok = if f.p99_us <= f.target_p99_us { "ok" } else { "MISS" };
         let _ = writeln!(
             s,
             "{:<70} {:>9.1} {:>9.1} {:>10.1} {:>10.1} {:>7.2} {:>7.2} {:>5}µs {ok}",
-            f.name,
-            f.p50_us,
-            f.p99_us,
-            f.floor_p50_us,
-            f.floor_p99_us,
-            f.ratio_p50,
-            f.ratio_p99,
-            f.target_p99_us
+            f.name, f.p50_us, f.p99_us, f.floor_p50_us, f.floor_p99_us, f.ratio_p50, f.ratio_p99, f.target_p99_us
         );
     }
     s

@@ -5,16 +5,13 @@ use chrono::{DateTime, Utc};
 use dangol_domain::catalog::{Cart, CartLine};
 use dangol_domain::i18n::Lang;
 use dangol_domain::money::format_won;
-use dangol_store::counter::{
-    CustomerSummary, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, Role,
-};
+use dangol_store::counter::{CustomerSummary, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, Role};
 use dangol_store::{Store, StoreError, SystemIds};
 use std::fmt::Write;
 use std::time::Duration;
 
 fn date(at: Option<DateTime<Utc>>, store_zone: dangol_domain::time::ShopZone) -> String {
-    at.map(|t| store_zone.date(t).to_string())
-        .unwrap_or_else(|| "-".into())
+    at.map(|t| store_zone.date(t).to_string()).unwrap_or_else(|| "-".into())
 }
 
 fn zone() -> dangol_domain::time::ShopZone {
@@ -43,18 +40,11 @@ pub fn demo(r: &dangol_demo::DemoReport, elapsed: Duration, lang: Lang) -> Strin
 
 pub fn lookup(hits: &[CustomerSummary], lang: Lang) -> String {
     if hits.is_empty() {
-        return format!(
-            "{}\n",
-            lang.pick("일치하는 고객이 없습니다", "No matching customer")
-        );
+        return format!("{}\n", lang.pick("일치하는 고객이 없습니다", "No matching customer"));
     }
     let mut s = String::new();
     for (i, h) in hits.iter().enumerate() {
-        let preferred = h
-            .preferred_name
-            .as_deref()
-            .map(|p| format!(" ({p})"))
-            .unwrap_or_default();
+        let preferred = h.preferred_name.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
         let _ = writeln!(
             s,
             "{:>2}. {}{}  {}  {} {}{} · {} {}  [{}]",
@@ -75,11 +65,7 @@ pub fn lookup(hits: &[CustomerSummary], lang: Lang) -> String {
 
 pub fn profile(p: &Profile, lang: Lang) -> String {
     let mut s = String::new();
-    let title = p
-        .preferred_name
-        .as_deref()
-        .map(|pn| format!("{pn} — {}", p.name))
-        .unwrap_or_else(|| p.name.clone());
+    let title = p.preferred_name.as_deref().map(|pn| format!("{pn} — {}", p.name)).unwrap_or_else(|| p.name.clone());
     let _ = writeln!(s, "{title}  [{}]", p.id);
     let _ = writeln!(
         s,
@@ -110,36 +96,15 @@ pub fn profile(p: &Profile, lang: Lang) -> String {
         p.stamps
     );
     if let Some(e) = &p.points_expiring {
-        let _ = writeln!(
-            s,
-            "  {} {}P → {}",
-            lang.pick("소멸 예정", "expiring"),
-            e.points,
-            zone().date(e.at)
-        );
+        let _ = writeln!(s, "  {} {}P → {}", lang.pick("소멸 예정", "expiring"), e.points, zone().date(e.at));
     }
     if !p.usual_items.is_empty() {
-        let items: Vec<String> = p
-            .usual_items
-            .iter()
-            .map(|u| format!("{} {}%", u.name, u.share_pct))
-            .collect();
-        let _ = writeln!(
-            s,
-            "  {} {}",
-            lang.pick("자주 사는 상품:", "usual items:"),
-            items.join(", ")
-        );
+        let items: Vec<String> = p.usual_items.iter().map(|u| format!("{} {}%", u.name, u.share_pct)).collect();
+        let _ = writeln!(s, "  {} {}", lang.pick("자주 사는 상품:", "usual items:"), items.join(", "));
     }
     for c in &p.coupons {
-        let _ = writeln!(
-            s,
-            "  {} {} ({}) → {}",
-            lang.pick("쿠폰", "coupon"),
-            c.code,
-            c.rule_id,
-            zone().date(c.expires_at)
-        );
+        let _ =
+            writeln!(s, "  {} {} ({}) → {}", lang.pick("쿠폰", "coupon"), c.code, c.rule_id, zone().date(c.expires_at));
     }
     for f in &p.open_complaints {
         let _ = writeln!(
@@ -159,37 +124,16 @@ pub fn profile(p: &Profile, lang: Lang) -> String {
 
 pub fn preview(v: &PreviewView, lang: Lang) -> String {
     let mut s = String::new();
-    let who = v
-        .customer
-        .preferred_name
-        .clone()
-        .unwrap_or_else(|| v.customer.name.clone());
-    let _ = writeln!(
-        s,
-        "{who} · {} {}",
-        lang.pick("합계", "subtotal"),
-        format_won(v.subtotal)
-    );
+    let who = v.customer.preferred_name.clone().unwrap_or_else(|| v.customer.name.clone());
+    let _ = writeln!(s, "{who} · {} {}", lang.pick("합계", "subtotal"), format_won(v.subtotal));
     let _ = writeln!(s, "{}", lang.pick("제안:", "Suggestions:"));
     for (i, x) in v.suggestions.iter().enumerate() {
         let _ = writeln!(s, "  {}. {}  — {}", i + 1, x.text, x.reason);
     }
-    let _ = writeln!(
-        s,
-        "{}",
-        lang.pick("적용 가능한 할인:", "Eligible discounts:")
-    );
+    let _ = writeln!(s, "{}", lang.pick("적용 가능한 할인:", "Eligible discounts:"));
     for e in &v.eligible {
-        let mark = if v.best.rule_ids.contains(&e.rule_id) {
-            "*"
-        } else {
-            " "
-        };
-        let optional = if e.optional {
-            lang.pick(" (선택)", " (optional)")
-        } else {
-            ""
-        };
+        let mark = if v.best.rule_ids.contains(&e.rule_id) { "*" } else { " " };
+        let optional = if e.optional { lang.pick(" (선택)", " (optional)") } else { "" };
         let _ = writeln!(
             s,
             "  {mark} {:<28} {:>9}{optional}  {} [{}]",
@@ -222,12 +166,7 @@ pub fn preview(v: &PreviewView, lang: Lang) -> String {
 
 pub fn receipt(r: &Receipt, lang: Lang) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{} {}",
-        lang.pick("판매 완료", "Sale recorded"),
-        r.sale_id
-    );
+    let _ = writeln!(s, "{} {}", lang.pick("판매 완료", "Sale recorded"), r.sale_id);
     for l in &r.lines {
         let _ = writeln!(
             s,
@@ -235,11 +174,7 @@ pub fn receipt(r: &Receipt, lang: Lang) -> String {
             l.name,
             l.qty,
             format_won(l.amount),
-            if l.discount > 0 {
-                format!(" (-{})", format_won(l.discount))
-            } else {
-                String::new()
-            }
+            if l.discount > 0 { format!(" (-{})", format_won(l.discount)) } else { String::new() }
         );
     }
     for d in &r.discounts {
@@ -302,26 +237,10 @@ pub fn tour(store: &mut Store, lang: Lang, ids: &mut SystemIds) -> Result<(), St
         return Ok(());
     };
     println!("\n$ dangol customer {}", kim.id);
-    print!(
-        "{}",
-        profile(&store.profile(kim.id, now, Role::Cashier)?, lang)
-    );
-    println!(
-        "\n$ dangol preview --customer {} --cart bread.json   # 우유식빵 1, 소금빵 2",
-        kim.id
-    );
-    let cart = Cart {
-        lines: vec![
-            CartLine {
-                sku: "MILKBREAD".into(),
-                qty: 1,
-            },
-            CartLine {
-                sku: "SALT".into(),
-                qty: 2,
-            },
-        ],
-    };
+    print!("{}", profile(&store.profile(kim.id, now, Role::Cashier)?, lang));
+    println!("\n$ dangol preview --customer {} --cart bread.json   # 우유식빵 1, 소금빵 2", kim.id);
+    let cart =
+        Cart { lines: vec![CartLine { sku: "MILKBREAD".into(), qty: 1 }, CartLine { sku: "SALT".into(), qty: 2 }] };
     let view = store.preview(&PreviewRequest {
         customer: kim.id,
         cart,

@@ -92,9 +92,7 @@ struct Plan {
     feedback: Option<(FeedbackKind, &'static str, &'static str, bool)>,
 }
 
-const POPULAR_LAST4: &[&str] = &[
-    "1004", "1234", "5678", "0000", "7777", "8282", "2580", "1111", "0415", "6789",
-];
+const POPULAR_LAST4: &[&str] = &["1004", "1234", "5678", "0000", "7777", "8282", "2580", "1111", "0415", "6789"];
 
 const HOURS: &[(u32, u32)] = &[
     (7, 3),
@@ -135,10 +133,7 @@ const REQUESTS: &[(&str, &str)] = &[
 /// Generates the demo shop into an empty database.
 pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<DemoReport, StoreError> {
     if dangol_store::customers::count(store.connection())? > 0 {
-        let path = store
-            .path()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "the database".into());
+        let path = store.path().map(|p| p.display().to_string()).unwrap_or_else(|| "the database".into());
         return Err(StoreError::BadInput {
             what: "demo database",
             reason: format!("{path} already has customers; generate the demo into a new file"),
@@ -169,33 +164,13 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<DemoReport, Sto
     for i in 0..opts.customers {
         let plan = match featured.next() {
             Some(p) => p,
-            None => random_plan(
-                &mut rng,
-                &mut phones,
-                &mut cards,
-                products.len(),
-                opts.as_of,
-                zone,
-            ),
+            None => random_plan(&mut rng, &mut phones, &mut cards, products.len(), opts.as_of, zone),
         };
         let story = plan.story;
-        let (id, name, phone) = generate_customer(
-            &mut bulk,
-            &mut rng,
-            &mut ids,
-            &plan,
-            &products,
-            opts.as_of,
-            zone,
-            &mut report,
-        )?;
+        let (id, name, phone) =
+            generate_customer(&mut bulk, &mut rng, &mut ids, &plan, &products, opts.as_of, zone, &mut report)?;
         if let Some(story) = story {
-            report.featured.push(Featured {
-                id,
-                name,
-                phone,
-                story: story.to_string(),
-            });
+            report.featured.push(Featured { id, name, phone, story: story.to_string() });
         }
         report.customers = i + 1;
     }
@@ -270,12 +245,7 @@ fn featured(as_of: DateTime<Utc>, zone: ShopZone) -> Vec<Plan> {
             birth: NaiveDate::from_ymd_opt(1996, 9, 9),
             favourites: vec![2, 8],
             joined_days_ago: 600,
-            feedback: Some((
-                FeedbackKind::Complaint,
-                "taste",
-                "라떼가 너무 식어서 나왔어요",
-                true,
-            )),
+            feedback: Some((FeedbackKind::Complaint, "taste", "라떼가 너무 식어서 나왔어요", true)),
             story: Some("left an open complaint last visit: follow it up"),
             ..base("최지은", "010-8282-2580", Rhythm::Weekly)
         },
@@ -306,40 +276,21 @@ fn random_plan(
 ) -> Plan {
     let (name, surname) = if rng.chance(0.04) {
         let last = *rng.pick(shop::LATIN_LAST);
-        (
-            format!("{} {}", rng.pick(shop::LATIN_FIRST), last),
-            last.to_string(),
-        )
+        (format!("{} {}", rng.pick(shop::LATIN_FIRST), last), last.to_string())
     } else {
         let s = *rng.weighted(shop::SURNAMES);
-        (
-            format!(
-                "{s}{}{}",
-                rng.pick(shop::GIVEN_FIRST),
-                rng.pick(shop::GIVEN_SECOND)
-            ),
-            s.to_string(),
-        )
+        (format!("{s}{}{}", rng.pick(shop::GIVEN_FIRST), rng.pick(shop::GIVEN_SECOND)), s.to_string())
     };
     let phone = loop {
-        let last4 = if rng.chance(0.12) {
-            rng.pick(POPULAR_LAST4).to_string()
-        } else {
-            format!("{:04}", rng.below(10_000))
-        };
+        let last4 =
+            if rng.chance(0.12) { rng.pick(POPULAR_LAST4).to_string() } else { format!("{:04}", rng.below(10_000)) };
         let p = format!("010-{}-{last4}", rng.range(2000, 9999));
         if phones.insert(p.clone()) {
             break p;
         }
     };
     let today = zone.date(as_of);
-    let (lo, hi) = *rng.weighted(&[
-        ((15, 24), 12u32),
-        ((25, 39), 30),
-        ((40, 54), 25),
-        ((55, 64), 15),
-        ((65, 90), 18),
-    ]);
+    let (lo, hi) = *rng.weighted(&[((15, 24), 12u32), ((25, 39), 30), ((40, 54), 25), ((55, 64), 15), ((65, 90), 18)]);
     let age = rng.range(lo, hi);
     let birth = (!rng.chance(0.15)).then(|| today - Duration::days(age * 365 + rng.range(0, 364)));
     let preferred = if rng.chance(0.2) {
@@ -352,11 +303,7 @@ fn random_plan(
             }
             _ => {
                 let r = shop::romanised(&surname);
-                if r.is_empty() {
-                    format!("{surname} 고객님")
-                } else {
-                    format!("Mx. {r}")
-                }
+                if r.is_empty() { format!("{surname} 고객님") } else { format!("Mx. {r}") }
             }
         })
     } else {
@@ -380,9 +327,7 @@ fn random_plan(
         Rhythm::Weekly => rng.range(100, 730),
         _ => rng.range(30, 1090),
     };
-    let favourites = (0..rng.range(1, 3))
-        .map(|_| rng.below(menu_len as u64) as usize)
-        .collect();
+    let favourites = (0..rng.range(1, 3)).map(|_| rng.below(menu_len as u64) as usize).collect();
     let consent = match rng.below(10) {
         0 => None,
         1..=6 => Some(true),
@@ -434,16 +379,7 @@ fn visit_days(rng: &mut Rng, plan: &Plan) -> Vec<i64> {
         Rhythm::Weekly => (5, 9, 0),
         Rhythm::Daily => (1, 3, 0),
         // The featured drifter left 340 days ago, so his points expire soon.
-        Rhythm::Drifted => (
-            5,
-            10,
-            if plan.story.is_some() {
-                340
-            } else {
-                rng.range(60, 300)
-            }
-            .min(start),
-        ),
+        Rhythm::Drifted => (5, 10, if plan.story.is_some() { 340 } else { rng.range(60, 300) }.min(start)),
     };
     let mut days = Vec::new();
     let mut d = start;
@@ -502,11 +438,7 @@ fn generate_customer(
             if lines.iter().any(|l| l.sku == p.sku) {
                 continue;
             }
-            let qty = if p.category == "베이커리" && rng.chance(0.3) {
-                2
-            } else {
-                1
-            };
+            let qty = if p.category == "베이커리" && rng.chance(0.3) { 2 } else { 1 };
             lines.push(SaleLine {
                 sku: p.sku.clone(),
                 name: p.name.clone(),
@@ -522,10 +454,7 @@ fn generate_customer(
         let mut stamps_redeemed = 0;
         if stamps >= 10
             && rng.chance(0.8)
-            && let Some(drink) = lines
-                .iter_mut()
-                .filter(|l| l.category == "음료")
-                .max_by_key(|l| l.unit_price)
+            && let Some(drink) = lines.iter_mut().filter(|l| l.category == "음료").max_by_key(|l| l.unit_price)
         {
             let saving = drink.unit_price.min(5_500);
             drink.discount += saving;
@@ -583,12 +512,8 @@ fn generate_customer(
         if points_earned > 0 {
             lots.push_back((expires, points_earned));
         }
-        let drink_units: i64 = lines
-            .iter()
-            .filter(|l| l.category == "음료")
-            .map(|l| l.qty)
-            .sum::<i64>()
-            - (stamps_redeemed / 10);
+        let drink_units: i64 =
+            lines.iter().filter(|l| l.category == "음료").map(|l| l.qty).sum::<i64>() - (stamps_redeemed / 10);
         stamps += drink_units - stamps_redeemed;
         sales.push(SaleDraft {
             id: ids.next_id(at),
@@ -623,11 +548,7 @@ fn generate_customer(
         phone: Phone::parse(&plan.phone)?,
         birth_date: plan.birth,
         tier,
-        tags: if visits >= 60 {
-            vec!["단골".into()]
-        } else {
-            vec![]
-        },
+        tags: if visits >= 60 { vec!["단골".into()] } else { vec![] },
         notes: String::new(),
         marketing_consent: plan.consent == Some(true),
         consent_at: plan.consent.map(|_| created),
@@ -673,8 +594,7 @@ fn generate_customer(
     }
     if let Some((kind, category, text, open)) = plan.feedback {
         let at = last_visit.unwrap_or(created) + Duration::minutes(2);
-        let mut f = Feedback::new(ids.next_id(at), id, at, kind, category, text)
-            .map_err(StoreError::from)?;
+        let mut f = Feedback::new(ids.next_id(at), id, at, kind, category, text).map_err(StoreError::from)?;
         if kind != FeedbackKind::Compliment && !open {
             f.status = FeedbackStatus::Resolved;
             f.resolved_at = Some(at + Duration::days(1));

@@ -69,10 +69,6 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.iter().all(|x| *x < 10));
         let mut r = Rng::new(1);
-        assert!(
-            (0..1000)
-                .map(|_| r.range(3, 5))
-                .all(|x| (3..=5).contains(&x))
-        );
+        assert!((0..1000).map(|_| r.range(3, 5)).all(|x| (3..=5).contains(&x)));
     }
 }

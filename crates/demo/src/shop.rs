@@ -40,14 +40,8 @@ pub fn products() -> Vec<Product> {
     MENU.iter()
         .enumerate()
         .map(|(i, (sku, name, cat, price))| {
-            Product::new(
-                sku,
-                name,
-                cat,
-                *price,
-                Some(&format!("88012340{:05}", i + 1)),
-            )
-            .expect("the demo menu is valid")
+            Product::new(sku, name, cat, *price, Some(&format!("88012340{:05}", i + 1)))
+                .expect("the demo menu is valid")
         })
         .collect()
 }
@@ -69,10 +63,7 @@ pub const RULES: &[&str] = &[
 ];
 
 pub fn rules() -> Vec<DiscountRule> {
-    RULES
-        .iter()
-        .map(|j| DiscountRule::from_json(j).expect("the demo rules are valid"))
-        .collect()
+    RULES.iter().map(|j| DiscountRule::from_json(j).expect("the demo rules are valid")).collect()
 }
 
 /// Korean surnames with rough frequencies (per mille).
@@ -115,24 +106,22 @@ pub const SURNAMES: &[(&str, u32)] = &[
 ];
 
 pub const GIVEN_FIRST: &[&str] = &[
-    "민", "서", "지", "현", "수", "영", "준", "예", "하", "도", "주", "유", "은", "재", "성", "정",
-    "혜", "동", "상", "미", "경", "태", "진", "승", "윤", "채", "다", "시", "건", "우", "소", "나",
-    "연", "희", "용", "석", "광", "순", "옥", "명",
+    "민", "서", "지", "현", "수", "영", "준", "예", "하", "도", "주", "유", "은", "재", "성", "정", "혜", "동", "상",
+    "미", "경", "태", "진", "승", "윤", "채", "다", "시", "건", "우", "소", "나", "연", "희", "용", "석", "광", "순",
+    "옥", "명",
 ];
 
 pub const GIVEN_SECOND: &[&str] = &[
-    "수", "준", "호", "영", "희", "진", "우", "연", "민", "아", "윤", "원", "서", "현", "은", "혁",
-    "빈", "훈", "숙", "자", "철", "식", "미", "정", "경", "주", "린", "율", "찬", "결", "환", "란",
-    "순", "기", "래",
+    "수", "준", "호", "영", "희", "진", "우", "연", "민", "아", "윤", "원", "서", "현", "은", "혁", "빈", "훈", "숙",
+    "자", "철", "식", "미", "정", "경", "주", "린", "율", "찬", "결", "환", "란", "순", "기", "래",
 ];
 
 pub const LATIN_FIRST: &[&str] = &[
-    "Emily", "James", "Olivia", "Daniel", "Sophie", "Michael", "Grace", "David", "Hannah", "Lucas",
-    "Chloe", "Ethan", "Mia", "Noah", "Julia", "Ryan",
+    "Emily", "James", "Olivia", "Daniel", "Sophie", "Michael", "Grace", "David", "Hannah", "Lucas", "Chloe", "Ethan",
+    "Mia", "Noah", "Julia", "Ryan",
 ];
 pub const LATIN_LAST: &[&str] = &[
-    "Park", "Kim", "Lee", "Smith", "Choi", "Brown", "Jung", "Wilson", "Kang", "Martin", "Cho",
-    "Taylor", "Yoon", "Lim",
+    "Park", "Kim", "Lee", "Smith", "Choi", "Brown", "Jung", "Wilson", "Kang", "Martin", "Cho", "Taylor", "Yoon", "Lim",
 ];
 
 /// Romanised surnames for English preferred forms of address.

@@ -25,44 +25,18 @@ pub struct Product {
 
 impl Product {
     /// Validates a product row (from CSV or the settings screen).
-    pub fn new(
-        sku: &str,
-        name: &str,
-        category: &str,
-        price: Won,
-        barcode: Option<&str>,
-    ) -> Result<Product> {
+    pub fn new(sku: &str, name: &str, category: &str, price: Won, barcode: Option<&str>) -> Result<Product> {
         let sku = sku.trim();
-        if sku.is_empty()
-            || sku.len() > 40
-            || !sku
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(DomainError::field(
-                "sku",
-                format!("{sku:?} must be 1-40 letters, digits, '-' or '_'"),
-            ));
+        if sku.is_empty() || sku.len() > 40 || !sku.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(DomainError::field("sku", format!("{sku:?} must be 1-40 letters, digits, '-' or '_'")));
         }
         let name = crate::customer::validate_name(name, "product name")?;
         let category = crate::customer::validate_name(category, "category")?;
         if !(0..=MAX_PRICE).contains(&price) {
-            return Err(DomainError::field(
-                "price",
-                format!("{price} must be between 0 and {MAX_PRICE} won"),
-            ));
+            return Err(DomainError::field("price", format!("{price} must be between 0 and {MAX_PRICE} won")));
         }
-        let barcode = barcode
-            .map(str::trim)
-            .filter(|b| !b.is_empty())
-            .map(str::to_string);
-        Ok(Product {
-            sku: sku.to_string(),
-            barcode,
-            name,
-            category,
-            price,
-        })
+        let barcode = barcode.map(str::trim).filter(|b| !b.is_empty()).map(str::to_string);
+        Ok(Product { sku: sku.to_string(), barcode, name, category, price })
     }
 }
 
@@ -85,10 +59,7 @@ impl Cart {
     pub fn check(&self) -> Result<()> {
         if self.lines.len() > MAX_CART_LINES {
             return Err(DomainError::InvalidCart {
-                reason: format!(
-                    "{} lines; at most {MAX_CART_LINES} are allowed",
-                    self.lines.len()
-                ),
+                reason: format!("{} lines; at most {MAX_CART_LINES} are allowed", self.lines.len()),
             });
         }
         for (i, line) in self.lines.iter().enumerate() {
@@ -104,12 +75,7 @@ impl Cart {
             }
             if line.qty > MAX_QTY {
                 return Err(DomainError::InvalidCart {
-                    reason: format!(
-                        "line {} ({}) has quantity {}; at most {MAX_QTY}",
-                        i + 1,
-                        line.sku,
-                        line.qty
-                    ),
+                    reason: format!("line {} ({}) has quantity {}; at most {MAX_QTY}", i + 1, line.sku, line.qty),
                 });
             }
         }
@@ -186,20 +152,14 @@ mod tests {
     #[test]
     fn rejects_bad_carts() {
         for (json, fragment) in [
-            (
-                r#"{"lines":[{"sku":"NOPE","qty":1}]}"#,
-                "unknown product \"NOPE\"",
-            ),
+            (r#"{"lines":[{"sku":"NOPE","qty":1}]}"#, "unknown product \"NOPE\""),
             (r#"{"lines":[{"sku":"AMR","qty":-1}]}"#, "quantity -1"),
             (r#"{"lines":[{"sku":"AMR","qty":0}]}"#, "quantity 0"),
             (r#"{"lines":[{"sku":"AMR","qty":5000}]}"#, "at most 999"),
         ] {
             let cart: Cart = serde_json::from_str(json).unwrap();
             let err = cart.price(find).expect_err(json).to_string();
-            assert!(
-                err.contains(fragment),
-                "{json}: {err:?} should mention {fragment:?}"
-            );
+            assert!(err.contains(fragment), "{json}: {err:?} should mention {fragment:?}");
         }
     }
 

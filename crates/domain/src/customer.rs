@@ -16,9 +16,7 @@ pub const MAX_NOTE_BYTES: usize = 4_000;
 pub const MAX_CARD_CHARS: usize = 64;
 
 /// Membership tier, lowest first.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     #[default]
@@ -44,12 +42,7 @@ impl Tier {
         Tier::ALL
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                DomainError::field(
-                    "tier",
-                    format!("{s:?} is not one of basic, silver, gold, vip"),
-                )
-            })
+            .ok_or_else(|| DomainError::field("tier", format!("{s:?} is not one of basic, silver, gold, vip")))
     }
 }
 
@@ -107,40 +100,20 @@ impl CustomerInput {
     pub fn validate(self, id: Uuid, at: DateTime<Utc>) -> Result<Customer> {
         let name = validate_name(&self.name, "name")?;
         let phone = Phone::parse(&self.phone)?;
-        let birth_date = match self
-            .birth_date
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let birth_date = match self.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(parse_birth_date(s, at)?),
         };
-        let preferred_name = match self
-            .preferred_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let preferred_name = match self.preferred_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(validate_name(s, "preferred name")?),
         };
-        let tier = match self
-            .tier
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let tier = match self.tier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Tier::Basic,
             Some(s) => Tier::parse(s)?,
         };
         let notes = validate_note(self.notes.as_deref().unwrap_or(""))?;
-        let card_code = match self
-            .card_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let card_code = match self.card_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) if s.chars().count() > MAX_CARD_CHARS || s.chars().any(char::is_control) => {
                 return Err(DomainError::field(
@@ -157,10 +130,7 @@ impl CustomerInput {
             .filter(|t| !t.is_empty())
             .map(|t| {
                 if t.contains(';') {
-                    Err(DomainError::field(
-                        "tag",
-                        format!("{t:?} must not contain ';' (it separates tags in CSV)"),
-                    ))
+                    Err(DomainError::field("tag", format!("{t:?} must not contain ';' (it separates tags in CSV)")))
                 } else {
                     validate_name(t, "tag")
                 }
@@ -199,16 +169,10 @@ pub fn validate_name(raw: &str, field: &'static str) -> Result<String> {
         ));
     }
     if s.chars().any(char::is_control) {
-        return Err(DomainError::field(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(DomainError::field(field, "must not contain control characters"));
     }
     if !s.chars().any(char::is_alphabetic) {
-        return Err(DomainError::field(
-            field,
-            format!("{s:?} contains no letters"),
-        ));
+        return Err(DomainError::field(field, format!("{s:?} contains no letters")));
     }
     Ok(s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
@@ -218,43 +182,24 @@ pub fn validate_note(raw: &str) -> Result<String> {
     if raw.len() > MAX_NOTE_BYTES {
         return Err(DomainError::field(
             "note",
-            format!(
-                "is {} bytes long; at most {MAX_NOTE_BYTES} bytes are allowed",
-                raw.len()
-            ),
+            format!("is {} bytes long; at most {MAX_NOTE_BYTES} bytes are allowed", raw.len()),
         ));
     }
-    if raw
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(DomainError::field(
-            "note",
-            "must not contain control characters",
-        ));
+    if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(DomainError::field("note", "must not contain control characters"));
     }
     Ok(raw.trim().to_string())
 }
 
 /// A birth date `YYYY-MM-DD`, not in the future and not absurdly old.
 pub fn parse_birth_date(s: &str, at: DateTime<Utc>) -> Result<NaiveDate> {
-    let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        DomainError::field(
-            "birth date",
-            format!("{s:?} is not a date in the form YYYY-MM-DD"),
-        )
-    })?;
+    let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| DomainError::field("birth date", format!("{s:?} is not a date in the form YYYY-MM-DD")))?;
     if date > at.date_naive() + chrono::Duration::days(1) {
-        return Err(DomainError::field(
-            "birth date",
-            format!("{s} is in the future"),
-        ));
+        return Err(DomainError::field("birth date", format!("{s} is in the future")));
     }
     if date < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
-        return Err(DomainError::field(
-            "birth date",
-            format!("{s} is before 1900"),
-        ));
+        return Err(DomainError::field("birth date", format!("{s} is before 1900")));
     }
     Ok(date)
 }
@@ -264,17 +209,11 @@ mod tests {
     use super::*;
 
     fn at() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-22T03:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-22T03:00:00Z").unwrap().with_timezone(&Utc)
     }
 
     fn input(name: &str, phone: &str) -> CustomerInput {
-        CustomerInput {
-            name: name.into(),
-            phone: phone.into(),
-            ..Default::default()
-        }
+        CustomerInput { name: name.into(), phone: phone.into(), ..Default::default() }
     }
 
     #[test]
@@ -303,44 +242,17 @@ mod tests {
             (input("1234", "01012345678"), "contains no letters"),
             (input(&"가".repeat(61), "01012345678"), "at most 60"),
             (input("김민수", "02-123-4567"), "not a mobile number"),
+            (CustomerInput { birth_date: Some("1990-02-30".into()), ..input("김민수", "01012345678") }, "YYYY-MM-DD"),
+            (CustomerInput { birth_date: Some("2030-01-01".into()), ..input("김민수", "01012345678") }, "future"),
+            (CustomerInput { tier: Some("platinum".into()), ..input("김민수", "01012345678") }, "platinum"),
             (
-                CustomerInput {
-                    birth_date: Some("1990-02-30".into()),
-                    ..input("김민수", "01012345678")
-                },
-                "YYYY-MM-DD",
-            ),
-            (
-                CustomerInput {
-                    birth_date: Some("2030-01-01".into()),
-                    ..input("김민수", "01012345678")
-                },
-                "future",
-            ),
-            (
-                CustomerInput {
-                    tier: Some("platinum".into()),
-                    ..input("김민수", "01012345678")
-                },
-                "platinum",
-            ),
-            (
-                CustomerInput {
-                    notes: Some("x".repeat(10 * 1024 * 1024)),
-                    ..input("김민수", "01012345678")
-                },
+                CustomerInput { notes: Some("x".repeat(10 * 1024 * 1024)), ..input("김민수", "01012345678") },
                 "at most 4000 bytes",
             ),
         ];
         for (inp, fragment) in cases {
-            let err = inp
-                .validate(Uuid::nil(), at())
-                .expect_err(fragment)
-                .to_string();
-            assert!(
-                err.contains(fragment),
-                "error {err:?} should mention {fragment:?}"
-            );
+            let err = inp.validate(Uuid::nil(), at()).expect_err(fragment).to_string();
+            assert!(err.contains(fragment), "error {err:?} should mention {fragment:?}");
         }
     }
 }

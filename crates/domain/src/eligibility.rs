@@ -85,11 +85,7 @@ pub enum Reason {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Alternative {
     /// Another discount that does apply now.
-    Rule {
-        rule_id: String,
-        name: String,
-        saving: Won,
-    },
+    Rule { rule_id: String, name: String, saving: Won },
     /// Spend this much more to qualify.
     AddSpend { amount: Won },
     /// Add an item in this scope.
@@ -163,13 +159,8 @@ pub struct Applied {
 }
 
 enum Status {
-    Eligible {
-        reasons: Vec<Reason>,
-        coupon: Option<Uuid>,
-    },
-    NotEligible {
-        failures: Vec<(Reason, bool)>,
-    },
+    Eligible { reasons: Vec<Reason>, coupon: Option<Uuid> },
+    NotEligible { failures: Vec<(Reason, bool)> },
 }
 
 /// Evaluates rules for one customer, cart and moment.
@@ -196,16 +187,7 @@ impl<'a> Engine<'a> {
         let mut rules: Vec<&DiscountRule> = rules.iter().filter(|r| r.active).collect();
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         let local = zone.local(at);
-        Engine {
-            rules,
-            cart,
-            facts,
-            at,
-            zone,
-            local,
-            today: local.date(),
-            lang,
-        }
+        Engine { rules, cart, facts, at, zone, local, today: local.date(), lang }
     }
 
     pub fn rule(&self, id: &str) -> Option<&'a DiscountRule> {
@@ -242,11 +224,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        eligible.sort_by(|a, b| {
-            b.saving
-                .cmp(&a.saving)
-                .then_with(|| a.rule_id.cmp(&b.rule_id))
-        });
+        eligible.sort_by(|a, b| b.saving.cmp(&a.saving).then_with(|| a.rule_id.cmp(&b.rule_id)));
         let best = self.best(&eligible);
         let near_misses = near
             .into_iter()
@@ -270,21 +248,14 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
-        Evaluation {
-            subtotal: self.cart.subtotal(),
-            eligible,
-            best,
-            near_misses,
-        }
+        Evaluation { subtotal: self.cart.subtotal(), eligible, best, near_misses }
     }
 
     /// Why a rule is not eligible right now, if it is not; `None` if it is
     /// eligible and saves something on this cart.
     pub fn why_not(&self, rule: &DiscountRule) -> Option<Reason> {
         match self.status(rule) {
-            Status::Eligible { .. } => {
-                (self.apply(&[rule]).total_saving == 0).then(|| self.zero_saving_reason(rule))
-            }
+            Status::Eligible { .. } => (self.apply(&[rule]).total_saving == 0).then(|| self.zero_saving_reason(rule)),
             Status::NotEligible { failures } => failures.into_iter().next().map(|(r, _)| r),
         }
     }
@@ -308,20 +279,12 @@ impl<'a> Engine<'a> {
 
     /// The best valid combination of the given (eligible, non-optional) rules
     /// that contains `must` if given.
-    pub fn best_of(
-        &self,
-        candidates: &[&'a DiscountRule],
-        must: Option<&str>,
-    ) -> (Vec<&'a DiscountRule>, Won) {
+    pub fn best_of(&self, candidates: &[&'a DiscountRule], must: Option<&str>) -> (Vec<&'a DiscountRule>, Won) {
         let mut options: Vec<Vec<&DiscountRule>> = Vec::new();
         for r in candidates.iter().filter(|r| r.is_exclusive()) {
             options.push(vec![*r]);
         }
-        let stackable: Vec<&DiscountRule> = candidates
-            .iter()
-            .copied()
-            .filter(|r| !r.is_exclusive())
-            .collect();
+        let stackable: Vec<&DiscountRule> = candidates.iter().copied().filter(|r| !r.is_exclusive()).collect();
         let (contested, free): (Vec<&DiscountRule>, Vec<&DiscountRule>) =
             stackable.iter().partition(|r| r.stamps_needed() > 0);
         // Stamp rewards compete for the same stamps: try each subset of them
@@ -329,13 +292,7 @@ impl<'a> Engine<'a> {
         let contested = &contested[..contested.len().min(10)];
         for mask in 0u32..(1 << contested.len()) {
             let mut set = free.clone();
-            set.extend(
-                contested
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| mask & (1 << i) != 0)
-                    .map(|(_, r)| *r),
-            );
+            set.extend(contested.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, r)| *r));
             options.push(set);
         }
         let mut best: Option<(Vec<&DiscountRule>, Won)> = None;
@@ -352,9 +309,7 @@ impl<'a> Engine<'a> {
                 None => true,
                 Some((b, s)) => {
                     saving > *s
-                        || (saving == *s
-                            && (set.len() < b.len()
-                                || (set.len() == b.len() && ids(&set) < ids(b))))
+                        || (saving == *s && (set.len() < b.len() || (set.len() == b.len() && ids(&set) < ids(b))))
                 }
             };
             if better {
@@ -365,19 +320,11 @@ impl<'a> Engine<'a> {
     }
 
     fn best(&self, eligible: &[Eligible]) -> Combination {
-        let candidates: Vec<&DiscountRule> = eligible
-            .iter()
-            .filter(|e| !e.optional)
-            .filter_map(|e| self.rule(&e.rule_id))
-            .collect();
+        let candidates: Vec<&DiscountRule> =
+            eligible.iter().filter(|e| !e.optional).filter_map(|e| self.rule(&e.rule_id)).collect();
         let (set, saving) = self.best_of(&candidates, None);
         let subtotal = self.cart.subtotal();
-        Combination {
-            rule_ids: ids(&set),
-            saving,
-            subtotal,
-            total: subtotal - saving,
-        }
+        Combination { rule_ids: ids(&set), saving, subtotal, total: subtotal - saving }
     }
 
     fn status(&self, rule: &DiscountRule) -> Status {
@@ -408,13 +355,8 @@ impl<'a> Engine<'a> {
         if let Benefit::RedeemPoints { min_points, .. } = rule.benefit {
             let have = self.facts.points;
             if have <= 0 || have < min_points {
-                failures.push((
-                    Reason::PointsShort {
-                        have,
-                        min: min_points.max(1),
-                    },
-                    have > 0 && have * 2 >= min_points,
-                ));
+                failures
+                    .push((Reason::PointsShort { have, min: min_points.max(1) }, have > 0 && have * 2 >= min_points));
             } else {
                 reasons.push(Reason::PointsAvailable { points: have });
             }
@@ -427,13 +369,7 @@ impl<'a> Engine<'a> {
                 .filter(|u| u.rule_id == rule.id && self.same_period(u.at, limit.per))
                 .count() as u32;
             if used >= limit.count {
-                failures.push((
-                    Reason::LimitReached {
-                        count: limit.count,
-                        per: limit.per,
-                    },
-                    true,
-                ));
+                failures.push((Reason::LimitReached { count: limit.count, per: limit.per }, true));
             }
         }
         if failures.is_empty() {
@@ -456,24 +392,14 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn check(
-        &self,
-        rule: &DiscountRule,
-        condition: &Condition,
-    ) -> Result<(Reason, Option<Uuid>), (Reason, bool)> {
+    fn check(&self, rule: &DiscountRule, condition: &Condition) -> Result<(Reason, Option<Uuid>), (Reason, bool)> {
         let f = self.facts;
         match condition {
             Condition::MinTier { tier } => {
                 if f.tier >= *tier {
                     Ok((Reason::TierIs { tier: f.tier }, None))
                 } else {
-                    Err((
-                        Reason::TierBelow {
-                            tier: f.tier,
-                            needed: *tier,
-                        },
-                        (*tier as u8) - (f.tier as u8) == 1,
-                    ))
+                    Err((Reason::TierBelow { tier: f.tier, needed: *tier }, (*tier as u8) - (f.tier as u8) == 1))
                 }
             }
             Condition::MinAge { years } => {
@@ -482,14 +408,7 @@ impl<'a> Engine<'a> {
                 };
                 let age = age_on(birth, self.today);
                 if age >= *years as i32 {
-                    Ok((
-                        Reason::AgeAtLeast {
-                            age,
-                            min: *years,
-                            birth_year: birth.year(),
-                        },
-                        None,
-                    ))
+                    Ok((Reason::AgeAtLeast { age, min: *years, birth_year: birth.year() }, None))
                 } else {
                     let turns = birthday_in(birth, birth.year() + *years as i32);
                     let turns = if turns.month() == 2 && turns.day() == 28 && birth.day() == 29 {
@@ -498,14 +417,7 @@ impl<'a> Engine<'a> {
                         turns
                     };
                     let days_until = (turns - self.today).num_days();
-                    Err((
-                        Reason::AgeShort {
-                            age,
-                            min: *years,
-                            days_until,
-                        },
-                        days_until <= NEAR_DAYS,
-                    ))
+                    Err((Reason::AgeShort { age, min: *years, days_until }, days_until <= NEAR_DAYS))
                 }
             }
             Condition::Birthday { window } => {
@@ -521,9 +433,7 @@ impl<'a> Engine<'a> {
                 if hit {
                     Ok((
                         match window {
-                            BirthdayWindow::Month => Reason::BirthdayMonth {
-                                month: celebrated_month,
-                            },
+                            BirthdayWindow::Month => Reason::BirthdayMonth { month: celebrated_month },
                             BirthdayWindow::Days { .. } => Reason::BirthdayWithin { days: d },
                         },
                         None,
@@ -543,121 +453,49 @@ impl<'a> Engine<'a> {
             }
             Condition::Stamps { count } => {
                 if f.stamps >= *count {
-                    Ok((
-                        Reason::StampsReady {
-                            have: f.stamps,
-                            need: *count,
-                        },
-                        None,
-                    ))
+                    Ok((Reason::StampsReady { have: f.stamps, need: *count }, None))
                 } else {
                     let short = count - f.stamps;
-                    Err((
-                        Reason::StampsShort {
-                            have: f.stamps,
-                            need: *count,
-                            short,
-                        },
-                        short <= 3,
-                    ))
+                    Err((Reason::StampsShort { have: f.stamps, need: *count, short }, short <= 3))
                 }
             }
             Condition::Coupon => {
-                let mine: Vec<&Coupon> =
-                    f.coupons.iter().filter(|c| c.rule_id == rule.id).collect();
-                if let Some(c) = mine
-                    .iter()
-                    .filter(|c| c.is_usable(self.at))
-                    .min_by_key(|c| (c.expires_at, c.code.clone()))
+                let mine: Vec<&Coupon> = f.coupons.iter().filter(|c| c.rule_id == rule.id).collect();
+                if let Some(c) =
+                    mine.iter().filter(|c| c.is_usable(self.at)).min_by_key(|c| (c.expires_at, c.code.clone()))
                 {
                     let last_valid = self.zone.date(c.expires_at - chrono::Duration::seconds(1));
-                    return Ok((
-                        Reason::CouponHeld {
-                            code: c.code.clone(),
-                            expires_on: last_valid,
-                        },
-                        Some(c.id),
-                    ));
+                    return Ok((Reason::CouponHeld { code: c.code.clone(), expires_on: last_valid }, Some(c.id)));
                 }
-                if let Some(c) = mine
-                    .iter()
-                    .filter(|c| c.used_at.is_none() && c.expires_at <= self.at)
-                    .max_by_key(|c| c.expires_at)
+                if let Some(c) =
+                    mine.iter().filter(|c| c.used_at.is_none() && c.expires_at <= self.at).max_by_key(|c| c.expires_at)
                 {
                     let days_ago = self.zone.days_between(c.expires_at, self.at).max(0);
-                    return Err((
-                        Reason::CouponExpired {
-                            code: c.code.clone(),
-                            days_ago,
-                        },
-                        days_ago <= NEAR_DAYS,
-                    ));
+                    return Err((Reason::CouponExpired { code: c.code.clone(), days_ago }, days_ago <= NEAR_DAYS));
                 }
                 if let Some(c) = mine.iter().find(|c| c.used_at.is_some()) {
-                    return Err((
-                        Reason::CouponUsed {
-                            code: c.code.clone(),
-                        },
-                        false,
-                    ));
+                    return Err((Reason::CouponUsed { code: c.code.clone() }, false));
                 }
                 Err((Reason::NoCoupon, false))
             }
             Condition::TimeWindow { window } => {
                 if window.contains(self.local) {
-                    Ok((
-                        Reason::InTimeWindow {
-                            start: window.start,
-                            end: window.end,
-                        },
-                        None,
-                    ))
+                    Ok((Reason::InTimeWindow { start: window.start, end: window.end }, None))
                 } else if let Some(minutes) = window.minutes_until_open(self.local) {
-                    Err((
-                        Reason::OpensIn {
-                            minutes,
-                            start: window.start,
-                        },
-                        minutes <= 60,
-                    ))
+                    Err((Reason::OpensIn { minutes, start: window.start }, minutes <= 60))
                 } else if let Some(minutes) = window.minutes_since_close(self.local) {
-                    Err((
-                        Reason::ClosedAgo {
-                            minutes,
-                            end: window.end,
-                        },
-                        minutes <= 60,
-                    ))
+                    Err((Reason::ClosedAgo { minutes, end: window.end }, minutes <= 60))
                 } else {
-                    Err((
-                        Reason::OutsideTimeWindow {
-                            start: window.start,
-                            end: window.end,
-                        },
-                        false,
-                    ))
+                    Err((Reason::OutsideTimeWindow { start: window.start, end: window.end }, false))
                 }
             }
             Condition::MinSpend { amount } => {
                 let subtotal = self.cart.subtotal();
                 if subtotal >= *amount {
-                    Ok((
-                        Reason::SpendAtLeast {
-                            min: *amount,
-                            subtotal,
-                        },
-                        None,
-                    ))
+                    Ok((Reason::SpendAtLeast { min: *amount, subtotal }, None))
                 } else {
                     let short = amount - subtotal;
-                    Err((
-                        Reason::SpendShort {
-                            min: *amount,
-                            subtotal,
-                            short,
-                        },
-                        subtotal * 10 >= amount * 7,
-                    ))
+                    Err((Reason::SpendShort { min: *amount, subtotal, short }, subtotal * 10 >= amount * 7))
                 }
             }
         }
@@ -666,25 +504,14 @@ impl<'a> Engine<'a> {
     fn zero_saving_reason(&self, rule: &DiscountRule) -> Reason {
         match &rule.benefit {
             Benefit::BuyXGetY { buy, get } => {
-                let have = self
-                    .cart
-                    .lines
-                    .iter()
-                    .filter(|l| rule.scope.covers(&l.sku, &l.category))
-                    .map(|l| l.qty)
-                    .sum();
-                Reason::NeedMoreItems {
-                    have,
-                    need: (*buy + *get) as i64,
-                }
+                let have =
+                    self.cart.lines.iter().filter(|l| rule.scope.covers(&l.sku, &l.category)).map(|l| l.qty).sum();
+                Reason::NeedMoreItems { have, need: (*buy + *get) as i64 }
             }
-            Benefit::RedeemPoints { min_points, .. } => Reason::PointsShort {
-                have: self.facts.points,
-                min: *min_points,
-            },
-            _ => Reason::NothingInScope {
-                scope: rule.scope.clone(),
-            },
+            Benefit::RedeemPoints { min_points, .. } => {
+                Reason::PointsShort { have: self.facts.points, min: *min_points }
+            }
+            _ => Reason::NothingInScope { scope: rule.scope.clone() },
         }
     }
 
@@ -695,32 +522,18 @@ impl<'a> Engine<'a> {
         let mut rem: Vec<Won> = lines.iter().map(|l| l.amount()).collect();
         let mut free_units = vec![0i64; lines.len()];
         let mut order: Vec<&DiscountRule> = rules.to_vec();
-        order.sort_by(|a, b| {
-            a.benefit
-                .phase()
-                .cmp(&b.benefit.phase())
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        let mut out = Applied {
-            line_discounts: vec![0; lines.len()],
-            ..Default::default()
-        };
+        order.sort_by(|a, b| a.benefit.phase().cmp(&b.benefit.phase()).then_with(|| a.id.cmp(&b.id)));
+        let mut out = Applied { line_discounts: vec![0; lines.len()], ..Default::default() };
         for rule in order {
-            let in_scope: Vec<usize> = (0..lines.len())
-                .filter(|&i| rule.scope.covers(&lines[i].sku, &lines[i].category))
-                .collect();
+            let in_scope: Vec<usize> =
+                (0..lines.len()).filter(|&i| rule.scope.covers(&lines[i].sku, &lines[i].category)).collect();
             let mut cut = vec![0 as Won; lines.len()];
             match &rule.benefit {
-                Benefit::FreeItems {
-                    count,
-                    max_unit_price,
-                } => {
+                Benefit::FreeItems { count, max_unit_price } => {
                     let mut units = self.units(&in_scope, &free_units, &rem);
                     units.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                     for &(i, price) in units.iter().take(*count as usize) {
-                        let value = max_unit_price
-                            .map_or(price, |m| price.min(m))
-                            .min(rem[i] - cut[i]);
+                        let value = max_unit_price.map_or(price, |m| price.min(m)).min(rem[i] - cut[i]);
                         cut[i] += value;
                         free_units[i] += 1;
                     }
@@ -744,16 +557,10 @@ impl<'a> Engine<'a> {
                     let base: Won = in_scope.iter().map(|&i| rem[i]).sum();
                     allocate((*amount).min(base), &in_scope, &rem, &mut cut);
                 }
-                Benefit::RedeemPoints {
-                    won_per_point,
-                    max_share_bp,
-                    ..
-                } => {
+                Benefit::RedeemPoints { won_per_point, max_share_bp, .. } => {
                     let base: Won = in_scope.iter().map(|&i| rem[i]).sum();
                     let cap = max_share_bp.map_or(base, |s| percent_of(base, s));
-                    let points = (cap.min(self.facts.points.saturating_mul(*won_per_point))
-                        / won_per_point)
-                        .max(0);
+                    let points = (cap.min(self.facts.points.saturating_mul(*won_per_point)) / won_per_point).max(0);
                     out.points_used += points;
                     allocate(points * won_per_point, &in_scope, &rem, &mut cut);
                 }
@@ -816,14 +623,10 @@ fn allocate(total: Won, lines: &[usize], rem: &[Won], cut: &mut [Won]) {
 fn action_for(rule: &DiscountRule, reason: &Reason) -> Option<Alternative> {
     match reason {
         Reason::SpendShort { short, .. } => Some(Alternative::AddSpend { amount: *short }),
-        Reason::NothingInScope { scope } => Some(Alternative::AddItem {
-            scope: scope.clone(),
-            count: 1,
-        }),
-        Reason::NeedMoreItems { have, need } => Some(Alternative::AddItem {
-            scope: rule.scope.clone(),
-            count: need - have,
-        }),
+        Reason::NothingInScope { scope } => Some(Alternative::AddItem { scope: scope.clone(), count: 1 }),
+        Reason::NeedMoreItems { have, need } => {
+            Some(Alternative::AddItem { scope: rule.scope.clone(), count: need - have })
+        }
         Reason::OpensIn { minutes, .. } => Some(Alternative::Wait { minutes: *minutes }),
         _ => None,
     }

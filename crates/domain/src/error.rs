@@ -21,9 +21,7 @@ pub enum DomainError {
     /// A rule the cashier tried to apply is not eligible for this cart.
     RuleNotEligible { rule_id: String, reason: String },
     /// The checkout gate refused: eligible discounts left unapplied and unacknowledged.
-    GateRefused {
-        unacknowledged: Vec<UnacknowledgedDiscount>,
-    },
+    GateRefused { unacknowledged: Vec<UnacknowledgedDiscount> },
 }
 
 /// An eligible discount that blocks checkout until applied or dismissed.
@@ -48,10 +46,7 @@ impl DomainError {
     }
 
     pub(crate) fn field(field: &'static str, reason: impl Into<String>) -> Self {
-        DomainError::InvalidField {
-            field,
-            reason: reason.into(),
-        }
+        DomainError::InvalidField { field, reason: reason.into() }
     }
 }
 
@@ -70,21 +65,12 @@ impl fmt::Display for DomainError {
                 write!(f, "discount {rule_id:?} cannot be applied: {reason}")
             }
             DomainError::GateRefused { unacknowledged } => {
-                write!(
-                    f,
-                    "checkout refused: eligible discount(s) not applied or dismissed: "
-                )?;
+                write!(f, "checkout refused: eligible discount(s) not applied or dismissed: ")?;
                 for (i, d) in unacknowledged.iter().enumerate() {
                     if i > 0 {
                         write!(f, ", ")?;
                     }
-                    write!(
-                        f,
-                        "{} ({}) saves {}",
-                        d.name,
-                        d.rule_id,
-                        crate::money::format_won(d.saving)
-                    )?;
+                    write!(f, "{} ({}) saves {}", d.name, d.rule_id, crate::money::format_won(d.saving))?;
                 }
                 write!(f, "; apply each one or dismiss it with a reason")
             }

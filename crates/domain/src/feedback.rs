@@ -117,37 +117,12 @@ mod tests {
     #[test]
     fn complaints_start_open_compliments_closed() {
         let at = Utc::now();
-        let c = Feedback::new(
-            Uuid::nil(),
-            Uuid::nil(),
-            at,
-            FeedbackKind::Complaint,
-            "taste",
-            "coffee was cold",
-        )
-        .unwrap();
+        let c =
+            Feedback::new(Uuid::nil(), Uuid::nil(), at, FeedbackKind::Complaint, "taste", "coffee was cold").unwrap();
         assert_eq!(c.status, FeedbackStatus::Open);
-        let p = Feedback::new(
-            Uuid::nil(),
-            Uuid::nil(),
-            at,
-            FeedbackKind::Compliment,
-            "service",
-            "friendly",
-        )
-        .unwrap();
+        let p = Feedback::new(Uuid::nil(), Uuid::nil(), at, FeedbackKind::Compliment, "service", "friendly").unwrap();
         assert_eq!(p.status, FeedbackStatus::Resolved);
-        assert!(
-            Feedback::new(
-                Uuid::nil(),
-                Uuid::nil(),
-                at,
-                FeedbackKind::Request,
-                "menu",
-                "  "
-            )
-            .is_err()
-        );
+        assert!(Feedback::new(Uuid::nil(), Uuid::nil(), at, FeedbackKind::Request, "menu", "  ").is_err());
         assert!(FeedbackKind::parse("praise").is_err());
     }
 }

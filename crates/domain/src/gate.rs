@@ -45,27 +45,19 @@ pub const MAX_REASON_CHARS: usize = 200;
 pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<Cleared> {
     let mut applied_rules: Vec<&DiscountRule> = Vec::new();
     for id in &decision.apply {
-        let rule = engine
-            .rule(id)
-            .ok_or_else(|| DomainError::RuleNotEligible {
-                rule_id: id.clone(),
-                reason: "no such active discount rule".into(),
-            })?;
+        let rule = engine.rule(id).ok_or_else(|| DomainError::RuleNotEligible {
+            rule_id: id.clone(),
+            reason: "no such active discount rule".into(),
+        })?;
         if eval.find(id).is_none() {
             let why = engine
                 .why_not(rule)
                 .map(|r| crate::i18n::reason_text(&r, crate::i18n::Lang::En))
                 .unwrap_or_else(|| "not eligible".into());
-            return Err(DomainError::RuleNotEligible {
-                rule_id: id.clone(),
-                reason: why,
-            });
+            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: why });
         }
         if applied_rules.iter().any(|r| r.id == *id) {
-            return Err(DomainError::RuleNotEligible {
-                rule_id: id.clone(),
-                reason: "applied twice".into(),
-            });
+            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: "applied twice".into() });
         }
         applied_rules.push(rule);
     }
@@ -87,9 +79,7 @@ pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<
         if r.is_empty() || r.chars().count() > MAX_REASON_CHARS {
             return Err(DomainError::InvalidField {
                 field: "dismiss reason",
-                reason: format!(
-                    "dismissing {id} needs a reason of 1-{MAX_REASON_CHARS} characters"
-                ),
+                reason: format!("dismissing {id} needs a reason of 1-{MAX_REASON_CHARS} characters"),
             });
         }
         if decision.apply.contains(id) {
@@ -100,17 +90,11 @@ pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<
         }
     }
     let applied = engine.apply(&applied_rules);
-    let required: Vec<&DiscountRule> = eval
-        .eligible
-        .iter()
-        .filter(|e| !e.optional)
-        .filter_map(|e| engine.rule(&e.rule_id))
-        .collect();
+    let required: Vec<&DiscountRule> =
+        eval.eligible.iter().filter(|e| !e.optional).filter_map(|e| engine.rule(&e.rule_id)).collect();
     let mut unacknowledged = Vec::new();
     for e in eval.eligible.iter().filter(|e| !e.optional) {
-        if decision.apply.contains(&e.rule_id)
-            || decision.dismiss.iter().any(|(id, _)| *id == e.rule_id)
-        {
+        if decision.apply.contains(&e.rule_id) || decision.dismiss.iter().any(|(id, _)| *id == e.rule_id) {
             continue;
         }
         let Some(rule) = engine.rule(&e.rule_id) else {
@@ -147,9 +131,5 @@ pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<
             })
         })
         .collect();
-    Ok(Cleared {
-        applied_rules: applied_rules.iter().map(|r| r.id.clone()).collect(),
-        applied,
-        missed,
-    })
+    Ok(Cleared { applied_rules: applied_rules.iter().map(|r| r.id.clone()).collect(), applied, missed })
 }

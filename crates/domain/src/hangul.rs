@@ -8,10 +8,8 @@
 //!   equality lookup (see the store's `search_gram` table).
 
 /// The 19 initial consonants, as compatibility jamo, in Unicode order.
-const CHOSEONG: [char; 19] = [
-    'ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ',
-    'ㅌ', 'ㅍ', 'ㅎ',
-];
+const CHOSEONG: [char; 19] =
+    ['ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ'];
 
 /// Longest gram stored in the search index; longer queries are verified after
 /// the indexed lookup.
@@ -34,10 +32,7 @@ pub fn choseong_of(c: char) -> Option<char> {
 /// Lower-cases and drops whitespace and punctuation: the form names are
 /// compared in.
 pub fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(|c| c.to_lowercase())
-        .collect()
+    name.chars().filter(|c| c.is_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
 }
 
 /// The 초성 string of a name: each Hangul syllable replaced by its initial
@@ -99,11 +94,7 @@ pub fn match_name(name: &str, normalized_query: &str) -> Option<NameMatch> {
     if normalized_query.is_empty() {
         return None;
     }
-    let candidates = if normalized_query.chars().all(is_choseong) {
-        initials(name)
-    } else {
-        normalize(name)
-    };
+    let candidates = if normalized_query.chars().all(is_choseong) { initials(name) } else { normalize(name) };
     if candidates == normalized_query {
         Some(NameMatch::Exact)
     } else if candidates.starts_with(normalized_query) {
@@ -121,13 +112,9 @@ mod tests {
 
     #[test]
     fn initials_of_hangul_names() {
-        for (name, want) in [
-            ("김민수", "ㄱㅁㅅ"),
-            ("이 지은", "ㅇㅈㅇ"),
-            ("Emily Park", ""),
-            ("박Park", "ㅂ"),
-            ("쌍둥이", "ㅆㄷㅇ"),
-        ] {
+        for (name, want) in
+            [("김민수", "ㄱㅁㅅ"), ("이 지은", "ㅇㅈㅇ"), ("Emily Park", ""), ("박Park", "ㅂ"), ("쌍둥이", "ㅆㄷㅇ")]
+        {
             assert_eq!(initials(name), want, "initials of {name:?}");
         }
     }
@@ -151,25 +138,10 @@ mod tests {
     #[test]
     fn grams_cover_prefixes_and_substrings() {
         let g: Vec<String> = grams("김민수").into_iter().map(|(g, _)| g).collect();
-        for want in [
-            "김",
-            "김민",
-            "김민수",
-            "민수",
-            "ㄱ",
-            "ㄱㅁ",
-            "ㄱㅁㅅ",
-            "ㅁㅅ",
-        ] {
-            assert!(
-                g.contains(&want.to_string()),
-                "grams of 김민수 should contain {want}: {g:?}"
-            );
+        for want in ["김", "김민", "김민수", "민수", "ㄱ", "ㄱㅁ", "ㄱㅁㅅ", "ㅁㅅ"] {
+            assert!(g.contains(&want.to_string()), "grams of 김민수 should contain {want}: {g:?}");
         }
-        assert!(
-            !g.contains(&"수".to_string()),
-            "single-character grams only at the start"
-        );
+        assert!(!g.contains(&"수".to_string()), "single-character grams only at the start");
         let park = grams("Emily Park");
         assert!(park.iter().any(|(g, p)| g == "par" && !p));
         assert!(park.iter().any(|(g, p)| g == "emi" && *p));

@@ -19,10 +19,7 @@ impl Lang {
     /// Picks the language from a locale string such as `ko_KR.UTF-8` or
     /// `en_US.UTF-8`: Korean for Korean locales or none, English otherwise.
     pub fn from_locale(locale: Option<&str>) -> Lang {
-        match locale
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && *l != "C" && *l != "POSIX")
-        {
+        match locale.map(str::trim).filter(|l| !l.is_empty() && *l != "C" && *l != "POSIX") {
             None => Lang::Ko,
             Some(l) if l.to_ascii_lowercase().starts_with("ko") => Lang::Ko,
             Some(_) => Lang::En,
@@ -75,38 +72,10 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
     match (reason, lang) {
         (Always, Lang::Ko) => "모든 고객 대상".into(),
         (Always, Lang::En) => "applies to everyone".into(),
-        (
-            AgeAtLeast {
-                age,
-                min,
-                birth_year,
-            },
-            Lang::Ko,
-        ) => format!("{birth_year}년생 만 {age}세: {min}세 이상 대상"),
-        (
-            AgeAtLeast {
-                age,
-                min,
-                birth_year,
-            },
-            Lang::En,
-        ) => format!("born {birth_year}, age {age}: {min}+ qualifies"),
-        (
-            AgeShort {
-                age,
-                min,
-                days_until,
-            },
-            Lang::Ko,
-        ) => format!("만 {age}세: {days_until}일 후 {min}세"),
-        (
-            AgeShort {
-                age,
-                min,
-                days_until,
-            },
-            Lang::En,
-        ) => format!("age {age}: turns {min} in {days_until} days"),
+        (AgeAtLeast { age, min, birth_year }, Lang::Ko) => format!("{birth_year}년생 만 {age}세: {min}세 이상 대상"),
+        (AgeAtLeast { age, min, birth_year }, Lang::En) => format!("born {birth_year}, age {age}: {min}+ qualifies"),
+        (AgeShort { age, min, days_until }, Lang::Ko) => format!("만 {age}세: {days_until}일 후 {min}세"),
+        (AgeShort { age, min, days_until }, Lang::En) => format!("age {age}: turns {min} in {days_until} days"),
         (NoBirthDate, Lang::Ko) => "생년월일 미등록".into(),
         (NoBirthDate, Lang::En) => "no birth date on file".into(),
         (BirthdayMonth { month }, Lang::Ko) => format!("생일 달({month}월)"),
@@ -118,11 +87,9 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
         (BirthdayPassed { days }, Lang::En) => format!("birthday was {days} days ago"),
         (TierIs { tier }, Lang::Ko) => format!("{} 등급", tier.as_str().to_uppercase()),
         (TierIs { tier }, Lang::En) => format!("{} tier", tier.as_str()),
-        (TierBelow { tier, needed }, Lang::Ko) => format!(
-            "{} 등급 필요 (현재 {})",
-            needed.as_str().to_uppercase(),
-            tier.as_str().to_uppercase()
-        ),
+        (TierBelow { tier, needed }, Lang::Ko) => {
+            format!("{} 등급 필요 (현재 {})", needed.as_str().to_uppercase(), tier.as_str().to_uppercase())
+        }
         (TierBelow { tier, needed }, Lang::En) => {
             format!("needs {} tier (now {})", needed.as_str(), tier.as_str())
         }
@@ -151,10 +118,9 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
         (CouponExpired { code, days_ago }, Lang::En) if *days_ago == 0 => {
             format!("coupon {code} expired today")
         }
-        (CouponExpired { code, days_ago }, Lang::En) => format!(
-            "coupon {code} expired {days_ago} day{} ago",
-            plural(*days_ago)
-        ),
+        (CouponExpired { code, days_ago }, Lang::En) => {
+            format!("coupon {code} expired {days_ago} day{} ago", plural(*days_ago))
+        }
         (CouponUsed { code }, Lang::Ko) => format!("쿠폰 {code} 이미 사용"),
         (CouponUsed { code }, Lang::En) => format!("coupon {code} already used"),
         (NoCoupon, Lang::Ko) => "쿠폰 없음".into(),
@@ -177,41 +143,32 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
         (ClosedAgo { minutes, end }, Lang::En) => {
             format!("ended {minutes} min ago ({})", end.format("%H:%M"))
         }
-        (OutsideTimeWindow { start, end }, Lang::Ko) => format!(
-            "{}~{} 시간대 아님",
-            start.format("%H:%M"),
-            end.format("%H:%M")
-        ),
+        (OutsideTimeWindow { start, end }, Lang::Ko) => {
+            format!("{}~{} 시간대 아님", start.format("%H:%M"), end.format("%H:%M"))
+        }
         (OutsideTimeWindow { start, end }, Lang::En) => {
             format!("only {}-{}", start.format("%H:%M"), end.format("%H:%M"))
         }
         (SpendAtLeast { min, .. }, Lang::Ko) => format!("{} 이상 구매", format_won(*min)),
         (SpendAtLeast { min, .. }, Lang::En) => format!("spend of {} or more", format_won(*min)),
-        (SpendShort { short, min, .. }, Lang::Ko) => format!(
-            "{} 더 구매 시 적용 (최소 {})",
-            format_won(*short),
-            format_won(*min)
-        ),
-        (SpendShort { short, min, .. }, Lang::En) => format!(
-            "{} short of the {} minimum",
-            format_won(*short),
-            format_won(*min)
-        ),
+        (SpendShort { short, min, .. }, Lang::Ko) => {
+            format!("{} 더 구매 시 적용 (최소 {})", format_won(*short), format_won(*min))
+        }
+        (SpendShort { short, min, .. }, Lang::En) => {
+            format!("{} short of the {} minimum", format_won(*short), format_won(*min))
+        }
         (NotYetValid { days, from }, Lang::Ko) => format!("{days}일 후 시작 ({from})"),
         (NotYetValid { days, from }, Lang::En) => format!("starts in {days} days ({from})"),
         (ValidityEnded { days_ago, until }, Lang::Ko) => format!("{days_ago}일 전 종료 ({until})"),
         (ValidityEnded { days_ago, until }, Lang::En) => {
             format!("ended {days_ago} days ago ({until})")
         }
-        (LimitReached { count, per }, Lang::Ko) => format!(
-            "{}이미 {count}회 사용 (한도 {count}회)",
-            period_text(*per, lang)
-        ),
-        (LimitReached { count, per }, Lang::En) => format!(
-            "already used {count} time{}{} (limit {count})",
-            plural(*count as i64),
-            period_text(*per, lang)
-        ),
+        (LimitReached { count, per }, Lang::Ko) => {
+            format!("{}이미 {count}회 사용 (한도 {count}회)", period_text(*per, lang))
+        }
+        (LimitReached { count, per }, Lang::En) => {
+            format!("already used {count} time{}{} (limit {count})", plural(*count as i64), period_text(*per, lang))
+        }
         (PointsAvailable { points }, Lang::Ko) => format!("포인트 {points}P 보유"),
         (PointsAvailable { points }, Lang::En) => format!("{points} points available"),
         (PointsShort { have, min }, Lang::Ko) => format!("포인트 {have}P (최소 {min}P 필요)"),
@@ -219,12 +176,9 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
         (NothingInScope { scope }, Lang::Ko) => {
             format!("장바구니에 {} 없음", scope_text(scope, lang))
         }
-        (NothingInScope { scope }, Lang::En) => format!(
-            "no {} in the cart",
-            scope_text(scope, lang)
-                .trim_start_matches("an ")
-                .trim_start_matches("a ")
-        ),
+        (NothingInScope { scope }, Lang::En) => {
+            format!("no {} in the cart", scope_text(scope, lang).trim_start_matches("an ").trim_start_matches("a "))
+        }
         (NeedMoreItems { have, need }, Lang::Ko) => format!("대상 상품 {have}개 (필요 {need}개)"),
         (NeedMoreItems { have, need }, Lang::En) => {
             format!("{have} eligible item{} (needs {need})", plural(*have))
@@ -312,20 +266,10 @@ mod tests {
 
     #[test]
     fn explains_near_misses_in_both_languages() {
-        let r = Reason::StampsShort {
-            have: 8,
-            need: 10,
-            short: 2,
-        };
+        let r = Reason::StampsShort { have: 8, need: 10, short: 2 };
         assert_eq!(reason_text(&r, Lang::En), "2 stamps short (8/10)");
         assert_eq!(reason_text(&r, Lang::Ko), "스탬프 2개 부족 (8/10)");
-        let c = Reason::CouponExpired {
-            code: "BDAY-1".into(),
-            days_ago: 3,
-        };
-        assert_eq!(
-            reason_text(&c, Lang::En),
-            "coupon BDAY-1 expired 3 days ago"
-        );
+        let c = Reason::CouponExpired { code: "BDAY-1".into(), days_ago: 3 };
+        assert_eq!(reason_text(&c, Lang::En), "coupon BDAY-1 expired 3 days ago");
     }
 }

@@ -19,9 +19,7 @@ pub struct SeededIds {
 
 impl SeededIds {
     pub fn new(seed: u64) -> SeededIds {
-        SeededIds {
-            state: seed ^ 0x9E37_79B9_7F4A_7C15,
-        }
+        SeededIds { state: seed ^ 0x9E37_79B9_7F4A_7C15 }
     }
 
     fn next_u64(&mut self) -> u64 {
@@ -48,18 +46,13 @@ mod tests {
 
     #[test]
     fn seeded_ids_are_v7_and_repeatable() {
-        let at = DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z").unwrap().with_timezone(&Utc);
         let a: Vec<Uuid> = (0..3).map(|_| SeededIds::new(1).next_id(at)).collect();
         assert_eq!(a[0], a[1]);
         let mut ids = SeededIds::new(1);
         let (x, y) = (ids.next_id(at), ids.next_id(at));
         assert_ne!(x, y);
         assert_eq!(x.get_version_num(), 7);
-        assert_eq!(
-            x.get_timestamp().unwrap().to_unix().0,
-            at.timestamp() as u64
-        );
+        assert_eq!(x.get_timestamp().unwrap().to_unix().0, at.timestamp() as u64);
     }
 }

@@ -33,15 +33,9 @@ impl LedgerKind {
     }
 
     pub fn parse(s: &str) -> Option<LedgerKind> {
-        [
-            LedgerKind::Earn,
-            LedgerKind::Redeem,
-            LedgerKind::Expire,
-            LedgerKind::Adjust,
-            LedgerKind::Reverse,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [LedgerKind::Earn, LedgerKind::Redeem, LedgerKind::Expire, LedgerKind::Adjust, LedgerKind::Reverse]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -102,26 +96,15 @@ impl PointsLots {
     /// Points whose lot expired at or before `at` and are still unspent: the
     /// amount an `Expire` entry should remove now.
     pub fn due(&self, at: DateTime<Utc>) -> i64 {
-        self.lots
-            .iter()
-            .filter(|(exp, _)| exp.is_some_and(|e| e <= at))
-            .map(|l| l.1)
-            .sum()
+        self.lots.iter().filter(|(exp, _)| exp.is_some_and(|e| e <= at)).map(|l| l.1).sum()
     }
 
     /// Points that will expire within `within` after `at` (not yet expired),
     /// and the earliest such expiry.
-    pub fn expiring_soon(
-        &self,
-        at: DateTime<Utc>,
-        within: Duration,
-    ) -> Option<(i64, DateTime<Utc>)> {
+    pub fn expiring_soon(&self, at: DateTime<Utc>, within: Duration) -> Option<(i64, DateTime<Utc>)> {
         let horizon = at + within;
-        let soon: Vec<_> = self
-            .lots
-            .iter()
-            .filter_map(|(exp, n)| exp.filter(|e| *e > at && *e <= horizon).map(|e| (e, *n)))
-            .collect();
+        let soon: Vec<_> =
+            self.lots.iter().filter_map(|(exp, n)| exp.filter(|e| *e > at && *e <= horizon).map(|e| (e, *n))).collect();
         let first = soon.iter().map(|(e, _)| *e).min()?;
         Some((soon.iter().map(|(_, n)| n).sum(), first))
     }
@@ -147,10 +130,7 @@ impl Default for LoyaltySettings {
     fn default() -> Self {
         LoyaltySettings {
             points_rate_bp: 500,
-            tier_bonus_bp: vec![
-                (crate::customer::Tier::Gold, 200),
-                (crate::customer::Tier::Vip, 500),
-            ],
+            tier_bonus_bp: vec![(crate::customer::Tier::Gold, 200), (crate::customer::Tier::Vip, 500)],
             points_expiry_days: 365,
             stamp_categories: vec!["음료".to_string()],
             points_warning_days: 30,
@@ -161,12 +141,7 @@ impl Default for LoyaltySettings {
 impl LoyaltySettings {
     /// Points earned on an amount paid by a customer of a tier.
     pub fn points_for(&self, paid: Won, tier: crate::customer::Tier) -> i64 {
-        let bonus = self
-            .tier_bonus_bp
-            .iter()
-            .find(|(t, _)| *t == tier)
-            .map(|(_, b)| *b)
-            .unwrap_or(0);
+        let bonus = self.tier_bonus_bp.iter().find(|(t, _)| *t == tier).map(|(_, b)| *b).unwrap_or(0);
         percent_of(paid.max(0), self.points_rate_bp + bonus)
     }
 }
@@ -195,28 +170,15 @@ mod tests {
     use super::*;
 
     fn t(day: i64) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
-            + Duration::days(day)
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc) + Duration::days(day)
     }
 
     fn earn(day: i64, n: i64, expires: i64) -> LedgerEntry {
-        LedgerEntry {
-            at: t(day),
-            kind: LedgerKind::Earn,
-            amount: n,
-            expires_at: Some(t(expires)),
-        }
+        LedgerEntry { at: t(day), kind: LedgerKind::Earn, amount: n, expires_at: Some(t(expires)) }
     }
 
     fn spend(day: i64, n: i64) -> LedgerEntry {
-        LedgerEntry {
-            at: t(day),
-            kind: LedgerKind::Redeem,
-            amount: -n,
-            expires_at: None,
-        }
+        LedgerEntry { at: t(day), kind: LedgerKind::Redeem, amount: -n, expires_at: None }
     }
 
     #[test]
@@ -226,15 +188,8 @@ mod tests {
         assert_eq!(lots.lots, vec![(Some(t(40)), 30)]);
         assert_eq!(balance(&ledger), 30);
         assert_eq!(lots.due(t(35)), 0);
-        assert_eq!(
-            lots.due(t(40)),
-            30,
-            "expiry is inclusive of the expiry instant"
-        );
-        assert_eq!(
-            lots.expiring_soon(t(20), Duration::days(30)),
-            Some((30, t(40)))
-        );
+        assert_eq!(lots.due(t(40)), 30, "expiry is inclusive of the expiry instant");
+        assert_eq!(lots.expiring_soon(t(20), Duration::days(30)), Some((30, t(40))));
         assert_eq!(lots.expiring_soon(t(0), Duration::days(5)), None);
     }
 
@@ -263,16 +218,7 @@ mod tests {
             used_at: None,
         };
         assert!(c.is_usable(t(5)));
-        assert!(
-            !c.is_usable(t(10)),
-            "a coupon expiring at midnight is not usable at midnight"
-        );
-        assert!(
-            !Coupon {
-                used_at: Some(t(3)),
-                ..c.clone()
-            }
-            .is_usable(t(5))
-        );
+        assert!(!c.is_usable(t(10)), "a coupon expiring at midnight is not usable at midnight");
+        assert!(!Coupon { used_at: Some(t(3)), ..c.clone() }.is_usable(t(5)));
     }
 }

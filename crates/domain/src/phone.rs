@@ -18,10 +18,7 @@ pub struct Phone(String);
 impl Phone {
     /// Parses any common spelling of a Korean mobile number.
     pub fn parse(input: &str) -> Result<Phone> {
-        let err = |reason: &str| DomainError::InvalidPhone {
-            input: truncate(input),
-            reason: reason.to_string(),
-        };
+        let err = |reason: &str| DomainError::InvalidPhone { input: truncate(input), reason: reason.to_string() };
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(err("the number is empty"));
@@ -33,9 +30,7 @@ impl Phone {
                 '-' | ' ' | '.' | '(' | ')' => {}
                 '+' if i == 0 => {}
                 _ => {
-                    return Err(err(&format!(
-                        "unexpected character {ch:?}; use digits, spaces or dashes"
-                    )));
+                    return Err(err(&format!("unexpected character {ch:?}; use digits, spaces or dashes")));
                 }
             }
             if digits.len() > 15 {
@@ -53,18 +48,13 @@ impl Phone {
             digits
         };
         if !national.starts_with("01") {
-            return Err(err(
-                "not a mobile number: Korean mobile numbers start with 010 (or 011, 016-019)",
-            ));
+            return Err(err("not a mobile number: Korean mobile numbers start with 010 (or 011, 016-019)"));
         }
         let prefix = &national[..3.min(national.len())];
         match prefix {
             "010" => {
                 if national.len() != 11 {
-                    return Err(err(&format!(
-                        "010 numbers have 11 digits, this one has {}",
-                        national.len()
-                    )));
+                    return Err(err(&format!("010 numbers have 11 digits, this one has {}", national.len())));
                 }
             }
             "011" | "016" | "017" | "018" | "019" => {
@@ -76,9 +66,7 @@ impl Phone {
                 }
             }
             _ => {
-                return Err(err(&format!(
-                    "unknown mobile prefix {prefix}; expected 010, 011 or 016-019"
-                )));
+                return Err(err(&format!("unknown mobile prefix {prefix}; expected 010, 011 or 016-019")));
             }
         }
         // Subscriber numbers never start with 0 or 1 in the middle block.
@@ -168,8 +156,7 @@ mod tests {
             ("016-2345-6789", "01623456789"),
         ];
         for (input, want) in cases {
-            let phone =
-                Phone::parse(input).unwrap_or_else(|e| panic!("{input:?} should parse: {e}"));
+            let phone = Phone::parse(input).unwrap_or_else(|e| panic!("{input:?} should parse: {e}"));
             assert_eq!(phone.digits(), want, "normalising {input:?}");
         }
     }
@@ -189,10 +176,7 @@ mod tests {
         ];
         for (input, fragment) in cases {
             let err = Phone::parse(input).expect_err(input).to_string();
-            assert!(
-                err.contains(fragment),
-                "{input:?}: error {err:?} should mention {fragment:?}"
-            );
+            assert!(err.contains(fragment), "{input:?}: error {err:?} should mention {fragment:?}");
         }
     }
 

@@ -205,29 +205,18 @@ pub enum Stacking {
 impl DiscountRule {
     /// Parses and validates a rule from JSON.
     pub fn from_json(json: &str) -> Result<DiscountRule> {
-        let rule: DiscountRule =
-            serde_json::from_str(json).map_err(|e| DomainError::InvalidRule {
-                rule_id: "?".into(),
-                reason: e.to_string(),
-            })?;
+        let rule: DiscountRule = serde_json::from_str(json)
+            .map_err(|e| DomainError::InvalidRule { rule_id: "?".into(), reason: e.to_string() })?;
         rule.validate()?;
         Ok(rule)
     }
 
     /// Checks the values make sense (an owner can type anything).
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| {
-            Err(DomainError::InvalidRule {
-                rule_id: self.id.clone(),
-                reason,
-            })
-        };
+        let bad = |reason: String| Err(DomainError::InvalidRule { rule_id: self.id.clone(), reason });
         if self.id.is_empty()
             || self.id.len() > 64
-            || !self
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return bad("id must be 1-64 letters, digits, '-' or '_'".into());
         }
@@ -239,24 +228,18 @@ impl DiscountRule {
             Benefit::AmountOff { amount } if *amount <= 0 => {
                 return bad(format!("amount {amount} must be positive"));
             }
-            Benefit::FreeItems {
-                count,
-                max_unit_price,
-            } if *count == 0 || max_unit_price.is_some_and(|m| m <= 0) => {
+            Benefit::FreeItems { count, max_unit_price } if *count == 0 || max_unit_price.is_some_and(|m| m <= 0) => {
                 return bad("free items need a count of at least 1 and a positive cap".into());
             }
             Benefit::BuyXGetY { buy, get } if *buy == 0 || *get == 0 => {
                 return bad("buy and get must both be at least 1".into());
             }
-            Benefit::RedeemPoints {
-                won_per_point,
-                min_points,
-                max_share_bp,
-            } if *won_per_point <= 0
-                || *min_points < 0
-                || max_share_bp.is_some_and(|s| s == 0 || s > 10_000) =>
+            Benefit::RedeemPoints { won_per_point, min_points, max_share_bp }
+                if *won_per_point <= 0 || *min_points < 0 || max_share_bp.is_some_and(|s| s == 0 || s > 10_000) =>
             {
-                return bad("points redemption needs a positive rate, a non-negative minimum and a share of 1..=10000".into());
+                return bad(
+                    "points redemption needs a positive rate, a non-negative minimum and a share of 1..=10000".into()
+                );
             }
             _ => {}
         }
@@ -295,16 +278,7 @@ impl DiscountRule {
     }
 
     pub fn stamps_needed(&self) -> i64 {
-        self.conditions
-            .iter()
-            .map(|c| {
-                if let Condition::Stamps { count } = c {
-                    *count
-                } else {
-                    0
-                }
-            })
-            .sum()
+        self.conditions.iter().map(|c| if let Condition::Stamps { count } = c { *count } else { 0 }).sum()
     }
 
     pub fn needs_coupon(&self) -> bool {
@@ -334,22 +308,10 @@ mod tests {
     #[test]
     fn rejects_bad_rules_with_reasons() {
         for (json, fragment) in [
-            (
-                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#,
-                "percent_bp",
-            ),
-            (
-                r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":-5}}"#,
-                "positive",
-            ),
-            (
-                r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#,
-                "id must be",
-            ),
-            (
-                r#"{"id":"x","name":"X","benefit":{"type":"teleport"}}"#,
-                "unknown variant",
-            ),
+            (r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#, "percent_bp"),
+            (r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":-5}}"#, "positive"),
+            (r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#, "id must be"),
+            (r#"{"id":"x","name":"X","benefit":{"type":"teleport"}}"#, "unknown variant"),
             (
                 r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":5},"valid_from":"2026-02-01","valid_until":"2026-01-01"}"#,
                 "after",
@@ -357,10 +319,7 @@ mod tests {
             (r#"{"id":"x","name":"X""#, "EOF"),
         ] {
             let err = DiscountRule::from_json(json).expect_err(json).to_string();
-            assert!(
-                err.contains(fragment),
-                "{json}: {err:?} should mention {fragment:?}"
-            );
+            assert!(err.contains(fragment), "{json}: {err:?} should mention {fragment:?}");
         }
     }
 }

@@ -69,14 +69,7 @@ pub struct Checkout<'a> {
 
 /// Builds the sale a cleared checkout records.
 pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
-    let Checkout {
-        customer,
-        cart,
-        eval,
-        cleared,
-        rules,
-        settings,
-    } = *checkout;
+    let Checkout { customer, cart, eval, cleared, rules, settings } = *checkout;
     let lines: Vec<SaleLine> = cart
         .lines
         .iter()
@@ -100,10 +93,7 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
         .iter()
         .map(|(rule_id, saving)| AppliedDiscount {
             rule_id: rule_id.clone(),
-            name: eval
-                .find(rule_id)
-                .map(|e| e.name.clone())
-                .unwrap_or_else(|| rule_id.clone()),
+            name: eval.find(rule_id).map(|e| e.name.clone()).unwrap_or_else(|| rule_id.clone()),
             saving: *saving,
             coupon_id: eval.find(rule_id).and_then(|e| e.coupon_id),
         })
@@ -139,8 +129,7 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
         discount_total,
         total,
         points_earned,
-        points_expire_at: (points_earned > 0)
-            .then(|| at + Duration::days(settings.points_expiry_days)),
+        points_expire_at: (points_earned > 0).then(|| at + Duration::days(settings.points_expiry_days)),
         points_redeemed: cleared.applied.points_used,
         stamps_earned,
         stamps_redeemed,

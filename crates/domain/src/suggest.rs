@@ -161,12 +161,7 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
             Lang::Ko => format!("{} 적용: {} 할인", e.name, format_won(e.saving)),
             Lang::En => format!("Apply {}: saves {}", e.name, format_won(e.saving)),
         };
-        let reason = e
-            .reasons
-            .iter()
-            .map(|r| reason_text(r, lang))
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let reason = e.reasons.iter().map(|r| reason_text(r, lang)).collect::<Vec<_>>().join(" · ");
         out.push(Suggestion {
             kind: SuggestionKind::Discount,
             key: format!("discount:{rule_id}"),
@@ -178,18 +173,17 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
         });
     }
 
-    let mut push =
-        |kind: SuggestionKind, subject: &str, score: i32, text: String, reason: String| {
-            out.push(Suggestion {
-                kind,
-                key: format!("{}:{subject}", kind.as_str()),
-                text,
-                reason,
-                score,
-                rule_id: None,
-                saving: None,
-            });
-        };
+    let mut push = |kind: SuggestionKind, subject: &str, score: i32, text: String, reason: String| {
+        out.push(Suggestion {
+            kind,
+            key: format!("{}:{subject}", kind.as_str()),
+            text,
+            reason,
+            score,
+            rule_id: None,
+            saving: None,
+        });
+    };
 
     for f in input.open_complaints.iter().take(1) {
         let days = input.zone.days_between(f.at, input.at);
@@ -201,22 +195,14 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
             Lang::Ko => format!("{}일 전 접수 · {} · 미해결", days, f.category),
             Lang::En => format!("logged {} days ago · {} · still open", days, f.category),
         };
-        push(
-            SuggestionKind::FollowUp,
-            &f.id.to_string(),
-            900,
-            text,
-            reason,
-        );
+        push(SuggestionKind::FollowUp, &f.id.to_string(), 900, text, reason);
     }
 
     if let Some(birth) = c.birth_date {
         let today = input.zone.date(input.at);
         let d = days_to_nearest_birthday(birth, today);
         if (-3..=7).contains(&d) {
-            let text = lang
-                .pick("생일 축하 인사를 건네 보세요", "Wish them a happy birthday")
-                .to_string();
+            let text = lang.pick("생일 축하 인사를 건네 보세요", "Wish them a happy birthday").to_string();
             push(
                 SuggestionKind::Birthday,
                 &today.format("%Y").to_string(),
@@ -227,9 +213,7 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
         }
     }
 
-    if let (Some(last), Some(interval)) =
-        (input.history.last_visit, input.history.usual_interval_days)
-    {
+    if let (Some(last), Some(interval)) = (input.history.last_visit, input.history.usual_interval_days) {
         let gap = input.zone.days_between(last, input.at);
         if input.history.visits >= 5 && gap >= (interval * 3).max(30) {
             let text = match lang {
@@ -240,43 +224,25 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
                 Lang::Ko => format!("보통 {interval}일마다 방문하던 단골"),
                 Lang::En => format!("a regular who usually comes every {interval} days"),
             };
-            push(
-                SuggestionKind::Comeback,
-                &last.format("%Y%m%d").to_string(),
-                700,
-                text,
-                reason,
-            );
+            push(SuggestionKind::Comeback, &last.format("%Y%m%d").to_string(), 700, text, reason);
         }
     }
 
     let stamps = input.facts.stamps;
-    if let Some((need, name)) = input
-        .stamp_goals
-        .iter()
-        .filter(|(need, _)| *need > stamps)
-        .min_by_key(|(need, _)| *need)
+    if let Some((need, name)) =
+        input.stamp_goals.iter().filter(|(need, _)| *need > stamps).min_by_key(|(need, _)| *need)
     {
         let short = need - stamps;
         if short <= 2 {
             let text = match lang {
                 Lang::Ko => format!("스탬프 {short}개만 더 모으면 {name}"),
-                Lang::En => format!(
-                    "{short} more stamp{} for {name}",
-                    if short == 1 { "" } else { "s" }
-                ),
+                Lang::En => format!("{short} more stamp{} for {name}", if short == 1 { "" } else { "s" }),
             };
             let reason = match lang {
                 Lang::Ko => format!("현재 스탬프 {stamps}/{need}"),
                 Lang::En => format!("stamp card at {stamps}/{need}"),
             };
-            push(
-                SuggestionKind::StampAlmost,
-                &format!("{need}-{stamps}"),
-                600,
-                text,
-                reason,
-            );
+            push(SuggestionKind::StampAlmost, &format!("{need}-{stamps}"), 600, text, reason);
         }
     }
 
@@ -286,54 +252,20 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
             Lang::Ko => format!("{points}P가 {date}에 소멸 예정"),
             Lang::En => format!("{points} points expire on {date}"),
         };
-        let reason = lang
-            .pick(
-                "사용하지 않으면 사라지는 포인트",
-                "unused points will be lost",
-            )
-            .to_string();
-        push(
-            SuggestionKind::PointsExpiring,
-            &date.to_string(),
-            550,
-            text,
-            reason,
-        );
+        let reason = lang.pick("사용하지 않으면 사라지는 포인트", "unused points will be lost").to_string();
+        push(SuggestionKind::PointsExpiring, &date.to_string(), 550, text, reason);
     }
 
-    if let Some(e) = input
-        .eval
-        .eligible
-        .iter()
-        .find(|e| e.optional && !input.applied.contains(&e.rule_id))
-    {
+    if let Some(e) = input.eval.eligible.iter().find(|e| e.optional && !input.applied.contains(&e.rule_id)) {
         let text = match lang {
             Lang::Ko => format!("포인트 사용 여부 여쭤보기 (최대 {})", format_won(e.saving)),
-            Lang::En => format!(
-                "Ask whether to pay with points (up to {})",
-                format_won(e.saving)
-            ),
+            Lang::En => format!("Ask whether to pay with points (up to {})", format_won(e.saving)),
         };
-        let reason = e
-            .reasons
-            .iter()
-            .map(|r| reason_text(r, lang))
-            .collect::<Vec<_>>()
-            .join(" · ");
-        push(
-            SuggestionKind::PointsAvailable,
-            &e.rule_id,
-            500,
-            text,
-            reason,
-        );
+        let reason = e.reasons.iter().map(|r| reason_text(r, lang)).collect::<Vec<_>>().join(" · ");
+        push(SuggestionKind::PointsAvailable, &e.rule_id, 500, text, reason);
     }
 
-    if let Some(item) = input
-        .history
-        .usual_items
-        .iter()
-        .find(|i| i.share_pct >= 30 && !input.cart.contains_sku(&i.sku))
+    if let Some(item) = input.history.usual_items.iter().find(|i| i.share_pct >= 30 && !input.cart.contains_sku(&i.sku))
     {
         let text = match lang {
             Lang::Ko => format!("늘 사시던 {} 챙기셨나요?", item.name),
@@ -351,19 +283,13 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
             Lang::Ko => format!("\"{p}\"(으)로 불러 주세요"),
             Lang::En => format!("Greet them as \"{p}\""),
         };
-        let reason = lang
-            .pick("고객이 좋아하는 호칭", "the form of address they prefer")
-            .to_string();
+        let reason = lang.pick("고객이 좋아하는 호칭", "the form of address they prefer").to_string();
         push(SuggestionKind::PreferredName, "name", 300, text, reason);
     }
 
     if !c.marketing_consent && c.consent_at.is_none() {
-        let text = lang
-            .pick("마케팅 수신 동의를 여쭤보세요", "Ask for marketing consent")
-            .to_string();
-        let reason = lang
-            .pick("동의 여부 기록 없음", "consent never recorded")
-            .to_string();
+        let text = lang.pick("마케팅 수신 동의를 여쭤보세요", "Ask for marketing consent").to_string();
+        let reason = lang.pick("동의 여부 기록 없음", "consent never recorded").to_string();
         push(SuggestionKind::Consent, "marketing", 200, text, reason);
     }
     out

@@ -23,10 +23,7 @@ impl ShopZone {
     /// Parses an IANA zone name such as `Asia/Seoul`.
     pub fn parse(name: &str) -> Result<ShopZone> {
         name.parse::<Tz>().map(ShopZone).map_err(|_| {
-            DomainError::field(
-                "time zone",
-                format!("{name:?} is not an IANA time zone name such as Asia/Seoul"),
-            )
+            DomainError::field("time zone", format!("{name:?} is not an IANA time zone name such as Asia/Seoul"))
         })
     }
 
@@ -49,9 +46,7 @@ impl ShopZone {
     pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
         let midnight = date.and_time(NaiveTime::MIN);
         match self.0.from_local_datetime(&midnight) {
-            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-                t.with_timezone(&Utc)
-            }
+            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
             chrono::LocalResult::None => self
                 .0
                 .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
@@ -151,24 +146,9 @@ mod tests {
             (d(1961, 11, 22), d(2026, 11, 22), 65, "turns 65 today"),
             (d(1961, 11, 23), d(2026, 11, 22), 64, "turns 65 tomorrow"),
             (d(1954, 3, 1), d(2026, 11, 22), 72, "72-year-old"),
-            (
-                d(1960, 2, 29),
-                d(2025, 2, 28),
-                64,
-                "leapling: not yet on 28 Feb of a common year",
-            ),
-            (
-                d(1960, 2, 29),
-                d(2025, 3, 1),
-                65,
-                "leapling: 1 March in a common year",
-            ),
-            (
-                d(1960, 2, 29),
-                d(2024, 2, 29),
-                64,
-                "leapling: own birthday in a leap year",
-            ),
+            (d(1960, 2, 29), d(2025, 2, 28), 64, "leapling: not yet on 28 Feb of a common year"),
+            (d(1960, 2, 29), d(2025, 3, 1), 65, "leapling: 1 March in a common year"),
+            (d(1960, 2, 29), d(2024, 2, 29), 64, "leapling: own birthday in a leap year"),
         ];
         for (birth, on, want, why) in cases {
             assert_eq!(age_on(birth, on), want, "{why}");
@@ -180,34 +160,18 @@ mod tests {
         assert_eq!(birthday_in(d(2000, 2, 29), 2025), d(2025, 2, 28));
         assert_eq!(birthday_in(d(2000, 2, 29), 2028), d(2028, 2, 29));
         assert_eq!(days_to_nearest_birthday(d(2000, 2, 29), d(2025, 2, 28)), 0);
-        assert_eq!(
-            days_to_nearest_birthday(d(1990, 1, 2), d(2025, 12, 30)),
-            3,
-            "across new year"
-        );
+        assert_eq!(days_to_nearest_birthday(d(1990, 1, 2), d(2025, 12, 30)), 3, "across new year");
         assert_eq!(days_to_nearest_birthday(d(1990, 12, 30), d(2026, 1, 2)), -3);
     }
 
     #[test]
     fn local_date_follows_the_zone() {
         let zone = ShopZone::default();
-        let at = DateTime::parse_from_rfc3339("2026-11-22T15:30:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(
-            zone.date(at),
-            d(2026, 11, 23),
-            "15:30 UTC is 00:30 the next day in Seoul"
-        );
-        assert_eq!(
-            zone.start_of(d(2026, 11, 23)),
-            DateTime::parse_from_rfc3339("2026-11-22T15:00:00Z").unwrap()
-        );
+        let at = DateTime::parse_from_rfc3339("2026-11-22T15:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(zone.date(at), d(2026, 11, 23), "15:30 UTC is 00:30 the next day in Seoul");
+        assert_eq!(zone.start_of(d(2026, 11, 23)), DateTime::parse_from_rfc3339("2026-11-22T15:00:00Z").unwrap());
         assert!(ShopZone::parse("Mars/Olympus").is_err());
-        assert_eq!(
-            ShopZone::parse("Europe/London").unwrap().name(),
-            "Europe/London"
-        );
+        assert_eq!(ShopZone::parse("Europe/London").unwrap().name(), "Europe/London");
     }
 
     #[test]
@@ -219,18 +183,9 @@ mod tests {
         };
         let monday = d(2026, 11, 23);
         assert!(w.contains(monday.and_hms_opt(15, 0, 0).unwrap()));
-        assert!(
-            !w.contains(monday.and_hms_opt(17, 0, 0).unwrap()),
-            "end is exclusive"
-        );
-        assert!(
-            !w.contains(d(2026, 11, 25).and_hms_opt(16, 0, 0).unwrap()),
-            "Wednesday is not in the window"
-        );
-        assert_eq!(
-            w.minutes_until_open(monday.and_hms_opt(14, 40, 0).unwrap()),
-            Some(20)
-        );
+        assert!(!w.contains(monday.and_hms_opt(17, 0, 0).unwrap()), "end is exclusive");
+        assert!(!w.contains(d(2026, 11, 25).and_hms_opt(16, 0, 0).unwrap()), "Wednesday is not in the window");
+        assert_eq!(w.minutes_until_open(monday.and_hms_opt(14, 40, 0).unwrap()), Some(20));
         let late = TimeWindow {
             days: vec![],
             start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),

@@ -28,25 +28,14 @@ fn catalog() -> Vec<Product> {
 }
 
 fn cart(lines: &[(&str, i64)]) -> PricedCart {
-    let cart = Cart {
-        lines: lines
-            .iter()
-            .map(|(sku, qty)| CartLine {
-                sku: sku.to_string(),
-                qty: *qty,
-            })
-            .collect(),
-    };
+    let cart = Cart { lines: lines.iter().map(|(sku, qty)| CartLine { sku: sku.to_string(), qty: *qty }).collect() };
     let cat = catalog();
-    cart.price(|sku| cat.iter().find(|p| p.sku == sku).cloned())
-        .unwrap()
+    cart.price(|sku| cat.iter().find(|p| p.sku == sku).cloned()).unwrap()
 }
 
 /// Monday 23 November 2026, in Seoul at the given local time.
 fn seoul(date: &str, hm: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{date}T{hm}:00+09:00"))
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(&format!("{date}T{hm}:00+09:00")).unwrap().with_timezone(&Utc)
 }
 
 fn at() -> DateTime<Utc> {
@@ -71,18 +60,11 @@ fn rules() -> Vec<DiscountRule> {
         r#"{"id":"spend-30k","name":"3만원 이상 2,000원","name_en":"₩2,000 off over ₩30,000","benefit":{"type":"amount_off","amount":2000},"conditions":[{"type":"min_spend","amount":30000}]}"#,
         r#"{"id":"autumn","name":"가을 행사 500원","name_en":"Autumn ₩500","benefit":{"type":"amount_off","amount":500},"valid_from":"2026-09-01","valid_until":"2026-11-22"}"#,
     ];
-    json.iter()
-        .map(|j| DiscountRule::from_json(j).unwrap_or_else(|e| panic!("{j}: {e}")))
-        .collect()
+    json.iter().map(|j| DiscountRule::from_json(j).unwrap_or_else(|e| panic!("{j}: {e}"))).collect()
 }
 
 fn facts() -> CustomerFacts {
-    CustomerFacts {
-        birth_date: Some(d("1990-06-15")),
-        tier: Tier::Basic,
-        visits: 12,
-        ..Default::default()
-    }
+    CustomerFacts { birth_date: Some(d("1990-06-15")), tier: Tier::Basic, visits: 12, ..Default::default() }
 }
 
 fn eval(facts: &CustomerFacts, cart: &PricedCart, at: DateTime<Utc>) -> Evaluation {
@@ -124,44 +106,20 @@ fn check(cases: Vec<Case>) {
         match c.expect {
             Expect::Eligible(saving) => {
                 let got = e.find(c.rule).unwrap_or_else(|| {
-                    panic!(
-                        "{}: {} should be eligible; near misses: {:?}",
-                        c.why, c.rule, e.near_misses
-                    )
+                    panic!("{}: {} should be eligible; near misses: {:?}", c.why, c.rule, e.near_misses)
                 });
                 assert_eq!(got.saving, saving, "{}: saving of {}", c.why, c.rule);
             }
             Expect::Near(pred) => {
-                assert!(
-                    e.find(c.rule).is_none(),
-                    "{}: {} should not be eligible",
-                    c.why,
-                    c.rule
-                );
-                let nm = e
-                    .near_misses
-                    .iter()
-                    .find(|n| n.rule_id == c.rule)
-                    .unwrap_or_else(|| {
-                        panic!(
-                            "{}: {} should be a near miss; got {:?}",
-                            c.why, c.rule, e.near_misses
-                        )
+                assert!(e.find(c.rule).is_none(), "{}: {} should not be eligible", c.why, c.rule);
+                let nm =
+                    e.near_misses.iter().find(|n| n.rule_id == c.rule).unwrap_or_else(|| {
+                        panic!("{}: {} should be a near miss; got {:?}", c.why, c.rule, e.near_misses)
                     });
-                assert!(
-                    pred(&nm.reason),
-                    "{}: unexpected reason {:?}",
-                    c.why,
-                    nm.reason
-                );
+                assert!(pred(&nm.reason), "{}: unexpected reason {:?}", c.why, nm.reason);
             }
             Expect::Absent => {
-                assert!(
-                    e.find(c.rule).is_none(),
-                    "{}: {} should not be eligible",
-                    c.why,
-                    c.rule
-                );
+                assert!(e.find(c.rule).is_none(), "{}: {} should not be eligible", c.why, c.rule);
                 assert!(
                     !e.near_misses.iter().any(|n| n.rule_id == c.rule),
                     "{}: {} should not be a near miss",
@@ -277,10 +235,7 @@ fn every_rule_type_with_its_boundaries() {
             why: "birthday treat already used this year",
             facts: with(|f| {
                 f.birth_date = Some(d("1990-11-05"));
-                f.rule_uses = vec![RuleUse {
-                    rule_id: "birthday-month".into(),
-                    at: seoul("2026-11-05", "12:00"),
-                }];
+                f.rule_uses = vec![RuleUse { rule_id: "birthday-month".into(), at: seoul("2026-11-05", "12:00") }];
             }),
             cart: vec![("CAKE", 1)],
             at: at(),
@@ -291,10 +246,7 @@ fn every_rule_type_with_its_boundaries() {
             why: "last year's use does not count against this year",
             facts: with(|f| {
                 f.birth_date = Some(d("1990-11-05"));
-                f.rule_uses = vec![RuleUse {
-                    rule_id: "birthday-month".into(),
-                    at: seoul("2025-11-05", "12:00"),
-                }];
+                f.rule_uses = vec![RuleUse { rule_id: "birthday-month".into(), at: seoul("2025-11-05", "12:00") }];
             }),
             cart: vec![("CAKE", 1)],
             at: at(),
@@ -323,15 +275,7 @@ fn every_rule_type_with_its_boundaries() {
             cart: bread.clone(),
             at: at(),
             rule: "gold-5",
-            expect: Near(|r| {
-                matches!(
-                    r,
-                    Reason::TierBelow {
-                        needed: Tier::Gold,
-                        ..
-                    }
-                )
-            }),
+            expect: Near(|r| matches!(r, Reason::TierBelow { needed: Tier::Gold, .. })),
         },
         Case {
             why: "first visit",
@@ -387,26 +331,11 @@ fn every_rule_type_with_its_boundaries() {
             cart: bread.clone(),
             at: at(),
             rule: "points",
-            expect: Near(|r| {
-                matches!(
-                    r,
-                    Reason::PointsShort {
-                        have: 600,
-                        min: 1000
-                    }
-                )
-            }),
+            expect: Near(|r| matches!(r, Reason::PointsShort { have: 600, min: 1000 })),
         },
         Case {
             why: "a held coupon",
-            facts: with(|f| {
-                f.coupons = vec![coupon(
-                    "C-1",
-                    "coupon-3000",
-                    seoul("2026-12-01", "00:00"),
-                    false,
-                )]
-            }),
+            facts: with(|f| f.coupons = vec![coupon("C-1", "coupon-3000", seoul("2026-12-01", "00:00"), false)]),
             cart: bread.clone(),
             at: at(),
             rule: "coupon-3000",
@@ -414,14 +343,7 @@ fn every_rule_type_with_its_boundaries() {
         },
         Case {
             why: "coupon expired 3 days ago",
-            facts: with(|f| {
-                f.coupons = vec![coupon(
-                    "C-1",
-                    "coupon-3000",
-                    seoul("2026-11-20", "00:00"),
-                    false,
-                )]
-            }),
+            facts: with(|f| f.coupons = vec![coupon("C-1", "coupon-3000", seoul("2026-11-20", "00:00"), false)]),
             cart: bread.clone(),
             at: at(),
             rule: "coupon-3000",
@@ -429,14 +351,7 @@ fn every_rule_type_with_its_boundaries() {
         },
         Case {
             why: "coupon expiring at midnight is usable one second before",
-            facts: with(|f| {
-                f.coupons = vec![coupon(
-                    "C-1",
-                    "coupon-3000",
-                    seoul("2026-11-24", "00:00"),
-                    false,
-                )]
-            }),
+            facts: with(|f| f.coupons = vec![coupon("C-1", "coupon-3000", seoul("2026-11-24", "00:00"), false)]),
             cart: bread.clone(),
             at: seoul("2026-11-23", "23:59") + Duration::seconds(59),
             rule: "coupon-3000",
@@ -444,14 +359,7 @@ fn every_rule_type_with_its_boundaries() {
         },
         Case {
             why: "coupon expiring at midnight is gone at midnight",
-            facts: with(|f| {
-                f.coupons = vec![coupon(
-                    "C-1",
-                    "coupon-3000",
-                    seoul("2026-11-24", "00:00"),
-                    false,
-                )]
-            }),
+            facts: with(|f| f.coupons = vec![coupon("C-1", "coupon-3000", seoul("2026-11-24", "00:00"), false)]),
             cart: bread.clone(),
             at: seoul("2026-11-24", "00:00"),
             rule: "coupon-3000",
@@ -459,14 +367,7 @@ fn every_rule_type_with_its_boundaries() {
         },
         Case {
             why: "a used coupon is not offered",
-            facts: with(|f| {
-                f.coupons = vec![coupon(
-                    "C-1",
-                    "coupon-3000",
-                    seoul("2026-12-01", "00:00"),
-                    true,
-                )]
-            }),
+            facts: with(|f| f.coupons = vec![coupon("C-1", "coupon-3000", seoul("2026-12-01", "00:00"), true)]),
             cart: bread.clone(),
             at: at(),
             rule: "coupon-3000",
@@ -580,11 +481,7 @@ fn stacking_applies_in_phases_on_what_is_left() {
     let e = eval(&f, &cart(&[("SALT", 2), ("BREAD", 1)]), at());
     // 2+1 frees one salt bread (3,200) first; 5% then 10% compound on the 8,000 left.
     assert_eq!(e.best.rule_ids, vec!["bakery-2-1", "gold-5", "senior-65"]);
-    assert_eq!(
-        e.best.saving,
-        3_200 + 400 + 760,
-        "percentages apply to what is left after free items"
-    );
+    assert_eq!(e.best.saving, 3_200 + 400 + 760, "percentages apply to what is left after free items");
     assert_eq!(e.best.total, 11_200 - 4_360);
 }
 
@@ -592,25 +489,12 @@ fn stacking_applies_in_phases_on_what_is_left() {
 fn exclusive_rule_wins_only_when_it_saves_more() {
     let senior = with(|f| {
         f.birth_date = Some(d("1954-03-01"));
-        f.coupons = vec![coupon(
-            "C-1",
-            "coupon-3000",
-            seoul("2026-12-01", "00:00"),
-            false,
-        )];
+        f.coupons = vec![coupon("C-1", "coupon-3000", seoul("2026-12-01", "00:00"), false)];
     });
     let small = eval(&senior, &cart(&[("BREAD", 2)]), at());
-    assert_eq!(
-        small.best.rule_ids,
-        vec!["coupon-3000"],
-        "₩3,000 coupon beats 10% of ₩9,600"
-    );
+    assert_eq!(small.best.rule_ids, vec!["coupon-3000"], "₩3,000 coupon beats 10% of ₩9,600");
     let big = eval(&senior, &cart(&[("CAKE", 6)]), at());
-    assert_eq!(
-        big.best.rule_ids,
-        vec!["senior-65", "spend-30k"],
-        "10% of ₩39,000 plus ₩2,000 beats the ₩3,000 coupon"
-    );
+    assert_eq!(big.best.rule_ids, vec!["senior-65", "spend-30k"], "10% of ₩39,000 plus ₩2,000 beats the ₩3,000 coupon");
     assert_eq!(big.best.saving, 3_900 + 2_000);
 }
 
@@ -621,24 +505,15 @@ fn stamp_rewards_compete_for_the_same_stamps() {
     let f = with(|f| f.stamps = 15);
     let c = cart(&[("LATTE", 1), ("CAKE", 1)]);
     let e = Engine::new(&rules, &c, &f, at(), ShopZone::default(), Lang::En).evaluate();
-    assert!(
-        e.find("stamp-10").is_some() && e.find("stamp-10-cake").is_some(),
-        "both are eligible on their own"
-    );
-    assert_eq!(
-        e.best.rule_ids,
-        vec!["stamp-10-cake"],
-        "15 stamps pay for one reward: the cake (6,500) saves most"
-    );
+    assert!(e.find("stamp-10").is_some() && e.find("stamp-10-cake").is_some(), "both are eligible on their own");
+    assert_eq!(e.best.rule_ids, vec!["stamp-10-cake"], "15 stamps pay for one reward: the cake (6,500) saves most");
 }
 
 #[test]
 fn totals_never_go_negative() {
     let rules = vec![
-        DiscountRule::from_json(
-            r#"{"id":"huge","name":"큰 할인","benefit":{"type":"amount_off","amount":1000000}}"#,
-        )
-        .unwrap(),
+        DiscountRule::from_json(r#"{"id":"huge","name":"큰 할인","benefit":{"type":"amount_off","amount":1000000}}"#)
+            .unwrap(),
     ];
     let c = cart(&[("AMR", 1)]);
     let f = facts();
@@ -652,49 +527,19 @@ fn near_misses_offer_at_least_two_options_where_possible() {
     let f = with(|f| {
         f.birth_date = Some(d("1954-03-01"));
         f.tier = Tier::Gold;
-        f.coupons = vec![coupon(
-            "C-9",
-            "coupon-3000",
-            seoul("2026-11-20", "00:00"),
-            false,
-        )];
+        f.coupons = vec![coupon("C-9", "coupon-3000", seoul("2026-11-20", "00:00"), false)];
     });
     let e = eval(&f, &cart(&[("BREAD", 5), ("AMR", 1)]), at());
-    let coupon = e
-        .near_misses
-        .iter()
-        .find(|n| n.rule_id == "coupon-3000")
-        .expect("expired coupon is a near miss");
-    assert!(
-        coupon.alternatives.len() >= 2,
-        "an expired coupon comes with alternatives: {:?}",
-        coupon.alternatives
-    );
-    assert!(
-        coupon
-            .alternatives
-            .iter()
-            .all(|a| matches!(a, Alternative::Rule { .. }))
-    );
-    let spend = e
-        .near_misses
-        .iter()
-        .find(|n| n.rule_id == "spend-30k")
-        .expect("spend is a near miss");
-    assert_eq!(
-        spend.alternatives[0],
-        Alternative::AddSpend { amount: 1_500 },
-        "the fix comes first"
-    );
+    let coupon = e.near_misses.iter().find(|n| n.rule_id == "coupon-3000").expect("expired coupon is a near miss");
+    assert!(coupon.alternatives.len() >= 2, "an expired coupon comes with alternatives: {:?}", coupon.alternatives);
+    assert!(coupon.alternatives.iter().all(|a| matches!(a, Alternative::Rule { .. })));
+    let spend = e.near_misses.iter().find(|n| n.rule_id == "spend-30k").expect("spend is a near miss");
+    assert_eq!(spend.alternatives[0], Alternative::AddSpend { amount: 1_500 }, "the fix comes first");
     assert!(spend.alternatives.len() >= 2);
 }
 
 fn senior_engine_parts() -> (Vec<DiscountRule>, PricedCart, CustomerFacts) {
-    (
-        rules(),
-        cart(&[("SALT", 2), ("BREAD", 2)]),
-        with(|f| f.birth_date = Some(d("1954-03-01"))),
-    )
+    (rules(), cart(&[("SALT", 2), ("BREAD", 2)]), with(|f| f.birth_date = Some(d("1954-03-01"))))
 }
 
 #[test]
@@ -706,17 +551,11 @@ fn gate_refuses_an_unacknowledged_discount() {
     match &err {
         DomainError::GateRefused { unacknowledged } => {
             let ids: Vec<&str> = unacknowledged.iter().map(|u| u.rule_id.as_str()).collect();
-            assert!(
-                ids.contains(&"senior-65") && ids.contains(&"bakery-2-1"),
-                "{ids:?}"
-            );
+            assert!(ids.contains(&"senior-65") && ids.contains(&"bakery-2-1"), "{ids:?}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(
-        err.to_string().contains("Senior 65+ 10%"),
-        "the message names the discount: {err}"
-    );
+    assert!(err.to_string().contains("Senior 65+ 10%"), "the message names the discount: {err}");
 }
 
 #[test]
@@ -724,15 +563,9 @@ fn gate_accepts_applied_or_dismissed_with_reason_and_records_missed() {
     let (rules, c, f) = senior_engine_parts();
     let engine = Engine::new(&rules, &c, &f, at(), ShopZone::default(), Lang::En);
     let e = engine.evaluate();
-    let ok = gate::check(
-        &engine,
-        &e,
-        &Decision {
-            apply: vec!["senior-65".into(), "bakery-2-1".into()],
-            dismiss: vec![],
-        },
-    )
-    .unwrap();
+    let ok =
+        gate::check(&engine, &e, &Decision { apply: vec!["senior-65".into(), "bakery-2-1".into()], dismiss: vec![] })
+            .unwrap();
     assert_eq!(ok.applied.total_saving, e.best.saving);
     assert!(ok.missed.is_empty());
     let dismissed = gate::check(
@@ -740,10 +573,7 @@ fn gate_accepts_applied_or_dismissed_with_reason_and_records_missed() {
         &e,
         &Decision {
             apply: vec!["senior-65".into()],
-            dismiss: vec![(
-                "bakery-2-1".into(),
-                "customer declined the third bread".into(),
-            )],
+            dismiss: vec![("bakery-2-1".into(), "customer declined the third bread".into())],
         },
     )
     .unwrap();
@@ -758,43 +588,17 @@ fn gate_rejects_bad_decisions() {
     let engine = Engine::new(&rules, &c, &f, at(), ShopZone::default(), Lang::En);
     let e = engine.evaluate();
     let cases: Vec<(Decision, &str)> = vec![
+        (Decision { apply: vec!["gold-5".into()], dismiss: vec![] }, "needs gold tier"),
+        (Decision { apply: vec!["nope".into()], dismiss: vec![] }, "no such active discount rule"),
         (
-            Decision {
-                apply: vec!["gold-5".into()],
-                dismiss: vec![],
-            },
-            "needs gold tier",
-        ),
-        (
-            Decision {
-                apply: vec!["nope".into()],
-                dismiss: vec![],
-            },
-            "no such active discount rule",
-        ),
-        (
-            Decision {
-                apply: vec!["senior-65".into()],
-                dismiss: vec![("bakery-2-1".into(), "  ".into())],
-            },
+            Decision { apply: vec!["senior-65".into()], dismiss: vec![("bakery-2-1".into(), "  ".into())] },
             "needs a reason",
         ),
-        (
-            Decision {
-                apply: vec!["senior-65".into(), "senior-65".into()],
-                dismiss: vec![],
-            },
-            "applied twice",
-        ),
+        (Decision { apply: vec!["senior-65".into(), "senior-65".into()], dismiss: vec![] }, "applied twice"),
     ];
     for (decision, fragment) in cases {
-        let err = gate::check(&engine, &e, &decision)
-            .expect_err(fragment)
-            .to_string();
-        assert!(
-            err.contains(fragment),
-            "{err:?} should mention {fragment:?}"
-        );
+        let err = gate::check(&engine, &e, &decision).expect_err(fragment).to_string();
+        assert!(err.contains(fragment), "{err:?} should mention {fragment:?}");
     }
 }
 
@@ -802,45 +606,20 @@ fn gate_rejects_bad_decisions() {
 fn gate_blocks_a_smaller_exclusive_over_a_better_combination_but_allows_the_best() {
     let f = with(|f| {
         f.birth_date = Some(d("1954-03-01"));
-        f.coupons = vec![coupon(
-            "C-1",
-            "coupon-3000",
-            seoul("2026-12-01", "00:00"),
-            false,
-        )];
+        f.coupons = vec![coupon("C-1", "coupon-3000", seoul("2026-12-01", "00:00"), false)];
     });
     let rules = rules();
     let big = cart(&[("CAKE", 6)]);
     let engine = Engine::new(&rules, &big, &f, at(), ShopZone::default(), Lang::En);
     let e = engine.evaluate();
-    let err = gate::check(
-        &engine,
-        &e,
-        &Decision {
-            apply: vec!["coupon-3000".into()],
-            dismiss: vec![],
-        },
-    )
-    .expect_err("coupon alone leaves ₩2,900 on the table");
+    let err = gate::check(&engine, &e, &Decision { apply: vec!["coupon-3000".into()], dismiss: vec![] })
+        .expect_err("coupon alone leaves ₩2,900 on the table");
     assert!(matches!(err, DomainError::GateRefused { .. }), "{err:?}");
-    gate::check(
-        &engine,
-        &e,
-        &Decision {
-            apply: vec!["senior-65".into(), "spend-30k".into()],
-            dismiss: vec![],
-        },
-    )
-    .expect("the better combination passes; the coupon is kept for later");
-    let err = gate::check(
-        &engine,
-        &e,
-        &Decision {
-            apply: vec!["coupon-3000".into(), "senior-65".into()],
-            dismiss: vec![],
-        },
-    )
-    .expect_err("exclusive with another");
+    gate::check(&engine, &e, &Decision { apply: vec!["senior-65".into(), "spend-30k".into()], dismiss: vec![] })
+        .expect("the better combination passes; the coupon is kept for later");
+    let err =
+        gate::check(&engine, &e, &Decision { apply: vec!["coupon-3000".into(), "senior-65".into()], dismiss: vec![] })
+            .expect_err("exclusive with another");
     assert!(err.to_string().contains("cannot be combined"));
 }
 
@@ -880,22 +659,12 @@ fn customer(name: &str, birth: &str, preferred: Option<&str>) -> Customer {
 fn seed_story_senior_discount_is_the_top_suggestion_and_gates_checkout() {
     for (name, birth) in [("김영자", "1954-03-01"), ("박정호", "1952-07-19")] {
         let c = customer(name, birth, Some("Mrs. Kim"));
-        let f = CustomerFacts {
-            birth_date: c.birth_date,
-            visits: 40,
-            ..Default::default()
-        };
-        let rules: Vec<DiscountRule> = rules()
-            .into_iter()
-            .filter(|r| r.id != "bakery-2-1")
-            .collect();
+        let f = CustomerFacts { birth_date: c.birth_date, visits: 40, ..Default::default() };
+        let rules: Vec<DiscountRule> = rules().into_iter().filter(|r| r.id != "bakery-2-1").collect();
         let bread = cart(&[("BREAD", 1), ("SALT", 1)]);
         let engine = Engine::new(&rules, &bread, &f, at(), ShopZone::default(), Lang::En);
         let e = engine.evaluate();
-        let history = HistorySummary {
-            visits: 40,
-            ..Default::default()
-        };
+        let history = HistorySummary { visits: 40, ..Default::default() };
         let input = SuggestionInput {
             customer: &c,
             facts: &f,
@@ -912,21 +681,10 @@ fn seed_story_senior_discount_is_the_top_suggestion_and_gates_checkout() {
             lang: Lang::En,
         };
         let top = suggest(&input, 3);
-        assert_eq!(
-            top[0].kind,
-            SuggestionKind::Discount,
-            "{name}: the senior discount comes first: {top:?}"
-        );
+        assert_eq!(top[0].kind, SuggestionKind::Discount, "{name}: the senior discount comes first: {top:?}");
         assert_eq!(top[0].rule_id.as_deref(), Some("senior-65"));
-        assert!(
-            top[0].reason.contains("65+"),
-            "the reason says why: {}",
-            top[0].reason
-        );
-        assert!(
-            gate::check(&engine, &e, &Decision::default()).is_err(),
-            "{name}: cannot pay full price silently"
-        );
+        assert!(top[0].reason.contains("65+"), "the reason says why: {}", top[0].reason);
+        assert!(gate::check(&engine, &e, &Decision::default()).is_err(), "{name}: cannot pay full price silently");
     }
 }
 

@@ -58,17 +58,12 @@ impl BulkLoad<'_> {
     /// Inserts a customer with visit counters already known.
     /// Inserts a customer with visit counters already known. Its search
     /// grams are staged and sorted into the index once, in `finish`.
-    pub fn customer(
-        &mut self,
-        c: &Customer,
-        visits: i64,
-        last_visit: Option<DateTime<Utc>>,
-    ) -> Result<i64> {
+    pub fn customer(&mut self, c: &Customer, visits: i64, last_visit: Option<DateTime<Utc>>) -> Result<i64> {
         let score = customers::initial_score(c, visits, last_visit);
         let rid = customers::insert_row(&self.tx, c, visits, last_visit)?;
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO temp.bulk_grams (gram, pos, score, customer) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO temp.bulk_grams (gram, pos, score, customer) VALUES (?1, ?2, ?3, ?4)")?;
         for (gram, is_prefix) in dangol_domain::hangul::grams(&c.name) {
             stmt.execute(params![gram, if is_prefix { 0 } else { 1 }, score, rid])?;
         }
@@ -78,14 +73,18 @@ impl BulkLoad<'_> {
     /// Inserts a historical sale with its lines, discounts and ledger entries.
     pub fn sale(&mut self, d: &SaleDraft, customer_rid: i64) -> Result<i64> {
         let rid = crate::counter::insert_sale(&self.tx, d, customer_rid, self.device, None, None)?;
-        let mut disc = self.tx.prepare_cached(
-            "INSERT INTO sale_discounts (sale, rule_id, name, saving) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut disc = self
+            .tx
+            .prepare_cached("INSERT INTO sale_discounts (sale, rule_id, name, saving) VALUES (?1, ?2, ?3, ?4)")?;
         for x in &d.discounts {
             disc.execute(params![rid, x.rule_id, x.name, x.saving])?;
         }
-        let mut points = self.tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-        let mut stamps = self.tx.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut points = self.tx.prepare_cached(
+            "INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut stamps = self.tx.prepare_cached(
+            "INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         if d.points_redeemed > 0 {
             points.execute(params![
                 customer_rid,
@@ -107,45 +106,25 @@ impl BulkLoad<'_> {
             ])?;
         }
         if d.stamps_redeemed > 0 {
-            stamps.execute(params![
-                customer_rid,
-                ms(d.at),
-                LedgerKind::Redeem.as_str(),
-                -d.stamps_redeemed,
-                rid
-            ])?;
+            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Redeem.as_str(), -d.stamps_redeemed, rid])?;
         }
         if d.stamps_earned > 0 {
-            stamps.execute(params![
-                customer_rid,
-                ms(d.at),
-                LedgerKind::Earn.as_str(),
-                d.stamps_earned,
-                rid
-            ])?;
+            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Earn.as_str(), d.stamps_earned, rid])?;
         }
         Ok(rid)
     }
 
     /// A points expiry entry.
-    pub fn expire_points(
-        &mut self,
-        customer_rid: i64,
-        at: DateTime<Utc>,
-        points: i64,
-    ) -> Result<()> {
+    pub fn expire_points(&mut self, customer_rid: i64, at: DateTime<Utc>, points: i64) -> Result<()> {
         self.tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')")?.execute(params![customer_rid, ms(at), -points])?;
         Ok(())
     }
 
     /// A stamp adjustment (positive or negative).
-    pub fn stamp_adjust(
-        &mut self,
-        customer_rid: i64,
-        at: DateTime<Utc>,
-        stamps: i64,
-    ) -> Result<()> {
-        self.tx.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps) VALUES (?1, ?2, 'adjust', ?3)")?.execute(params![customer_rid, ms(at), stamps])?;
+    pub fn stamp_adjust(&mut self, customer_rid: i64, at: DateTime<Utc>, stamps: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps) VALUES (?1, ?2, 'adjust', ?3)")?
+            .execute(params![customer_rid, ms(at), stamps])?;
         Ok(())
     }
 
@@ -162,12 +141,7 @@ impl BulkLoad<'_> {
 
     /// Commits the load with one outbox event describing it, restores full
     /// durability and refreshes the query planner's statistics.
-    pub fn finish(
-        self,
-        summary: &serde_json::Value,
-        at: DateTime<Utc>,
-        ids: &mut dyn IdSource,
-    ) -> Result<()> {
+    pub fn finish(self, summary: &serde_json::Value, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
         self.tx.execute_batch("INSERT OR IGNORE INTO search_grams (gram, pos, score, customer) SELECT gram, pos, score, customer FROM temp.bulk_grams ORDER BY gram, pos, score, customer; DROP TABLE temp.bulk_grams;")?;
         outbox::append(&self.tx, ids, self.device, at, "demo.generated", summary)?;
         let tx = self.tx;
@@ -184,10 +158,7 @@ impl Store {
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?;
-        self.conn.execute(
-            "DELETE FROM settings WHERE key = ?1",
-            [settings::BULK_LOADING],
-        )?;
+        self.conn.execute("DELETE FROM settings WHERE key = ?1", [settings::BULK_LOADING])?;
         Ok(())
     }
 }

@@ -7,13 +7,7 @@ use dangol_domain::catalog::Product;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 fn from_row(r: &Row) -> rusqlite::Result<Product> {
-    Ok(Product {
-        sku: r.get(0)?,
-        barcode: r.get(1)?,
-        name: r.get(2)?,
-        category: r.get(3)?,
-        price: r.get(4)?,
-    })
+    Ok(Product { sku: r.get(0)?, barcode: r.get(1)?, name: r.get(2)?, category: r.get(3)?, price: r.get(4)? })
 }
 
 /// Inserts or updates a product by SKU. Returns true when it was new.
@@ -30,13 +24,17 @@ pub fn upsert(conn: &Connection, p: &Product, at: DateTime<Utc>) -> Result<bool>
 /// A product by SKU or barcode.
 pub fn find(conn: &Connection, sku_or_barcode: &str) -> Result<Option<Product>> {
     Ok(conn
-        .prepare_cached("SELECT sku, barcode, name, category, price FROM products WHERE (sku = ?1 OR barcode = ?1) AND active = 1")?
+        .prepare_cached(
+            "SELECT sku, barcode, name, category, price FROM products WHERE (sku = ?1 OR barcode = ?1) AND active = 1",
+        )?
         .query_row([sku_or_barcode], from_row)
         .optional()?)
 }
 
 pub fn all(conn: &Connection) -> Result<Vec<Product>> {
-    let mut stmt = conn.prepare_cached("SELECT sku, barcode, name, category, price FROM products WHERE active = 1 ORDER BY category, sku")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT sku, barcode, name, category, price FROM products WHERE active = 1 ORDER BY category, sku",
+    )?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -299,23 +299,15 @@ fn price(conn: &Connection, cart: &Cart) -> Result<PricedCart> {
     Ok(priced?)
 }
 
-fn load_context(
-    conn: &Connection,
-    row: CustomerRow,
-    rules: &[DiscountRule],
-    at: DateTime<Utc>,
-) -> Result<Context> {
+fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at: DateTime<Utc>) -> Result<Context> {
     let rid = row.rid;
     let mut ledger = Vec::new();
     {
-        let mut stmt = conn.prepare_cached("SELECT at, kind, points, expires_at FROM points_ledger WHERE customer = ?1 ORDER BY at, rid")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, kind, points, expires_at FROM points_ledger WHERE customer = ?1 ORDER BY at, rid",
+        )?;
         let rows = stmt.query_map([rid], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-            ))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<i64>>(3)?))
         })?;
         for r in rows {
             let (t, kind, points, exp) = r?;
@@ -335,7 +327,9 @@ fn load_context(
         .query_row([rid], |r| r.get(0))?;
     let mut coupons = Vec::new();
     {
-        let mut stmt = conn.prepare_cached("SELECT id, code, rule_id, issued_at, expires_at, used_at FROM coupons WHERE customer = ?1")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, code, rule_id, issued_at, expires_at, used_at FROM coupons WHERE customer = ?1",
+        )?;
         let rows = stmt.query_map([rid], |r| {
             let id: Vec<u8> = r.get(0)?;
             let used: Option<i64> = r.get(5)?;
@@ -360,10 +354,7 @@ fn load_context(
         )?;
         for rule in rules.iter().filter(|r| r.limit.is_some()) {
             for t in stmt.query_map(params![rid, rule.id], |r| r.get::<_, i64>(0))? {
-                rule_uses.push(RuleUse {
-                    rule_id: rule.id.clone(),
-                    at: from_ms(t?),
-                });
+                rule_uses.push(RuleUse { rule_id: rule.id.clone(), at: from_ms(t?) });
             }
         }
     }
@@ -397,9 +388,7 @@ fn load_context(
         let mut stmt = conn.prepare_cached("SELECT sku, name FROM sale_lines WHERE sale = ?1")?;
         for (sale_rid, _) in &recent {
             let mut seen: Vec<String> = Vec::new();
-            for line in stmt.query_map([sale_rid], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })? {
+            for line in stmt.query_map([sale_rid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
                 let (sku, name) = line?;
                 if seen.contains(&sku) {
                     continue;
@@ -415,25 +404,16 @@ fn load_context(
         usual_items = counts
             .into_iter()
             .take(5)
-            .map(|(sku, name, n)| UsualItem {
-                sku,
-                name,
-                share_pct: n * 100 / recent.len() as u32,
-            })
+            .map(|(sku, name, n)| UsualItem { sku, name, share_pct: n * 100 / recent.len() as u32 })
             .collect();
     }
     let usual_interval_days = {
-        let mut gaps: Vec<i64> = visit_times
-            .windows(2)
-            .map(|w| (w[0] - w[1]).num_days())
-            .collect();
+        let mut gaps: Vec<i64> = visit_times.windows(2).map(|w| (w[0] - w[1]).num_days()).collect();
         gaps.sort_unstable();
         (gaps.len() >= 2).then(|| gaps[gaps.len() / 2].max(1))
     };
-    let open_complaints = feedback::open_for(conn, rid)?
-        .into_iter()
-        .filter(|f| f.kind == FeedbackKind::Complaint)
-        .collect();
+    let open_complaints =
+        feedback::open_for(conn, rid)?.into_iter().filter(|f| f.kind == FeedbackKind::Complaint).collect();
     let facts = CustomerFacts {
         birth_date: row.customer.birth_date,
         tier: row.customer.tier,
@@ -499,18 +479,9 @@ impl Store {
         ids: &mut dyn IdSource,
     ) -> Result<CustomerSummary> {
         let customer = input.validate(ids.next_id(at), at)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let rid = customers::insert(&tx, &customer, 0, None)?;
-        outbox::append(
-            &tx,
-            ids,
-            self.device,
-            at,
-            "customer.created",
-            &event_customer(&customer),
-        )?;
+        outbox::append(&tx, ids, self.device, at, "customer.created", &event_customer(&customer))?;
         let row = customers::get_rid(&tx, rid)?;
         tx.commit()?;
         Ok(summary(&row, MatchKind::Card, Role::Cashier))
@@ -518,10 +489,7 @@ impl Store {
 
     /// Finds customers for whatever the cashier typed.
     pub fn lookup(&self, query: &str, limit: usize, role: Role) -> Result<Vec<CustomerSummary>> {
-        Ok(lookup::lookup(&self.conn, query, limit)?
-            .iter()
-            .map(|h| summary(&h.row, h.matched, role))
-            .collect())
+        Ok(lookup::lookup(&self.conn, query, limit)?.iter().map(|h| summary(&h.row, h.matched, role)).collect())
     }
 
     /// The customer's profile with history, balances and open complaints.
@@ -568,11 +536,7 @@ impl Store {
                 .coupons
                 .iter()
                 .filter(|c| c.is_usable(at))
-                .map(|c| CouponView {
-                    code: c.code.clone(),
-                    rule_id: c.rule_id.clone(),
-                    expires_at: c.expires_at,
-                })
+                .map(|c| CouponView { code: c.code.clone(), rule_id: c.rule_id.clone(), expires_at: c.expires_at })
                 .collect(),
             open_complaints: ctx.open_complaints.iter().map(FeedbackView::from).collect(),
             recent_feedback: recent_feedback.iter().map(FeedbackView::from).collect(),
@@ -597,8 +561,7 @@ impl Store {
     /// Eligible discounts, the best combination, near misses and ranked
     /// suggestions for a cart. Read-only; see `record_shown`.
     pub fn preview(&self, req: &PreviewRequest) -> Result<PreviewView> {
-        let (ctx, rules, priced, loyalty) =
-            self.evaluate_parts(&self.conn, req.customer, &req.cart, req.at)?;
+        let (ctx, rules, priced, loyalty) = self.evaluate_parts(&self.conn, req.customer, &req.cart, req.at)?;
         let engine = Engine::new(&rules, &priced, &ctx.facts, req.at, self.zone, req.lang);
         let eval = engine.evaluate();
         let memory = prompts::memory(&self.conn, ctx.row.rid, &ctx.visit_times, req.at, self.zone)?;
@@ -611,9 +574,7 @@ impl Store {
             cart: &priced,
             history: &ctx.history,
             open_complaints: &ctx.open_complaints,
-            points_expiring: ctx
-                .lots
-                .expiring_soon(req.at, Duration::days(loyalty.points_warning_days)),
+            points_expiring: ctx.lots.expiring_soon(req.at, Duration::days(loyalty.points_warning_days)),
             stamp_goals: &goals,
             memory: &memory,
             at: req.at,
@@ -621,14 +582,7 @@ impl Store {
             lang: req.lang,
         };
         let suggestions = suggest::suggest(&input, req.limit);
-        Ok(build_preview(
-            &ctx.row,
-            &priced,
-            &eval,
-            &suggestions,
-            req.lang,
-            req.role,
-        ))
+        Ok(build_preview(&ctx.row, &priced, &eval, &suggestions, req.lang, req.role))
     }
 
     /// Records the suggestions of a preview as shown (once per key per day).
@@ -639,9 +593,7 @@ impl Store {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         let day_start = self.zone.start_of(self.zone.date(at));
         let mut keys = Vec::new();
@@ -692,22 +644,16 @@ impl Store {
         if !key.contains(':') || !known.contains(&kind.as_str()) || key.len() > 200 {
             return Err(StoreError::BadInput {
                 what: "prompt key",
-                reason: format!(
-                    "{key:?} is not a suggestion key such as usual_item:SALT or consent:marketing"
-                ),
+                reason: format!("{key:?} is not a suggestion key such as usual_item:SALT or consent:marketing"),
             });
         }
-        if action == PromptAction::Dismissed
-            && reason.is_none_or(|r| r.trim().is_empty() || r.chars().count() > 200)
-        {
+        if action == PromptAction::Dismissed && reason.is_none_or(|r| r.trim().is_empty() || r.chars().count() > 200) {
             return Err(StoreError::BadInput {
                 what: "dismiss reason",
                 reason: "dismissing a prompt needs a reason of 1-200 characters".into(),
             });
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         prompts::record(&tx, row.rid, at, key, &kind, action, reason.map(str::trim))?;
         outbox::append(
@@ -729,17 +675,13 @@ impl Store {
     pub fn checkout(&mut self, req: &CheckoutRequest, ids: &mut dyn IdSource) -> Result<Receipt> {
         let device = self.device;
         let zone = self.zone;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, req.customer)?;
         let priced = price(&tx, &req.cart)?;
         if priced.lines.is_empty() {
-            return Err(StoreError::Domain(
-                dangol_domain::DomainError::InvalidCart {
-                    reason: "the cart is empty".into(),
-                },
-            ));
+            return Err(StoreError::Domain(dangol_domain::DomainError::InvalidCart {
+                reason: "the cart is empty".into(),
+            }));
         }
         let rules = rules::all(&tx)?;
         let loyalty = settings::loyalty(&tx)?;
@@ -759,10 +701,7 @@ impl Store {
                 &serde_json::json!({"customer": req.customer, "points": ctx.points_due}),
             )?;
         }
-        let who = DraftCustomer {
-            id: req.customer,
-            tier: ctx.row.customer.tier,
-        };
+        let who = DraftCustomer { id: req.customer, tier: ctx.row.customer.tier };
         let checkout = sale::Checkout {
             customer: Some(&who),
             cart: &priced,
@@ -789,10 +728,16 @@ impl Store {
                     Some(crid)
                 }
             };
-            tx.prepare_cached("INSERT INTO sale_discounts (sale, rule_id, name, saving, coupon) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![sale_rid, d.rule_id, d.name, d.saving, coupon_rid])?;
+            tx.prepare_cached(
+                "INSERT INTO sale_discounts (sale, rule_id, name, saving, coupon) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![sale_rid, d.rule_id, d.name, d.saving, coupon_rid])?;
         }
         for m in &draft.missed {
-            tx.prepare_cached("INSERT INTO missed_discounts (sale, rule_id, name, saving, reason) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![sale_rid, m.rule_id, m.name, m.saving, m.reason])?;
+            tx.prepare_cached(
+                "INSERT INTO missed_discounts (sale, rule_id, name, saving, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![sale_rid, m.rule_id, m.name, m.saving, m.reason])?;
         }
         write_ledgers(
             &tx,
@@ -816,15 +761,7 @@ impl Store {
         )?;
         customers::refresh_visits(&tx, rid)?;
         for id in &cleared.applied_rules {
-            prompts::record(
-                &tx,
-                rid,
-                req.at,
-                &format!("discount:{id}"),
-                "discount",
-                PromptAction::Accepted,
-                None,
-            )?;
+            prompts::record(&tx, rid, req.at, &format!("discount:{id}"), "discount", PromptAction::Accepted, None)?;
         }
         for m in &draft.missed {
             prompts::record(
@@ -879,9 +816,7 @@ impl Store {
         }
         let device = self.device;
         let expiry_days = settings::loyalty(&self.conn)?.points_expiry_days;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let original = tx
             .query_row(
                 "SELECT rid, customer, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses FROM sales WHERE id = ?1",
@@ -892,15 +827,7 @@ impl Store {
         let (
             orig_rid,
             customer_rid,
-            [
-                subtotal,
-                discount_total,
-                total,
-                p_earned,
-                p_redeemed,
-                s_earned,
-                s_redeemed,
-            ],
+            [subtotal, discount_total, total, p_earned, p_redeemed, s_earned, s_redeemed],
             reverses,
         ) = original;
         if reverses.is_some() {
@@ -909,15 +836,10 @@ impl Store {
                 reason: format!("sale {sale_id} is itself a reversal"),
             });
         }
-        let already: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sales WHERE reverses = ?1)",
-            [orig_rid],
-            |r| r.get(0),
-        )?;
+        let already: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM sales WHERE reverses = ?1)", [orig_rid], |r| r.get(0))?;
         if already {
-            return Err(StoreError::AlreadyReversed {
-                sale: sale_id.to_string(),
-            });
+            return Err(StoreError::AlreadyReversed { sale: sale_id.to_string() });
         }
         let reversal_id = ids.next_id(at);
         tx.execute(
@@ -933,16 +855,7 @@ impl Store {
         )?;
         let (mut points_balance, mut stamps_balance) = (0, 0);
         if let Some(crid) = customer_rid {
-            write_ledgers(
-                &tx,
-                crid,
-                rev_rid,
-                at,
-                LedgerKind::Reverse,
-                -p_earned,
-                -s_earned,
-                None,
-            )?;
+            write_ledgers(&tx, crid, rev_rid, at, LedgerKind::Reverse, -p_earned, -s_earned, None)?;
             write_ledgers(
                 &tx,
                 crid,
@@ -953,21 +866,16 @@ impl Store {
                 s_redeemed,
                 Some(at + Duration::days(expiry_days)),
             )?;
-            tx.execute(
-                "UPDATE coupons SET used_sale = NULL, used_at = NULL WHERE used_sale = ?1",
-                [orig_rid],
-            )?;
+            tx.execute("UPDATE coupons SET used_sale = NULL, used_at = NULL WHERE used_sale = ?1", [orig_rid])?;
             customers::refresh_visits(&tx, crid)?;
-            points_balance = tx.query_row(
-                "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1",
-                [crid],
-                |r| r.get(0),
-            )?;
-            stamps_balance = tx.query_row(
-                "SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1",
-                [crid],
-                |r| r.get(0),
-            )?;
+            points_balance =
+                tx.query_row("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1", [crid], |r| {
+                    r.get(0)
+                })?;
+            stamps_balance =
+                tx.query_row("SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1", [crid], |r| {
+                    r.get(0)
+                })?;
         }
         outbox::append(
             &tx,
@@ -978,13 +886,7 @@ impl Store {
             &serde_json::json!({"reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total}),
         )?;
         tx.commit()?;
-        Ok(RefundReceipt {
-            reversal_id,
-            original_id: sale_id,
-            total: -total,
-            points_balance,
-            stamps_balance,
-        })
+        Ok(RefundReceipt { reversal_id, original_id: sale_id, total: -total, points_balance, stamps_balance })
     }
 
     /// Logs a complaint, compliment or request for a customer.
@@ -998,9 +900,7 @@ impl Store {
         ids: &mut dyn IdSource,
     ) -> Result<FeedbackView> {
         let f = Feedback::new(ids.next_id(at), customer, at, kind, category, text)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         feedback::insert(&tx, row.rid, &f)?;
         outbox::append(&tx, ids, self.device, at, "feedback.logged", &f)?;
@@ -1023,15 +923,10 @@ impl Store {
                 reason: "describe how it was resolved (1-2000 bytes)".into(),
             });
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let f = feedback::get(&tx, id)?;
         if f.status == dangol_domain::feedback::FeedbackStatus::Resolved {
-            return Err(StoreError::BadInput {
-                what: "feedback",
-                reason: format!("{id} is already resolved"),
-            });
+            return Err(StoreError::BadInput { what: "feedback", reason: format!("{id} is already resolved") });
         }
         feedback::resolve(&tx, id, resolution, at)?;
         outbox::append(
@@ -1059,40 +954,26 @@ impl Store {
     ) -> Result<CouponView> {
         let code = code.trim();
         if code.is_empty() || code.len() > 40 {
-            return Err(StoreError::BadInput {
-                what: "coupon code",
-                reason: "must be 1-40 characters".into(),
-            });
+            return Err(StoreError::BadInput { what: "coupon code", reason: "must be 1-40 characters".into() });
         }
         if expires_at <= at {
-            return Err(StoreError::BadInput {
-                what: "coupon expiry",
-                reason: "must be in the future".into(),
-            });
+            return Err(StoreError::BadInput { what: "coupon expiry", reason: "must be in the future".into() });
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
-        if !rules::all(&tx)?
-            .iter()
-            .any(|r| r.id == rule_id && r.needs_coupon())
-        {
+        if !rules::all(&tx)?.iter().any(|r| r.id == rule_id && r.needs_coupon()) {
             return Err(StoreError::not_found("coupon rule", rule_id));
         }
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)",
-            [code],
-            |r| r.get(0),
-        )?;
+        let exists: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)", [code], |r| r.get(0))?;
         if exists {
-            return Err(StoreError::Duplicate {
-                what: "coupon code",
-                key: code.into(),
-            });
+            return Err(StoreError::Duplicate { what: "coupon code", key: code.into() });
         }
         let id = ids.next_id(at);
-        tx.execute("INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", params![id.as_bytes(), code, row.rid, rule_id, ms(at), ms(expires_at)])?;
+        tx.execute(
+            "INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id.as_bytes(), code, row.rid, rule_id, ms(at), ms(expires_at)],
+        )?;
         outbox::append(
             &tx,
             ids,
@@ -1102,23 +983,12 @@ impl Store {
             &serde_json::json!({"id": id, "code": code, "customer": customer, "rule_id": rule_id, "expires_at": expires_at}),
         )?;
         tx.commit()?;
-        Ok(CouponView {
-            code: code.into(),
-            rule_id: rule_id.into(),
-            expires_at,
-        })
+        Ok(CouponView { code: code.into(), rule_id: rule_id.into(), expires_at })
     }
 
     /// Adds or replaces a discount rule.
-    pub fn upsert_rule(
-        &mut self,
-        rule: &DiscountRule,
-        at: DateTime<Utc>,
-        ids: &mut dyn IdSource,
-    ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn upsert_rule(&mut self, rule: &DiscountRule, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         rules::upsert(&tx, rule, at)?;
         outbox::append(&tx, ids, self.device, at, "rule.upserted", rule)?;
         tx.commit()?;
@@ -1134,13 +1004,7 @@ impl Store {
     }
 
     /// Changes a shop setting (name, time zone, loyalty JSON).
-    pub fn update_setting(
-        &mut self,
-        key: &str,
-        value: &str,
-        at: DateTime<Utc>,
-        ids: &mut dyn IdSource,
-    ) -> Result<()> {
+    pub fn update_setting(&mut self, key: &str, value: &str, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
         match key {
             settings::SHOP_NAME => {
                 dangol_domain::customer::validate_name(value, "shop name")?;
@@ -1149,12 +1013,8 @@ impl Store {
                 dangol_domain::time::ShopZone::parse(value)?;
             }
             settings::LOYALTY => {
-                serde_json::from_str::<LoyaltySettings>(value).map_err(|e| {
-                    StoreError::BadInput {
-                        what: "loyalty settings",
-                        reason: e.to_string(),
-                    }
-                })?;
+                serde_json::from_str::<LoyaltySettings>(value)
+                    .map_err(|e| StoreError::BadInput { what: "loyalty settings", reason: e.to_string() })?;
             }
             _ => {
                 return Err(StoreError::BadInput {
@@ -1163,18 +1023,9 @@ impl Store {
                 });
             }
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         settings::set(&tx, key, value)?;
-        outbox::append(
-            &tx,
-            ids,
-            self.device,
-            at,
-            "setting.changed",
-            &serde_json::json!({"key": key, "value": value}),
-        )?;
+        outbox::append(&tx, ids, self.device, at, "setting.changed", &serde_json::json!({"key": key, "value": value}))?;
         tx.commit()?;
         self.reload_settings()
     }
@@ -1207,11 +1058,7 @@ fn build_preview(
             })
             .collect(),
         subtotal: eval.subtotal,
-        eligible: eval
-            .eligible
-            .iter()
-            .map(|e| eligible_view(e, lang))
-            .collect(),
+        eligible: eval.eligible.iter().map(|e| eligible_view(e, lang)).collect(),
         best: BestView {
             rule_ids: eval.best.rule_ids.clone(),
             saving: eval.best.saving,
@@ -1226,11 +1073,7 @@ fn build_preview(
                 name: n.name.clone(),
                 reason: reason_text(&n.reason, lang),
                 reason_code: n.reason.clone(),
-                alternatives: n
-                    .alternatives
-                    .iter()
-                    .map(|a| alternative_text(a, lang))
-                    .collect(),
+                alternatives: n.alternatives.iter().map(|a| alternative_text(a, lang)).collect(),
             })
             .collect(),
         suggestions: suggestions.iter().map(SuggestionView::from).collect(),
@@ -1253,17 +1096,7 @@ pub(crate) fn insert_sale(
     let rid = conn.last_insert_rowid();
     let mut stmt = conn.prepare_cached("INSERT INTO sale_lines (sale, line_no, sku, name, category, unit_price, qty, amount, discount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?;
     for (i, l) in d.lines.iter().enumerate() {
-        stmt.execute(params![
-            rid,
-            i as i64 + 1,
-            l.sku,
-            l.name,
-            l.category,
-            l.unit_price,
-            l.qty,
-            l.amount,
-            l.discount
-        ])?;
+        stmt.execute(params![rid, i as i64 + 1, l.sku, l.name, l.category, l.unit_price, l.qty, l.amount, l.discount])?;
     }
     Ok(rid)
 }
@@ -1280,10 +1113,21 @@ fn write_ledgers(
     expires: Option<DateTime<Utc>>,
 ) -> Result<()> {
     if points != 0 {
-        conn.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![customer_rid, ms(at), kind.as_str(), points, expires.filter(|_| points > 0).map(ms), sale_rid])?;
+        conn.prepare_cached(
+            "INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            customer_rid,
+            ms(at),
+            kind.as_str(),
+            points,
+            expires.filter(|_| points > 0).map(ms),
+            sale_rid
+        ])?;
     }
     if stamps != 0 {
-        conn.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![customer_rid, ms(at), kind.as_str(), stamps, sale_rid])?;
+        conn.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![customer_rid, ms(at), kind.as_str(), stamps, sale_rid])?;
     }
     Ok(())
 }

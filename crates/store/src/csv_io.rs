@@ -17,17 +17,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-pub const CUSTOMER_COLUMNS: [&str; 9] = [
-    "name",
-    "phone",
-    "birth_date",
-    "preferred_name",
-    "tier",
-    "marketing_consent",
-    "notes",
-    "card_code",
-    "tags",
-];
+pub const CUSTOMER_COLUMNS: [&str; 9] =
+    ["name", "phone", "birth_date", "preferred_name", "tier", "marketing_consent", "notes", "card_code", "tags"];
 pub const PRODUCT_COLUMNS: [&str; 5] = ["sku", "name", "category", "price", "barcode"];
 
 /// What an import did.
@@ -43,9 +34,7 @@ fn parse_consent(s: &str) -> std::result::Result<Option<bool>, String> {
         "" => Ok(None),
         "true" | "yes" | "y" | "1" | "o" | "동의" => Ok(Some(true)),
         "false" | "no" | "n" | "0" | "x" | "미동의" | "거부" => Ok(Some(false)),
-        other => Err(format!(
-            "marketing_consent {other:?} must be yes/no, true/false, 1/0 or 동의/미동의"
-        )),
+        other => Err(format!("marketing_consent {other:?} must be yes/no, true/false, 1/0 or 동의/미동의")),
     }
 }
 
@@ -54,45 +43,23 @@ type Rows = Vec<(u64, HashMap<String, String>)>;
 
 /// Reads a CSV with a header row into (line, field map) records, reporting
 /// unknown or missing columns and unreadable rows.
-fn read_rows(
-    reader: impl Read,
-    allowed: &[&str],
-    required: &[&str],
-) -> Result<(Rows, Vec<RowError>)> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .trim(csv::Trim::None)
-        .from_reader(reader);
+fn read_rows(reader: impl Read, allowed: &[&str], required: &[&str]) -> Result<(Rows, Vec<RowError>)> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::None).from_reader(reader);
     let headers = match rdr.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
-            .collect::<Vec<_>>(),
+        Ok(h) => h.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase()).collect::<Vec<_>>(),
         Err(e) => {
-            return Ok((
-                vec![],
-                vec![RowError {
-                    line: 1,
-                    message: format!("unreadable header: {e}"),
-                }],
-            ));
+            return Ok((vec![], vec![RowError { line: 1, message: format!("unreadable header: {e}") }]));
         }
     };
     let mut errors = Vec::new();
     for h in &headers {
         if !allowed.contains(&h.as_str()) {
-            errors.push(RowError {
-                line: 1,
-                message: format!("unknown column {h:?}; allowed: {}", allowed.join(",")),
-            });
+            errors.push(RowError { line: 1, message: format!("unknown column {h:?}; allowed: {}", allowed.join(",")) });
         }
     }
     for r in required {
         if !headers.iter().any(|h| h == r) {
-            errors.push(RowError {
-                line: 1,
-                message: format!("missing required column {r:?}"),
-            });
+            errors.push(RowError { line: 1, message: format!("missing required column {r:?}") });
         }
     }
     if !errors.is_empty() {
@@ -106,22 +73,16 @@ fn read_rows(
                 if rec.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
-                let map = headers
-                    .iter()
-                    .cloned()
-                    .zip(rec.iter().map(str::to_string))
-                    .collect();
+                let map = headers.iter().cloned().zip(rec.iter().map(str::to_string)).collect();
                 rows.push((line, map));
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 let message = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => {
-                        "not valid UTF-8 text; save the file as UTF-8".to_string()
+                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text; save the file as UTF-8".to_string(),
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("has {len} fields, the header has {expected_len}")
                     }
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("has {len} fields, the header has {expected_len}"),
                     _ => e.to_string(),
                 };
                 errors.push(RowError { line, message });
@@ -132,9 +93,7 @@ fn read_rows(
 }
 
 fn field(map: &HashMap<String, String>, key: &str) -> Option<String> {
-    map.get(key)
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    map.get(key).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 impl Store {
@@ -150,17 +109,10 @@ impl Store {
         let mut phones: HashMap<String, u64> = HashMap::new();
         let mut cards: HashMap<String, u64> = HashMap::new();
         for (line, map) in &rows {
-            let consent = match parse_consent(
-                map.get("marketing_consent")
-                    .map(String::as_str)
-                    .unwrap_or(""),
-            ) {
+            let consent = match parse_consent(map.get("marketing_consent").map(String::as_str).unwrap_or("")) {
                 Ok(c) => c,
                 Err(message) => {
-                    errors.push(RowError {
-                        line: *line,
-                        message,
-                    });
+                    errors.push(RowError { line: *line, message });
                     continue;
                 }
             };
@@ -173,23 +125,15 @@ impl Store {
                 marketing_consent: consent,
                 notes: field(map, "notes"),
                 card_code: field(map, "card_code"),
-                tags: field(map, "tags")
-                    .map(|t| t.split(';').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                tags: field(map, "tags").map(|t| t.split(';').map(str::to_string).collect()).unwrap_or_default(),
             };
             match input.validate(ids.next_id(at), at) {
-                Err(e) => errors.push(RowError {
-                    line: *line,
-                    message: e.to_string(),
-                }),
+                Err(e) => errors.push(RowError { line: *line, message: e.to_string() }),
                 Ok(c) => {
                     if let Some(first) = phones.insert(c.phone.digits().to_string(), *line) {
                         errors.push(RowError {
                             line: *line,
-                            message: format!(
-                                "phone {} also appears on line {first}",
-                                c.phone.masked()
-                            ),
+                            message: format!("phone {} also appears on line {first}", c.phone.masked()),
                         });
                         continue;
                     }
@@ -224,15 +168,10 @@ impl Store {
         }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.line);
-            return Err(StoreError::InvalidRows {
-                file_kind: "customers",
-                errors,
-            });
+            return Err(StoreError::InvalidRows { file_kind: "customers", errors });
         }
         let device = self.device;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for c in &valid {
             customers::insert(&tx, c, 0, None)?;
             outbox::append(
@@ -245,11 +184,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        Ok(ImportReport {
-            rows: valid.len(),
-            created: valid.len(),
-            updated: 0,
-        })
+        Ok(ImportReport { rows: valid.len(), created: valid.len(), updated: 0 })
     }
 
     /// Imports products from CSV (new SKUs are added, known ones updated):
@@ -260,11 +195,7 @@ impl Store {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<ImportReport> {
-        let (rows, mut errors) = read_rows(
-            reader,
-            &PRODUCT_COLUMNS,
-            &["sku", "name", "category", "price"],
-        )?;
+        let (rows, mut errors) = read_rows(reader, &PRODUCT_COLUMNS, &["sku", "name", "category", "price"])?;
         let mut valid = Vec::new();
         let mut skus: HashMap<String, u64> = HashMap::new();
         let mut barcodes: HashMap<String, u64> = HashMap::new();
@@ -273,9 +204,7 @@ impl Store {
             let Ok(price) = price_text.parse::<i64>() else {
                 errors.push(RowError {
                     line: *line,
-                    message: format!(
-                        "price {price_text:?} must be a whole number of won, such as 4500"
-                    ),
+                    message: format!("price {price_text:?} must be a whole number of won, such as 4500"),
                 });
                 continue;
             };
@@ -286,10 +215,7 @@ impl Store {
                 price,
                 field(map, "barcode").as_deref(),
             ) {
-                Err(e) => errors.push(RowError {
-                    line: *line,
-                    message: e.to_string(),
-                }),
+                Err(e) => errors.push(RowError { line: *line, message: e.to_string() }),
                 Ok(p) => {
                     if let Some(first) = skus.insert(p.sku.clone(), *line) {
                         errors.push(RowError {
@@ -306,15 +232,10 @@ impl Store {
                             });
                             continue;
                         }
-                        if let Some(other) =
-                            catalog::find(&self.conn, code)?.filter(|o| o.sku != p.sku)
-                        {
+                        if let Some(other) = catalog::find(&self.conn, code)?.filter(|o| o.sku != p.sku) {
                             errors.push(RowError {
                                 line: *line,
-                                message: format!(
-                                    "barcode {code:?} already belongs to product {}",
-                                    other.sku
-                                ),
+                                message: format!("barcode {code:?} already belongs to product {}", other.sku),
                             });
                             continue;
                         }
@@ -325,15 +246,10 @@ impl Store {
         }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.line);
-            return Err(StoreError::InvalidRows {
-                file_kind: "products",
-                errors,
-            });
+            return Err(StoreError::InvalidRows { file_kind: "products", errors });
         }
         let device = self.device;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (mut created, mut updated) = (0, 0);
         for p in &valid {
             if catalog::upsert(&tx, p, at)? {
@@ -344,11 +260,7 @@ impl Store {
             outbox::append(&tx, ids, device, at, "product.upserted", p)?;
         }
         tx.commit()?;
-        Ok(ImportReport {
-            rows: valid.len(),
-            created,
-            updated,
-        })
+        Ok(ImportReport { rows: valid.len(), created, updated })
     }
 
     /// Exports every customer to a CSV file (full phone numbers: owner only).
@@ -365,11 +277,7 @@ impl Store {
                     c.birth_date.map(|d| d.to_string()).unwrap_or_default(),
                     c.preferred_name.unwrap_or_default(),
                     c.tier.as_str().to_string(),
-                    if c.consent_at.is_none() {
-                        String::new()
-                    } else {
-                        c.marketing_consent.to_string()
-                    },
+                    if c.consent_at.is_none() { String::new() } else { c.marketing_consent.to_string() },
                     c.notes,
                     c.card_code.unwrap_or_default(),
                     c.tags.join(";"),
@@ -378,10 +286,7 @@ impl Store {
                 n += 1;
                 Ok(())
             })?;
-            out.flush().map_err(|e| StoreError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?;
+            out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
             Ok(n)
         })
     }
@@ -402,34 +307,19 @@ impl Store {
                 ])
                 .map_err(csv_err)?;
             }
-            out.flush().map_err(|e| StoreError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?;
+            out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
             Ok(products.len())
         })
     }
 }
 
 fn csv_err(e: csv::Error) -> StoreError {
-    StoreError::BadInput {
-        what: "csv output",
-        reason: e.to_string(),
-    }
+    StoreError::BadInput { what: "csv output", reason: e.to_string() }
 }
 
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> Result<usize>,
-) -> Result<usize> {
-    let io = |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut tmp_name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<usize>) -> Result<usize> {
+    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+    let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     tmp_name.push(".partial");
     let tmp = path.with_file_name(tmp_name);
     let mut file = std::fs::File::create(&tmp).map_err(io)?;

@@ -40,13 +40,8 @@ pub(crate) fn from_row(r: &Row) -> rusqlite::Result<CustomerRow> {
             name: r.get(2)?,
             preferred_name: r.get(3)?,
             // Stored values were validated on the way in.
-            phone: Phone::parse(&phone).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    4,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?,
+            phone: Phone::parse(&phone)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e)))?,
             birth_date: birth.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
             tier: Tier::parse(&tier).unwrap_or_default(),
             tags: serde_json::from_str(&tags).unwrap_or_default(),
@@ -64,12 +59,7 @@ pub(crate) fn from_row(r: &Row) -> rusqlite::Result<CustomerRow> {
 
 /// Inserts a validated customer and its search grams. Duplicated phone or
 /// card codes are reported as such.
-pub fn insert(
-    conn: &Connection,
-    c: &Customer,
-    visits: i64,
-    last_visit: Option<DateTime<Utc>>,
-) -> Result<i64> {
+pub fn insert(conn: &Connection, c: &Customer, visits: i64, last_visit: Option<DateTime<Utc>>) -> Result<i64> {
     if let Some(existing) = find_by_phone(conn, c.phone.digits())? {
         return Err(StoreError::Duplicate {
             what: "phone number",
@@ -79,10 +69,7 @@ pub fn insert(
     if let Some(card) = &c.card_code
         && find_by_card(conn, card)?.is_some()
     {
-        return Err(StoreError::Duplicate {
-            what: "card code",
-            key: card.clone(),
-        });
+        return Err(StoreError::Duplicate { what: "card code", key: card.clone() });
     }
     let rid = insert_row(conn, c, visits, last_visit)?;
     insert_grams(conn, rid, &c.name, initial_score(c, visits, last_visit))?;
@@ -130,9 +117,8 @@ pub(crate) fn initial_score(c: &Customer, visits: i64, last_visit: Option<DateTi
 }
 
 pub(crate) fn insert_grams(conn: &Connection, rid: i64, name: &str, score: i64) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO search_grams (gram, pos, score, customer) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO search_grams (gram, pos, score, customer) VALUES (?1, ?2, ?3, ?4)")?;
     for (gram, is_prefix) in hangul::grams(name) {
         stmt.execute(params![gram, if is_prefix { 0 } else { 1 }, score, rid])?;
     }
@@ -147,18 +133,11 @@ pub fn refresh_visits(conn: &Connection, rid: i64) -> Result<()> {
         [rid],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let created: i64 = conn.query_row(
-        "SELECT created_at FROM customers WHERE rid = ?1",
-        [rid],
-        |r| r.get(0),
-    )?;
+    let created: i64 = conn.query_row("SELECT created_at FROM customers WHERE rid = ?1", [rid], |r| r.get(0))?;
     let score = rank(last.unwrap_or(created), visits);
-    conn.prepare_cached(
-        "UPDATE customers SET visits = ?2, last_visit = ?3, score = ?4 WHERE rid = ?1",
-    )?
-    .execute(params![rid, visits, last, score])?;
-    conn.prepare_cached("UPDATE search_grams SET score = ?2 WHERE customer = ?1")?
-        .execute(params![rid, score])?;
+    conn.prepare_cached("UPDATE customers SET visits = ?2, last_visit = ?3, score = ?4 WHERE rid = ?1")?
+        .execute(params![rid, visits, last, score])?;
+    conn.prepare_cached("UPDATE search_grams SET score = ?2 WHERE customer = ?1")?.execute(params![rid, score])?;
     Ok(())
 }
 
@@ -185,9 +164,7 @@ pub fn find_by_phone(conn: &Connection, digits: &str) -> Result<Option<CustomerR
 
 pub fn find_by_card(conn: &Connection, code: &str) -> Result<Option<CustomerRow>> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM customers WHERE card_code = ?1"
-        ))?
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE card_code = ?1"))?
         .query_row([code], from_row)
         .optional()?)
 }

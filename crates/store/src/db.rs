@@ -53,13 +53,7 @@ impl Store {
     /// A private in-memory database (tests, benchmarks of the floor).
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
-        let mut store = Store {
-            conn,
-            path: None,
-            _lock: None,
-            device: Uuid::nil(),
-            zone: ShopZone::default(),
-        };
+        let mut store = Store { conn, path: None, _lock: None, device: Uuid::nil(), zone: ShopZone::default() };
         store.init()?;
         Ok(store)
     }
@@ -67,10 +61,7 @@ impl Store {
     fn init(&mut self) -> Result<()> {
         // Reading the header first turns "not a database" into a clear error
         // before anything is written.
-        self.conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })?;
+        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -107,11 +98,7 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT coalesce(max(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
     }
 
     /// Reloads settings cached on open (after the owner changes them).
@@ -122,10 +109,7 @@ impl Store {
 }
 
 fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".lock");
     path.with_file_name(name)
 }
@@ -146,16 +130,11 @@ fn take_lock(path: &Path) -> Result<File> {
         .read(true)
         .write(true)
         .open(&lp)
-        .map_err(|source| StoreError::Io {
-            path: lp.clone(),
-            source,
-        })?;
+        .map_err(|source| StoreError::Io { path: lp.clone(), source })?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(StoreError::Locked {
-                path: path.to_path_buf(),
-            });
+            return Err(StoreError::Locked { path: path.to_path_buf() });
         }
         Err(std::fs::TryLockError::Error(source)) => {
             return Err(StoreError::Io { path: lp, source });
@@ -169,31 +148,22 @@ fn take_lock(path: &Path) -> Result<File> {
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
-            StoreError::NotADatabase {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            }
+            StoreError::NotADatabase { path: path.to_path_buf(), detail: e.to_string() }
         }
-        Some(ErrorCode::CannotOpen) => StoreError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        },
+        Some(ErrorCode::CannotOpen) => {
+            StoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }
+        }
         _ => StoreError::Sqlite(e),
     }
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
-    let current: i64 = conn.query_row(
-        "SELECT coalesce(max(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
     )?;
+    let current: i64 = conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema {
-            found: current,
-            known: SCHEMA_VERSION,
-        });
+        return Err(StoreError::NewerSchema { found: current, known: SCHEMA_VERSION });
     }
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         let tx = conn.transaction()?;
@@ -223,29 +193,13 @@ mod tests {
             assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         }
         let store = Store::open(&path).unwrap();
-        let applied: i64 = store
-            .conn
-            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(
-            applied,
-            MIGRATIONS.len() as i64,
-            "reopening applies nothing twice"
-        );
-        let journal: String = store
-            .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
+        let applied: i64 = store.conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(applied, MIGRATIONS.len() as i64, "reopening applies nothing twice");
+        let journal: String = store.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(journal, "wal");
-        let sync: i64 = store
-            .conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .unwrap();
+        let sync: i64 = store.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!(sync, 2, "synchronous=FULL");
-        let fk: i64 = store
-            .conn
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .unwrap();
+        let fk: i64 = store.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
     }
 
@@ -255,11 +209,7 @@ mod tests {
         let _first = Store::open(&path).unwrap();
         let err = Store::open(&path).err().expect("second open must fail");
         assert_eq!(err.kind(), "database_locked");
-        assert!(
-            err.to_string()
-                .contains("already open in another Dangol instance"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("already open in another Dangol instance"), "{err}");
     }
 
     #[test]
@@ -269,11 +219,7 @@ mod tests {
         std::fs::write(&path, &junk).unwrap();
         let err = Store::open(&path).err().expect("must refuse");
         assert_eq!(err.kind(), "not_a_database", "{err}");
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            junk,
-            "the file is not modified"
-        );
+        assert_eq!(std::fs::read(&path).unwrap(), junk, "the file is not modified");
     }
 
     #[test]
@@ -292,10 +238,7 @@ mod tests {
         let path = temp("newer");
         {
             let store = Store::open(&path).unwrap();
-            store
-                .conn
-                .execute("INSERT INTO schema_migrations VALUES (999, 0)", [])
-                .unwrap();
+            store.conn.execute("INSERT INTO schema_migrations VALUES (999, 0)", []).unwrap();
         }
         let err = Store::open(&path).err().expect("must refuse");
         assert_eq!(err.kind(), "newer_schema");

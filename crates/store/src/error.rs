@@ -78,26 +78,19 @@ impl StoreError {
     }
 
     pub fn not_found(what: &'static str, key: impl fmt::Display) -> Self {
-        StoreError::NotFound {
-            what,
-            key: key.to_string(),
-        }
+        StoreError::NotFound { what, key: key.to_string() }
     }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Locked { path } => write!(
-                f,
-                "database {} is already open in another Dangol instance; close it first",
-                path.display()
-            ),
-            StoreError::NotADatabase { path, detail } => write!(
-                f,
-                "{} is not a usable Dangol database ({detail})",
-                path.display()
-            ),
+            StoreError::Locked { path } => {
+                write!(f, "database {} is already open in another Dangol instance; close it first", path.display())
+            }
+            StoreError::NotADatabase { path, detail } => {
+                write!(f, "{} is not a usable Dangol database ({detail})", path.display())
+            }
             StoreError::NewerSchema { found, known } => write!(
                 f,
                 "the database has schema version {found}, newer than this Dangol knows ({known}); upgrade Dangol"
@@ -108,11 +101,7 @@ impl fmt::Display for StoreError {
             }
             StoreError::Domain(e) => write!(f, "{e}"),
             StoreError::InvalidRows { file_kind, errors } => {
-                write!(
-                    f,
-                    "{file_kind} file rejected, nothing was imported: {} bad row(s)",
-                    errors.len()
-                )?;
+                write!(f, "{file_kind} file rejected, nothing was imported: {} bad row(s)", errors.len())?;
                 for e in errors.iter().take(20) {
                     write!(f, "\n  line {}: {}", e.line, e.message)?;
                 }

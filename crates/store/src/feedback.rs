@@ -7,8 +7,7 @@ use dangol_domain::feedback::{Feedback, FeedbackKind, FeedbackStatus};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-const COLUMNS: &str =
-    "f.id, c.id, f.at, f.kind, f.category, f.text, f.status, f.resolved_at, f.resolution";
+const COLUMNS: &str = "f.id, c.id, f.at, f.kind, f.category, f.text, f.status, f.resolved_at, f.resolution";
 
 fn from_row(r: &Row) -> rusqlite::Result<Feedback> {
     let id: Vec<u8> = r.get(0)?;
@@ -23,11 +22,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Feedback> {
         kind: FeedbackKind::parse(&kind).unwrap_or(FeedbackKind::Request),
         category: r.get(4)?,
         text: r.get(5)?,
-        status: if status == "open" {
-            FeedbackStatus::Open
-        } else {
-            FeedbackStatus::Resolved
-        },
+        status: if status == "open" { FeedbackStatus::Open } else { FeedbackStatus::Resolved },
         resolved_at: resolved.map(from_ms),
         resolution: r.get(8)?,
     })
@@ -58,10 +53,8 @@ pub fn get(conn: &Connection, id: Uuid) -> Result<Feedback> {
 }
 
 pub fn resolve(conn: &Connection, id: Uuid, resolution: &str, at: DateTime<Utc>) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE feedback SET status = 'resolved', resolved_at = ?2, resolution = ?3 WHERE id = ?1",
-    )?
-    .execute(params![id.as_bytes(), ms(at), resolution])?;
+    conn.prepare_cached("UPDATE feedback SET status = 'resolved', resolved_at = ?2, resolution = ?3 WHERE id = ?1")?
+        .execute(params![id.as_bytes(), ms(at), resolution])?;
     Ok(())
 }
 

@@ -42,11 +42,7 @@ pub struct SystemIds;
 
 impl IdSource for SystemIds {
     fn next_id(&mut self, at: DateTime<Utc>) -> Uuid {
-        let ts = uuid::Timestamp::from_unix(
-            uuid::NoContext,
-            at.timestamp().max(0) as u64,
-            at.timestamp_subsec_nanos(),
-        );
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, at.timestamp().max(0) as u64, at.timestamp_subsec_nanos());
         Uuid::new_v7(ts)
     }
 }

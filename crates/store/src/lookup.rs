@@ -58,32 +58,23 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> 
     let mut hits: Vec<Hit> = Vec::new();
     // A card or QR code is an exact key: if it matches, that is the customer.
     if let Some(row) = crate::customers::find_by_card(conn, q)? {
-        return Ok(vec![Hit {
-            row,
-            matched: MatchKind::Card,
-        }]);
+        return Ok(vec![Hit { row, matched: MatchKind::Card }]);
     }
     let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-    let phone_like = !digits.is_empty()
-        && q.chars()
-            .all(|c| c.is_ascii_digit() || " -+().".contains(c));
+    let phone_like = !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " -+().".contains(c));
     if phone_like {
         if digits.len() == 4 {
-            let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE phone_last4 = ?1 ORDER BY score DESC LIMIT ?2"))?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM customers WHERE phone_last4 = ?1 ORDER BY score DESC LIMIT ?2"
+            ))?;
             for row in stmt.query_map(params![digits, limit as i64], from_row)? {
-                hits.push(Hit {
-                    row: row?,
-                    matched: MatchKind::Last4,
-                });
+                hits.push(Hit { row: row?, matched: MatchKind::Last4 });
             }
             return Ok(hits);
         }
         return match Phone::parse(q) {
             Ok(phone) => Ok(crate::customers::find_by_phone(conn, phone.digits())?
-                .map(|row| Hit {
-                    row,
-                    matched: MatchKind::Phone,
-                })
+                .map(|row| Hit { row, matched: MatchKind::Phone })
                 .into_iter()
                 .collect()),
             Err(e) if digits.len() >= 10 => Err(e.into()),
@@ -106,10 +97,7 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> 
             "SELECT {COLUMNS} FROM customers WHERE name_norm = ?1 ORDER BY score DESC LIMIT ?2"
         ))?;
         for row in stmt.query_map(params![norm, limit as i64], from_row)? {
-            hits.push(Hit {
-                row: row?,
-                matched: MatchKind::NameExact,
-            });
+            hits.push(Hit { row: row?, matched: MatchKind::NameExact });
         }
     }
     let gram = hangul::query_gram(&norm);
@@ -122,11 +110,7 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> 
             "SELECT {} FROM search_grams g JOIN customers c ON c.rid = g.customer WHERE g.gram = ?1 AND g.pos = ?2 ORDER BY g.score DESC LIMIT ?3",
             COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
         ))?;
-        let fetch = if needs_check {
-            SCAN_CAP
-        } else {
-            limit + hits.len()
-        };
+        let fetch = if needs_check { SCAN_CAP } else { limit + hits.len() };
         let mut rows = stmt.query(params![gram, pos, fetch as i64])?;
         while let Some(r) = rows.next()? {
             let row = from_row(r)?;

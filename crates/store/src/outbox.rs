@@ -24,9 +24,7 @@ pub fn append(
     kind: &str,
     payload: &impl Serialize,
 ) -> Result<i64> {
-    let seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) + 1 FROM outbox", [], |r| {
-        r.get(0)
-    })?;
+    let seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) + 1 FROM outbox", [], |r| r.get(0))?;
     let body = serde_json::to_string(payload).expect("event payloads are plain data");
     conn.prepare_cached("INSERT INTO outbox (seq, event_id, device, at, kind, schema_version, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
         .execute(params![seq, ids.next_id(at).as_bytes(), device.as_bytes(), ms(at), kind, EVENT_SCHEMA_VERSION, body])?;
@@ -46,7 +44,9 @@ pub struct Event {
 
 /// Events with `seq > after`, oldest first.
 pub fn events_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare_cached("SELECT seq, event_id, at, kind, schema_version, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, event_id, at, kind, schema_version, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
     let rows = stmt.query_map(params![after, limit as i64], |r| {
         let id: Vec<u8> = r.get(1)?;
         let payload: String = r.get(5)?;
@@ -64,9 +64,5 @@ pub fn events_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<E
 
 /// Number of events and the highest sequence number.
 pub fn stats(conn: &Connection) -> Result<(i64, i64)> {
-    Ok(conn.query_row(
-        "SELECT count(*), coalesce(max(seq), 0) FROM outbox",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(conn.query_row("SELECT count(*), coalesce(max(seq), 0) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }

@@ -37,17 +37,15 @@ pub fn record(
     action: PromptAction,
     reason: Option<&str>,
 ) -> Result<()> {
-    conn.prepare_cached("INSERT INTO prompt_log (customer, at, key, kind, action, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![customer_rid, ms(at), key, kind, action.as_str(), reason])?;
+    conn.prepare_cached(
+        "INSERT INTO prompt_log (customer, at, key, kind, action, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![customer_rid, ms(at), key, kind, action.as_str(), reason])?;
     Ok(())
 }
 
 /// True if the key was already recorded as shown for this customer since `since`.
-pub fn shown_since(
-    conn: &Connection,
-    customer_rid: i64,
-    key: &str,
-    since: DateTime<Utc>,
-) -> Result<bool> {
+pub fn shown_since(conn: &Connection, customer_rid: i64, key: &str, since: DateTime<Utc>) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM prompt_log WHERE customer = ?1 AND key = ?2 AND at >= ?3 AND action = 'shown')")?
         .query_row(params![customer_rid, key, ms(since)], |r| r.get(0))?)
@@ -63,15 +61,10 @@ pub fn memory(
     at: DateTime<Utc>,
     zone: ShopZone,
 ) -> Result<Vec<PromptMemory>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, action, at FROM prompt_log WHERE customer = ?1 AND at >= ?2 ORDER BY key, at",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT key, action, at FROM prompt_log WHERE customer = ?1 AND at >= ?2 ORDER BY key, at")?;
     let rows = stmt.query_map(params![customer_rid, ms(at - Duration::days(180))], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
     })?;
     // (key, last dismissal, days shown, times accepted)
     let mut acc: Vec<(String, Option<i64>, BTreeSet<NaiveDate>, i64)> = Vec::new();
@@ -93,8 +86,7 @@ pub fn memory(
         .into_iter()
         .map(|(key, dismissed, shown, accepted)| PromptMemory {
             key,
-            visits_since_dismissed: dismissed
-                .map(|d| visit_times.iter().filter(|t| ms(**t) > d).count() as u32),
+            visits_since_dismissed: dismissed.map(|d| visit_times.iter().filter(|t| ms(**t) > d).count() as u32),
             ignored: (shown.len() as i64 - accepted).max(0) as u32,
         })
         .collect())

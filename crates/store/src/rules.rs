@@ -20,10 +20,8 @@ pub fn all(conn: &Connection) -> Result<Vec<DiscountRule>> {
     let mut out = Vec::new();
     for row in rows {
         let (id, body) = row?;
-        let rule: DiscountRule = serde_json::from_str(&body).map_err(|e| StoreError::BadInput {
-            what: "stored discount rule",
-            reason: format!("{id}: {e}"),
-        })?;
+        let rule: DiscountRule = serde_json::from_str(&body)
+            .map_err(|e| StoreError::BadInput { what: "stored discount rule", reason: format!("{id}: {e}") })?;
         out.push(rule);
     }
     Ok(out)

@@ -15,25 +15,22 @@ pub const DEVICE_ID: &str = "device_id";
 pub const BULK_LOADING: &str = "bulk_loading";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?)
+    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, value])?;
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
     Ok(())
 }
 
 /// This counter's device id, created on first open.
 pub fn device_id(conn: &Connection) -> Result<Uuid> {
     if let Some(v) = get(conn, DEVICE_ID)? {
-        return Uuid::parse_str(&v).map_err(|e| StoreError::BadInput {
-            what: "device id setting",
-            reason: e.to_string(),
-        });
+        return Uuid::parse_str(&v)
+            .map_err(|e| StoreError::BadInput { what: "device id setting", reason: e.to_string() });
     }
     let id = Uuid::now_v7();
     set(conn, DEVICE_ID, &id.to_string())?;
@@ -52,17 +49,11 @@ pub fn shop_name(conn: &Connection) -> Result<String> {
 pub fn loyalty(conn: &Connection) -> Result<LoyaltySettings> {
     match get(conn, LOYALTY)? {
         None => Ok(LoyaltySettings::default()),
-        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::BadInput {
-            what: "loyalty settings",
-            reason: e.to_string(),
-        }),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StoreError::BadInput { what: "loyalty settings", reason: e.to_string() }),
     }
 }
 
 pub fn set_loyalty(conn: &Connection, settings: &LoyaltySettings) -> Result<()> {
-    set(
-        conn,
-        LOYALTY,
-        &serde_json::to_string(settings).expect("plain data"),
-    )
+    set(conn, LOYALTY, &serde_json::to_string(settings).expect("plain data"))
 }

@@ -22,14 +22,7 @@ fn a_checkout_writes_the_sale_lines_ledgers_and_exactly_one_event() {
     let before = counts(&store);
     let (_, last_seq) = outbox::stats(store.connection()).unwrap();
 
-    let receipt = checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("AMR", 2), ("SALT", 1)],
-        &[],
-        at(),
-    );
+    let receipt = checkout(&mut store, &mut ids, who, &[("AMR", 2), ("SALT", 1)], &[], at());
 
     assert_eq!(
         (receipt.subtotal, receipt.discount_total, receipt.total),
@@ -37,122 +30,45 @@ fn a_checkout_writes_the_sale_lines_ledgers_and_exactly_one_event() {
         "2 × 4,500 + 3,200, no rules configured"
     );
     assert_eq!(receipt.points_earned, 610, "5% of 12,200");
-    assert_eq!(
-        (receipt.stamps_earned, receipt.stamps_balance),
-        (2, 2),
-        "one stamp per drink (음료), none for bread"
-    );
+    assert_eq!((receipt.stamps_earned, receipt.stamps_balance), (2, 2), "one stamp per drink (음료), none for bread");
     assert_eq!(
         growth(&before, &counts(&store)),
-        expect_growth(&[
-            ("sales", 1),
-            ("sale_lines", 2),
-            ("points_ledger", 1),
-            ("stamp_ledger", 1),
-            ("outbox", 1)
-        ]),
+        expect_growth(&[("sales", 1), ("sale_lines", 2), ("points_ledger", 1), ("stamp_ledger", 1), ("outbox", 1)]),
         "a plain sale writes one sale, its two lines, one entry in each ledger and one event; nothing else"
     );
 
     let events = outbox::events_after(store.connection(), last_seq, 100).unwrap();
     assert_eq!(events.len(), 1, "exactly one event for one sale");
     assert_eq!(events[0].kind, "sale.completed");
-    assert_eq!(
-        events[0].seq,
-        last_seq + 1,
-        "the sequence continues without a gap"
-    );
-    assert_eq!(
-        events[0].payload["id"],
-        serde_json::json!(receipt.sale_id),
-        "the event names the sale"
-    );
+    assert_eq!(events[0].seq, last_seq + 1, "the sequence continues without a gap");
+    assert_eq!(events[0].payload["id"], serde_json::json!(receipt.sale_id), "the event names the sale");
     assert_eq!(events[0].payload["total"], 12_200);
 
     let id = receipt.sale_id.as_bytes().to_vec();
+    assert_eq!(scalar(&store, "SELECT total FROM sales WHERE id = ?1", &id), 12_200);
     assert_eq!(
-        scalar(&store, "SELECT total FROM sales WHERE id = ?1", &id),
-        12_200
-    );
-    assert_eq!(
-        scalar(
-            &store,
-            "SELECT sum(qty) FROM sale_lines WHERE sale = (SELECT rid FROM sales WHERE id = ?1)",
-            &id
-        ),
+        scalar(&store, "SELECT sum(qty) FROM sale_lines WHERE sale = (SELECT rid FROM sales WHERE id = ?1)", &id),
         3
     );
-    let expires = scalar(
-        &store,
-        "SELECT expires_at FROM points_ledger WHERE sale = (SELECT rid FROM sales WHERE id = ?1)",
-        &id,
-    );
-    assert_eq!(
-        expires,
-        (at() + days(365)).timestamp_millis(),
-        "earned points expire after the default 365 days"
-    );
+    let expires =
+        scalar(&store, "SELECT expires_at FROM points_ledger WHERE sale = (SELECT rid FROM sales WHERE id = ?1)", &id);
+    assert_eq!(expires, (at() + days(365)).timestamp_millis(), "earned points expire after the default 365 days");
 
     let p = store.profile(who, at(), Role::Cashier).unwrap();
-    assert_eq!(
-        (p.visits, p.last_visit, p.points, p.stamps, p.total_spent),
-        (1, Some(at()), 610, 2, 12_200)
-    );
+    assert_eq!((p.visits, p.last_visit, p.points, p.stamps, p.total_spent), (1, Some(at()), 610, 2, 12_200));
 }
 
 #[test]
 fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
     let (mut store, mut ids) = shop(&["senior-65"]);
-    let senior = add(
-        &mut store,
-        &mut ids,
-        "김영자",
-        "010-2222-3333",
-        Some("1954-03-01"),
-        None,
-    );
-    let other = add(
-        &mut store,
-        &mut ids,
-        "이지은",
-        "010-4444-5555",
-        Some("1990-05-05"),
-        None,
-    );
+    let senior = add(&mut store, &mut ids, "김영자", "010-2222-3333", Some("1954-03-01"), None);
+    let other = add(&mut store, &mut ids, "이지은", "010-4444-5555", Some("1990-05-05"), None);
     store.upsert_rule(&rule("gold-5"), at(), &mut ids).unwrap();
     // A refusal and an error in the middle must not burn sequence numbers.
-    assert!(
-        store
-            .checkout(
-                &checkout_req(senior, &[("SALT", 1)], Decision::default(), at()),
-                &mut ids
-            )
-            .is_err()
-    );
-    assert!(
-        store
-            .checkout(
-                &checkout_req(other, &[("NOPE", 1)], Decision::default(), at()),
-                &mut ids
-            )
-            .is_err()
-    );
-    let sale = checkout(
-        &mut store,
-        &mut ids,
-        senior,
-        &[("SALT", 1)],
-        &["senior-65"],
-        at(),
-    );
-    checkout(
-        &mut store,
-        &mut ids,
-        other,
-        &[("AMR", 1)],
-        &[],
-        at() + minutes(5),
-    );
+    assert!(store.checkout(&checkout_req(senior, &[("SALT", 1)], Decision::default(), at()), &mut ids).is_err());
+    assert!(store.checkout(&checkout_req(other, &[("NOPE", 1)], Decision::default(), at()), &mut ids).is_err());
+    let sale = checkout(&mut store, &mut ids, senior, &[("SALT", 1)], &["senior-65"], at());
+    checkout(&mut store, &mut ids, other, &[("AMR", 1)], &[], at() + minutes(5));
     store
         .add_feedback(
             other,
@@ -164,32 +80,15 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
         )
         .unwrap();
     store
-        .record_prompt(
-            other,
-            "usual_item:AMR",
-            PromptAction::Dismissed,
-            Some("오늘은 괜찮대요"),
-            at(),
-            &mut ids,
-        )
+        .record_prompt(other, "usual_item:AMR", PromptAction::Dismissed, Some("오늘은 괜찮대요"), at(), &mut ids)
         .unwrap();
-    assert!(
-        store
-            .add_customer(input("중복", "010-2222-3333"), at(), &mut ids)
-            .is_err(),
-        "duplicate phone is refused"
-    );
-    store
-        .refund(sale.sale_id, "잘못 결제", at() + minutes(10), &mut ids)
-        .unwrap();
+    assert!(store.add_customer(input("중복", "010-2222-3333"), at(), &mut ids).is_err(), "duplicate phone is refused");
+    store.refund(sale.sale_id, "잘못 결제", at() + minutes(10), &mut ids).unwrap();
 
     let events = outbox::events_after(store.connection(), 0, 1000).unwrap();
     let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
     let want: Vec<i64> = (1..=events.len() as i64).collect();
-    assert_eq!(
-        seqs, want,
-        "seq is 1, 2, 3, … with no gap, whatever failed in between"
-    );
+    assert_eq!(seqs, want, "seq is 1, 2, 3, … with no gap, whatever failed in between");
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -215,29 +114,14 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
         (events.len() as i64, events.len() as i64),
         "count and highest seq agree"
     );
-    let page: Vec<i64> = outbox::events_after(store.connection(), 3, 2)
-        .unwrap()
-        .iter()
-        .map(|e| e.seq)
-        .collect();
-    assert_eq!(
-        page,
-        vec![4, 5],
-        "paging from a seq returns the next ones in order"
-    );
+    let page: Vec<i64> = outbox::events_after(store.connection(), 3, 2).unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(page, vec![4, 5], "paging from a seq returns the next ones in order");
 }
 
 /// A senior buying bread, with the senior rule configured.
 fn senior_shop() -> (Store, dangol_domain::ids::SeededIds, Uuid) {
     let (mut store, mut ids) = shop(&["senior-65"]);
-    let who = add(
-        &mut store,
-        &mut ids,
-        "김영자",
-        "010-2222-3333",
-        Some("1954-03-01"),
-        None,
-    );
+    let who = add(&mut store, &mut ids, "김영자", "010-2222-3333", Some("1954-03-01"), None);
     (store, ids, who)
 }
 
@@ -248,10 +132,7 @@ fn the_gate_refuses_an_unapplied_eligible_discount_and_changes_nothing() {
     let stats = outbox::stats(store.connection()).unwrap();
 
     let err = store
-        .checkout(
-            &checkout_req(who, &[("BREAD", 1), ("SALT", 1)], Decision::default(), at()),
-            &mut ids,
-        )
+        .checkout(&checkout_req(who, &[("BREAD", 1), ("SALT", 1)], Decision::default(), at()), &mut ids)
         .expect_err("a 72-year-old cannot pay full price silently");
 
     assert_eq!(err.kind(), "checkout_refused", "{err}");
@@ -260,75 +141,41 @@ fn the_gate_refuses_an_unapplied_eligible_discount_and_changes_nothing() {
         msg.contains("Senior 65+ 10%") && msg.contains("senior-65") && msg.contains("₩800"),
         "the refusal names the discount and what it saves: {msg}"
     );
-    assert!(
-        msg.contains("apply each one or dismiss it with a reason"),
-        "the refusal says what to do: {msg}"
-    );
-    assert_eq!(
-        counts(&store),
-        before,
-        "a refused checkout writes no row in any table"
-    );
-    assert_eq!(
-        outbox::stats(store.connection()).unwrap(),
-        stats,
-        "and no event"
-    );
+    assert!(msg.contains("apply each one or dismiss it with a reason"), "the refusal says what to do: {msg}");
+    assert_eq!(counts(&store), before, "a refused checkout writes no row in any table");
+    assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and no event");
     let p = store.profile(who, at(), Role::Cashier).unwrap();
-    assert_eq!(
-        (p.visits, p.points),
-        (0, 0),
-        "the refused visit does not count"
-    );
+    assert_eq!((p.visits, p.points), (0, 0), "the refused visit does not count");
 }
 
 #[test]
 fn dismissing_with_a_reason_records_a_missed_discount() {
     let (mut store, mut ids, who) = senior_shop();
     let before = counts(&store);
-    let decision = Decision {
-        apply: vec![],
-        dismiss: vec![("senior-65".into(), "  손님이 할인을 사양함 ".into())],
-    };
+    let decision =
+        Decision { apply: vec![], dismiss: vec![("senior-65".into(), "  손님이 할인을 사양함 ".into())] };
 
     let receipt = store
-        .checkout(
-            &checkout_req(who, &[("BREAD", 1), ("SALT", 1)], decision, at()),
-            &mut ids,
-        )
+        .checkout(&checkout_req(who, &[("BREAD", 1), ("SALT", 1)], decision, at()), &mut ids)
         .expect("a dismissal with a reason passes the gate");
 
-    assert_eq!(
-        (receipt.discount_total, receipt.total),
-        (0, 8_000),
-        "nothing was discounted"
-    );
+    assert_eq!((receipt.discount_total, receipt.total), (0, 8_000), "nothing was discounted");
     assert_eq!(receipt.missed.len(), 1);
-    assert_eq!(
-        (receipt.missed[0].rule_id.as_str(), receipt.missed[0].saving),
-        ("senior-65", 800)
-    );
+    assert_eq!((receipt.missed[0].rule_id.as_str(), receipt.missed[0].saving), ("senior-65", 800));
     let row: (String, String, i64, String) = store
         .connection()
         .query_row("SELECT m.rule_id, m.name, m.saving, m.reason FROM missed_discounts m JOIN sales s ON s.rid = m.sale WHERE s.id = ?1", [receipt.sale_id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .expect("the missed discount is stored with its sale");
     assert_eq!(
         row,
-        (
-            "senior-65".into(),
-            "Senior 65+ 10%".into(),
-            800,
-            "손님이 할인을 사양함".into()
-        ),
+        ("senior-65".into(), "Senior 65+ 10%".into(), 800, "손님이 할인을 사양함".into()),
         "the owner's report sees rule, saving and the trimmed reason"
     );
     let prompt: (String, String) = store
         .connection()
-        .query_row(
-            "SELECT action, reason FROM prompt_log WHERE key = 'discount:senior-65'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT action, reason FROM prompt_log WHERE key = 'discount:senior-65'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!(
         prompt,
@@ -361,14 +208,7 @@ struct Bad {
 #[test]
 fn invalid_checkouts_are_errors_and_change_nothing() {
     let (mut store, mut ids) = shop(&["senior-65", "gold-5"]);
-    let who = add(
-        &mut store,
-        &mut ids,
-        "이지은",
-        "010-4444-5555",
-        Some("1990-05-05"),
-        None,
-    );
+    let who = add(&mut store, &mut ids, "이지은", "010-4444-5555", Some("1990-05-05"), None);
     let cases = [
         Bad {
             why: "unknown customer",
@@ -438,10 +278,7 @@ fn invalid_checkouts_are_errors_and_change_nothing() {
             why: "dismissing without a reason",
             customer: None,
             lines: &[("SALT", 1)],
-            decision: Decision {
-                apply: vec![],
-                dismiss: vec![("gold-5".into(), "   ".into())],
-            },
+            decision: Decision { apply: vec![], dismiss: vec![("gold-5".into(), "   ".into())] },
             kind: "invalid_field",
             fragment: "needs a reason",
         },
@@ -449,17 +286,9 @@ fn invalid_checkouts_are_errors_and_change_nothing() {
     for c in cases {
         let before = counts(&store);
         let req = checkout_req(c.customer.unwrap_or(who), c.lines, c.decision, at());
-        let err = store
-            .checkout(&req, &mut ids)
-            .err()
-            .unwrap_or_else(|| panic!("{}: must be refused", c.why));
+        let err = store.checkout(&req, &mut ids).err().unwrap_or_else(|| panic!("{}: must be refused", c.why));
         assert_eq!(err.kind(), c.kind, "{}: {err}", c.why);
-        assert!(
-            err.to_string().contains(c.fragment),
-            "{}: {err:?} should mention {:?}",
-            c.why,
-            c.fragment
-        );
+        assert!(err.to_string().contains(c.fragment), "{}: {err:?} should mention {:?}", c.why, c.fragment);
         assert_eq!(counts(&store), before, "{}: nothing is written", c.why);
     }
 }
@@ -468,52 +297,24 @@ fn invalid_checkouts_are_errors_and_change_nothing() {
 fn a_stamp_reward_spends_the_stamps_and_free_drinks_earn_none() {
     let (mut store, mut ids) = shop(&["stamp-10"]);
     let who = add(&mut store, &mut ids, "박정호", "010-9876-5432", None, None);
-    let first = checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("AMR", 12)],
-        &[],
-        at() - days(1),
-    );
+    let first = checkout(&mut store, &mut ids, who, &[("AMR", 12)], &[], at() - days(1));
     assert_eq!(first.stamps_balance, 12, "twelve drinks, twelve stamps");
 
     let drinks = [("AMR", 1), ("LATTE", 1)];
     let p = preview(&store, who, &drinks, at());
-    let offered = p
-        .eligible
-        .iter()
-        .find(|e| e.rule_id == "stamp-10")
-        .expect("a full stamp card is offered");
-    assert_eq!(
-        offered.saving, 5_000,
-        "the dearest drink, up to the 5,000 cap"
-    );
+    let offered = p.eligible.iter().find(|e| e.rule_id == "stamp-10").expect("a full stamp card is offered");
+    assert_eq!(offered.saving, 5_000, "the dearest drink, up to the 5,000 cap");
     let refused = store
-        .checkout(
-            &checkout_req(who, &drinks, Decision::default(), at()),
-            &mut ids,
-        )
+        .checkout(&checkout_req(who, &drinks, Decision::default(), at()), &mut ids)
         .expect_err("a complete stamp card cannot be ignored");
     assert_eq!(refused.kind(), "checkout_refused");
 
     let receipt = checkout(&mut store, &mut ids, who, &drinks, &["stamp-10"], at());
-    assert_eq!(
-        (receipt.discount_total, receipt.total),
-        (5_000, 4_500),
-        "the latte is free"
-    );
+    assert_eq!((receipt.discount_total, receipt.total), (5_000, 4_500), "the latte is free");
     assert_eq!(receipt.stamps_redeemed, 10, "the reward spends ten stamps");
-    assert_eq!(
-        receipt.stamps_earned, 1,
-        "only the paid drink earns a stamp"
-    );
+    assert_eq!(receipt.stamps_earned, 1, "only the paid drink earns a stamp");
     assert_eq!(receipt.stamps_balance, 12 - 10 + 1);
-    assert_eq!(
-        store.profile(who, at(), Role::Cashier).unwrap().stamps,
-        3,
-        "the profile agrees with the receipt"
-    );
+    assert_eq!(store.profile(who, at(), Role::Cashier).unwrap().stamps, 3, "the profile agrees with the receipt");
     let ledger: Vec<(String, i64)> = {
         let mut stmt = store.connection().prepare("SELECT l.kind, l.stamps FROM stamp_ledger l JOIN sales s ON s.rid = l.sale WHERE s.id = ?1 ORDER BY l.rid").unwrap();
         stmt.query_map([receipt.sale_id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -521,106 +322,50 @@ fn a_stamp_reward_spends_the_stamps_and_free_drinks_earn_none() {
             .map(Result::unwrap)
             .collect()
     };
-    assert_eq!(
-        ledger,
-        vec![("redeem".to_string(), -10), ("earn".to_string(), 1)],
-        "the ledger shows both movements"
-    );
+    assert_eq!(ledger, vec![("redeem".to_string(), -10), ("earn".to_string(), 1)], "the ledger shows both movements");
     let after = preview(&store, who, &drinks, at() + minutes(1));
-    assert!(
-        after.eligible.iter().all(|e| e.rule_id != "stamp-10"),
-        "three stamps are not enough for another reward"
-    );
+    assert!(after.eligible.iter().all(|e| e.rule_id != "stamp-10"), "three stamps are not enough for another reward");
 }
 
 #[test]
 fn a_coupon_is_marked_used_and_cannot_be_used_twice() {
     let (mut store, mut ids) = shop(&["coupon-3000"]);
     let who = add(&mut store, &mut ids, "최지우", "010-7777-8888", None, None);
-    store
-        .issue_coupon(
-            who,
-            "coupon-3000",
-            "WELCOME-3000",
-            at() + days(30),
-            at() - days(1),
-            &mut ids,
-        )
-        .unwrap();
+    store.issue_coupon(who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids).unwrap();
     let dup = store
-        .issue_coupon(
-            who,
-            "coupon-3000",
-            "WELCOME-3000",
-            at() + days(30),
-            at() - days(1),
-            &mut ids,
-        )
+        .issue_coupon(who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids)
         .expect_err("codes are unique");
     assert_eq!(dup.kind(), "duplicate");
-    assert_eq!(
-        store
-            .profile(who, at(), Role::Cashier)
-            .unwrap()
-            .coupons
-            .len(),
-        1,
-        "the coupon is held"
-    );
+    assert_eq!(store.profile(who, at(), Role::Cashier).unwrap().coupons.len(), 1, "the coupon is held");
 
     let bread = [("BREAD", 2)];
     let receipt = checkout(&mut store, &mut ids, who, &bread, &["coupon-3000"], at());
     assert_eq!((receipt.discount_total, receipt.total), (3_000, 6_600));
-    assert!(
-        receipt.discounts[0].coupon_id.is_some(),
-        "the receipt names the coupon used"
-    );
+    assert!(receipt.discounts[0].coupon_id.is_some(), "the receipt names the coupon used");
     let used: (i64, i64) = store
         .connection()
-        .query_row(
-            "SELECT used_sale, used_at FROM coupons WHERE code = 'WELCOME-3000'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT used_sale, used_at FROM coupons WHERE code = 'WELCOME-3000'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .expect("the coupon is marked used");
-    let sale_rid = scalar(
-        &store,
-        "SELECT rid FROM sales WHERE id = ?1",
-        receipt.sale_id.as_bytes().to_vec(),
-    );
+    let sale_rid = scalar(&store, "SELECT rid FROM sales WHERE id = ?1", receipt.sale_id.as_bytes().to_vec());
     assert_eq!(
         used,
         (sale_rid, at().timestamp_millis()),
         "the coupon row points at the sale that used it, and says when"
     );
     assert!(
-        store
-            .profile(who, at(), Role::Cashier)
-            .unwrap()
-            .coupons
-            .is_empty(),
+        store.profile(who, at(), Role::Cashier).unwrap().coupons.is_empty(),
         "a used coupon is no longer listed as held"
     );
 
     let before = counts(&store);
     let again = store
-        .checkout(
-            &checkout_req(who, &bread, apply(&["coupon-3000"]), at() + days(1)),
-            &mut ids,
-        )
+        .checkout(&checkout_req(who, &bread, apply(&["coupon-3000"]), at() + days(1)), &mut ids)
         .expect_err("a coupon is single-use");
     assert_eq!(again.kind(), "rule_not_eligible", "{again}");
-    assert!(
-        again
-            .to_string()
-            .contains("coupon WELCOME-3000 already used"),
-        "the message says why: {again}"
-    );
-    assert_eq!(
-        counts(&store),
-        before,
-        "the refused second use writes nothing"
-    );
+    assert!(again.to_string().contains("coupon WELCOME-3000 already used"), "the message says why: {again}");
+    assert_eq!(counts(&store), before, "the refused second use writes nothing");
     checkout(&mut store, &mut ids, who, &bread, &[], at() + days(1));
 }
 
@@ -663,20 +408,8 @@ fn points_earned_follow_the_default_loyalty_settings() {
             points: 1_220,
             why: "vip earns 5% + 5%",
         },
-        PointsCase {
-            tier: "basic",
-            lines: &[("SALT", 1)],
-            total: 3_200,
-            points: 160,
-            why: "5% of 3,200",
-        },
-        PointsCase {
-            tier: "gold",
-            lines: &[("AMR", 1)],
-            total: 4_500,
-            points: 315,
-            why: "7% of 4,500",
-        },
+        PointsCase { tier: "basic", lines: &[("SALT", 1)], total: 3_200, points: 160, why: "5% of 3,200" },
+        PointsCase { tier: "gold", lines: &[("AMR", 1)], total: 4_500, points: 315, why: "7% of 4,500" },
         PointsCase {
             tier: "gold",
             lines: &[("LATTE", 1), ("CAKE", 1)],
@@ -688,14 +421,7 @@ fn points_earned_follow_the_default_loyalty_settings() {
     let defaults = LoyaltySettings::default();
     for c in cases {
         let (mut store, mut ids) = shop(&[]);
-        let who = add(
-            &mut store,
-            &mut ids,
-            "김민수",
-            "010-1234-5678",
-            None,
-            Some(c.tier),
-        );
+        let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, Some(c.tier));
         let r = checkout(&mut store, &mut ids, who, c.lines, &[], at());
         assert_eq!(r.total, c.total, "{}: total", c.why);
         assert_eq!(r.points_earned, c.points, "{}", c.why);
@@ -707,10 +433,7 @@ fn points_earned_follow_the_default_loyalty_settings() {
             c.why
         );
         assert_eq!(
-            (
-                r.points_balance,
-                store.profile(who, at(), Role::Cashier).unwrap().points
-            ),
+            (r.points_balance, store.profile(who, at(), Role::Cashier).unwrap().points),
             (c.points, c.points),
             "{}: balance",
             c.why
@@ -737,11 +460,7 @@ fn a_completed_sale_is_still_there_after_reopening_the_file() {
         (1, 225, sale.sale_id),
         "the committed sale survived closing the store"
     );
-    assert_eq!(
-        outbox::stats(store.connection()).unwrap(),
-        stats,
-        "and so did its event"
-    );
+    assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and so did its event");
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -750,45 +469,19 @@ fn a_completed_sale_is_still_there_after_reopening_the_file() {
 /// pay full price because nobody mentioned the senior discount.
 #[test]
 fn seed_story_the_senior_discount_is_suggested_first_gates_checkout_and_earns_points() {
-    let rules: Vec<&str> = all_rule_ids()
-        .into_iter()
-        .filter(|r| *r != "first-visit" && *r != "bakery-2-1")
-        .collect();
+    let rules: Vec<&str> = all_rule_ids().into_iter().filter(|r| *r != "first-visit" && *r != "bakery-2-1").collect();
     let (mut store, mut ids) = shop(&rules);
-    let who = add(
-        &mut store,
-        &mut ids,
-        "김영자",
-        "010-2222-3333",
-        Some("1954-03-01"),
-        None,
-    );
+    let who = add(&mut store, &mut ids, "김영자", "010-2222-3333", Some("1954-03-01"), None);
     // Last week's visit, with the discount applied.
-    let last_week = checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("SALT", 1)],
-        &["senior-65"],
-        at() - days(7),
-    );
+    let last_week = checkout(&mut store, &mut ids, who, &[("SALT", 1)], &["senior-65"], at() - days(7));
     assert_eq!(last_week.points_earned, 144, "5% of 2,880");
     let points_before = store.profile(who, at(), Role::Cashier).unwrap().points;
     assert_eq!(points_before, 144);
 
     let bread = [("BREAD", 1), ("SALT", 1)];
-    let view = store
-        .preview(&PreviewRequest {
-            lang: Lang::En,
-            ..preview_req(who, &bread, at())
-        })
-        .unwrap();
+    let view = store.preview(&PreviewRequest { lang: Lang::En, ..preview_req(who, &bread, at()) }).unwrap();
     let top = &view.suggestions[0];
-    assert_eq!(
-        top.kind, "discount",
-        "money she is owed comes before everything else: {:?}",
-        view.suggestions
-    );
+    assert_eq!(top.kind, "discount", "money she is owed comes before everything else: {:?}", view.suggestions);
     assert_eq!(top.rule_id.as_deref(), Some("senior-65"));
     assert_eq!(top.saving, Some(800), "10% of 8,000");
     assert!(
@@ -801,31 +494,19 @@ fn seed_story_the_senior_discount_is_suggested_first_gates_checkout_and_earns_po
 
     let before = counts(&store);
     let refused = store
-        .checkout(
-            &checkout_req(who, &bread, Decision::default(), at()),
-            &mut ids,
-        )
+        .checkout(&checkout_req(who, &bread, Decision::default(), at()), &mut ids)
         .expect_err("no silent full price");
     assert_eq!(refused.kind(), "checkout_refused");
     assert_eq!(counts(&store), before);
 
     let receipt = checkout(&mut store, &mut ids, who, &bread, &["senior-65"], at());
     assert_eq!((receipt.discount_total, receipt.total), (800, 7_200));
-    assert_eq!(
-        receipt.points_earned, 360,
-        "points are earned on what she paid: 5% of 7,200"
-    );
+    assert_eq!(receipt.points_earned, 360, "points are earned on what she paid: 5% of 7,200");
     let after = store.profile(who, at(), Role::Cashier).unwrap();
     assert_eq!(after.points, points_before + 360, "her points increase");
     assert_eq!((after.visits, after.age), (2, Some(72)));
-    let accepted = scalar(
-        &store,
-        "SELECT count(*) FROM prompt_log WHERE key = ?1 AND action = 'accepted'",
-        "discount:senior-65",
-    );
+    let accepted =
+        scalar(&store, "SELECT count(*) FROM prompt_log WHERE key = ?1 AND action = 'accepted'", "discount:senior-65");
     assert_eq!(accepted, 2, "each applied discount is logged as accepted");
-    assert!(
-        matches!(refused, StoreError::Domain(_)),
-        "the refusal is the domain's gate error"
-    );
+    assert!(matches!(refused, StoreError::Domain(_)), "the refusal is the domain's gate error");
 }

@@ -12,17 +12,13 @@ use dangol_store::error::RowError;
 use dangol_store::{Store, StoreError, customers, outbox};
 use uuid::Uuid;
 
-const HEADER: &str =
-    "name,phone,birth_date,preferred_name,tier,marketing_consent,notes,card_code,tags";
+const HEADER: &str = "name,phone,birth_date,preferred_name,tier,marketing_consent,notes,card_code,tags";
 
 /// Every customer in the store, ids blanked (they differ between stores).
 fn all_customers(store: &Store) -> Vec<Customer> {
     let mut out = Vec::new();
     customers::all(store.connection(), |row| {
-        out.push(Customer {
-            id: Uuid::nil(),
-            ..row.customer
-        });
+        out.push(Customer { id: Uuid::nil(), ..row.customer });
         Ok(())
     })
     .unwrap();
@@ -30,23 +26,15 @@ fn all_customers(store: &Store) -> Vec<Customer> {
 }
 
 /// The row errors of a rejected import, or a panic saying what came back.
-fn row_errors(
-    result: dangol_store::Result<dangol_store::csv_io::ImportReport>,
-    why: &str,
-) -> (Vec<RowError>, String) {
+fn row_errors(result: dangol_store::Result<dangol_store::csv_io::ImportReport>, why: &str) -> (Vec<RowError>, String) {
     match result {
         Err(e @ StoreError::InvalidRows { .. }) => {
             let text = e.to_string();
             assert_eq!(e.kind(), "invalid_rows", "{why}");
-            let StoreError::InvalidRows { errors, .. } = e else {
-                unreachable!()
-            };
+            let StoreError::InvalidRows { errors, .. } = e else { unreachable!() };
             (errors, text)
         }
-        Err(other) => panic!(
-            "{why}: expected a row-by-row rejection, got {} ({other})",
-            other.kind()
-        ),
+        Err(other) => panic!("{why}: expected a row-by-row rejection, got {} ({other})", other.kind()),
         Ok(report) => panic!("{why}: expected a rejection, but it imported {report:?}"),
     }
 }
@@ -55,14 +43,7 @@ fn row_errors(
 /// checked against a non-empty table.
 fn shop_with_one() -> (Store, dangol_domain::ids::SeededIds) {
     let (mut store, mut ids) = shop(&[]);
-    add(
-        &mut store,
-        &mut ids,
-        "기존고객",
-        "010-9999-0000",
-        None,
-        None,
-    );
+    add(&mut store, &mut ids, "기존고객", "010-9999-0000", None, None);
     (store, ids)
 }
 
@@ -79,68 +60,34 @@ fn korean_customers_import_and_round_trip_through_export() {
     );
     let (mut store, mut ids) = shop(&[]);
     let (_, seq) = outbox::stats(store.connection()).unwrap();
-    let report = store
-        .import_customers(csv.as_bytes(), at(), &mut ids)
-        .expect("a valid Korean CSV imports");
+    let report = store.import_customers(csv.as_bytes(), at(), &mut ids).expect("a valid Korean CSV imports");
     assert_eq!((report.rows, report.created, report.updated), (4, 4, 0));
     let events = outbox::events_after(store.connection(), seq, 100).unwrap();
     assert_eq!(events.len(), 4, "one customer.created event per row");
-    assert!(
-        events
-            .iter()
-            .all(|e| e.kind == "customer.created" && e.payload["source"] == "import")
-    );
+    assert!(events.iter().all(|e| e.kind == "customer.created" && e.payload["source"] == "import"));
 
     let kim = store.lookup("김영자", 5, Role::Owner).unwrap();
     assert_eq!(kim.len(), 1);
     let p = store.profile(kim[0].id, at(), Role::Owner).unwrap();
     assert_eq!(p.phone.as_deref(), Some("010-2222-3333"));
     assert_eq!(
-        (
-            p.tier.as_str(),
-            p.preferred_name.as_deref(),
-            p.birth_date.as_deref()
-        ),
+        (p.tier.as_str(), p.preferred_name.as_deref(), p.birth_date.as_deref()),
         ("gold", Some("김 선생님"), Some("1954-03-01"))
     );
-    assert_eq!(
-        p.notes, "통밀빵을 좋아함, 설탕은 적게",
-        "a quoted comma stays in the note"
-    );
+    assert_eq!(p.notes, "통밀빵을 좋아함, 설탕은 적게", "a quoted comma stays in the note");
     assert_eq!(p.tags, vec!["단골", "어르신"], "tags are separated by ;");
-    assert_eq!(
-        (p.card_code.as_deref(), p.marketing_consent),
-        (Some("CARD-0001"), true),
-        "동의 means consent"
-    );
+    assert_eq!((p.card_code.as_deref(), p.marketing_consent), (Some("CARD-0001"), true), "동의 means consent");
     let park = &store.lookup("01098765432", 5, Role::Owner).unwrap()[0];
     let park = store.profile(park.id, at(), Role::Owner).unwrap();
-    assert_eq!(
-        (park.name.as_str(), park.marketing_consent),
-        ("박정호", false),
-        "미동의 means no consent"
-    );
-    assert_eq!(
-        park.notes, "지난번 \"소금빵\" 품절에 아쉬워함",
-        "doubled quotes are unescaped"
-    );
+    assert_eq!((park.name.as_str(), park.marketing_consent), ("박정호", false), "미동의 means no consent");
+    assert_eq!(park.notes, "지난번 \"소금빵\" 품절에 아쉬워함", "doubled quotes are unescaped");
     let emily = &store.lookup("+82 10 5555 1234", 5, Role::Owner).unwrap()[0];
     assert_eq!(
-        (
-            emily.name.as_str(),
-            emily.tier.as_str(),
-            emily.phone.as_deref()
-        ),
+        (emily.name.as_str(), emily.tier.as_str(), emily.phone.as_deref()),
         ("Emily Park", "basic", Some("010-5555-1234")),
         "blank optional fields take defaults"
     );
-    let choi = store
-        .profile(
-            store.lookup("QR-7F3A", 1, Role::Owner).unwrap()[0].id,
-            at(),
-            Role::Owner,
-        )
-        .unwrap();
+    let choi = store.profile(store.lookup("QR-7F3A", 1, Role::Owner).unwrap()[0].id, at(), Role::Owner).unwrap();
     assert_eq!(
         (choi.tier.as_str(), choi.notes.as_str()),
         ("vip", "여러 줄\n메모"),
@@ -151,18 +98,12 @@ fn korean_customers_import_and_round_trip_through_export() {
     let first = dir.join("customers.csv");
     assert_eq!(store.export_customers(&first).unwrap(), 4);
     let text = std::fs::read_to_string(&first).expect("the export is UTF-8");
-    assert!(
-        text.starts_with(HEADER),
-        "the export has the import's header: {text}"
-    );
+    assert!(text.starts_with(HEADER), "the export has the import's header: {text}");
     assert!(
         text.contains("김영자") && text.contains("010-2222-3333"),
         "Korean text and full numbers are written as is"
     );
-    assert!(
-        !dir.join("customers.csv.partial").exists(),
-        "no temporary file is left behind"
-    );
+    assert!(!dir.join("customers.csv.partial").exists(), "no temporary file is left behind");
 
     let (mut fresh, mut other_ids) = shop_seeded(&[], 99);
     let again = fresh
@@ -188,11 +129,8 @@ fn five_hundred_rows(bad_line: Option<u64>) -> String {
     let mut csv = String::from("name,phone,tier\n");
     for i in 1..=500u64 {
         let line = i + 1; // the header is line 1
-        let phone = if Some(line) == bad_line {
-            "010-1234-567".to_string()
-        } else {
-            format!("010-{}-{:04}", 2000 + i, i)
-        };
+        let phone =
+            if Some(line) == bad_line { "010-1234-567".to_string() } else { format!("010-{}-{:04}", 2000 + i, i) };
         csv.push_str(&format!("손님{i:03},{phone},basic\n"));
     }
     csv
@@ -210,29 +148,15 @@ fn one_bad_row_among_500_rejects_the_file_and_names_its_line() {
     );
 
     assert_eq!(errors.len(), 1, "only the bad row is reported: {errors:?}");
-    assert_eq!(
-        errors[0].line, 250,
-        "the line as a spreadsheet counts it, header = line 1"
-    );
+    assert_eq!(errors[0].line, 250, "the line as a spreadsheet counts it, header = line 1");
     assert!(
         errors[0].message.contains("010-1234-567") && errors[0].message.contains("11 digits"),
         "the message quotes the value and says what is wrong: {}",
         errors[0].message
     );
-    assert!(
-        text.contains("nothing was imported") && text.contains("line 250:"),
-        "the summary says so: {text}"
-    );
-    assert_eq!(
-        counts(&store),
-        before,
-        "not one of the 499 good rows was written"
-    );
-    assert_eq!(
-        outbox::stats(store.connection()).unwrap(),
-        stats,
-        "and no event"
-    );
+    assert!(text.contains("nothing was imported") && text.contains("line 250:"), "the summary says so: {text}");
+    assert_eq!(counts(&store), before, "not one of the 499 good rows was written");
+    assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and no event");
 
     let fixed = store
         .import_customers(five_hundred_rows(None).as_bytes(), at(), &mut ids)
@@ -251,14 +175,8 @@ fn duplicate_phones_and_cards_are_reported_with_line_numbers() {
                사아자,+82 10 9999 0000,\n\
                차카타,010-5555-6666,C-1\n\
                파하가,010-5555-7777,C-1\n";
-    let (errors, _) = row_errors(
-        store.import_customers(csv.as_bytes(), at(), &mut ids),
-        "duplicates",
-    );
-    let got: Vec<(u64, &str)> = errors
-        .iter()
-        .map(|e| (e.line, e.message.as_str()))
-        .collect();
+    let (errors, _) = row_errors(store.import_customers(csv.as_bytes(), at(), &mut ids), "duplicates");
+    let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
     assert_eq!(
         got,
         vec![
@@ -279,20 +197,14 @@ struct BadFile {
 }
 
 fn bad(why: &'static str, text: &str, line: u64, fragment: &'static str) -> BadFile {
-    BadFile {
-        why,
-        bytes: text.as_bytes().to_vec(),
-        line,
-        fragment,
-    }
+    BadFile { why, bytes: text.as_bytes().to_vec(), line, fragment }
 }
 
 #[test]
 fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing() {
     let mut euc_kr = b"name,phone\n".to_vec();
     euc_kr.extend_from_slice(b"\xb1\xe8\xb9\xce\xbc\xf6,010-1234-5678\n"); // 김민수 in EUC-KR
-    let mut huge =
-        b"name,phone,notes\n\xea\xb9\x80\xeb\xaf\xbc\xec\x88\x98,010-1234-5678,".to_vec();
+    let mut huge = b"name,phone,notes\n\xea\xb9\x80\xeb\xaf\xbc\xec\x88\x98,010-1234-5678,".to_vec();
     huge.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
     huge.push(b'\n');
     let cases = vec![
@@ -315,12 +227,7 @@ fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing()
             line: 2,
             fragment: "not valid UTF-8 text; save the file as UTF-8",
         },
-        BadFile {
-            why: "a 10 MB note",
-            bytes: huge,
-            line: 2,
-            fragment: "at most 4000 bytes",
-        },
+        BadFile { why: "a 10 MB note", bytes: huge, line: 2, fragment: "at most 4000 bytes" },
         bad(
             "an unknown tier",
             "name,phone,tier\n김민수,010-1234-5678,platinum\n",
@@ -333,54 +240,24 @@ fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing()
             2,
             "has 3 fields, the header has 2",
         ),
-        bad(
-            "an unreadable consent",
-            "name,phone,marketing_consent\n김민수,010-1234-5678,maybe\n",
-            2,
-            "must be yes/no",
-        ),
-        bad(
-            "a future birth date",
-            "name,phone,birth_date\n김민수,010-1234-5678,2030-01-01\n",
-            2,
-            "in the future",
-        ),
+        bad("an unreadable consent", "name,phone,marketing_consent\n김민수,010-1234-5678,maybe\n", 2, "must be yes/no"),
+        bad("a future birth date", "name,phone,birth_date\n김민수,010-1234-5678,2030-01-01\n", 2, "in the future"),
         bad(
             "a birth date in another format",
             "name,phone,birth_date\n김민수,010-1234-5678,01/02/1990\n",
             2,
             "YYYY-MM-DD",
         ),
-        bad(
-            "a landline",
-            "name,phone\n김민수,02-123-4567\n",
-            2,
-            "not a mobile number",
-        ),
-        bad(
-            "a name without letters",
-            "name,phone\n1234,010-1234-5678\n",
-            2,
-            "contains no letters",
-        ),
-        bad(
-            "a blank name",
-            "name,phone\n  ,010-1234-5678\n",
-            2,
-            "must not be empty",
-        ),
+        bad("a landline", "name,phone\n김민수,02-123-4567\n", 2, "not a mobile number"),
+        bad("a name without letters", "name,phone\n1234,010-1234-5678\n", 2, "contains no letters"),
+        bad("a blank name", "name,phone\n  ,010-1234-5678\n", 2, "must not be empty"),
     ];
     for c in cases {
         let (mut store, mut ids) = shop_with_one();
         let before = counts(&store);
-        let (errors, text) = row_errors(
-            store.import_customers(c.bytes.as_slice(), at(), &mut ids),
-            c.why,
-        );
+        let (errors, text) = row_errors(store.import_customers(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
-            errors
-                .iter()
-                .any(|e| e.line == c.line && e.message.contains(c.fragment)),
+            errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
             c.why,
             c.line,
@@ -399,28 +276,17 @@ fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing()
 
 #[test]
 fn products_import_upsert_and_export() {
-    let (mut store, mut ids) = (
-        Store::open_in_memory().unwrap(),
-        dangol_domain::ids::SeededIds::new(5),
-    );
+    let (mut store, mut ids) = (Store::open_in_memory().unwrap(), dangol_domain::ids::SeededIds::new(5));
     let first = "sku,name,category,price,barcode\n\
                  AMR,아메리카노,음료,4500,8801111000011\n\
                  SALT,소금빵,베이커리,3200,\n\
                  CAKE,조각 케이크,디저트,6500,\n";
-    let report = store
-        .import_products(first.as_bytes(), at(), &mut ids)
-        .unwrap();
+    let report = store.import_products(first.as_bytes(), at(), &mut ids).unwrap();
     assert_eq!((report.rows, report.created, report.updated), (3, 3, 0));
 
     let second = "sku,name,category,price\nSALT,소금빵,베이커리,3500\nLATTE,카페라떼,음료,5000\n";
-    let report = store
-        .import_products(second.as_bytes(), at() + days(1), &mut ids)
-        .unwrap();
-    assert_eq!(
-        (report.created, report.updated),
-        (1, 1),
-        "SALT is updated, LATTE is new"
-    );
+    let report = store.import_products(second.as_bytes(), at() + days(1), &mut ids).unwrap();
+    assert_eq!((report.created, report.updated), (1, 1), "SALT is updated, LATTE is new");
     let products = store.products().unwrap();
     let price = |sku: &str| products.iter().find(|p| p.sku == sku).map(|p| p.price);
     assert_eq!(
@@ -429,49 +295,21 @@ fn products_import_upsert_and_export() {
         "an upsert changes only the rows in the file"
     );
     assert_eq!(products.len(), 4);
-    assert_eq!(
-        products
-            .iter()
-            .find(|p| p.sku == "AMR")
-            .unwrap()
-            .barcode
-            .as_deref(),
-        Some("8801111000011")
-    );
+    assert_eq!(products.iter().find(|p| p.sku == "AMR").unwrap().barcode.as_deref(), Some("8801111000011"));
 
     let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, None);
-    let view = preview(
-        &store,
-        who,
-        &[("SALT", 1), ("8801111000011", 1)],
-        at() + days(1),
-    );
-    assert_eq!(
-        view.lines[0].unit_price, 3_500,
-        "the counter sells at the new price"
-    );
+    let view = preview(&store, who, &[("SALT", 1), ("8801111000011", 1)], at() + days(1));
+    assert_eq!(view.lines[0].unit_price, 3_500, "the counter sells at the new price");
     assert_eq!(view.lines[1].sku, "AMR", "a barcode finds its product");
 
     let dir = temp_dir("products");
     let path = dir.join("products.csv");
     assert_eq!(store.export_products(&path).unwrap(), 4);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        text.starts_with("sku,name,category,price,barcode\n") && text.contains("조각 케이크"),
-        "{text}"
-    );
-    let (mut fresh, mut other) = (
-        Store::open_in_memory().unwrap(),
-        dangol_domain::ids::SeededIds::new(6),
-    );
-    fresh
-        .import_products(std::fs::File::open(&path).unwrap(), at(), &mut other)
-        .expect("an export re-imports");
-    assert_eq!(
-        fresh.products().unwrap(),
-        store.products().unwrap(),
-        "the same products, field for field"
-    );
+    assert!(text.starts_with("sku,name,category,price,barcode\n") && text.contains("조각 케이크"), "{text}");
+    let (mut fresh, mut other) = (Store::open_in_memory().unwrap(), dangol_domain::ids::SeededIds::new(6));
+    fresh.import_products(std::fs::File::open(&path).unwrap(), at(), &mut other).expect("an export re-imports");
+    assert_eq!(fresh.products().unwrap(), store.products().unwrap(), "the same products, field for field");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -484,12 +322,7 @@ fn malformed_product_files_are_rejected_by_line_and_write_nothing() {
             2,
             "must be a whole number of won, such as 4500",
         ),
-        bad(
-            "a negative price",
-            "sku,name,category,price\nAMR,아메리카노,음료,-1\n",
-            2,
-            "between 0 and",
-        ),
+        bad("a negative price", "sku,name,category,price\nAMR,아메리카노,음료,-1\n", 2, "between 0 and"),
         bad(
             "a SKU with a space",
             "sku,name,category,price\nA 1,아메리카노,음료,4500\n",
@@ -518,26 +351,16 @@ fn malformed_product_files_are_rejected_by_line_and_write_nothing() {
     for c in cases {
         let (mut store, mut ids) = shop(&[]);
         let before = counts(&store);
-        let (errors, _) = row_errors(
-            store.import_products(c.bytes.as_slice(), at(), &mut ids),
-            c.why,
-        );
+        let (errors, _) = row_errors(store.import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
-            errors
-                .iter()
-                .any(|e| e.line == c.line && e.message.contains(c.fragment)),
+            errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
             c.why,
             c.line,
             c.fragment
         );
         assert_eq!(counts(&store), before, "{}: nothing is written", c.why);
-        assert_eq!(
-            store.products().unwrap(),
-            catalog_sorted(),
-            "{}: the catalog is unchanged",
-            c.why
-        );
+        assert_eq!(store.products().unwrap(), catalog_sorted(), "{}: the catalog is unchanged", c.why);
     }
 }
 
@@ -549,12 +372,7 @@ fn a_barcode_collision_writes_nothing() {
     let (mut store, mut ids) = shop(&[]);
     let before = counts(&store);
     let file = "sku,name,category,price,barcode\nA1,우유식빵,베이커리,4800,8800000000001\nA2,밤식빵,베이커리,5200,8800000000001\n";
-    assert!(
-        store
-            .import_products(file.as_bytes(), at(), &mut ids)
-            .is_err(),
-        "one barcode cannot name two products"
-    );
+    assert!(store.import_products(file.as_bytes(), at(), &mut ids).is_err(), "one barcode cannot name two products");
     assert_eq!(counts(&store), before, "not even the first row is written");
 }
 
@@ -578,21 +396,15 @@ fn a_barcode_used_twice_is_reported_by_line_like_any_other_bad_row() {
         let (mut store, mut ids) = shop(&[]);
         store
             .import_products(
-                "sku,name,category,price,barcode\nAMR,아메리카노,음료,4500,8801111000011\n"
-                    .as_bytes(),
+                "sku,name,category,price,barcode\nAMR,아메리카노,음료,4500,8801111000011\n".as_bytes(),
                 at(),
                 &mut ids,
             )
             .unwrap();
         let before = counts(&store);
-        let (errors, _) = row_errors(
-            store.import_products(c.bytes.as_slice(), at(), &mut ids),
-            c.why,
-        );
+        let (errors, _) = row_errors(store.import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
-            errors
-                .iter()
-                .any(|e| e.line == c.line && e.message.contains(c.fragment)),
+            errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
             c.why,
             c.line,
@@ -604,9 +416,7 @@ fn a_barcode_used_twice_is_reported_by_line_like_any_other_bad_row() {
 
 fn catalog_sorted() -> Vec<Product> {
     let mut c = catalog();
-    c.sort_by(|a, b| {
-        (a.category.as_str(), a.sku.as_str()).cmp(&(b.category.as_str(), b.sku.as_str()))
-    });
+    c.sort_by(|a, b| (a.category.as_str(), a.sku.as_str()).cmp(&(b.category.as_str(), b.sku.as_str())));
     c
 }
 
@@ -643,13 +453,7 @@ fn customers_added_at_the_counter_round_trip_through_export() {
     let path = dir.join("customers.csv");
     store.export_customers(&path).unwrap();
     let (mut fresh, mut other) = shop_seeded(&[], 3);
-    fresh
-        .import_customers(std::fs::File::open(&path).unwrap(), at(), &mut other)
-        .expect("an export re-imports");
-    assert_eq!(
-        all_customers(&fresh),
-        all_customers(&store),
-        "what the counter stored survives export and re-import"
-    );
+    fresh.import_customers(std::fs::File::open(&path).unwrap(), at(), &mut other).expect("an export re-imports");
+    assert_eq!(all_customers(&fresh), all_customers(&store), "what the counter stored survives export and re-import");
     let _ = std::fs::remove_dir_all(dir);
 }

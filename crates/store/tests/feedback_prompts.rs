@@ -16,11 +16,7 @@ use dangol_store::prompts::PromptAction;
 use uuid::Uuid;
 
 fn keys(store: &Store, who: Uuid, when: DateTime<Utc>) -> Vec<String> {
-    preview(store, who, &[("SALT", 1)], when)
-        .suggestions
-        .into_iter()
-        .map(|s| s.key)
-        .collect()
+    preview(store, who, &[("SALT", 1)], when).suggestions.into_iter().map(|s| s.key).collect()
 }
 
 #[test]
@@ -28,39 +24,13 @@ fn an_open_complaint_is_followed_up_until_it_is_resolved() {
     let (mut store, mut ids) = shop(&[]);
     let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, None);
     let complaint = store
-        .add_feedback(
-            who,
-            FeedbackKind::Complaint,
-            "맛",
-            "  커피가 식어서 나왔어요 ",
-            at() - days(2),
-            &mut ids,
-        )
+        .add_feedback(who, FeedbackKind::Complaint, "맛", "  커피가 식어서 나왔어요 ", at() - days(2), &mut ids)
         .unwrap();
+    store.add_feedback(who, FeedbackKind::Compliment, "서비스", "친절해요", at() - days(2), &mut ids).unwrap();
     store
-        .add_feedback(
-            who,
-            FeedbackKind::Compliment,
-            "서비스",
-            "친절해요",
-            at() - days(2),
-            &mut ids,
-        )
+        .add_feedback(who, FeedbackKind::Request, "메뉴", "디카페인 원두 들여 주세요", at() - days(2), &mut ids)
         .unwrap();
-    store
-        .add_feedback(
-            who,
-            FeedbackKind::Request,
-            "메뉴",
-            "디카페인 원두 들여 주세요",
-            at() - days(2),
-            &mut ids,
-        )
-        .unwrap();
-    assert_eq!(
-        (complaint.status.as_str(), complaint.text.as_str()),
-        ("open", "커피가 식어서 나왔어요")
-    );
+    assert_eq!((complaint.status.as_str(), complaint.text.as_str()), ("open", "커피가 식어서 나왔어요"));
 
     let p = store.profile(who, at(), Role::Cashier).unwrap();
     let open: Vec<&str> = p.open_complaints.iter().map(|f| f.text.as_str()).collect();
@@ -69,11 +39,7 @@ fn an_open_complaint_is_followed_up_until_it_is_resolved() {
         vec!["커피가 식어서 나왔어요"],
         "only the complaint is an open complaint; the compliment is closed and the request is not a complaint"
     );
-    assert_eq!(
-        p.recent_feedback.len(),
-        3,
-        "all three are in the recent feedback"
-    );
+    assert_eq!(p.recent_feedback.len(), 3, "all three are in the recent feedback");
 
     let view = preview(&store, who, &[("SALT", 1)], at());
     let top = &view.suggestions[0];
@@ -83,54 +49,32 @@ fn an_open_complaint_is_followed_up_until_it_is_resolved() {
         view.suggestions
     );
     assert_eq!(top.key, format!("follow_up:{}", complaint.id));
-    assert!(
-        top.text.contains("커피가 식어서 나왔어요"),
-        "the prompt quotes the complaint: {}",
-        top.text
-    );
-    assert!(
-        top.reason.contains("2 days ago"),
-        "and says when it was logged: {}",
-        top.reason
-    );
+    assert!(top.text.contains("커피가 식어서 나왔어요"), "the prompt quotes the complaint: {}", top.text);
+    assert!(top.reason.contains("2 days ago"), "and says when it was logged: {}", top.reason);
 
     let (_, seq) = outbox::stats(store.connection()).unwrap();
-    let resolved = store
-        .resolve_feedback(complaint.id, "새로 내려 드리고 사과함", at(), &mut ids)
-        .unwrap();
+    let resolved = store.resolve_feedback(complaint.id, "새로 내려 드리고 사과함", at(), &mut ids).unwrap();
     assert_eq!(
         (resolved.status.as_str(), resolved.resolution.as_deref()),
         ("resolved", Some("새로 내려 드리고 사과함"))
     );
-    let kinds: Vec<String> = outbox::events_after(store.connection(), seq, 10)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds: Vec<String> =
+        outbox::events_after(store.connection(), seq, 10).unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, vec!["feedback.resolved"]);
 
     let p = store.profile(who, at(), Role::Cashier).unwrap();
+    assert!(p.open_complaints.is_empty(), "a resolved complaint is no longer open");
     assert!(
-        p.open_complaints.is_empty(),
-        "a resolved complaint is no longer open"
-    );
-    assert!(
-        p.recent_feedback
-            .iter()
-            .any(|f| f.id == complaint.id && f.status == "resolved"),
+        p.recent_feedback.iter().any(|f| f.id == complaint.id && f.status == "resolved"),
         "but it stays in the history"
     );
     assert!(
-        preview(&store, who, &[("SALT", 1)], at() + minutes(1))
-            .suggestions
-            .iter()
-            .all(|s| s.kind != "follow_up"),
+        preview(&store, who, &[("SALT", 1)], at() + minutes(1)).suggestions.iter().all(|s| s.kind != "follow_up"),
         "and is not followed up again"
     );
 
-    let again = store
-        .resolve_feedback(complaint.id, "두 번째", at(), &mut ids)
-        .expect_err("resolving twice is an error");
+    let again =
+        store.resolve_feedback(complaint.id, "두 번째", at(), &mut ids).expect_err("resolving twice is an error");
     assert_eq!(again.kind(), "bad_input");
     assert!(again.to_string().contains("already resolved"), "{again}");
 }
@@ -142,35 +86,20 @@ fn feedback_input_errors_are_clear() {
     let before = counts(&store);
     let long = "가".repeat(700);
     let cases: [(Uuid, &str, &str, &str, &str); 4] = [
-        (
-            Uuid::from_u128(1),
-            "맛",
-            "식었어요",
-            "not_found",
-            "an unknown customer",
-        ),
+        (Uuid::from_u128(1), "맛", "식었어요", "not_found", "an unknown customer"),
         (who, "맛", "   ", "invalid_field", "blank text"),
         (who, "", "식었어요", "invalid_field", "blank category"),
         (who, "맛", &long, "invalid_field", "2,100 bytes of text"),
     ];
     for (customer, category, text, kind, why) in cases {
         let err = store
-            .add_feedback(
-                customer,
-                FeedbackKind::Complaint,
-                category,
-                text,
-                at(),
-                &mut ids,
-            )
+            .add_feedback(customer, FeedbackKind::Complaint, category, text, at(), &mut ids)
             .err()
             .unwrap_or_else(|| panic!("{why}: must fail"));
         assert_eq!(err.kind(), kind, "{why}: {err}");
         assert_eq!(counts(&store), before, "{why}: nothing is written");
     }
-    let err = store
-        .resolve_feedback(Uuid::from_u128(2), "done", at(), &mut ids)
-        .unwrap_err();
+    let err = store.resolve_feedback(Uuid::from_u128(2), "done", at(), &mut ids).unwrap_err();
     assert_eq!(err.kind(), "not_found", "{err}");
 }
 
@@ -179,10 +108,7 @@ fn feedback_input_errors_are_clear() {
 fn regular(store: &mut Store, ids: &mut SeededIds) -> Uuid {
     store
         .add_customer(
-            CustomerInput {
-                preferred_name: Some("김 선생님".into()),
-                ..input("김영희", "010-8080-1212")
-            },
+            CustomerInput { preferred_name: Some("김 선생님".into()), ..input("김영희", "010-8080-1212") },
             at() - days(90),
             ids,
         )
@@ -199,74 +125,31 @@ fn a_dismissed_prompt_skips_the_next_visit_and_comes_back_at_the_one_after() {
 
     // Visit 1: the cashier dismisses the preferred-name prompt.
     let v1 = at();
-    assert!(
-        keys(&store, who, v1).contains(&name_key),
-        "offered at first"
-    );
+    assert!(keys(&store, who, v1).contains(&name_key), "offered at first");
     store
-        .record_prompt(
-            who,
-            &name_key,
-            PromptAction::Dismissed,
-            Some("손님이 이름으로 불러 달라고 하심"),
-            v1,
-            &mut ids,
-        )
+        .record_prompt(who, &name_key, PromptAction::Dismissed, Some("손님이 이름으로 불러 달라고 하심"), v1, &mut ids)
         .unwrap();
     let now = keys(&store, who, v1 + minutes(1));
-    assert!(
-        !now.contains(&name_key),
-        "not repeated during the visit it was dismissed in: {now:?}"
-    );
-    assert!(
-        now.contains(&consent_key),
-        "other prompts are unaffected: {now:?}"
-    );
-    checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("SALT", 1)],
-        &[],
-        v1 + minutes(2),
-    );
+    assert!(!now.contains(&name_key), "not repeated during the visit it was dismissed in: {now:?}");
+    assert!(now.contains(&consent_key), "other prompts are unaffected: {now:?}");
+    checkout(&mut store, &mut ids, who, &[("SALT", 1)], &[], v1 + minutes(2));
 
     // Visit 2, a week later: still quiet.
     let v2 = at() + days(7);
     let next = keys(&store, who, v2);
-    assert!(
-        !next.contains(&name_key),
-        "not suggested at the next visit: {next:?}"
-    );
+    assert!(!next.contains(&name_key), "not suggested at the next visit: {next:?}");
     assert!(next.contains(&consent_key), "{next:?}");
-    checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("SALT", 1)],
-        &[],
-        v2 + minutes(2),
-    );
+    checkout(&mut store, &mut ids, who, &[("SALT", 1)], &[], v2 + minutes(2));
 
     // Visit 3: it comes back.
     let third = keys(&store, who, at() + days(14));
-    assert!(
-        third.contains(&name_key),
-        "back at the visit after next: {third:?}"
-    );
+    assert!(third.contains(&name_key), "back at the visit after next: {third:?}");
 
     let reason: String = store
         .connection()
-        .query_row(
-            "SELECT reason FROM prompt_log WHERE key = ?1 AND action = 'dismissed'",
-            [&name_key],
-            |r| r.get(0),
-        )
+        .query_row("SELECT reason FROM prompt_log WHERE key = ?1 AND action = 'dismissed'", [&name_key], |r| r.get(0))
         .unwrap();
-    assert_eq!(
-        reason, "손님이 이름으로 불러 달라고 하심",
-        "the reason is kept"
-    );
+    assert_eq!(reason, "손님이 이름으로 불러 달라고 하심", "the reason is kept");
 }
 
 struct PromptCase {
@@ -328,42 +211,20 @@ fn recording_a_prompt_needs_a_known_key_and_a_reason_to_dismiss() {
     for c in cases {
         let (key, action, reason) = (c.key, c.action, c.reason);
         let err = store
-            .record_prompt(
-                c.customer.unwrap_or(who),
-                key,
-                action,
-                reason,
-                at(),
-                &mut ids,
-            )
+            .record_prompt(c.customer.unwrap_or(who), key, action, reason, at(), &mut ids)
             .err()
             .unwrap_or_else(|| panic!("{key:?} {action:?} {reason:?} must fail"));
         assert_eq!(err.kind(), c.kind, "{key:?}: {err}");
-        assert!(
-            err.to_string().contains(c.fragment),
-            "{key:?}: {err:?} should mention {:?}",
-            c.fragment
-        );
+        assert!(err.to_string().contains(c.fragment), "{key:?}: {err:?} should mention {:?}", c.fragment);
         assert_eq!(counts(&store), before, "{key:?}: nothing is written");
     }
     store
-        .record_prompt(
-            who,
-            "consent:marketing",
-            PromptAction::Accepted,
-            None,
-            at(),
-            &mut ids,
-        )
+        .record_prompt(who, "consent:marketing", PromptAction::Accepted, None, at(), &mut ids)
         .expect("accepting needs no reason");
 }
 
 fn prompt_rows(store: &Store) -> i64 {
-    scalar(
-        store,
-        "SELECT count(*) FROM prompt_log WHERE action = ?1",
-        "shown",
-    )
+    scalar(store, "SELECT count(*) FROM prompt_log WHERE action = ?1", "shown")
 }
 
 #[test]
@@ -372,11 +233,7 @@ fn shown_prompts_are_logged_once_per_key_per_shop_day() {
     let who = regular(&mut store, &mut ids);
     let shown = preview(&store, who, &[("SALT", 1)], at()).suggestions;
     let shown_keys: Vec<&str> = shown.iter().map(|s| s.key.as_str()).collect();
-    assert_eq!(
-        shown_keys,
-        vec!["preferred_name:name", "consent:marketing"],
-        "the two prompts of this customer"
-    );
+    assert_eq!(shown_keys, vec!["preferred_name:name", "consent:marketing"], "the two prompts of this customer");
 
     struct Step {
         when: DateTime<Utc>,
@@ -385,18 +242,8 @@ fn shown_prompts_are_logged_once_per_key_per_shop_day() {
         why: &'static str,
     }
     let steps = [
-        Step {
-            when: at(),
-            new_rows: 2,
-            new_events: 1,
-            why: "first time today: one row per key, one event",
-        },
-        Step {
-            when: at(),
-            new_rows: 0,
-            new_events: 0,
-            why: "the same call again adds nothing",
-        },
+        Step { when: at(), new_rows: 2, new_events: 1, why: "first time today: one row per key, one event" },
+        Step { when: at(), new_rows: 0, new_events: 0, why: "the same call again adds nothing" },
         Step {
             when: seoul("2026-11-23", "23:59"),
             new_rows: 0,
@@ -409,40 +256,17 @@ fn shown_prompts_are_logged_once_per_key_per_shop_day() {
             new_events: 1,
             why: "00:30 in Seoul is a new shop day, though still 23 November in UTC",
         },
-        Step {
-            when: seoul("2026-11-24", "18:00"),
-            new_rows: 0,
-            new_events: 0,
-            why: "once on the 24th is enough",
-        },
+        Step { when: seoul("2026-11-24", "18:00"), new_rows: 0, new_events: 0, why: "once on the 24th is enough" },
     ];
     for s in steps {
-        let (rows, (events, _)) = (
-            prompt_rows(&store),
-            outbox::stats(store.connection()).unwrap(),
-        );
+        let (rows, (events, _)) = (prompt_rows(&store), outbox::stats(store.connection()).unwrap());
         store.record_shown(who, &shown, s.when, &mut ids).unwrap();
         assert_eq!(prompt_rows(&store) - rows, s.new_rows, "{}", s.why);
-        assert_eq!(
-            outbox::stats(store.connection()).unwrap().0 - events,
-            s.new_events,
-            "{}",
-            s.why
-        );
+        assert_eq!(outbox::stats(store.connection()).unwrap().0 - events, s.new_events, "{}", s.why);
     }
-    let per_key: i64 = scalar(
-        &store,
-        "SELECT count(*) FROM prompt_log WHERE key = ?1",
-        "consent:marketing",
-    );
+    let per_key: i64 = scalar(&store, "SELECT count(*) FROM prompt_log WHERE key = ?1", "consent:marketing");
     assert_eq!(per_key, 2, "one row per key per day over two days");
-    let last = outbox::events_after(store.connection(), 0, 1000)
-        .unwrap()
-        .pop()
-        .unwrap();
+    let last = outbox::events_after(store.connection(), 0, 1000).unwrap().pop().unwrap();
     assert_eq!(last.kind, "prompts.shown");
-    assert_eq!(
-        last.payload["keys"],
-        serde_json::json!(["preferred_name:name", "consent:marketing"])
-    );
+    assert_eq!(last.payload["keys"], serde_json::json!(["preferred_name:name", "consent:marketing"]));
 }

@@ -16,10 +16,7 @@ use uuid::Uuid;
 /// given customers, returned by name.
 fn shop_with(people: &[(&str, &str)]) -> (Store, SeededIds, Vec<Uuid>) {
     let (mut store, mut ids) = shop(&[]);
-    let ids_out = people
-        .iter()
-        .map(|(name, phone)| add(&mut store, &mut ids, name, phone, None, None))
-        .collect();
+    let ids_out = people.iter().map(|(name, phone)| add(&mut store, &mut ids, name, phone, None, None)).collect();
     (store, ids, ids_out)
 }
 
@@ -28,9 +25,7 @@ fn names(hits: &[CustomerSummary]) -> Vec<&str> {
 }
 
 fn find(store: &Store, query: &str) -> Vec<CustomerSummary> {
-    store
-        .lookup(query, 20, Role::Cashier)
-        .unwrap_or_else(|e| panic!("lookup {query:?} should work: {e}"))
+    store.lookup(query, 20, Role::Cashier).unwrap_or_else(|e| panic!("lookup {query:?} should work: {e}"))
 }
 
 #[test]
@@ -55,27 +50,11 @@ fn last4_returns_every_customer_sharing_the_digits_with_masked_phones() {
         "all three customers whose number ends in 1234, and not 박정호 (…5678)"
     );
     for h in &hits {
-        assert_eq!(
-            h.matched,
-            MatchKind::Last4,
-            "{}: matched by last 4 digits",
-            h.name
-        );
-        assert_eq!(
-            h.phone_masked, "010-****-1234",
-            "{}: a cashier sees the masked number",
-            h.name
-        );
-        assert_eq!(
-            h.phone, None,
-            "{}: a cashier never gets the full number",
-            h.name
-        );
+        assert_eq!(h.matched, MatchKind::Last4, "{}: matched by last 4 digits", h.name);
+        assert_eq!(h.phone_masked, "010-****-1234", "{}: a cashier sees the masked number", h.name);
+        assert_eq!(h.phone, None, "{}: a cashier never gets the full number", h.name);
     }
-    let tiers: Vec<(&str, &str)> = hits
-        .iter()
-        .map(|h| (h.name.as_str(), h.tier.as_str()))
-        .collect();
+    let tiers: Vec<(&str, &str)> = hits.iter().map(|h| (h.name.as_str(), h.tier.as_str())).collect();
     assert!(
         tiers.contains(&("김민수", "gold"))
             && tiers.contains(&("Emily Park", "vip"))
@@ -84,22 +63,13 @@ fn last4_returns_every_customer_sharing_the_digits_with_masked_phones() {
     );
     let json = serde_json::to_string(&hits).unwrap();
     for middle in ["1111", "2222", "3333"] {
-        assert!(
-            !json.contains(middle),
-            "the middle block {middle} must not leak into the cashier's JSON: {json}"
-        );
+        assert!(!json.contains(middle), "the middle block {middle} must not leak into the cashier's JSON: {json}");
     }
 
     let owner = store.lookup("1234", 20, Role::Owner).unwrap();
-    let mut phones: Vec<String> = owner
-        .iter()
-        .map(|h| h.phone.clone().expect("the owner sees full numbers"))
-        .collect();
+    let mut phones: Vec<String> = owner.iter().map(|h| h.phone.clone().expect("the owner sees full numbers")).collect();
     phones.sort_unstable();
-    assert_eq!(
-        phones,
-        vec!["010-1111-1234", "010-2222-1234", "010-3333-1234"]
-    );
+    assert_eq!(phones, vec!["010-1111-1234", "010-2222-1234", "010-3333-1234"]);
 }
 
 #[test]
@@ -115,12 +85,7 @@ fn a_full_phone_number_is_found_however_it_is_typed() {
         " 010.1234.5678 ",
     ] {
         let hits = find(&store, query);
-        assert_eq!(
-            hits.len(),
-            1,
-            "{query:?} is one full number, so exactly one customer: {:?}",
-            names(&hits)
-        );
+        assert_eq!(hits.len(), 1, "{query:?} is one full number, so exactly one customer: {:?}", names(&hits));
         assert_eq!(
             hits[0].id, who[0],
             "{query:?} is 김민수's number, not 이지은's (whose digits are a rotation of it)"
@@ -147,56 +112,16 @@ fn names_are_found_by_prefix_substring_and_initials_in_hangul_and_latin() {
     ]);
     use MatchKind::*;
     let cases = [
-        NameCase {
-            query: "김민",
-            want: &[("김민수", NamePrefix)],
-            why: "Hangul prefix",
-        },
-        NameCase {
-            query: "민수",
-            want: &[("김민수", NameSubstring)],
-            why: "Hangul substring (given name only)",
-        },
-        NameCase {
-            query: "김민수",
-            want: &[("김민수", NameExact)],
-            why: "the whole name",
-        },
-        NameCase {
-            query: "김 민수",
-            want: &[("김민수", NameExact)],
-            why: "spaces are ignored",
-        },
-        NameCase {
-            query: "ㄱㅁㅅ",
-            want: &[("김민수", NameExact)],
-            why: "초성 of the whole name",
-        },
-        NameCase {
-            query: "ㄱㅁ",
-            want: &[("김민수", NamePrefix)],
-            why: "초성 prefix",
-        },
-        NameCase {
-            query: "ㅁㅅ",
-            want: &[("김민수", NameSubstring)],
-            why: "초성 inside the name",
-        },
-        NameCase {
-            query: "emi",
-            want: &[("Emily Park", NamePrefix)],
-            why: "Latin prefix",
-        },
-        NameCase {
-            query: "EMI",
-            want: &[("Emily Park", NamePrefix)],
-            why: "case-insensitive prefix",
-        },
-        NameCase {
-            query: "emily park",
-            want: &[("Emily Park", NameExact)],
-            why: "whole Latin name",
-        },
+        NameCase { query: "김민", want: &[("김민수", NamePrefix)], why: "Hangul prefix" },
+        NameCase { query: "민수", want: &[("김민수", NameSubstring)], why: "Hangul substring (given name only)" },
+        NameCase { query: "김민수", want: &[("김민수", NameExact)], why: "the whole name" },
+        NameCase { query: "김 민수", want: &[("김민수", NameExact)], why: "spaces are ignored" },
+        NameCase { query: "ㄱㅁㅅ", want: &[("김민수", NameExact)], why: "초성 of the whole name" },
+        NameCase { query: "ㄱㅁ", want: &[("김민수", NamePrefix)], why: "초성 prefix" },
+        NameCase { query: "ㅁㅅ", want: &[("김민수", NameSubstring)], why: "초성 inside the name" },
+        NameCase { query: "emi", want: &[("Emily Park", NamePrefix)], why: "Latin prefix" },
+        NameCase { query: "EMI", want: &[("Emily Park", NamePrefix)], why: "case-insensitive prefix" },
+        NameCase { query: "emily park", want: &[("Emily Park", NameExact)], why: "whole Latin name" },
         NameCase {
             query: "park",
             want: &[("Parker Jones", NamePrefix), ("Emily Park", NameSubstring)],
@@ -208,20 +133,13 @@ fn names_are_found_by_prefix_substring_and_initials_in_hangul_and_latin() {
             why: "case-insensitive substring",
         },
         NameCase {
-            query: "민",
-            want: &[],
-            why: "one character only matches name starts, and no name starts with 민",
+            query: "민", want: &[], why: "one character only matches name starts, and no name starts with 민"
         },
-        NameCase {
-            query: "지민",
-            want: &[("박지민", NameSubstring)],
-            why: "substring at the end",
-        },
+        NameCase { query: "지민", want: &[("박지민", NameSubstring)], why: "substring at the end" },
     ];
     for c in cases {
         let hits = find(&store, c.query);
-        let got: Vec<(&str, MatchKind)> =
-            hits.iter().map(|h| (h.name.as_str(), h.matched)).collect();
+        let got: Vec<(&str, MatchKind)> = hits.iter().map(|h| (h.name.as_str(), h.matched)).collect();
         assert_eq!(got, c.want.to_vec(), "{:?}: {}", c.query, c.why);
     }
 }
@@ -231,10 +149,7 @@ fn a_card_code_is_an_exact_key() {
     let (mut store, mut ids) = shop(&[]);
     let who = store
         .add_customer(
-            CustomerInput {
-                card_code: Some("QR-7F3A9C".into()),
-                ..input("최지우", "010-7777-8888")
-            },
+            CustomerInput { card_code: Some("QR-7F3A9C".into()), ..input("최지우", "010-7777-8888") },
             at(),
             &mut ids,
         )
@@ -243,22 +158,10 @@ fn a_card_code_is_an_exact_key() {
     add(&mut store, &mut ids, "Qr Kim", "010-7777-9999", None, None);
 
     let hits = find(&store, "QR-7F3A9C");
-    assert_eq!(
-        hits.len(),
-        1,
-        "a scanned card identifies one customer: {:?}",
-        names(&hits)
-    );
+    assert_eq!(hits.len(), 1, "a scanned card identifies one customer: {:?}", names(&hits));
     assert_eq!((hits[0].id, hits[0].matched), (who, MatchKind::Card));
-    assert_eq!(
-        find(&store, "  QR-7F3A9C ")[0].id,
-        who,
-        "stray spaces from the scanner are ignored"
-    );
-    assert!(
-        find(&store, "QR-7F3A").is_empty(),
-        "part of a card code is not a card code, and no name contains it"
-    );
+    assert_eq!(find(&store, "  QR-7F3A9C ")[0].id, who, "stray spaces from the scanner are ignored");
+    assert!(find(&store, "QR-7F3A").is_empty(), "part of a card code is not a card code, and no name contains it");
 }
 
 #[test]
@@ -270,24 +173,13 @@ fn exact_names_rank_before_prefixes_before_substrings_whatever_the_visits() {
     add(&mut store, &mut ids, "김민수", "010-3000-0002", None, None);
     add(&mut store, &mut ids, "김민", "010-3000-0003", None, None);
     for d in 1..=3 {
-        checkout(
-            &mut store,
-            &mut ids,
-            sub,
-            &[("SALT", 1)],
-            &[],
-            at() + days(d),
-        );
+        checkout(&mut store, &mut ids, sub, &[("SALT", 1)], &[], at() + days(d));
     }
     let hits = find(&store, "김민");
     let got: Vec<(&str, MatchKind)> = hits.iter().map(|h| (h.name.as_str(), h.matched)).collect();
     assert_eq!(
         got,
-        vec![
-            ("김민", MatchKind::NameExact),
-            ("김민수", MatchKind::NamePrefix),
-            ("박김민", MatchKind::NameSubstring)
-        ]
+        vec![("김민", MatchKind::NameExact), ("김민수", MatchKind::NamePrefix), ("박김민", MatchKind::NameSubstring)]
     );
 }
 
@@ -295,14 +187,8 @@ fn exact_names_rank_before_prefixes_before_substrings_whatever_the_visits() {
 fn among_equal_matches_the_frequent_recent_customer_comes_first() {
     let (mut store, mut ids) = shop(&[]);
     // 이서연 registered a month earlier: with no visits she ranks second.
-    let regular = store
-        .add_customer(input("이서연", "010-1212-7777"), at() - days(30), &mut ids)
-        .unwrap()
-        .id;
-    let newcomer = store
-        .add_customer(input("이서윤", "010-3434-7777"), at(), &mut ids)
-        .unwrap()
-        .id;
+    let regular = store.add_customer(input("이서연", "010-1212-7777"), at() - days(30), &mut ids).unwrap().id;
+    let newcomer = store.add_customer(input("이서윤", "010-3434-7777"), at(), &mut ids).unwrap().id;
     for query in ["이서", "7777"] {
         let order: Vec<Uuid> = find(&store, query).iter().map(|h| h.id).collect();
         assert_eq!(
@@ -312,35 +198,14 @@ fn among_equal_matches_the_frequent_recent_customer_comes_first() {
         );
     }
 
-    checkout(
-        &mut store,
-        &mut ids,
-        regular,
-        &[("AMR", 1)],
-        &[],
-        at() + days(1),
-    );
-    checkout(
-        &mut store,
-        &mut ids,
-        regular,
-        &[("AMR", 1)],
-        &[],
-        at() + days(2),
-    );
+    checkout(&mut store, &mut ids, regular, &[("AMR", 1)], &[], at() + days(1));
+    checkout(&mut store, &mut ids, regular, &[("AMR", 1)], &[], at() + days(2));
 
     for query in ["이서", "7777", "ㅇㅅ"] {
         let hits = find(&store, query);
         let order: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-        assert_eq!(
-            order,
-            vec![regular, newcomer],
-            "{query:?}: the regular with two recent visits now ranks first"
-        );
-        assert_eq!(
-            hits[0].visits, 2,
-            "{query:?}: visits are shown to tell them apart"
-        );
+        assert_eq!(order, vec![regular, newcomer], "{query:?}: the regular with two recent visits now ranks first");
+        assert_eq!(hits[0].visits, 2, "{query:?}: visits are shown to tell them apart");
         assert_eq!(hits[0].last_visit, Some(at() + days(2)));
         assert_eq!((hits[1].visits, hits[1].last_visit), (0, None));
     }
@@ -352,89 +217,29 @@ fn queries_that_cannot_work_get_a_typed_error_with_a_clear_message() {
     let long_hangul = "가".repeat(200);
     let long_digits = "1".repeat(200);
     let cases: [(&str, &str, &str, &str); 10] = [
-        (
-            "",
-            "bad_input",
-            "type 4 digits, a phone number, a name or scan a card",
-            "empty",
-        ),
+        ("", "bad_input", "type 4 digits, a phone number, a name or scan a card", "empty"),
         ("   ", "bad_input", "type 4 digits", "only spaces"),
-        (
-            &long_hangul,
-            "bad_input",
-            "at most 100 characters",
-            "200 characters of name",
-        ),
-        (
-            &long_digits,
-            "bad_input",
-            "at most 100 characters",
-            "200 digits",
-        ),
-        (
-            "12",
-            "bad_input",
-            "type the last 4 digits or the full phone number",
-            "too few digits",
-        ),
-        (
-            "123",
-            "bad_input",
-            "type the last 4 digits or the full phone number",
-            "three digits",
-        ),
-        (
-            "010-12",
-            "bad_input",
-            "type the last 4 digits or the full phone number",
-            "half a phone number",
-        ),
-        (
-            "12345",
-            "bad_input",
-            "type the last 4 digits or the full phone number",
-            "five digits",
-        ),
-        (
-            "!!!",
-            "bad_input",
-            "has no letters or digits",
-            "punctuation only",
-        ),
-        (
-            "010-1234-56789",
-            "invalid_phone",
-            "010 numbers have 11 digits",
-            "a phone number with a digit too many",
-        ),
+        (&long_hangul, "bad_input", "at most 100 characters", "200 characters of name"),
+        (&long_digits, "bad_input", "at most 100 characters", "200 digits"),
+        ("12", "bad_input", "type the last 4 digits or the full phone number", "too few digits"),
+        ("123", "bad_input", "type the last 4 digits or the full phone number", "three digits"),
+        ("010-12", "bad_input", "type the last 4 digits or the full phone number", "half a phone number"),
+        ("12345", "bad_input", "type the last 4 digits or the full phone number", "five digits"),
+        ("!!!", "bad_input", "has no letters or digits", "punctuation only"),
+        ("010-1234-56789", "invalid_phone", "010 numbers have 11 digits", "a phone number with a digit too many"),
     ];
     for (query, kind, fragment, why) in cases {
-        let err = store
-            .lookup(query, 10, Role::Cashier)
-            .err()
-            .unwrap_or_else(|| panic!("{why}: {query:?} must be refused"));
+        let err =
+            store.lookup(query, 10, Role::Cashier).err().unwrap_or_else(|| panic!("{why}: {query:?} must be refused"));
         assert_eq!(err.kind(), kind, "{why}: {err}");
-        assert!(
-            err.to_string().contains(fragment),
-            "{why}: {err:?} should say {fragment:?}"
-        );
+        assert!(err.to_string().contains(fragment), "{why}: {err:?} should say {fragment:?}");
     }
 }
 
 #[test]
 fn an_unknown_number_or_name_finds_nobody() {
     let (store, _, _) = shop_with(&[("김민수", "010-1234-5678")]);
-    for query in [
-        "010-9999-8888",
-        "+82 10 9999 8888",
-        "9876",
-        "홍길동",
-        "ㅎㄱㄷ",
-        "zzz",
-    ] {
-        assert!(
-            find(&store, query).is_empty(),
-            "{query:?} matches nobody, which is an empty list, not an error"
-        );
+    for query in ["010-9999-8888", "+82 10 9999 8888", "9876", "홍길동", "ㅎㄱㄷ", "zzz"] {
+        assert!(find(&store, query).is_empty(), "{query:?} matches nobody, which is an empty list, not an error");
     }
 }

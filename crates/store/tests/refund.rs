@@ -47,24 +47,8 @@ fn balances_of(store: &Store, who: Uuid, when: DateTime<Utc>) -> Balances {
 fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
     let (mut store, mut ids) = shop(&["coupon-3000", "stamp-10"]);
     let who = add(&mut store, &mut ids, "최지우", "010-7777-8888", None, None);
-    let earlier = checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("AMR", 3)],
-        &[],
-        at() - days(7),
-    );
-    store
-        .issue_coupon(
-            who,
-            "coupon-3000",
-            "WELCOME-3000",
-            at() + days(30),
-            at() - days(1),
-            &mut ids,
-        )
-        .unwrap();
+    let earlier = checkout(&mut store, &mut ids, who, &[("AMR", 3)], &[], at() - days(7));
+    store.issue_coupon(who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids).unwrap();
     let before = balances_of(&store, who, at());
     assert_eq!(
         before,
@@ -79,46 +63,22 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
         "one earlier visit with three coffees, and a coupon"
     );
 
-    let sale = checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("AMR", 2), ("BREAD", 1)],
-        &["coupon-3000"],
-        at(),
-    );
-    assert_eq!(
-        (sale.total, sale.points_earned, sale.stamps_earned),
-        (10_800, 540, 2)
-    );
+    let sale = checkout(&mut store, &mut ids, who, &[("AMR", 2), ("BREAD", 1)], &["coupon-3000"], at());
+    assert_eq!((sale.total, sale.points_earned, sale.stamps_earned), (10_800, 540, 2));
     let during = balances_of(&store, who, at());
     assert_eq!(
-        (
-            during.points,
-            during.stamps,
-            during.coupons.len(),
-            during.visits
-        ),
+        (during.points, during.stamps, during.coupons.len(), during.visits),
         (1_215, 5, 0, 2),
         "the sale changed everything"
     );
 
     let counts_before = counts(&store);
     let (_, seq) = outbox::stats(store.connection()).unwrap();
-    let refund = store
-        .refund(sale.sale_id, "  손님 변심 ", at() + minutes(30), &mut ids)
-        .expect("a sale can be refunded");
+    let refund =
+        store.refund(sale.sale_id, "  손님 변심 ", at() + minutes(30), &mut ids).expect("a sale can be refunded");
 
-    assert_eq!(
-        (refund.original_id, refund.total),
-        (sale.sale_id, -10_800),
-        "the reversal negates what was paid"
-    );
-    assert_eq!(
-        (refund.points_balance, refund.stamps_balance),
-        (675, 3),
-        "the receipt shows the restored balances"
-    );
+    assert_eq!((refund.original_id, refund.total), (sale.sale_id, -10_800), "the reversal negates what was paid");
+    assert_eq!((refund.points_balance, refund.stamps_balance), (675, 3), "the receipt shows the restored balances");
     assert_eq!(
         balances_of(&store, who, at() + minutes(30)),
         before,
@@ -126,51 +86,27 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
     );
     assert_eq!(
         growth(&counts_before, &counts(&store)),
-        expect_growth(&[
-            ("sales", 1),
-            ("sale_lines", 2),
-            ("points_ledger", 1),
-            ("stamp_ledger", 1),
-            ("outbox", 1)
-        ]),
+        expect_growth(&[("sales", 1), ("sale_lines", 2), ("points_ledger", 1), ("stamp_ledger", 1), ("outbox", 1)]),
         "a reversal row with negated lines and one reversing entry per ledger; the original is untouched"
     );
     let rev = refund.reversal_id.as_bytes().to_vec();
     assert_eq!(
-        scalar(
-            &store,
-            "SELECT sum(qty) FROM sale_lines WHERE sale = (SELECT rid FROM sales WHERE id = ?1)",
-            &rev
-        ),
+        scalar(&store, "SELECT sum(qty) FROM sale_lines WHERE sale = (SELECT rid FROM sales WHERE id = ?1)", &rev),
         -3,
         "lines are negated"
     );
     assert_eq!(
-        scalar(
-            &store,
-            "SELECT total FROM sales WHERE id = ?1",
-            sale.sale_id.as_bytes().to_vec()
-        ),
+        scalar(&store, "SELECT total FROM sales WHERE id = ?1", sale.sale_id.as_bytes().to_vec()),
         10_800,
         "the original sale is insert-only"
     );
-    let reason: String = store
-        .connection()
-        .query_row("SELECT reason FROM sales WHERE id = ?1", [&rev], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(
-        reason, "손님 변심",
-        "the trimmed reason is kept on the reversal"
-    );
+    let reason: String =
+        store.connection().query_row("SELECT reason FROM sales WHERE id = ?1", [&rev], |r| r.get(0)).unwrap();
+    assert_eq!(reason, "손님 변심", "the trimmed reason is kept on the reversal");
     let events = outbox::events_after(store.connection(), seq, 10).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, "sale.reversed");
-    assert_eq!(
-        events[0].payload["original_id"],
-        serde_json::json!(sale.sale_id)
-    );
+    assert_eq!(events[0].payload["original_id"], serde_json::json!(sale.sale_id));
 
     let again = preview(&store, who, &[("BREAD", 2)], at() + minutes(31));
     assert!(
@@ -178,14 +114,7 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
         "the coupon can be used again: {:?}",
         again.eligible
     );
-    checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("BREAD", 2)],
-        &["coupon-3000"],
-        at() + minutes(31),
-    );
+    checkout(&mut store, &mut ids, who, &[("BREAD", 2)], &["coupon-3000"], at() + minutes(31));
     assert_eq!(earlier.points_earned, 675);
 }
 
@@ -193,36 +122,15 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
 fn a_refund_of_a_stamp_reward_gives_the_stamps_back() {
     let (mut store, mut ids) = shop(&["stamp-10"]);
     let who = add(&mut store, &mut ids, "박정호", "010-9876-5432", None, None);
-    checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("AMR", 11)],
-        &[],
-        at() - days(3),
-    );
+    checkout(&mut store, &mut ids, who, &[("AMR", 11)], &[], at() - days(3));
     let before = balances_of(&store, who, at());
-    let reward = checkout(
-        &mut store,
-        &mut ids,
-        who,
-        &[("LATTE", 1)],
-        &["stamp-10"],
-        at(),
-    );
+    let reward = checkout(&mut store, &mut ids, who, &[("LATTE", 1)], &["stamp-10"], at());
     assert_eq!(
         (reward.total, reward.stamps_redeemed, reward.stamps_balance),
         (0, 10, 1),
         "a free latte, paid with ten stamps"
     );
-    let refund = store
-        .refund(
-            reward.sale_id,
-            "reward given by mistake",
-            at() + minutes(1),
-            &mut ids,
-        )
-        .unwrap();
+    let refund = store.refund(reward.sale_id, "reward given by mistake", at() + minutes(1), &mut ids).unwrap();
     assert_eq!(refund.stamps_balance, 11, "the ten stamps come back");
     assert_eq!(balances_of(&store, who, at() + minutes(1)), before);
 }
@@ -232,47 +140,15 @@ fn a_sale_is_refunded_at_most_once_and_bad_refunds_change_nothing() {
     let (mut store, mut ids) = shop(&[]);
     let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, None);
     let sale = checkout(&mut store, &mut ids, who, &[("SALT", 2)], &[], at());
-    let refund = store
-        .refund(sale.sale_id, "wrong item", at() + minutes(1), &mut ids)
-        .unwrap();
+    let refund = store.refund(sale.sale_id, "wrong item", at() + minutes(1), &mut ids).unwrap();
 
     let long_reason = "이유".repeat(101);
     let cases: [(Uuid, &str, &str, &str, &str); 5] = [
-        (
-            sale.sale_id,
-            "again",
-            "already_reversed",
-            "has already been reversed",
-            "a second refund of the same sale",
-        ),
-        (
-            refund.reversal_id,
-            "undo the undo",
-            "bad_input",
-            "is itself a reversal",
-            "refunding a reversal",
-        ),
-        (
-            Uuid::from_u128(42),
-            "no such sale",
-            "not_found",
-            "sale",
-            "an unknown sale",
-        ),
-        (
-            sale.sale_id,
-            "   ",
-            "bad_input",
-            "needs a reason",
-            "a blank reason",
-        ),
-        (
-            sale.sale_id,
-            &long_reason,
-            "bad_input",
-            "1-200 characters",
-            "a reason of 202 characters",
-        ),
+        (sale.sale_id, "again", "already_reversed", "has already been reversed", "a second refund of the same sale"),
+        (refund.reversal_id, "undo the undo", "bad_input", "is itself a reversal", "refunding a reversal"),
+        (Uuid::from_u128(42), "no such sale", "not_found", "sale", "an unknown sale"),
+        (sale.sale_id, "   ", "bad_input", "needs a reason", "a blank reason"),
+        (sale.sale_id, &long_reason, "bad_input", "1-200 characters", "a reason of 202 characters"),
     ];
     for (sale_id, reason, kind, fragment, why) in cases {
         let before = counts(&store);
@@ -281,27 +157,13 @@ fn a_sale_is_refunded_at_most_once_and_bad_refunds_change_nothing() {
             .err()
             .unwrap_or_else(|| panic!("{why}: must fail"));
         assert_eq!(err.kind(), kind, "{why}: {err}");
-        assert!(
-            err.to_string().contains(fragment),
-            "{why}: {err:?} should mention {fragment:?}"
-        );
+        assert!(err.to_string().contains(fragment), "{why}: {err:?} should mention {fragment:?}");
         assert_eq!(counts(&store), before, "{why}: nothing is written");
     }
-    let err = store
-        .refund(sale.sale_id, "again", at(), &mut ids)
-        .unwrap_err();
-    assert!(
-        err.to_string().contains(&sale.sale_id.to_string()),
-        "the message names the sale: {err}"
-    );
-    let p = store
-        .profile(who, at() + minutes(2), Role::Cashier)
-        .unwrap();
-    assert_eq!(
-        (p.visits, p.points, p.total_spent),
-        (0, 0, 0),
-        "refunded exactly once"
-    );
+    let err = store.refund(sale.sale_id, "again", at(), &mut ids).unwrap_err();
+    assert!(err.to_string().contains(&sale.sale_id.to_string()), "the message names the sale: {err}");
+    let p = store.profile(who, at() + minutes(2), Role::Cashier).unwrap();
+    assert_eq!((p.visits, p.points, p.total_spent), (0, 0, 0), "refunded exactly once");
 }
 
 /// A customer's state before the sale under test.
@@ -316,13 +178,7 @@ struct Setup {
 
 fn any_setup() -> impl Strategy<Value = Setup> {
     (20i64..90, 0usize..4, 0i64..15, 0i64..4, any::<bool>()).prop_map(
-        |(age, tier, prior_drinks, prior_bread, coupon)| Setup {
-            age,
-            tier,
-            prior_drinks,
-            prior_bread,
-            coupon,
-        },
+        |(age, tier, prior_drinks, prior_bread, coupon)| Setup { age, tier, prior_drinks, prior_bread, coupon },
     )
 }
 
@@ -361,16 +217,7 @@ fn prepare(store: &mut Store, ids: &mut SeededIds, s: &Setup) -> Uuid {
         checkout_best(store, ids, who.id, &prior, at() - days(3));
     }
     if s.coupon {
-        store
-            .issue_coupon(
-                who.id,
-                "coupon-3000",
-                "PROP-3000",
-                at() + days(10),
-                at() - days(2),
-                ids,
-            )
-            .unwrap();
+        store.issue_coupon(who.id, "coupon-3000", "PROP-3000", at() + days(10), at() - days(2), ids).unwrap();
     }
     who.id
 }

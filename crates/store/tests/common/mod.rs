@@ -22,9 +22,7 @@ use uuid::Uuid;
 
 /// A local time in Seoul, as the instant the store receives.
 pub fn seoul(date: &str, hm: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{date}T{hm}:00+09:00"))
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(&format!("{date}T{hm}:00+09:00")).unwrap().with_timezone(&Utc)
 }
 
 /// Monday 23 November 2026, 10:00 in Seoul: "now" in every test.
@@ -95,10 +93,7 @@ pub const RULES: &[(&str, &str)] = &[
 ];
 
 pub fn rule(id: &str) -> DiscountRule {
-    let (_, json) = RULES
-        .iter()
-        .find(|(rid, _)| *rid == id)
-        .unwrap_or_else(|| panic!("no test rule {id:?}"));
+    let (_, json) = RULES.iter().find(|(rid, _)| *rid == id).unwrap_or_else(|| panic!("no test rule {id:?}"));
     DiscountRule::from_json(json).unwrap_or_else(|e| panic!("{id}: {e}"))
 }
 
@@ -129,17 +124,12 @@ pub fn load(store: &mut Store, rule_ids: &[&str], ids: &mut SeededIds) {
     for id in rule_ids {
         bulk.rule(&rule(id), loaded_at).expect("rule loads");
     }
-    bulk.finish(&serde_json::json!({"test": true}), loaded_at, ids)
-        .expect("bulk load commits");
+    bulk.finish(&serde_json::json!({"test": true}), loaded_at, ids).expect("bulk load commits");
     store.after_bulk().expect("after bulk");
 }
 
 pub fn input(name: &str, phone: &str) -> CustomerInput {
-    CustomerInput {
-        name: name.into(),
-        phone: phone.into(),
-        ..Default::default()
-    }
+    CustomerInput { name: name.into(), phone: phone.into(), ..Default::default() }
 }
 
 /// Registers a customer with a birth date and tier; marketing consent is
@@ -158,44 +148,19 @@ pub fn add(
         marketing_consent: Some(true),
         ..input(name, phone)
     };
-    store
-        .add_customer(inp, at() - days(90), ids)
-        .unwrap_or_else(|e| panic!("adding {name}: {e}"))
-        .id
+    store.add_customer(inp, at() - days(90), ids).unwrap_or_else(|e| panic!("adding {name}: {e}")).id
 }
 
 pub fn cart(lines: &[(&str, i64)]) -> Cart {
-    Cart {
-        lines: lines
-            .iter()
-            .map(|(sku, qty)| CartLine {
-                sku: sku.to_string(),
-                qty: *qty,
-            })
-            .collect(),
-    }
+    Cart { lines: lines.iter().map(|(sku, qty)| CartLine { sku: sku.to_string(), qty: *qty }).collect() }
 }
 
 pub fn apply(ids: &[&str]) -> Decision {
-    Decision {
-        apply: ids.iter().map(|s| s.to_string()).collect(),
-        dismiss: vec![],
-    }
+    Decision { apply: ids.iter().map(|s| s.to_string()).collect(), dismiss: vec![] }
 }
 
-pub fn checkout_req(
-    customer: Uuid,
-    lines: &[(&str, i64)],
-    decision: Decision,
-    when: DateTime<Utc>,
-) -> CheckoutRequest {
-    CheckoutRequest {
-        customer,
-        cart: cart(lines),
-        decision,
-        at: when,
-        lang: Lang::En,
-    }
+pub fn checkout_req(customer: Uuid, lines: &[(&str, i64)], decision: Decision, when: DateTime<Utc>) -> CheckoutRequest {
+    CheckoutRequest { customer, cart: cart(lines), decision, at: when, lang: Lang::En }
 }
 
 /// A checkout that must succeed.
@@ -209,9 +174,7 @@ pub fn checkout(
 ) -> Receipt {
     store
         .checkout(&checkout_req(customer, lines, apply(applied), when), ids)
-        .unwrap_or_else(|e| {
-            panic!("checkout of {lines:?} applying {applied:?} should succeed: {e}")
-        })
+        .unwrap_or_else(|e| panic!("checkout of {lines:?} applying {applied:?} should succeed: {e}"))
 }
 
 pub fn preview_req(customer: Uuid, lines: &[(&str, i64)], when: DateTime<Utc>) -> PreviewRequest {
@@ -226,15 +189,8 @@ pub fn preview_req(customer: Uuid, lines: &[(&str, i64)], when: DateTime<Utc>) -
     }
 }
 
-pub fn preview(
-    store: &Store,
-    customer: Uuid,
-    lines: &[(&str, i64)],
-    when: DateTime<Utc>,
-) -> PreviewView {
-    store
-        .preview(&preview_req(customer, lines, when))
-        .unwrap_or_else(|e| panic!("preview of {lines:?}: {e}"))
+pub fn preview(store: &Store, customer: Uuid, lines: &[(&str, i64)], when: DateTime<Utc>) -> PreviewView {
+    store.preview(&preview_req(customer, lines, when)).unwrap_or_else(|e| panic!("preview of {lines:?}: {e}"))
 }
 
 /// Checks out applying exactly the best combination the preview offers.
@@ -275,12 +231,7 @@ pub fn counts(store: &Store) -> BTreeMap<&'static str, i64> {
         .map(|t| {
             (
                 *t,
-                store
-                    .connection()
-                    .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| {
-                        r.get::<_, i64>(0)
-                    })
-                    .unwrap(),
+                store.connection().query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0)).unwrap(),
             )
         })
         .collect()
@@ -291,11 +242,7 @@ pub fn growth(
     before: &BTreeMap<&'static str, i64>,
     after: &BTreeMap<&'static str, i64>,
 ) -> BTreeMap<&'static str, i64> {
-    TABLES
-        .iter()
-        .filter(|t| after[*t] != before[*t])
-        .map(|t| (*t, after[t] - before[t]))
-        .collect()
+    TABLES.iter().filter(|t| after[*t] != before[*t]).map(|t| (*t, after[t] - before[t])).collect()
 }
 
 pub fn expect_growth(pairs: &[(&'static str, i64)]) -> BTreeMap<&'static str, i64> {
@@ -304,10 +251,7 @@ pub fn expect_growth(pairs: &[(&'static str, i64)]) -> BTreeMap<&'static str, i6
 
 /// One integer from a query with one `?1` parameter.
 pub fn scalar(store: &Store, sql: &str, param: impl rusqlite::ToSql) -> i64 {
-    store
-        .connection()
-        .query_row(sql, [param], |r| r.get::<_, i64>(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    store.connection().query_row(sql, [param], |r| r.get::<_, i64>(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// A fresh, empty folder under the system temp dir, unique to this process
