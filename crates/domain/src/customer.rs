@@ -115,10 +115,12 @@ impl CustomerInput {
         let notes = validate_note(self.notes.as_deref().unwrap_or(""))?;
         let card_code = match self.card_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(s) if s.chars().count() > MAX_CARD_CHARS || s.chars().any(char::is_control) => {
+            // Cards and QR codes are scanned: ASCII without spaces, long
+            // enough never to be mistaken for the last 4 digits of a phone.
+            Some(s) if !(5..=MAX_CARD_CHARS).contains(&s.len()) || !s.chars().all(|c| c.is_ascii_graphic()) => {
                 return Err(DomainError::field(
                     "card code",
-                    format!("must be at most {MAX_CARD_CHARS} printable characters"),
+                    format!("{s:?} must be 5-{MAX_CARD_CHARS} ASCII letters, digits or symbols without spaces"),
                 ));
             }
             Some(s) => Some(s.to_string()),

@@ -9,7 +9,7 @@
 
 use crate::customers::{self, CustomerRow};
 use crate::error::{Result, StoreError};
-use crate::lookup::{self, MatchKind};
+use crate::lookup::{self, Found, MatchKind};
 use crate::prompts::{self, PromptAction};
 use crate::time::{from_ms, ms};
 use crate::{Store, catalog, feedback, outbox, rules, settings};
@@ -22,6 +22,7 @@ use dangol_domain::gate::{self, Decision, Missed};
 use dangol_domain::i18n::{Lang, alternative_text, reason_text};
 use dangol_domain::ids::IdSource;
 use dangol_domain::loyalty::{Coupon, LedgerEntry, LedgerKind, LoyaltySettings, PointsLots};
+use dangol_domain::phone::Phone;
 use dangol_domain::rules::DiscountRule;
 use dangol_domain::sale::{self, AppliedDiscount, DraftCustomer, SaleDraft, SaleLine};
 use dangol_domain::suggest::{self, HistorySummary, Suggestion, SuggestionInput, UsualItem};
@@ -269,17 +270,17 @@ struct Context {
     open_complaints: Vec<Feedback>,
 }
 
-pub(crate) fn summary(row: &CustomerRow, matched: MatchKind, role: Role) -> CustomerSummary {
-    let c = &row.customer;
+pub(crate) fn summary(f: &Found, matched: MatchKind, role: Role) -> CustomerSummary {
     CustomerSummary {
-        id: c.id,
-        name: c.name.clone(),
-        preferred_name: c.preferred_name.clone(),
-        phone_masked: c.phone.masked(),
-        phone: (role == Role::Owner).then(|| c.phone.formatted()),
-        tier: c.tier.as_str().into(),
-        visits: row.visits,
-        last_visit: row.last_visit,
+        id: f.id,
+        name: f.name.clone(),
+        preferred_name: f.preferred_name.clone(),
+        phone_masked: dangol_domain::phone::mask_digits(&f.phone),
+        phone: (role == Role::Owner)
+            .then(|| Phone::parse(&f.phone).map(|p| p.formatted()).unwrap_or_else(|_| f.phone.clone())),
+        tier: f.tier.clone(),
+        visits: f.visits,
+        last_visit: f.last_visit,
         matched,
     }
 }
@@ -484,12 +485,12 @@ impl Store {
         outbox::append(&tx, ids, self.device, at, "customer.created", &event_customer(&customer))?;
         let row = customers::get_rid(&tx, rid)?;
         tx.commit()?;
-        Ok(summary(&row, MatchKind::Card, Role::Cashier))
+        Ok(summary(&Found::from(&row), MatchKind::Card, Role::Cashier))
     }
 
     /// Finds customers for whatever the cashier typed.
     pub fn lookup(&self, query: &str, limit: usize, role: Role) -> Result<Vec<CustomerSummary>> {
-        Ok(lookup::lookup(&self.conn, query, limit)?.iter().map(|h| summary(&h.row, h.matched, role)).collect())
+        Ok(lookup::lookup(&self.conn, query, limit)?.iter().map(|h| summary(&h.found, h.matched, role)).collect())
     }
 
     /// The customer's profile with history, balances and open complaints.
@@ -1044,7 +1045,7 @@ fn build_preview(
     role: Role,
 ) -> PreviewView {
     PreviewView {
-        customer: summary(row, MatchKind::Card, role),
+        customer: summary(&Found::from(row), MatchKind::Card, role),
         lines: priced
             .lines
             .iter()

@@ -173,8 +173,8 @@ fn duplicate_phones_and_cards_are_reported_with_line_numbers() {
                가나다,010-3333-4444,\n\
                라마바,01033334444,\n\
                사아자,+82 10 9999 0000,\n\
-               차카타,010-5555-6666,C-1\n\
-               파하가,010-5555-7777,C-1\n";
+               차카타,010-5555-6666,CARD-1\n\
+               파하가,010-5555-7777,CARD-1\n";
     let (errors, _) = row_errors(store.import_customers(csv.as_bytes(), at(), &mut ids), "duplicates");
     let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
     assert_eq!(
@@ -182,7 +182,7 @@ fn duplicate_phones_and_cards_are_reported_with_line_numbers() {
         vec![
             (3, "phone 010-****-4444 also appears on line 2"),
             (4, "phone 010-****-0000 is already registered"),
-            (6, "card code \"C-1\" also appears on line 5"),
+            (6, "card code \"CARD-1\" also appears on line 5"),
         ],
         "a number typed differently is still the same number; the DB is checked too"
     );
