@@ -434,6 +434,24 @@ fn owner_configures_rules_time_zone_and_coupons() {
         preview["eligible"].as_array().unwrap().iter().any(|e| e["rule_id"] == "coupon-cake"),
         "the issued coupon is offered"
     );
+    let before = json(&["customer", "--db", db, &id, "--at", MORNING]);
+    let adjusted = json(&[
+        "adjust",
+        "--db",
+        db,
+        "--customer",
+        &id,
+        "--points",
+        "500",
+        "--stamps",
+        "-1",
+        "--note",
+        "apology for the cold latte",
+    ]);
+    assert_eq!(adjusted["points"], before["points"].as_i64().unwrap() + 500);
+    assert_eq!(adjusted["stamps"], before["stamps"].as_i64().unwrap() - 1);
+    let out = run(&["adjust", "--db", db, "--customer", &id, "--points", "-99999999", "--note", "oops"]);
+    assert_eq!(out.status.code(), Some(2), "an adjustment cannot exceed the limits or make a balance negative");
     let dup = run(&[
         "issue-coupon",
         "--db",

@@ -233,6 +233,22 @@ pub enum Command {
         #[command(flatten)]
         when: When,
     },
+    /// Correct a customer's points or stamps by hand (an `adjust` ledger entry).
+    Adjust {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        customer: String,
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        points: i64,
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        stamps: i64,
+        /// Why (kept with the entry).
+        #[arg(long)]
+        note: String,
+        #[command(flatten)]
+        when: When,
+    },
     /// Issue a single-use coupon to a customer.
     IssueCoupon {
         #[command(flatten)]

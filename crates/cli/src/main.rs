@@ -77,6 +77,7 @@ fn cli_json(c: &Command) -> bool {
         | Command::SetRule { common, .. }
         | Command::Setting { common, .. }
         | Command::IssueCoupon { common, .. }
+        | Command::Adjust { common, .. }
         | Command::Tour { common, .. } => common.json,
     }
 }
@@ -382,6 +383,12 @@ fn run(command: Command) -> Result<(), StoreError> {
             let mut store = open_existing(&common)?;
             store.update_setting(key.trim(), value.trim(), at(&when)?, &mut ids)?;
             print(common.json, &serde_json::json!({"key": key, "value": value}), || format!("{key} = {value}\n"));
+        }
+        Command::Adjust { common, customer, points, stamps, note, when } => {
+            let customer = customers::parse_id(&customer)?;
+            let mut store = open_existing(&common)?;
+            let (p, s) = store.adjust_balances(customer, points, stamps, &note, at(&when)?, &mut ids)?;
+            print(common.json, &serde_json::json!({"points": p, "stamps": s}), || format!("points {p} · stamps {s}\n"));
         }
         Command::IssueCoupon { common, customer, rule, code, expires, when } => {
             let customer = customers::parse_id(&customer)?;

@@ -987,6 +987,77 @@ impl Store {
         Ok(CouponView { code: code.into(), rule_id: rule_id.into(), expires_at })
     }
 
+    /// An owner's manual correction of a customer's points and/or stamps,
+    /// written as `adjust` ledger entries with a note. Balances may not go
+    /// below zero through an adjustment.
+    pub fn adjust_balances(
+        &mut self,
+        customer: Uuid,
+        points: i64,
+        stamps: i64,
+        note: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<(i64, i64)> {
+        let note = note.trim();
+        if note.is_empty() || note.chars().count() > 200 {
+            return Err(StoreError::BadInput {
+                what: "adjustment note",
+                reason: "say why, in 1-200 characters".into(),
+            });
+        }
+        if points == 0 && stamps == 0 {
+            return Err(StoreError::BadInput {
+                what: "adjustment",
+                reason: "give a non-zero --points or --stamps".into(),
+            });
+        }
+        if points.abs() > 10_000_000 || stamps.abs() > 1_000 {
+            return Err(StoreError::BadInput {
+                what: "adjustment",
+                reason: "at most ±10,000,000 points and ±1,000 stamps at once".into(),
+            });
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rid = customers::get(&tx, customer)?.rid;
+        let sum = |table: &str, col: &str| -> Result<i64> {
+            Ok(tx.query_row(
+                &format!("SELECT coalesce(sum({col}), 0) FROM {table} WHERE customer = ?1"),
+                [rid],
+                |r| r.get(0),
+            )?)
+        };
+        let (p0, s0) = (sum("points_ledger", "points")?, sum("stamp_ledger", "stamps")?);
+        if p0 + points < 0 || s0 + stamps < 0 {
+            return Err(StoreError::BadInput {
+                what: "adjustment",
+                reason: format!("the balance would go negative (now {p0} points, {s0} stamps)"),
+            });
+        }
+        if points != 0 {
+            tx.execute(
+                "INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'adjust', ?3, ?4)",
+                params![rid, ms(at), points, note],
+            )?;
+        }
+        if stamps != 0 {
+            tx.execute(
+                "INSERT INTO stamp_ledger (customer, at, kind, stamps) VALUES (?1, ?2, 'adjust', ?3)",
+                params![rid, ms(at), stamps],
+            )?;
+        }
+        outbox::append(
+            &tx,
+            ids,
+            self.device,
+            at,
+            "balances.adjusted",
+            &serde_json::json!({"customer": customer, "points": points, "stamps": stamps, "note": note}),
+        )?;
+        tx.commit()?;
+        Ok((p0 + points, s0 + stamps))
+    }
+
     /// Adds or replaces a discount rule.
     pub fn upsert_rule(&mut self, rule: &DiscountRule, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
