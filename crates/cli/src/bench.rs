@@ -250,6 +250,7 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
             decision: Decision { apply: p.best.rule_ids.clone(), dismiss: vec![] },
             at,
             lang: Lang::Ko,
+            goodwill: None,
         };
         let (r, t) = time(|| store.checkout(&req, &mut ids));
         r?;

@@ -234,6 +234,7 @@ fn run(command: Command) -> Result<(), StoreError> {
                     decision: Decision { apply, dismiss: pairs },
                     at: at(&when)?,
                     lang: l,
+                    goodwill: None,
                 },
                 &mut ids,
             )?;

@@ -530,6 +530,7 @@ fn generate_customer(
             points_redeemed,
             stamps_earned: drink_units,
             stamps_redeemed,
+            goodwill: None,
         });
     }
     let visits = sales.len() as i64;

@@ -20,6 +20,8 @@ pub enum DomainError {
     InvalidRule { rule_id: String, reason: String },
     /// A rule the cashier tried to apply is not eligible for this cart.
     RuleNotEligible { rule_id: String, reason: String },
+    /// A goodwill discount above the owner's limit without the owner's approval.
+    OwnerApprovalRequired { amount: i64, limit: i64 },
     /// The checkout gate refused: eligible discounts left unapplied and unacknowledged.
     GateRefused { unacknowledged: Vec<UnacknowledgedDiscount> },
 }
@@ -42,6 +44,7 @@ impl DomainError {
             DomainError::InvalidRule { .. } => "invalid_rule",
             DomainError::RuleNotEligible { .. } => "rule_not_eligible",
             DomainError::GateRefused { .. } => "checkout_refused",
+            DomainError::OwnerApprovalRequired { .. } => "owner_pin_required",
         }
     }
 
@@ -64,6 +67,12 @@ impl fmt::Display for DomainError {
             DomainError::RuleNotEligible { rule_id, reason } => {
                 write!(f, "discount {rule_id:?} cannot be applied: {reason}")
             }
+            DomainError::OwnerApprovalRequired { amount, limit } => write!(
+                f,
+                "a goodwill discount of {} is above the cashier limit of {}; the owner's PIN is needed",
+                crate::money::format_won(*amount),
+                crate::money::format_won(*limit)
+            ),
             DomainError::GateRefused { unacknowledged } => {
                 write!(f, "checkout refused: eligible discount(s) not applied or dismissed: ")?;
                 for (i, d) in unacknowledged.iter().enumerate() {

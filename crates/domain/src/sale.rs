@@ -49,6 +49,45 @@ pub struct SaleDraft {
     pub points_redeemed: i64,
     pub stamps_earned: i64,
     pub stamps_redeemed: i64,
+    /// A goodwill discount the cashier granted, if any.
+    pub goodwill: Option<Goodwill>,
+}
+
+/// The rule id a goodwill discount is recorded under.
+pub const GOODWILL_ID: &str = "goodwill";
+
+/// A goodwill discount granted at the counter (principle 7: authority to fix
+/// things), with its reason and whether the owner approved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Goodwill {
+    pub amount: Won,
+    pub reason: String,
+    pub approved_by_owner: bool,
+}
+
+impl Goodwill {
+    /// Validates a grant against the owner's limit. Above the limit the
+    /// owner must have approved it (PIN checked by the caller).
+    pub fn new(amount: Won, reason: &str, limit: Won, approved_by_owner: bool) -> crate::Result<Goodwill> {
+        use crate::error::DomainError;
+        let reason = reason.trim();
+        if amount <= 0 {
+            return Err(DomainError::InvalidField {
+                field: "goodwill amount",
+                reason: format!("{amount} must be a positive amount of won"),
+            });
+        }
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(DomainError::InvalidField {
+                field: "goodwill reason",
+                reason: "say why, in 1-200 characters".into(),
+            });
+        }
+        if amount > limit && !approved_by_owner {
+            return Err(DomainError::OwnerApprovalRequired { amount, limit });
+        }
+        Ok(Goodwill { amount, reason: reason.to_string(), approved_by_owner })
+    }
 }
 
 /// The customer-side inputs of a sale draft.
@@ -65,12 +104,14 @@ pub struct Checkout<'a> {
     pub cleared: &'a Cleared,
     pub rules: &'a [crate::rules::DiscountRule],
     pub settings: &'a LoyaltySettings,
+    pub goodwill: Option<&'a Goodwill>,
 }
 
-/// Builds the sale a cleared checkout records.
+/// Builds the sale a cleared checkout records. A goodwill discount applies
+/// last, to what is left, and never makes the total negative.
 pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
-    let Checkout { customer, cart, eval, cleared, rules, settings } = *checkout;
-    let lines: Vec<SaleLine> = cart
+    let Checkout { customer, cart, eval, cleared, rules, settings, goodwill } = *checkout;
+    let mut lines: Vec<SaleLine> = cart
         .lines
         .iter()
         .enumerate()
@@ -85,9 +126,24 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
         })
         .collect();
     let subtotal = cart.subtotal();
-    let discount_total = cleared.applied.total_saving.min(subtotal);
+    let mut discount_total = cleared.applied.total_saving.min(subtotal);
+    let goodwill = goodwill
+        .map(|g| Goodwill { amount: g.amount.min(subtotal - discount_total), ..g.clone() })
+        .filter(|g| g.amount > 0);
+    if let Some(g) = &goodwill {
+        // Largest remaining lines first, so the allocation is deterministic.
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(lines[i].amount - lines[i].discount), i));
+        let mut left = g.amount;
+        for i in order {
+            let cut = left.min(lines[i].amount - lines[i].discount);
+            lines[i].discount += cut;
+            left -= cut;
+        }
+        discount_total += g.amount;
+    }
     let total = subtotal - discount_total;
-    let discounts = cleared
+    let mut discounts: Vec<AppliedDiscount> = cleared
         .applied
         .savings
         .iter()
@@ -98,6 +154,14 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
             coupon_id: eval.find(rule_id).and_then(|e| e.coupon_id),
         })
         .collect();
+    if let Some(g) = &goodwill {
+        discounts.push(AppliedDiscount {
+            rule_id: GOODWILL_ID.into(),
+            name: g.reason.clone(),
+            saving: g.amount,
+            coupon_id: None,
+        });
+    }
     let stamps_redeemed = cleared
         .applied_rules
         .iter()
@@ -133,5 +197,6 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
         points_redeemed: cleared.applied.points_used,
         stamps_earned,
         stamps_redeemed,
+        goodwill,
     }
 }

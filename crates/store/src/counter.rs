@@ -205,6 +205,18 @@ pub struct PreviewView {
     pub suggestions: Vec<SuggestionView>,
 }
 
+/// The shop's settings as the counter shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShopInfo {
+    pub shop_name: String,
+    pub time_zone: String,
+    pub goodwill_limit: i64,
+    pub loyalty: LoyaltySettings,
+    pub db_path: String,
+    pub customers: i64,
+    pub schema_version: i64,
+}
+
 /// A completed sale (`checkout --json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Receipt {
@@ -256,6 +268,18 @@ pub struct CheckoutRequest {
     pub decision: Decision,
     pub at: DateTime<Utc>,
     pub lang: Lang,
+    /// A goodwill discount the cashier grants, if any.
+    pub goodwill: Option<GoodwillRequest>,
+}
+
+/// A goodwill discount as asked for at the counter. Above the owner's limit
+/// it needs the owner's PIN.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct GoodwillRequest {
+    pub amount: i64,
+    pub reason: String,
+    #[serde(default)]
+    pub owner_pin: Option<String>,
 }
 
 /// Everything the engines need about one customer at one moment.
@@ -691,6 +715,28 @@ impl Store {
         let engine = Engine::new(&rules, &priced, &ctx.facts, req.at, zone, req.lang);
         let eval = engine.evaluate();
         let cleared = gate::check(&engine, &eval, &req.decision)?;
+        let goodwill = match &req.goodwill {
+            None => None,
+            Some(g) => {
+                let approved = match g.owner_pin.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                    None => false,
+                    Some(pin) if settings::verify_owner_pin(&tx, pin)? => true,
+                    Some(_) => return Err(StoreError::OwnerPinInvalid),
+                };
+                let due = priced.subtotal() - cleared.applied.total_saving;
+                if g.amount > due {
+                    return Err(StoreError::BadInput {
+                        what: "goodwill amount",
+                        reason: format!(
+                            "{} is more than the {} due",
+                            dangol_domain::money::format_won(g.amount),
+                            dangol_domain::money::format_won(due)
+                        ),
+                    });
+                }
+                Some(sale::Goodwill::new(g.amount, &g.reason, settings::goodwill_limit(&tx)?, approved)?)
+            }
+        };
         if ctx.points_due > 0 {
             tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')")?.execute(params![rid, ms(req.at), -ctx.points_due])?;
             outbox::append(
@@ -710,9 +756,16 @@ impl Store {
             cleared: &cleared,
             rules: &rules,
             settings: &loyalty,
+            goodwill: goodwill.as_ref(),
         };
         let draft = sale::draft(ids.next_id(req.at), &checkout, req.at);
         let sale_rid = insert_sale(&tx, &draft, rid, device, None, None)?;
+        if let Some(g) = &draft.goodwill {
+            tx.execute(
+                "INSERT INTO goodwill (sale, amount, reason, approved_by_owner, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![sale_rid, g.amount, g.reason, g.approved_by_owner as i64, ms(req.at)],
+            )?;
+        }
         for d in &draft.discounts {
             let coupon_rid: Option<i64> = match d.coupon_id {
                 None => None,
@@ -1058,6 +1111,36 @@ impl Store {
         Ok((p0 + points, s0 + stamps))
     }
 
+    /// Checks the owner's PIN; every owner-only change goes through this.
+    pub fn check_owner_pin(&self, pin: &str) -> Result<()> {
+        if settings::verify_owner_pin(&self.conn, pin.trim())? { Ok(()) } else { Err(StoreError::OwnerPinInvalid) }
+    }
+
+    /// Changes the owner PIN (the old one is required).
+    pub fn change_owner_pin(&mut self, old: &str, new: &str, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
+        self.check_owner_pin(old)?;
+        settings::check_pin_shape(new.trim())?;
+        let salt = ids.next_id(at).simple().to_string();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        settings::set_owner_pin(&tx, new.trim(), &salt)?;
+        outbox::append(&tx, ids, self.device, at, "owner_pin.changed", &serde_json::json!({}))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The shop as the counter shows it: name, zone, limits, database.
+    pub fn shop_info(&self) -> Result<ShopInfo> {
+        Ok(ShopInfo {
+            shop_name: settings::shop_name(&self.conn)?,
+            time_zone: self.zone.name().to_string(),
+            goodwill_limit: settings::goodwill_limit(&self.conn)?,
+            loyalty: settings::loyalty(&self.conn)?,
+            db_path: self.path().map(|p| p.display().to_string()).unwrap_or_else(|| ":memory:".into()),
+            customers: customers::count(&self.conn)?,
+            schema_version: self.schema_version()?,
+        })
+    }
+
     /// Adds or replaces a discount rule.
     pub fn upsert_rule(&mut self, rule: &DiscountRule, at: DateTime<Utc>, ids: &mut dyn IdSource) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1084,6 +1167,14 @@ impl Store {
             settings::TIME_ZONE => {
                 dangol_domain::time::ShopZone::parse(value)?;
             }
+            settings::GOODWILL_LIMIT => {
+                if !value.trim().parse::<i64>().is_ok_and(|v| (0..=1_000_000).contains(&v)) {
+                    return Err(StoreError::BadInput {
+                        what: "goodwill limit",
+                        reason: format!("{value:?} must be a whole number of won from 0 to 1,000,000"),
+                    });
+                }
+            }
             settings::LOYALTY => {
                 serde_json::from_str::<LoyaltySettings>(value)
                     .map_err(|e| StoreError::BadInput { what: "loyalty settings", reason: e.to_string() })?;
@@ -1091,7 +1182,7 @@ impl Store {
             _ => {
                 return Err(StoreError::BadInput {
                     what: "setting",
-                    reason: format!("{key:?} is not one of shop_name, time_zone, loyalty"),
+                    reason: format!("{key:?} is not one of shop_name, time_zone, loyalty, goodwill_limit"),
                 });
             }
         }

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 /// Append-only migrations: (version, SQL). Never edit a released one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/0001_initial.sql")), (2, include_str!("../migrations/0002_goodwill.sql"))];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -201,6 +202,27 @@ mod tests {
         assert_eq!(sync, 2, "synchronous=FULL");
         let fk: i64 = store.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn migrates_an_older_database_forward_keeping_its_data() {
+        let path = temp("older");
+        {
+            // Build a version-1 database by hand, as an older Dangol left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+            )
+            .unwrap();
+            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.execute("INSERT INTO schema_migrations VALUES (1, 0)", []).unwrap();
+            conn.execute("INSERT INTO settings VALUES ('shop_name', '옛날 빵집')", []).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(settings::shop_name(&store.conn).unwrap(), "옛날 빵집", "data survives the migration");
+        let goodwill: i64 = store.conn.query_row("SELECT count(*) FROM goodwill", [], |r| r.get(0)).unwrap();
+        assert_eq!(goodwill, 0, "the new table exists");
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub enum StoreError {
     AlreadyReversed {
         sale: String,
     },
+    /// The owner PIN given was wrong.
+    OwnerPinInvalid,
     Sqlite(rusqlite::Error),
     Io {
         path: PathBuf,
@@ -72,6 +74,7 @@ impl StoreError {
             StoreError::InvalidRows { .. } => "invalid_rows",
             StoreError::BadInput { .. } => "bad_input",
             StoreError::AlreadyReversed { .. } => "already_reversed",
+            StoreError::OwnerPinInvalid => "owner_pin_invalid",
             StoreError::Sqlite(_) => "database",
             StoreError::Io { .. } => "io",
         }
@@ -114,6 +117,7 @@ impl fmt::Display for StoreError {
             StoreError::AlreadyReversed { sale } => {
                 write!(f, "sale {sale} has already been reversed")
             }
+            StoreError::OwnerPinInvalid => write!(f, "the owner PIN is not correct"),
             StoreError::Sqlite(e) => write!(f, "database error: {e}"),
             StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }

@@ -160,7 +160,7 @@ pub fn apply(ids: &[&str]) -> Decision {
 }
 
 pub fn checkout_req(customer: Uuid, lines: &[(&str, i64)], decision: Decision, when: DateTime<Utc>) -> CheckoutRequest {
-    CheckoutRequest { customer, cart: cart(lines), decision, at: when, lang: Lang::En }
+    CheckoutRequest { customer, cart: cart(lines), decision, at: when, lang: Lang::En, goodwill: None }
 }
 
 /// A checkout that must succeed.
@@ -206,7 +206,7 @@ pub fn checkout_best(
     checkout(store, ids, customer, lines, &best, when)
 }
 
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 16] = [
     "settings",
     "customers",
     "search_grams",
@@ -222,6 +222,7 @@ pub const TABLES: [&str; 15] = [
     "feedback",
     "prompt_log",
     "outbox",
+    "goodwill",
 ];
 
 /// Row count of every table.
