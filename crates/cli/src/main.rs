@@ -200,10 +200,12 @@ fn run(command: Command) -> Result<(), StoreError> {
             let customer = customers::parse_id(&customer)?;
             let at = at(&when)?;
             let mut store = open_existing(&common)?;
+            let selected = (!applied.is_empty()).then(|| applied.clone());
             let view = store.preview(&PreviewRequest {
                 customer,
                 cart,
                 applied,
+                selected,
                 at,
                 lang: l,
                 role: Role::Cashier,

@@ -245,6 +245,7 @@ pub fn tour(store: &mut Store, lang: Lang, ids: &mut SystemIds) -> Result<(), St
         customer: kim.id,
         cart,
         applied: vec![],
+        selected: None,
         at: now,
         lang,
         role: Role::Cashier,

@@ -14,6 +14,7 @@ pub const MAX_QTY: i64 = 999;
 pub const MAX_PRICE: Won = 100_000_000;
 
 /// A product in the shop's catalog.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub sku: String,
@@ -41,12 +42,14 @@ impl Product {
 }
 
 /// A cart as sent by a caller: `{"lines":[{"sku":"...","qty":1}]}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Cart {
     pub lines: Vec<CartLine>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CartLine {

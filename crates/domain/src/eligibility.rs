@@ -44,6 +44,7 @@ pub struct RuleUse {
 }
 
 /// A structured reason: why a rule applies, or why it does not (yet).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Reason {
@@ -81,6 +82,7 @@ pub enum Reason {
 }
 
 /// One way forward offered with a near miss.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Alternative {

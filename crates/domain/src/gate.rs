@@ -14,6 +14,7 @@ use crate::rules::DiscountRule;
 use serde::{Deserialize, Serialize};
 
 /// What the cashier decided at checkout.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Decision {
     pub apply: Vec<String>,
@@ -22,6 +23,7 @@ pub struct Decision {
 }
 
 /// An eligible discount the cashier dismissed: the owner sees these.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Missed {
     pub rule_id: String,

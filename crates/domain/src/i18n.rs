@@ -7,6 +7,7 @@ use crate::money::format_won;
 use crate::rules::{LimitPeriod, Scope};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lang {
@@ -19,7 +20,8 @@ impl Lang {
     /// Picks the language from a locale string such as `ko_KR.UTF-8` or
     /// `en_US.UTF-8`: Korean for Korean locales or none, English otherwise.
     pub fn from_locale(locale: Option<&str>) -> Lang {
-        match locale.map(str::trim).filter(|l| !l.is_empty() && *l != "C" && *l != "POSIX") {
+        let base = |l: &str| l.split(['.', '@']).next().unwrap_or("").to_string();
+        match locale.map(str::trim).filter(|l| !l.is_empty() && base(l) != "C" && base(l) != "POSIX") {
             None => Lang::Ko,
             Some(l) if l.to_ascii_lowercase().starts_with("ko") => Lang::Ko,
             Some(_) => Lang::En,
@@ -262,6 +264,7 @@ mod tests {
         assert_eq!(Lang::from_locale(Some("en_US.UTF-8")), Lang::En);
         assert_eq!(Lang::from_locale(None), Lang::Ko);
         assert_eq!(Lang::from_locale(Some("C")), Lang::Ko);
+        assert_eq!(Lang::from_locale(Some("C.UTF-8")), Lang::Ko, "C.UTF-8 says nothing about language");
     }
 
     #[test]

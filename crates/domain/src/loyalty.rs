@@ -111,6 +111,7 @@ impl PointsLots {
 }
 
 /// Owner settings for points and stamps.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoyaltySettings {
     /// Points earned per won paid, in basis points (500 = 5%).

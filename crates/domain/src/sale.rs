@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleLine {
     pub sku: String,
@@ -24,6 +25,7 @@ pub struct SaleLine {
     pub discount: Won,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppliedDiscount {
     pub rule_id: String,
@@ -58,6 +60,7 @@ pub const GOODWILL_ID: &str = "goodwill";
 
 /// A goodwill discount granted at the counter (principle 7: authority to fix
 /// things), with its reason and whether the owner approved it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Goodwill {
     pub amount: Won,

@@ -95,10 +95,15 @@ pub fn days_to_nearest_birthday(birth: NaiveDate, on: NaiveDate) -> i64 {
 /// A weekly time window in the shop's local time, e.g. weekdays 15:00–17:00.
 /// `end` is exclusive; a window whose end is before its start runs past
 /// midnight.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeWindow {
     /// Days the window opens on; empty means every day.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "Array<\"Mon\" | \"Tue\" | \"Wed\" | \"Thu\" | \"Fri\" | \"Sat\" | \"Sun\">")
+    )]
     pub days: Vec<Weekday>,
     pub start: NaiveTime,
     pub end: NaiveTime,

@@ -32,9 +32,8 @@ pub fn find(conn: &Connection, sku_or_barcode: &str) -> Result<Option<Product>> 
 }
 
 pub fn all(conn: &Connection) -> Result<Vec<Product>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT sku, barcode, name, category, price FROM products WHERE active = 1 ORDER BY category, sku",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT sku, barcode, name, category, price FROM products WHERE active = 1 ORDER BY rid")?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

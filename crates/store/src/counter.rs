@@ -32,6 +32,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// Who is looking: cashiers see masked phone numbers, owners the full ones.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -41,6 +42,7 @@ pub enum Role {
 }
 
 /// A lookup result row (`lookup --json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerSummary {
     pub id: Uuid,
@@ -55,6 +57,7 @@ pub struct CustomerSummary {
     pub matched: MatchKind,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedbackView {
     pub id: Uuid,
@@ -80,6 +83,7 @@ impl From<&Feedback> for FeedbackView {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CouponView {
     pub code: String,
@@ -87,6 +91,7 @@ pub struct CouponView {
     pub expires_at: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitView {
     pub sale_id: Uuid,
@@ -96,6 +101,7 @@ pub struct VisitView {
 }
 
 /// A customer's profile (`customer --json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Profile {
     pub id: Uuid,
@@ -126,12 +132,14 @@ pub struct Profile {
     pub recent_feedback: Vec<FeedbackView>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PointsExpiring {
     pub points: i64,
     pub at: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct EligibleView {
     pub rule_id: String,
@@ -143,6 +151,7 @@ pub struct EligibleView {
     pub reasons: Vec<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct BestView {
     pub rule_ids: Vec<String>,
@@ -151,6 +160,7 @@ pub struct BestView {
     pub total: i64,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct NearMissView {
     pub rule_id: String,
@@ -160,6 +170,7 @@ pub struct NearMissView {
     pub alternatives: Vec<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SuggestionView {
     pub kind: String,
@@ -183,6 +194,7 @@ impl From<&Suggestion> for SuggestionView {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CartLineView {
     pub sku: String,
@@ -194,6 +206,7 @@ pub struct CartLineView {
 }
 
 /// A cart preview (`preview --json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PreviewView {
     pub customer: CustomerSummary,
@@ -201,11 +214,25 @@ pub struct PreviewView {
     pub subtotal: i64,
     pub eligible: Vec<EligibleView>,
     pub best: BestView,
+    /// Totals for the selected discounts (the best combination unless the
+    /// request named others; rules that are not eligible are ignored).
+    pub selected: BestView,
     pub near_misses: Vec<NearMissView>,
     pub suggestions: Vec<SuggestionView>,
 }
 
+/// What a counter window needs at start.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfo {
+    pub shop: ShopInfo,
+    /// The system locale's language (Korean unless the locale says otherwise).
+    pub lang: Lang,
+    pub version: String,
+}
+
 /// The shop's settings as the counter shows them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ShopInfo {
     pub shop_name: String,
@@ -218,6 +245,7 @@ pub struct ShopInfo {
 }
 
 /// A completed sale (`checkout --json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Receipt {
     pub sale_id: Uuid,
@@ -238,6 +266,7 @@ pub struct Receipt {
 }
 
 /// A reversal (`refund --json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RefundReceipt {
     pub reversal_id: Uuid,
@@ -252,8 +281,12 @@ pub struct RefundReceipt {
 pub struct PreviewRequest {
     pub customer: Uuid,
     pub cart: Cart,
-    /// Rules the cashier already applied (their prompts are not repeated).
+    /// Rules the cashier already told the customer about (their prompts are
+    /// not repeated).
     pub applied: Vec<String>,
+    /// The discounts currently selected, if not the best combination: the
+    /// preview's `selected` totals are computed for them.
+    pub selected: Option<Vec<String>>,
     pub at: DateTime<Utc>,
     pub lang: Lang,
     pub role: Role,
@@ -274,6 +307,7 @@ pub struct CheckoutRequest {
 
 /// A goodwill discount as asked for at the counter. Above the owner's limit
 /// it needs the owner's PIN.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct GoodwillRequest {
     pub amount: i64,
@@ -607,7 +641,19 @@ impl Store {
             lang: req.lang,
         };
         let suggestions = suggest::suggest(&input, req.limit);
-        Ok(build_preview(&ctx.row, &priced, &eval, &suggestions, req.lang, req.role))
+        let mut view = build_preview(&ctx.row, &priced, &eval, &suggestions, req.lang, req.role);
+        if let Some(ids) = &req.selected {
+            let chosen: Vec<&DiscountRule> =
+                ids.iter().filter(|id| eval.find(id).is_some()).filter_map(|id| engine.rule(id)).collect();
+            let applied = engine.apply(&chosen);
+            view.selected = BestView {
+                rule_ids: chosen.iter().map(|r| r.id.clone()).collect(),
+                saving: applied.total_saving,
+                subtotal: eval.subtotal,
+                total: eval.subtotal - applied.total_saving,
+            };
+        }
+        Ok(view)
     }
 
     /// Records the suggestions of a preview as shown (once per key per day).
@@ -1111,6 +1157,46 @@ impl Store {
         Ok((p0 + points, s0 + stamps))
     }
 
+    /// A product by SKU or barcode (what a scanner or the SKU field gives).
+    pub fn find_product(&self, code: &str) -> Result<Option<Product>> {
+        catalog::find(&self.conn, code.trim())
+    }
+
+    /// A preview whose suggestions are then recorded as shown: what the
+    /// counter window does on every change of customer or cart.
+    pub fn preview_and_record(&mut self, req: &PreviewRequest, ids: &mut dyn IdSource) -> Result<PreviewView> {
+        let view = self.preview(req)?;
+        self.record_shown(req.customer, &view.suggestions, req.at, ids)?;
+        Ok(view)
+    }
+
+    /// Saves a rule after checking the owner's PIN; returns every rule.
+    pub fn owner_upsert_rule(
+        &mut self,
+        pin: &str,
+        rule: &DiscountRule,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<Vec<DiscountRule>> {
+        self.check_owner_pin(pin)?;
+        self.upsert_rule(rule, at, ids)?;
+        self.rules()
+    }
+
+    /// Changes a setting after checking the owner's PIN; returns the shop.
+    pub fn owner_update_setting(
+        &mut self,
+        pin: &str,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<ShopInfo> {
+        self.check_owner_pin(pin)?;
+        self.update_setting(key, value, at, ids)?;
+        self.shop_info()
+    }
+
     /// Checks the owner's PIN; every owner-only change goes through this.
     pub fn check_owner_pin(&self, pin: &str) -> Result<()> {
         if settings::verify_owner_pin(&self.conn, pin.trim())? { Ok(()) } else { Err(StoreError::OwnerPinInvalid) }
@@ -1223,6 +1309,12 @@ fn build_preview(
         subtotal: eval.subtotal,
         eligible: eval.eligible.iter().map(|e| eligible_view(e, lang)).collect(),
         best: BestView {
+            rule_ids: eval.best.rule_ids.clone(),
+            saving: eval.best.saving,
+            subtotal: eval.best.subtotal,
+            total: eval.best.total,
+        },
+        selected: BestView {
             rule_ids: eval.best.rule_ids.clone(),
             saving: eval.best.saving,
             subtotal: eval.best.subtotal,

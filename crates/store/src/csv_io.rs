@@ -22,6 +22,7 @@ pub const CUSTOMER_COLUMNS: [&str; 9] =
 pub const PRODUCT_COLUMNS: [&str; 5] = ["sku", "name", "category", "price", "barcode"];
 
 /// What an import did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportReport {
     pub rows: usize,

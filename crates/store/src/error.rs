@@ -137,3 +137,18 @@ impl From<rusqlite::Error> for StoreError {
         StoreError::Sqlite(e)
     }
 }
+
+/// An error as it crosses to a user interface: a stable `kind` to switch on
+/// and a human `message`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorView {
+    pub kind: String,
+    pub message: String,
+}
+
+impl From<StoreError> for ErrorView {
+    fn from(e: StoreError) -> Self {
+        ErrorView { kind: e.kind().to_string(), message: e.to_string() }
+    }
+}

@@ -182,6 +182,7 @@ pub fn preview_req(customer: Uuid, lines: &[(&str, i64)], when: DateTime<Utc>) -
         customer,
         cart: cart(lines),
         applied: vec![],
+        selected: None,
         at: when,
         lang: Lang::En,
         role: Role::Cashier,

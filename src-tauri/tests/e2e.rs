@@ -1,0 +1,236 @@
+//! The cashier's flow in the real app window, driven like a person would:
+//! typing, clicking, reading what is on screen, with a screenshot per step.
+//! Run with `xvfb-run cargo test -p dangol-app --test e2e -- --ignored`
+//! (scripts/test.sh does this).
+
+mod support;
+
+use dangol_store::Store;
+use std::path::{Path, PathBuf};
+use support::{Driver, El, SERIAL, Session, app_binary, screenshots};
+
+/// A demo shop database for one test.
+fn demo_db(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dangol-e2e-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("counter.db");
+    let mut store = Store::open(&path).unwrap();
+    dangol_demo::generate(&mut store, &dangol_demo::DemoOptions { customers: 300, seed: 1, as_of: chrono::Utc::now() })
+        .unwrap();
+    path
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    let conn = dangol_store::rusqlite::Connection::open_with_flags(
+        db,
+        dangol_store::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+struct App {
+    _driver: Driver,
+    s: Session,
+    db: PathBuf,
+}
+
+fn launch(test: &str, port: u16) -> App {
+    let db = demo_db(test);
+    let shots = screenshots(test);
+    let driver =
+        Driver::start(port, &[("DANGOL_DB", db.to_str().unwrap()), ("LANG", "ko_KR.UTF-8")], &shots.join("driver.log"));
+    let s = Session::new(&driver, &app_binary(), shots);
+    s.find("[data-testid=search]");
+    App { _driver: driver, s, db }
+}
+
+/// Types a query into the search field and picks the result with this name.
+fn identify(s: &Session, query: &str, name: &str) {
+    let search = s.find("[data-testid=search]");
+    s.clear(&search);
+    s.type_into(&search, query);
+    let pick = s.wait(&format!("{name} among the results"), || {
+        s.try_find(&format!("[data-testid=result][data-name=\"{name}\"]"))
+    });
+    s.click(&pick);
+    s.find("[data-testid=customer-card]");
+}
+
+fn quick_add(s: &Session, sku: &str) {
+    let before = s.find_all("[data-testid=cart-line]").len();
+    s.click(&s.find(&format!("[data-testid=quick][data-sku=\"{sku}\"]")));
+    s.wait(&format!("{sku} in the cart"), || {
+        s.try_find(&format!("[data-testid=cart-line][data-sku=\"{sku}\"]"))
+            .filter(|_| s.find_all("[data-testid=cart-line]").len() > before || before > 0)
+    });
+}
+
+fn top_suggestion(s: &Session) -> El {
+    s.find("[data-testid=suggestion]")
+}
+
+fn points_on_card(s: &Session) -> i64 {
+    s.text(&s.find("[data-testid=points]")).chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap()
+}
+
+/// The story Dangol exists for: a 72-year-old customer buying bread, found by
+/// the last 4 digits of her phone; the senior discount she did not ask for is
+/// the first suggestion; completing without it is stopped; applied, the sale
+/// completes and her points go up.
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut app = launch("seed-story", 4444);
+    let s = &mut app.s;
+    s.shot("start");
+    let search = s.find("[data-testid=search]");
+    let focused = s.exec("return document.activeElement && document.activeElement.dataset.testid");
+    assert_eq!(focused, "search", "the search field has focus on start");
+    s.type_into(&search, "1004");
+    s.find("[data-testid=result][data-name=\"김영자\"]");
+    s.shot("last4-results");
+    s.click(&s.find("[data-testid=result][data-name=\"김영자\"]"));
+    let address = s.text(&s.find("[data-testid=customer-address]"));
+    assert_eq!(address, "김 여사님", "the preferred form of address comes first");
+    let points_before = points_on_card(s);
+    quick_add(s, "MILKBREAD");
+    quick_add(s, "SALT");
+    let top = s.wait("the senior discount as the top suggestion", || {
+        let t = top_suggestion(s);
+        (s.attr(&t, "data-rule").as_deref() == Some("senior-65")).then_some(t)
+    });
+    assert!(s.text(&top).contains("65세 이상"), "the reason is shown: {}", s.text(&top));
+    s.shot("senior-discount-suggested");
+    // The cashier un-ticks it and tries to finish anyway.
+    let senior = s.find("[data-testid=discount][data-rule=\"senior-65\"] input");
+    s.click(&senior);
+    s.wait("the discount unticked", || {
+        s.try_find("[data-testid=discount][data-rule=\"senior-65\"][data-applied=false]")
+    });
+    let sales_before = count(&app.db, "SELECT count(*) FROM sales");
+    s.click(&s.find("[data-testid=complete]"));
+    let gate = s.find("[data-testid=gate-error]");
+    assert!(
+        s.text(&gate).contains("senior-65") || s.text(&gate).contains("경로"),
+        "the refusal names the discount: {}",
+        s.text(&gate)
+    );
+    s.shot("checkout-refused");
+    assert_eq!(count(&app.db, "SELECT count(*) FROM sales"), sales_before, "nothing was recorded");
+    s.click(&s.find("[data-testid=gate-apply][data-rule=\"senior-65\"]"));
+    s.wait("the discount applied again", || {
+        s.try_find("[data-testid=discount][data-rule=\"senior-65\"][data-applied=true]")
+    });
+    s.click(&s.find("[data-testid=complete]"));
+    let receipt = s.find("[data-testid=receipt]");
+    s.shot("sale-completed");
+    assert!(s.text(&receipt).contains('P'), "{}", s.text(&receipt));
+    let points_after = points_on_card(s);
+    assert!(points_after > points_before, "her points went up: {points_before} → {points_after}");
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT count(*) FROM sale_discounts WHERE rule_id = 'senior-65' AND sale = (SELECT max(rid) FROM sales)"
+        ),
+        1,
+        "the sale carries the senior discount"
+    );
+}
+
+/// Several customers share the last 4 digits: the cashier picks the right one.
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn last4_collision_is_resolved_by_picking_the_right_customer() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut app = launch("last4-collision", 4454);
+    let s = &mut app.s;
+    s.type_into(&s.find("[data-testid=search]"), "1004");
+    let results = s.wait("several results", || Some(s.find_all("[data-testid=result]")).filter(|r| r.len() >= 3));
+    let names: Vec<String> = results.iter().filter_map(|r| s.attr(r, "data-name")).collect();
+    assert!(names.contains(&"김영자".to_string()) && names.contains(&"박정호".to_string()), "{names:?}");
+    for r in &results {
+        assert!(s.text(r).contains("010-****-1004"), "each row shows the masked number: {}", s.text(r));
+    }
+    s.shot("collision");
+    // Keyboard: arrow down to 박정호 and press Enter.
+    let search = s.find("[data-testid=search]");
+    let index = names.iter().position(|n| n == "박정호").unwrap();
+    for _ in 0..index {
+        s.type_into(&search, "\u{E015}");
+    }
+    s.type_into(&search, "\u{E007}");
+    let address = s.wait("박정호's card", || {
+        let a = s.try_find("[data-testid=customer-address]")?;
+        Some(s.text(&a)).filter(|t| t == "박 선생님")
+    });
+    assert_eq!(address, "박 선생님");
+    s.shot("picked-husband");
+}
+
+/// A complaint logged at the counter prompts a follow-up at the next visit.
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn a_logged_complaint_prompts_a_follow_up_at_the_next_visit() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut app = launch("complaint-follow-up", 4464);
+    let s = &mut app.s;
+    identify(s, "6789", "이민수");
+    s.click(&s.find("[data-testid=open-feedback]"));
+    s.click(&s.find("[data-testid=fb-kind][data-kind=complaint]"));
+    s.click(&s.find("[data-testid=fb-category][data-category=wait]"));
+    s.type_into(&s.find("[data-testid=fb-text]"), "주문한 라떼가 20분 걸렸어요");
+    s.shot("complaint-typed");
+    s.click(&s.find("[data-testid=fb-save]"));
+    s.find("[data-testid=open-complaints]");
+    assert_eq!(
+        count(&app.db, "SELECT count(*) FROM feedback WHERE text = '주문한 라떼가 20분 걸렸어요' AND status = 'open'"),
+        1
+    );
+    quick_add(s, "AMR");
+    s.click(&s.find("[data-testid=complete]"));
+    s.find("[data-testid=receipt]");
+    s.click(&s.find("[data-testid=next]"));
+    // The next visit.
+    identify(s, "6789", "이민수");
+    let follow = s.wait("a follow-up suggestion", || {
+        s.find_all("[data-testid=suggestion]")
+            .into_iter()
+            .find(|x| s.attr(x, "data-kind").as_deref() == Some("follow_up"))
+    });
+    assert!(s.text(&follow).contains("20분"), "it quotes the complaint: {}", s.text(&follow));
+    s.shot("follow-up-next-visit");
+}
+
+/// Registering with an invalid phone shows a clear message and saves nothing.
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn registering_with_an_invalid_phone_explains_and_saves_nothing() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut app = launch("invalid-phone", 4474);
+    let s = &mut app.s;
+    let before = count(&app.db, "SELECT count(*) FROM customers");
+    let search = s.find("[data-testid=search]");
+    s.type_into(&search, "\u{E032}"); // F2
+    s.find("[data-testid=register]");
+    s.type_into(&s.find("[data-testid=reg-name]"), "김새댁");
+    s.type_into(&s.find("[data-testid=reg-phone]"), "010-12-345");
+    s.click(&s.find("[data-testid=reg-consent]"));
+    s.click(&s.find("[data-testid=reg-save]"));
+    let err = s.find("[data-testid=register-error]");
+    let msg = s.text(&err);
+    assert!(msg.contains("휴대폰 번호") && msg.contains("11 digits"), "a clear, specific message: {msg}");
+    s.shot("invalid-phone");
+    assert_eq!(count(&app.db, "SELECT count(*) FROM customers"), before, "nothing was saved");
+    // Fixing the number registers and selects the new customer.
+    let phone = s.find("[data-testid=reg-phone]");
+    s.clear(&phone);
+    s.type_into(&phone, "010-2468-1357");
+    s.click(&s.find("[data-testid=reg-save]"));
+    let address = s.text(&s.find("[data-testid=customer-address]"));
+    assert_eq!(address, "김새댁");
+    assert_eq!(count(&app.db, "SELECT count(*) FROM customers"), before + 1);
+    s.shot("registered");
+}
