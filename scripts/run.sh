@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# One command to set up and run Dangol: builds it, creates the demo database
-# on first run (data/dangol.db), then shows a lookup and a preview for a demo
-# customer. Pass another database with DANGOL_DB=path.
+# One command to set up and run Dangol: installs what is missing, builds the
+# window's front end and the desktop app, and opens the counter window.
+# First run creates the demo shop in ~/.local/share/dangol/dangol.db; pass
+# --db FILE (or DANGOL_DB=FILE) to use another database.
+# Without a display it runs headless under Xvfb (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-cargo build --release -p dangol-cli
-db="${DANGOL_DB:-data/dangol.db}"
-mkdir -p "$(dirname "$db")"
-exec target/release/dangol tour --db "$db" "$@"
+(cd ui && npm run build --silent)
+cargo build --release -p dangol-app
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    echo "run: no display found; running headless under Xvfb on a 1280x800 screen" >&2
+    exec xvfb-run -a -s "-screen 0 1280x800x24" target/release/dangol-app "$@"
+fi
+exec target/release/dangol-app "$@"

@@ -1,29 +1,44 @@
 #!/usr/bin/env bash
-# Installs what Dangol needs to build on Debian 12, skipping what is present.
-# Safe to run again: every step is guarded.
+# Installs what Dangol needs on Debian 12, skipping whatever is present, so a
+# second run costs nothing:
+#   - Debian packages: a C toolchain, WebKitGTK for the Tauri window, Xvfb and
+#     xauth (a window without a display), WebKitWebDriver, ImageMagick
+#     (screenshots) and a Korean font (Hangul in the window);
+#   - tauri-driver from crates.io (WebDriver bridge for the end-to-end tests);
+#   - the front end's npm packages, exactly as locked (npm ci).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-need_apt=()
-command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
-command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
-if ((${#need_apt[@]})); then
+packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick fonts-nanum)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-    echo "setup: installing ${need_apt[*]}"
+    echo "setup: installing ${missing[*]}"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "setup: Rust (cargo) is required, version 1.85 or newer; install it with rustup (https://rustup.rs)" >&2
+    echo "setup: Rust (cargo) is required, version 1.90 or newer; install it with rustup" >&2
     exit 1
 fi
 rust_minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
-if [ "${rust_minor:-0}" -lt 85 ]; then
-    echo "setup: Rust $(rustc --version) is too old; Dangol needs 1.85 or newer" >&2
+if [ "${rust_minor:-0}" -lt 90 ]; then
+    echo "setup: $(rustc --version) is too old; Dangol needs Rust 1.90 or newer" >&2
     exit 1
 fi
-for component in rustfmt clippy; do
-    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
-        rustup component add "$component"
-    fi
-done
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version '^2'
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: Node.js 20 or newer with npm is required for the window's front end" >&2
+    exit 1
+fi
+# npm ci only when the lockfile changed since the last install.
+if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.dangol-lock; then
+    (cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.dangol-lock)
+fi

@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# One command to set up and run every check: formatting, clippy with warnings
-# as errors, and all tests (unit, property, black-box CLI, crash).
+# One command to set up and run every check: the front end's unit tests and
+# type check, formatting, clippy with warnings as errors, every Rust test
+# (unit, property, store, black-box CLI, crash), the TypeScript bindings'
+# freshness, and the end-to-end tests that drive the real app window through
+# WebDriver under Xvfb (screenshots under target/e2e-screenshots/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+echo "== front end: vitest, svelte-check, build"
+(cd ui && npm test --silent && npm run check --silent && npm run build --silent)
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== TypeScript bindings are generated from Rust and up to date"
+cargo test -p dangol-store --features ts --test bindings --locked
+echo "== end to end: the real app window, driven through WebDriver under Xvfb"
+echo "   screenshots: $(pwd)/target/e2e-screenshots"
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p dangol-app --test e2e --locked -- --ignored --test-threads=1

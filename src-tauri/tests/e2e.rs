@@ -234,3 +234,20 @@ fn registering_with_an_invalid_phone_explains_and_saves_nothing() {
     assert_eq!(count(&app.db, "SELECT count(*) FROM customers"), before + 1);
     s.shot("registered");
 }
+
+/// A keyboard-wedge scanner types a loyalty card fast and ends with Enter:
+/// the card's customer is selected directly.
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn a_scanned_loyalty_card_selects_its_customer() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut app = launch("card-scan", 4484);
+    let s = &mut app.s;
+    s.type_into(&s.find("[data-testid=search]"), "DG00000001\u{E007}");
+    let address = s.wait("the card holder's card", || {
+        let a = s.try_find("[data-testid=customer-address]")?;
+        Some(s.text(&a)).filter(|t| t.contains("이 선생님"))
+    });
+    assert!(address.contains("Teacher Lee"), "{address}");
+    s.shot("card-scanned");
+}

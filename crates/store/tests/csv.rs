@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use dangol_domain::catalog::Product;
 use dangol_domain::customer::Customer;
 use dangol_store::counter::Role;
 use dangol_store::error::RowError;

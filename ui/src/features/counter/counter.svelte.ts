@@ -139,6 +139,20 @@ class Counter {
     }
   }
 
+  /**
+   * A scanned code: a loyalty card selects its customer; otherwise, with a
+   * customer at the counter, a product barcode goes into the cart.
+   */
+  async scan(code: string): Promise<CustomerSummary | null> {
+    const found = await api.lookup(code, 2).catch(() => []);
+    if (found.length === 1 && found[0].matched === "card") {
+      await this.select(found[0]);
+      return found[0];
+    }
+    if (this.customer) await this.addByCode(code);
+    return null;
+  }
+
   async setDiscount(ruleId: string, on: boolean): Promise<void> {
     if (!this.preview) return;
     this.selection = toggle(this.selection, this.preview, ruleId, on);
