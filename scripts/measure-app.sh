@@ -14,3 +14,5 @@ if [ ! -f "$db" ]; then
 fi
 DANGOL_PERF_DB="$(realpath "$db")" xvfb-run -a -s "-screen 0 1280x800x24" \
     cargo test --release -p dangol-app --test perf -- --ignored --nocapture
+# Rendering with and without the DMA-BUF renderer, compared pixel by pixel.
+echo "pixels that differ between the two renderers (exact / beyond 25% colour distance): $(compare -metric AE target/perf-dmabuf-default.png target/perf-dmabuf-off.png null: 2>&1 || true) / $(compare -metric AE -fuzz 25% target/perf-dmabuf-default.png target/perf-dmabuf-off.png null: 2>&1 || true)"

@@ -16,6 +16,9 @@ use state::AppState;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// SQLite page cache for the window, in KiB (memory target: see README).
+const WINDOW_CACHE_KIB: i64 = 12 * 1024;
+
 /// Customers in the demo shop created on first run.
 const FIRST_RUN_CUSTOMERS: u64 = 5_000;
 
@@ -58,6 +61,7 @@ pub fn open_or_create(path: &std::path::Path) -> dangol_store::Result<Store> {
             .map_err(|source| dangol_store::StoreError::Io { path: dir.to_path_buf(), source })?;
     }
     let mut store = Store::open(path)?;
+    store.limit_cache_kib(WINDOW_CACHE_KIB)?;
     if fresh {
         let opts = dangol_demo::DemoOptions { customers: FIRST_RUN_CUSTOMERS, seed: 1, as_of: chrono::Utc::now() };
         dangol_demo::generate(&mut store, &opts)?;

@@ -58,10 +58,13 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 }
 
 fn run(db: &str, dmabuf_off: bool, port: u16) -> Value {
-    let mut env = vec![("DANGOL_DB", db), ("LANG", "ko_KR.UTF-8")];
-    if dmabuf_off {
-        env.push(("WEBKIT_DISABLE_DMABUF_RENDERER", "1"));
-    }
+    // The app turns the DMA-BUF renderer off unless told otherwise: "0"
+    // measures WebKit's default for comparison.
+    let env = vec![
+        ("DANGOL_DB", db),
+        ("LANG", "ko_KR.UTF-8"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", if dmabuf_off { "1" } else { "0" }),
+    ];
     let shots = std::env::temp_dir().join("dangol-perf");
     std::fs::create_dir_all(&shots).unwrap();
     let mut cold_app = Vec::new();
@@ -89,6 +92,9 @@ fn run(db: &str, dmabuf_off: bool, port: u16) -> Value {
             }
         }
         std::thread::sleep(Duration::from_millis(500));
+        let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../target/perf-{}.png", if dmabuf_off { "dmabuf-off" } else { "dmabuf-default" }));
+        s.save_screenshot(&shot);
         let mut keys: Vec<f64> = s
             .exec("return window.__dangolPerf.keystrokes")
             .as_array()

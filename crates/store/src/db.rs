@@ -102,6 +102,13 @@ impl Store {
         Ok(self.conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
     }
 
+    /// Caps SQLite's page cache (KiB). The window keeps it small: lookups are
+    /// index reads that the operating system's file cache serves well.
+    pub fn limit_cache_kib(&self, kib: i64) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -kib.max(1_024))?;
+        Ok(())
+    }
+
     /// Reloads settings cached on open (after the owner changes them).
     pub fn reload_settings(&mut self) -> Result<()> {
         self.zone = settings::zone(&self.conn)?;

@@ -72,9 +72,13 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
 }
 
 fn try_http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Option<Value> {
+    try_http_within(port, method, path, body, Duration::from_secs(60))
+}
+
+fn try_http_within(port: u16, method: &str, path: &str, body: Option<&Value>, timeout: Duration) -> Option<Value> {
     let payload = body.map(|b| b.to_string()).unwrap_or_default();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
     // No "Connection: close": tauri-driver forwards it to WebKitWebDriver and
     // its pooled client then races the closing connection. The response is
     // read by its Content-Length instead.
@@ -230,11 +234,29 @@ impl Session {
         self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": []})))
     }
 
+    /// Saves a screenshot. WebKitWebDriver sometimes never answers a
+    /// screenshot request (seen with the DMA-BUF renderer off and a modal
+    /// open); then the X screen itself is captured with ImageMagick's
+    /// `import`, which is what a person at that display would see.
     pub fn save_screenshot(&self, path: &Path) {
-        let v = http(self.port, "GET", &format!("/session/{}/screenshot", self.id), None);
-        if let Some(b64) = v["value"].as_str() {
-            let png = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
-            std::fs::write(path, png).unwrap();
+        for attempt in 0..2 {
+            std::thread::sleep(Duration::from_millis(150 + 350 * attempt));
+            let v = try_http_within(
+                self.port,
+                "GET",
+                &format!("/session/{}/screenshot", self.id),
+                None,
+                Duration::from_secs(8),
+            );
+            if let Some(b64) = v.as_ref().and_then(|v| v["value"].as_str()) {
+                let png = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+                std::fs::write(path, png).unwrap();
+                return;
+            }
+        }
+        let captured = Command::new("import").args(["-window", "root"]).arg(path).status().is_ok_and(|s| s.success());
+        if !captured {
+            eprintln!("warning: no screenshot for {} (neither WebKitWebDriver nor import answered)", path.display());
         }
     }
 
