@@ -251,3 +251,26 @@ fn a_scanned_loyalty_card_selects_its_customer() {
     assert!(address.contains("Teacher Lee"), "{address}");
     s.shot("card-scanned");
 }
+
+/// The counter works at 1920×1080 as well as 1280×800: the search field, the
+/// customer card, the cart, the suggestions and the pinned totals all show.
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn the_counter_lays_out_at_1920_by_1080() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut app = launch("full-hd", 4494);
+    let s = &mut app.s;
+    s.resize(1920, 1080);
+    s.wait("a 1920-wide window", || (s.exec("return window.innerWidth").as_f64()? >= 1900.0).then_some(()));
+    identify(s, "1004", "김영자");
+    quick_add(s, "MILKBREAD");
+    quick_add(s, "SALT");
+    s.find("[data-testid=suggestion][data-rule=\"senior-65\"]");
+    for id in ["search", "customer-card", "cart", "suggestions", "discounts", "complete", "status"] {
+        let visible = s.exec(&format!(
+            "const r = document.querySelector('[data-testid={id}]').getBoundingClientRect(); return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight + 1 && r.right <= window.innerWidth + 1;"
+        ));
+        assert_eq!(visible, true, "{id} is fully on screen at 1920×1080");
+    }
+    s.shot("counter-1920x1080");
+}

@@ -230,6 +230,11 @@ impl Session {
         self.cmd("GET", &format!("/element/{}/attribute/{name}", el.0), None).as_str().map(str::to_string)
     }
 
+    /// Resizes the app window (as a person would drag it or maximize it).
+    pub fn resize(&self, width: u32, height: u32) {
+        self.cmd("POST", "/window/rect", Some(json!({"x": 0, "y": 0, "width": width, "height": height})));
+    }
+
     pub fn exec(&self, script: &str) -> Value {
         self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": []})))
     }
