@@ -274,3 +274,66 @@ fn the_counter_lays_out_at_1920_by_1080() {
     }
     s.shot("counter-1920x1080");
 }
+
+/// The owner raises the cashier's goodwill limit behind the PIN; a cashier
+/// then grants goodwill within it, with a reason, and the sale logs it.
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn owner_settings_behind_the_pin_and_a_goodwill_discount() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut app = launch("owner-goodwill", 4504);
+    let s = &mut app.s;
+    s.click(&s.find("[data-testid=open-settings]"));
+    s.type_into(&s.find("[data-testid=owner-pin]"), "9999");
+    s.click(&s.find("[data-testid=owner-unlock]"));
+    let err = s.find("[data-testid=settings-error]");
+    assert!(s.text(&err).contains("PIN"), "a wrong PIN is refused: {}", s.text(&err));
+    let pin = s.find("[data-testid=owner-pin]");
+    s.clear(&pin);
+    s.type_into(&pin, "0000");
+    s.click(&s.find("[data-testid=owner-unlock]"));
+    s.wait("the demo shop's rules listed", || (s.find_all("[data-testid=rule]").len() >= 10).then_some(()));
+    let limit = s.find("[data-testid=set-goodwill]");
+    s.clear(&limit);
+    s.type_into(&limit, "5000");
+    s.click(&s.find("[data-testid=save-shop]"));
+    s.wait("the new limit stored", || {
+        (count(
+            &app.db,
+            "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'goodwill_limit'), 0)",
+        ) == 5000)
+            .then_some(())
+    });
+    s.shot("owner-settings");
+    s.type_into(&s.find("[data-testid=set-goodwill]"), "\u{E00C}"); // Esc closes the dialog
+    s.wait("the dialog closed", || s.try_find("[data-testid=settings]").is_none().then_some(()));
+    identify(s, "2580", "최지은");
+    quick_add(s, "LATTE");
+    quick_add(s, "SALT");
+    s.click(&s.find("[data-testid=open-goodwill]"));
+    let amount = s.find("[data-testid=gw-amount]");
+    s.clear(&amount);
+    s.type_into(&amount, "4000");
+    s.type_into(&s.find("[data-testid=gw-reason]"), "지난번 식은 라떼 사과");
+    assert!(s.try_find("[data-testid=gw-pin]").is_none(), "within the limit, no PIN is asked");
+    s.click(&s.find("[data-testid=gw-grant]"));
+    s.wait("the goodwill dialog closed", || {
+        let open = s.exec("const d = document.querySelector('[data-testid=goodwill]'); return d ? d.innerText : null");
+        if let Some(t) = open.as_str() {
+            eprintln!("goodwill dialog still open: {t}");
+        }
+        open.is_null().then_some(())
+    });
+    s.shot("goodwill-granted");
+    s.click(&s.find("[data-testid=complete]"));
+    s.find("[data-testid=receipt]");
+    s.shot("goodwill-sale");
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT count(*) FROM goodwill WHERE amount = 4000 AND approved_by_owner = 0 AND reason = '지난번 식은 라떼 사과'"
+        ),
+        1,
+        "the grant is logged with its reason"
+    );
+}
