@@ -3,6 +3,7 @@
 //! empty database, which is simply generated again). Normal counter writes
 //! never use this path.
 
+use crate::counter::{write_expiry, write_ledgers};
 use crate::customers;
 use crate::error::Result;
 use crate::time::ms;
@@ -79,45 +80,32 @@ impl BulkLoad<'_> {
         for x in &d.discounts {
             disc.execute(params![rid, x.rule_id, x.name, x.saving])?;
         }
-        let mut points = self.tx.prepare_cached(
-            "INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        write_ledgers(
+            &self.tx,
+            customer_rid,
+            rid,
+            d.at,
+            LedgerKind::Redeem,
+            -d.points_redeemed,
+            -d.stamps_redeemed,
+            None,
         )?;
-        let mut stamps = self.tx.prepare_cached(
-            "INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)",
+        write_ledgers(
+            &self.tx,
+            customer_rid,
+            rid,
+            d.at,
+            LedgerKind::Earn,
+            d.points_earned,
+            d.stamps_earned,
+            d.points_expire_at,
         )?;
-        if d.points_redeemed > 0 {
-            points.execute(params![
-                customer_rid,
-                ms(d.at),
-                LedgerKind::Redeem.as_str(),
-                -d.points_redeemed,
-                None::<i64>,
-                rid
-            ])?;
-        }
-        if d.points_earned > 0 {
-            points.execute(params![
-                customer_rid,
-                ms(d.at),
-                LedgerKind::Earn.as_str(),
-                d.points_earned,
-                d.points_expire_at.map(ms),
-                rid
-            ])?;
-        }
-        if d.stamps_redeemed > 0 {
-            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Redeem.as_str(), -d.stamps_redeemed, rid])?;
-        }
-        if d.stamps_earned > 0 {
-            stamps.execute(params![customer_rid, ms(d.at), LedgerKind::Earn.as_str(), d.stamps_earned, rid])?;
-        }
         Ok(rid)
     }
 
     /// A points expiry entry.
     pub fn expire_points(&mut self, customer_rid: i64, at: DateTime<Utc>, points: i64) -> Result<()> {
-        self.tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')")?.execute(params![customer_rid, ms(at), -points])?;
-        Ok(())
+        write_expiry(&self.tx, customer_rid, at, points)
     }
 
     /// A stamp adjustment (positive or negative).

@@ -784,7 +784,7 @@ impl Store {
             }
         };
         if ctx.points_due > 0 {
-            tx.prepare_cached("INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')")?.execute(params![rid, ms(req.at), -ctx.points_due])?;
+            write_expiry(&tx, rid, req.at, ctx.points_due)?;
             outbox::append(
                 &tx,
                 ids,
@@ -1356,8 +1356,10 @@ pub(crate) fn insert_sale(
     Ok(rid)
 }
 
+/// Writes a sale's points and stamps entries of one kind (zero amounts are
+/// skipped; only positive points carry an expiry).
 #[allow(clippy::too_many_arguments)]
-fn write_ledgers(
+pub(crate) fn write_ledgers(
     conn: &Connection,
     customer_rid: i64,
     sale_rid: i64,
@@ -1384,5 +1386,14 @@ fn write_ledgers(
         conn.prepare_cached("INSERT INTO stamp_ledger (customer, at, kind, stamps, sale) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![customer_rid, ms(at), kind.as_str(), stamps, sale_rid])?;
     }
+    Ok(())
+}
+
+/// Writes an `expire` entry taking `points` (due, unspent lots) off a balance.
+pub(crate) fn write_expiry(conn: &Connection, customer_rid: i64, at: DateTime<Utc>, points: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO points_ledger (customer, at, kind, points, note) VALUES (?1, ?2, 'expire', ?3, 'expired lots')",
+    )?
+    .execute(params![customer_rid, ms(at), -points])?;
     Ok(())
 }
