@@ -121,6 +121,7 @@ pub struct NearMiss {
 }
 
 /// A set of rules applied together and what it gives.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Combination {
     pub rule_ids: Vec<String>,

@@ -16,7 +16,7 @@ use crate::{Store, catalog, feedback, outbox, rules, settings};
 use chrono::{DateTime, Duration, Utc};
 use dangol_domain::catalog::{Cart, PricedCart, Product};
 use dangol_domain::customer::{Customer, CustomerInput};
-use dangol_domain::eligibility::{CustomerFacts, Engine, Evaluation, Reason, RuleUse};
+use dangol_domain::eligibility::{Combination, CustomerFacts, Engine, Evaluation, Reason, RuleUse};
 use dangol_domain::feedback::{Feedback, FeedbackKind};
 use dangol_domain::gate::{self, Decision, Missed};
 use dangol_domain::i18n::{Lang, alternative_text, reason_text};
@@ -153,15 +153,6 @@ pub struct EligibleView {
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
-pub struct BestView {
-    pub rule_ids: Vec<String>,
-    pub saving: i64,
-    pub subtotal: i64,
-    pub total: i64,
-}
-
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize)]
 pub struct NearMissView {
     pub rule_id: String,
     pub name: String,
@@ -213,10 +204,10 @@ pub struct PreviewView {
     pub lines: Vec<CartLineView>,
     pub subtotal: i64,
     pub eligible: Vec<EligibleView>,
-    pub best: BestView,
+    pub best: Combination,
     /// Totals for the selected discounts (the best combination unless the
     /// request named others; rules that are not eligible are ignored).
-    pub selected: BestView,
+    pub selected: Combination,
     pub near_misses: Vec<NearMissView>,
     pub suggestions: Vec<SuggestionView>,
 }
@@ -646,7 +637,7 @@ impl Store {
             let chosen: Vec<&DiscountRule> =
                 ids.iter().filter(|id| eval.find(id).is_some()).filter_map(|id| engine.rule(id)).collect();
             let applied = engine.apply(&chosen);
-            view.selected = BestView {
+            view.selected = Combination {
                 rule_ids: chosen.iter().map(|r| r.id.clone()).collect(),
                 saving: applied.total_saving,
                 subtotal: eval.subtotal,
@@ -1308,18 +1299,8 @@ fn build_preview(
             .collect(),
         subtotal: eval.subtotal,
         eligible: eval.eligible.iter().map(|e| eligible_view(e, lang)).collect(),
-        best: BestView {
-            rule_ids: eval.best.rule_ids.clone(),
-            saving: eval.best.saving,
-            subtotal: eval.best.subtotal,
-            total: eval.best.total,
-        },
-        selected: BestView {
-            rule_ids: eval.best.rule_ids.clone(),
-            saving: eval.best.saving,
-            subtotal: eval.best.subtotal,
-            total: eval.best.total,
-        },
+        best: eval.best.clone(),
+        selected: eval.best.clone(),
         near_misses: eval
             .near_misses
             .iter()
