@@ -60,7 +60,7 @@ pub fn preview(
     customer: Uuid,
     cart: Cart,
     told: Vec<String>,
-    selected: Vec<String>,
+    selected: Option<Vec<String>>,
     lang: Lang,
 ) -> Reply<PreviewView> {
     state.with(|s, ids| {
@@ -69,7 +69,7 @@ pub fn preview(
                 customer,
                 cart,
                 applied: told,
-                selected: Some(selected),
+                selected,
                 at: Utc::now(),
                 lang,
                 role: state.role,

@@ -51,7 +51,8 @@ export const api = {
   profile: (customer: string) => call<Profile>("profile", { customer }),
   products: () => call<Product[]>("products"),
   findProduct: (code: string) => call<Product | null>("find_product", { code }),
-  preview: (customer: string, cart: Cart, told: string[], selected: string[], lang: Lang) =>
+  /** `selected` null means the best combination. */
+  preview: (customer: string, cart: Cart, told: string[], selected: string[] | null, lang: Lang) =>
     call<PreviewView>("preview", { customer, cart, told, selected, lang }),
   checkout: (customer: string, cart: Cart, decision: Decision, goodwill: GoodwillRequest | null, lang: Lang) =>
     call<Receipt>("checkout", { customer, cart, decision, goodwill, lang }),

@@ -13,7 +13,7 @@ import type { SuggestionView } from "../../lib/bindings/SuggestionView";
 import { addItem, removeItem, setQty, toWire, type CartItem } from "../../lib/cart";
 import { t, type Key } from "../../lib/i18n";
 import { api, toWireError, WireError } from "../../lib/ipc";
-import { applied, decision, dismiss, emptySelection, toggle, unacknowledged, type Selection } from "./selection";
+import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, unacknowledged, type Selection } from "./selection";
 
 export type Dialog = null | "register" | "feedback" | "goodwill" | "settings";
 
@@ -68,10 +68,10 @@ class Counter {
   }
 
   /**
-   * Asks for a fresh preview; stale answers are dropped. The selection
-   * (best combination unless the cashier chose otherwise) depends on what is
-   * eligible for this cart, so when it differs from what the first answer
-   * priced, the totals are asked for once more.
+   * Asks for a fresh preview; stale answers are dropped. Until the cashier
+   * makes a choice the store prices the best combination; after one, the
+   * selection depends on what is eligible for this cart, so when it differs
+   * from what the first answer priced, the totals are asked for once more.
    */
   async refresh(): Promise<void> {
     if (!this.customer) return;
@@ -79,9 +79,10 @@ class Counter {
     const id = this.customer.id;
     const cart = toWire(this.items);
     try {
-      let p = await api.preview(id, cart, this.told(), this.preview ? applied(this.selection, this.preview) : [], this.lang);
+      const chosen = this.preview && !isDefault(this.selection) ? applied(this.selection, this.preview) : null;
+      let p = await api.preview(id, cart, this.told(), chosen, this.lang);
       const want = applied(this.selection, p);
-      if (want.join() !== p.selected.rule_ids.join()) p = await api.preview(id, cart, this.told(), want, this.lang);
+      if (!sameRules(want, p.selected.rule_ids)) p = await api.preview(id, cart, this.told(), want, this.lang);
       if (gen === this.generation) this.preview = p;
     } catch (e) {
       if (gen === this.generation) this.error = toWireError(e).message;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EligibleView } from "../../lib/bindings/EligibleView";
 import type { PreviewView } from "../../lib/bindings/PreviewView";
-import { applied, decision, dismiss, emptySelection, toggle, unacknowledged } from "./selection";
+import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, unacknowledged } from "./selection";
 
 function rule(rule_id: string, saving: number, extra: Partial<EligibleView> = {}): EligibleView {
   return { rule_id, name: rule_id, kind: "percent_off", saving, optional: false, exclusive: false, reasons: [], ...extra };
@@ -24,11 +24,15 @@ const p = preview([rule("senior-65", 1120), rule("gold-5", 560), rule("coupon-30
 
 describe("discount selection", () => {
   it("pre-selects the best combination", () => {
+    expect(isDefault(emptySelection())).toBe(true);
+    expect(sameRules(applied(emptySelection(), p), p.best.rule_ids)).toBe(true);
     expect(applied(emptySelection(), p)).toEqual(["senior-65", "gold-5"]);
     expect(unacknowledged(emptySelection(), p)).toEqual([]);
   });
   it("an unchecked discount is what the gate will ask about", () => {
     const s = toggle(emptySelection(), p, "senior-65", false);
+    expect(isDefault(s)).toBe(false);
+    expect(sameRules(applied(s, p), p.best.rule_ids)).toBe(false);
     expect(applied(s, p)).toEqual(["gold-5"]);
     expect(unacknowledged(s, p)).toEqual(["senior-65"]);
   });

@@ -13,6 +13,16 @@ export interface Selection {
 
 export const emptySelection = (): Selection => ({ choices: {}, dismissed: {} });
 
+/** True while the cashier has made no choice: the best combination applies. */
+export function isDefault(sel: Selection): boolean {
+  return Object.keys(sel.choices).length === 0 && Object.keys(sel.dismissed).length === 0;
+}
+
+/** The same rules, in any order. */
+export function sameRules(a: string[], b: string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join();
+}
+
 /** Rule ids applied for this preview. */
 export function applied(sel: Selection, preview: PreviewView): string[] {
   return preview.eligible
