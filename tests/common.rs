@@ -103,3 +103,13 @@ pub fn checkout_args(
 pub fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
+
+/// `preview --json` for a customer and cart file at a moment.
+pub fn preview_json(db: &str, customer: &str, cart: &str, at: &str) -> serde_json::Value {
+    json(&["preview", "--db", db, "--customer", customer, "--cart", cart, "--at", at])
+}
+
+/// True when the preview offers this rule among the eligible discounts.
+pub fn offers(preview: &serde_json::Value, rule: &str) -> bool {
+    preview["eligible"].as_array().expect("eligible").iter().any(|e| e["rule_id"] == rule)
+}
