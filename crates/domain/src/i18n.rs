@@ -82,7 +82,7 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
         (NoBirthDate, Lang::En) => "no birth date on file".into(),
         (BirthdayMonth { month }, Lang::Ko) => format!("생일 달({month}월)"),
         (BirthdayMonth { month }, Lang::En) => format!("birthday month ({})", month_name(*month)),
-        (BirthdayWithin { days }, _) => birthday_offset(*days, lang),
+        (BirthdayWithin { days }, _) => birthday_phrase(*days, lang),
         (BirthdayAhead { days }, Lang::Ko) => format!("생일까지 {days}일"),
         (BirthdayAhead { days }, Lang::En) => format!("birthday in {days} days"),
         (BirthdayPassed { days }, Lang::Ko) => format!("생일이 {days}일 지남"),
@@ -214,7 +214,8 @@ pub fn alternative_text(alt: &Alternative, lang: Lang) -> String {
     }
 }
 
-fn birthday_offset(days: i64, lang: Lang) -> String {
+/// "Birthday today", "birthday in 3 days", … for a day offset.
+pub fn birthday_phrase(days: i64, lang: Lang) -> String {
     match (days, lang) {
         (0, Lang::Ko) => "오늘 생일".into(),
         (0, Lang::En) => "birthday today".into(),
@@ -223,11 +224,6 @@ fn birthday_offset(days: i64, lang: Lang) -> String {
         (d, Lang::Ko) => format!("생일 {}일 후", -d),
         (d, Lang::En) => format!("birthday was {} day{} ago", -d, plural(-d)),
     }
-}
-
-/// "Happy birthday" phrasing for a day offset.
-pub fn birthday_phrase(days: i64, lang: Lang) -> String {
-    birthday_offset(days, lang)
 }
 
 fn plural(n: i64) -> &'static str {

@@ -1269,10 +1269,6 @@ impl Store {
         tx.commit()?;
         self.reload_settings()
     }
-
-    pub fn shop_name(&self) -> Result<String> {
-        settings::shop_name(&self.conn)
-    }
 }
 
 fn build_preview(
