@@ -307,12 +307,18 @@ pub struct GoodwillRequest {
     pub owner_pin: Option<String>,
 }
 
+/// What the eligibility engine and the gate need about one customer.
+struct Standing {
+    facts: CustomerFacts,
+    lots: PointsLots,
+    points_due: i64,
+}
+
 /// Everything the engines need about one customer at one moment.
 struct Context {
     row: CustomerRow,
     facts: CustomerFacts,
     lots: PointsLots,
-    points_due: i64,
     history: HistorySummary,
     visit_times: Vec<DateTime<Utc>>,
     recent: Vec<VisitView>,
@@ -349,7 +355,10 @@ fn price(conn: &Connection, cart: &Cart) -> Result<PricedCart> {
     Ok(priced?)
 }
 
-fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at: DateTime<Utc>) -> Result<Context> {
+/// The customer's standing at a moment: the facts the eligibility engine and
+/// the gate read (points after expiry, stamps, coupons, rule uses), and the
+/// points lots behind the balance. Checkout needs only this.
+fn load_standing(conn: &Connection, row: &CustomerRow, rules: &[DiscountRule], at: DateTime<Utc>) -> Result<Standing> {
     let rid = row.rid;
     let mut ledger = Vec::new();
     {
@@ -408,6 +417,23 @@ fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at:
             }
         }
     }
+    let facts = CustomerFacts {
+        birth_date: row.customer.birth_date,
+        tier: row.customer.tier,
+        visits: row.visits.max(0) as u32,
+        points,
+        stamps,
+        coupons,
+        rule_uses,
+    };
+    Ok(Standing { facts, lots, points_due })
+}
+
+/// The standing plus what the counter shows and the suggestions read: recent
+/// visits, usual items and interval, open complaints.
+fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at: DateTime<Utc>) -> Result<Context> {
+    let rid = row.rid;
+    let standing = load_standing(conn, &row, rules, at)?;
     let mut recent: Vec<(i64, VisitView)> = Vec::new();
     {
         let mut stmt = conn.prepare_cached(
@@ -464,15 +490,6 @@ fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at:
     };
     let open_complaints =
         feedback::open_for(conn, rid)?.into_iter().filter(|f| f.kind == FeedbackKind::Complaint).collect();
-    let facts = CustomerFacts {
-        birth_date: row.customer.birth_date,
-        tier: row.customer.tier,
-        visits: row.visits.max(0) as u32,
-        points,
-        stamps,
-        coupons,
-        rule_uses,
-    };
     let history = HistorySummary {
         visits: row.visits.max(0) as u32,
         last_visit: row.last_visit,
@@ -481,9 +498,8 @@ fn load_context(conn: &Connection, row: CustomerRow, rules: &[DiscountRule], at:
     };
     Ok(Context {
         row,
-        facts,
-        lots,
-        points_due,
+        facts: standing.facts,
+        lots: standing.lots,
         history,
         visit_times,
         recent: recent.into_iter().map(|(_, v)| v).collect(),
@@ -747,9 +763,9 @@ impl Store {
         }
         let rules = rules::all(&tx)?;
         let loyalty = settings::loyalty(&tx)?;
-        let ctx = load_context(&tx, row, &rules, req.at)?;
-        let rid = ctx.row.rid;
-        let engine = Engine::new(&rules, &priced, &ctx.facts, req.at, zone, req.lang);
+        let standing = load_standing(&tx, &row, &rules, req.at)?;
+        let rid = row.rid;
+        let engine = Engine::new(&rules, &priced, &standing.facts, req.at, zone, req.lang);
         let eval = engine.evaluate();
         let cleared = gate::check(&engine, &eval, &req.decision)?;
         let goodwill = match &req.goodwill {
@@ -774,18 +790,18 @@ impl Store {
                 Some(sale::Goodwill::new(g.amount, &g.reason, settings::goodwill_limit(&tx)?, approved)?)
             }
         };
-        if ctx.points_due > 0 {
-            write_expiry(&tx, rid, req.at, ctx.points_due)?;
+        if standing.points_due > 0 {
+            write_expiry(&tx, rid, req.at, standing.points_due)?;
             outbox::append(
                 &tx,
                 ids,
                 device,
                 req.at,
                 "points.expired",
-                &serde_json::json!({"customer": req.customer, "points": ctx.points_due}),
+                &serde_json::json!({"customer": req.customer, "points": standing.points_due}),
             )?;
         }
-        let who = DraftCustomer { id: req.customer, tier: ctx.row.customer.tier };
+        let who = DraftCustomer { id: req.customer, tier: row.customer.tier };
         let checkout = sale::Checkout {
             customer: Some(&who),
             cart: &priced,
@@ -866,8 +882,8 @@ impl Store {
             )?;
         }
         outbox::append(&tx, ids, device, req.at, "sale.completed", &draft)?;
-        let points_balance = ctx.facts.points - draft.points_redeemed + draft.points_earned;
-        let stamps_balance = ctx.facts.stamps - draft.stamps_redeemed + draft.stamps_earned;
+        let points_balance = standing.facts.points - draft.points_redeemed + draft.points_earned;
+        let stamps_balance = standing.facts.stamps - draft.stamps_redeemed + draft.stamps_earned;
         tx.commit()?;
         Ok(Receipt {
             sale_id: draft.id,
