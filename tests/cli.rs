@@ -8,7 +8,8 @@ use serde_json::Value;
 
 fn find_customer(db: &str, query: &str, name: &str) -> String {
     let hits = json(&["lookup", "--db", db, query, "--limit", "50"]);
-    hits.as_array()
+    hits["hits"]
+        .as_array()
         .unwrap()
         .iter()
         .find(|h| h["name"] == name)
@@ -23,15 +24,20 @@ fn json_shapes_are_the_documented_public_interface() {
     let dir = temp_dir("shapes");
     let db = demo_db(&dir, 300);
     let db = db.to_str().unwrap();
-    let hits = json(&["lookup", "--db", db, "1004"]);
-    let first = &hits.as_array().expect("lookup prints an array")[0];
+    let found = json(&["lookup", "--db", db, "1004"]);
+    for key in ["hits", "more", "total", "total_cap"] {
+        assert!(found.get(key).is_some(), "lookup says {key}: {found}");
+    }
+    let first = &found["hits"].as_array().expect("lookup prints its hits")[0];
     for key in ["id", "name", "preferred_name", "phone_masked", "visits", "last_visit"] {
         assert!(first.get(key).is_some(), "lookup rows have {key}: {first}");
     }
     assert!(first["phone_masked"].as_str().unwrap().contains("****"), "cashiers see masked numbers");
     assert!(first.get("phone").is_none(), "and not the full number");
-    let owner = json(&["lookup", "--db", db, "1004", "--role", "owner"]);
-    assert!(owner[0]["phone"].as_str().unwrap().ends_with("1004"), "owners see the full number");
+    let refused = run(&["lookup", "--db", db, "1004", "--role", "owner"]);
+    assert_eq!(refused.status.code(), Some(7), "full numbers need the owner's PIN");
+    let owner = owner_json(&["lookup", "--db", db, "1004", "--role", "owner"]);
+    assert!(owner["hits"][0]["phone"].as_str().unwrap().ends_with("1004"), "owners see the full number");
     let id = first["id"].as_str().unwrap();
     let profile = json(&["customer", "--db", db, id, "--at", MORNING]);
     for key in
@@ -41,14 +47,14 @@ fn json_shapes_are_the_documented_public_interface() {
     }
     let cart = write(&dir, "cart.json", br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"AMR","qty":1}]}"#);
     let preview = preview_json(db, id, cart.to_str().unwrap(), MORNING);
-    for key in ["eligible", "best", "near_misses", "suggestions"] {
+    for key in ["eligible", "best", "selected", "near_misses", "suggestions"] {
         assert!(preview.get(key).is_some(), "preview has {key}: {preview}");
     }
     for key in ["rule_ids", "saving", "total"] {
         assert!(preview["best"].get(key).is_some(), "best has {key}");
     }
     if let Some(e) = preview["eligible"].as_array().unwrap().first() {
-        for key in ["rule_id", "name", "kind", "saving"] {
+        for key in ["rule_id", "name", "kind", "saving", "applied", "applied_saving", "adds"] {
             assert!(e.get(key).is_some(), "eligible rows have {key}");
         }
     }
@@ -81,7 +87,7 @@ fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
     let db = demo_db(&dir, 300);
     let db = db.to_str().unwrap();
     let hits = json(&["lookup", "--db", db, "1004", "--limit", "50"]);
-    let names: Vec<&str> = hits.as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = hits["hits"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"김영자") && names.contains(&"박정호"), "both spouses share 1004: {names:?}");
     let cart = write(&dir, "bread.json", br#"{"lines":[{"sku":"MILKBREAD","qty":1},{"sku":"SALT","qty":2}]}"#);
     let cart = cart.to_str().unwrap();
@@ -93,6 +99,11 @@ fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
         assert_eq!(top["kind"], "discount", "{name}: a discount is the first suggestion: {preview}");
         assert_eq!(top["rule_id"], "senior-65", "{name}: the senior discount they did not ask for comes first");
         assert!(top["reason"].as_str().unwrap().contains("65+"), "the reason says why: {top}");
+        assert_eq!(top["applied"], true, "{name}: it is applied, and the prompt is to tell them: {top}");
+        let unticked =
+            json(&["preview", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING, "--applied", "gold-5"]);
+        let ask = &unticked["suggestions"][0];
+        assert_eq!((ask["rule_id"].as_str(), ask["applied"].as_bool()), (Some("senior-65"), Some(false)), "{ask}");
         let fp = fingerprint(std::path::Path::new(db));
         let refused = run(&["checkout", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING]);
         assert_eq!(refused.status.code(), Some(4), "{name}: checkout without the discount is refused");
@@ -126,13 +137,15 @@ fn dismissing_with_a_reason_records_a_missed_discount_and_refund_restores_balanc
     assert_eq!(receipt["missed"][0]["rule_id"], "senior-65");
     assert_eq!(receipt["missed"][0]["reason"], "customer asked not to use it today");
     let sale = receipt["sale_id"].as_str().unwrap().to_string();
-    let refund = json(&["refund", "--db", db, &sale, "--reason", "wrong items rung up", "--at", MORNING]);
+    let unauthorised = run(&["refund", "--db", db, &sale, "--reason", "wrong items rung up", "--at", MORNING]);
+    assert_eq!(unauthorised.status.code(), Some(7), "a refund is the owner's");
+    let refund = owner_json(&["refund", "--db", db, &sale, "--reason", "wrong items rung up", "--at", MORNING]);
     assert_eq!(refund["total"].as_i64().unwrap(), -receipt["total"].as_i64().unwrap());
     let after = json(&["customer", "--db", db, &id, "--at", MORNING]);
     for key in ["points", "stamps", "visits"] {
         assert_eq!(after[key], before[key], "refund restores {key}");
     }
-    let again = run(&["refund", "--db", db, &sale, "--reason", "twice", "--at", MORNING]);
+    let again = run(&strs(&as_owner(&["refund", "--db", db, &sale, "--reason", "twice", "--at", MORNING])));
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already been reversed"));
 }
@@ -142,29 +155,43 @@ fn import_and_export_round_trip_korean_csv() {
     let dir = temp_dir("csv");
     let db = dir.join("shop.db");
     let db = db.to_str().unwrap();
+    let pin = write(&dir, "new-pin", DEMO_PIN.as_bytes());
+    ok(&["add-customer", "--db", db, "--name", "첫 손님", "--phone", "010-1111-2222"]);
+    let no_pin = run(&strs(&as_owner(&["export", "--db", db, "customers", dir.join("x.csv").to_str().unwrap()])));
+    assert_eq!(no_pin.status.code(), Some(7), "a shop without an owner PIN says so");
+    assert!(String::from_utf8_lossy(&no_pin.stderr).contains("no owner PIN yet"));
+    let weak = write(&dir, "weak-pin", b"1234");
+    let out = run(&["set-pin", "--db", db, "--new-pin-file", weak.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a guessable PIN is refused");
+    ok(&["set-pin", "--db", db, "--new-pin-file", pin.to_str().unwrap()]);
     let products = write(
         &dir,
         "products.csv",
         "sku,name,category,price\nSALT,소금빵,베이커리,3200\nAMR,아메리카노,음료,4500\n".as_bytes(),
     );
-    assert_eq!(json(&["import", "--db", db, "products", products.to_str().unwrap()])["created"], 2);
+    assert_eq!(owner_json(&["import", "--db", db, "products", products.to_str().unwrap()])["created"], 2);
     let customers = write(
         &dir,
         "customers.csv",
         "name,phone,birth_date,preferred_name,tier,marketing_consent,notes\n김영자,010-3954-1004,1954-03-01,김 여사님,gold,yes,\"호밀빵, 얇게 썰어 드림\"\nEmily Park,+82 10 5555 0415,,,,no,\n".as_bytes(),
     );
-    assert_eq!(json(&["import", "--db", db, "customers", customers.to_str().unwrap()])["created"], 2);
+    assert_eq!(owner_json(&["import", "--db", db, "customers", customers.to_str().unwrap()])["created"], 2);
     let out = dir.join("out.csv");
-    ok(&["export", "--db", db, "customers", out.to_str().unwrap()]);
+    owner_ok(&["export", "--db", db, "customers", out.to_str().unwrap()]);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("name,phone,birth_date,preferred_name,tier,marketing_consent,notes"), "{text}");
     assert!(text.contains("김영자,010-3954-1004,1954-03-01,김 여사님,gold,true,\"호밀빵, 얇게 썰어 드림\""), "{text}");
     let db2 = dir.join("copy.db");
-    ok(&["import", "--db", db2.to_str().unwrap(), "customers", out.to_str().unwrap()]);
-    let a = json(&["lookup", "--db", db, "김영자", "--role", "owner"]);
-    let b = json(&["lookup", "--db", db2.to_str().unwrap(), "김영자", "--role", "owner"]);
-    assert_eq!(a[0]["phone"], b[0]["phone"]);
-    assert_eq!(a[0]["preferred_name"], b[0]["preferred_name"]);
+    ok(&["set-pin", "--db", db2.to_str().unwrap(), "--new-pin-file", pin.to_str().unwrap()]);
+    owner_ok(&["import", "--db", db2.to_str().unwrap(), "customers", out.to_str().unwrap()]);
+    let a = owner_json(&["lookup", "--db", db, "김영자", "--role", "owner"]);
+    let b = owner_json(&["lookup", "--db", db2.to_str().unwrap(), "김영자", "--role", "owner"]);
+    assert_eq!(a["hits"][0]["phone"], b["hits"][0]["phone"]);
+    assert_eq!(a["hits"][0]["preferred_name"], b["hits"][0]["preferred_name"]);
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
 }
 
 /// Each bad input: a clear message, a specific non-zero exit, nothing written.
@@ -235,7 +262,7 @@ fn bad_input_fails_clearly_and_changes_nothing() {
             4,
             "no such active discount rule",
         ),
-        (vec!["import", "--db", db, "customers", c], 2, "line 251"),
+        (strs(&as_owner(&["import", "--db", db, "customers", c])).into_iter().map(leak).collect(), 2, "line 251"),
         (vec!["lookup", "--db", db, "12"], 2, "last 4 digits"),
         (
             vec![
@@ -254,7 +281,34 @@ fn bad_input_fails_clearly_and_changes_nothing() {
             2,
             "praise",
         ),
-        (vec!["refund", "--db", db, unknown_customer, "--reason", "x"], 3, "not found"),
+        (
+            strs(&as_owner(&["refund", "--db", db, unknown_customer, "--reason", "x"])).into_iter().map(leak).collect(),
+            3,
+            "not found",
+        ),
+        (vec!["refund", "--db", db, unknown_customer, "--reason", "x"], 7, "owner"),
+        (vec!["add-customer", "--db", db, "--name", "김새댁", "--phone", "010-8888-1213", "--tier", "vip"], 7, "owner"),
+        (
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--at", "2062-01-01T00:00:00+09:00"],
+            8,
+            "ahead of the clock",
+        ),
+        (
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--at", "9999-01-01T00:00:00+09:00"],
+            2,
+            "2000-2099",
+        ),
+        (
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--at", "0001-01-01T00:00:00+09:00"],
+            2,
+            "2000-2099",
+        ),
+        (
+            vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--at", "2026-11-20T10:00:00+09:00"],
+            8,
+            "only the owner may date a write in the past",
+        ),
+        (vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--visit", "not-a-visit"], 2, "not a UUID"),
     ];
     let before = fingerprint(&db_path);
     for (args, code, fragment) in cases {
@@ -375,20 +429,23 @@ fn owner_configures_rules_time_zone_and_coupons() {
     let db = db.to_str().unwrap();
     let rules = json(&["rules", "--db", db]);
     for id in ["senior-65", "birthday-month", "stamp-10", "gold-5", "happy-hour", "coupon-3000"] {
-        assert!(rules.as_array().unwrap().iter().any(|r| r["id"] == id), "the demo shop has {id}");
+        assert!(rules["rules"].as_array().unwrap().iter().any(|r| r["id"] == id), "the demo shop has {id}");
     }
+    assert!(rules["rules"].as_array().unwrap().len() >= 30, "the demo shop runs at least 30 rules");
     let rule = write(
         &dir,
         "rule.json",
         r#"{"id":"rainy-day","name":"비 오는 날 500원","benefit":{"type":"amount_off","amount":500}}"#.as_bytes(),
     );
-    ok(&["set-rule", "--db", db, rule.to_str().unwrap()]);
+    let refused = run(&["set-rule", "--db", db, rule.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(7), "rules are the owner's");
+    owner_ok(&["set-rule", "--db", db, rule.to_str().unwrap()]);
     let bad_rule = write(
         &dir,
         "bad-rule.json",
         r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":0}}"#.as_bytes(),
     );
-    let out = run(&["set-rule", "--db", db, bad_rule.to_str().unwrap()]);
+    let out = run(&strs(&as_owner(&["set-rule", "--db", db, bad_rule.to_str().unwrap()])));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("percent_bp"));
     let id = find_customer(db, "1004", "김영자");
@@ -400,13 +457,13 @@ fn owner_configures_rules_time_zone_and_coupons() {
     let happy = "2026-11-23T15:30:00+09:00";
     let seoul = preview_json(db, &id, cart.to_str().unwrap(), happy);
     assert!(offers(&seoul, "happy-hour"));
-    ok(&["setting", "--db", db, "time_zone", "Europe/London"]);
+    owner_ok(&["setting", "--db", db, "time_zone", "Europe/London"]);
     let london = preview_json(db, &id, cart.to_str().unwrap(), happy);
     assert!(!offers(&london, "happy-hour"), "06:30 in London is not happy hour");
-    let out = run(&["setting", "--db", db, "time_zone", "Mars/Olympus"]);
+    let out = run(&strs(&as_owner(&["setting", "--db", db, "time_zone", "Mars/Olympus"])));
     assert_eq!(out.status.code(), Some(2));
-    ok(&["setting", "--db", db, "time_zone", "Asia/Seoul"]);
-    let coupon = json(&[
+    owner_ok(&["setting", "--db", db, "time_zone", "Asia/Seoul"]);
+    let coupon = owner_json(&[
         "issue-coupon",
         "--db",
         db,
@@ -426,7 +483,7 @@ fn owner_configures_rules_time_zone_and_coupons() {
     let preview = preview_json(db, &id, cake.to_str().unwrap(), MORNING);
     assert!(offers(&preview, "coupon-cake"), "the issued coupon is offered");
     let before = json(&["customer", "--db", db, &id, "--at", MORNING]);
-    let adjusted = json(&[
+    let adjusted = owner_json(&[
         "adjust",
         "--db",
         db,
@@ -441,9 +498,10 @@ fn owner_configures_rules_time_zone_and_coupons() {
     ]);
     assert_eq!(adjusted["points"], before["points"].as_i64().unwrap() + 500);
     assert_eq!(adjusted["stamps"], before["stamps"].as_i64().unwrap() - 1);
-    let out = run(&["adjust", "--db", db, "--customer", &id, "--points", "-99999999", "--note", "oops"]);
+    let out =
+        run(&strs(&as_owner(&["adjust", "--db", db, "--customer", &id, "--points", "-99999999", "--note", "oops"])));
     assert_eq!(out.status.code(), Some(2), "an adjustment cannot exceed the limits or make a balance negative");
-    let dup = run(&[
+    let dup = run(&strs(&as_owner(&[
         "issue-coupon",
         "--db",
         db,
@@ -455,6 +513,12 @@ fn owner_configures_rules_time_zone_and_coupons() {
         "CAKE-1",
         "--expires",
         "2026-12-31T00:00:00+09:00",
-    ]);
+    ])));
     assert_eq!(dup.status.code(), Some(2), "coupon codes are unique");
+    let audit = owner_json(&["audit", "--db", db]);
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for want in ["rule.saved", "setting.changed", "coupon.issued", "balances.adjusted"] {
+        assert!(actions.contains(&want), "the owner's {want} is in the audit log: {actions:?}");
+    }
+    assert_eq!(run(&["audit", "--db", db]).status.code(), Some(7), "the audit log is the owner's to read");
 }

@@ -22,8 +22,42 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The demo shop's owner PIN (dangol_demo::DEMO_OWNER_PIN).
+pub const DEMO_PIN: &str = "2468";
+
+/// Runs `dangol` with the process clock at `MORNING` (`DANGOL_NOW`), as a
+/// cashier: no owner PIN anywhere.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).env("LANG", "en_US.UTF-8").output().expect("run dangol")
+    Command::new(bin())
+        .args(args)
+        .env("LANG", "en_US.UTF-8")
+        .env("DANGOL_NOW", MORNING)
+        .env_remove("DANGOL_OWNER_PIN")
+        .output()
+        .expect("run dangol")
+}
+
+/// A file holding a PIN, for `--pin-file`.
+pub fn pin_file(pin: &str) -> String {
+    let p = std::env::temp_dir().join(format!("dangol-bb-{}-pin-{pin}", std::process::id()));
+    std::fs::write(&p, pin).expect("pin file");
+    p.display().to_string()
+}
+
+/// `args` as the owner of the demo shop (`--pin-file`).
+pub fn as_owner(args: &[&str]) -> Vec<String> {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.push("--pin-file".into());
+    all.push(pin_file(DEMO_PIN));
+    all
+}
+
+pub fn owner_ok(args: &[&str]) -> String {
+    ok(&strs(&as_owner(args)))
+}
+
+pub fn owner_json(args: &[&str]) -> serde_json::Value {
+    json(&strs(&as_owner(args)))
 }
 
 pub fn ok(args: &[&str]) -> String {
@@ -90,6 +124,8 @@ pub fn checkout_args(
 ) -> Vec<String> {
     let mut args: Vec<String> =
         ["checkout", "--db", db, "--customer", id, "--cart", cart, "--at", at].iter().map(|s| s.to_string()).collect();
+    args.push("--visit".into());
+    args.push(uuid::Uuid::now_v7().to_string());
     for rule in preview["best"]["rule_ids"].as_array().expect("best.rule_ids").iter().filter_map(|r| r.as_str()) {
         if !skip.contains(&rule) {
             args.push("--apply".into());

@@ -51,14 +51,17 @@ fn killing_checkout_never_leaves_half_a_sale() {
         "p.csv",
         "sku,name,category,price\nAMR,아메리카노,음료,4500\nSALT,소금빵,베이커리,3200\n".as_bytes(),
     );
-    ok(&["import", "--db", db_s, "products", products.to_str().unwrap()]);
+    let pin = write(&dir, "pin", DEMO_PIN.as_bytes());
+    let _ = run(&["add-customer", "--db", db_s, "--name", "준비", "--phone", "010-5555-0002"]);
+    ok(&["set-pin", "--db", db_s, "--new-pin-file", pin.to_str().unwrap()]);
+    owner_ok(&["import", "--db", db_s, "products", products.to_str().unwrap()]);
     let customer = json(&["add-customer", "--db", db_s, "--name", "충돌 테스트", "--phone", "010-5555-0001"]);
     let id = customer["id"].as_str().unwrap().to_string();
     let lines: Vec<String> = (0..150)
         .map(|i| format!("{{\"sku\":\"{}\",\"qty\":{}}}", if i % 2 == 0 { "AMR" } else { "SALT" }, 1 + i % 3))
         .collect();
     let cart = write(&dir, "cart.json", format!("{{\"lines\":[{}]}}", lines.join(",")).as_bytes());
-    let args = ["checkout", "--db", db_s, "--customer", &id, "--cart", cart.to_str().unwrap()];
+    let args = ["checkout", "--db", db_s, "--customer", &id, "--cart", cart.to_str().unwrap(), "--confirm-large"];
     // How long one checkout takes here, to spread the kills over its lifetime.
     let t = Instant::now();
     ok(&args);
@@ -72,6 +75,7 @@ fn killing_checkout_never_leaves_half_a_sale() {
         let delay = Duration::from_micros(seed % (span + span / 2));
         let mut child = Command::new(bin())
             .args(args)
+            .env("DANGOL_NOW", MORNING)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -1,103 +1,131 @@
-//! The Tauri commands: each one line of delegation to the store. The moment
-//! (`now`) is read here, at the edge, and passed in.
+//! The Tauri commands: each a short delegation to the store, run off the
+//! main thread (`async`), so the window never freezes. The moment is the
+//! store's clock (the system's, or `DANGOL_NOW`), read in the store.
+//! Owner-only commands go through the owner's session (`as_owner`), which
+//! only `owner_unlock` or a first-run setup starts.
 
 use crate::state::AppState;
-use chrono::Utc;
 use dangol_domain::catalog::{Cart, Product};
 use dangol_domain::customer::CustomerInput;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
 use dangol_domain::rules::DiscountRule;
+use dangol_store::Viewer;
+use dangol_store::admin::{NewShop, RuleList};
+use dangol_store::audit::AuditView;
 use dangol_store::counter::{
-    AppInfo, CheckoutRequest, CustomerSummary, FeedbackView, GoodwillRequest, PreviewRequest, PreviewView, Profile,
-    Receipt, ShopInfo,
+    AppInfo, CheckoutRequest, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewRequest,
+    PreviewView, Profile, Receipt, ShopInfo,
 };
+use dangol_store::csv_io::ImportReport;
 use dangol_store::error::ErrorView;
 use dangol_store::prompts::PromptAction;
-use tauri::State;
+use tauri::{AppHandle, Emitter, State};
 use uuid::Uuid;
 
 type Reply<T> = Result<T, ErrorView>;
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn app_info(state: State<AppState>) -> Reply<AppInfo> {
     state.with(|s, _| {
         Ok(AppInfo { shop: s.shop_info()?, lang: crate::system_lang(), version: env!("CARGO_PKG_VERSION").into() })
     })
 }
 
+/// Whether the window must first ask: the demo shop, or set up my shop.
+#[tauri::command(async)]
+pub fn needs_setup(state: State<AppState>) -> (bool, Lang) {
+    (state.needs_setup(), crate::system_lang())
+}
+
+/// First run: open the demo shop (its own file, created if missing).
+#[tauri::command(async)]
+pub fn start_demo(state: State<AppState>) -> Reply<AppInfo> {
+    crate::start_demo(&state)?;
+    app_info(state)
+}
+
+/// First run: create the shop's database with its name, zone and owner PIN.
+#[tauri::command(async)]
+pub fn setup_shop(state: State<AppState>, shop: NewShop) -> Reply<AppInfo> {
+    crate::setup_shop(&state, &shop)?;
+    app_info(state)
+}
+
 /// Called by the window once the search field has focus: milliseconds since
 /// the process started (the cold-start figure).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn ui_ready(state: State<AppState>) -> u64 {
     crate::report_ready(state.started)
 }
 
-#[tauri::command]
-pub fn lookup(state: State<AppState>, query: String, limit: usize) -> Reply<Vec<CustomerSummary>> {
-    state.with(|s, _| s.lookup(&query, limit, state.role))
+/// A new visit's id: the sale is recorded under it, exactly once.
+#[tauri::command(async)]
+pub fn begin_visit() -> Uuid {
+    Uuid::now_v7()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
+pub fn lookup(state: State<AppState>, query: String, limit: usize) -> Reply<LookupResult> {
+    state.with(|s, _| s.lookup(&query, limit, &Viewer::Cashier))
+}
+
+#[tauri::command(async)]
 pub fn profile(state: State<AppState>, customer: Uuid) -> Reply<Profile> {
-    state.with(|s, _| s.profile(customer, Utc::now(), state.role))
+    state.with(|s, _| s.profile(customer, s.now(), &Viewer::Cashier))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn products(state: State<AppState>) -> Reply<Vec<Product>> {
     state.with(|s, _| s.products())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn find_product(state: State<AppState>, code: String) -> Reply<Option<Product>> {
     state.with(|s, _| s.find_product(&code))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn preview(
     state: State<AppState>,
-    customer: Uuid,
+    customer: Option<Uuid>,
     cart: Cart,
     told: Vec<String>,
     selected: Option<Vec<String>>,
     lang: Lang,
 ) -> Reply<PreviewView> {
     state.with(|s, ids| {
-        s.preview_and_record(
-            &PreviewRequest {
-                customer,
-                cart,
-                applied: told,
-                selected,
-                at: Utc::now(),
-                lang,
-                role: state.role,
-                limit: 3,
-            },
-            ids,
-        )
+        let req =
+            PreviewRequest { customer, cart, told, selected, at: s.now(), lang, viewer: Viewer::Cashier, limit: 3 };
+        s.preview_and_record(&req, ids)
     })
 }
 
-#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+#[tauri::command(async)]
 pub fn checkout(
     state: State<AppState>,
-    customer: Uuid,
+    visit: Uuid,
+    customer: Option<Uuid>,
     cart: Cart,
     decision: Decision,
     goodwill: Option<GoodwillRequest>,
+    confirm_large: bool,
     lang: Lang,
 ) -> Reply<Receipt> {
-    state.with(|s, ids| s.checkout(&CheckoutRequest { customer, cart, decision, at: Utc::now(), lang, goodwill }, ids))
+    state.with(|s, ids| {
+        let req = CheckoutRequest { visit, customer, cart, decision, at: s.now(), lang, goodwill, confirm_large };
+        s.checkout_with_pin(&req, ids)
+    })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn add_customer(state: State<AppState>, input: CustomerInput) -> Reply<CustomerSummary> {
-    state.with(|s, ids| s.add_customer(input, Utc::now(), ids))
+    state.with(|s, ids| s.add_customer(input, &Viewer::Cashier, s.now(), ids))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn add_feedback(
     state: State<AppState>,
     customer: Uuid,
@@ -105,15 +133,15 @@ pub fn add_feedback(
     category: String,
     text: String,
 ) -> Reply<FeedbackView> {
-    state.with(|s, ids| s.add_feedback(customer, kind, &category, &text, Utc::now(), ids))
+    state.with(|s, ids| s.add_feedback(customer, kind, &category, &text, s.now(), ids))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn resolve_feedback(state: State<AppState>, id: Uuid, resolution: String) -> Reply<FeedbackView> {
-    state.with(|s, ids| s.resolve_feedback(id, &resolution, Utc::now(), ids))
+    state.with(|s, ids| s.resolve_feedback(id, &resolution, s.now(), ids))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn record_prompt(
     state: State<AppState>,
     customer: Uuid,
@@ -121,34 +149,64 @@ pub fn record_prompt(
     accepted: bool,
     reason: Option<String>,
 ) -> Reply<()> {
-    state.with(|s, ids| {
-        s.record_prompt(
-            customer,
-            &key,
-            if accepted { PromptAction::Accepted } else { PromptAction::Dismissed },
-            reason.as_deref(),
-            Utc::now(),
-            ids,
-        )
+    let action = if accepted { PromptAction::Accepted } else { PromptAction::Dismissed };
+    state.with(|s, ids| s.record_prompt(customer, &key, action, reason.as_deref(), s.now(), ids))
+}
+
+/// Checks the owner's PIN where it is typed (the goodwill dialog), without
+/// starting a session: wrong PINs are refused at once, counted and backed off.
+#[tauri::command(async)]
+pub fn verify_owner_pin(state: State<AppState>, pin: String) -> Reply<()> {
+    state.with(|s, ids| s.authenticate_owner(&pin, ids).map(|_| ()))
+}
+
+/// Starts the owner's session; returns the rules for the settings screen.
+#[tauri::command(async)]
+pub fn owner_unlock(state: State<AppState>, pin: String) -> Reply<RuleList> {
+    let owner = state.with(|s, ids| s.authenticate_owner(&pin, ids))?;
+    state.sign_in(owner);
+    state.as_owner(|s, _, _| s.rule_list())
+}
+
+#[tauri::command(async)]
+pub fn owner_lock(state: State<AppState>) {
+    state.sign_out();
+}
+
+#[tauri::command(async)]
+pub fn owner_save_rule(state: State<AppState>, rule: DiscountRule) -> Reply<RuleList> {
+    state.as_owner(|s, owner, ids| s.upsert_rule(owner, &rule, s.now(), ids).and_then(|_| s.rule_list()))
+}
+
+#[tauri::command(async)]
+pub fn owner_update_setting(state: State<AppState>, key: String, value: String) -> Reply<ShopInfo> {
+    state.as_owner(|s, owner, ids| s.update_setting(owner, &key, &value, s.now(), ids).and_then(|_| s.shop_info()))
+}
+
+#[tauri::command(async)]
+pub fn owner_change_pin(state: State<AppState>, new_pin: String) -> Reply<()> {
+    state.as_owner(|s, owner, ids| s.change_owner_pin(owner, &new_pin, ids))
+}
+
+#[tauri::command(async)]
+pub fn owner_audit(state: State<AppState>, limit: usize) -> Reply<Vec<AuditView>> {
+    state.as_owner(|s, owner, _| s.audit_log(owner, limit))
+}
+
+/// Imports customers or products from CSV text the window read from a
+/// file, reporting progress as `import-progress` events.
+#[tauri::command(async)]
+pub fn owner_import(app: AppHandle, state: State<AppState>, table: String, text: String) -> Reply<ImportReport> {
+    let mut progress = |phase: &str, done: u64, total: u64| {
+        let _ = app
+            .emit("import-progress", serde_json::json!({"table": table, "phase": phase, "done": done, "total": total}));
+    };
+    state.as_owner(|s, owner, ids| match table.as_str() {
+        "customers" => s.import_customers(owner, text.as_bytes(), s.now(), ids, &mut progress),
+        "products" => s.import_products(owner, text.as_bytes(), s.now(), ids, &mut progress),
+        other => Err(dangol_store::StoreError::BadInput {
+            what: "import",
+            reason: format!("{other:?} is not customers or products"),
+        }),
     })
-}
-
-#[tauri::command]
-pub fn owner_unlock(state: State<AppState>, pin: String) -> Reply<Vec<DiscountRule>> {
-    state.with(|s, _| s.check_owner_pin(&pin).and_then(|_| s.rules()))
-}
-
-#[tauri::command]
-pub fn owner_save_rule(state: State<AppState>, pin: String, rule: DiscountRule) -> Reply<Vec<DiscountRule>> {
-    state.with(|s, ids| s.owner_upsert_rule(&pin, &rule, Utc::now(), ids))
-}
-
-#[tauri::command]
-pub fn owner_update_setting(state: State<AppState>, pin: String, key: String, value: String) -> Reply<ShopInfo> {
-    state.with(|s, ids| s.owner_update_setting(&pin, &key, &value, Utc::now(), ids))
-}
-
-#[tauri::command]
-pub fn owner_change_pin(state: State<AppState>, pin: String, new_pin: String) -> Reply<()> {
-    state.with(|s, ids| s.change_owner_pin(&pin, &new_pin, Utc::now(), ids))
 }

@@ -1,39 +1,176 @@
-//! The app's state: one open store for the life of the window, plus when the
-//! process started (for the cold-start measurement).
+//! The app's state: the open store (none until a first run is set up), the
+//! owner's session, where the databases live, the clock, and when the
+//! process started (for the cold-start figure).
+//!
+//! Commands run off the main thread (`#[tauri::command(async)]`), one at a
+//! time against the store. A command that fails returns `{kind, message}`;
+//! one that panics is caught here and returns an `internal` error, and the
+//! store stays usable (its transaction rolled back as the panic unwound), so
+//! one bad command never leaves the window unusable.
 
-use dangol_store::counter::Role;
 use dangol_store::error::ErrorView;
-use dangol_store::{Store, SystemIds};
-use std::sync::Mutex;
-use std::time::Instant;
+use dangol_store::{Clock, Owner, Store, SystemIds};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The owner stays signed in this long after the last owner action.
+pub const OWNER_SESSION: Duration = Duration::from_secs(5 * 60);
+
+/// Where the databases are.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The shop's database (`--db`, `DANGOL_DB`, or the default).
+    pub shop: PathBuf,
+    /// The demo shop's own database.
+    pub demo: PathBuf,
+}
 
 pub struct AppState {
-    /// The open store, or why it could not be opened (shown in the window).
-    store: Result<Mutex<Store>, ErrorView>,
+    store: Mutex<Option<Store>>,
+    /// Why the store could not be opened, if it could not (shown in the window).
+    failure: Mutex<Option<ErrorView>>,
+    owner: Mutex<Option<(Owner, Instant)>>,
+    pub paths: Paths,
+    pub clock: Clock,
     pub started: Instant,
-    pub role: Role,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic inside a command poisons the lock; the data is still whole.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl AppState {
-    pub fn new(store: Store, started: Instant) -> AppState {
-        AppState { store: Ok(Mutex::new(store)), started, role: Role::Cashier }
+    pub fn new(store: Option<Store>, failure: Option<ErrorView>, paths: Paths, clock: Clock, started: Instant) -> Self {
+        AppState {
+            store: Mutex::new(store),
+            failure: Mutex::new(failure),
+            owner: Mutex::new(None),
+            paths,
+            clock,
+            started,
+        }
     }
 
-    pub fn failed(error: ErrorView, started: Instant) -> AppState {
-        AppState { store: Err(error), started, role: Role::Cashier }
-    }
-
-    /// Runs a read or a write against the store and turns its error into the
-    /// wire's `{kind, message}`.
+    /// Runs a command against the open store and turns its error (or a
+    /// panic) into the wire's `{kind, message}`.
     pub fn with<T>(
         &self,
         f: impl FnOnce(&mut Store, &mut SystemIds) -> dangol_store::Result<T>,
     ) -> Result<T, ErrorView> {
-        let store = self.store.as_ref().map_err(Clone::clone)?;
-        let mut store = store.lock().map_err(|_| ErrorView {
-            kind: "internal".into(),
-            message: "the store is unavailable after an earlier failure; restart Dangol".into(),
+        if let Some(e) = lock(&self.failure).clone() {
+            return Err(e);
+        }
+        let mut guard = lock(&self.store);
+        let store = guard.as_mut().ok_or_else(|| ErrorView {
+            kind: "setup_needed".into(),
+            message: "no shop is open yet: choose the demo shop or set up your shop".into(),
         })?;
-        f(&mut store, &mut SystemIds).map_err(ErrorView::from)
+        caught(|| f(store, &mut SystemIds).map_err(ErrorView::from))
+    }
+
+    /// Runs an owner-only command with the owner's session, which each use
+    /// extends; without one, `owner_required`.
+    pub fn as_owner<T>(
+        &self,
+        f: impl FnOnce(&mut Store, &Owner, &mut SystemIds) -> dangol_store::Result<T>,
+    ) -> Result<T, ErrorView> {
+        let owner = self.owner_session().ok_or_else(|| {
+            ErrorView::from(dangol_store::StoreError::OwnerRequired { what: "do this (unlock with the PIN)" })
+        })?;
+        self.with(|s, ids| f(s, &owner, ids))
+    }
+
+    /// The owner, if signed in within the session's time.
+    fn owner_session(&self) -> Option<Owner> {
+        let mut session = lock(&self.owner);
+        match session.as_mut() {
+            Some((owner, last)) if last.elapsed() < OWNER_SESSION => {
+                *last = Instant::now();
+                Some(owner.clone())
+            }
+            _ => {
+                *session = None;
+                None
+            }
+        }
+    }
+
+    pub fn sign_in(&self, owner: Owner) {
+        *lock(&self.owner) = Some((owner, Instant::now()));
+    }
+
+    pub fn sign_out(&self) {
+        *lock(&self.owner) = None;
+    }
+
+    /// True when no shop is open and none failed to open: the window shows
+    /// the first-run choice.
+    pub fn needs_setup(&self) -> bool {
+        lock(&self.store).is_none() && lock(&self.failure).is_none()
+    }
+
+    /// Puts a freshly created store in place (first run).
+    pub fn install(&self, store: Store) -> Result<(), ErrorView> {
+        let mut guard = lock(&self.store);
+        if guard.is_some() {
+            return Err(ErrorView { kind: "bad_input".into(), message: "a shop is already open".into() });
+        }
+        *guard = Some(store);
+        Ok(())
+    }
+}
+
+/// Runs `f`, turning a panic into an `internal` error.
+pub fn caught<T>(f: impl FnOnce() -> Result<T, ErrorView>) -> Result<T, ErrorView> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        eprintln!("dangol: a command failed unexpectedly: {what}");
+        Err(ErrorView {
+            kind: "internal".into(),
+            message: format!("this action failed unexpectedly ({what}); nothing was saved, and the counter carries on"),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(store: Option<Store>) -> AppState {
+        AppState::new(
+            store,
+            None,
+            Paths { shop: "/nonexistent/a.db".into(), demo: "/nonexistent/d.db".into() },
+            Clock::System,
+            Instant::now(),
+        )
+    }
+
+    #[test]
+    fn a_panicking_command_is_an_error_and_the_next_command_still_works() {
+        let s = state(Some(Store::open_in_memory().unwrap()));
+        let err = s.with(|_, _| -> dangol_store::Result<()> { panic!("boom") }).unwrap_err();
+        assert_eq!(err.kind, "internal");
+        assert!(err.message.contains("boom"), "{}", err.message);
+        let n = s.with(|store, _| Ok(store.shop_info()?.customers)).expect("the store is still usable");
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn owner_commands_need_a_session_and_sign_out_ends_it() {
+        let s = state(Some(Store::open_in_memory().unwrap()));
+        let err = s.as_owner(|_, _, _| Ok(())).unwrap_err();
+        assert_eq!(err.kind, "owner_required");
+        assert!(!s.needs_setup());
+        let fresh = state(None);
+        assert!(fresh.needs_setup());
+        assert_eq!(fresh.with(|_, _| Ok(())).unwrap_err().kind, "setup_needed");
     }
 }

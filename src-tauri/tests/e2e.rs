@@ -16,8 +16,12 @@ fn demo_db(test: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("counter.db");
     let mut store = Store::open(&path).unwrap();
-    dangol_demo::generate(&mut store, &dangol_demo::DemoOptions { customers: 300, seed: 1, as_of: chrono::Utc::now() })
-        .unwrap();
+    dangol_demo::generate(
+        &mut store,
+        &dangol_demo::DemoOptions { customers: 300, seed: 1, as_of: chrono::Utc::now() },
+        &mut |_, _| {},
+    )
+    .unwrap();
     path
 }
 

@@ -21,13 +21,22 @@ pub struct Common {
     /// Language of text output (default: from LANG; Korean for Korean or unset locales).
     #[arg(long, value_name = "ko|en")]
     pub lang: Option<String>,
+    /// A file holding the owner's PIN, for owner-only commands in scripts
+    /// (else DANGOL_OWNER_PIN, else a prompt on the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct When {
-    /// The moment to act at, RFC 3339 (default: now), e.g. 2026-11-23T10:00:00+09:00.
+    /// The moment to act at, RFC 3339 (default: now, or DANGOL_NOW), e.g.
+    /// 2026-11-23T10:00:00+09:00. Writes must be dated within 5 minutes of
+    /// now unless the owner allows a date in the past with --backdate.
     #[arg(long, value_name = "RFC3339-TIME")]
     pub at: Option<String>,
+    /// Date this write in the past (--at): owner only, audited.
+    #[arg(long, requires = "at")]
+    pub backdate: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +65,7 @@ pub enum Command {
         #[arg(long, value_name = "RFC3339-TIME")]
         as_of: Option<String>,
     },
-    /// Find customers by last 4 digits, phone, name, 초성 or card code.
+    /// Find customers by last 4 digits (or more, or with a name: "1004 김"), phone, name, 초성 or card code.
     Lookup {
         #[command(flatten)]
         common: Common,
@@ -80,8 +89,9 @@ pub enum Command {
     Preview {
         #[command(flatten)]
         common: Common,
+        /// The customer (omit for a walk-in sale).
         #[arg(long)]
-        customer: String,
+        customer: Option<String>,
         /// Cart JSON file ({"lines":[{"sku":"...","qty":1}]}), or - for standard input.
         #[arg(long, value_name = "CART.json")]
         cart: PathBuf,
@@ -93,16 +103,30 @@ pub enum Command {
         /// How many suggestions to show.
         #[arg(long, default_value_t = 3)]
         suggestions: usize,
-        /// Do not record the suggestions as shown.
+        /// Do not record the suggestions as shown (a preview with --at never does).
         #[arg(long)]
         no_record: bool,
     },
-    /// Record a sale through the checkout gate.
+    /// Record a sale through the checkout gate (exactly once per --visit).
     Checkout {
         #[command(flatten)]
         common: Common,
+        /// The customer (omit for a walk-in sale).
         #[arg(long)]
-        customer: String,
+        customer: Option<String>,
+        /// The visit's id (a UUID made when the visit started): completing
+        /// again with it returns the recorded sale. Default: a new one.
+        #[arg(long, value_name = "UUID")]
+        visit: Option<String>,
+        /// Confirm an unusually large sale.
+        #[arg(long)]
+        confirm_large: bool,
+        /// A goodwill discount in won (above the owner's limit: owner PIN).
+        #[arg(long, value_name = "WON", requires = "goodwill_reason")]
+        goodwill: Option<i64>,
+        /// Why the goodwill discount is given.
+        #[arg(long, value_name = "TEXT")]
+        goodwill_reason: Option<String>,
         #[arg(long, value_name = "CART.json")]
         cart: PathBuf,
         #[command(flatten)]
@@ -114,7 +138,7 @@ pub enum Command {
         #[arg(long = "dismiss", value_name = "RULE:REASON")]
         dismiss: Vec<String>,
     },
-    /// Refund (reverse) a sale: points, stamps and coupons are restored.
+    /// Refund (reverse) a sale: points, stamps and coupons are restored (owner).
     Refund {
         #[command(flatten)]
         common: Common,
@@ -136,6 +160,7 @@ pub enum Command {
         birth_date: Option<String>,
         #[arg(long)]
         preferred_name: Option<String>,
+        /// A tier other than basic (owner only).
         #[arg(long)]
         tier: Option<String>,
         /// Marketing consent: yes or no.
@@ -192,7 +217,7 @@ pub enum Command {
         #[command(flatten)]
         when: When,
     },
-    /// Import customers or products from CSV (all rows or none).
+    /// Import customers or products from CSV, all rows or none (owner).
     Import {
         #[command(flatten)]
         common: Common,
@@ -202,7 +227,7 @@ pub enum Command {
         #[command(flatten)]
         when: When,
     },
-    /// Export customers or products to CSV.
+    /// Export customers or products to CSV (owner).
     Export {
         #[command(flatten)]
         common: Common,
@@ -210,12 +235,12 @@ pub enum Command {
         table: Table,
         file: PathBuf,
     },
-    /// List the discount rules (JSON documents, as stored).
+    /// List the discount rules (JSON documents, as stored) and any set aside.
     Rules {
         #[command(flatten)]
         common: Common,
     },
-    /// Add or replace a discount rule from a JSON file (see docs/json.md).
+    /// Add or replace a discount rule from a JSON file, or - for standard input (owner; see docs/json.md).
     SetRule {
         #[command(flatten)]
         common: Common,
@@ -224,7 +249,7 @@ pub enum Command {
         #[command(flatten)]
         when: When,
     },
-    /// Change a shop setting: shop_name, time_zone (IANA, e.g. Asia/Seoul) or loyalty (JSON).
+    /// Change a shop setting (owner): shop_name, time_zone (IANA, e.g. Asia/Seoul), goodwill_limit, large_sale (won) or loyalty (JSON).
     Setting {
         #[command(flatten)]
         common: Common,
@@ -233,7 +258,7 @@ pub enum Command {
         #[command(flatten)]
         when: When,
     },
-    /// Correct a customer's points or stamps by hand (an `adjust` ledger entry).
+    /// Correct a customer's points or stamps by hand (owner; an `adjust` ledger entry).
     Adjust {
         #[command(flatten)]
         common: Common,
@@ -243,13 +268,16 @@ pub enum Command {
         points: i64,
         #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         stamps: i64,
+        /// When points added expire (RFC 3339); default: never.
+        #[arg(long, value_name = "RFC3339-TIME")]
+        expires: Option<String>,
         /// Why (kept with the entry).
         #[arg(long)]
         note: String,
         #[command(flatten)]
         when: When,
     },
-    /// Issue a single-use coupon to a customer.
+    /// Issue a single-use coupon to a customer (owner).
     IssueCoupon {
         #[command(flatten)]
         common: Common,
@@ -266,7 +294,23 @@ pub enum Command {
         #[command(flatten)]
         when: When,
     },
-    /// Measure lookup, preview and checkout latency against their raw SQLite floors.
+    /// Set the owner PIN: the first one for a new shop, or a new one with the current PIN.
+    SetPin {
+        #[command(flatten)]
+        common: Common,
+        /// A file holding the new PIN (else a prompt on the terminal, twice).
+        #[arg(long, value_name = "FILE")]
+        new_pin_file: Option<PathBuf>,
+    },
+    /// The audit log: every owner action and goodwill grant, newest first (owner).
+    Audit {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Measure lookup, preview and checkout latency against their raw SQLite floors
+    /// (on a demo shop, or on a copy of a real shop's database).
     Bench {
         #[command(flatten)]
         common: Common,

@@ -4,17 +4,20 @@
 //!
 //! Checkout is measured for real (durable commits), so the benchmark adds
 //! its sales to a new customer each run ("벤치마크 고객", 010-9999-0001, -0002, …),
-//! who is never the customer the preview is measured for.
+//! who is never the customer the preview is measured for. That happens only
+//! in a demo shop: a real shop's database is first copied (`VACUUM INTO`,
+//! beside it) and measured on the copy, which is then deleted, so benchmark
+//! customers and sales never enter a shop's real data.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use dangol_domain::catalog::{Cart, CartLine};
 use dangol_domain::customer::CustomerInput;
 use dangol_domain::gate::Decision;
 use dangol_domain::hangul;
 use dangol_domain::i18n::Lang;
-use dangol_store::counter::{CheckoutRequest, PreviewRequest, Role};
+use dangol_store::counter::{CheckoutRequest, PreviewRequest};
 use dangol_store::rusqlite::Connection as Conn;
-use dangol_store::{Store, StoreError, SystemIds};
+use dangol_store::{Clock, Store, StoreError, SystemIds, Viewer};
 use serde::Serialize;
 use std::fmt::Write;
 use std::time::Instant;
@@ -35,6 +38,9 @@ pub struct Figure {
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// Measured on a copy of the database (a real shop's), deleted after.
+    pub on_copy: bool,
+    pub active_rules: usize,
     pub customers: i64,
     pub sales: i64,
     pub sale_lines: i64,
@@ -92,9 +98,47 @@ fn floor_key(query: &str, by_gram: bool) -> String {
     if by_gram { hangul::query_gram(&hangul::normalize(query)) } else { query.to_string() }
 }
 
-/// Runs every measurement.
-pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
+/// Runs every measurement: on the demo shop itself, or on a copy of a real
+/// shop's database.
+pub fn run(store: Store, iterations: usize) -> Result<Report, StoreError> {
+    if store.shop_info()?.demo {
+        let mut store = store;
+        return measure(&mut store, iterations, false);
+    }
+    let path = store.path().map(|p| p.to_path_buf()).ok_or_else(|| StoreError::BadInput {
+        what: "benchmark database",
+        reason: "an in-memory store cannot be copied".into(),
+    })?;
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".bench-copy");
+    let copy = path.with_file_name(name);
+    let remove = |p: &std::path::Path| {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            let mut f = p.as_os_str().to_os_string();
+            f.push(suffix);
+            let _ = std::fs::remove_file(f);
+        }
+    };
+    remove(&copy);
+    eprintln!("bench: {} is a shop's own data; measuring on a copy ({})", path.display(), copy.display());
+    store
+        .connection()
+        .execute("VACUUM INTO ?1", [copy.display().to_string()])
+        .map_err(|e| StoreError::BadInput { what: "benchmark copy", reason: e.to_string() })?;
+    drop(store);
+    let out = (|| {
+        let mut copied = Store::open(&copy)?;
+        copied.set_clock(Clock::from_env()?);
+        measure(&mut copied, iterations, true)
+    })();
+    remove(&copy);
+    out
+}
+
+fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report, StoreError> {
     let iterations = iterations.max(10);
+    let active_rules = store.rules()?.iter().filter(|r| r.active).count();
+    let bar = crate::progress::bar(5, "bench");
     let conn = store.connection();
     let (customers, max_rid): (i64, i64) =
         conn.query_row("SELECT count(*), coalesce(max(rid), 0) FROM customers", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -143,9 +187,11 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
         ),
     ];
     for (name, queries, floor_sql, by_gram) in kinds {
+        bar.set_message(name);
+        bar.inc(1);
         // Warm the caches once, as a counter that has been running would be.
         for q in queries.iter() {
-            store.lookup(q, 10, Role::Cashier)?;
+            store.lookup(q, 10, &Viewer::Cashier)?;
             floor_query(store.connection(), floor_sql, &floor_key(q, by_gram))?;
         }
         let mut ours = Vec::with_capacity(iterations);
@@ -156,7 +202,7 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
             let (r, t) = time(|| floor_query(store.connection(), floor_sql, &key));
             r?;
             raw.push(t);
-            let (r, t) = time(|| store.lookup(q, 10, Role::Cashier));
+            let (r, t) = time(|| store.lookup(q, 10, &Viewer::Cashier));
             r?;
             ours.push(t);
         }
@@ -180,16 +226,18 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
             .map(|(i, p)| CartLine { sku: p.sku.clone(), qty: 1 + (i as i64 % 3) })
             .collect(),
     };
-    let now = Utc::now();
+    let now = store.now();
     let preview_n = (iterations / 4).max(10);
+    bar.set_message("preview");
+    bar.inc(1);
     let req = PreviewRequest {
-        customer: regular,
+        customer: Some(regular),
         cart: cart.clone(),
-        applied: vec![],
+        told: vec![],
         selected: None,
         at: now,
         lang: Lang::Ko,
-        role: Role::Cashier,
+        viewer: Viewer::Cashier,
         limit: 3,
     };
     store.preview(&req)?;
@@ -224,32 +272,36 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
             .connection()
             .query_row("SELECT count(*) FROM customers WHERE phone LIKE '01099990%'", [], |r| r.get(0))?;
     let phone = format!("010-9999-{:04}", runs + 1);
+    bar.set_message("checkout");
+    bar.inc(1);
     let input = CustomerInput { name: "벤치마크 고객".into(), phone, ..Default::default() };
-    let bench_customer = store.add_customer(input, now, &mut ids)?.id;
+    let bench_customer = store.add_customer(input, &Viewer::Cashier, now, &mut ids)?.id;
     let small = Cart { lines: products.iter().take(3).map(|p| CartLine { sku: p.sku.clone(), qty: 1 }).collect() };
     let checkout_n = (iterations / 10).clamp(10, 300);
     let mut ours = Vec::new();
     for i in 0..checkout_n {
         let at = now + Duration::milliseconds(i as i64);
         let p = store.preview(&PreviewRequest {
-            customer: bench_customer,
+            customer: Some(bench_customer),
             cart: small.clone(),
-            applied: vec![],
+            told: vec![],
             selected: None,
             at,
             lang: Lang::Ko,
-            role: Role::Cashier,
+            viewer: Viewer::Cashier,
             limit: 3,
         })?;
         let req = CheckoutRequest {
-            customer: bench_customer,
+            visit: uuid::Uuid::now_v7(),
+            customer: Some(bench_customer),
             cart: small.clone(),
             decision: Decision { apply: p.best.rule_ids.clone(), dismiss: vec![] },
             at,
             lang: Lang::Ko,
             goodwill: None,
+            confirm_large: false,
         };
-        let (r, t) = time(|| store.checkout(&req, &mut ids));
+        let (r, t) = time(|| store.checkout(&req, None, &mut ids));
         r?;
         ours.push(t);
     }
@@ -265,7 +317,10 @@ pub fn run(store: &mut Store, iterations: usize) -> Result<Report, StoreError> {
     let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let mut wal = path.clone().into_os_string();
     wal.push("-wal");
+    bar.finish_and_clear();
     Ok(Report {
+        on_copy,
+        active_rules,
         customers,
         sales,
         sale_lines,
@@ -320,10 +375,12 @@ pub fn render(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "database: {} customers, {} sales, {} sale lines; {:.1} MB (+{:.1} MB WAL); peak RSS {:.1} MB",
+        "database{}: {} customers, {} sales, {} sale lines, {} active rules; {:.1} MB (+{:.1} MB WAL); peak RSS {:.1} MB",
+        if r.on_copy { " (a copy, deleted after)" } else { "" },
         r.customers,
         r.sales,
         r.sale_lines,
+        r.active_rules,
         r.db_bytes as f64 / 1e6,
         r.wal_bytes as f64 / 1e6,
         r.peak_rss_kib as f64 / 1024.0

@@ -1,10 +1,15 @@
 //! `dangol`: the counter core from the command line. Glue only: parse the
 //! arguments, call the store, print text or JSON, exit with a code that
 //! tells scripts what went wrong (see `exit_code`).
+//!
+//! The clock is the system's, or `DANGOL_NOW` (RFC 3339) for tests, demos
+//! and scripted replays. Owner-only commands take the owner's PIN from
+//! `--pin-file`, else `DANGOL_OWNER_PIN`, else a prompt on the terminal.
 
 mod args;
 mod bench;
 mod output;
+mod progress;
 
 use args::{Cli, Command, Common, RoleArg, Table, When};
 use chrono::{DateTime, Utc};
@@ -14,11 +19,12 @@ use dangol_domain::customer::CustomerInput;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
-use dangol_store::counter::{CheckoutRequest, PreviewRequest, Role};
+use dangol_store::clock::{Clock, parse_moment};
+use dangol_store::counter::{CheckoutRequest, GoodwillRequest, PreviewRequest};
 use dangol_store::prompts::PromptAction;
-use dangol_store::{Store, StoreError, SystemIds, customers};
+use dangol_store::{Owner, Store, StoreError, SystemIds, Viewer, customers};
 use serde::Serialize;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -26,6 +32,10 @@ use std::process::ExitCode;
 const MAX_CART_BYTES: u64 = 1024 * 1024;
 /// Largest notes file accepted before validation (validation allows far less).
 const MAX_NOTES_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest rule file accepted.
+const MAX_RULE_BYTES: u64 = 256 * 1024;
+/// The environment variable scripts may put the owner's PIN in.
+const PIN_VAR: &str = "DANGOL_OWNER_PIN";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -45,20 +55,27 @@ fn main() -> ExitCode {
 }
 
 /// 2 bad input, 3 not found, 4 checkout refused or rule not applicable,
-/// 5 database in use, 6 unusable database, 1 anything else.
+/// 5 database in use, 6 unusable database, 7 the owner's PIN is needed or
+/// wrong, 8 a write dated too far from now, 1 anything else.
 fn exit_code(e: &StoreError) -> u8 {
     match e.kind() {
         "bad_input" | "invalid_rows" | "invalid_phone" | "invalid_field" | "invalid_cart" | "invalid_rule"
-        | "duplicate" | "already_reversed" => 2,
+        | "out_of_range" | "duplicate" | "already_reversed" | "visit_conflict" => 2,
         "not_found" => 3,
-        "checkout_refused" | "rule_not_eligible" => 4,
+        "checkout_refused" | "rule_not_eligible" | "large_sale_unconfirmed" => 4,
         "database_locked" => 5,
         "not_a_database" | "newer_schema" => 6,
+        "owner_pin_invalid" | "owner_pin_locked" | "owner_pin_not_set" | "owner_required" | "owner_pin_required" => 7,
+        "write_time_refused" => 8,
         _ => 1,
     }
 }
 
 fn cli_json(c: &Command) -> bool {
+    common_of(c).json
+}
+
+fn common_of(c: &Command) -> &Common {
     match c {
         Command::Demo { common, .. }
         | Command::Lookup { common, .. }
@@ -78,7 +95,9 @@ fn cli_json(c: &Command) -> bool {
         | Command::Setting { common, .. }
         | Command::IssueCoupon { common, .. }
         | Command::Adjust { common, .. }
-        | Command::Tour { common, .. } => common.json,
+        | Command::SetPin { common, .. }
+        | Command::Audit { common, .. }
+        | Command::Tour { common, .. } => common,
     }
 }
 
@@ -94,31 +113,11 @@ fn lang(common: &Common) -> Result<Lang, StoreError> {
     }
 }
 
-fn at(when: &When) -> Result<DateTime<Utc>, StoreError> {
-    parse_time(when.at.as_deref())
-}
-
-fn parse_time(s: Option<&str>) -> Result<DateTime<Utc>, StoreError> {
-    match s {
-        None => Ok(Utc::now()),
-        Some(s) => {
-            DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| StoreError::BadInput {
-                what: "time",
-                reason: format!("{s:?} is not an RFC 3339 time such as 2026-11-23T10:00:00+09:00"),
-            })
-        }
-    }
-}
-
-fn role(r: RoleArg) -> Role {
-    match r {
-        RoleArg::Cashier => Role::Cashier,
-        RoleArg::Owner => Role::Owner,
-    }
-}
-
+/// Opens (creating if needed) the database with the process's clock.
 fn open(common: &Common) -> Result<Store, StoreError> {
-    Store::open(&common.db)
+    let mut store = Store::open(&common.db)?;
+    store.set_clock(Clock::from_env()?);
+    Ok(store)
 }
 
 /// Opens an existing database only (reads must not create empty files).
@@ -128,39 +127,101 @@ fn open_existing(common: &Common) -> Result<Store, StoreError> {
             path: common.db.clone(),
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                "no such database; create one with `dangol demo` or `dangol import`",
+                "no such database; create one with `dangol demo`, or set up a shop in the window",
             ),
         });
     }
     open(common)
 }
 
-fn read_cart(path: &Path) -> Result<Cart, StoreError> {
+/// The moment a command acts at: `--at`, else the store's clock. With
+/// `--backdate` the owner allows the write to be dated in the past.
+fn at(store: &mut Store, when: &When, common: &Common, ids: &mut SystemIds) -> Result<DateTime<Utc>, StoreError> {
+    let Some(s) = &when.at else {
+        return Ok(store.now());
+    };
+    let t = parse_moment(s, "--at")?;
+    if when.backdate {
+        let owner = owner(store, common, ids)?;
+        store.permit_backdating(&owner);
+    }
+    Ok(t)
+}
+
+/// A moment for a read: `--at`, else now.
+fn read_at(store: &Store, when: &When) -> Result<DateTime<Utc>, StoreError> {
+    match &when.at {
+        Some(s) => parse_moment(s, "--at"),
+        None => Ok(store.now()),
+    }
+}
+
+/// The owner's PIN, from `--pin-file`, `DANGOL_OWNER_PIN`, or the terminal.
+fn pin(common: &Common, prompt: &str) -> Result<String, StoreError> {
+    if let Some(path) = &common.pin_file {
+        return read_small(path, 64, "PIN file").map(|s| s.trim().to_string());
+    }
+    if let Ok(p) = std::env::var(PIN_VAR)
+        && !p.trim().is_empty()
+    {
+        return Ok(p.trim().to_string());
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt)
+            .map(|p| p.trim().to_string())
+            .map_err(|source| StoreError::Io { path: "/dev/tty".into(), source });
+    }
+    Err(StoreError::OwnerRequired { what: "run this command (give --pin-file FILE or DANGOL_OWNER_PIN)" })
+}
+
+/// Checks the owner's PIN: the only way to an `Owner`.
+fn owner(store: &mut Store, common: &Common, ids: &mut SystemIds) -> Result<Owner, StoreError> {
+    if !store.owner_pin_is_set()? {
+        return Err(StoreError::OwnerPinNotSet);
+    }
+    let pin = pin(common, "owner PIN / 사장님 PIN: ")?;
+    store.authenticate_owner(&pin, ids)
+}
+
+fn viewer(store: &mut Store, role: RoleArg, common: &Common, ids: &mut SystemIds) -> Result<Viewer, StoreError> {
+    Ok(match role {
+        RoleArg::Cashier => Viewer::Cashier,
+        RoleArg::Owner => Viewer::Owner(owner(store, common, ids)?),
+    })
+}
+
+/// Reads a small text file, refusing one larger than `max` bytes before
+/// reading it ("-" reads standard input).
+fn read_small(path: &Path, max: u64, what: &'static str) -> Result<String, StoreError> {
     let io = |source| StoreError::Io { path: path.to_path_buf(), source };
     let mut text = String::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin().take(MAX_CART_BYTES + 1).read_to_string(&mut text).map_err(io)?;
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().take(max + 1).read_to_string(&mut text)
     } else {
-        let file = std::fs::File::open(path).map_err(io)?;
-        file.take(MAX_CART_BYTES + 1).read_to_string(&mut text).map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => {
-                StoreError::BadInput { what: "cart", reason: "the file is not UTF-8 text".into() }
-            }
-            _ => io(e),
-        })?;
+        std::fs::File::open(path).map_err(io)?.take(max + 1).read_to_string(&mut text)
+    };
+    read.map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => StoreError::BadInput { what, reason: "the file is not UTF-8 text".into() },
+        _ => io(e),
+    })?;
+    if text.len() as u64 > max {
+        return Err(StoreError::BadInput { what, reason: format!("the file is larger than {max} bytes") });
     }
-    if text.len() as u64 > MAX_CART_BYTES {
-        return Err(StoreError::BadInput {
-            what: "cart",
-            reason: format!("the cart file is larger than {MAX_CART_BYTES} bytes"),
-        });
-    }
+    Ok(text)
+}
+
+fn read_cart(path: &Path) -> Result<Cart, StoreError> {
+    let text = read_small(path, MAX_CART_BYTES, "cart")?;
     let cart: Cart = serde_json::from_str(&text).map_err(|e| StoreError::BadInput {
         what: "cart JSON",
         reason: format!("{e}; expected {{\"lines\":[{{\"sku\":\"AMR\",\"qty\":1}}]}}"),
     })?;
     cart.check()?;
     Ok(cart)
+}
+
+fn parse_uuid(s: &str, what: &'static str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(s.trim()).map_err(|_| StoreError::BadInput { what, reason: format!("{s:?} is not a UUID") })
 }
 
 fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
@@ -175,51 +236,85 @@ fn run(command: Command) -> Result<(), StoreError> {
     let mut ids = SystemIds;
     match command {
         Command::Demo { common, customers, seed, as_of } => {
-            let as_of = parse_time(as_of.as_deref())?;
             let mut store = open(&common)?;
+            let as_of = match as_of.as_deref() {
+                Some(s) => parse_moment(s, "--as-of")?,
+                None => store.now(),
+            };
             let started = std::time::Instant::now();
-            let report = dangol_demo::generate(&mut store, &dangol_demo::DemoOptions { customers, seed, as_of })?;
+            let bar = progress::bar(customers, lang(&common)?.pick("고객 생성", "customers"));
+            let report = dangol_demo::generate(
+                &mut store,
+                &dangol_demo::DemoOptions { customers, seed, as_of },
+                &mut |done, _| bar.set_position(done),
+            )?;
+            bar.finish_and_clear();
             let elapsed = started.elapsed();
             print(common.json, &report, || output::demo(&report, elapsed, lang(&common).unwrap_or_default()));
         }
-        Command::Lookup { common, query, limit, role: r } => {
-            let store = open_existing(&common)?;
-            let hits = store.lookup(&query, limit, role(r))?;
+        Command::Lookup { common, query, limit, role } => {
+            let mut store = open_existing(&common)?;
+            let viewer = viewer(&mut store, role, &common, &mut ids)?;
+            let found = store.lookup(&query, limit, &viewer)?;
             let l = lang(&common)?;
-            print(common.json, &hits, || output::lookup(&hits, l));
+            let demo = store.shop_info()?.demo;
+            print(common.json, &found, || output::demo_banner(demo, l) + &output::lookup(&found, &query, l));
         }
-        Command::Customer { common, id, when, role: r } => {
-            let store = open_existing(&common)?;
-            let profile = store.profile(customers::parse_id(&id)?, at(&when)?, role(r))?;
+        Command::Customer { common, id, when, role } => {
+            let mut store = open_existing(&common)?;
+            let viewer = viewer(&mut store, role, &common, &mut ids)?;
+            let profile = store.profile(customers::parse_id(&id)?, read_at(&store, &when)?, &viewer)?;
             let l = lang(&common)?;
-            print(common.json, &profile, || output::profile(&profile, l));
+            let demo = store.shop_info()?.demo;
+            print(common.json, &profile, || output::demo_banner(demo, l) + &output::profile(&profile, l));
         }
         Command::Preview { common, customer, cart, when, applied, suggestions, no_record } => {
             let l = lang(&common)?;
             let cart = read_cart(&cart)?;
-            let customer = customers::parse_id(&customer)?;
-            let at = at(&when)?;
+            let customer = customer.as_deref().map(customers::parse_id).transpose()?;
             let mut store = open_existing(&common)?;
+            let at = read_at(&store, &when)?;
             let selected = (!applied.is_empty()).then(|| applied.clone());
             let view = store.preview(&PreviewRequest {
                 customer,
                 cart,
-                applied,
+                told: applied,
                 selected,
                 at,
                 lang: l,
-                role: Role::Cashier,
+                viewer: Viewer::Cashier,
                 limit: suggestions,
             })?;
-            if !no_record {
-                store.record_shown(customer, &view.suggestions, at, &mut ids)?;
+            // A preview "as of" another moment is a what-if: only a preview
+            // now records its prompts as shown.
+            if let Some(c) = customer
+                && !no_record
+                && when.at.is_none()
+            {
+                store.record_shown(c, &view.suggestions, at, &mut ids)?;
             }
-            print(common.json, &view, || output::preview(&view, l));
+            let demo = store.shop_info()?.demo;
+            print(common.json, &view, || output::demo_banner(demo, l) + &output::preview(&view, l));
         }
-        Command::Checkout { common, customer, cart, when, apply, dismiss } => {
+        Command::Checkout {
+            common,
+            customer,
+            visit,
+            confirm_large,
+            goodwill,
+            goodwill_reason,
+            cart,
+            when,
+            apply,
+            dismiss,
+        } => {
             let l = lang(&common)?;
             let cart = read_cart(&cart)?;
-            let customer = customers::parse_id(&customer)?;
+            let customer = customer.as_deref().map(customers::parse_id).transpose()?;
+            let visit = match visit {
+                Some(v) => parse_uuid(&v, "--visit")?,
+                None => uuid::Uuid::now_v7(),
+            };
             let mut pairs = Vec::new();
             for d in dismiss {
                 let (rule, reason) = d.split_once(':').ok_or_else(|| StoreError::BadInput {
@@ -229,24 +324,39 @@ fn run(command: Command) -> Result<(), StoreError> {
                 pairs.push((rule.trim().to_string(), reason.trim().to_string()));
             }
             let mut store = open_existing(&common)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let goodwill = goodwill.map(|amount| GoodwillRequest {
+                amount,
+                reason: goodwill_reason.clone().unwrap_or_default(),
+                owner_pin: None,
+            });
+            let owner = match &goodwill {
+                Some(g) if g.amount > store.shop_info()?.goodwill_limit => Some(owner(&mut store, &common, &mut ids)?),
+                _ => None,
+            };
             let receipt = store.checkout(
                 &CheckoutRequest {
+                    visit,
                     customer,
                     cart,
                     decision: Decision { apply, dismiss: pairs },
-                    at: at(&when)?,
+                    at,
                     lang: l,
-                    goodwill: None,
+                    goodwill,
+                    confirm_large,
                 },
+                owner.as_ref(),
                 &mut ids,
             )?;
-            print(common.json, &receipt, || output::receipt(&receipt, l));
+            let demo = store.shop_info()?.demo;
+            print(common.json, &receipt, || output::demo_banner(demo, l) + &output::receipt(&receipt, l));
         }
         Command::Refund { common, sale, reason, when } => {
-            let sale = uuid::Uuid::parse_str(sale.trim())
-                .map_err(|_| StoreError::BadInput { what: "sale id", reason: format!("{sale:?} is not a UUID") })?;
+            let sale = parse_uuid(&sale, "sale id")?;
             let mut store = open_existing(&common)?;
-            let r = store.refund(sale, &reason, at(&when)?, &mut ids)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let r = store.refund(&owner, sale, &reason, at, &mut ids)?;
             let l = lang(&common)?;
             print(common.json, &r, || output::refund(&r, l));
         }
@@ -293,6 +403,7 @@ fn run(command: Command) -> Result<(), StoreError> {
                     return Err(StoreError::BadInput { what: "--consent", reason: format!("{s:?} must be yes or no") });
                 }
             };
+            let owner_tier = tier.as_deref().is_some_and(|t| !t.trim().eq_ignore_ascii_case("basic"));
             let input = CustomerInput {
                 name,
                 phone,
@@ -305,24 +416,26 @@ fn run(command: Command) -> Result<(), StoreError> {
                 card_code: card,
             };
             let mut store = open(&common)?;
-            let c = store.add_customer(input, at(&when)?, &mut ids)?;
+            let viewer =
+                if owner_tier { Viewer::Owner(owner(&mut store, &common, &mut ids)?) } else { Viewer::Cashier };
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let c = store.add_customer(input, &viewer, at, &mut ids)?;
             let l = lang(&common)?;
-            print(common.json, &c, || output::lookup(std::slice::from_ref(&c), l));
+            print(common.json, &c, || output::customer_line(&c, l));
         }
         Command::Feedback { common, customer, kind, category, text, when } => {
             let kind = FeedbackKind::parse(&kind)?;
             let customer = customers::parse_id(&customer)?;
             let mut store = open_existing(&common)?;
-            let f = store.add_feedback(customer, kind, &category, &text, at(&when)?, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let f = store.add_feedback(customer, kind, &category, &text, at, &mut ids)?;
             print(common.json, &f, || format!("{} {} ({})\n", f.kind, f.id, f.status));
         }
         Command::Resolve { common, feedback, resolution, when } => {
-            let id = uuid::Uuid::parse_str(feedback.trim()).map_err(|_| StoreError::BadInput {
-                what: "feedback id",
-                reason: format!("{feedback:?} is not a UUID"),
-            })?;
+            let id = parse_uuid(&feedback, "feedback id")?;
             let mut store = open_existing(&common)?;
-            let f = store.resolve_feedback(id, &resolution, at(&when)?, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let f = store.resolve_feedback(id, &resolution, at, &mut ids)?;
             print(common.json, &f, || format!("{} {} ({})\n", f.kind, f.id, f.status));
         }
         Command::Prompt { common, customer, key, accept, dismiss, when } => {
@@ -338,7 +451,8 @@ fn run(command: Command) -> Result<(), StoreError> {
                 }
             };
             let mut store = open_existing(&common)?;
-            store.record_prompt(customer, &key, action, dismiss.as_deref(), at(&when)?, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            store.record_prompt(customer, &key, action, dismiss.as_deref(), at, &mut ids)?;
             print(
                 common.json,
                 &serde_json::json!({"customer": customer, "key": key, "action": action.as_str()}),
@@ -347,21 +461,31 @@ fn run(command: Command) -> Result<(), StoreError> {
         }
         Command::Import { common, table, file, when } => {
             let f = std::fs::File::open(&file).map_err(|source| StoreError::Io { path: file.clone(), source })?;
-            let mut store = open(&common)?;
-            let at = at(&when)?;
-            let report = match table {
-                Table::Customers => store.import_customers(std::io::BufReader::new(f), at, &mut ids)?,
-                Table::Products => store.import_products(std::io::BufReader::new(f), at, &mut ids)?,
+            let mut store = open_existing(&common)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let bar = progress::bar(0, lang(&common)?.pick("가져오기", "import"));
+            let mut report_progress = |phase: &str, done: u64, total: u64| {
+                bar.set_length(total);
+                bar.set_message(phase.to_string());
+                bar.set_position(done);
             };
+            let reader = std::io::BufReader::new(f);
+            let report = match table {
+                Table::Customers => store.import_customers(&owner, reader, at, &mut ids, &mut report_progress)?,
+                Table::Products => store.import_products(&owner, reader, at, &mut ids, &mut report_progress)?,
+            };
+            bar.finish_and_clear();
             print(common.json, &report, || {
                 format!("imported {} rows ({} new, {} updated)\n", report.rows, report.created, report.updated)
             });
         }
         Command::Export { common, table, file } => {
-            let store = open_existing(&common)?;
+            let mut store = open_existing(&common)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
             let n = match table {
-                Table::Customers => store.export_customers(&file)?,
-                Table::Products => store.export_products(&file)?,
+                Table::Customers => store.export_customers(&owner, &file, &mut ids)?,
+                Table::Products => store.export_products(&owner, &file)?,
             };
             print(common.json, &serde_json::json!({"rows": n, "file": file}), || {
                 format!("exported {n} rows to {}\n", file.display())
@@ -369,52 +493,103 @@ fn run(command: Command) -> Result<(), StoreError> {
         }
         Command::Rules { common } => {
             let store = open_existing(&common)?;
-            let rules = store.rules()?;
-            print(common.json, &rules, || {
-                rules.iter().map(|r| format!("{}\n", serde_json::to_string(r).expect("plain data"))).collect()
-            });
+            let list = store.rule_list()?;
+            print(common.json, &list, || output::rules(&list));
         }
         Command::SetRule { common, file, when } => {
-            let text =
-                std::fs::read_to_string(&file).map_err(|source| StoreError::Io { path: file.clone(), source })?;
+            let text = read_small(&file, MAX_RULE_BYTES, "rule file")?;
             let rule = dangol_domain::rules::DiscountRule::from_json(&text)?;
             let mut store = open_existing(&common)?;
-            store.upsert_rule(&rule, at(&when)?, &mut ids)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            store.upsert_rule(&owner, &rule, at, &mut ids)?;
             print(common.json, &rule, || format!("rule {} saved\n", rule.id));
         }
         Command::Setting { common, key, value, when } => {
             let mut store = open_existing(&common)?;
-            store.update_setting(key.trim(), value.trim(), at(&when)?, &mut ids)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            store.update_setting(&owner, key.trim(), value.trim(), at, &mut ids)?;
             print(common.json, &serde_json::json!({"key": key, "value": value}), || format!("{key} = {value}\n"));
         }
-        Command::Adjust { common, customer, points, stamps, note, when } => {
+        Command::Adjust { common, customer, points, stamps, expires, note, when } => {
             let customer = customers::parse_id(&customer)?;
+            let expires = expires.as_deref().map(|s| parse_moment(s, "--expires")).transpose()?;
             let mut store = open_existing(&common)?;
-            let (p, s) = store.adjust_balances(customer, points, stamps, &note, at(&when)?, &mut ids)?;
-            print(common.json, &serde_json::json!({"points": p, "stamps": s}), || format!("points {p} · stamps {s}\n"));
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let b = store.adjust_balances(&owner, customer, points, stamps, expires, &note, at, &mut ids)?;
+            print(common.json, &b, || format!("points {} · stamps {}\n", b.points, b.stamps));
         }
         Command::IssueCoupon { common, customer, rule, code, expires, when } => {
             let customer = customers::parse_id(&customer)?;
-            let expires = parse_time(Some(&expires))?;
+            let expires = parse_moment(&expires, "--expires")?;
             let mut store = open_existing(&common)?;
-            let c = store.issue_coupon(customer, &rule, &code, expires, at(&when)?, &mut ids)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let c = store.issue_coupon(&owner, customer, &rule, &code, expires, at, &mut ids)?;
             print(common.json, &c, || format!("coupon {} ({}) until {}\n", c.code, c.rule_id, c.expires_at));
         }
-        Command::Bench { common, iterations } => {
+        Command::SetPin { common, new_pin_file } => {
+            // Also how a new shop starts from the command line.
+            let mut store = open(&common)?;
+            let first = !store.owner_pin_is_set()?;
+            let current = if first { None } else { Some(owner(&mut store, &common, &mut ids)?) };
+            let new = match &new_pin_file {
+                Some(path) => read_small(path, 64, "new PIN file")?.trim().to_string(),
+                None if std::io::stdin().is_terminal() => {
+                    let a = rpassword::prompt_password("new owner PIN / 새 사장님 PIN: ")
+                        .map_err(|source| StoreError::Io { path: "/dev/tty".into(), source })?;
+                    let b = rpassword::prompt_password("again / 한 번 더: ")
+                        .map_err(|source| StoreError::Io { path: "/dev/tty".into(), source })?;
+                    if a.trim() != b.trim() {
+                        return Err(StoreError::BadInput {
+                            what: "owner PIN",
+                            reason: "the two entries differ".into(),
+                        });
+                    }
+                    a.trim().to_string()
+                }
+                None => {
+                    return Err(StoreError::BadInput {
+                        what: "owner PIN",
+                        reason: "give the new PIN with --new-pin-file FILE (no terminal to ask on)".into(),
+                    });
+                }
+            };
+            match current {
+                None => {
+                    store.set_first_owner_pin(&new, &mut ids)?;
+                }
+                Some(owner) => store.change_owner_pin(&owner, &new, &mut ids)?,
+            }
+            print(common.json, &serde_json::json!({"owner_pin": "set"}), || "owner PIN set\n".into());
+        }
+        Command::Audit { common, limit } => {
             let mut store = open_existing(&common)?;
-            let report = bench::run(&mut store, iterations)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let log = store.audit_log(&owner, limit)?;
+            print(common.json, &log, || output::audit(&log, store.zone()));
+        }
+        Command::Bench { common, iterations } => {
+            let store = open_existing(&common)?;
+            let report = bench::run(store, iterations)?;
             print(common.json, &report, || bench::render(&report));
         }
         Command::Tour { common, customers: n } => {
             let l = lang(&common)?;
             let fresh = !common.db.exists();
             let mut store = open(&common)?;
-            if fresh || dangol_store::customers::count(store.connection())? == 0 {
+            if fresh || store.is_empty()? {
                 let started = std::time::Instant::now();
+                let bar = progress::bar(n, l.pick("고객 생성", "customers"));
+                let as_of = store.now();
                 let report = dangol_demo::generate(
                     &mut store,
-                    &dangol_demo::DemoOptions { customers: n, seed: 1, as_of: Utc::now() },
+                    &dangol_demo::DemoOptions { customers: n, seed: 1, as_of },
+                    &mut |done, _| bar.set_position(done),
                 )?;
+                bar.finish_and_clear();
                 print!("{}", output::demo(&report, started.elapsed(), l));
             }
             output::tour(&mut store, l, &mut ids)?;

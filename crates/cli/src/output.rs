@@ -5,8 +5,12 @@ use chrono::{DateTime, Utc};
 use dangol_domain::catalog::{Cart, CartLine};
 use dangol_domain::i18n::Lang;
 use dangol_domain::money::format_won;
-use dangol_store::counter::{CustomerSummary, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, Role};
-use dangol_store::{Store, StoreError, SystemIds};
+use dangol_store::admin::RuleList;
+use dangol_store::audit::AuditView;
+use dangol_store::counter::{
+    CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt,
+};
+use dangol_store::{Store, StoreError, SystemIds, Viewer};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -38,10 +42,51 @@ pub fn demo(r: &dangol_demo::DemoReport, elapsed: Duration, lang: Lang) -> Strin
     s
 }
 
-pub fn lookup(hits: &[CustomerSummary], lang: Lang) -> String {
-    if hits.is_empty() {
+/// A line saying this is the demo shop (and its owner PIN), or nothing.
+pub fn demo_banner(demo: bool, lang: Lang) -> String {
+    if !demo {
+        return String::new();
+    }
+    format!(
+        "[DEMO] {} {}\n",
+        lang.pick("데모 가게입니다 · 사장님 PIN", "This is the demo shop · owner PIN"),
+        dangol_demo::DEMO_OWNER_PIN
+    )
+}
+
+pub fn customer_line(c: &CustomerSummary, lang: Lang) -> String {
+    rows(std::slice::from_ref(c), lang)
+}
+
+pub fn lookup(found: &LookupResult, query: &str, lang: Lang) -> String {
+    if found.hits.is_empty() {
         return format!("{}\n", lang.pick("일치하는 고객이 없습니다", "No matching customer"));
     }
+    let mut s = rows(&found.hits, lang);
+    if found.more {
+        let n = found.hits.len();
+        let more = match found.total {
+            Some(t) if t >= found.total_cap => format!("{}+", found.total_cap),
+            Some(t) => t.to_string(),
+            None => lang.pick("더 많은", "more").to_string(),
+        };
+        let q = query.trim();
+        let _ = writeln!(
+            s,
+            "{}",
+            match lang {
+                Lang::Ko => format!(
+                    "{more}명 중 {n}명만 표시했습니다. 번호를 더 입력하거나(예: 3{q}) 이름을 함께 입력하세요(예: {q} 김)."
+                ),
+                Lang::En =>
+                    format!("Showing {n} of {more}. Type more digits (e.g. 3{q}) or add a name (e.g. {q} Kim)."),
+            }
+        );
+    }
+    s
+}
+
+fn rows(hits: &[CustomerSummary], lang: Lang) -> String {
     let mut s = String::new();
     for (i, h) in hits.iter().enumerate() {
         let preferred = h.preferred_name.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
@@ -124,7 +169,10 @@ pub fn profile(p: &Profile, lang: Lang) -> String {
 
 pub fn preview(v: &PreviewView, lang: Lang) -> String {
     let mut s = String::new();
-    let who = v.customer.preferred_name.clone().unwrap_or_else(|| v.customer.name.clone());
+    let who = match &v.customer {
+        Some(c) => c.preferred_name.clone().unwrap_or_else(|| c.name.clone()),
+        None => lang.pick("비회원", "walk-in").to_string(),
+    };
     let _ = writeln!(s, "{who} · {} {}", lang.pick("합계", "subtotal"), format_won(v.subtotal));
     let _ = writeln!(s, "{}", lang.pick("제안:", "Suggestions:"));
     for (i, x) in v.suggestions.iter().enumerate() {
@@ -132,26 +180,36 @@ pub fn preview(v: &PreviewView, lang: Lang) -> String {
     }
     let _ = writeln!(s, "{}", lang.pick("적용 가능한 할인:", "Eligible discounts:"));
     for e in &v.eligible {
-        let mark = if v.best.rule_ids.contains(&e.rule_id) { "*" } else { " " };
+        // Applied: its part of the total. Not applied: what it would add.
+        let (mark, amount) = if e.applied {
+            ("*", format!("-{}", format_won(e.applied_saving)))
+        } else if e.adds > 0 {
+            ("+", format!("+{}", format_won(e.adds)))
+        } else {
+            (" ", format!("({})", format_won(e.saving)))
+        };
         let optional = if e.optional { lang.pick(" (선택)", " (optional)") } else { "" };
-        let _ = writeln!(
-            s,
-            "  {mark} {:<28} {:>9}{optional}  {} [{}]",
-            e.name,
-            format_won(e.saving),
-            e.reasons.join(" · "),
-            e.rule_id
-        );
+        let _ =
+            writeln!(s, "  {mark} {:<28} {:>10}{optional}  {} [{}]", e.name, amount, e.reasons.join(" · "), e.rule_id);
     }
     let _ = writeln!(
         s,
         "{} {} → {} ({} {})",
-        lang.pick("최적 조합:", "Best combination:"),
-        v.best.rule_ids.join(" + "),
-        format_won(v.best.total),
+        lang.pick("적용:", "Applied:"),
+        v.selected.rule_ids.join(" + "),
+        format_won(v.selected.total),
         lang.pick("할인", "saves"),
-        format_won(v.best.saving)
+        format_won(v.selected.saving)
     );
+    if v.best.rule_ids != v.selected.rule_ids {
+        let _ = writeln!(
+            s,
+            "{} {} → {}",
+            lang.pick("최적 조합:", "Best combination:"),
+            v.best.rule_ids.join(" + "),
+            format_won(v.best.total)
+        );
+    }
     if !v.near_misses.is_empty() {
         let _ = writeln!(s, "{}", lang.pick("아깝게 안 되는 할인:", "Almost:"));
         for n in &v.near_misses {
@@ -166,7 +224,12 @@ pub fn preview(v: &PreviewView, lang: Lang) -> String {
 
 pub fn receipt(r: &Receipt, lang: Lang) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{} {}", lang.pick("판매 완료", "Sale recorded"), r.sale_id);
+    let done = if r.replayed {
+        lang.pick("이미 기록된 판매 (다시 기록하지 않음)", "Already recorded (not recorded again)")
+    } else {
+        lang.pick("판매 완료", "Sale recorded")
+    };
+    let _ = writeln!(s, "{done} {}", r.sale_id);
     for l in &r.lines {
         let _ = writeln!(
             s,
@@ -214,7 +277,7 @@ pub fn receipt(r: &Receipt, lang: Lang) -> String {
 }
 
 pub fn refund(r: &RefundReceipt, lang: Lang) -> String {
-    format!(
+    let mut s = format!(
         "{} {} ({}) · {} {}P · {} {}\n",
         lang.pick("환불 완료", "Refunded"),
         r.original_id,
@@ -223,32 +286,76 @@ pub fn refund(r: &RefundReceipt, lang: Lang) -> String {
         r.points_balance,
         lang.pick("스탬프", "stamps"),
         r.stamps_balance
-    )
+    );
+    if r.points_unrecovered > 0 || r.stamps_unrecovered > 0 {
+        let _ = writeln!(
+            s,
+            "  {} {}P, {} {}",
+            lang.pick("이미 사용되어 회수하지 못한 포인트", "points already spent, not recovered:"),
+            r.points_unrecovered,
+            lang.pick("스탬프", "stamps"),
+            r.stamps_unrecovered
+        );
+    }
+    s
+}
+
+pub fn rules(list: &RuleList) -> String {
+    let mut s: String =
+        list.rules.iter().map(|r| format!("{}\n", serde_json::to_string(r).expect("plain data"))).collect();
+    for r in &list.set_aside {
+        let _ = writeln!(s, "# set aside {}: {}\n#   {}", r.id, r.reason, r.body);
+    }
+    s
+}
+
+pub fn audit(log: &[AuditView], zone: dangol_domain::time::ShopZone) -> String {
+    let mut s = String::new();
+    for e in log {
+        let change = match (&e.before, &e.after) {
+            (Some(b), Some(a)) => format!(" {b} → {a}"),
+            (None, Some(a)) => format!(" → {a}"),
+            (Some(b), None) => format!(" {b} →"),
+            (None, None) => String::new(),
+        };
+        let note = e.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{} [{}] {} {} {}{change}{note}",
+            zone.local(e.at).format("%Y-%m-%d %H:%M:%S"),
+            &e.device.simple().to_string()[..8],
+            e.actor,
+            e.action,
+            e.subject
+        );
+    }
+    s
 }
 
 /// The first-run tour: a lookup by the last 4 digits, the profile of the
 /// customer the product exists for, and a preview of her bread.
 pub fn tour(store: &mut Store, lang: Lang, ids: &mut SystemIds) -> Result<(), StoreError> {
-    let now = Utc::now();
-    println!("\n$ dangol lookup 1004");
-    let hits = store.lookup("1004", 5, Role::Cashier)?;
-    print!("{}", lookup(&hits, lang));
-    let Some(kim) = hits.iter().find(|h| h.name == "김영자") else {
+    let now = store.now();
+    print!("{}", demo_banner(store.shop_info()?.demo, lang));
+    println!("\n$ dangol lookup '1004 김'");
+    let found = store.lookup("1004 김", 5, &Viewer::Cashier)?;
+    print!("{}", lookup(&found, "1004 김", lang));
+    let Some(kim) = found.hits.iter().find(|h| h.name == "김영자") else {
         return Ok(());
     };
     println!("\n$ dangol customer {}", kim.id);
-    print!("{}", profile(&store.profile(kim.id, now, Role::Cashier)?, lang));
+    print!("{}", profile(&store.profile(kim.id, now, &Viewer::Cashier)?, lang));
     println!("\n$ dangol preview --customer {} --cart bread.json   # 우유식빵 1, 소금빵 2", kim.id);
     let cart =
         Cart { lines: vec![CartLine { sku: "MILKBREAD".into(), qty: 1 }, CartLine { sku: "SALT".into(), qty: 2 }] };
     let view = store.preview(&PreviewRequest {
-        customer: kim.id,
+        customer: Some(kim.id),
         cart,
-        applied: vec![],
+        told: vec![],
         selected: None,
         at: now,
         lang,
-        role: Role::Cashier,
+        viewer: Viewer::Cashier,
         limit: 3,
     })?;
     store.record_shown(kim.id, &view.suggestions, now, ids)?;

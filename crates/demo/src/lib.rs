@@ -17,15 +17,16 @@ use dangol_domain::catalog::Product;
 use dangol_domain::customer::{Customer, Tier};
 use dangol_domain::feedback::{Feedback, FeedbackKind, FeedbackStatus};
 use dangol_domain::ids::{IdSource, SeededIds};
-use dangol_domain::loyalty::Coupon;
+use dangol_domain::loyalty::{Coupon, LedgerKind};
 use dangol_domain::phone::Phone;
+use dangol_domain::points::{PointsBook, open_lot};
 use dangol_domain::sale::{AppliedDiscount, SaleDraft, SaleLine};
 use dangol_domain::time::{ShopZone, age_on};
 use dangol_store::bulk::BulkLoad;
 use dangol_store::{Store, StoreError};
 use rng::Rng;
 use serde::Serialize;
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -130,13 +131,25 @@ const REQUESTS: &[(&str, &str)] = &[
     ("facility", "유모차가 들어갈 자리가 있었으면 해요"),
 ];
 
-/// Generates the demo shop into an empty database.
-pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<DemoReport, StoreError> {
-    if dangol_store::customers::count(store.connection())? > 0 {
+/// The demo shop's owner PIN, shown wherever the demo is labelled DEMO. A
+/// real shop chooses its own at setup.
+pub const DEMO_OWNER_PIN: &str = "2468";
+
+/// Generates the demo shop into a new, empty database (never into a shop's
+/// real data: a file with customers, products, a shop name or an owner PIN
+/// is refused). `progress` hears (customers done, customers to make).
+pub fn generate(
+    store: &mut Store,
+    opts: &DemoOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoReport, StoreError> {
+    if !store.is_empty()? {
         let path = store.path().map(|p| p.display().to_string()).unwrap_or_else(|| "the database".into());
         return Err(StoreError::BadInput {
             what: "demo database",
-            reason: format!("{path} already has customers; generate the demo into a new file"),
+            reason: format!(
+                "{path} already holds a shop (customers, products, a name or an owner PIN); the demo goes into a new file of its own"
+            ),
         });
     }
     let zone = store.zone();
@@ -146,8 +159,11 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<DemoReport, Sto
     let rules = shop::rules();
     let history_start = opts.as_of - Duration::days(3 * 365);
     let mut report = DemoReport::default();
+    let pin = dangol_store::owner::hash_pin(DEMO_OWNER_PIN, &mut ids, history_start)?;
     let mut bulk = store.bulk()?;
     bulk.setting(dangol_store::settings::SHOP_NAME, shop::SHOP_NAME)?;
+    bulk.setting(dangol_store::settings::DEMO, "1")?;
+    bulk.setting(dangol_store::settings::OWNER_PIN, &pin)?;
     for p in &products {
         bulk.product(p, history_start)?;
     }
@@ -173,7 +189,11 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<DemoReport, Sto
             report.featured.push(Featured { id, name, phone, story: story.to_string() });
         }
         report.customers = i + 1;
+        if i.is_multiple_of(1_000) {
+            progress(i, opts.customers);
+        }
     }
+    progress(opts.customers, opts.customers);
     let summary = serde_json::json!({"seed": opts.seed, "as_of": opts.as_of, "customers": report.customers, "sales": report.sales, "sale_lines": report.sale_lines});
     bulk.finish(&summary, opts.as_of, &mut ids)?;
     store.after_bulk()?;
@@ -407,8 +427,16 @@ fn generate_customer(
     let id = ids.next_id(joined);
     let mut sales: Vec<SaleDraft> = Vec::with_capacity(days.len());
     let mut stamps = 0i64;
-    let mut lots: VecDeque<(DateTime<Utc>, i64)> = VecDeque::new();
-    let mut expiries: Vec<(DateTime<Utc>, i64)> = Vec::new();
+    // The customer's points as they build up, with stand-in entry ids; the
+    // bulk load replays the same entries with real ones.
+    let mut points = PointsBook::default();
+    let mut next_entry = 0i64;
+    let mut note = |book: &mut PointsBook, entries: Vec<dangol_domain::points::NewPoints>| {
+        for e in entries {
+            next_entry += 1;
+            book.apply(&e.stored(next_entry));
+        }
+    };
     for &day in &days {
         let date = today - Duration::days(day);
         let hour = *rng.weighted(HOURS);
@@ -416,16 +444,9 @@ fn generate_customer(
         if at >= as_of {
             continue;
         }
-        // Points lots older than a year expire before the visit.
-        while let Some(&(exp, n)) = lots.front() {
-            if exp > at {
-                break;
-            }
-            lots.pop_front();
-            if n > 0 {
-                expiries.push((exp, n));
-            }
-        }
+        // Lots a year old expire before the visit.
+        let due = points.sweep(at);
+        note(&mut points, due);
         let mut lines: Vec<SaleLine> = Vec::new();
         let n_lines = *rng.weighted(&[(1usize, 45u32), (2, 35), (3, 15), (4, 5)]);
         for k in 0..n_lines {
@@ -481,10 +502,10 @@ fn generate_customer(
                 coupon_id: None,
             });
         }
-        let balance: i64 = lots.iter().map(|l| l.1).sum();
+        let balance: i64 = points.available(at);
         let mut points_redeemed = 0;
         let remaining: i64 = lines.iter().map(|l| l.amount - l.discount).sum();
-        if balance >= 5_000 && rng.chance(0.15) {
+        if balance >= 5_000 && rng.chance(0.15) && remaining >= 2 {
             points_redeemed = balance.min(remaining / 2);
             let mut left = points_redeemed;
             for l in lines.iter_mut() {
@@ -492,12 +513,11 @@ fn generate_customer(
                 l.discount += cut;
                 left -= cut;
             }
-            let mut spend = points_redeemed;
-            for lot in lots.iter_mut() {
-                let take = lot.1.min(spend);
-                lot.1 -= take;
-                spend -= take;
-            }
+            let spent = points.spend(points_redeemed, at, LedgerKind::Redeem).map_err(|e| StoreError::BadInput {
+                what: "demo points",
+                reason: format!("{} to redeem, {} usable", e.wanted, e.available),
+            })?;
+            note(&mut points, spent);
             discounts.push(AppliedDiscount {
                 rule_id: "points".into(),
                 name: "포인트 사용".into(),
@@ -510,7 +530,7 @@ fn generate_customer(
         let points_earned = total * 5 / 100;
         let expires = at + Duration::days(365);
         if points_earned > 0 {
-            lots.push_back((expires, points_earned));
+            note(&mut points, vec![open_lot(at, LedgerKind::Earn, points_earned, Some(expires))]);
         }
         let drink_units: i64 =
             lines.iter().filter(|l| l.category == "음료").map(|l| l.qty).sum::<i64>() - (stamps_redeemed / 10);
@@ -558,17 +578,15 @@ fn generate_customer(
         updated_at: last_visit.unwrap_or(created),
     };
     let rid = bulk.customer(&customer, visits, last_visit)?;
+    let mut book = PointsBook::default();
     for s in &sales {
-        bulk.sale(s, rid)?;
+        bulk.sale(s, rid, &mut book)?;
         report.sales += 1;
         report.sale_lines += s.lines.len() as u64;
-        report.points_entries += (s.points_earned > 0) as u64 + (s.points_redeemed > 0) as u64;
         report.stamp_entries += (s.stamps_earned > 0) as u64 + (s.stamps_redeemed > 0) as u64;
     }
-    for (at, n) in expiries {
-        bulk.expire_points(rid, at, n)?;
-        report.points_entries += 1;
-    }
+    report.points_entries += next_entry as u64;
+    debug_assert_eq!(book.balance(), points.balance(), "the load wrote what the plan computed");
     if let Some(target) = plan.stamps_target
         && target != stamps
     {
@@ -605,4 +623,44 @@ fn generate_customer(
         report.feedback += 1;
     }
     Ok((id, customer.name, customer.phone.formatted()))
+}
+
+/// Opens the demo shop at `path`, creating it there (a file of its own,
+/// never a shop's real database) if it does not exist yet. A failed
+/// creation leaves no file behind.
+pub fn open_or_create(
+    path: &std::path::Path,
+    customers: u64,
+    clock: dangol_store::Clock,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Store, StoreError> {
+    if path.exists() {
+        let mut store = Store::open(path)?;
+        store.set_clock(clock);
+        if !store.shop_info()?.demo {
+            return Err(StoreError::BadInput {
+                what: "demo database",
+                reason: format!("{} holds a shop that is not the demo", path.display()),
+            });
+        }
+        return Ok(store);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+    }
+    let made = (|| {
+        let mut store = Store::open(path)?;
+        store.set_clock(clock);
+        let as_of = store.now();
+        generate(&mut store, &DemoOptions { customers, seed: 1, as_of }, progress)?;
+        Ok(store)
+    })();
+    if made.is_err() {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            let mut f = path.as_os_str().to_os_string();
+            f.push(suffix);
+            let _ = std::fs::remove_file(f);
+        }
+    }
+    made
 }

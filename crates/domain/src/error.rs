@@ -16,6 +16,8 @@ pub enum DomainError {
     InvalidField { field: &'static str, reason: String },
     /// A cart that cannot be priced (unknown SKU, bad quantity, too many lines).
     InvalidCart { reason: String },
+    /// A number outside the range its field allows.
+    OutOfRange { field: String, min: i64, max: i64, got: String },
     /// A discount rule definition that cannot be evaluated.
     InvalidRule { rule_id: String, reason: String },
     /// A rule the cashier tried to apply is not eligible for this cart.
@@ -41,6 +43,7 @@ impl DomainError {
             DomainError::InvalidPhone { .. } => "invalid_phone",
             DomainError::InvalidField { .. } => "invalid_field",
             DomainError::InvalidCart { .. } => "invalid_cart",
+            DomainError::OutOfRange { .. } => "out_of_range",
             DomainError::InvalidRule { .. } => "invalid_rule",
             DomainError::RuleNotEligible { .. } => "rule_not_eligible",
             DomainError::GateRefused { .. } => "checkout_refused",
@@ -61,6 +64,9 @@ impl fmt::Display for DomainError {
             }
             DomainError::InvalidField { field, reason } => write!(f, "invalid {field}: {reason}"),
             DomainError::InvalidCart { reason } => write!(f, "invalid cart: {reason}"),
+            DomainError::OutOfRange { field, min, max, got } => {
+                write!(f, "{field} must be between {min} and {max} (got {got})")
+            }
             DomainError::InvalidRule { rule_id, reason } => {
                 write!(f, "invalid discount rule {rule_id:?}: {reason}")
             }

@@ -1,11 +1,15 @@
 //! The checkout gate: a sale cannot complete silently while the customer is
 //! eligible for a discount the cashier neither applied nor dismissed.
 //!
-//! The rule, precisely: every eligible, non-optional rule must be applied, or
-//! dismissed with a reason, or be incompatible with what was applied while
-//! what was applied saves at least as much as the best combination that would
-//! include it. Dismissed discounts are returned as missed discounts so the
-//! owner can see them.
+//! The rule, precisely: an eligible discount that is neither applied nor
+//! dismissed blocks the sale when applying it would add to the real
+//! discounts applied (`Engine::marginal`: on top of them when it combines
+//! with them, otherwise the best combination containing it against them).
+//! A rule that would add nothing never blocks. Points redemption is the
+//! customer's own money, not a discount: it is never required and never
+//! counts as a discount applied. Dismissed discounts are returned as missed
+//! discounts with the saving the customer actually missed (the marginal
+//! saving), so the owner can see them.
 
 use crate::eligibility::{Applied, Engine, Evaluation};
 use crate::error::{DomainError, Result, UnacknowledgedDiscount};
@@ -22,7 +26,8 @@ pub struct Decision {
     pub dismiss: Vec<(String, String)>,
 }
 
-/// An eligible discount the cashier dismissed: the owner sees these.
+/// An eligible discount the cashier dismissed: the owner sees these, with
+/// what applying it would have added (never its standalone saving).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Missed {
@@ -92,8 +97,7 @@ pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<
         }
     }
     let applied = engine.apply(&applied_rules);
-    let required: Vec<&DiscountRule> =
-        eval.eligible.iter().filter(|e| !e.optional).filter_map(|e| engine.rule(&e.rule_id)).collect();
+    let candidates = engine.candidates(&eval.eligible);
     let mut unacknowledged = Vec::new();
     for e in eval.eligible.iter().filter(|e| !e.optional) {
         if decision.apply.contains(&e.rule_id) || decision.dismiss.iter().any(|(id, _)| *id == e.rule_id) {
@@ -102,19 +106,12 @@ pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<
         let Some(rule) = engine.rule(&e.rule_id) else {
             continue;
         };
-        let mut with = applied_rules.clone();
-        with.push(rule);
-        let left_on_table = if engine.is_valid_combination(&with) {
-            true
-        } else {
-            let (_, best_with) = engine.best_of(&required, Some(&e.rule_id));
-            best_with > applied.total_saving
-        };
-        if left_on_table {
+        let adds = engine.marginal(&candidates, &applied_rules, rule);
+        if adds > 0 {
             unacknowledged.push(UnacknowledgedDiscount {
                 rule_id: e.rule_id.clone(),
                 name: e.name.clone(),
-                saving: e.saving,
+                saving: adds,
             });
         }
     }
@@ -125,10 +122,12 @@ pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<
         .dismiss
         .iter()
         .filter_map(|(id, reason)| {
-            eval.find(id).map(|e| Missed {
+            let e = eval.find(id).filter(|e| !e.optional)?;
+            let saving = engine.marginal(&candidates, &applied_rules, engine.rule(id)?);
+            (saving > 0).then(|| Missed {
                 rule_id: id.clone(),
                 name: e.name.clone(),
-                saving: e.saving,
+                saving,
                 reason: reason.trim().to_string(),
             })
         })

@@ -5,6 +5,7 @@
 use crate::eligibility::{Alternative, Reason};
 use crate::money::format_won;
 use crate::rules::{LimitPeriod, Scope};
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -169,7 +170,13 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
             format!("{}이미 {count}회 사용 (한도 {count}회)", period_text(*per, lang))
         }
         (LimitReached { count, per }, Lang::En) => {
-            format!("already used {count} time{}{} (limit {count})", plural(*count as i64), period_text(*per, lang))
+            format!("already used {count} time{}{} (limit {count})", plural(*count), period_text(*per, lang))
+        }
+        (BirthdayTreatUsed { birthday }, Lang::Ko) => {
+            format!("{}월 {}일 생일 혜택 이미 사용", birthday.month(), birthday.day())
+        }
+        (BirthdayTreatUsed { birthday }, Lang::En) => {
+            format!("already used for the birthday on {}", birthday.format("%-d %B"))
         }
         (PointsAvailable { points }, Lang::Ko) => format!("포인트 {points}P 보유"),
         (PointsAvailable { points }, Lang::En) => format!("{points} points available"),
@@ -181,6 +188,8 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
         (NothingInScope { scope }, Lang::En) => {
             format!("no {} in the cart", scope_text(scope, lang).trim_start_matches("an ").trim_start_matches("a "))
         }
+        (WalkIn, Lang::Ko) => "고객 미확인 (비회원 판매)".into(),
+        (WalkIn, Lang::En) => "no customer identified (walk-in sale)".into(),
         (NeedMoreItems { have, need }, Lang::Ko) => format!("대상 상품 {have}개 (필요 {need}개)"),
         (NeedMoreItems { have, need }, Lang::En) => {
             format!("{have} eligible item{} (needs {need})", plural(*have))
@@ -192,10 +201,16 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
 pub fn alternative_text(alt: &Alternative, lang: Lang) -> String {
     match (alt, lang) {
         (Alternative::Rule { name, saving, .. }, Lang::Ko) => {
-            format!("대신 {name} 적용 가능 ({} 할인)", format_won(*saving))
+            format!("{name} 적용 시 {} 더 할인", format_won(*saving))
         }
         (Alternative::Rule { name, saving, .. }, Lang::En) => {
-            format!("{name} applies instead (saves {})", format_won(*saving))
+            format!("{name} would save {} more", format_won(*saving))
+        }
+        (Alternative::Applied { name, saving, .. }, Lang::Ko) => {
+            format!("{name} 적용 중 (−{})", format_won(*saving))
+        }
+        (Alternative::Applied { name, saving, .. }, Lang::En) => {
+            format!("{name} is applied (−{})", format_won(*saving))
         }
         (Alternative::AddSpend { amount }, Lang::Ko) => {
             format!("{} 더 담으면 적용", format_won(*amount))

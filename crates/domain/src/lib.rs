@@ -18,6 +18,7 @@ pub mod ids;
 pub mod loyalty;
 pub mod money;
 pub mod phone;
+pub mod points;
 pub mod rules;
 pub mod sale;
 pub mod suggest;

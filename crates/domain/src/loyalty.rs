@@ -1,10 +1,11 @@
-//! Loyalty: points, stamps and coupons.
+//! Loyalty: the kinds of ledger entries, the owner's points and stamps
+//! settings, and coupons.
 //!
 //! Points and stamps are ledgers: the balance is always the sum of the
-//! entries, never a stored number that could drift or be doubled. Points
-//! expire in lots, first earned first used: `PointsLots` replays a ledger to
-//! tell what is left of each lot, what is due to expire and what expires soon.
+//! entries, never a stored number that could drift or be doubled. How points
+//! lots are spent and expire is in `points`.
 
+use crate::error::{DomainError, Result};
 use crate::money::{Won, percent_of};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,77 +40,6 @@ impl LedgerKind {
     }
 }
 
-/// One points (or stamps) ledger entry. `amount` is signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LedgerEntry {
-    pub at: DateTime<Utc>,
-    pub kind: LedgerKind,
-    pub amount: i64,
-    /// For earned points: when this lot expires.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// The balance of a ledger: the sum of its entries.
-pub fn balance(entries: &[LedgerEntry]) -> i64 {
-    entries.iter().map(|e| e.amount).sum()
-}
-
-/// What is left of each earned lot after replaying spends FIFO.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PointsLots {
-    /// (expires_at, remaining) for lots with points left, oldest first.
-    pub lots: Vec<(Option<DateTime<Utc>>, i64)>,
-}
-
-impl PointsLots {
-    /// Replays a ledger (in time order). Positive entries open lots; negative
-    /// entries consume the oldest lots first.
-    pub fn replay(entries: &[LedgerEntry]) -> PointsLots {
-        let mut lots: Vec<(Option<DateTime<Utc>>, i64)> = Vec::new();
-        let mut debt = 0i64;
-        for e in entries {
-            if e.amount > 0 {
-                let mut amount = e.amount;
-                let paid = amount.min(debt);
-                debt -= paid;
-                amount -= paid;
-                if amount > 0 {
-                    lots.push((e.expires_at, amount));
-                }
-            } else {
-                let mut spend = -e.amount;
-                for lot in lots.iter_mut() {
-                    if spend == 0 {
-                        break;
-                    }
-                    let take = lot.1.min(spend);
-                    lot.1 -= take;
-                    spend -= take;
-                }
-                debt += spend;
-                lots.retain(|l| l.1 > 0);
-            }
-        }
-        PointsLots { lots }
-    }
-
-    /// Points whose lot expired at or before `at` and are still unspent: the
-    /// amount an `Expire` entry should remove now.
-    pub fn due(&self, at: DateTime<Utc>) -> i64 {
-        self.lots.iter().filter(|(exp, _)| exp.is_some_and(|e| e <= at)).map(|l| l.1).sum()
-    }
-
-    /// Points that will expire within `within` after `at` (not yet expired),
-    /// and the earliest such expiry.
-    pub fn expiring_soon(&self, at: DateTime<Utc>, within: Duration) -> Option<(i64, DateTime<Utc>)> {
-        let horizon = at + within;
-        let soon: Vec<_> =
-            self.lots.iter().filter_map(|(exp, n)| exp.filter(|e| *e > at && *e <= horizon).map(|e| (e, *n))).collect();
-        let first = soon.iter().map(|(e, _)| *e).min()?;
-        Some((soon.iter().map(|(_, n)| n).sum(), first))
-    }
-}
-
 /// Owner settings for points and stamps.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,11 +69,64 @@ impl Default for LoyaltySettings {
     }
 }
 
+/// Highest points rate, base plus tier bonus, in basis points (100%).
+pub const MAX_POINTS_RATE_BP: u32 = 10_000;
+/// Longest points life, in days (10 years).
+pub const MAX_POINTS_EXPIRY_DAYS: i64 = 3_650;
+/// Most stamp categories.
+pub const MAX_STAMP_CATEGORIES: usize = 50;
+
 impl LoyaltySettings {
     /// Points earned on an amount paid by a customer of a tier.
     pub fn points_for(&self, paid: Won, tier: crate::customer::Tier) -> i64 {
         let bonus = self.tier_bonus_bp.iter().find(|(t, _)| *t == tier).map(|(_, b)| *b).unwrap_or(0);
-        percent_of(paid.max(0), self.points_rate_bp + bonus)
+        percent_of(paid.max(0), self.points_rate_bp.saturating_add(bonus).min(MAX_POINTS_RATE_BP))
+    }
+
+    /// When points earned at `at` expire (`None` if that moment is beyond
+    /// what a calendar can hold).
+    pub fn expiry_from(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        at.checked_add_signed(Duration::try_days(self.points_expiry_days)?)
+    }
+
+    /// Parses and validates settings as the owner gives them (JSON).
+    pub fn from_json(json: &str) -> Result<LoyaltySettings> {
+        let s: LoyaltySettings = serde_json::from_str(json)
+            .map_err(|e| DomainError::field("loyalty settings", format!("not valid settings JSON: {e}")))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Checks every number is in its range; the error names the field and
+    /// the range allowed.
+    pub fn validate(&self) -> Result<()> {
+        crate::rules::in_range("points_rate_bp", self.points_rate_bp as i64, 0, MAX_POINTS_RATE_BP as i64)?;
+        let mut seen = Vec::new();
+        for (tier, bonus) in &self.tier_bonus_bp {
+            if seen.contains(tier) {
+                return Err(DomainError::field("tier_bonus_bp", format!("{} is listed twice", tier.as_str())));
+            }
+            seen.push(*tier);
+            crate::rules::in_range("tier_bonus_bp", *bonus as i64, 0, MAX_POINTS_RATE_BP as i64)?;
+            crate::rules::in_range(
+                "points_rate_bp + tier_bonus_bp",
+                self.points_rate_bp as i64 + *bonus as i64,
+                0,
+                MAX_POINTS_RATE_BP as i64,
+            )?;
+        }
+        crate::rules::in_range("points_expiry_days", self.points_expiry_days, 1, MAX_POINTS_EXPIRY_DAYS)?;
+        crate::rules::in_range("points_warning_days", self.points_warning_days, 0, self.points_expiry_days.min(365))?;
+        if self.stamp_categories.len() > MAX_STAMP_CATEGORIES {
+            return Err(DomainError::field(
+                "stamp_categories",
+                format!("{} categories; at most {MAX_STAMP_CATEGORIES}", self.stamp_categories.len()),
+            ));
+        }
+        for c in &self.stamp_categories {
+            crate::customer::validate_name(c, "stamp category")?;
+        }
+        Ok(())
     }
 }
 
@@ -174,38 +157,54 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc) + Duration::days(day)
     }
 
-    fn earn(day: i64, n: i64, expires: i64) -> LedgerEntry {
-        LedgerEntry { at: t(day), kind: LedgerKind::Earn, amount: n, expires_at: Some(t(expires)) }
-    }
-
-    fn spend(day: i64, n: i64) -> LedgerEntry {
-        LedgerEntry { at: t(day), kind: LedgerKind::Redeem, amount: -n, expires_at: None }
-    }
-
-    #[test]
-    fn lots_are_consumed_oldest_first() {
-        let ledger = vec![earn(0, 100, 30), earn(10, 50, 40), spend(20, 120)];
-        let lots = PointsLots::replay(&ledger);
-        assert_eq!(lots.lots, vec![(Some(t(40)), 30)]);
-        assert_eq!(balance(&ledger), 30);
-        assert_eq!(lots.due(t(35)), 0);
-        assert_eq!(lots.due(t(40)), 30, "expiry is inclusive of the expiry instant");
-        assert_eq!(lots.expiring_soon(t(20), Duration::days(30)), Some((30, t(40))));
-        assert_eq!(lots.expiring_soon(t(0), Duration::days(5)), None);
-    }
-
-    #[test]
-    fn a_reversal_before_earning_is_paid_by_the_next_lot() {
-        let ledger = vec![spend(0, 10), earn(1, 25, 100)];
-        assert_eq!(PointsLots::replay(&ledger).lots, vec![(Some(t(100)), 15)]);
-    }
-
     #[test]
     fn points_rate_with_tier_bonus() {
         let s = LoyaltySettings::default();
         assert_eq!(s.points_for(10_000, crate::customer::Tier::Basic), 500);
         assert_eq!(s.points_for(10_000, crate::customer::Tier::Gold), 700);
         assert_eq!(s.points_for(-5, crate::customer::Tier::Basic), 0);
+    }
+
+    #[test]
+    fn absurd_settings_are_refused_naming_the_field_and_range() {
+        for (json, fragment) in [
+            (
+                r#"{"points_rate_bp":20000,"points_expiry_days":365,"stamp_categories":[],"points_warning_days":30}"#,
+                "points_rate_bp",
+            ),
+            (
+                r#"{"points_rate_bp":500,"points_expiry_days":0,"stamp_categories":[],"points_warning_days":0}"#,
+                "points_expiry_days",
+            ),
+            (
+                r#"{"points_rate_bp":500,"points_expiry_days":9999999999999,"stamp_categories":[],"points_warning_days":30}"#,
+                "points_expiry_days",
+            ),
+            (
+                r#"{"points_rate_bp":500,"points_expiry_days":365,"stamp_categories":[],"points_warning_days":-1}"#,
+                "points_warning_days",
+            ),
+            (
+                r#"{"points_rate_bp":9000,"tier_bonus_bp":[["gold",2000]],"points_expiry_days":365,"stamp_categories":[],"points_warning_days":30}"#,
+                "points_rate_bp + tier_bonus_bp",
+            ),
+            (
+                r#"{"points_rate_bp":500,"points_expiry_days":365,"stamp_categories":[""],"points_warning_days":30}"#,
+                "stamp category",
+            ),
+            (r#"{"points_rate_bp":-1}"#, "loyalty settings"),
+        ] {
+            let err = LoyaltySettings::from_json(json).expect_err(json).to_string();
+            assert!(err.contains(fragment), "{json}: {err:?} should name {fragment:?}");
+        }
+        assert!(LoyaltySettings::from_json(&serde_json::to_string(&LoyaltySettings::default()).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn expiry_never_overflows() {
+        let s = LoyaltySettings { points_expiry_days: 3650, ..Default::default() };
+        assert_eq!(s.expiry_from(t(0)), Some(t(3650)));
+        assert_eq!(s.expiry_from(DateTime::<Utc>::MAX_UTC), None);
     }
 
     #[test]

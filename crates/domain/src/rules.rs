@@ -7,6 +7,7 @@
 //! buy-X-get-Y, points redemption) over a scope (the whole cart, categories or
 //! products), and whether it stacks with others or stands alone.
 
+use crate::catalog::MAX_PRICE;
 use crate::customer::Tier;
 use crate::error::{DomainError, Result};
 use crate::money::Won;
@@ -55,18 +56,18 @@ fn yes() -> bool {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Benefit {
     /// A percentage off the scope, in basis points (1000 = 10%).
-    PercentOff { percent_bp: u32 },
+    PercentOff { percent_bp: i64 },
     /// A fixed amount off the scope.
     AmountOff { amount: Won },
     /// The most expensive `count` units in scope free (each up to `max_unit_price`).
     FreeItems {
-        count: u32,
+        count: i64,
         #[serde(default)]
         max_unit_price: Option<Won>,
     },
     /// For every `buy + get` units in scope, `get` units are free: the
     /// cheapest ones in the cart.
-    BuyXGetY { buy: u32, get: u32 },
+    BuyXGetY { buy: i64, get: i64 },
     /// Pay with points: `won_per_point` won per point, at least `min_points`,
     /// covering at most `max_share_bp` of the scope. Optional for the
     /// customer: spending points is their choice, so it is offered, never
@@ -77,7 +78,7 @@ pub enum Benefit {
         #[serde(default)]
         min_points: i64,
         #[serde(default)]
-        max_share_bp: Option<u32>,
+        max_share_bp: Option<i64>,
     },
 }
 
@@ -142,7 +143,7 @@ pub enum BirthdayWindow {
     /// The whole birthday month.
     Month,
     /// The birthday ± `days`.
-    Days { days: u32 },
+    Days { days: i64 },
 }
 
 /// A condition on the customer, the cart or the moment.
@@ -156,7 +157,7 @@ pub enum Condition {
     },
     /// The customer is at least `years` old on the day of sale.
     MinAge {
-        years: u32,
+        years: i64,
     },
     Birthday {
         window: BirthdayWindow,
@@ -185,7 +186,7 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UsageLimit {
-    pub count: u32,
+    pub count: i64,
     pub per: LimitPeriod,
 }
 
@@ -210,6 +211,42 @@ pub enum Stacking {
     Exclusive,
 }
 
+/// Largest fixed amount off, in won.
+pub const MAX_AMOUNT: Won = 10_000_000;
+/// Largest unit count in a free-items or buy-X-get-Y benefit.
+pub const MAX_UNITS: i64 = 100;
+/// Largest won value of one point.
+pub const MAX_WON_PER_POINT: Won = 1_000;
+/// Largest points figure in a rule.
+pub const MAX_POINTS: i64 = 100_000_000;
+/// Largest stamp count a reward may need.
+pub const MAX_STAMPS: i64 = 1_000;
+/// Largest minimum spend, in won.
+pub const MAX_MIN_SPEND: Won = 1_000_000_000;
+/// Most uses a usage limit may allow.
+pub const MAX_LIMIT_COUNT: i64 = 1_000;
+/// Most conditions on one rule, and entries in one scope.
+pub const MAX_CONDITIONS: usize = 20;
+pub const MAX_SCOPE_ENTRIES: usize = 100;
+
+/// Checks that `value` lies in `min..=max`; the error names the field.
+pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Result<()> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(DomainError::OutOfRange { field: field.to_string(), min, max, got: value.to_string() })
+    }
+}
+
+fn list_len(field: &str, len: usize) -> Result<()> {
+    in_range(field, len as i64, 1, MAX_SCOPE_ENTRIES as i64).map_err(|_| DomainError::OutOfRange {
+        field: format!("{field} (entries)"),
+        min: 1,
+        max: MAX_SCOPE_ENTRIES as i64,
+        got: len.to_string(),
+    })
+}
+
 impl DiscountRule {
     /// Parses and validates a rule from JSON.
     pub fn from_json(json: &str) -> Result<DiscountRule> {
@@ -219,59 +256,105 @@ impl DiscountRule {
         Ok(rule)
     }
 
-    /// Checks the values make sense (an owner can type anything).
+    /// Checks every value is in its range (an owner can type anything): the
+    /// error names the rule, the field and the range allowed. A rule that
+    /// passes can be evaluated on any cart without overflow.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| Err(DomainError::InvalidRule { rule_id: self.id.clone(), reason });
+        let bad = |reason: String| DomainError::InvalidRule { rule_id: self.id.clone(), reason };
+        let field = |e: DomainError| bad(e.to_string());
         if self.id.is_empty()
             || self.id.len() > 64
             || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return bad("id must be 1-64 letters, digits, '-' or '_'".into());
+            return Err(bad("id must be 1-64 letters, digits, '-' or '_'".into()));
         }
-        crate::customer::validate_name(&self.name, "rule name")?;
+        if self.id == crate::sale::GOODWILL_ID {
+            return Err(bad(format!("the id {:?} is reserved for goodwill discounts", self.id)));
+        }
+        crate::customer::validate_name(&self.name, "rule name").map_err(field)?;
+        if let Some(en) = &self.name_en {
+            crate::customer::validate_name(en, "rule name_en").map_err(field)?;
+        }
         match &self.benefit {
-            Benefit::PercentOff { percent_bp } if *percent_bp == 0 || *percent_bp > 10_000 => {
-                return bad(format!("percent_bp {percent_bp} must be 1..=10000"));
+            Benefit::PercentOff { percent_bp } => in_range("benefit.percent_bp", *percent_bp, 1, 10_000),
+            Benefit::AmountOff { amount } => in_range("benefit.amount", *amount, 1, MAX_AMOUNT),
+            Benefit::FreeItems { count, max_unit_price } => in_range("benefit.count", *count, 1, MAX_UNITS)
+                .and_then(|_| max_unit_price.map_or(Ok(()), |m| in_range("benefit.max_unit_price", m, 1, MAX_PRICE))),
+            Benefit::BuyXGetY { buy, get } => {
+                in_range("benefit.buy", *buy, 1, MAX_UNITS).and_then(|_| in_range("benefit.get", *get, 1, MAX_UNITS))
             }
-            Benefit::AmountOff { amount } if *amount <= 0 => {
-                return bad(format!("amount {amount} must be positive"));
+            Benefit::RedeemPoints { won_per_point, min_points, max_share_bp } => {
+                in_range("benefit.won_per_point", *won_per_point, 1, MAX_WON_PER_POINT)
+                    .and_then(|_| in_range("benefit.min_points", *min_points, 0, MAX_POINTS))
+                    .and_then(|_| max_share_bp.map_or(Ok(()), |s| in_range("benefit.max_share_bp", s, 1, 10_000)))
             }
-            Benefit::FreeItems { count, max_unit_price } if *count == 0 || max_unit_price.is_some_and(|m| m <= 0) => {
-                return bad("free items need a count of at least 1 and a positive cap".into());
+        }
+        .map_err(field)?;
+        match &self.scope {
+            Scope::Cart => {}
+            Scope::Categories { categories } => {
+                list_len("scope.categories", categories.len())?;
+                for c in categories {
+                    crate::customer::validate_name(c, "scope category").map_err(field)?;
+                }
             }
-            Benefit::BuyXGetY { buy, get } if *buy == 0 || *get == 0 => {
-                return bad("buy and get must both be at least 1".into());
+            Scope::Products { skus } => {
+                list_len("scope.skus", skus.len())?;
+                for sku in skus {
+                    if sku.is_empty() || sku.len() > 40 {
+                        return Err(bad(format!("scope sku {sku:?} must be 1-40 characters")));
+                    }
+                }
             }
-            Benefit::RedeemPoints { won_per_point, min_points, max_share_bp }
-                if *won_per_point <= 0 || *min_points < 0 || max_share_bp.is_some_and(|s| s == 0 || s > 10_000) =>
+        }
+        let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+        let latest = NaiveDate::from_ymd_opt(2099, 12, 31).expect("a date");
+        for (name, date) in [("valid_from", self.valid_from), ("valid_until", self.valid_until)] {
+            if let Some(d) = date
+                && !(earliest..=latest).contains(&d)
             {
-                return bad(
-                    "points redemption needs a positive rate, a non-negative minimum and a share of 1..=10000".into()
-                );
+                return Err(bad(format!("{name} {d} must be between {earliest} and {latest}")));
             }
-            _ => {}
         }
         if let (Some(from), Some(until)) = (self.valid_from, self.valid_until)
             && from > until
         {
-            return bad(format!("valid_from {from} is after valid_until {until}"));
+            return Err(bad(format!("valid_from {from} is after valid_until {until}")));
+        }
+        if self.conditions.len() > MAX_CONDITIONS {
+            return Err(bad(format!("{} conditions; at most {MAX_CONDITIONS}", self.conditions.len())));
         }
         for c in &self.conditions {
             match c {
-                Condition::Stamps { count } if *count <= 0 => {
-                    return bad("a stamp condition needs a positive count".into());
+                Condition::Stamps { count } => in_range("conditions.stamps.count", *count, 1, MAX_STAMPS),
+                Condition::MinSpend { amount } => in_range("conditions.min_spend.amount", *amount, 1, MAX_MIN_SPEND),
+                Condition::MinAge { years } => in_range("conditions.min_age.years", *years, 1, 150),
+                Condition::Birthday { window: BirthdayWindow::Days { days } } => {
+                    in_range("conditions.birthday.window.days", *days, 0, 31)
                 }
-                Condition::MinSpend { amount } if *amount <= 0 => {
-                    return bad("a minimum spend must be positive".into());
+                Condition::TimeWindow { window } => {
+                    if window.start == window.end {
+                        return Err(bad("a time window needs different start and end times".into()));
+                    }
+                    let mut days = window.days.clone();
+                    days.sort_by_key(|d| d.num_days_from_monday());
+                    days.dedup();
+                    if days.len() != window.days.len() {
+                        return Err(bad("a time window lists a day twice".into()));
+                    }
+                    Ok(())
                 }
-                Condition::MinAge { years } if *years > 150 => {
-                    return bad("a minimum age must be realistic".into());
+                Condition::MinTier { .. } | Condition::Birthday { .. } | Condition::FirstVisit | Condition::Coupon => {
+                    Ok(())
                 }
-                _ => {}
             }
+            .map_err(field)?;
         }
-        if self.limit.as_ref().is_some_and(|l| l.count == 0) {
-            return bad("a usage limit must allow at least one use".into());
+        if let Some(limit) = &self.limit {
+            in_range("limit.count", limit.count, 1, MAX_LIMIT_COUNT).map_err(field)?;
+        }
+        if self.is_optional() && self.is_exclusive() {
+            return Err(bad("points redemption cannot be exclusive (it is the customer's own money)".into()));
         }
         Ok(())
     }
@@ -316,8 +399,14 @@ mod tests {
     #[test]
     fn rejects_bad_rules_with_reasons() {
         for (json, fragment) in [
-            (r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#, "percent_bp"),
-            (r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":-5}}"#, "positive"),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#,
+                "percent_bp must be between 1 and 10000 (got 20000)",
+            ),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":-5}}"#,
+                "benefit.amount must be between 1 and 10000000",
+            ),
             (r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#, "id must be"),
             (r#"{"id":"x","name":"X","benefit":{"type":"teleport"}}"#, "unknown variant"),
             (
@@ -325,6 +414,34 @@ mod tests {
                 "after",
             ),
             (r#"{"id":"x","name":"X""#, "EOF"),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"buy_x_get_y","buy":4294967295,"get":1}}"#,
+                "benefit.buy must be between 1 and 100",
+            ),
+            (r#"{"id":"x","name":"X","benefit":{"type":"free_items","count":0}}"#, "benefit.count"),
+            (r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":99999999999}}"#, "benefit.amount"),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"conditions":[{"type":"min_age","years":-3}]}"#,
+                "min_age.years",
+            ),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"conditions":[{"type":"birthday","window":{"type":"days","days":400}}]}"#,
+                "window.days",
+            ),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"limit":{"count":0,"per":"day"}}"#,
+                "limit.count",
+            ),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"valid_until":"9999-01-01"}"#,
+                "valid_until",
+            ),
+            (r#"{"id":"x","name":"X","benefit":{"type":"redeem_points","won_per_point":0}}"#, "won_per_point"),
+            (
+                r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"scope":{"type":"categories","categories":[]}}"#,
+                "scope.categories",
+            ),
+            (r#"{"id":"goodwill","name":"X","benefit":{"type":"amount_off","amount":5}}"#, "reserved"),
         ] {
             let err = DiscountRule::from_json(json).expect_err(json).to_string();
             assert!(err.contains(fragment), "{json}: {err:?} should mention {fragment:?}");

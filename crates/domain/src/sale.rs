@@ -9,7 +9,7 @@ use crate::eligibility::Evaluation;
 use crate::gate::{Cleared, Missed};
 use crate::loyalty::LoyaltySettings;
 use crate::money::Won;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -196,7 +196,7 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
         discount_total,
         total,
         points_earned,
-        points_expire_at: (points_earned > 0).then(|| at + Duration::days(settings.points_expiry_days)),
+        points_expire_at: if points_earned > 0 { settings.expiry_from(at) } else { None },
         points_redeemed: cleared.applied.points_used,
         stamps_earned,
         stamps_redeemed,

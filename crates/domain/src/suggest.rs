@@ -1,8 +1,10 @@
 //! The suggestion engine: a short ranked list of one-line prompts for the
 //! cashier, each with its reason ("Born 1954, age 72: 65+ qualifies").
 //!
-//! Eligible discounts not yet applied always rank first: they are money the
-//! customer is owed. Other prompts (a complaint to follow up, a birthday, a
+//! Eligible discounts rank first: one that would add to the discounts
+//! selected is money the customer is owed ("apply it"), and one that is
+//! applied is news the customer should hear ("tell them"), as in the story of
+//! the couple who never knew their discount applied. Other prompts (a complaint to follow up, a birthday, a
 //! stamp card about to complete, a regular coming back, expiring points, a
 //! usual item missing, the preferred form of address, missing consent) rank
 //! below, lose weight when shown repeatedly without being accepted, and are
@@ -73,7 +75,10 @@ pub struct Suggestion {
     pub score: i32,
     /// The rule a discount prompt is about.
     pub rule_id: Option<String>,
+    /// For a discount: what it takes off (applied) or would add (not yet).
     pub saving: Option<i64>,
+    /// For a discount: already applied, so the prompt is to tell the customer.
+    pub applied: bool,
 }
 
 /// A usual item, from the customer's history.
@@ -109,11 +114,12 @@ pub struct PromptMemory {
 
 /// Everything the ranking looks at.
 pub struct SuggestionInput<'a> {
-    pub customer: &'a Customer,
+    /// `None` for a walk-in sale: only discounts are suggested.
+    pub customer: Option<&'a Customer>,
     pub facts: &'a CustomerFacts,
     pub eval: &'a Evaluation,
-    /// Rules already applied to the cart.
-    pub applied: &'a [String],
+    /// Discounts the cashier already told the customer about (or skipped).
+    pub told: &'a [String],
     pub cart: &'a PricedCart,
     pub history: &'a HistorySummary,
     pub open_complaints: &'a [Feedback],
@@ -149,31 +155,43 @@ pub fn suggest(input: &SuggestionInput, limit: usize) -> Vec<Suggestion> {
 
 fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
     let lang = input.lang;
-    let c = input.customer;
     let mut out = Vec::new();
-    for rule_id in &input.eval.best.rule_ids {
-        if input.applied.contains(rule_id) {
+    for st in &input.eval.standings {
+        if input.told.contains(&st.rule_id) || !(st.applied || st.adds > 0) {
             continue;
         }
-        let Some(e) = input.eval.find(rule_id) else {
+        let Some(e) = input.eval.find(&st.rule_id).filter(|e| !e.optional) else {
             continue;
         };
-        let text = match lang {
-            Lang::Ko => format!("{} 적용: {} 할인", e.name, format_won(e.saving)),
-            Lang::En => format!("Apply {}: saves {}", e.name, format_won(e.saving)),
+        let (text, saving, score) = if st.applied {
+            let text = match lang {
+                Lang::Ko => format!("{} 적용됨 (−{}): 고객님께 알려 드리세요", e.name, format_won(st.applied_saving)),
+                Lang::En => format!("{} applied (−{}): tell the customer", e.name, format_won(st.applied_saving)),
+            };
+            (text, st.applied_saving, 1_000 + (st.applied_saving / 100).min(500) as i32)
+        } else {
+            let text = match lang {
+                Lang::Ko => format!("{} 적용: {} 더 할인", e.name, format_won(st.adds)),
+                Lang::En => format!("Apply {}: saves {} more", e.name, format_won(st.adds)),
+            };
+            (text, st.adds, 1_600 + (st.adds / 100).min(500) as i32)
         };
         let reason = e.reasons.iter().map(|r| reason_text(r, lang)).collect::<Vec<_>>().join(" · ");
         out.push(Suggestion {
             kind: SuggestionKind::Discount,
-            key: format!("discount:{rule_id}"),
+            key: format!("discount:{}", st.rule_id),
             text,
             reason,
-            score: 1_000 + (e.saving / 100).min(500) as i32,
-            rule_id: Some(rule_id.clone()),
-            saving: Some(e.saving),
+            score,
+            rule_id: Some(st.rule_id.clone()),
+            saving: Some(saving),
+            applied: st.applied,
         });
     }
 
+    let Some(c) = input.customer else {
+        return out;
+    };
     let mut push = |kind: SuggestionKind, subject: &str, score: i32, text: String, reason: String| {
         out.push(Suggestion {
             kind,
@@ -183,6 +201,7 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
             score,
             rule_id: None,
             saving: None,
+            applied: false,
         });
     };
 
@@ -257,7 +276,11 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
         push(SuggestionKind::PointsExpiring, &date.to_string(), 550, text, reason);
     }
 
-    if let Some(e) = input.eval.eligible.iter().find(|e| e.optional && !input.applied.contains(&e.rule_id)) {
+    if let Some(e) =
+        input.eval.eligible.iter().find(|e| {
+            e.optional && !input.told.contains(&e.rule_id) && !input.eval.selected.rule_ids.contains(&e.rule_id)
+        })
+    {
         let text = match lang {
             Lang::Ko => format!("포인트 사용 여부 여쭤보기 (최대 {})", format_won(e.saving)),
             Lang::En => format!("Ask whether to pay with points (up to {})", format_won(e.saving)),

@@ -79,7 +79,7 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
 pub fn birthday_in(birth: NaiveDate, year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
         .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28))
-        .expect("28 February exists in every year")
+        .unwrap_or(if year > 0 { NaiveDate::MAX } else { NaiveDate::MIN })
 }
 
 /// Signed days from `on` to the nearest birthday (negative when it has
@@ -90,6 +90,13 @@ pub fn days_to_nearest_birthday(birth: NaiveDate, on: NaiveDate) -> i64 {
         .map(|y| (birthday_in(birth, y) - on).num_days())
         .min_by_key(|d| (d.abs(), *d < 0))
         .unwrap_or(i64::MAX)
+}
+
+/// The birthday occurrence nearest to `on` (the one a birthday treat on
+/// that day celebrates).
+pub fn nearest_birthday(birth: NaiveDate, on: NaiveDate) -> NaiveDate {
+    let offset = days_to_nearest_birthday(birth, on);
+    on.checked_add_signed(chrono::Duration::days(offset)).unwrap_or(on)
 }
 
 /// A weekly time window in the shop's local time, e.g. weekdays 15:00–17:00.
@@ -167,6 +174,8 @@ mod tests {
         assert_eq!(days_to_nearest_birthday(d(2000, 2, 29), d(2025, 2, 28)), 0);
         assert_eq!(days_to_nearest_birthday(d(1990, 1, 2), d(2025, 12, 30)), 3, "across new year");
         assert_eq!(days_to_nearest_birthday(d(1990, 12, 30), d(2026, 1, 2)), -3);
+        assert_eq!(nearest_birthday(d(1990, 1, 2), d(2025, 12, 28)), d(2026, 1, 2), "celebrated early");
+        assert_eq!(nearest_birthday(d(1990, 1, 2), d(2026, 1, 3)), d(2026, 1, 2), "the same birthday");
     }
 
     #[test]

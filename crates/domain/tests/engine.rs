@@ -232,7 +232,7 @@ fn every_rule_type_with_its_boundaries() {
             expect: Eligible(1_300),
         },
         Case {
-            why: "birthday treat already used this year",
+            why: "birthday treat already used for this birthday",
             facts: with(|f| {
                 f.birth_date = Some(d("1990-11-05"));
                 f.rule_uses = vec![RuleUse { rule_id: "birthday-month".into(), at: seoul("2026-11-05", "12:00") }];
@@ -240,7 +240,7 @@ fn every_rule_type_with_its_boundaries() {
             cart: vec![("CAKE", 1)],
             at: at(),
             rule: "birthday-month",
-            expect: Near(|r| matches!(r, Reason::LimitReached { count: 1, .. })),
+            expect: Near(|r| matches!(r, Reason::BirthdayTreatUsed { birthday } if *birthday == d("2026-11-05"))),
         },
         Case {
             why: "last year's use does not count against this year",
@@ -532,10 +532,32 @@ fn near_misses_offer_at_least_two_options_where_possible() {
     let e = eval(&f, &cart(&[("BREAD", 5), ("AMR", 1)]), at());
     let coupon = e.near_misses.iter().find(|n| n.rule_id == "coupon-3000").expect("expired coupon is a near miss");
     assert!(coupon.alternatives.len() >= 2, "an expired coupon comes with alternatives: {:?}", coupon.alternatives);
-    assert!(coupon.alternatives.iter().all(|a| matches!(a, Alternative::Rule { .. })));
+    assert!(
+        coupon.alternatives.iter().all(|a| matches!(a, Alternative::Applied { .. })),
+        "every other discount is already applied, and says so rather than offering it 'instead': {:?}",
+        coupon.alternatives
+    );
     let spend = e.near_misses.iter().find(|n| n.rule_id == "spend-30k").expect("spend is a near miss");
+    assert_eq!(
+        spend.alternatives,
+        vec![Alternative::AddSpend { amount: 1_500 }],
+        "the fix; everything else is applied"
+    );
+    // With only the senior discount selected, the gold 5% is the second option.
+    let rules = rules();
+    let c = cart(&[("BREAD", 5), ("AMR", 1)]);
+    let engine = Engine::new(&rules, &c, &f, at(), ShopZone::default(), Lang::En);
+    let e = engine.evaluate_for(Some(&["senior-65".to_string()]));
+    let spend = e.near_misses.iter().find(|n| n.rule_id == "spend-30k").unwrap();
     assert_eq!(spend.alternatives[0], Alternative::AddSpend { amount: 1_500 }, "the fix comes first");
-    assert!(spend.alternatives.len() >= 2);
+    let offered: Vec<&str> = spend.alternatives[1..]
+        .iter()
+        .filter_map(|a| match a {
+            Alternative::Rule { rule_id, saving, .. } if *saving > 0 => Some(rule_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(offered, vec!["bakery-2-1", "gold-5"], "then what would add to the selection, most first");
 }
 
 fn senior_engine_parts() -> (Vec<DiscountRule>, PricedCart, CustomerFacts) {
@@ -666,10 +688,10 @@ fn seed_story_senior_discount_is_the_top_suggestion_and_gates_checkout() {
         let e = engine.evaluate();
         let history = HistorySummary { visits: 40, ..Default::default() };
         let input = SuggestionInput {
-            customer: &c,
+            customer: Some(&c),
             facts: &f,
             eval: &e,
-            applied: &[],
+            told: &[],
             cart: &bread,
             history: &history,
             open_complaints: &[],
@@ -706,6 +728,7 @@ prop_compose! {
             stamps,
             coupons: if has_coupon { vec![coupon("P-1", "coupon-3000", at() + Duration::days(coupon_days), false)] } else { vec![] },
             rule_uses: vec![],
+            walk_in: false,
         }
     }
 }

@@ -3,17 +3,18 @@
 //! empty database, which is simply generated again). Normal counter writes
 //! never use this path.
 
-use crate::counter::{write_expiry, write_ledgers};
-use crate::customers;
+use crate::checkout::insert_sale;
 use crate::error::Result;
 use crate::time::ms;
 use crate::{Store, outbox, settings};
+use crate::{customers, ledger};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::Product;
 use dangol_domain::customer::Customer;
 use dangol_domain::feedback::Feedback;
 use dangol_domain::ids::IdSource;
 use dangol_domain::loyalty::{Coupon, LedgerKind};
+use dangol_domain::points::{PointsBook, open_lot};
 use dangol_domain::rules::DiscountRule;
 use dangol_domain::sale::SaleDraft;
 use rusqlite::{Transaction, params};
@@ -71,41 +72,34 @@ impl BulkLoad<'_> {
         Ok(rid)
     }
 
-    /// Inserts a historical sale with its lines, discounts and ledger entries.
-    pub fn sale(&mut self, d: &SaleDraft, customer_rid: i64) -> Result<i64> {
-        let rid = crate::counter::insert_sale(&self.tx, d, customer_rid, self.device, None, None)?;
+    /// Inserts a historical sale with its lines, discounts and ledger
+    /// entries, through the same ledger functions as a checkout: lots due
+    /// by then expire, a redemption draws on the lots that expire first, and
+    /// the points earned open a lot. `book` is the customer's points so far.
+    pub fn sale(&mut self, d: &SaleDraft, customer_rid: i64, book: &mut PointsBook) -> Result<i64> {
+        let rid = insert_sale(&self.tx, d, Some(customer_rid), self.device, None, None)?;
         let mut disc = self
             .tx
             .prepare_cached("INSERT INTO sale_discounts (sale, rule_id, name, saving) VALUES (?1, ?2, ?3, ?4)")?;
         for x in &d.discounts {
             disc.execute(params![rid, x.rule_id, x.name, x.saving])?;
         }
-        write_ledgers(
-            &self.tx,
-            customer_rid,
-            rid,
-            d.at,
-            LedgerKind::Redeem,
-            -d.points_redeemed,
-            -d.stamps_redeemed,
-            None,
-        )?;
-        write_ledgers(
-            &self.tx,
-            customer_rid,
-            rid,
-            d.at,
-            LedgerKind::Earn,
-            d.points_earned,
-            d.stamps_earned,
-            d.points_expire_at,
-        )?;
+        ledger::sweep(&self.tx, book, customer_rid, d.at)?;
+        if d.points_redeemed > 0 {
+            let spend =
+                book.spend(d.points_redeemed, d.at, LedgerKind::Redeem).map_err(|e| crate::StoreError::BadInput {
+                    what: "demo sale",
+                    reason: format!("redeems {} points with {} usable", e.wanted, e.available),
+                })?;
+            ledger::write_points(&self.tx, book, customer_rid, Some(rid), None, &spend)?;
+        }
+        if d.points_earned > 0 {
+            let lot = open_lot(d.at, LedgerKind::Earn, d.points_earned, d.points_expire_at);
+            ledger::write_points(&self.tx, book, customer_rid, Some(rid), None, &[lot])?;
+        }
+        ledger::write_stamps(&self.tx, customer_rid, Some(rid), d.at, LedgerKind::Redeem, -d.stamps_redeemed)?;
+        ledger::write_stamps(&self.tx, customer_rid, Some(rid), d.at, LedgerKind::Earn, d.stamps_earned)?;
         Ok(rid)
-    }
-
-    /// A points expiry entry.
-    pub fn expire_points(&mut self, customer_rid: i64, at: DateTime<Utc>, points: i64) -> Result<()> {
-        write_expiry(&self.tx, customer_rid, at, points)
     }
 
     /// A stamp adjustment (positive or negative).

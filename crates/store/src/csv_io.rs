@@ -1,13 +1,16 @@
-//! Customers and products as CSV (UTF-8, Korean text welcome).
+//! Customers and products as CSV (UTF-8, Korean text welcome). Both are the
+//! owner's: an import writes tiers and overwrites the catalog, an export
+//! holds every full phone number; each is audited.
 //!
 //! An import validates every row first and reports each bad row with its line
-//! number; if any row is bad, nothing is written. An export writes to a
-//! temporary file and renames it into place, so a failed export never leaves
-//! half a file behind.
+//! number; if any row is bad, nothing is written. Progress is reported as it
+//! goes (checking, then writing). An export writes to a temporary file and
+//! renames it into place, so a failed export never leaves half a file behind.
 
 use crate::customers;
 use crate::error::{Result, RowError, StoreError};
-use crate::{Store, catalog, outbox};
+use crate::owner::Owner;
+use crate::{Store, audit, catalog, outbox};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::Product;
 use dangol_domain::customer::{Customer, CustomerInput};
@@ -93,6 +96,13 @@ fn read_rows(reader: impl Read, allowed: &[&str], required: &[&str]) -> Result<(
     Ok((rows, errors))
 }
 
+/// Reports progress: (phase, done, total). Phases are `checking` and
+/// `writing`.
+pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
+
+/// How often (in rows) progress is reported.
+const PROGRESS_EVERY: u64 = 500;
+
 fn field(map: &HashMap<String, String>, key: &str) -> Option<String> {
     map.get(key).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -101,15 +111,21 @@ impl Store {
     /// Imports customers from CSV: all rows or none.
     pub fn import_customers(
         &mut self,
+        _owner: &Owner,
         reader: impl Read,
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
+        progress: Progress,
     ) -> Result<ImportReport> {
         let (rows, mut errors) = read_rows(reader, &CUSTOMER_COLUMNS, &["name", "phone"])?;
+        let total = rows.len() as u64;
         let mut valid: Vec<Customer> = Vec::with_capacity(rows.len());
         let mut phones: HashMap<String, u64> = HashMap::new();
         let mut cards: HashMap<String, u64> = HashMap::new();
-        for (line, map) in &rows {
+        for (i, (line, map)) in rows.iter().enumerate() {
+            if (i as u64).is_multiple_of(PROGRESS_EVERY) {
+                progress("checking", i as u64, total);
+            }
             let consent = match parse_consent(map.get("marketing_consent").map(String::as_str).unwrap_or("")) {
                 Ok(c) => c,
                 Err(message) => {
@@ -171,9 +187,15 @@ impl Store {
             errors.sort_by_key(|e| e.line);
             return Err(StoreError::InvalidRows { file_kind: "customers", errors });
         }
-        let device = self.device;
+        progress("checking", total, total);
+        let ctx = self.write_ctx();
+        let device = ctx.device;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for c in &valid {
+        ctx.check(&tx, ids, at, None, "customer import")?;
+        for (i, c) in valid.iter().enumerate() {
+            if (i as u64).is_multiple_of(PROGRESS_EVERY) {
+                progress("writing", i as u64, total);
+            }
             customers::insert(&tx, c, 0, None)?;
             outbox::append(
                 &tx,
@@ -184,23 +206,39 @@ impl Store {
                 &serde_json::json!({"id": c.id, "name": c.name, "phone": c.phone.digits(), "source": "import"}),
             )?;
         }
+        let report = ImportReport { rows: valid.len(), created: valid.len(), updated: 0 };
+        audit::record(
+            &tx,
+            ids,
+            device,
+            at,
+            audit::Entry::owner("customers.imported", "customers")
+                .after(serde_json::to_value(&report).expect("plain data")),
+        )?;
         tx.commit()?;
-        Ok(ImportReport { rows: valid.len(), created: valid.len(), updated: 0 })
+        progress("writing", total, total);
+        Ok(report)
     }
 
     /// Imports products from CSV (new SKUs are added, known ones updated):
     /// all rows or none.
     pub fn import_products(
         &mut self,
+        _owner: &Owner,
         reader: impl Read,
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
+        progress: Progress,
     ) -> Result<ImportReport> {
         let (rows, mut errors) = read_rows(reader, &PRODUCT_COLUMNS, &["sku", "name", "category", "price"])?;
+        let total = rows.len() as u64;
         let mut valid = Vec::new();
         let mut skus: HashMap<String, u64> = HashMap::new();
         let mut barcodes: HashMap<String, u64> = HashMap::new();
-        for (line, map) in &rows {
+        for (i, (line, map)) in rows.iter().enumerate() {
+            if (i as u64).is_multiple_of(PROGRESS_EVERY) {
+                progress("checking", i as u64, total);
+            }
             let price_text = map.get("price").map(|s| s.trim()).unwrap_or("");
             let Ok(price) = price_text.parse::<i64>() else {
                 errors.push(RowError {
@@ -249,10 +287,16 @@ impl Store {
             errors.sort_by_key(|e| e.line);
             return Err(StoreError::InvalidRows { file_kind: "products", errors });
         }
-        let device = self.device;
+        progress("checking", total, total);
+        let ctx = self.write_ctx();
+        let device = ctx.device;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        ctx.check(&tx, ids, at, None, "product import")?;
         let (mut created, mut updated) = (0, 0);
-        for p in &valid {
+        for (i, p) in valid.iter().enumerate() {
+            if (i as u64).is_multiple_of(PROGRESS_EVERY) {
+                progress("writing", i as u64, total);
+            }
             if catalog::upsert(&tx, p, at)? {
                 created += 1;
             } else {
@@ -260,13 +304,24 @@ impl Store {
             }
             outbox::append(&tx, ids, device, at, "product.upserted", p)?;
         }
+        let report = ImportReport { rows: valid.len(), created, updated };
+        audit::record(
+            &tx,
+            ids,
+            device,
+            at,
+            audit::Entry::owner("products.imported", "products")
+                .after(serde_json::to_value(&report).expect("plain data")),
+        )?;
         tx.commit()?;
-        Ok(ImportReport { rows: valid.len(), created, updated })
+        progress("writing", total, total);
+        Ok(report)
     }
 
-    /// Exports every customer to a CSV file (full phone numbers: owner only).
-    pub fn export_customers(&self, path: &Path) -> Result<usize> {
-        write_atomically(path, |w| {
+    /// Exports every customer to a CSV file (full phone numbers: owner
+    /// only, and audited).
+    pub fn export_customers(&mut self, _owner: &Owner, path: &Path, ids: &mut dyn IdSource) -> Result<usize> {
+        let n = write_atomically(path, |w| {
             let mut out = csv::Writer::from_writer(w);
             out.write_record(CUSTOMER_COLUMNS).map_err(csv_err)?;
             let mut n = 0;
@@ -289,11 +344,23 @@ impl Store {
             })?;
             out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
             Ok(n)
-        })
+        })?;
+        let ctx = self.write_ctx();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::record(
+            &tx,
+            ids,
+            ctx.device,
+            ctx.now,
+            audit::Entry::owner("customers.exported", "customers")
+                .after(serde_json::json!({"rows": n, "file": path.display().to_string()})),
+        )?;
+        tx.commit()?;
+        Ok(n)
     }
 
     /// Exports the active products to a CSV file.
-    pub fn export_products(&self, path: &Path) -> Result<usize> {
+    pub fn export_products(&self, _owner: &Owner, path: &Path) -> Result<usize> {
         let products = catalog::all(&self.conn)?;
         write_atomically(path, |w| {
             let mut out = csv::Writer::from_writer(w);

@@ -5,8 +5,12 @@
 //! other POS systems). The lock is an OS file lock on `<db>.lock`, released
 //! by the OS if the process dies, so a crash never leaves a stale lock.
 
+use crate::clock::Clock;
 use crate::error::{Result, StoreError};
-use crate::settings;
+use crate::owner::Owner;
+use crate::{audit, clock, settings};
+use chrono::{DateTime, Utc};
+use dangol_domain::ids::IdSource;
 use dangol_domain::time::ShopZone;
 use rusqlite::{Connection, ErrorCode};
 use std::fs::File;
@@ -15,8 +19,11 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 /// Append-only migrations: (version, SQL). Never edit a released one.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_initial.sql")), (2, include_str!("../migrations/0002_goodwill.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_goodwill.sql")),
+    (3, include_str!("../migrations/0003_lots_audit.sql")),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -28,6 +35,42 @@ pub struct Store {
     _lock: Option<File>,
     pub(crate) device: Uuid,
     pub(crate) zone: ShopZone,
+    pub(crate) clock: Clock,
+    /// The owner's permission to date writes in the past, if given.
+    pub(crate) backdating: Option<Owner>,
+}
+
+/// What a write needs to know about "now", taken before its transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct WriteCtx {
+    pub now: DateTime<Utc>,
+    pub device: Uuid,
+    pub backdating: bool,
+}
+
+impl WriteCtx {
+    /// Checks that a write may be dated `at` (see `clock::check_write_time`)
+    /// and audits it when the owner dated it in the past.
+    pub fn check(
+        &self,
+        conn: &Connection,
+        ids: &mut dyn IdSource,
+        at: DateTime<Utc>,
+        not_before: Option<(DateTime<Utc>, &'static str)>,
+        what: &str,
+    ) -> Result<()> {
+        clock::check_write_time(at, self.now, not_before, self.backdating)?;
+        if at < self.now - clock::WRITE_SKEW {
+            audit::record(
+                conn,
+                ids,
+                self.device,
+                self.now,
+                audit::Entry::owner("write.backdated", what).after(serde_json::json!({"dated": at, "clock": self.now})),
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl Store {
@@ -43,6 +86,8 @@ impl Store {
             _lock: Some(lock),
             device: Uuid::nil(),
             zone: ShopZone::default(),
+            clock: Clock::System,
+            backdating: None,
         };
         store.init().map_err(|e| match e {
             StoreError::Sqlite(inner) => classify(path, inner),
@@ -54,7 +99,15 @@ impl Store {
     /// A private in-memory database (tests, benchmarks of the floor).
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
-        let mut store = Store { conn, path: None, _lock: None, device: Uuid::nil(), zone: ShopZone::default() };
+        let mut store = Store {
+            conn,
+            path: None,
+            _lock: None,
+            device: Uuid::nil(),
+            zone: ShopZone::default(),
+            clock: Clock::System,
+            backdating: None,
+        };
         store.init()?;
         Ok(store)
     }
@@ -87,6 +140,20 @@ impl Store {
 
     pub fn zone(&self) -> ShopZone {
         self.zone
+    }
+
+    /// Sets where "now" comes from (the system clock by default).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// The store's "now".
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn write_ctx(&self) -> WriteCtx {
+        WriteCtx { now: self.now(), device: self.device, backdating: self.backdating.is_some() }
     }
 
     pub fn device(&self) -> Uuid {

@@ -53,8 +53,39 @@ pub enum StoreError {
     AlreadyReversed {
         sale: String,
     },
-    /// The owner PIN given was wrong.
-    OwnerPinInvalid,
+    /// The owner PIN given was wrong (the `failures`-th in a row; the next
+    /// attempt waits `retry_after_secs`).
+    OwnerPinInvalid {
+        failures: i64,
+        retry_after_secs: i64,
+    },
+    /// Too many wrong PINs in a row: wait before trying again.
+    OwnerPinLocked {
+        retry_after_secs: i64,
+    },
+    /// The shop has no owner PIN yet.
+    OwnerPinNotSet,
+    /// An owner-only operation was asked for without the owner.
+    OwnerRequired {
+        what: &'static str,
+    },
+    /// A write dated too far from the clock.
+    WriteTime {
+        at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+        reason: String,
+    },
+    /// A visit id already used for a different sale.
+    VisitConflict {
+        visit: String,
+        reason: String,
+    },
+    /// A sale so large it must be confirmed.
+    LargeSale {
+        subtotal: i64,
+        limit: i64,
+        max_qty: i64,
+    },
     Sqlite(rusqlite::Error),
     Io {
         path: PathBuf,
@@ -74,7 +105,13 @@ impl StoreError {
             StoreError::InvalidRows { .. } => "invalid_rows",
             StoreError::BadInput { .. } => "bad_input",
             StoreError::AlreadyReversed { .. } => "already_reversed",
-            StoreError::OwnerPinInvalid => "owner_pin_invalid",
+            StoreError::OwnerPinInvalid { .. } => "owner_pin_invalid",
+            StoreError::OwnerPinLocked { .. } => "owner_pin_locked",
+            StoreError::OwnerPinNotSet => "owner_pin_not_set",
+            StoreError::OwnerRequired { .. } => "owner_required",
+            StoreError::WriteTime { .. } => "write_time_refused",
+            StoreError::VisitConflict { .. } => "visit_conflict",
+            StoreError::LargeSale { .. } => "large_sale_unconfirmed",
             StoreError::Sqlite(_) => "database",
             StoreError::Io { .. } => "io",
         }
@@ -117,7 +154,33 @@ impl fmt::Display for StoreError {
             StoreError::AlreadyReversed { sale } => {
                 write!(f, "sale {sale} has already been reversed")
             }
-            StoreError::OwnerPinInvalid => write!(f, "the owner PIN is not correct"),
+            StoreError::OwnerPinInvalid { failures, retry_after_secs } => {
+                write!(f, "the owner PIN is not correct ({failures} wrong in a row")?;
+                if *retry_after_secs > 0 {
+                    write!(f, "; wait {retry_after_secs} s before the next try")?;
+                }
+                write!(f, ")")
+            }
+            StoreError::OwnerPinLocked { retry_after_secs } => {
+                write!(f, "too many wrong owner PINs; try again in {retry_after_secs} s")
+            }
+            StoreError::OwnerPinNotSet => {
+                write!(
+                    f,
+                    "this shop has no owner PIN yet; the owner sets one first (dangol set-pin, or the window's setup)"
+                )
+            }
+            StoreError::OwnerRequired { what } => write!(f, "only the owner may {what}; the owner's PIN is needed"),
+            StoreError::WriteTime { at, now, reason } => {
+                write!(f, "a write dated {at} was refused (the clock says {now}): {reason}")
+            }
+            StoreError::VisitConflict { visit, reason } => write!(f, "visit {visit}: {reason}"),
+            StoreError::LargeSale { subtotal, limit, max_qty } => write!(
+                f,
+                "an unusually large sale ({}, up to {max_qty} of one item; the shop asks to confirm sales over {} or 100 of one item): confirm it to complete",
+                dangol_domain::money::format_won(*subtotal),
+                dangol_domain::money::format_won(*limit)
+            ),
             StoreError::Sqlite(e) => write!(f, "database error: {e}"),
             StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }

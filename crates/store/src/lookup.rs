@@ -87,13 +87,49 @@ pub struct Hit {
     pub matched: MatchKind,
 }
 
+/// The best hits, and whether more match than were asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Hits {
+    pub hits: Vec<Hit>,
+    pub more: bool,
+    /// How many match, when that was counted (last 4 digits, up to
+    /// `COUNT_CAP`).
+    pub total: Option<i64>,
+}
+
+/// Matches counted at most, so a count never costs more than a lookup.
+pub const COUNT_CAP: i64 = 1_000;
+/// Most customers inspected when narrowing shared last digits by more
+/// digits or a name.
+const NARROW_CAP: usize = 50_000;
+
 /// Longest query accepted.
 pub const MAX_QUERY_CHARS: usize = 100;
 /// Most index entries inspected for one long name query before giving up.
 const SCAN_CAP: usize = 2_000;
 
-/// Finds customers for a query, best first, at most `limit`.
-pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
+/// Finds customers for a query, best first, at most `limit`, and says
+/// whether more match.
+pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Hits> {
+    let limit = limit.clamp(1, 200);
+    let mut hits = find(conn, query, limit + 1)?;
+    let more = hits.len() > limit;
+    hits.truncate(limit);
+    let digits: String = query.chars().filter(|c| c.is_ascii_digit()).collect();
+    let total = if more && digits.len() == 4 && query.trim().chars().all(|c| c.is_ascii_digit()) {
+        Some(conn.query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE phone_last4 = ?1 LIMIT ?2)",
+            params![digits, COUNT_CAP],
+            |r| r.get(0),
+        )?)
+    } else {
+        None
+    };
+    Ok(Hits { hits, more, total })
+}
+
+/// Up to `limit` hits, best first.
+fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
     let q = query.trim();
     if q.is_empty() {
         return Err(StoreError::BadInput {
@@ -107,11 +143,18 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> 
             reason: format!("queries are at most {MAX_QUERY_CHARS} characters"),
         });
     }
-    let limit = limit.clamp(1, 200);
     let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
     let phone_like = !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " -+().".contains(c));
     if phone_like && digits.len() == 4 {
         return query_hits(conn, "phone_last4 = ?1 ORDER BY score DESC LIMIT ?2", &digits, limit, MatchKind::Last4);
+    }
+    // The end of a number ("31004"); one that starts like a full number
+    // ("010-12") is a number not yet finished.
+    if phone_like && (5..=8).contains(&digits.len()) && !digits.starts_with("01") {
+        return narrow(conn, &digits, "", limit);
+    }
+    if let Some((tail, name)) = digits_and_name(q) {
+        return narrow(conn, &tail, &name, limit);
     }
     // A card or QR code (scanned, so ASCII without spaces) is an exact key.
     if q.len() >= 5 && q.is_ascii() && !q.contains(' ') {
@@ -172,6 +215,50 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> 
         }
     }
     hits.sort_by_key(|h| h.matched);
+    Ok(hits)
+}
+
+/// "1004 김영" or "김영 1004": the last 4-8 digits of the phone and the
+/// start of a name (or its 초성).
+fn digits_and_name(q: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    let (nums, names): (Vec<&str>, Vec<&str>) =
+        words.iter().partition(|w| w.chars().all(|c| c.is_ascii_digit() || c == '-'));
+    let digits: String = nums.concat().chars().filter(|c| c.is_ascii_digit()).collect();
+    (nums.len() == 1 && !names.is_empty() && (4..=8).contains(&digits.len())).then(|| (digits, names.join(" ")))
+}
+
+/// Customers sharing the last 4 digits, narrowed by more of the number's
+/// end and/or the start of the name: the shared-digits range is read in
+/// score order and filtered, at most `NARROW_CAP` rows.
+fn narrow(conn: &Connection, tail: &str, name: &str, limit: usize) -> Result<Vec<Hit>> {
+    let last4 = &tail[tail.len() - 4..];
+    let norm = hangul::normalize(name);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {FOUND_COLUMNS} FROM customers WHERE phone_last4 = ?1 ORDER BY score DESC LIMIT ?2"
+    ))?;
+    let mut rows = stmt.query(params![last4, NARROW_CAP as i64])?;
+    let mut hits = Vec::new();
+    while let Some(r) = rows.next()? {
+        let f = found(r)?;
+        if !f.phone.ends_with(tail) {
+            continue;
+        }
+        let matched = if norm.is_empty() {
+            MatchKind::Last4
+        } else {
+            match hangul::match_name(&f.name, &norm) {
+                Some(NameMatch::Exact) => MatchKind::NameExact,
+                Some(NameMatch::Prefix) => MatchKind::NamePrefix,
+                Some(NameMatch::Substring) => MatchKind::NameSubstring,
+                None => continue,
+            }
+        };
+        hits.push(Hit { found: f, matched });
+        if hits.len() >= limit {
+            break;
+        }
+    }
     Ok(hits)
 }
 

@@ -1,6 +1,11 @@
 //! Discount rules stored as JSON documents, validated on the way in and out.
+//!
+//! A stored rule that no longer parses or validates (saved by an older
+//! Dangol, before a range was checked) is never evaluated: it would give
+//! nonsense or worse. The counter works on without it and the owner's rule
+//! list shows why it is set aside.
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::time::ms;
 use chrono::{DateTime, Utc};
 use dangol_domain::rules::DiscountRule;
@@ -13,16 +18,39 @@ pub fn upsert(conn: &Connection, rule: &DiscountRule, at: DateTime<Utc>) -> Resu
     Ok(())
 }
 
-/// Every stored rule (active or not), by id.
-pub fn all(conn: &Connection) -> Result<Vec<DiscountRule>> {
+/// A stored rule that is set aside, and why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SetAside {
+    pub id: String,
+    pub reason: String,
+    /// The stored document, as it is.
+    pub body: String,
+}
+
+/// Every stored rule that validates (active or not), by id, and the ones
+/// set aside.
+pub fn load(conn: &Connection) -> Result<(Vec<DiscountRule>, Vec<SetAside>)> {
     let mut stmt = conn.prepare_cached("SELECT id, body FROM rules ORDER BY id")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    let mut out = Vec::new();
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
     for row in rows {
         let (id, body) = row?;
-        let rule: DiscountRule = serde_json::from_str(&body)
-            .map_err(|e| StoreError::BadInput { what: "stored discount rule", reason: format!("{id}: {e}") })?;
-        out.push(rule);
+        match DiscountRule::from_json(&body) {
+            Ok(rule) => good.push(rule),
+            Err(e) => bad.push(SetAside { id, reason: e.to_string(), body }),
+        }
     }
-    Ok(out)
+    Ok((good, bad))
+}
+
+/// Every stored rule that validates.
+pub fn all(conn: &Connection) -> Result<Vec<DiscountRule>> {
+    Ok(load(conn)?.0)
+}
+
+/// One stored rule, as it is, if any.
+pub fn body(conn: &Connection, id: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn.query_row("SELECT body FROM rules WHERE id = ?1", [id], |r| r.get(0)).optional()?)
 }

@@ -13,10 +13,20 @@ pub const LOYALTY: &str = "loyalty";
 pub const DEVICE_ID: &str = "device_id";
 pub const GOODWILL_LIMIT: &str = "goodwill_limit";
 pub const OWNER_PIN: &str = "owner_pin";
+/// Present (`1`) in a demo shop's database: the window and the CLI say DEMO.
+pub const DEMO: &str = "demo";
+/// Sales at or above this subtotal (won) need the cashier to confirm.
+pub const LARGE_SALE: &str = "large_sale";
 /// The cashier's goodwill limit when the owner has not set one.
 pub const DEFAULT_GOODWILL_LIMIT: i64 = 3_000;
-/// The owner PIN until the owner changes it (shown in the README).
-pub const DEFAULT_OWNER_PIN: &str = "0000";
+/// The owner's goodwill limit may be set up to this.
+pub const MAX_GOODWILL_LIMIT: i64 = 1_000_000;
+/// The large-sale threshold when the owner has not set one.
+pub const DEFAULT_LARGE_SALE: i64 = 500_000;
+/// The large-sale threshold may be set within this range.
+pub const LARGE_SALE_RANGE: (i64, i64) = (10_000, 100_000_000);
+/// A line with at least this many units makes a sale large.
+pub const LARGE_QTY: i64 = 100;
 /// Present while a bulk (demo) load is writing the file.
 pub const BULK_LOADING: &str = "bulk_loading";
 
@@ -52,12 +62,32 @@ pub fn shop_name(conn: &Connection) -> Result<String> {
     Ok(get(conn, SHOP_NAME)?.unwrap_or_else(|| "Dangol".to_string()))
 }
 
+/// The loyalty settings. Stored settings that no longer validate (written
+/// by an older Dangol) give way to the defaults; `loyalty_problem` says why.
 pub fn loyalty(conn: &Connection) -> Result<LoyaltySettings> {
-    match get(conn, LOYALTY)? {
-        None => Ok(LoyaltySettings::default()),
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| StoreError::BadInput { what: "loyalty settings", reason: e.to_string() }),
-    }
+    Ok(match get(conn, LOYALTY)? {
+        None => LoyaltySettings::default(),
+        Some(json) => LoyaltySettings::from_json(&json).unwrap_or_default(),
+    })
+}
+
+/// Why the stored loyalty settings are not in use, if they are not.
+pub fn loyalty_problem(conn: &Connection) -> Result<Option<String>> {
+    Ok(match get(conn, LOYALTY)? {
+        None => None,
+        Some(json) => LoyaltySettings::from_json(&json).err().map(|e| e.to_string()),
+    })
+}
+
+pub fn is_demo(conn: &Connection) -> Result<bool> {
+    Ok(get(conn, DEMO)?.is_some_and(|v| v == "1"))
+}
+
+pub fn large_sale(conn: &Connection) -> Result<i64> {
+    Ok(get(conn, LARGE_SALE)?
+        .and_then(|v| v.parse().ok())
+        .filter(|v| (LARGE_SALE_RANGE.0..=LARGE_SALE_RANGE.1).contains(v))
+        .unwrap_or(DEFAULT_LARGE_SALE))
 }
 
 pub fn set_loyalty(conn: &Connection, settings: &LoyaltySettings) -> Result<()> {
@@ -65,47 +95,8 @@ pub fn set_loyalty(conn: &Connection, settings: &LoyaltySettings) -> Result<()> 
 }
 
 pub fn goodwill_limit(conn: &Connection) -> Result<i64> {
-    match get(conn, GOODWILL_LIMIT)? {
-        None => Ok(DEFAULT_GOODWILL_LIMIT),
-        Some(v) => v.parse().map_err(|_| StoreError::BadInput {
-            what: "goodwill limit setting",
-            reason: format!("{v:?} is not a whole number of won"),
-        }),
-    }
-}
-
-/// Checks an owner PIN shape: 4-8 digits.
-pub fn check_pin_shape(pin: &str) -> Result<()> {
-    if (4..=8).contains(&pin.len()) && pin.chars().all(|c| c.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(StoreError::BadInput { what: "owner PIN", reason: "a PIN is 4-8 digits".into() })
-    }
-}
-
-fn pin_hash(salt: &str, pin: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for _ in 0..10_000 {
-        h.update(salt.as_bytes());
-        h.update(pin.as_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Stores a new owner PIN, salted and hashed (never the PIN itself).
-pub fn set_owner_pin(conn: &Connection, pin: &str, salt: &str) -> Result<()> {
-    check_pin_shape(pin)?;
-    set(conn, OWNER_PIN, &format!("{salt}${}", pin_hash(salt, pin)))
-}
-
-/// True when `pin` is the owner's PIN (the default until one is set).
-pub fn verify_owner_pin(conn: &Connection, pin: &str) -> Result<bool> {
-    match get(conn, OWNER_PIN)? {
-        None => Ok(pin == DEFAULT_OWNER_PIN),
-        Some(stored) => {
-            let (salt, hash) = stored.split_once('$').unwrap_or(("", &stored));
-            Ok(pin_hash(salt, pin) == hash)
-        }
-    }
+    Ok(get(conn, GOODWILL_LIMIT)?
+        .and_then(|v| v.parse().ok())
+        .filter(|v| (0..=MAX_GOODWILL_LIMIT).contains(v))
+        .unwrap_or(DEFAULT_GOODWILL_LIMIT))
 }

@@ -9,10 +9,10 @@ use common::*;
 use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
 use dangol_domain::loyalty::LoyaltySettings;
-use dangol_store::counter::{PreviewRequest, Role};
+use dangol_store::counter::PreviewRequest;
 use dangol_store::outbox;
 use dangol_store::prompts::PromptAction;
-use dangol_store::{Store, StoreError};
+use dangol_store::{Store, StoreError, Viewer};
 use uuid::Uuid;
 
 #[test]
@@ -54,7 +54,7 @@ fn a_checkout_writes_the_sale_lines_ledgers_and_exactly_one_event() {
         scalar(&store, "SELECT expires_at FROM points_ledger WHERE sale = (SELECT rid FROM sales WHERE id = ?1)", &id);
     assert_eq!(expires, (at() + days(365)).timestamp_millis(), "earned points expire after the default 365 days");
 
-    let p = store.profile(who, at(), Role::Cashier).unwrap();
+    let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
     assert_eq!((p.visits, p.last_visit, p.points, p.stamps, p.total_spent), (1, Some(at()), 610, 2, 12_200));
 }
 
@@ -63,10 +63,15 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
     let (mut store, mut ids) = shop(&["senior-65"]);
     let senior = add(&mut store, &mut ids, "김영자", "010-2222-3333", Some("1954-03-01"), None);
     let other = add(&mut store, &mut ids, "이지은", "010-4444-5555", Some("1990-05-05"), None);
-    store.upsert_rule(&rule("gold-5"), at(), &mut ids).unwrap();
+    let o = owner(&mut store, &mut ids);
+    store.upsert_rule(&o, &rule("gold-5"), at(), &mut ids).unwrap();
     // A refusal and an error in the middle must not burn sequence numbers.
-    assert!(store.checkout(&checkout_req(senior, &[("SALT", 1)], Decision::default(), at()), &mut ids).is_err());
-    assert!(store.checkout(&checkout_req(other, &[("NOPE", 1)], Decision::default(), at()), &mut ids).is_err());
+    assert!(
+        try_checkout(&mut store, &mut ids, checkout_req(senior, &[("SALT", 1)], Decision::default(), at())).is_err()
+    );
+    assert!(
+        try_checkout(&mut store, &mut ids, checkout_req(other, &[("NOPE", 1)], Decision::default(), at())).is_err()
+    );
     let sale = checkout(&mut store, &mut ids, senior, &[("SALT", 1)], &["senior-65"], at());
     checkout(&mut store, &mut ids, other, &[("AMR", 1)], &[], at() + minutes(5));
     store
@@ -82,8 +87,11 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
     store
         .record_prompt(other, "usual_item:AMR", PromptAction::Dismissed, Some("오늘은 괜찮대요"), at(), &mut ids)
         .unwrap();
-    assert!(store.add_customer(input("중복", "010-2222-3333"), at(), &mut ids).is_err(), "duplicate phone is refused");
-    store.refund(sale.sale_id, "잘못 결제", at() + minutes(10), &mut ids).unwrap();
+    assert!(
+        store.add_customer(input("중복", "010-2222-3333"), &Viewer::Cashier, at(), &mut ids).is_err(),
+        "duplicate phone is refused"
+    );
+    store.owner_refund(sale.sale_id, "잘못 결제", at() + minutes(10), &mut ids).unwrap();
 
     let events = outbox::events_after(store.connection(), 0, 1000).unwrap();
     let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
@@ -94,13 +102,16 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
         kinds,
         vec![
             "demo.generated",
+            "audit.recorded",
             "customer.created",
             "customer.created",
             "rule.upserted",
+            "audit.recorded",
             "sale.completed",
             "sale.completed",
             "feedback.logged",
             "prompt.recorded",
+            "audit.recorded",
             "sale.reversed"
         ],
         "one event per successful write, in order"
@@ -131,9 +142,9 @@ fn the_gate_refuses_an_unapplied_eligible_discount_and_changes_nothing() {
     let before = counts(&store);
     let stats = outbox::stats(store.connection()).unwrap();
 
-    let err = store
-        .checkout(&checkout_req(who, &[("BREAD", 1), ("SALT", 1)], Decision::default(), at()), &mut ids)
-        .expect_err("a 72-year-old cannot pay full price silently");
+    let err =
+        try_checkout(&mut store, &mut ids, checkout_req(who, &[("BREAD", 1), ("SALT", 1)], Decision::default(), at()))
+            .expect_err("a 72-year-old cannot pay full price silently");
 
     assert_eq!(err.kind(), "checkout_refused", "{err}");
     let msg = err.to_string();
@@ -144,7 +155,7 @@ fn the_gate_refuses_an_unapplied_eligible_discount_and_changes_nothing() {
     assert!(msg.contains("apply each one or dismiss it with a reason"), "the refusal says what to do: {msg}");
     assert_eq!(counts(&store), before, "a refused checkout writes no row in any table");
     assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and no event");
-    let p = store.profile(who, at(), Role::Cashier).unwrap();
+    let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
     assert_eq!((p.visits, p.points), (0, 0), "the refused visit does not count");
 }
 
@@ -155,8 +166,7 @@ fn dismissing_with_a_reason_records_a_missed_discount() {
     let decision =
         Decision { apply: vec![], dismiss: vec![("senior-65".into(), "  손님이 할인을 사양함 ".into())] };
 
-    let receipt = store
-        .checkout(&checkout_req(who, &[("BREAD", 1), ("SALT", 1)], decision, at()), &mut ids)
+    let receipt = try_checkout(&mut store, &mut ids, checkout_req(who, &[("BREAD", 1), ("SALT", 1)], decision, at()))
         .expect("a dismissal with a reason passes the gate");
 
     assert_eq!((receipt.discount_total, receipt.total), (0, 8_000), "nothing was discounted");
@@ -286,7 +296,7 @@ fn invalid_checkouts_are_errors_and_change_nothing() {
     for c in cases {
         let before = counts(&store);
         let req = checkout_req(c.customer.unwrap_or(who), c.lines, c.decision, at());
-        let err = store.checkout(&req, &mut ids).err().unwrap_or_else(|| panic!("{}: must be refused", c.why));
+        let err = try_checkout(&mut store, &mut ids, req).err().unwrap_or_else(|| panic!("{}: must be refused", c.why));
         assert_eq!(err.kind(), c.kind, "{}: {err}", c.why);
         assert!(err.to_string().contains(c.fragment), "{}: {err:?} should mention {:?}", c.why, c.fragment);
         assert_eq!(counts(&store), before, "{}: nothing is written", c.why);
@@ -304,8 +314,7 @@ fn a_stamp_reward_spends_the_stamps_and_free_drinks_earn_none() {
     let p = preview(&store, who, &drinks, at());
     let offered = p.eligible.iter().find(|e| e.rule_id == "stamp-10").expect("a full stamp card is offered");
     assert_eq!(offered.saving, 5_000, "the dearest drink, up to the 5,000 cap");
-    let refused = store
-        .checkout(&checkout_req(who, &drinks, Decision::default(), at()), &mut ids)
+    let refused = try_checkout(&mut store, &mut ids, checkout_req(who, &drinks, Decision::default(), at()))
         .expect_err("a complete stamp card cannot be ignored");
     assert_eq!(refused.kind(), "checkout_refused");
 
@@ -314,7 +323,7 @@ fn a_stamp_reward_spends_the_stamps_and_free_drinks_earn_none() {
     assert_eq!(receipt.stamps_redeemed, 10, "the reward spends ten stamps");
     assert_eq!(receipt.stamps_earned, 1, "only the paid drink earns a stamp");
     assert_eq!(receipt.stamps_balance, 12 - 10 + 1);
-    assert_eq!(store.profile(who, at(), Role::Cashier).unwrap().stamps, 3, "the profile agrees with the receipt");
+    assert_eq!(store.profile(who, at(), &Viewer::Cashier).unwrap().stamps, 3, "the profile agrees with the receipt");
     let ledger: Vec<(String, i64)> = {
         let mut stmt = store.connection().prepare("SELECT l.kind, l.stamps FROM stamp_ledger l JOIN sales s ON s.rid = l.sale WHERE s.id = ?1 ORDER BY l.rid").unwrap();
         stmt.query_map([receipt.sale_id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -331,12 +340,14 @@ fn a_stamp_reward_spends_the_stamps_and_free_drinks_earn_none() {
 fn a_coupon_is_marked_used_and_cannot_be_used_twice() {
     let (mut store, mut ids) = shop(&["coupon-3000"]);
     let who = add(&mut store, &mut ids, "최지우", "010-7777-8888", None, None);
-    store.issue_coupon(who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids).unwrap();
+    let o = owner(&mut store, &mut ids);
+    clock(&mut store, at() - days(1));
+    store.issue_coupon(&o, who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids).unwrap();
     let dup = store
-        .issue_coupon(who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids)
+        .issue_coupon(&o, who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids)
         .expect_err("codes are unique");
     assert_eq!(dup.kind(), "duplicate");
-    assert_eq!(store.profile(who, at(), Role::Cashier).unwrap().coupons.len(), 1, "the coupon is held");
+    assert_eq!(store.profile(who, at(), &Viewer::Cashier).unwrap().coupons.len(), 1, "the coupon is held");
 
     let bread = [("BREAD", 2)];
     let receipt = checkout(&mut store, &mut ids, who, &bread, &["coupon-3000"], at());
@@ -355,13 +366,12 @@ fn a_coupon_is_marked_used_and_cannot_be_used_twice() {
         "the coupon row points at the sale that used it, and says when"
     );
     assert!(
-        store.profile(who, at(), Role::Cashier).unwrap().coupons.is_empty(),
+        store.profile(who, at(), &Viewer::Cashier).unwrap().coupons.is_empty(),
         "a used coupon is no longer listed as held"
     );
 
     let before = counts(&store);
-    let again = store
-        .checkout(&checkout_req(who, &bread, apply(&["coupon-3000"]), at() + days(1)), &mut ids)
+    let again = try_checkout(&mut store, &mut ids, checkout_req(who, &bread, apply(&["coupon-3000"]), at() + days(1)))
         .expect_err("a coupon is single-use");
     assert_eq!(again.kind(), "rule_not_eligible", "{again}");
     assert!(again.to_string().contains("coupon WELCOME-3000 already used"), "the message says why: {again}");
@@ -433,7 +443,7 @@ fn points_earned_follow_the_default_loyalty_settings() {
             c.why
         );
         assert_eq!(
-            (r.points_balance, store.profile(who, at(), Role::Cashier).unwrap().points),
+            (r.points_balance, store.profile(who, at(), &Viewer::Cashier).unwrap().points),
             (c.points, c.points),
             "{}: balance",
             c.why
@@ -454,7 +464,7 @@ fn a_completed_sale_is_still_there_after_reopening_the_file() {
         (who, sale, outbox::stats(store.connection()).unwrap())
     };
     let store = Store::open(&path).unwrap();
-    let p = store.profile(who, at(), Role::Cashier).unwrap();
+    let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
     assert_eq!(
         (p.visits, p.points, p.recent_visits[0].sale_id),
         (1, 225, sale.sale_id),
@@ -475,7 +485,7 @@ fn seed_story_the_senior_discount_is_suggested_first_gates_checkout_and_earns_po
     // Last week's visit, with the discount applied.
     let last_week = checkout(&mut store, &mut ids, who, &[("SALT", 1)], &["senior-65"], at() - days(7));
     assert_eq!(last_week.points_earned, 144, "5% of 2,880");
-    let points_before = store.profile(who, at(), Role::Cashier).unwrap().points;
+    let points_before = store.profile(who, at(), &Viewer::Cashier).unwrap().points;
     assert_eq!(points_before, 144);
 
     let bread = [("BREAD", 1), ("SALT", 1)];
@@ -493,8 +503,7 @@ fn seed_story_the_senior_discount_is_suggested_first_gates_checkout_and_earns_po
     assert_eq!(view.best.total, 7_200);
 
     let before = counts(&store);
-    let refused = store
-        .checkout(&checkout_req(who, &bread, Decision::default(), at()), &mut ids)
+    let refused = try_checkout(&mut store, &mut ids, checkout_req(who, &bread, Decision::default(), at()))
         .expect_err("no silent full price");
     assert_eq!(refused.kind(), "checkout_refused");
     assert_eq!(counts(&store), before);
@@ -502,7 +511,7 @@ fn seed_story_the_senior_discount_is_suggested_first_gates_checkout_and_earns_po
     let receipt = checkout(&mut store, &mut ids, who, &bread, &["senior-65"], at());
     assert_eq!((receipt.discount_total, receipt.total), (800, 7_200));
     assert_eq!(receipt.points_earned, 360, "points are earned on what she paid: 5% of 7,200");
-    let after = store.profile(who, at(), Role::Cashier).unwrap();
+    let after = store.profile(who, at(), &Viewer::Cashier).unwrap();
     assert_eq!(after.points, points_before + 360, "her points increase");
     assert_eq!((after.visits, after.age), (2, Some(72)));
     let accepted =

@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use dangol_domain::customer::Customer;
-use dangol_store::counter::Role;
 use dangol_store::error::RowError;
 use dangol_store::{Store, StoreError, customers, outbox};
 use uuid::Uuid;
@@ -59,15 +58,19 @@ fn korean_customers_import_and_round_trip_through_export() {
     );
     let (mut store, mut ids) = shop(&[]);
     let (_, seq) = outbox::stats(store.connection()).unwrap();
-    let report = store.import_customers(csv.as_bytes(), at(), &mut ids).expect("a valid Korean CSV imports");
+    let report = store.owner_import_customers(csv.as_bytes(), at(), &mut ids).expect("a valid Korean CSV imports");
     assert_eq!((report.rows, report.created, report.updated), (4, 4, 0));
     let events = outbox::events_after(store.connection(), seq, 100).unwrap();
-    assert_eq!(events.len(), 4, "one customer.created event per row");
-    assert!(events.iter().all(|e| e.kind == "customer.created" && e.payload["source"] == "import"));
+    let created: Vec<_> = events.iter().filter(|e| e.kind == "customer.created").collect();
+    assert_eq!(created.len(), 4, "one customer.created event per row");
+    assert!(created.iter().all(|e| e.payload["source"] == "import"));
+    assert_eq!(events.len(), 5, "and the owner's import is audited: {events:?}");
+    assert_eq!(events[4].kind, "audit.recorded");
 
-    let kim = store.lookup("김영자", 5, Role::Owner).unwrap();
+    let o = store.owner_viewer(&mut ids);
+    let kim = store.lookup("김영자", 5, &o).unwrap().hits;
     assert_eq!(kim.len(), 1);
-    let p = store.profile(kim[0].id, at(), Role::Owner).unwrap();
+    let p = store.profile(kim[0].id, at(), &o).unwrap();
     assert_eq!(p.phone.as_deref(), Some("010-2222-3333"));
     assert_eq!(
         (p.tier.as_str(), p.preferred_name.as_deref(), p.birth_date.as_deref()),
@@ -76,17 +79,17 @@ fn korean_customers_import_and_round_trip_through_export() {
     assert_eq!(p.notes, "통밀빵을 좋아함, 설탕은 적게", "a quoted comma stays in the note");
     assert_eq!(p.tags, vec!["단골", "어르신"], "tags are separated by ;");
     assert_eq!((p.card_code.as_deref(), p.marketing_consent), (Some("CARD-0001"), true), "동의 means consent");
-    let park = &store.lookup("01098765432", 5, Role::Owner).unwrap()[0];
-    let park = store.profile(park.id, at(), Role::Owner).unwrap();
+    let park = &store.lookup("01098765432", 5, &o).unwrap().hits[0];
+    let park = store.profile(park.id, at(), &o).unwrap();
     assert_eq!((park.name.as_str(), park.marketing_consent), ("박정호", false), "미동의 means no consent");
     assert_eq!(park.notes, "지난번 \"소금빵\" 품절에 아쉬워함", "doubled quotes are unescaped");
-    let emily = &store.lookup("+82 10 5555 1234", 5, Role::Owner).unwrap()[0];
+    let emily = &store.lookup("+82 10 5555 1234", 5, &o).unwrap().hits[0];
     assert_eq!(
         (emily.name.as_str(), emily.tier.as_str(), emily.phone.as_deref()),
         ("Emily Park", "basic", Some("010-5555-1234")),
         "blank optional fields take defaults"
     );
-    let choi = store.profile(store.lookup("QR-7F3A", 1, Role::Owner).unwrap()[0].id, at(), Role::Owner).unwrap();
+    let choi = store.profile(store.lookup("QR-7F3A", 1, &o).unwrap().hits[0].id, at(), &o).unwrap();
     assert_eq!(
         (choi.tier.as_str(), choi.notes.as_str()),
         ("vip", "여러 줄\n메모"),
@@ -95,7 +98,7 @@ fn korean_customers_import_and_round_trip_through_export() {
 
     let dir = temp_dir("customers-roundtrip");
     let first = dir.join("customers.csv");
-    assert_eq!(store.export_customers(&first).unwrap(), 4);
+    assert_eq!(store.owner_export_customers(&first).unwrap(), 4);
     let text = std::fs::read_to_string(&first).expect("the export is UTF-8");
     assert!(text.starts_with(HEADER), "the export has the import's header: {text}");
     assert!(
@@ -106,7 +109,7 @@ fn korean_customers_import_and_round_trip_through_export() {
 
     let (mut fresh, mut other_ids) = shop_seeded(&[], 99);
     let again = fresh
-        .import_customers(std::fs::File::open(&first).unwrap(), at(), &mut other_ids)
+        .owner_import_customers(std::fs::File::open(&first).unwrap(), at(), &mut other_ids)
         .expect("an export re-imports");
     assert_eq!(again.created, 4);
     assert_eq!(
@@ -115,7 +118,7 @@ fn korean_customers_import_and_round_trip_through_export() {
         "the re-imported customers are the same in every field but the id"
     );
     let second = dir.join("again.csv");
-    fresh.export_customers(&second).unwrap();
+    fresh.owner_export_customers(&second).unwrap();
     assert_eq!(
         std::fs::read(&second).unwrap(),
         std::fs::read(&first).unwrap(),
@@ -142,7 +145,7 @@ fn one_bad_row_among_500_rejects_the_file_and_names_its_line() {
     let stats = outbox::stats(store.connection()).unwrap();
 
     let (errors, text) = row_errors(
-        store.import_customers(five_hundred_rows(Some(250)).as_bytes(), at(), &mut ids),
+        store.owner_import_customers(five_hundred_rows(Some(250)).as_bytes(), at(), &mut ids),
         "a malformed phone on line 250",
     );
 
@@ -158,7 +161,7 @@ fn one_bad_row_among_500_rejects_the_file_and_names_its_line() {
     assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and no event");
 
     let fixed = store
-        .import_customers(five_hundred_rows(None).as_bytes(), at(), &mut ids)
+        .owner_import_customers(five_hundred_rows(None).as_bytes(), at(), &mut ids)
         .expect("with line 250 fixed the file imports");
     assert_eq!(fixed.created, 500);
     assert_eq!(customers::count(store.connection()).unwrap(), 501);
@@ -174,7 +177,7 @@ fn duplicate_phones_and_cards_are_reported_with_line_numbers() {
                사아자,+82 10 9999 0000,\n\
                차카타,010-5555-6666,CARD-1\n\
                파하가,010-5555-7777,CARD-1\n";
-    let (errors, _) = row_errors(store.import_customers(csv.as_bytes(), at(), &mut ids), "duplicates");
+    let (errors, _) = row_errors(store.owner_import_customers(csv.as_bytes(), at(), &mut ids), "duplicates");
     let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
     assert_eq!(
         got,
@@ -254,7 +257,7 @@ fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing()
     for c in cases {
         let (mut store, mut ids) = shop_with_one();
         let before = counts(&store);
-        let (errors, text) = row_errors(store.import_customers(c.bytes.as_slice(), at(), &mut ids), c.why);
+        let (errors, text) = row_errors(store.owner_import_customers(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
             errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
@@ -280,11 +283,11 @@ fn products_import_upsert_and_export() {
                  AMR,아메리카노,음료,4500,8801111000011\n\
                  SALT,소금빵,베이커리,3200,\n\
                  CAKE,조각 케이크,디저트,6500,\n";
-    let report = store.import_products(first.as_bytes(), at(), &mut ids).unwrap();
+    let report = store.owner_import_products(first.as_bytes(), at(), &mut ids).unwrap();
     assert_eq!((report.rows, report.created, report.updated), (3, 3, 0));
 
     let second = "sku,name,category,price\nSALT,소금빵,베이커리,3500\nLATTE,카페라떼,음료,5000\n";
-    let report = store.import_products(second.as_bytes(), at() + days(1), &mut ids).unwrap();
+    let report = store.owner_import_products(second.as_bytes(), at() + days(1), &mut ids).unwrap();
     assert_eq!((report.created, report.updated), (1, 1), "SALT is updated, LATTE is new");
     let products = store.products().unwrap();
     let price = |sku: &str| products.iter().find(|p| p.sku == sku).map(|p| p.price);
@@ -303,11 +306,11 @@ fn products_import_upsert_and_export() {
 
     let dir = temp_dir("products");
     let path = dir.join("products.csv");
-    assert_eq!(store.export_products(&path).unwrap(), 4);
+    assert_eq!(store.owner_export_products(&path).unwrap(), 4);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("sku,name,category,price,barcode\n") && text.contains("조각 케이크"), "{text}");
     let (mut fresh, mut other) = (Store::open_in_memory().unwrap(), dangol_domain::ids::SeededIds::new(6));
-    fresh.import_products(std::fs::File::open(&path).unwrap(), at(), &mut other).expect("an export re-imports");
+    fresh.owner_import_products(std::fs::File::open(&path).unwrap(), at(), &mut other).expect("an export re-imports");
     assert_eq!(fresh.products().unwrap(), store.products().unwrap(), "the same products, field for field");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -350,7 +353,7 @@ fn malformed_product_files_are_rejected_by_line_and_write_nothing() {
     for c in cases {
         let (mut store, mut ids) = shop(&[]);
         let before = counts(&store);
-        let (errors, _) = row_errors(store.import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
+        let (errors, _) = row_errors(store.owner_import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
             errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
@@ -371,7 +374,10 @@ fn a_barcode_collision_writes_nothing() {
     let (mut store, mut ids) = shop(&[]);
     let before = counts(&store);
     let file = "sku,name,category,price,barcode\nA1,우유식빵,베이커리,4800,8800000000001\nA2,밤식빵,베이커리,5200,8800000000001\n";
-    assert!(store.import_products(file.as_bytes(), at(), &mut ids).is_err(), "one barcode cannot name two products");
+    assert!(
+        store.owner_import_products(file.as_bytes(), at(), &mut ids).is_err(),
+        "one barcode cannot name two products"
+    );
     assert_eq!(counts(&store), before, "not even the first row is written");
 }
 
@@ -394,14 +400,14 @@ fn a_barcode_used_twice_is_reported_by_line_like_any_other_bad_row() {
     for c in cases {
         let (mut store, mut ids) = shop(&[]);
         store
-            .import_products(
+            .owner_import_products(
                 "sku,name,category,price,barcode\nAMR,아메리카노,음료,4500,8801111000011\n".as_bytes(),
                 at(),
                 &mut ids,
             )
             .unwrap();
         let before = counts(&store);
-        let (errors, _) = row_errors(store.import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
+        let (errors, _) = row_errors(store.owner_import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
             errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
@@ -423,6 +429,7 @@ fn customers_added_at_the_counter_round_trip_through_export() {
                 tags: vec!["빵;우유".into()],
                 ..input("Park, Emily", "010-6000-0001")
             },
+            &dangol_store::Viewer::Cashier,
             at(),
             &mut ids,
         )
@@ -440,13 +447,13 @@ fn customers_added_at_the_counter_round_trip_through_export() {
         },
     ];
     for i in inputs {
-        store.add_customer(i, at(), &mut ids).unwrap();
+        store.add_customer(i, &dangol_store::Viewer::Cashier, at(), &mut ids).unwrap();
     }
     let dir = temp_dir("counter-roundtrip");
     let path = dir.join("customers.csv");
-    store.export_customers(&path).unwrap();
+    store.owner_export_customers(&path).unwrap();
     let (mut fresh, mut other) = shop_seeded(&[], 3);
-    fresh.import_customers(std::fs::File::open(&path).unwrap(), at(), &mut other).expect("an export re-imports");
+    fresh.owner_import_customers(std::fs::File::open(&path).unwrap(), at(), &mut other).expect("an export re-imports");
     assert_eq!(all_customers(&fresh), all_customers(&store), "what the counter stored survives export and re-import");
     let _ = std::fs::remove_dir_all(dir);
 }

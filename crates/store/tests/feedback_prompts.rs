@@ -9,10 +9,9 @@ use common::*;
 use dangol_domain::customer::CustomerInput;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::ids::SeededIds;
-use dangol_store::Store;
-use dangol_store::counter::Role;
 use dangol_store::outbox;
 use dangol_store::prompts::PromptAction;
+use dangol_store::{Store, Viewer};
 use uuid::Uuid;
 
 fn keys(store: &Store, who: Uuid, when: DateTime<Utc>) -> Vec<String> {
@@ -23,6 +22,7 @@ fn keys(store: &Store, who: Uuid, when: DateTime<Utc>) -> Vec<String> {
 fn an_open_complaint_is_followed_up_until_it_is_resolved() {
     let (mut store, mut ids) = shop(&[]);
     let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, None);
+    clock(&mut store, at() - days(2));
     let complaint = store
         .add_feedback(who, FeedbackKind::Complaint, "맛", "  커피가 식어서 나왔어요 ", at() - days(2), &mut ids)
         .unwrap();
@@ -31,8 +31,9 @@ fn an_open_complaint_is_followed_up_until_it_is_resolved() {
         .add_feedback(who, FeedbackKind::Request, "메뉴", "디카페인 원두 들여 주세요", at() - days(2), &mut ids)
         .unwrap();
     assert_eq!((complaint.status.as_str(), complaint.text.as_str()), ("open", "커피가 식어서 나왔어요"));
+    clock(&mut store, at());
 
-    let p = store.profile(who, at(), Role::Cashier).unwrap();
+    let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
     let open: Vec<&str> = p.open_complaints.iter().map(|f| f.text.as_str()).collect();
     assert_eq!(
         open,
@@ -62,7 +63,7 @@ fn an_open_complaint_is_followed_up_until_it_is_resolved() {
         outbox::events_after(store.connection(), seq, 10).unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, vec!["feedback.resolved"]);
 
-    let p = store.profile(who, at(), Role::Cashier).unwrap();
+    let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
     assert!(p.open_complaints.is_empty(), "a resolved complaint is no longer open");
     assert!(
         p.recent_feedback.iter().any(|f| f.id == complaint.id && f.status == "resolved"),
@@ -106,14 +107,18 @@ fn feedback_input_errors_are_clear() {
 /// A customer with a preferred form of address and no recorded consent: two
 /// low-stakes prompts at every visit.
 fn regular(store: &mut Store, ids: &mut SeededIds) -> Uuid {
-    store
+    clock(store, at() - days(90));
+    let id = store
         .add_customer(
             CustomerInput { preferred_name: Some("김 선생님".into()), ..input("김영희", "010-8080-1212") },
+            &Viewer::Cashier,
             at() - days(90),
             ids,
         )
         .unwrap()
-        .id
+        .id;
+    clock(store, at());
+    id
 }
 
 #[test]
@@ -136,6 +141,7 @@ fn a_dismissed_prompt_skips_the_next_visit_and_comes_back_at_the_one_after() {
 
     // Visit 2, a week later: still quiet.
     let v2 = at() + days(7);
+    clock(&mut store, v2);
     let next = keys(&store, who, v2);
     assert!(!next.contains(&name_key), "not suggested at the next visit: {next:?}");
     assert!(next.contains(&consent_key), "{next:?}");
@@ -260,6 +266,7 @@ fn shown_prompts_are_logged_once_per_key_per_shop_day() {
     ];
     for s in steps {
         let (rows, (events, _)) = (prompt_rows(&store), outbox::stats(store.connection()).unwrap());
+        clock(&mut store, s.when);
         store.record_shown(who, &shown, s.when, &mut ids).unwrap();
         assert_eq!(prompt_rows(&store) - rows, s.new_rows, "{}", s.why);
         assert_eq!(outbox::stats(store.connection()).unwrap().0 - events, s.new_events, "{}", s.why);

@@ -9,9 +9,9 @@ use common::*;
 use dangol_domain::customer::CustomerInput;
 use dangol_domain::gate::Decision;
 use dangol_domain::ids::SeededIds;
-use dangol_store::Store;
-use dangol_store::counter::{Profile, Role};
+use dangol_store::counter::Profile;
 use dangol_store::outbox;
+use dangol_store::{Store, Viewer};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -40,7 +40,7 @@ fn balances(p: &Profile) -> Balances {
 }
 
 fn balances_of(store: &Store, who: Uuid, when: DateTime<Utc>) -> Balances {
-    balances(&store.profile(who, when, Role::Cashier).unwrap())
+    balances(&store.profile(who, when, &Viewer::Cashier).unwrap())
 }
 
 #[test]
@@ -48,7 +48,9 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
     let (mut store, mut ids) = shop(&["coupon-3000", "stamp-10"]);
     let who = add(&mut store, &mut ids, "최지우", "010-7777-8888", None, None);
     let earlier = checkout(&mut store, &mut ids, who, &[("AMR", 3)], &[], at() - days(7));
-    store.issue_coupon(who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids).unwrap();
+    let o = owner(&mut store, &mut ids);
+    clock(&mut store, at() - days(1));
+    store.issue_coupon(&o, who, "coupon-3000", "WELCOME-3000", at() + days(30), at() - days(1), &mut ids).unwrap();
     let before = balances_of(&store, who, at());
     assert_eq!(
         before,
@@ -75,7 +77,7 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
     let counts_before = counts(&store);
     let (_, seq) = outbox::stats(store.connection()).unwrap();
     let refund =
-        store.refund(sale.sale_id, "  손님 변심 ", at() + minutes(30), &mut ids).expect("a sale can be refunded");
+        store.owner_refund(sale.sale_id, "  손님 변심 ", at() + minutes(30), &mut ids).expect("a sale can be refunded");
 
     assert_eq!((refund.original_id, refund.total), (sale.sale_id, -10_800), "the reversal negates what was paid");
     assert_eq!((refund.points_balance, refund.stamps_balance), (675, 3), "the receipt shows the restored balances");
@@ -86,8 +88,19 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
     );
     assert_eq!(
         growth(&counts_before, &counts(&store)),
-        expect_growth(&[("sales", 1), ("sale_lines", 2), ("points_ledger", 1), ("stamp_ledger", 1), ("outbox", 1)]),
-        "a reversal row with negated lines and one reversing entry per ledger; the original is untouched"
+        expect_growth(&[
+            ("sales", 1),
+            ("sale_lines", 2),
+            ("points_ledger", 1),
+            ("stamp_ledger", 1),
+            ("audit_log", 1),
+            ("outbox", 2),
+            ("settings", 0)
+        ])
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .collect(),
+        "a reversal row with negated lines, one reversing entry per ledger and the audit entry; the original is untouched"
     );
     let rev = refund.reversal_id.as_bytes().to_vec();
     assert_eq!(
@@ -104,9 +117,9 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
         store.connection().query_row("SELECT reason FROM sales WHERE id = ?1", [&rev], |r| r.get(0)).unwrap();
     assert_eq!(reason, "손님 변심", "the trimmed reason is kept on the reversal");
     let events = outbox::events_after(store.connection(), seq, 10).unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, "sale.reversed");
-    assert_eq!(events[0].payload["original_id"], serde_json::json!(sale.sale_id));
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["audit.recorded", "sale.reversed"], "the owner's refund is audited");
+    assert_eq!(events[1].payload["original_id"], serde_json::json!(sale.sale_id));
 
     let again = preview(&store, who, &[("BREAD", 2)], at() + minutes(31));
     assert!(
@@ -130,7 +143,7 @@ fn a_refund_of_a_stamp_reward_gives_the_stamps_back() {
         (0, 10, 1),
         "a free latte, paid with ten stamps"
     );
-    let refund = store.refund(reward.sale_id, "reward given by mistake", at() + minutes(1), &mut ids).unwrap();
+    let refund = store.owner_refund(reward.sale_id, "reward given by mistake", at() + minutes(1), &mut ids).unwrap();
     assert_eq!(refund.stamps_balance, 11, "the ten stamps come back");
     assert_eq!(balances_of(&store, who, at() + minutes(1)), before);
 }
@@ -140,7 +153,7 @@ fn a_sale_is_refunded_at_most_once_and_bad_refunds_change_nothing() {
     let (mut store, mut ids) = shop(&[]);
     let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, None);
     let sale = checkout(&mut store, &mut ids, who, &[("SALT", 2)], &[], at());
-    let refund = store.refund(sale.sale_id, "wrong item", at() + minutes(1), &mut ids).unwrap();
+    let refund = store.owner_refund(sale.sale_id, "wrong item", at() + minutes(1), &mut ids).unwrap();
 
     let long_reason = "이유".repeat(101);
     let cases: [(Uuid, &str, &str, &str, &str); 5] = [
@@ -153,16 +166,16 @@ fn a_sale_is_refunded_at_most_once_and_bad_refunds_change_nothing() {
     for (sale_id, reason, kind, fragment, why) in cases {
         let before = counts(&store);
         let err = store
-            .refund(sale_id, reason, at() + minutes(2), &mut ids)
+            .owner_refund(sale_id, reason, at() + minutes(2), &mut ids)
             .err()
             .unwrap_or_else(|| panic!("{why}: must fail"));
         assert_eq!(err.kind(), kind, "{why}: {err}");
         assert!(err.to_string().contains(fragment), "{why}: {err:?} should mention {fragment:?}");
         assert_eq!(counts(&store), before, "{why}: nothing is written");
     }
-    let err = store.refund(sale.sale_id, "again", at(), &mut ids).unwrap_err();
+    let err = store.owner_refund(sale.sale_id, "again", at(), &mut ids).unwrap_err();
     assert!(err.to_string().contains(&sale.sale_id.to_string()), "the message names the sale: {err}");
-    let p = store.profile(who, at() + minutes(2), Role::Cashier).unwrap();
+    let p = store.profile(who, at() + minutes(2), &Viewer::Cashier).unwrap();
     assert_eq!((p.visits, p.points, p.total_spent), (0, 0, 0), "refunded exactly once");
 }
 
@@ -194,6 +207,8 @@ fn any_lines() -> impl Strategy<Value = Vec<(&'static str, i64)>> {
 fn prepare(store: &mut Store, ids: &mut SeededIds, s: &Setup) -> Uuid {
     let birth = (at() - days(s.age * 365 + 40)).date_naive().to_string();
     let tier = ["basic", "silver", "gold", "vip"][s.tier];
+    let o = owner(store, ids);
+    clock(store, at() - days(400));
     let who = store
         .add_customer(
             CustomerInput {
@@ -202,6 +217,7 @@ fn prepare(store: &mut Store, ids: &mut SeededIds, s: &Setup) -> Uuid {
                 marketing_consent: Some(false),
                 ..input("한지민", "010-5555-0001")
             },
+            &Viewer::Owner(o.clone()),
             at() - days(400),
             ids,
         )
@@ -217,7 +233,8 @@ fn prepare(store: &mut Store, ids: &mut SeededIds, s: &Setup) -> Uuid {
         checkout_best(store, ids, who.id, &prior, at() - days(3));
     }
     if s.coupon {
-        store.issue_coupon(who.id, "coupon-3000", "PROP-3000", at() + days(10), at() - days(2), ids).unwrap();
+        clock(store, at() - days(2));
+        store.issue_coupon(&o, who.id, "coupon-3000", "PROP-3000", at() + days(10), at() - days(2), ids).unwrap();
     }
     who.id
 }
@@ -241,14 +258,15 @@ proptest! {
         if use_points && !exclusive && view.eligible.iter().any(|e| e.rule_id == "points") {
             decision.apply.push("points".into());
         }
-        let receipt = store.checkout(&checkout_req(who, &lines, decision.clone(), when), &mut ids);
+        clock(&mut store, when);
+        let receipt = try_checkout(&mut store, &mut ids, checkout_req(who, &lines, decision.clone(), when));
         let receipt = match receipt {
             Ok(r) => r,
             Err(e) => return Err(TestCaseError::fail(format!("the best combination {:?} must pass the gate: {e}", decision.apply))),
         };
         prop_assert_eq!(receipt.total, view.best.total - receipt.points_redeemed, "the receipt total is the preview's best total, less any points used (1 won each)");
 
-        let refund = store.refund(receipt.sale_id, "property test", when + minutes(1), &mut ids);
+        let refund = store.owner_refund(receipt.sale_id, "property test", when + minutes(1), &mut ids);
         prop_assert!(refund.is_ok(), "refund failed: {:?}", refund.err());
         let refund = refund.unwrap();
         let after = balances_of(&store, who, when);

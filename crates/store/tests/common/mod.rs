@@ -13,8 +13,8 @@ use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
 use dangol_domain::ids::SeededIds;
 use dangol_domain::rules::DiscountRule;
-use dangol_store::Store;
-use dangol_store::counter::{CheckoutRequest, PreviewRequest, PreviewView, Receipt, Role};
+use dangol_store::counter::{CheckoutRequest, PreviewRequest, PreviewView, Receipt};
+use dangol_store::{Clock, Owner, Store, Viewer};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -111,7 +111,26 @@ pub fn shop_seeded(rule_ids: &[&str], seed: u64) -> (Store, SeededIds) {
     let mut store = Store::open_in_memory().expect("an in-memory store opens");
     let mut ids = SeededIds::new(seed);
     load(&mut store, rule_ids, &mut ids);
+    clock(&mut store, at());
+    owner(&mut store, &mut ids);
     (store, ids)
+}
+
+/// The owner PIN of every test shop.
+pub const PIN: &str = "2580";
+
+/// Sets the store's clock: "now" is `t` until set again.
+pub fn clock(store: &mut Store, t: DateTime<Utc>) {
+    store.set_clock(Clock::Fixed(t));
+}
+
+/// The owner, signed in with the PIN (set on first use).
+pub fn owner(store: &mut Store, ids: &mut SeededIds) -> Owner {
+    if store.owner_pin_is_set().unwrap() {
+        store.authenticate_owner(PIN, ids).expect("the test PIN")
+    } else {
+        store.set_first_owner_pin(PIN, ids).expect("the first PIN")
+    }
 }
 
 /// Loads the catalog and rules into an open store.
@@ -148,7 +167,12 @@ pub fn add(
         marketing_consent: Some(true),
         ..input(name, phone)
     };
-    store.add_customer(inp, at() - days(90), ids).unwrap_or_else(|e| panic!("adding {name}: {e}")).id
+    let viewer = if tier.is_some() { Viewer::Owner(owner(store, ids)) } else { Viewer::Cashier };
+    let when = at() - days(90);
+    clock(store, when);
+    let id = store.add_customer(inp, &viewer, when, ids).unwrap_or_else(|e| panic!("adding {name}: {e}")).id;
+    clock(store, at());
+    id
 }
 
 pub fn cart(lines: &[(&str, i64)]) -> Cart {
@@ -159,11 +183,25 @@ pub fn apply(ids: &[&str]) -> Decision {
     Decision { apply: ids.iter().map(|s| s.to_string()).collect(), dismiss: vec![] }
 }
 
+/// A checkout request for a new visit (its id derived from the moment, so
+/// each call is a visit of its own).
 pub fn checkout_req(customer: Uuid, lines: &[(&str, i64)], decision: Decision, when: DateTime<Utc>) -> CheckoutRequest {
-    CheckoutRequest { customer, cart: cart(lines), decision, at: when, lang: Lang::En, goodwill: None }
+    static VISITS: AtomicUsize = AtomicUsize::new(1);
+    CheckoutRequest {
+        visit: Uuid::from_u128(
+            0x5a1e_0000_0000_0000_0000_0000_0000_0000 + VISITS.fetch_add(1, Ordering::Relaxed) as u128,
+        ),
+        customer: Some(customer),
+        cart: cart(lines),
+        decision,
+        at: when,
+        lang: Lang::En,
+        goodwill: None,
+        confirm_large: false,
+    }
 }
 
-/// A checkout that must succeed.
+/// A checkout that must succeed (the clock moved to `when` first).
 pub fn checkout(
     store: &mut Store,
     ids: &mut SeededIds,
@@ -172,20 +210,21 @@ pub fn checkout(
     applied: &[&str],
     when: DateTime<Utc>,
 ) -> Receipt {
+    clock(store, when);
     store
-        .checkout(&checkout_req(customer, lines, apply(applied), when), ids)
+        .checkout(&checkout_req(customer, lines, apply(applied), when), None, ids)
         .unwrap_or_else(|e| panic!("checkout of {lines:?} applying {applied:?} should succeed: {e}"))
 }
 
 pub fn preview_req(customer: Uuid, lines: &[(&str, i64)], when: DateTime<Utc>) -> PreviewRequest {
     PreviewRequest {
-        customer,
+        customer: Some(customer),
         cart: cart(lines),
-        applied: vec![],
+        told: vec![],
         selected: None,
         at: when,
         lang: Lang::En,
-        role: Role::Cashier,
+        viewer: Viewer::Cashier,
         limit: 10,
     }
 }
@@ -207,7 +246,7 @@ pub fn checkout_best(
     checkout(store, ids, customer, lines, &best, when)
 }
 
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "settings",
     "customers",
     "search_grams",
@@ -224,6 +263,7 @@ pub const TABLES: [&str; 16] = [
     "prompt_log",
     "outbox",
     "goodwill",
+    "audit_log",
 ];
 
 /// Row count of every table.
@@ -268,4 +308,109 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Owner-only operations as the tests use them: the clock moved to the
+/// moment given, the owner signed in with the test PIN.
+pub trait AsOwner {
+    fn owner_import_customers(
+        &mut self,
+        r: impl std::io::Read,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::csv_io::ImportReport>;
+    fn owner_import_products(
+        &mut self,
+        r: impl std::io::Read,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::csv_io::ImportReport>;
+    fn owner_export_customers(&mut self, path: &std::path::Path) -> dangol_store::Result<usize>;
+    fn owner_export_products(&mut self, path: &std::path::Path) -> dangol_store::Result<usize>;
+    fn owner_refund(
+        &mut self,
+        sale: Uuid,
+        reason: &str,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::counter::RefundReceipt>;
+    #[allow(clippy::too_many_arguments)]
+    fn owner_adjust(
+        &mut self,
+        customer: Uuid,
+        points: i64,
+        stamps: i64,
+        expires: Option<DateTime<Utc>>,
+        note: &str,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::admin::Balances>;
+    fn owner_viewer(&mut self, ids: &mut SeededIds) -> Viewer;
+}
+
+impl AsOwner for Store {
+    fn owner_import_customers(
+        &mut self,
+        r: impl std::io::Read,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::csv_io::ImportReport> {
+        clock(self, at);
+        let o = owner(self, ids);
+        self.import_customers(&o, r, at, ids, &mut |_, _, _| {})
+    }
+    fn owner_import_products(
+        &mut self,
+        r: impl std::io::Read,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::csv_io::ImportReport> {
+        clock(self, at);
+        let o = owner(self, ids);
+        self.import_products(&o, r, at, ids, &mut |_, _, _| {})
+    }
+    fn owner_export_customers(&mut self, path: &std::path::Path) -> dangol_store::Result<usize> {
+        let mut ids = SeededIds::new(path.to_string_lossy().len() as u64 + 1_000);
+        let o = owner(self, &mut ids);
+        self.export_customers(&o, path, &mut ids)
+    }
+    fn owner_export_products(&mut self, path: &std::path::Path) -> dangol_store::Result<usize> {
+        let mut ids = SeededIds::new(path.to_string_lossy().len() as u64 + 2_000);
+        let o = owner(self, &mut ids);
+        self.export_products(&o, path)
+    }
+    fn owner_refund(
+        &mut self,
+        sale: Uuid,
+        reason: &str,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::counter::RefundReceipt> {
+        clock(self, at);
+        let o = owner(self, ids);
+        self.refund(&o, sale, reason, at, ids)
+    }
+    fn owner_adjust(
+        &mut self,
+        customer: Uuid,
+        points: i64,
+        stamps: i64,
+        expires: Option<DateTime<Utc>>,
+        note: &str,
+        at: DateTime<Utc>,
+        ids: &mut SeededIds,
+    ) -> dangol_store::Result<dangol_store::admin::Balances> {
+        clock(self, at);
+        let o = owner(self, ids);
+        self.adjust_balances(&o, customer, points, stamps, expires, note, at, ids)
+    }
+    fn owner_viewer(&mut self, ids: &mut SeededIds) -> Viewer {
+        Viewer::Owner(owner(self, ids))
+    }
+}
+
+/// A checkout that may fail, with the clock at the request's moment.
+pub fn try_checkout(store: &mut Store, ids: &mut SeededIds, req: CheckoutRequest) -> dangol_store::Result<Receipt> {
+    clock(store, req.at);
+    store.checkout(&req, None, ids)
 }

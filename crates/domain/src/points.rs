@@ -1,0 +1,462 @@
+//! Points as a ledger of lots.
+//!
+//! Every positive entry that names no lot opens a *lot* (an earn, an owner's
+//! gift, a legacy give-back) with its own expiry, or none. Every other entry
+//! names the lot it draws from or gives back to, so the ledger says exactly
+//! where each point went:
+//!
+//! - a lot expires at its own time, and only its own unspent remainder
+//!   expires (`sweep` writes one `expire` entry per lot that is due);
+//! - spending (a redemption, a negative adjustment) draws from the lots that
+//!   expire first, never from a lot that has already expired;
+//! - a refund gives redeemed points back to the lots they were taken from,
+//!   and takes back the points the sale earned: what is left of its own lot,
+//!   plus whatever of that lot the customer already spent, from the lots
+//!   that expire first (points of that lot that expired are not taken twice);
+//! - the balance is always the sum of the entries, and what the customer can
+//!   use at a moment is that sum less what is due to expire by then.
+//!
+//! Entries are replayed in `(at, id)` order. Ledgers written before lots were
+//! linked (schema version 2) have unlinked spends; replay allocates them the
+//! same way a spend is allocated now, at their own moment.
+
+use crate::loyalty::LedgerKind;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One points ledger entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsEntry {
+    /// The entry's id (the store's row id): increasing in write order.
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: LedgerKind,
+    /// Signed: positive adds points, negative removes them.
+    pub amount: i64,
+    /// For an entry that opens a lot: when the lot expires (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The lot this entry draws from or gives back to; `None` opens a lot
+    /// (positive) or is a legacy unlinked spend (negative).
+    pub lot: Option<i64>,
+}
+
+/// An entry to write: an id is assigned when it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPoints {
+    pub at: DateTime<Utc>,
+    pub kind: LedgerKind,
+    pub amount: i64,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub lot: Option<i64>,
+}
+
+impl NewPoints {
+    /// The entry as stored under `id`.
+    pub fn stored(&self, id: i64) -> PointsEntry {
+        PointsEntry {
+            id,
+            at: self.at,
+            kind: self.kind,
+            amount: self.amount,
+            expires_at: self.expires_at,
+            lot: self.lot,
+        }
+    }
+}
+
+/// One lot and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lot {
+    /// The id of the entry that opened it.
+    pub id: i64,
+    pub kind: LedgerKind,
+    pub opened_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub opened: i64,
+    pub remaining: i64,
+    /// Points of this lot removed by expiry.
+    pub expired: i64,
+    /// Points of this lot spent (redeemed, adjusted down, taken back) net of
+    /// what was given back to it.
+    pub spent: i64,
+}
+
+impl Lot {
+    /// True when the lot has expired at `at` (its expiry instant included).
+    pub fn expired_at(&self, at: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|e| e <= at)
+    }
+}
+
+/// Not enough points to spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotEnoughPoints {
+    pub wanted: i64,
+    pub available: i64,
+}
+
+/// The points taken back by a refund, and what could not be taken.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TakeBack {
+    pub entries: Vec<NewPoints>,
+    /// Points the customer already spent from the refunded sale's lot that
+    /// no other lot could cover (the balance never goes below zero).
+    pub unrecovered: i64,
+}
+
+/// A customer's points: the lots behind the balance.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PointsBook {
+    lots: Vec<Lot>,
+    sum: i64,
+    /// Legacy unlinked spends that no lot could cover.
+    debt: i64,
+}
+
+impl PointsBook {
+    /// Replays a ledger. Entries may come in any order; they are applied in
+    /// `(at, id)` order.
+    pub fn replay(entries: &[PointsEntry]) -> PointsBook {
+        let mut sorted: Vec<&PointsEntry> = entries.iter().collect();
+        sorted.sort_by_key(|e| (e.at, e.id));
+        let mut book = PointsBook::default();
+        for e in sorted {
+            book.apply(e);
+        }
+        book
+    }
+
+    /// Folds one stored entry into the book.
+    pub fn apply(&mut self, e: &PointsEntry) {
+        self.sum = self.sum.saturating_add(e.amount);
+        let linked = e.lot.and_then(|id| self.lots.iter().position(|l| l.id == id));
+        match (linked, e.amount > 0) {
+            (Some(i), _) => {
+                let lot = &mut self.lots[i];
+                lot.remaining = lot.remaining.saturating_add(e.amount);
+                if e.kind == LedgerKind::Expire {
+                    lot.expired = lot.expired.saturating_sub(e.amount);
+                } else {
+                    lot.spent = lot.spent.saturating_sub(e.amount);
+                }
+            }
+            (None, true) => self.lots.push(Lot {
+                id: e.id,
+                kind: e.kind,
+                opened_at: e.at,
+                expires_at: e.expires_at,
+                opened: e.amount,
+                remaining: e.amount,
+                expired: 0,
+                spent: 0,
+            }),
+            (None, false) => {
+                // A legacy unlinked spend: allocated as a spend is now.
+                let mut left = e.amount.saturating_neg();
+                for (i, take) in self.allocation(left, e.at) {
+                    self.lots[i].remaining -= take;
+                    self.lots[i].spent += take;
+                    left -= take;
+                }
+                self.debt = self.debt.saturating_add(left);
+            }
+        }
+    }
+
+    /// Applies entries just written, with the ids they were stored under.
+    pub fn apply_new(&mut self, written: &[(i64, NewPoints)]) {
+        for (id, e) in written {
+            self.apply(&e.stored(*id));
+        }
+    }
+
+    /// The sum of the ledger.
+    pub fn balance(&self) -> i64 {
+        self.sum
+    }
+
+    pub fn lots(&self) -> &[Lot] {
+        &self.lots
+    }
+
+    pub fn lot(&self, id: i64) -> Option<&Lot> {
+        self.lots.iter().find(|l| l.id == id)
+    }
+
+    /// Points in lots that have expired by `at` and are still unspent: what
+    /// `sweep(at)` would remove.
+    pub fn due(&self, at: DateTime<Utc>) -> i64 {
+        self.lots.iter().filter(|l| l.remaining > 0 && l.expired_at(at)).map(|l| l.remaining).sum()
+    }
+
+    /// What the customer can use at `at`: the balance less what is due.
+    pub fn available(&self, at: DateTime<Utc>) -> i64 {
+        self.sum - self.due(at)
+    }
+
+    /// Points that expire after `at` and within `within`, and the first such
+    /// expiry.
+    pub fn expiring_soon(&self, at: DateTime<Utc>, within: Duration) -> Option<(i64, DateTime<Utc>)> {
+        let horizon = at.checked_add_signed(within).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let soon: Vec<(DateTime<Utc>, i64)> = self
+            .lots
+            .iter()
+            .filter(|l| l.remaining > 0)
+            .filter_map(|l| l.expires_at.filter(|e| *e > at && *e <= horizon).map(|e| (e, l.remaining)))
+            .collect();
+        let first = soon.iter().map(|(e, _)| *e).min()?;
+        Some((soon.iter().map(|(_, n)| n).sum(), first))
+    }
+
+    /// One `expire` entry per lot that is due at `at`, removing exactly its
+    /// unspent remainder.
+    pub fn sweep(&self, at: DateTime<Utc>) -> Vec<NewPoints> {
+        self.lots
+            .iter()
+            .filter(|l| l.remaining > 0 && l.expired_at(at))
+            .map(|l| NewPoints {
+                at,
+                kind: LedgerKind::Expire,
+                amount: -l.remaining,
+                expires_at: None,
+                lot: Some(l.id),
+            })
+            .collect()
+    }
+
+    /// Lots usable at `at`, in the order spending draws on them: the one
+    /// that expires first, lots without expiry last, older lots first.
+    fn usable(&self, at: DateTime<Utc>) -> Vec<usize> {
+        let mut order: Vec<usize> =
+            (0..self.lots.len()).filter(|&i| self.lots[i].remaining > 0 && !self.lots[i].expired_at(at)).collect();
+        order.sort_by_key(|&i| (self.lots[i].expires_at.is_none(), self.lots[i].expires_at, self.lots[i].id));
+        order
+    }
+
+    /// How `amount` would be drawn from the usable lots at `at`: (lot index,
+    /// points). Draws less when the lots hold less.
+    fn allocation(&self, amount: i64, at: DateTime<Utc>) -> Vec<(usize, i64)> {
+        let mut left = amount.max(0);
+        let mut out = Vec::new();
+        for i in self.usable(at) {
+            if left == 0 {
+                break;
+            }
+            let take = left.min(self.lots[i].remaining);
+            out.push((i, take));
+            left -= take;
+        }
+        out
+    }
+
+    /// Points usable at `at` (the lots that have not expired).
+    pub fn usable_total(&self, at: DateTime<Utc>) -> i64 {
+        self.usable(at).iter().map(|&i| self.lots[i].remaining).sum::<i64>() - self.debt
+    }
+
+    /// Entries that spend `amount` (a redemption or a negative adjustment)
+    /// from the lots that expire first. Refused when the usable lots hold
+    /// less: the balance never goes below zero.
+    pub fn spend(&self, amount: i64, at: DateTime<Utc>, kind: LedgerKind) -> Result<Vec<NewPoints>, NotEnoughPoints> {
+        let available = self.usable_total(at).max(0);
+        if amount <= 0 || amount > available {
+            return Err(NotEnoughPoints { wanted: amount, available });
+        }
+        Ok(self
+            .allocation(amount, at)
+            .into_iter()
+            .map(|(i, take)| NewPoints { at, kind, amount: -take, expires_at: None, lot: Some(self.lots[i].id) })
+            .collect())
+    }
+
+    /// Gives points back to the lots they were taken from (a refund of a
+    /// redemption): `taken` lists (lot id, points taken).
+    pub fn give_back(&self, taken: &[(i64, i64)], at: DateTime<Utc>) -> Vec<NewPoints> {
+        taken
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|&(lot, n)| NewPoints { at, kind: LedgerKind::Reverse, amount: n, expires_at: None, lot: Some(lot) })
+            .collect()
+    }
+
+    /// Takes back the `earned` points of a refunded sale whose earn opened
+    /// lot `lot`: what is left of that lot first, then as much of what the
+    /// customer already spent from it as the other usable lots hold. Points
+    /// of the lot that expired unused are not taken again. Call after
+    /// sweeping at `at`.
+    pub fn take_back(&self, lot: i64, earned: i64, at: DateTime<Utc>) -> TakeBack {
+        let mut out = TakeBack::default();
+        let Some(own) = self.lot(lot) else {
+            return out;
+        };
+        let from_own = if own.expired_at(at) { 0 } else { own.remaining.clamp(0, earned.max(0)) };
+        if from_own > 0 {
+            out.entries.push(NewPoints {
+                at,
+                kind: LedgerKind::Reverse,
+                amount: -from_own,
+                expires_at: None,
+                lot: Some(lot),
+            });
+        }
+        let rest = (earned - from_own).min(own.spent).max(0);
+        let mut other = self.clone();
+        if let Some(i) = other.lots.iter().position(|l| l.id == lot) {
+            other.lots[i].remaining = 0;
+        }
+        let mut taken = 0;
+        for (i, take) in other.allocation(rest, at) {
+            out.entries.push(NewPoints {
+                at,
+                kind: LedgerKind::Reverse,
+                amount: -take,
+                expires_at: None,
+                lot: Some(other.lots[i].id),
+            });
+            taken += take;
+        }
+        out.unrecovered = rest - taken;
+        out
+    }
+}
+
+/// Entries that open a lot: points earned or granted, expiring at
+/// `expires_at` (or never).
+pub fn open_lot(at: DateTime<Utc>, kind: LedgerKind, amount: i64, expires_at: Option<DateTime<Utc>>) -> NewPoints {
+    NewPoints { at, kind, amount, expires_at, lot: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(day: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc) + Duration::days(day)
+    }
+
+    /// Writes entries into a ledger with fresh ids, as the store does.
+    struct Ledger {
+        entries: Vec<PointsEntry>,
+    }
+
+    impl Ledger {
+        fn write(&mut self, new: Vec<NewPoints>) -> Vec<i64> {
+            new.into_iter()
+                .map(|n| {
+                    let id = self.entries.len() as i64 + 1;
+                    self.entries.push(n.stored(id));
+                    id
+                })
+                .collect()
+        }
+        fn book(&self) -> PointsBook {
+            PointsBook::replay(&self.entries)
+        }
+    }
+
+    #[test]
+    fn an_owner_gift_without_expiry_is_never_taken_by_the_expiry_of_another_lot() {
+        // The reproduced bug: a gift of 100 (no expiry), then 400 earned;
+        // a year later the 400 expire, and on the next visit nothing more.
+        let mut l = Ledger { entries: vec![] };
+        l.write(vec![open_lot(t(0), LedgerKind::Adjust, 100, None)]);
+        l.write(vec![open_lot(t(1), LedgerKind::Earn, 400, Some(t(366)))]);
+        let sweep = l.book().sweep(t(400));
+        assert_eq!(sweep.len(), 1, "only the earned lot is due");
+        assert_eq!(sweep[0].amount, -400);
+        l.write(sweep);
+        assert_eq!(l.book().balance(), 100);
+        assert!(l.book().sweep(t(800)).is_empty(), "the gift never expires");
+        assert_eq!(l.book().available(t(800)), 100);
+    }
+
+    #[test]
+    fn spending_draws_on_the_lot_that_expires_first() {
+        let mut l = Ledger { entries: vec![] };
+        let gift = l.write(vec![open_lot(t(0), LedgerKind::Adjust, 100, None)])[0];
+        let late = l.write(vec![open_lot(t(1), LedgerKind::Earn, 50, Some(t(300)))])[0];
+        let soon = l.write(vec![open_lot(t(2), LedgerKind::Adjust, 30, Some(t(100)))])[0];
+        let spend = l.book().spend(60, t(10), LedgerKind::Redeem).unwrap();
+        let lots: Vec<(Option<i64>, i64)> = spend.iter().map(|e| (e.lot, e.amount)).collect();
+        assert_eq!(lots, vec![(Some(soon), -30), (Some(late), -30)], "soonest expiry first; the gift last");
+        l.write(spend);
+        assert_eq!(l.book().lot(gift).unwrap().remaining, 100);
+        assert_eq!(
+            l.book().spend(121, t(10), LedgerKind::Redeem),
+            Err(NotEnoughPoints { wanted: 121, available: 120 })
+        );
+    }
+
+    #[test]
+    fn a_refund_gives_back_to_the_lots_it_took_from_and_takes_back_what_it_earned() {
+        let mut l = Ledger { entries: vec![] };
+        let a = l.write(vec![open_lot(t(0), LedgerKind::Earn, 500, Some(t(365)))])[0];
+        // A sale redeems 200 and earns 40.
+        let spent = l.book().spend(200, t(10), LedgerKind::Redeem).unwrap();
+        l.write(spent.clone());
+        let earned = l.write(vec![open_lot(t(10), LedgerKind::Earn, 40, Some(t(375)))])[0];
+        assert_eq!(l.book().balance(), 340);
+        // Refunded: 200 back to lot a, 40 taken from the sale's own lot.
+        let taken: Vec<(i64, i64)> = spent.iter().map(|e| (e.lot.unwrap(), -e.amount)).collect();
+        let back = l.book().give_back(&taken, t(20));
+        l.write(back);
+        let tb = l.book().take_back(earned, 40, t(20));
+        assert_eq!(tb.unrecovered, 0);
+        l.write(tb.entries);
+        let book = l.book();
+        assert_eq!(book.balance(), 500);
+        assert_eq!(book.lot(a).unwrap().remaining, 500, "the redeemed points are back in their own lot");
+        assert_eq!(book.lot(earned).unwrap().remaining, 0);
+    }
+
+    #[test]
+    fn taking_back_points_already_spent_never_goes_below_zero() {
+        let mut l = Ledger { entries: vec![] };
+        let earned = l.write(vec![open_lot(t(0), LedgerKind::Earn, 300, Some(t(365)))])[0];
+        l.write(l.book().spend(250, t(1), LedgerKind::Redeem).unwrap());
+        l.write(vec![open_lot(t(2), LedgerKind::Adjust, 100, None)]);
+        let tb = l.book().take_back(earned, 300, t(3));
+        // 50 left in its own lot, then 100 of the 250 spent from the gift.
+        assert_eq!(tb.entries.iter().map(|e| e.amount).sum::<i64>(), -150);
+        assert_eq!(tb.unrecovered, 150);
+        l.write(tb.entries);
+        assert_eq!(l.book().balance(), 0);
+    }
+
+    #[test]
+    fn points_that_expired_unused_are_not_taken_back_twice() {
+        let mut l = Ledger { entries: vec![] };
+        let earned = l.write(vec![open_lot(t(0), LedgerKind::Earn, 300, Some(t(10)))])[0];
+        l.write(vec![open_lot(t(1), LedgerKind::Adjust, 100, None)]);
+        l.write(l.book().sweep(t(20)));
+        let tb = l.book().take_back(earned, 300, t(20));
+        assert!(tb.entries.is_empty(), "the sale's points expired; the gift is not taken: {:?}", tb.entries);
+        assert_eq!(tb.unrecovered, 0);
+    }
+
+    #[test]
+    fn legacy_unlinked_spends_are_allocated_at_their_own_moment() {
+        let entries = vec![
+            PointsEntry { id: 1, at: t(0), kind: LedgerKind::Earn, amount: 100, expires_at: Some(t(5)), lot: None },
+            PointsEntry { id: 2, at: t(1), kind: LedgerKind::Adjust, amount: 50, expires_at: None, lot: None },
+            PointsEntry { id: 3, at: t(6), kind: LedgerKind::Redeem, amount: -30, expires_at: None, lot: None },
+        ];
+        let book = PointsBook::replay(&entries);
+        assert_eq!(book.lot(1).unwrap().remaining, 100, "an expired lot is not spent from");
+        assert_eq!(book.lot(2).unwrap().remaining, 20);
+        assert_eq!(book.available(t(6)), 20);
+    }
+
+    #[test]
+    fn expiring_soon_and_due() {
+        let mut l = Ledger { entries: vec![] };
+        l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(30)))]);
+        l.write(vec![open_lot(t(0), LedgerKind::Earn, 50, Some(t(40)))]);
+        let book = l.book();
+        assert_eq!(book.due(t(29)), 0);
+        assert_eq!(book.due(t(30)), 100, "expiry is inclusive of the expiry instant");
+        assert_eq!(book.expiring_soon(t(20), Duration::days(30)), Some((150, t(30))));
+        assert_eq!(book.expiring_soon(t(0), Duration::days(5)), None);
+        assert_eq!(book.expiring_soon(DateTime::<Utc>::MAX_UTC, Duration::days(5)), None, "no overflow");
+    }
+}

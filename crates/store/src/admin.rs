@@ -1,0 +1,327 @@
+//! The owner's administration: discount rules, shop settings, coupons and
+//! balance corrections. Each takes an `Owner` (a PIN check the shell cannot
+//! skip), validates every number against its range before anything is
+//! written, and records what changed in the audit log, before → after.
+
+use crate::error::{Result, StoreError};
+use crate::owner::Owner;
+use crate::rules::SetAside;
+use crate::{Store, audit, customers, ledger, outbox, rules, settings};
+use chrono::{DateTime, Utc};
+use dangol_domain::ids::IdSource;
+use dangol_domain::loyalty::{LedgerKind, LoyaltySettings};
+use dangol_domain::points::open_lot;
+use dangol_domain::rules::DiscountRule;
+use rusqlite::{TransactionBehavior, params};
+use serde::Serialize;
+
+/// What a coupon issue gives back (`issue-coupon --json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedCoupon {
+    pub code: String,
+    pub rule_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Balances after an adjustment (`adjust --json`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Balances {
+    pub points: i64,
+    pub stamps: i64,
+}
+
+/// The rules as the owner sees them: the ones in use, and any set aside.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleList {
+    pub rules: Vec<DiscountRule>,
+    pub set_aside: Vec<SetAside>,
+}
+
+/// Largest adjustment at once.
+pub const MAX_POINTS_ADJUST: i64 = 10_000_000;
+pub const MAX_STAMPS_ADJUST: i64 = 1_000;
+
+impl Store {
+    /// True for a brand-new database: no customers, no products, no shop
+    /// name and no owner PIN (the only kind a demo may be generated into).
+    pub fn is_empty(&self) -> Result<bool> {
+        let used: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM products) OR EXISTS (SELECT 1 FROM settings WHERE key IN ('shop_name', 'owner_pin'))",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(!used)
+    }
+
+    /// The discount rules in use (anyone at the counter may read them).
+    pub fn rules(&self) -> Result<Vec<DiscountRule>> {
+        rules::all(&self.conn)
+    }
+
+    /// Every rule, with the stored ones that no longer validate.
+    pub fn rule_list(&self) -> Result<RuleList> {
+        let (rules, set_aside) = rules::load(&self.conn)?;
+        Ok(RuleList { rules, set_aside })
+    }
+
+    /// Adds or replaces a discount rule (validated: every number in range).
+    pub fn upsert_rule(
+        &mut self,
+        _owner: &Owner,
+        rule: &DiscountRule,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
+        rule.validate()?;
+        let ctx = self.write_ctx();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        ctx.check(&tx, ids, at, None, "rule")?;
+        let before = rules::body(&tx, &rule.id)?.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
+        rules::upsert(&tx, rule, at)?;
+        outbox::append(&tx, ids, ctx.device, at, "rule.upserted", rule)?;
+        let mut entry =
+            audit::Entry::owner("rule.saved", rule.id.clone()).after(serde_json::to_value(rule).expect("plain data"));
+        if let Some(b) = before {
+            entry = entry.before(b);
+        }
+        audit::record(&tx, ids, ctx.device, at, entry)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Changes a shop setting: `shop_name`, `time_zone` (IANA), `goodwill_limit`
+    /// and `large_sale` (won), or `loyalty` (JSON). Every value is checked
+    /// against its range first; the error names the field and the range.
+    pub fn update_setting(
+        &mut self,
+        _owner: &Owner,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
+        let value = value.trim();
+        let stored = match key {
+            settings::SHOP_NAME => dangol_domain::customer::validate_name(value, "shop name")?,
+            settings::TIME_ZONE => dangol_domain::time::ShopZone::parse(value)?.name().to_string(),
+            settings::GOODWILL_LIMIT => won_setting("goodwill_limit", value, 0, settings::MAX_GOODWILL_LIMIT)?,
+            settings::LARGE_SALE => {
+                won_setting("large_sale", value, settings::LARGE_SALE_RANGE.0, settings::LARGE_SALE_RANGE.1)?
+            }
+            settings::LOYALTY => serde_json::to_string(&LoyaltySettings::from_json(value)?).expect("plain data"),
+            _ => {
+                return Err(StoreError::BadInput {
+                    what: "setting",
+                    reason: format!("{key:?} is not one of shop_name, time_zone, goodwill_limit, large_sale, loyalty"),
+                });
+            }
+        };
+        let ctx = self.write_ctx();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        ctx.check(&tx, ids, at, None, "setting")?;
+        let before = settings::get(&tx, key)?;
+        settings::set(&tx, key, &stored)?;
+        outbox::append(&tx, ids, ctx.device, at, "setting.changed", &serde_json::json!({"key": key, "value": stored}))?;
+        let mut entry = audit::Entry::owner("setting.changed", key).after(serde_json::json!(stored));
+        if let Some(b) = before {
+            entry = entry.before(serde_json::json!(b));
+        }
+        audit::record(&tx, ids, ctx.device, at, entry)?;
+        tx.commit()?;
+        self.reload_settings()
+    }
+
+    /// Issues a single-use coupon for a rule to a customer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn issue_coupon(
+        &mut self,
+        _owner: &Owner,
+        customer: uuid::Uuid,
+        rule_id: &str,
+        code: &str,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<IssuedCoupon> {
+        let code = code.trim();
+        if code.is_empty() || code.len() > 40 {
+            return Err(StoreError::BadInput { what: "coupon code", reason: "must be 1-40 characters".into() });
+        }
+        if expires_at <= at || expires_at >= crate::clock::latest() {
+            return Err(StoreError::BadInput {
+                what: "coupon expiry",
+                reason: "must be in the future and before 2100".into(),
+            });
+        }
+        let ctx = self.write_ctx();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row = customers::get(&tx, customer)?;
+        ctx.check(&tx, ids, at, Some((row.customer.created_at, "the customer registered")), "coupon")?;
+        if !rules::all(&tx)?.iter().any(|r| r.id == rule_id && r.needs_coupon()) {
+            return Err(StoreError::not_found("coupon rule", rule_id));
+        }
+        let exists: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)", [code], |r| r.get(0))?;
+        if exists {
+            return Err(StoreError::Duplicate { what: "coupon code", key: code.into() });
+        }
+        let id = ids.next_id(at);
+        tx.execute(
+            "INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id.as_bytes(), code, row.rid, rule_id, crate::time::ms(at), crate::time::ms(expires_at)],
+        )?;
+        let event = serde_json::json!({"id": id, "code": code, "customer": customer, "rule_id": rule_id, "expires_at": expires_at});
+        outbox::append(&tx, ids, ctx.device, at, "coupon.issued", &event)?;
+        audit::record(
+            &tx,
+            ids,
+            ctx.device,
+            at,
+            audit::Entry::owner("coupon.issued", customer.to_string()).after(event),
+        )?;
+        tx.commit()?;
+        Ok(IssuedCoupon { code: code.into(), rule_id: rule_id.into(), expires_at })
+    }
+
+    /// An owner's correction of a customer's points and/or stamps. Points
+    /// added open a lot of their own, expiring at `expires_at` or never;
+    /// points taken come from the lots that expire first. Balances never go
+    /// below zero.
+    #[allow(clippy::too_many_arguments)]
+    pub fn adjust_balances(
+        &mut self,
+        _owner: &Owner,
+        customer: uuid::Uuid,
+        points: i64,
+        stamps: i64,
+        expires_at: Option<DateTime<Utc>>,
+        note: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<Balances> {
+        let note = note.trim();
+        if note.is_empty() || note.chars().count() > 200 {
+            return Err(StoreError::BadInput {
+                what: "adjustment note",
+                reason: "say why, in 1-200 characters".into(),
+            });
+        }
+        if points == 0 && stamps == 0 {
+            return Err(StoreError::BadInput {
+                what: "adjustment",
+                reason: "give a non-zero --points or --stamps".into(),
+            });
+        }
+        dangol_domain::rules::in_range("points", points, -MAX_POINTS_ADJUST, MAX_POINTS_ADJUST)?;
+        dangol_domain::rules::in_range("stamps", stamps, -MAX_STAMPS_ADJUST, MAX_STAMPS_ADJUST)?;
+        if let Some(e) = expires_at
+            && (points <= 0 || e <= at || e >= crate::clock::latest())
+        {
+            return Err(StoreError::BadInput {
+                what: "adjustment expiry",
+                reason: "only points added can expire, and then after now and before 2100".into(),
+            });
+        }
+        let ctx = self.write_ctx();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row = customers::get(&tx, customer)?;
+        ctx.check(&tx, ids, at, Some((row.customer.created_at, "the customer registered")), "adjustment")?;
+        let rid = row.rid;
+        let mut book = ledger::points_book(&tx, rid)?;
+        ledger::sweep(&tx, &mut book, rid, at)?;
+        let before = Balances { points: book.available(at), stamps: ledger::stamps(&tx, rid)? };
+        if before.stamps + stamps < 0 {
+            return Err(StoreError::BadInput {
+                what: "adjustment",
+                reason: format!("the customer has {} stamps; cannot take {}", before.stamps, -stamps),
+            });
+        }
+        let entries = if points > 0 {
+            vec![open_lot(at, LedgerKind::Adjust, points, expires_at)]
+        } else if points < 0 {
+            book.spend(-points, at, LedgerKind::Adjust).map_err(|e| StoreError::BadInput {
+                what: "adjustment",
+                reason: format!("the customer has {} usable points; cannot take {}", e.available, e.wanted),
+            })?
+        } else {
+            vec![]
+        };
+        ledger::write_points(&tx, &mut book, rid, None, Some(note), &entries)?;
+        ledger::write_stamps(&tx, rid, None, at, LedgerKind::Adjust, stamps)?;
+        let after = Balances { points: book.available(at), stamps: before.stamps + stamps };
+        let change = serde_json::json!({"customer": customer, "points": points, "stamps": stamps, "expires_at": expires_at, "note": note});
+        outbox::append(&tx, ids, ctx.device, at, "balances.adjusted", &change)?;
+        audit::record(
+            &tx,
+            ids,
+            ctx.device,
+            at,
+            audit::Entry::owner("balances.adjusted", customer.to_string())
+                .before(serde_json::to_value(before).expect("plain data"))
+                .after(serde_json::to_value(after).expect("plain data"))
+                .note(note),
+        )?;
+        tx.commit()?;
+        Ok(after)
+    }
+}
+
+fn won_setting(field: &str, value: &str, min: i64, max: i64) -> Result<String> {
+    let v: i64 = value.parse().map_err(|_| StoreError::BadInput {
+        what: "setting",
+        reason: format!("{field} {value:?} must be a whole number of won from {min} to {max}"),
+    })?;
+    dangol_domain::rules::in_range(field, v, min, max)?;
+    Ok(v.to_string())
+}
+
+/// A new shop as the owner describes it at setup.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NewShop {
+    pub shop_name: String,
+    pub time_zone: String,
+    pub owner_pin: String,
+}
+
+impl Store {
+    /// Creates a new shop's database at `path` with its name, time zone and
+    /// owner PIN: all of it, or no file at all. Returns the store and the
+    /// owner, signed in.
+    pub fn create_shop(
+        path: &std::path::Path,
+        shop: &NewShop,
+        clock: crate::Clock,
+        ids: &mut dyn IdSource,
+    ) -> Result<(Store, Owner)> {
+        let name = dangol_domain::customer::validate_name(&shop.shop_name, "shop name")?;
+        let zone = dangol_domain::time::ShopZone::parse(shop.time_zone.trim())?;
+        crate::owner::check_pin_strength(shop.owner_pin.trim())?;
+        if path.exists() {
+            return Err(StoreError::BadInput {
+                what: "new shop",
+                reason: format!("{} already exists; a new shop gets a new file", path.display()),
+            });
+        }
+        let made = (|| {
+            let mut store = Store::open(path)?;
+            store.set_clock(clock);
+            let owner = store.set_first_owner_pin(&shop.owner_pin, ids)?;
+            let now = store.now();
+            store.update_setting(&owner, settings::SHOP_NAME, &name, now, ids)?;
+            store.update_setting(&owner, settings::TIME_ZONE, zone.name(), now, ids)?;
+            Ok((store, owner))
+        })();
+        if made.is_err() {
+            for suffix in ["", "-wal", "-shm", ".lock"] {
+                let mut f = path.as_os_str().to_os_string();
+                f.push(suffix);
+                let _ = std::fs::remove_file(f);
+            }
+        }
+        made
+    }
+}

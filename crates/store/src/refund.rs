@@ -1,0 +1,157 @@
+//! Refunds (owner only): a new sale row that negates the original, never an
+//! edit. Redeemed points go back to the lots they were taken from; the
+//! points the sale earned are taken back from its own lot, and what the
+//! customer already spent of them from the lots that expire first, never
+//! below zero (what cannot be recovered is reported, not invented). Stamps
+//! likewise; coupons the sale used become usable again.
+
+use crate::counter::RefundReceipt;
+use crate::error::{Result, StoreError};
+use crate::owner::Owner;
+use crate::time::{from_ms, ms};
+use crate::{Store, audit, customers, ledger, outbox, settings};
+use chrono::DateTime;
+use chrono::Utc;
+use dangol_domain::ids::IdSource;
+use dangol_domain::loyalty::LedgerKind;
+use dangol_domain::points::open_lot;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use uuid::Uuid;
+
+impl Store {
+    /// Reverses a sale.
+    pub fn refund(
+        &mut self,
+        _owner: &Owner,
+        sale_id: Uuid,
+        reason: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<RefundReceipt> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(StoreError::BadInput {
+                what: "refund reason",
+                reason: "a refund needs a reason of 1-200 characters".into(),
+            });
+        }
+        let ctx = self.write_ctx();
+        let loyalty = settings::loyalty(&self.conn)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        type Original = (i64, Option<i64>, i64, [i64; 7], Option<i64>);
+        let original: Original = tx
+            .query_row(
+                "SELECT rid, customer, at, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses FROM sales WHERE id = ?1",
+                [sale_id.as_bytes()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?], r.get(10)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("sale", sale_id))?;
+        let (orig_rid, customer_rid, sold_at, n, reverses) = original;
+        let [subtotal, discount_total, total, p_earned, p_redeemed, s_earned, s_redeemed] = n;
+        if reverses.is_some() {
+            return Err(StoreError::BadInput {
+                what: "refund",
+                reason: format!("sale {sale_id} is itself a reversal"),
+            });
+        }
+        let already: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM sales WHERE reverses = ?1)", [orig_rid], |r| r.get(0))?;
+        if already {
+            return Err(StoreError::AlreadyReversed { sale: sale_id.to_string() });
+        }
+        ctx.check(&tx, ids, at, Some((from_ms(sold_at), "the sale it refunds")), "refund")?;
+        let reversal_id = ids.next_id(at);
+        tx.execute(
+            "INSERT INTO sales (id, customer, at, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses, reason, device)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![reversal_id.as_bytes(), customer_rid, ms(at), -subtotal, -discount_total, -total, -p_earned, -p_redeemed, -s_earned, -s_redeemed, orig_rid, reason, ctx.device.as_bytes()],
+        )?;
+        let rev_rid = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO sale_lines (sale, line_no, sku, name, category, unit_price, qty, amount, discount)
+             SELECT ?2, line_no, sku, name, category, unit_price, -qty, -amount, -discount FROM sale_lines WHERE sale = ?1",
+            params![orig_rid, rev_rid],
+        )?;
+        let (mut points_balance, mut stamps_balance, mut unrecovered, mut stamps_unrecovered) = (0, 0, 0, 0);
+        if let Some(crid) = customer_rid {
+            let mut book = ledger::points_book(&tx, crid)?;
+            ledger::sweep(&tx, &mut book, crid, at)?;
+            // Redeemed points go back to the lots they came from (a legacy
+            // unlinked redemption comes back as a lot of its own).
+            let mut taken: Vec<(i64, i64)> = Vec::new();
+            let mut legacy = 0;
+            let mut stmt =
+                tx.prepare_cached("SELECT lot, points FROM points_ledger WHERE sale = ?1 AND kind = 'redeem'")?;
+            for row in stmt.query_map([orig_rid], |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)))? {
+                match row? {
+                    (Some(lot), n) => taken.push((lot, -n)),
+                    (None, n) => legacy -= n,
+                }
+            }
+            drop(stmt);
+            let mut back = book.give_back(&taken, at);
+            if legacy > 0 {
+                back.push(open_lot(at, LedgerKind::Reverse, legacy, loyalty.expiry_from(at)));
+            }
+            ledger::write_points(&tx, &mut book, crid, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
+            let earned_lot: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT rid, points FROM points_ledger WHERE sale = ?1 AND kind = 'earn' AND lot IS NULL AND points > 0",
+                    [orig_rid],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((lot, earned)) = earned_lot {
+                let take = book.take_back(lot, earned, at);
+                unrecovered = take.unrecovered;
+                ledger::write_points(
+                    &tx,
+                    &mut book,
+                    crid,
+                    Some(rev_rid),
+                    Some("refund: earned points back"),
+                    &take.entries,
+                )?;
+            }
+            ledger::sweep(&tx, &mut book, crid, at)?;
+            points_balance = book.available(at);
+            let stamps_now = ledger::stamps(&tx, crid)? + s_redeemed;
+            let stamps_back = s_earned.min(stamps_now.max(0));
+            stamps_unrecovered = s_earned - stamps_back;
+            ledger::write_stamps(&tx, crid, Some(rev_rid), at, LedgerKind::Reverse, s_redeemed)?;
+            ledger::write_stamps(&tx, crid, Some(rev_rid), at, LedgerKind::Reverse, -stamps_back)?;
+            stamps_balance = ledger::stamps(&tx, crid)?;
+            tx.execute("UPDATE coupons SET used_sale = NULL, used_at = NULL WHERE used_sale = ?1", [orig_rid])?;
+            customers::refresh_visits(&tx, crid)?;
+        }
+        audit::record(
+            &tx,
+            ids,
+            ctx.device,
+            at,
+            audit::Entry::owner("sale.refunded", sale_id.to_string())
+                .before(serde_json::json!({"total": total, "points_earned": p_earned, "points_redeemed": p_redeemed}))
+                .after(serde_json::json!({"reversal_id": reversal_id, "points_balance": points_balance, "points_unrecovered": unrecovered}))
+                .note(reason),
+        )?;
+        outbox::append(
+            &tx,
+            ids,
+            ctx.device,
+            at,
+            "sale.reversed",
+            &serde_json::json!({"reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total}),
+        )?;
+        tx.commit()?;
+        Ok(RefundReceipt {
+            reversal_id,
+            original_id: sale_id,
+            total: -total,
+            points_balance,
+            stamps_balance,
+            points_unrecovered: unrecovered,
+            stamps_unrecovered,
+        })
+    }
+}
