@@ -5,71 +5,8 @@
 
 mod support;
 
-use dangol_store::Store;
-use std::path::{Path, PathBuf};
-use support::{Driver, El, SERIAL, Session, app_binary, screenshots};
-
-/// A demo shop database for one test.
-fn demo_db(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dangol-e2e-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("counter.db");
-    let mut store = Store::open(&path).unwrap();
-    dangol_demo::generate(
-        &mut store,
-        &dangol_demo::DemoOptions { customers: 300, seed: 1, as_of: chrono::Utc::now() },
-        &mut |_, _| {},
-    )
-    .unwrap();
-    path
-}
-
-fn count(db: &Path, sql: &str) -> i64 {
-    let conn = dangol_store::rusqlite::Connection::open_with_flags(
-        db,
-        dangol_store::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
-struct App {
-    _driver: Driver,
-    s: Session,
-    db: PathBuf,
-}
-
-fn launch(test: &str, port: u16) -> App {
-    let db = demo_db(test);
-    let shots = screenshots(test);
-    let driver =
-        Driver::start(port, &[("DANGOL_DB", db.to_str().unwrap()), ("LANG", "ko_KR.UTF-8")], &shots.join("driver.log"));
-    let s = Session::new(&driver, &app_binary(), shots);
-    s.find("[data-testid=search]");
-    App { _driver: driver, s, db }
-}
-
-/// Types a query into the search field and picks the result with this name.
-fn identify(s: &Session, query: &str, name: &str) {
-    let search = s.find("[data-testid=search]");
-    s.clear(&search);
-    s.type_into(&search, query);
-    let pick = s.wait(&format!("{name} among the results"), || {
-        s.try_find(&format!("[data-testid=result][data-name=\"{name}\"]"))
-    });
-    s.click(&pick);
-    s.find("[data-testid=customer-card]");
-}
-
-fn quick_add(s: &Session, sku: &str) {
-    let before = s.find_all("[data-testid=cart-line]").len();
-    s.click(&s.find(&format!("[data-testid=quick][data-sku=\"{sku}\"]")));
-    s.wait(&format!("{sku} in the cart"), || {
-        s.try_find(&format!("[data-testid=cart-line][data-sku=\"{sku}\"]"))
-            .filter(|_| s.find_all("[data-testid=cart-line]").len() > before || before > 0)
-    });
-}
+use support::counter::{count, focused, identify, launch, quick_add};
+use support::{El, SERIAL, Session};
 
 fn top_suggestion(s: &Session) -> El {
     s.find("[data-testid=suggestion]")
@@ -91,8 +28,7 @@ fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
     let s = &mut app.s;
     s.shot("start");
     let search = s.find("[data-testid=search]");
-    let focused = s.exec("return document.activeElement && document.activeElement.dataset.testid");
-    assert_eq!(focused, "search", "the search field has focus on start");
+    assert_eq!(focused(s), "search", "the search field has focus on start");
     s.type_into(&search, "1004");
     s.find("[data-testid=result][data-name=\"김영자\"]");
     s.shot("last4-results");
@@ -128,6 +64,7 @@ fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
     s.wait("the discount applied again", || {
         s.try_find("[data-testid=discount][data-rule=\"senior-65\"][data-applied=true]")
     });
+    s.wait("focus back on Complete after Apply", || (focused(s) == "complete").then_some(()));
     s.click(&s.find("[data-testid=complete]"));
     let receipt = s.find("[data-testid=receipt]");
     s.shot("sale-completed");
@@ -189,6 +126,9 @@ fn a_logged_complaint_prompts_a_follow_up_at_the_next_visit() {
     s.shot("complaint-typed");
     s.click(&s.find("[data-testid=fb-save]"));
     s.find("[data-testid=open-complaints]");
+    let notice = s.find("[data-testid=notice]");
+    assert_eq!(s.text(&notice), "기록했습니다", "the confirmation is shown");
+    s.wait("focus back on the search field", || (focused(s) == "search").then_some(()));
     assert_eq!(
         count(&app.db, "SELECT count(*) FROM feedback WHERE text = '주문한 라떼가 20분 걸렸어요' AND status = 'open'"),
         1
@@ -291,12 +231,14 @@ fn owner_settings_behind_the_pin_and_a_goodwill_discount() {
     s.type_into(&s.find("[data-testid=owner-pin]"), "9999");
     s.click(&s.find("[data-testid=owner-unlock]"));
     let err = s.find("[data-testid=settings-error]");
-    assert!(s.text(&err).contains("PIN"), "a wrong PIN is refused: {}", s.text(&err));
+    assert_eq!(s.text(&err), "PIN이 맞지 않습니다", "a wrong PIN is refused, in Korean");
     let pin = s.find("[data-testid=owner-pin]");
     s.clear(&pin);
-    s.type_into(&pin, "0000");
+    s.type_into(&pin, "2468");
     s.click(&s.find("[data-testid=owner-unlock]"));
-    s.wait("the demo shop's rules listed", || (s.find_all("[data-testid=rule]").len() >= 10).then_some(()));
+    s.wait("the demo shop's rules listed", || (s.find_all("[data-testid=rule]").len() >= 30).then_some(()));
+    s.wait("focus on the first setting after unlocking", || (focused(s) == "set-shop").then_some(()));
+    s.find("[data-testid=audit-entry][data-action=\"owner.pin_failed\"]");
     let limit = s.find("[data-testid=set-goodwill]");
     s.clear(&limit);
     s.type_into(&limit, "5000");

@@ -257,16 +257,16 @@ fn run(command: Command) -> Result<(), StoreError> {
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
             let found = store.lookup(&query, limit, &viewer)?;
             let l = lang(&common)?;
-            let demo = store.shop_info()?.demo;
-            print(common.json, &found, || output::demo_banner(demo, l) + &output::lookup(&found, &query, l));
+            let demo = store.shop_info()?;
+            print(common.json, &found, || output::demo_banner(&demo, l) + &output::lookup(&found, &query, l));
         }
         Command::Customer { common, id, when, role } => {
             let mut store = open_existing(&common)?;
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
             let profile = store.profile(customers::parse_id(&id)?, read_at(&store, &when)?, &viewer)?;
             let l = lang(&common)?;
-            let demo = store.shop_info()?.demo;
-            print(common.json, &profile, || output::demo_banner(demo, l) + &output::profile(&profile, l));
+            let demo = store.shop_info()?;
+            print(common.json, &profile, || output::demo_banner(&demo, l) + &output::profile(&profile, l));
         }
         Command::Preview { common, customer, cart, when, applied, suggestions, no_record } => {
             let l = lang(&common)?;
@@ -293,8 +293,8 @@ fn run(command: Command) -> Result<(), StoreError> {
             {
                 store.record_shown(c, &view.suggestions, at, &mut ids)?;
             }
-            let demo = store.shop_info()?.demo;
-            print(common.json, &view, || output::demo_banner(demo, l) + &output::preview(&view, l));
+            let demo = store.shop_info()?;
+            print(common.json, &view, || output::demo_banner(&demo, l) + &output::preview(&view, l));
         }
         Command::Checkout {
             common,
@@ -348,8 +348,8 @@ fn run(command: Command) -> Result<(), StoreError> {
                 owner.as_ref(),
                 &mut ids,
             )?;
-            let demo = store.shop_info()?.demo;
-            print(common.json, &receipt, || output::demo_banner(demo, l) + &output::receipt(&receipt, l));
+            let demo = store.shop_info()?;
+            print(common.json, &receipt, || output::demo_banner(&demo, l) + &output::receipt(&receipt, l));
         }
         Command::Refund { common, sale, reason, when } => {
             let sale = parse_uuid(&sale, "sale id")?;

@@ -8,7 +8,7 @@ use dangol_domain::money::format_won;
 use dangol_store::admin::RuleList;
 use dangol_store::audit::AuditView;
 use dangol_store::counter::{
-    CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt,
+    CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };
 use dangol_store::{Store, StoreError, SystemIds, Viewer};
 use std::fmt::Write;
@@ -43,14 +43,14 @@ pub fn demo(r: &dangol_demo::DemoReport, elapsed: Duration, lang: Lang) -> Strin
 }
 
 /// A line saying this is the demo shop (and its owner PIN), or nothing.
-pub fn demo_banner(demo: bool, lang: Lang) -> String {
-    if !demo {
+pub fn demo_banner(info: &ShopInfo, lang: Lang) -> String {
+    if !info.demo {
         return String::new();
     }
     format!(
         "[DEMO] {} {}\n",
         lang.pick("데모 가게입니다 · 사장님 PIN", "This is the demo shop · owner PIN"),
-        dangol_demo::DEMO_OWNER_PIN
+        info.demo_pin.as_deref().unwrap_or("-")
     )
 }
 
@@ -336,7 +336,7 @@ pub fn audit(log: &[AuditView], zone: dangol_domain::time::ShopZone) -> String {
 /// customer the product exists for, and a preview of her bread.
 pub fn tour(store: &mut Store, lang: Lang, ids: &mut SystemIds) -> Result<(), StoreError> {
     let now = store.now();
-    print!("{}", demo_banner(store.shop_info()?.demo, lang));
+    print!("{}", demo_banner(&store.shop_info()?, lang));
     println!("\n$ dangol lookup '1004 김'");
     let found = store.lookup("1004 김", 5, &Viewer::Cashier)?;
     print!("{}", lookup(&found, "1004 김", lang));

@@ -164,6 +164,7 @@ pub fn generate(
     bulk.setting(dangol_store::settings::SHOP_NAME, shop::SHOP_NAME)?;
     bulk.setting(dangol_store::settings::DEMO, "1")?;
     bulk.setting(dangol_store::settings::OWNER_PIN, &pin)?;
+    bulk.setting(dangol_store::settings::DEMO_OWNER_PIN, DEMO_OWNER_PIN)?;
     for p in &products {
         bulk.product(p, history_start)?;
     }

@@ -256,6 +256,8 @@ pub struct ShopInfo {
     pub schema_version: i64,
     /// A demo shop (its own database, labelled DEMO everywhere).
     pub demo: bool,
+    /// The demo shop's owner PIN, shown with the DEMO label (never for a real shop).
+    pub demo_pin: Option<String>,
     /// The shop has an owner PIN (set at setup).
     pub owner_pin_set: bool,
     /// Stored settings or rules set aside because they no longer validate.
@@ -684,6 +686,10 @@ impl Store {
             customers: customers::count(&self.conn)?,
             schema_version: self.schema_version()?,
             demo: settings::is_demo(&self.conn)?,
+            demo_pin: match settings::is_demo(&self.conn)? {
+                true => settings::get(&self.conn, settings::DEMO_OWNER_PIN)?,
+                false => None,
+            },
             owner_pin_set: self.owner_pin_is_set()?,
             problems,
         })

@@ -15,6 +15,8 @@ pub const GOODWILL_LIMIT: &str = "goodwill_limit";
 pub const OWNER_PIN: &str = "owner_pin";
 /// Present (`1`) in a demo shop's database: the window and the CLI say DEMO.
 pub const DEMO: &str = "demo";
+/// A demo shop's owner PIN, shown with the DEMO label (never set in a real shop).
+pub const DEMO_OWNER_PIN: &str = "demo_owner_pin";
 /// Sales at or above this subtotal (won) need the cashier to confirm.
 pub const LARGE_SALE: &str = "large_sale";
 /// The cashier's goodwill limit when the owner has not set one.

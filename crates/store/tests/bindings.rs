@@ -11,9 +11,12 @@ use dangol_domain::customer::CustomerInput;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::gate::Decision;
 use dangol_domain::rules::DiscountRule;
+use dangol_store::admin::{NewShop, RuleList};
+use dangol_store::audit::AuditView;
 use dangol_store::counter::{
-    AppInfo, CustomerSummary, FeedbackView, GoodwillRequest, PreviewView, Profile, Receipt, ShopInfo,
+    AppInfo, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewView, Profile, Receipt, ShopInfo,
 };
+use dangol_store::csv_io::ImportReport;
 use dangol_store::error::ErrorView;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +39,11 @@ fn export(dir: &Path) {
     DiscountRule::export_all(&cfg).unwrap();
     CustomerInput::export_all(&cfg).unwrap();
     FeedbackKind::export_all(&cfg).unwrap();
+    LookupResult::export_all(&cfg).unwrap();
+    RuleList::export_all(&cfg).unwrap();
+    AuditView::export_all(&cfg).unwrap();
+    NewShop::export_all(&cfg).unwrap();
+    ImportReport::export_all(&cfg).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<String, String> {

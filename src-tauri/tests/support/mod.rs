@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+pub mod counter;
+
 use base64::Engine;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -184,13 +186,13 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// Waits up to 10 s for an element.
+    /// Waits up to 30 s for an element.
     pub fn find(&self, css: &str) -> El {
         self.wait(&format!("element {css}"), || self.try_find(css))
     }
 
     pub fn wait<T>(&self, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(v) = f() {
                 return v;

@@ -13,16 +13,35 @@ export interface CartItem {
 
 export const MAX_QTY = 999;
 
-export function addItem(items: CartItem[], product: Product, qty = 1): CartItem[] {
+/** Adds units of a product; null when the line would pass MAX_QTY. */
+export function addItem(items: CartItem[], product: Product, qty = 1): CartItem[] | null {
   const found = items.find((i) => i.sku === product.sku);
   if (found) return setQty(items, product.sku, found.qty + qty);
-  return [...items, { sku: product.sku, name: product.name, category: product.category, price: product.price, qty: Math.min(Math.max(qty, 1), MAX_QTY) }];
+  if (!validQty(qty)) return null;
+  return [...items, { sku: product.sku, name: product.name, category: product.category, price: product.price, qty }];
 }
 
-/** Sets a line's quantity; 0 or less removes it. */
-export function setQty(items: CartItem[], sku: string, qty: number): CartItem[] {
-  if (!Number.isFinite(qty) || qty <= 0) return items.filter((i) => i.sku !== sku);
-  return items.map((i) => (i.sku === sku ? { ...i, qty: Math.min(Math.trunc(qty), MAX_QTY) } : i));
+/** A whole number of units from 1 to MAX_QTY. */
+export function validQty(qty: number): boolean {
+  return Number.isInteger(qty) && qty >= 1 && qty <= MAX_QTY;
+}
+
+/** A quantity as typed ("3", " 12 "), or null for anything else ("", "abc", "0", "-3", "2.5", "1000"). */
+export function parseQty(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d{1,4}$/.test(t)) return null;
+  const n = Number(t);
+  return validQty(n) ? n : null;
+}
+
+/**
+ * Sets a line's quantity; null when the quantity is not valid. A line is
+ * never removed this way (only by removeItem), and never charged for a
+ * number other than the one shown.
+ */
+export function setQty(items: CartItem[], sku: string, qty: number): CartItem[] | null {
+  if (!validQty(qty)) return null;
+  return items.map((i) => (i.sku === sku ? { ...i, qty } : i));
 }
 
 export function removeItem(items: CartItem[], sku: string): CartItem[] {

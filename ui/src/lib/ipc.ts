@@ -2,7 +2,9 @@
 // the declarations generated from Rust (./bindings); errors arrive as
 // {kind, message} and are rethrown as WireError so callers switch on `kind`.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { AuditView } from "./bindings/AuditView";
 import type { Cart } from "./bindings/Cart";
 import type { CustomerInput } from "./bindings/CustomerInput";
 import type { CustomerSummary } from "./bindings/CustomerSummary";
@@ -12,11 +14,15 @@ import type { ErrorView } from "./bindings/ErrorView";
 import type { FeedbackKind } from "./bindings/FeedbackKind";
 import type { FeedbackView } from "./bindings/FeedbackView";
 import type { GoodwillRequest } from "./bindings/GoodwillRequest";
+import type { ImportReport } from "./bindings/ImportReport";
 import type { Lang } from "./bindings/Lang";
+import type { LookupResult } from "./bindings/LookupResult";
+import type { NewShop } from "./bindings/NewShop";
 import type { PreviewView } from "./bindings/PreviewView";
 import type { Product } from "./bindings/Product";
 import type { Profile } from "./bindings/Profile";
 import type { Receipt } from "./bindings/Receipt";
+import type { RuleList } from "./bindings/RuleList";
 import type { ShopInfo } from "./bindings/ShopInfo";
 
 export class WireError extends Error {
@@ -44,26 +50,52 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** Progress of an import, as the shell reports it. */
+export interface ImportProgress {
+  table: string;
+  phase: string;
+  done: number;
+  total: number;
+}
+
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
+  /** [needs setup, system language] */
+  needsSetup: () => call<[boolean, Lang]>("needs_setup"),
+  startDemo: () => call<AppInfo>("start_demo"),
+  setupShop: (shop: NewShop) => call<AppInfo>("setup_shop", { shop }),
   uiReady: () => call<number>("ui_ready"),
-  lookup: (query: string, limit = 12) => call<CustomerSummary[]>("lookup", { query, limit }),
+  beginVisit: () => call<string>("begin_visit"),
+  lookup: (query: string, limit = 12) => call<LookupResult>("lookup", { query, limit }),
   profile: (customer: string) => call<Profile>("profile", { customer }),
   products: () => call<Product[]>("products"),
   findProduct: (code: string) => call<Product | null>("find_product", { code }),
-  /** `selected` null means the best combination. */
-  preview: (customer: string, cart: Cart, told: string[], selected: string[] | null, lang: Lang) =>
+  /** `customer` null is a walk-in sale; `selected` null means the best combination. */
+  preview: (customer: string | null, cart: Cart, told: string[], selected: string[] | null, lang: Lang) =>
     call<PreviewView>("preview", { customer, cart, told, selected, lang }),
-  checkout: (customer: string, cart: Cart, decision: Decision, goodwill: GoodwillRequest | null, lang: Lang) =>
-    call<Receipt>("checkout", { customer, cart, decision, goodwill, lang }),
+  checkout: (
+    visit: string,
+    customer: string | null,
+    cart: Cart,
+    decision: Decision,
+    goodwill: GoodwillRequest | null,
+    confirmLarge: boolean,
+    lang: Lang,
+  ) => call<Receipt>("checkout", { visit, customer, cart, decision, goodwill, confirmLarge, lang }),
   addCustomer: (input: CustomerInput) => call<CustomerSummary>("add_customer", { input }),
   addFeedback: (customer: string, kind: FeedbackKind, category: string, text: string) =>
     call<FeedbackView>("add_feedback", { customer, kind, category, text }),
   resolveFeedback: (id: string, resolution: string) => call<FeedbackView>("resolve_feedback", { id, resolution }),
   recordPrompt: (customer: string, key: string, accepted: boolean, reason: string | null) =>
     call<null>("record_prompt", { customer, key, accepted, reason }),
-  ownerUnlock: (pin: string) => call<DiscountRule[]>("owner_unlock", { pin }),
-  ownerSaveRule: (pin: string, rule: DiscountRule) => call<DiscountRule[]>("owner_save_rule", { pin, rule }),
-  ownerUpdateSetting: (pin: string, key: string, value: string) => call<ShopInfo>("owner_update_setting", { pin, key, value }),
-  ownerChangePin: (pin: string, newPin: string) => call<null>("owner_change_pin", { pin, newPin }),
+  verifyOwnerPin: (pin: string) => call<null>("verify_owner_pin", { pin }),
+  ownerUnlock: (pin: string) => call<RuleList>("owner_unlock", { pin }),
+  ownerLock: () => call<null>("owner_lock"),
+  ownerSaveRule: (rule: DiscountRule) => call<RuleList>("owner_save_rule", { rule }),
+  ownerUpdateSetting: (key: string, value: string) => call<ShopInfo>("owner_update_setting", { key, value }),
+  ownerChangePin: (newPin: string) => call<null>("owner_change_pin", { newPin }),
+  ownerAudit: (limit = 100) => call<AuditView[]>("owner_audit", { limit }),
+  ownerImport: (table: "customers" | "products", text: string) => call<ImportReport>("owner_import", { table, text }),
+  onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>("import-progress", (e) => f(e.payload)),
 };

@@ -1,6 +1,12 @@
-// The counter's state for one customer at a time: who, the cart, the preview
-// (discounts and suggestions), the cashier's choices, and the result. Every
-// change of customer, cart or selection asks the shell for a fresh preview.
+// The counter's state for one visit at a time: who (or a walk-in), the cart,
+// the preview (discounts and suggestions, priced by the store for the
+// selection), the cashier's choices, and the result.
+//
+// A visit has an id, made when it starts; the sale is recorded under it, so
+// completing twice records one sale. Once a sale is recorded the cart is
+// closed: the next scan or search starts the next customer. Esc never
+// silently throws away a customer and a cart in progress: the first press
+// asks, the second (or the button) discards.
 import type { AppInfo } from "../../lib/bindings/AppInfo";
 import type { CustomerSummary } from "../../lib/bindings/CustomerSummary";
 import type { GoodwillRequest } from "../../lib/bindings/GoodwillRequest";
@@ -10,18 +16,25 @@ import type { Product } from "../../lib/bindings/Product";
 import type { Profile } from "../../lib/bindings/Profile";
 import type { Receipt } from "../../lib/bindings/Receipt";
 import type { SuggestionView } from "../../lib/bindings/SuggestionView";
-import { addItem, removeItem, setQty, toWire, type CartItem } from "../../lib/cart";
-import { t, type Key } from "../../lib/i18n";
+import { addItem, parseQty, removeItem, setQty, subtotal, toWire, type CartItem } from "../../lib/cart";
+import { errorText, t, type Key } from "../../lib/i18n";
 import { api, toWireError, WireError } from "../../lib/ipc";
 import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, unacknowledged, type Selection } from "./selection";
 
 export type Dialog = null | "register" | "feedback" | "goodwill" | "settings";
 
+/** How long the "press Esc again to discard" question stays up. */
+const DISCARD_WINDOW_MS = 5_000;
+
 class Counter {
+  /** The first run: no shop yet, the window asks (demo or my shop). */
+  setupNeeded = $state(false);
   info = $state<AppInfo | null>(null);
   lang = $state<Lang>("ko");
   fatal = $state<WireError | null>(null);
   products = $state<Product[]>([]);
+  /** The visit's id (the sale is recorded under it), once the visit starts. */
+  visit = $state<string | null>(null);
   customer = $state<CustomerSummary | null>(null);
   profile = $state<Profile | null>(null);
   items = $state<CartItem[]>([]);
@@ -34,20 +47,45 @@ class Counter {
   gateError = $state<string | null>(null);
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
+  /** What went wrong with the cart (an unknown code, a quantity refused). */
+  cartError = $state<string | null>(null);
   dialog = $state<Dialog>(null);
   busy = $state(false);
+  /** An unusually large sale is waiting for the cashier's confirmation. */
+  confirmLarge = $state(false);
+  /** Esc was pressed once with a visit in progress. */
+  confirmDiscard = $state(false);
   private generation = 0;
+  private discardTimer: ReturnType<typeof setTimeout> | undefined;
+  private visitPromise: Promise<string> | null = null;
 
   tr = (key: Key, params: Record<string, string | number> = {}) => t(this.lang, key, params);
 
+  /** Shows an error from the shell: a headline in the cashier's language, then the details. */
+  fail(e: unknown): void {
+    this.error = errorText(this.lang, toWireError(e));
+  }
+
   async start(): Promise<void> {
     try {
-      this.info = await api.appInfo();
-      this.lang = this.info.lang;
-      this.products = await api.products();
+      const [needs, lang] = await api.needsSetup();
+      this.lang = lang;
+      if (needs) {
+        this.setupNeeded = true;
+        return;
+      }
+      await this.opened(await api.appInfo());
     } catch (e) {
       this.fatal = toWireError(e);
     }
+  }
+
+  /** A shop is open (at start, or after the first-run choice). */
+  async opened(info: AppInfo): Promise<void> {
+    this.info = info;
+    this.lang = info.lang;
+    this.products = await api.products();
+    this.setupNeeded = false;
   }
 
   setLang(lang: Lang): void {
@@ -55,14 +93,41 @@ class Counter {
     void this.refresh();
   }
 
+  /** A visit in progress: a customer or a cart, not yet paid. */
+  get inProgress(): boolean {
+    return !this.receipt && (this.customer !== null || this.items.length > 0);
+  }
+
+  get subtotal(): number {
+    return subtotal(this.items);
+  }
+
+  /** Unusually large: at or above the shop's threshold, or 100 of one item. */
+  get largeSale(): boolean {
+    const limit = this.info?.shop.large_sale ?? 500_000;
+    return this.subtotal >= limit || this.items.some((i) => i.qty >= 100);
+  }
+
+  private async visitId(): Promise<string> {
+    if (this.visit) return this.visit;
+    const gen = this.generation;
+    this.visitPromise ??= api.beginVisit();
+    const id = await this.visitPromise;
+    if (gen === this.generation) this.visit = id;
+    return id;
+  }
+
   /** Selects a customer and starts their visit. */
   async select(c: CustomerSummary): Promise<void> {
+    const keep = this.receipt ? [] : this.items;
     this.resetVisit();
+    this.items = keep;
     this.customer = c;
+    void this.visitId();
     try {
       this.profile = await api.profile(c.id);
     } catch (e) {
-      this.error = toWireError(e).message;
+      this.fail(e);
     }
     await this.refresh();
   }
@@ -74,9 +139,12 @@ class Counter {
    * from what the first answer priced, the totals are asked for once more.
    */
   async refresh(): Promise<void> {
-    if (!this.customer) return;
+    if (!this.customer && this.items.length === 0) {
+      this.preview = null;
+      return;
+    }
     const gen = ++this.generation;
-    const id = this.customer.id;
+    const id = this.customer?.id ?? null;
     const cart = toWire(this.items);
     try {
       const chosen = this.preview && !isDefault(this.selection) ? applied(this.selection, this.preview) : null;
@@ -85,7 +153,7 @@ class Counter {
       if (!sameRules(want, p.selected.rule_ids)) p = await api.preview(id, cart, this.told(), want, this.lang);
       if (gen === this.generation) this.preview = p;
     } catch (e) {
-      if (gen === this.generation) this.error = toWireError(e).message;
+      if (gen === this.generation) this.fail(e);
     }
   }
 
@@ -105,19 +173,44 @@ class Counter {
     return (this.preview?.suggestions ?? []).filter((s) => !this.handled.includes(s.key));
   }
 
-  async add(product: Product, qty = 1): Promise<void> {
-    this.items = addItem(this.items, product, qty);
-    this.receipt = null;
+  /** Adds a product. After a sale, the next item starts the next customer. */
+  async add(product: Product, qty = 1): Promise<boolean> {
+    if (this.receipt) this.reset();
+    const next = addItem(this.items, product, qty);
+    if (!next) {
+      this.cartError = this.tr("cart.tooMany", { name: product.name });
+      return false;
+    }
+    this.items = next;
+    this.cartError = null;
+    this.confirmLarge = false;
+    void this.visitId();
     await this.refresh();
+    return true;
   }
 
-  async setQty(sku: string, qty: number): Promise<void> {
-    this.items = setQty(this.items, sku, qty);
+  /**
+   * Sets a line's quantity from what was typed. Anything but a whole number
+   * from 1 to 999 is refused with a message (the field shows the quantity
+   * charged again); a line is removed only with its ✕.
+   */
+  async setQty(sku: string, text: string): Promise<boolean> {
+    const qty = parseQty(text);
+    const next = qty === null ? null : setQty(this.items, sku, qty);
+    if (!next) {
+      this.cartError = this.tr("cart.badQty", { text: text.trim() || "∅" });
+      return false;
+    }
+    this.items = next;
+    this.cartError = null;
+    this.confirmLarge = false;
     await this.refresh();
+    return true;
   }
 
   async remove(sku: string): Promise<void> {
     this.items = removeItem(this.items, sku);
+    this.confirmLarge = false;
     await this.refresh();
   }
 
@@ -128,29 +221,27 @@ class Counter {
     try {
       const p = (await api.findProduct(trimmed)) ?? this.products.find((x) => x.name === trimmed) ?? null;
       if (!p) {
-        this.error = this.tr("cart.unknown", { code: trimmed });
+        this.cartError = this.tr("cart.unknown", { code: trimmed });
         return false;
       }
-      this.error = null;
-      await this.add(p);
-      return true;
+      return await this.add(p);
     } catch (e) {
-      this.error = toWireError(e).message;
+      this.fail(e);
       return false;
     }
   }
 
   /**
-   * A scanned code: a loyalty card selects its customer; otherwise, with a
-   * customer at the counter, a product barcode goes into the cart.
+   * A scanned code: a loyalty card selects its customer; a product barcode
+   * goes into the cart (a walk-in sale if nobody is identified).
    */
   async scan(code: string): Promise<CustomerSummary | null> {
-    const found = await api.lookup(code, 2).catch(() => []);
-    if (found.length === 1 && found[0].matched === "card") {
-      await this.select(found[0]);
-      return found[0];
+    const found = await api.lookup(code, 2).catch(() => null);
+    if (found && found.hits.length === 1 && found.hits[0].matched === "card") {
+      await this.select(found.hits[0]);
+      return found.hits[0];
     }
-    if (this.customer) await this.addByCode(code);
+    await this.addByCode(code);
     return null;
   }
 
@@ -161,28 +252,27 @@ class Counter {
     await this.refresh();
   }
 
-  /** Accepting a suggestion: a discount is applied, a usual item added. */
+  /** Accepting a suggestion: a discount is applied (or was told), a usual item added. */
   async accept(s: SuggestionView): Promise<void> {
-    if (!this.customer) return;
     this.handled = [...this.handled, s.key];
-    if (s.kind === "discount" && s.rule_id && this.preview) {
+    if (s.kind === "discount" && s.rule_id && this.preview && !s.applied) {
       this.selection = toggle(this.selection, this.preview, s.rule_id, true);
       this.gateError = null;
     }
     if (s.kind === "usual_item") {
       const sku = s.key.slice("usual_item:".length);
       const p = this.products.find((x) => x.sku === sku);
-      if (p) this.items = addItem(this.items, p);
+      const next = p ? addItem(this.items, p) : null;
+      if (next) this.items = next;
     }
-    await api.recordPrompt(this.customer.id, s.key, true, null).catch((e) => (this.error = toWireError(e).message));
+    if (this.customer) await api.recordPrompt(this.customer.id, s.key, true, null).catch((e) => this.fail(e));
     await this.refresh();
   }
 
   async skip(s: SuggestionView, reason: string): Promise<void> {
-    if (!this.customer) return;
     this.handled = [...this.handled, s.key];
-    if (s.kind === "discount" && s.rule_id) this.selection = dismiss(this.selection, s.rule_id, reason);
-    await api.recordPrompt(this.customer.id, s.key, false, reason).catch((e) => (this.error = toWireError(e).message));
+    if (s.kind === "discount" && s.rule_id && !s.applied) this.selection = dismiss(this.selection, s.rule_id, reason);
+    if (this.customer) await api.recordPrompt(this.customer.id, s.key, false, reason).catch((e) => this.fail(e));
     await this.refresh();
   }
 
@@ -192,21 +282,53 @@ class Counter {
     await this.refresh();
   }
 
-  async complete(): Promise<void> {
-    if (!this.customer || !this.preview || this.items.length === 0 || this.busy) return;
+  /**
+   * Completes the sale under this visit's id. An unusually large sale asks
+   * first (Ctrl+Enter again, or the button, confirms). After the sale the
+   * cart is closed; pressing again changes nothing.
+   */
+  async complete(): Promise<boolean> {
+    if (!this.preview || this.items.length === 0 || this.busy || this.receipt) return false;
+    if (this.largeSale && !this.confirmLarge) {
+      this.confirmLarge = true;
+      return false;
+    }
     this.busy = true;
     this.gateError = null;
     try {
-      this.receipt = await api.checkout(this.customer.id, toWire(this.items), decision(this.selection, this.preview), this.goodwill, this.lang);
-      this.profile = await api.profile(this.customer.id);
+      const visit = await this.visitId();
+      const customer = this.customer?.id ?? null;
+      const d = decision(this.selection, this.preview);
+      this.receipt = await api.checkout(visit, customer, toWire(this.items), d, this.goodwill, this.confirmLarge, this.lang);
       this.error = null;
+      this.confirmLarge = false;
+      if (customer) this.profile = await api.profile(customer).catch(() => this.profile);
+      return true;
     } catch (e) {
       const err = toWireError(e);
       if (err.kind === "checkout_refused") this.gateError = err.message;
-      else this.error = err.message;
+      else if (err.kind === "large_sale_unconfirmed") this.confirmLarge = true;
+      else this.fail(err);
+      return false;
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Esc with nothing else to close: after a sale, the next customer; with a
+   * visit in progress, the first press asks and the second discards.
+   * Returns true when the counter was cleared for the next customer.
+   */
+  escape(): boolean {
+    if (this.receipt || !this.inProgress || this.confirmDiscard) {
+      this.reset();
+      return true;
+    }
+    this.confirmDiscard = true;
+    clearTimeout(this.discardTimer);
+    this.discardTimer = setTimeout(() => (this.confirmDiscard = false), DISCARD_WINDOW_MS);
+    return false;
   }
 
   /** Ready for the next customer. */
@@ -218,6 +340,8 @@ class Counter {
 
   private resetVisit(): void {
     this.generation++;
+    this.visit = null;
+    this.visitPromise = null;
     this.items = [];
     this.preview = null;
     this.selection = emptySelection();
@@ -226,7 +350,11 @@ class Counter {
     this.receipt = null;
     this.gateError = null;
     this.error = null;
+    this.cartError = null;
     this.notice = null;
+    this.confirmLarge = false;
+    this.confirmDiscard = false;
+    clearTimeout(this.discardTimer);
   }
 }
 

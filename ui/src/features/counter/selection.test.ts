@@ -4,7 +4,7 @@ import type { PreviewView } from "../../lib/bindings/PreviewView";
 import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, unacknowledged } from "./selection";
 
 function rule(rule_id: string, saving: number, extra: Partial<EligibleView> = {}): EligibleView {
-  return { rule_id, name: rule_id, kind: "percent_off", saving, optional: false, exclusive: false, reasons: [], ...extra };
+  return { rule_id, name: rule_id, kind: "percent_off", saving, optional: false, exclusive: false, reasons: [], applied: false, applied_saving: 0, adds: saving, ...extra };
 }
 
 function preview(eligible: EligibleView[], best: string[]): PreviewView {
@@ -20,7 +20,7 @@ function preview(eligible: EligibleView[], best: string[]): PreviewView {
   };
 }
 
-const p = preview([rule("senior-65", 1120), rule("gold-5", 560), rule("coupon-3000", 3000, { exclusive: true }), rule("points", 5600, { optional: true })], ["gold-5", "senior-65"]);
+const p = preview([rule("senior-65", 1120), rule("gold-5", 560), rule("coupon-3000", 1000, { exclusive: true, adds: 0 }), rule("points", 5600, { optional: true })], ["gold-5", "senior-65"]);
 
 describe("discount selection", () => {
   it("pre-selects the best combination", () => {
@@ -50,5 +50,9 @@ describe("discount selection", () => {
   });
   it("optional points redemption is never required", () => {
     expect(unacknowledged(toggle(emptySelection(), p, "points", false), p)).toEqual([]);
+  });
+  it("a discount that would add nothing to the selection never blocks", () => {
+    const nothing = preview([rule("senior-65", 1120), rule("cap", 500, { adds: 0 })], ["senior-65"]);
+    expect(unacknowledged(emptySelection(), nothing)).toEqual([]);
   });
 });

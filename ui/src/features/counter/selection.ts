@@ -51,15 +51,14 @@ export function dismiss(sel: Selection, ruleId: string, reason: string): Selecti
 }
 
 /**
- * Eligible, required discounts neither applied nor skipped: what the gate
- * will ask about (exclusive alternatives to what is applied are not listed).
+ * What the gate will ask about, as the store reports it for this selection:
+ * discounts neither applied nor skipped that would add something (`adds`).
+ * A discount that would add nothing never blocks; points are never asked.
  */
 export function unacknowledged(sel: Selection, preview: PreviewView): string[] {
   const on = applied(sel, preview);
-  const exclusiveOn = on.some((id) => preview.eligible.find((e) => e.rule_id === id)?.exclusive);
   return preview.eligible
-    .filter((e) => !e.optional && !on.includes(e.rule_id) && !(e.rule_id in sel.dismissed))
-    .filter((e) => !(exclusiveOn || e.exclusive) || preview.best.rule_ids.includes(e.rule_id))
+    .filter((e) => !e.optional && !on.includes(e.rule_id) && !(e.rule_id in sel.dismissed) && e.adds > 0)
     .map((e) => e.rule_id);
 }
 

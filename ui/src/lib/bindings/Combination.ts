@@ -3,4 +3,12 @@
 /**
  * A set of rules applied together and what it gives.
  */
-export type Combination = { rule_ids: Array<string>, saving: number, subtotal: number, total: number, };
+export type Combination = { rule_ids: Array<string>, 
+/**
+ * Everything taken off, points paid included.
+ */
+saving: number, subtotal: number, 
+/**
+ * What the customer pays.
+ */
+total: number, };

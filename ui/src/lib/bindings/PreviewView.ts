@@ -9,7 +9,11 @@ import type { SuggestionView } from "./SuggestionView";
 /**
  * A cart preview (`preview --json`).
  */
-export type PreviewView = { customer: CustomerSummary, lines: Array<CartLineView>, subtotal: number, eligible: Array<EligibleView>, best: Combination, 
+export type PreviewView = { 
+/**
+ * `None` for a walk-in sale.
+ */
+customer: CustomerSummary | null, lines: Array<CartLineView>, subtotal: number, eligible: Array<EligibleView>, best: Combination, 
 /**
  * Totals for the selected discounts (the best combination unless the
  * request named others; rules that are not eligible are ignored).

@@ -6,4 +6,12 @@ import type { SaleLine } from "./SaleLine";
 /**
  * A completed sale (`checkout --json`).
  */
-export type Receipt = { sale_id: string, customer_id: string, at: string, lines: Array<SaleLine>, subtotal: number, discount_total: number, total: number, discounts: Array<AppliedDiscount>, missed: Array<Missed>, points_earned: number, points_redeemed: number, points_balance: number, stamps_earned: number, stamps_redeemed: number, stamps_balance: number, };
+export type Receipt = { sale_id: string, 
+/**
+ * `None` for a walk-in sale.
+ */
+customer_id: string | null, at: string, lines: Array<SaleLine>, subtotal: number, discount_total: number, total: number, discounts: Array<AppliedDiscount>, missed: Array<Missed>, points_earned: number, points_redeemed: number, points_balance: number, stamps_earned: number, stamps_redeemed: number, stamps_balance: number, 
+/**
+ * This visit's sale was already recorded; this is that sale, unchanged.
+ */
+replayed: boolean, };

@@ -4,4 +4,24 @@ import type { LoyaltySettings } from "./LoyaltySettings";
 /**
  * The shop's settings as the counter shows them.
  */
-export type ShopInfo = { shop_name: string, time_zone: string, goodwill_limit: number, loyalty: LoyaltySettings, db_path: string, customers: number, schema_version: number, };
+export type ShopInfo = { shop_name: string, time_zone: string, goodwill_limit: number, 
+/**
+ * Sales at or above this subtotal need the cashier to confirm.
+ */
+large_sale: number, loyalty: LoyaltySettings, db_path: string, customers: number, schema_version: number, 
+/**
+ * A demo shop (its own database, labelled DEMO everywhere).
+ */
+demo: boolean, 
+/**
+ * The demo shop's owner PIN, shown with the DEMO label (never for a real shop).
+ */
+demo_pin: string | null, 
+/**
+ * The shop has an owner PIN (set at setup).
+ */
+owner_pin_set: boolean, 
+/**
+ * Stored settings or rules set aside because they no longer validate.
+ */
+problems: Array<string>, };
