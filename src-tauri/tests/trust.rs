@@ -292,7 +292,7 @@ fn discounts_agree_everywhere_and_are_readable_at_1280_by_800() {
         digits(&s.text(&s.find("[data-testid=discount][data-rule=\"senior-65\"] [data-testid=discount-amount]")));
     assert_eq!(total_after - total_before, adds, "what it adds is what the total lost");
     assert!(
-        digits(&s.text(&card).split("적용 +").nth(1).unwrap_or_default().to_string()) == adds,
+        digits(s.text(&card).split("적용 +").nth(1).unwrap_or_default()) == adds,
         "the card says the same: {}",
         s.text(&card)
     );
