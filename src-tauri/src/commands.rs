@@ -21,7 +21,7 @@ use dangol_store::counter::{
 use dangol_store::csv_io::ImportReport;
 use dangol_store::error::ErrorView;
 use dangol_store::prompts::PromptAction;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 use uuid::Uuid;
 
 type Reply<T> = Result<T, ErrorView>;
@@ -102,9 +102,12 @@ pub fn preview(
     })
 }
 
+/// Completes the sale; once the receipt is out, brings the name search up
+/// to date in the background (`Store::settle_search`), off the sale's path.
 #[allow(clippy::too_many_arguments)]
 #[tauri::command(async)]
 pub fn checkout(
+    app: AppHandle,
     state: State<AppState>,
     visit: Uuid,
     customer: Option<Uuid>,
@@ -114,10 +117,16 @@ pub fn checkout(
     confirm_large: bool,
     lang: Lang,
 ) -> Reply<Receipt> {
-    state.with(|s, ids| {
+    let receipt = state.with(|s, ids| {
         let req = CheckoutRequest { visit, customer, cart, decision, at: s.now(), lang, goodwill, confirm_large };
         s.checkout_with_pin(&req, ids)
-    })
+    })?;
+    tauri::async_runtime::spawn_blocking(move || {
+        // Lookups are exact whether or not this runs; a failure only
+        // leaves the work to the next settle.
+        let _ = app.state::<AppState>().with(|s, _| s.settle_search());
+    });
+    Ok(receipt)
 }
 
 #[tauri::command(async)]

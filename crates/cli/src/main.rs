@@ -350,6 +350,9 @@ fn run(command: Command) -> Result<(), StoreError> {
             )?;
             let demo = store.shop_info()?;
             print(common.json, &receipt, || output::demo_banner(&demo, l) + &output::receipt(&receipt, l));
+            // The sale is committed; bring the name search up to date. If
+            // this fails, lookups are still exact and the next settle retries.
+            let _ = store.settle_search();
         }
         Command::Refund { common, sale, reason, when } => {
             let sale = parse_uuid(&sale, "sale id")?;

@@ -108,6 +108,8 @@ pub struct TakeBack {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PointsBook {
     lots: Vec<Lot>,
+    /// Lot id → index in `lots`.
+    index: std::collections::HashMap<i64, usize>,
     sum: i64,
     /// Legacy unlinked spends that no lot could cover.
     debt: i64,
@@ -129,7 +131,7 @@ impl PointsBook {
     /// Folds one stored entry into the book.
     pub fn apply(&mut self, e: &PointsEntry) {
         self.sum = self.sum.saturating_add(e.amount);
-        let linked = e.lot.and_then(|id| self.lots.iter().position(|l| l.id == id));
+        let linked = e.lot.and_then(|id| self.index.get(&id).copied());
         match (linked, e.amount > 0) {
             (Some(i), _) => {
                 let lot = &mut self.lots[i];
@@ -140,16 +142,19 @@ impl PointsBook {
                     lot.spent = lot.spent.saturating_sub(e.amount);
                 }
             }
-            (None, true) => self.lots.push(Lot {
-                id: e.id,
-                kind: e.kind,
-                opened_at: e.at,
-                expires_at: e.expires_at,
-                opened: e.amount,
-                remaining: e.amount,
-                expired: 0,
-                spent: 0,
-            }),
+            (None, true) => {
+                self.index.insert(e.id, self.lots.len());
+                self.lots.push(Lot {
+                    id: e.id,
+                    kind: e.kind,
+                    opened_at: e.at,
+                    expires_at: e.expires_at,
+                    opened: e.amount,
+                    remaining: e.amount,
+                    expired: 0,
+                    spent: 0,
+                });
+            }
             (None, false) => {
                 // A legacy unlinked spend: allocated as a spend is now.
                 let mut left = e.amount.saturating_neg();
@@ -180,7 +185,7 @@ impl PointsBook {
     }
 
     pub fn lot(&self, id: i64) -> Option<&Lot> {
-        self.lots.iter().find(|l| l.id == id)
+        self.index.get(&id).map(|&i| &self.lots[i])
     }
 
     /// Points in lots that have expired by `at` and are still unspent: what
@@ -301,7 +306,7 @@ impl PointsBook {
         }
         let rest = (earned - from_own).min(own.spent).max(0);
         let mut other = self.clone();
-        if let Some(i) = other.lots.iter().position(|l| l.id == lot) {
+        if let Some(&i) = other.index.get(&lot) {
             other.lots[i].remaining = 0;
         }
         let mut taken = 0;

@@ -58,13 +58,13 @@ impl Store {
 
     /// The discount rules in use (anyone at the counter may read them).
     pub fn rules(&self) -> Result<Vec<DiscountRule>> {
-        rules::all(&self.conn)
+        Ok(self.rules.get(&self.conn)?.0.clone())
     }
 
     /// Every rule, with the stored ones that no longer validate.
     pub fn rule_list(&self) -> Result<RuleList> {
-        let (rules, set_aside) = rules::load(&self.conn)?;
-        Ok(RuleList { rules, set_aside })
+        let loaded = self.rules.get(&self.conn)?;
+        Ok(RuleList { rules: loaded.0.clone(), set_aside: loaded.1.clone() })
     }
 
     /// Adds or replaces a discount rule (validated: every number in range).
@@ -89,6 +89,7 @@ impl Store {
         }
         audit::record(&tx, ids, ctx.device, at, entry)?;
         tx.commit()?;
+        self.rules.forget();
         Ok(())
     }
 

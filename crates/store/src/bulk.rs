@@ -78,11 +78,11 @@ impl BulkLoad<'_> {
     /// the points earned open a lot. `book` is the customer's points so far.
     pub fn sale(&mut self, d: &SaleDraft, customer_rid: i64, book: &mut PointsBook) -> Result<i64> {
         let rid = insert_sale(&self.tx, d, Some(customer_rid), self.device, None, None)?;
-        let mut disc = self
-            .tx
-            .prepare_cached("INSERT INTO sale_discounts (sale, rule_id, name, saving) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut disc = self.tx.prepare_cached(
+            "INSERT INTO sale_discounts (sale, rule_id, name, saving, customer) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         for x in &d.discounts {
-            disc.execute(params![rid, x.rule_id, x.name, x.saving])?;
+            disc.execute(params![rid, x.rule_id, x.name, x.saving, customer_rid])?;
         }
         ledger::sweep(&self.tx, book, customer_rid, d.at)?;
         if d.points_redeemed > 0 {
@@ -136,7 +136,9 @@ impl Store {
     /// Restores normal durability and cache after a bulk load and analyses
     /// the tables so the planner picks the right indexes.
     pub fn after_bulk(&mut self) -> Result<()> {
+        self.rules.forget();
         self.conn.execute_batch("ANALYZE")?;
+        crate::db::drop_value_samples(&self.conn)?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?;

@@ -15,7 +15,7 @@ use crate::owner::Owner;
 use crate::prompts::{self, PromptAction};
 use crate::standing::{load_standing, price, walk_in};
 use crate::time::{from_ms, ms};
-use crate::{Store, audit, customers, ledger, outbox, rules, settings};
+use crate::{Store, audit, customers, ledger, outbox, settings};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::Cart;
 use dangol_domain::eligibility::Engine;
@@ -98,13 +98,14 @@ impl Store {
         if (subtotal >= large || max_qty >= settings::LARGE_QTY) && !req.confirm_large {
             return Err(StoreError::LargeSale { subtotal, limit: large, max_qty });
         }
-        let rules = rules::all(&tx)?;
+        let loaded = self.rules.get(&tx)?;
+        let rules = &loaded.0[..];
         let loyalty = settings::loyalty(&tx)?;
         let mut standing = match &row {
-            Some(r) => load_standing(&tx, r, &rules, req.at)?,
+            Some(r) => load_standing(&tx, &self.points, r, rules, req.at)?,
             None => walk_in(),
         };
-        let engine = Engine::new(&rules, &priced, &standing.facts, req.at, zone, req.lang);
+        let engine = Engine::new(rules, &priced, &standing.facts, req.at, zone, req.lang);
         let eval = engine.evaluate();
         let cleared = gate::check(&engine, &eval, &req.decision)?;
         let limit = settings::goodwill_limit(&tx)?;
@@ -128,7 +129,7 @@ impl Store {
             cart: &priced,
             eval: &eval,
             cleared: &cleared,
-            rules: &rules,
+            rules,
             settings: &loyalty,
             goodwill: goodwill.as_ref(),
         };
@@ -192,9 +193,9 @@ impl Store {
                 }
             };
             tx.prepare_cached(
-                "INSERT INTO sale_discounts (sale, rule_id, name, saving, coupon) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO sale_discounts (sale, rule_id, name, saving, coupon, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![sale_rid, d.rule_id, d.name, d.saving, coupon_rid])?;
+            .execute(params![sale_rid, d.rule_id, d.name, d.saving, coupon_rid, rid])?;
         }
         for m in &draft.missed {
             tx.prepare_cached(
@@ -203,7 +204,7 @@ impl Store {
             .execute(params![sale_rid, m.rule_id, m.name, m.saving, m.reason])?;
         }
         if let Some(crid) = rid {
-            customers::refresh_visits(&tx, crid)?;
+            customers::count_visit(&tx, crid, req.at)?;
             for id in &cleared.applied_rules {
                 prompts::record(
                     &tx,

@@ -15,7 +15,7 @@ use crate::lookup::{self, Found, MatchKind};
 use crate::owner::Viewer;
 use crate::prompts::{self, PromptAction};
 use crate::standing::{Context, load_context, price, walk_in};
-use crate::{Store, catalog, feedback, outbox, rules, settings};
+use crate::{Store, catalog, feedback, outbox, settings};
 use chrono::{DateTime, Duration, Utc};
 use dangol_domain::catalog::{Cart, PricedCart, Product};
 use dangol_domain::customer::{Customer, CustomerInput, Tier};
@@ -389,12 +389,24 @@ impl Store {
         })
     }
 
+    /// Brings the name search's grams up to date with the customers'
+    /// scores after checkouts (see `customers::settle`): lookups give the
+    /// same results before and after, so the shells run this after the
+    /// receipt is out, not inside the sale. Returns how many customers moved.
+    pub fn settle_search(&mut self) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let moved = customers::settle(&tx)?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
     /// The customer's profile with history, balances and open complaints.
     pub fn profile(&self, id: Uuid, at: DateTime<Utc>, viewer: &Viewer) -> Result<Profile> {
         let row = customers::get(&self.conn, id)?;
-        let rules = rules::all(&self.conn)?;
+        let loaded = self.rules.get(&self.conn)?;
+        let rules = &loaded.0;
         let loyalty = settings::loyalty(&self.conn)?;
-        let ctx = load_context(&self.conn, row, &rules, at)?;
+        let ctx = load_context(&self.conn, &self.points, row, rules, at)?;
         let c = &ctx.row.customer;
         let total_spent: i64 = self
             .conn
@@ -448,14 +460,15 @@ impl Store {
     pub fn preview(&self, req: &PreviewRequest) -> Result<PreviewView> {
         let conn = &self.conn;
         let priced = price(conn, &req.cart)?;
-        let rules = rules::all(conn)?;
+        let loaded = self.rules.get(conn)?;
+        let rules = &loaded.0;
         let ctx: Option<Context> = match req.customer {
-            Some(id) => Some(load_context(conn, customers::get(conn, id)?, &rules, req.at)?),
+            Some(id) => Some(load_context(conn, &self.points, customers::get(conn, id)?, rules, req.at)?),
             None => None,
         };
         let anonymous = walk_in();
         let standing = ctx.as_ref().map_or(&anonymous, |c| &c.standing);
-        let engine = Engine::new(&rules, &priced, &standing.facts, req.at, self.zone, req.lang);
+        let engine = Engine::new(rules, &priced, &standing.facts, req.at, self.zone, req.lang);
         let eval = engine.evaluate_for(req.selected.as_deref());
         let suggestions = match &ctx {
             None => suggest::suggest(
@@ -479,7 +492,7 @@ impl Store {
             Some(ctx) => {
                 let loyalty = settings::loyalty(conn)?;
                 let memory = prompts::memory(conn, ctx.row.rid, &ctx.visit_times, req.at, self.zone)?;
-                let goals = stamp_goals(&rules, req.lang);
+                let goals = stamp_goals(rules, req.lang);
                 suggest::suggest(
                     &SuggestionInput {
                         customer: Some(&ctx.row.customer),
@@ -668,11 +681,8 @@ impl Store {
 
     /// The shop as the counter shows it: name, zone, limits, database.
     pub fn shop_info(&self) -> Result<ShopInfo> {
-        let mut problems: Vec<String> = rules::load(&self.conn)?
-            .1
-            .into_iter()
-            .map(|r| format!("rule {} is set aside: {}", r.id, r.reason))
-            .collect();
+        let mut problems: Vec<String> =
+            self.rules.get(&self.conn)?.1.iter().map(|r| format!("rule {} is set aside: {}", r.id, r.reason)).collect();
         if let Some(p) = settings::loyalty_problem(&self.conn)? {
             problems.push(format!("the stored loyalty settings are not in use (defaults apply): {p}"));
         }

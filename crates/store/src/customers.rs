@@ -1,8 +1,13 @@
 //! The customers table and its search keys.
 //!
 //! Invariant: for every customer, `search_grams` holds exactly the grams of
-//! `domain::hangul::grams(name)` with the customer's current `score`; both
-//! change in the same transaction as the customer row.
+//! `domain::hangul::grams(name)`, written in the same transaction as the
+//! customer row. Their score is the customer's current `score`, unless the
+//! customer is listed in `search_stale`: a checkout raises the score and
+//! lists the customer instead of moving every gram inside the sale's commit.
+//! Name lookups rank listed customers by their current score (see
+//! `lookup`), so results are the same either way; `settle` moves the grams
+//! of listed customers and empties the list, off the cashier's path.
 
 use crate::error::{Result, StoreError};
 use crate::time::{from_ms, ms, rank};
@@ -125,8 +130,28 @@ pub(crate) fn insert_grams(conn: &Connection, rid: i64, name: &str, score: i64) 
     Ok(())
 }
 
-/// Recomputes visits, last visit and score from the customer's sales, and
-/// moves the search grams to the new score.
+/// Counts one more visit (a sale at `at`): the visit counter, the last
+/// visit and the lookup rank move in the same transaction as the sale; the
+/// name's search grams keep their score and the customer is listed as
+/// stale until `settle`. A refund recomputes them from the sales instead
+/// (`refresh_visits`).
+pub fn count_visit(conn: &Connection, rid: i64, at: DateTime<Utc>) -> Result<()> {
+    let (visits, last, old_score): (i64, Option<i64>, i64) = conn
+        .prepare_cached("SELECT visits, last_visit, score FROM customers WHERE rid = ?1")?
+        .query_row([rid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let visits = visits + 1;
+    let last = last.map_or(ms(at), |l| l.max(ms(at)));
+    let score = rank(last, visits);
+    conn.prepare_cached("UPDATE customers SET visits = ?2, last_visit = ?3, score = ?4 WHERE rid = ?1")?
+        .execute(params![rid, visits, last, score])?;
+    if score != old_score {
+        conn.prepare_cached("INSERT OR IGNORE INTO search_stale (customer) VALUES (?1)")?.execute([rid])?;
+    }
+    Ok(())
+}
+
+/// Recomputes a customer's visit counter, last visit and rank from the
+/// sales that stand (after a refund), and moves the search grams with them.
 pub fn refresh_visits(conn: &Connection, rid: i64) -> Result<()> {
     let (visits, last): (i64, Option<i64>) = conn.query_row(
         "SELECT count(*), max(s.at) FROM sales s WHERE s.customer = ?1 AND s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
@@ -138,7 +163,26 @@ pub fn refresh_visits(conn: &Connection, rid: i64) -> Result<()> {
     conn.prepare_cached("UPDATE customers SET visits = ?2, last_visit = ?3, score = ?4 WHERE rid = ?1")?
         .execute(params![rid, visits, last, score])?;
     conn.prepare_cached("UPDATE search_grams SET score = ?2 WHERE customer = ?1")?.execute(params![rid, score])?;
+    conn.prepare_cached("DELETE FROM search_stale WHERE customer = ?1")?.execute([rid])?;
     Ok(())
+}
+
+/// Moves the grams of every customer listed as stale to the customer's
+/// current score and empties the list; returns how many customers moved.
+/// Lookups give the same results before and after; this only keeps the
+/// list short.
+pub fn settle(conn: &Connection) -> Result<usize> {
+    conn.execute(
+        "UPDATE search_grams SET score = (SELECT c.score FROM customers c WHERE c.rid = search_grams.customer)
+         WHERE customer IN (SELECT customer FROM search_stale)",
+        [],
+    )?;
+    Ok(conn.execute("DELETE FROM search_stale", [])?)
+}
+
+/// How many customers are listed as stale.
+pub fn stale_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.prepare_cached("SELECT count(*) FROM search_stale")?.query_row([], |r| r.get(0))?)
 }
 
 pub fn get(conn: &Connection, id: Uuid) -> Result<CustomerRow> {
@@ -188,5 +232,5 @@ pub fn all(conn: &Connection, mut each: impl FnMut(CustomerRow) -> Result<()>) -
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT count(*) FROM customers")?.query_row([], |r| r.get(0))?)
 }

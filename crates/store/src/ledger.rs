@@ -33,6 +33,33 @@ pub fn points_book(conn: &Connection, customer_rid: i64) -> Result<PointsBook> {
     Ok(PointsBook::replay(&points_entries(conn, customer_rid)?))
 }
 
+/// The last customer's points lots, read once for a visit's previews and
+/// its checkout. The ledger is append-only (a trigger refuses edits) and
+/// its row ids only grow, so while its highest row id is unchanged no entry
+/// was added and the lots read before are still the lots. The cache is
+/// filled only outside transactions, from committed rows, so a rolled-back
+/// write that reuses a row id can never be mistaken for one it has seen.
+#[derive(Default)]
+pub struct PointsCache(std::cell::RefCell<Option<(i64, i64, PointsBook)>>);
+
+impl PointsCache {
+    pub fn book(&self, conn: &Connection, customer_rid: i64) -> Result<PointsBook> {
+        let high: i64 =
+            conn.prepare_cached("SELECT coalesce(max(rid), 0) FROM points_ledger")?.query_row([], |r| r.get(0))?;
+        if let Some((rid, h, book)) = self.0.borrow().as_ref()
+            && *rid == customer_rid
+            && *h == high
+        {
+            return Ok(book.clone());
+        }
+        let book = points_book(conn, customer_rid)?;
+        if conn.is_autocommit() {
+            *self.0.borrow_mut() = Some((customer_rid, high, book.clone()));
+        }
+        Ok(book)
+    }
+}
+
 /// Writes points entries (zero amounts skipped), folds them into `book`, and
 /// returns their ids.
 pub fn write_points(

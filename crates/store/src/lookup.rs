@@ -117,11 +117,10 @@ pub fn lookup(conn: &Connection, query: &str, limit: usize) -> Result<Hits> {
     hits.truncate(limit);
     let digits: String = query.chars().filter(|c| c.is_ascii_digit()).collect();
     let total = if more && digits.len() == 4 && query.trim().chars().all(|c| c.is_ascii_digit()) {
-        Some(conn.query_row(
-            "SELECT count(*) FROM (SELECT 1 FROM customers WHERE phone_last4 = ?1 LIMIT ?2)",
-            params![digits, COUNT_CAP],
-            |r| r.get(0),
-        )?)
+        Some(
+            conn.prepare_cached("SELECT count(*) FROM (SELECT 1 FROM customers WHERE phone_last4 = ?1 LIMIT ?2)")?
+                .query_row(params![digits, COUNT_CAP], |r| r.get(0))?,
+        )
     } else {
         None
     };
@@ -187,18 +186,32 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
     };
     let gram = hangul::query_gram(&norm);
     let needs_check = norm.chars().count() > MAX_GRAM;
+    let stale = stale_candidates(conn, &gram)?;
     let columns = FOUND_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
     for pos in [0i64, 1] {
         if hits.len() >= limit {
             break;
         }
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {columns} FROM search_grams g JOIN customers c ON c.rid = g.customer WHERE g.gram = ?1 AND g.pos = ?2 ORDER BY g.score DESC LIMIT ?3"
+            "SELECT {columns}, g.score FROM search_grams g JOIN customers c ON c.rid = g.customer WHERE g.gram = ?1 AND g.pos = ?2 ORDER BY g.score DESC, g.customer DESC LIMIT ?3"
         ))?;
         let fetch = if needs_check { SCAN_CAP } else { limit + hits.len() };
-        let mut rows = stmt.query(params![gram, pos, fetch as i64])?;
-        while let Some(r) = rows.next()? {
-            let f = found(r)?;
+        // Stale customers' grams carry an old score: they are skipped here
+        // and ranked by their current score instead.
+        let rows = stmt.query_map(params![gram, pos, (fetch + stale.len()) as i64], |r| Ok((r.get(8)?, found(r)?)))?;
+        let mut ranked: Vec<(i64, Found)> = Vec::new();
+        for row in rows {
+            let (score, f): (i64, Found) = row?;
+            if !stale.iter().any(|(_, _, s)| s.rid == f.rid) {
+                ranked.push((score, f));
+            }
+        }
+        if stale.iter().any(|(p, _, _)| *p == pos) {
+            ranked.extend(stale.iter().filter(|(p, _, _)| *p == pos).map(|(_, score, f)| (*score, f.clone())));
+            ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.rid.cmp(&a.1.rid)));
+        }
+        ranked.truncate(fetch);
+        for (_, f) in ranked {
             if hits.iter().any(|h| h.found.rid == f.rid) {
                 continue;
             }
@@ -216,6 +229,25 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
     }
     hits.sort_by_key(|h| h.matched);
     Ok(hits)
+}
+
+/// The customers whose grams are stale (see `customers`) and hold `gram`:
+/// which position it is at in their name, their current score, the row.
+/// (CROSS JOIN keeps the short list as the outer loop.)
+fn stale_candidates(conn: &Connection, gram: &str) -> Result<Vec<(i64, i64, Found)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {}, c.score FROM search_stale s CROSS JOIN customers c ON c.rid = s.customer",
+        FOUND_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
+    ))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(8)?, found(r)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (score, f) = row?;
+        if let Some((_, is_prefix)) = hangul::grams(&f.name).into_iter().find(|(g, _)| g == gram) {
+            out.push((if is_prefix { 0 } else { 1 }, score, f));
+        }
+    }
+    Ok(out)
 }
 
 /// "1004 김영" or "김영 1004": the last 4-8 digits of the phone and the

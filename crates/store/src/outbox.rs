@@ -24,7 +24,7 @@ pub fn append(
     kind: &str,
     payload: &impl Serialize,
 ) -> Result<i64> {
-    let seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    let seq: i64 = conn.prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM outbox")?.query_row([], |r| r.get(0))?;
     let body = serde_json::to_string(payload).expect("event payloads are plain data");
     conn.prepare_cached("INSERT INTO outbox (seq, event_id, device, at, kind, schema_version, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
         .execute(params![seq, ids.next_id(at).as_bytes(), device.as_bytes(), ms(at), kind, EVENT_SCHEMA_VERSION, body])?;

@@ -54,3 +54,36 @@ pub fn body(conn: &Connection, id: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(conn.query_row("SELECT body FROM rules WHERE id = ?1", [id], |r| r.get(0)).optional()?)
 }
+
+/// The parsed rules, kept until the stored rules change: parsing and
+/// validating every rule document at each preview and checkout would cost
+/// more than the rest of a checkout's reads. The store forgets it whenever
+/// it saves a rule; a change made beside the store (another process, raw
+/// SQL) is seen by each rule's id, save time and size.
+#[derive(Debug, Default)]
+pub struct RuleCache(std::cell::RefCell<Option<(String, Loaded)>>);
+
+/// Rules in use and rules set aside.
+pub type Loaded = std::sync::Arc<(Vec<DiscountRule>, Vec<SetAside>)>;
+
+impl RuleCache {
+    pub fn forget(&self) {
+        *self.0.borrow_mut() = None;
+    }
+
+    pub fn get(&self, conn: &Connection) -> Result<Loaded> {
+        let key: String = conn
+            .prepare_cached(
+                "SELECT coalesce(group_concat(id || '@' || updated_at || '#' || length(body), ','), '') FROM rules",
+            )?
+            .query_row([], |r| r.get(0))?;
+        if let Some((k, loaded)) = self.0.borrow().as_ref()
+            && *k == key
+        {
+            return Ok(loaded.clone());
+        }
+        let loaded: Loaded = std::sync::Arc::new(load(conn)?);
+        *self.0.borrow_mut() = Some((key, loaded.clone()));
+        Ok(loaded)
+    }
+}

@@ -63,12 +63,13 @@ pub(crate) fn walk_in() -> Standing {
 /// rules, and the points lots behind the balance.
 pub(crate) fn load_standing(
     conn: &Connection,
+    cache: &ledger::PointsCache,
     row: &CustomerRow,
     rules: &[DiscountRule],
     at: DateTime<Utc>,
 ) -> Result<Standing> {
     let rid = row.rid;
-    let book = ledger::points_book(conn, rid)?;
+    let book = cache.book(conn, rid)?;
     let points = book.available(at).max(0);
     let stamps = ledger::stamps(conn, rid)?;
     let mut coupons = Vec::new();
@@ -96,7 +97,7 @@ pub(crate) fn load_standing(
     {
         let mut stmt = conn.prepare_cached(
             "SELECT s.at FROM sale_discounts d JOIN sales s ON s.rid = d.sale
-             WHERE s.customer = ?1 AND d.rule_id = ?2 AND s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
+             WHERE d.customer = ?1 AND d.rule_id = ?2 AND s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
         )?;
         for rule in rules.iter().filter(|r| r.limit.is_some()) {
             for t in stmt.query_map(params![rid, rule.id], |r| r.get::<_, i64>(0))? {
@@ -120,12 +121,13 @@ pub(crate) fn load_standing(
 /// The standing plus what the counter shows and the suggestions read.
 pub(crate) fn load_context(
     conn: &Connection,
+    cache: &ledger::PointsCache,
     row: CustomerRow,
     rules: &[DiscountRule],
     at: DateTime<Utc>,
 ) -> Result<Context> {
     let rid = row.rid;
-    let standing = load_standing(conn, &row, rules, at)?;
+    let standing = load_standing(conn, cache, &row, rules, at)?;
     let mut recent: Vec<(i64, VisitView)> = Vec::new();
     {
         let mut stmt = conn.prepare_cached(

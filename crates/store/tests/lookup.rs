@@ -10,6 +10,7 @@ use dangol_domain::ids::SeededIds;
 use dangol_store::counter::CustomerSummary;
 use dangol_store::lookup::MatchKind;
 use dangol_store::{Store, Viewer};
+use proptest::prelude::*;
 use uuid::Uuid;
 
 /// A shop without discount rules (so checkouts need no decisions) and the
@@ -248,4 +249,127 @@ fn an_unknown_number_or_name_finds_nobody() {
     for query in ["010-9999-8888", "+82 10 9999 8888", "9876", "홍길동", "ㅎㄱㄷ", "zzz"] {
         assert!(find(&store, query).is_empty(), "{query:?} matches nobody, which is an empty list, not an error");
     }
+}
+
+/// One generated day at the counter for `the_search_ranks_as_if_it_were_settled`.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A sale to customer `who`, `day` days later; the search is settled
+    /// after it when `settle`.
+    Sale { who: usize, day: i64, settle: bool },
+    /// The owner refunds that customer's latest sale, if any.
+    Refund { who: usize },
+}
+
+fn step(customers: usize) -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => (0..customers, 0..4i64, any::<bool>()).prop_map(|(who, day, settle)| Step::Sale { who, day, settle }),
+        1 => (0..customers).prop_map(|who| Step::Refund { who }),
+    ]
+}
+
+const SYLLABLES: [&str; 6] = ["김", "이", "민", "수", "서", "연"];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// A checkout moves a customer's rank but leaves the name grams behind
+    /// (the customer is listed as stale until the search is settled). The
+    /// claim: whatever was settled or not, every lookup returns exactly what
+    /// it returns on a twin shop settled after every sale, and finds every
+    /// customer whose name holds the query.
+    #[test]
+    fn the_search_ranks_as_if_it_were_settled(
+        names in proptest::collection::vec(proptest::collection::vec(0..SYLLABLES.len(), 2..4), 2..9),
+        steps in (2usize..9).prop_flat_map(|n| proptest::collection::vec(step(n), 1..20)),
+    ) {
+        let names: Vec<String> = names.iter().map(|n| n.iter().map(|i| SYLLABLES[*i]).collect()).collect();
+        let people: Vec<(String, String)> =
+            names.iter().enumerate().map(|(i, n)| (n.clone(), format!("010-1000-{:04}", i + 1))).collect();
+        let refs: Vec<(&str, &str)> = people.iter().map(|(n, p)| (n.as_str(), p.as_str())).collect();
+        let (mut settled, mut settled_ids, who) = shop_with(&refs);
+        let (mut lagging, mut lagging_ids, _) = shop_with(&refs);
+        let mut latest: Vec<Option<(Uuid, Uuid)>> = vec![None; who.len()];
+        let mut when = at();
+        for step in &steps {
+            match *step {
+                Step::Sale { who: i, day, settle } => {
+                    let Some(&customer) = who.get(i) else { continue };
+                    when += days(day) + minutes(7);
+                    let a = checkout(&mut settled, &mut settled_ids, customer, &[("AMR", 1)], &[], when);
+                    let b = checkout(&mut lagging, &mut lagging_ids, customer, &[("AMR", 1)], &[], when);
+                    settled.settle_search().expect("settling works");
+                    if settle {
+                        lagging.settle_search().expect("settling works");
+                    }
+                    latest[i] = Some((a.sale_id, b.sale_id));
+                }
+                Step::Refund { who: i } => {
+                    let Some(Some((a, b))) = latest.get(i).copied() else { continue };
+                    when += minutes(3);
+                    settled.owner_refund(a, "changed their mind", when, &mut settled_ids).expect("refund");
+                    lagging.owner_refund(b, "changed their mind", when, &mut lagging_ids).expect("refund");
+                    latest[i] = None;
+                }
+            }
+        }
+        prop_assert_eq!(dangol_store::customers::stale_count(settled.connection()).unwrap(), 0);
+        let mut queries: Vec<String> = SYLLABLES.iter().map(|s| s.to_string()).collect();
+        for a in SYLLABLES {
+            for b in SYLLABLES {
+                queries.push(format!("{a}{b}"));
+            }
+        }
+        queries.extend(["ㄱㅁ", "ㅇㅅ", "ㅁㅅ", "ㅅㅇ", "ㄱ", "ㅇ"].map(String::from));
+        for q in &queries {
+            for limit in [2, 20] {
+                let want = settled.lookup(q, limit, &Viewer::Cashier).unwrap();
+                let got = lagging.lookup(q, limit, &Viewer::Cashier).unwrap();
+                let order = |r: &dangol_store::counter::LookupResult| -> Vec<(Uuid, i64)> {
+                    r.hits.iter().map(|h| (h.id, h.visits)).collect()
+                };
+                prop_assert_eq!(order(&got), order(&want), "{:?} with limit {}", q, limit);
+                prop_assert_eq!(got.more, want.more, "{:?} with limit {}", q, limit);
+            }
+            // Independently of the index: two syllables find every name
+            // that holds them, one finds every name that starts with it.
+            if !q.starts_with(|c: char| ('ㄱ'..='ㅎ').contains(&c)) {
+                let expect: std::collections::BTreeSet<Uuid> = names
+                    .iter()
+                    .zip(&who)
+                    .filter(|(n, _)| if q.chars().count() == 1 { n.starts_with(q.as_str()) } else { n.contains(q.as_str()) })
+                    .map(|(_, id)| *id)
+                    .collect();
+                let found: std::collections::BTreeSet<Uuid> =
+                    lagging.lookup(q, 20, &Viewer::Cashier).unwrap().hits.iter().map(|h| h.id).collect();
+                prop_assert_eq!(found, expect, "{:?}", q);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_checkout_lists_the_customer_as_stale_and_settling_or_a_refund_clears_it() {
+    let (mut store, mut ids, who) = shop_with(&[("김민수", "010-1234-5678"), ("김민지", "010-2345-6789")]);
+    let stale = |s: &Store| dangol_store::customers::stale_count(s.connection()).unwrap();
+    let grams_at_score = |s: &Store| {
+        scalar(
+            s,
+            "SELECT count(*) FROM search_grams g JOIN customers c ON c.rid = g.customer WHERE g.score <> c.score AND c.id = ?1",
+            who[0].as_bytes(),
+        )
+    };
+    assert_eq!(stale(&store), 0, "a new shop has nothing to settle");
+    let sale = checkout(&mut store, &mut ids, who[0], &[("AMR", 1)], &[], at());
+    assert_eq!(stale(&store), 1, "the checkout listed the customer instead of moving the grams");
+    assert!(grams_at_score(&store) > 0, "the grams still carry the old rank");
+    assert_eq!(names(&find(&store, "김민")), ["김민수", "김민지"], "yet she already ranks first");
+    assert_eq!(store.settle_search().unwrap(), 1);
+    assert_eq!((stale(&store), grams_at_score(&store)), (0, 0), "settled: grams at the current rank");
+    assert_eq!(store.settle_search().unwrap(), 0, "settling again has nothing to do");
+
+    checkout(&mut store, &mut ids, who[0], &[("AMR", 1)], &[], at() + days(1));
+    assert_eq!(stale(&store), 1);
+    store.owner_refund(sale.sale_id, "wrong item", at() + days(1) + minutes(1), &mut ids).unwrap();
+    assert_eq!((stale(&store), grams_at_score(&store)), (0, 0), "a refund moves the grams itself");
 }
