@@ -410,7 +410,7 @@ fn bench_reports_every_figure_with_its_floor() {
     let report = json(&["bench", "--db", db.to_str().unwrap(), "--iterations", "60"]);
     let figures = report["figures"].as_array().expect("figures");
     let names: Vec<&str> = figures.iter().map(|f| f["name"].as_str().unwrap()).collect();
-    for want in ["last 4 digits", "name prefix", "초성", "preview", "checkout"] {
+    for want in ["last 4 digits", "name prefix", "초성", "preview", "checkout", "search upkeep"] {
         assert!(names.iter().any(|n| n.contains(want)), "a figure for {want}: {names:?}");
     }
     for f in figures {
