@@ -79,6 +79,29 @@ fn demo_is_deterministic_for_a_seed() {
     assert_eq!(qa, qb);
 }
 
+/// The demo's featured customers are told in the output's language.
+#[test]
+fn the_demo_tells_its_stories_in_korean_and_in_english() {
+    let dir = temp_dir("demo-lang");
+    for (lang, want, not) in [("ko", "경로 우대", "buys bread"), ("en", "buys bread", "경로 우대")] {
+        let db = dir.join(format!("{lang}.db"));
+        let out = ok(&[
+            "demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--customers",
+            "50",
+            "--seed",
+            "3",
+            "--as-of",
+            AS_OF,
+            "--lang",
+            lang,
+        ]);
+        assert!(out.contains(want) && !out.contains(not), "{lang}: {out}");
+    }
+}
+
 /// The story Dangol exists for, through the command line: an elderly couple
 /// buying bread, identified by the last 4 digits they share.
 #[test]

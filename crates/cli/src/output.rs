@@ -37,7 +37,7 @@ pub fn demo(r: &dangol_demo::DemoReport, elapsed: Duration, lang: Lang) -> Strin
         elapsed.as_secs_f64()
     );
     for f in &r.featured {
-        let _ = writeln!(s, "  {} {}  {}  {}", f.name, f.phone, f.id, f.story);
+        let _ = writeln!(s, "  {} {}  {}  {}", f.name, f.phone, f.id, lang.pick(&f.story_ko, &f.story));
     }
     s
 }

@@ -43,7 +43,9 @@ pub struct Featured {
     pub id: uuid::Uuid,
     pub name: String,
     pub phone: String,
+    /// The story, in English and in Korean.
     pub story: String,
+    pub story_ko: String,
 }
 
 /// What was generated.
@@ -89,7 +91,8 @@ struct Plan {
     /// For featured customers: the senior discount was never offered.
     never_senior: bool,
     stamps_target: Option<i64>,
-    story: Option<&'static str>,
+    /// (English, Korean).
+    story: Option<(&'static str, &'static str)>,
     feedback: Option<(FeedbackKind, &'static str, &'static str, bool)>,
 }
 
@@ -187,7 +190,7 @@ pub fn generate(
         let (id, name, phone) =
             generate_customer(&mut bulk, &mut rng, &mut ids, &plan, &products, opts.as_of, zone, &mut report)?;
         if let Some(story) = story {
-            report.featured.push(Featured { id, name, phone, story: story.to_string() });
+            report.featured.push(Featured { id, name, phone, story: story.0.into(), story_ko: story.1.into() });
         }
         report.customers = i + 1;
         if i.is_multiple_of(1_000) {
@@ -230,9 +233,10 @@ fn featured(as_of: DateTime<Utc>, zone: ShopZone) -> Vec<Plan> {
             consent: None,
             favourites: vec![9, 7, 10],
             never_senior: true,
-            story: Some(
+            story: Some((
                 "72, buys bread every week and has never been given the senior discount (the story Dangol exists for); shares the last 4 digits 1004 with her husband",
-            ),
+                "72세, 매주 빵을 사 가지만 경로 우대 할인을 한 번도 받지 못했습니다 (단골이 만들어진 이유); 남편과 전화번호 끝 4자리 1004가 같습니다",
+            )),
             ..base("김영자", "010-3954-1004", Rhythm::Weekly)
         },
         Plan {
@@ -241,7 +245,10 @@ fn featured(as_of: DateTime<Utc>, zone: ShopZone) -> Vec<Plan> {
             favourites: vec![10, 0],
             never_senior: true,
             joined_days_ago: 400,
-            story: Some("her husband, 74; same last 4 digits (1004)"),
+            story: Some((
+                "her husband, 74; same last 4 digits (1004)",
+                "김영자 님의 남편, 74세; 끝 4자리가 같습니다 (1004)",
+            )),
             ..base("박정호", "010-7712-1004", Rhythm::Occasional)
         },
         Plan {
@@ -251,7 +258,10 @@ fn featured(as_of: DateTime<Utc>, zone: ShopZone) -> Vec<Plan> {
             favourites: vec![0, 7],
             joined_days_ago: 1000,
             stamps_target: Some(9),
-            story: Some("a daily regular with hundreds of visits; one stamp short of a free drink"),
+            story: Some((
+                "a daily regular with hundreds of visits; one stamp short of a free drink",
+                "수백 번 방문한 매일 오는 단골; 무료 음료까지 스탬프 하나 남았습니다",
+            )),
             ..base("이민수", "010-2345-6789", Rhythm::Daily)
         },
         Plan {
@@ -259,7 +269,10 @@ fn featured(as_of: DateTime<Utc>, zone: ShopZone) -> Vec<Plan> {
             preferred: Some("Emily".into()),
             favourites: vec![2, 17],
             joined_days_ago: 500,
-            story: Some("birthday this month (cake 20%, a free drink in her birthday week)"),
+            story: Some((
+                "birthday this month (cake 20%, a free drink in her birthday week)",
+                "이번 달 생일 (케이크 20%, 생일 주간 무료 음료)",
+            )),
             ..base("Emily Park", "010-5555-0415", Rhythm::Occasional)
         },
         Plan {
@@ -267,7 +280,10 @@ fn featured(as_of: DateTime<Utc>, zone: ShopZone) -> Vec<Plan> {
             favourites: vec![2, 8],
             joined_days_ago: 600,
             feedback: Some((FeedbackKind::Complaint, "taste", "라떼가 너무 식어서 나왔어요", true)),
-            story: Some("left an open complaint last visit: follow it up"),
+            story: Some((
+                "left an open complaint last visit: follow it up",
+                "지난 방문에 남긴 불만이 아직 열려 있습니다: 후속 조치하세요",
+            )),
             ..base("최지은", "010-8282-2580", Rhythm::Weekly)
         },
         Plan {
@@ -275,13 +291,19 @@ fn featured(as_of: DateTime<Utc>, zone: ShopZone) -> Vec<Plan> {
             preferred: Some("정 사장님".into()),
             favourites: vec![1, 23],
             joined_days_ago: 800,
-            story: Some("a weekly regular who stopped coming months ago; points about to expire"),
+            story: Some((
+                "a weekly regular who stopped coming months ago; points about to expire",
+                "매주 오다가 몇 달째 발길이 끊긴 단골; 포인트 소멸이 임박했습니다",
+            )),
             ..base("정우진", "010-4321-1004", Rhythm::Drifted)
         },
         Plan {
             birth: NaiveDate::from_ymd_opt(2001, 4, 4),
             joined_days_ago: 1,
-            story: Some("registered yesterday, first purchase today (first-visit discount)"),
+            story: Some((
+                "registered yesterday, first purchase today (first-visit discount)",
+                "어제 가입, 오늘 첫 구매 (첫 방문 할인)",
+            )),
             ..base("한소희", "010-6464-7777", Rhythm::New)
         },
     ]
