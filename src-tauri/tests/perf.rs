@@ -42,14 +42,28 @@ fn children(pid: u32) -> Vec<u32> {
     out
 }
 
-fn app_pid(binary: &Path) -> u32 {
+fn find_app(binary: &Path) -> Option<u32> {
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
         if std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|x| x == binary) {
-            return p;
+            return Some(p);
         }
     }
-    panic!("the app process is not running")
+    None
+}
+
+fn app_pid(binary: &Path) -> u32 {
+    find_app(binary).expect("the app process is running")
+}
+
+/// Waits for the previous launch to exit: it holds the database's
+/// one-instance lock until it does.
+fn wait_app_gone(binary: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while find_app(binary).is_some() {
+        assert!(Instant::now() < deadline, "the previous app did not exit within 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {
@@ -71,6 +85,7 @@ fn run(db: &str, dmabuf_off: bool, port: u16) -> Value {
     let mut cold_seen = Vec::new();
     let mut result = json!({});
     for attempt in 0..3 {
+        wait_app_gone(&app_binary());
         let driver = Driver::start(port + attempt * 10, &env, &shots.join("driver.log"));
         let t0 = Instant::now();
         let s = Session::new(&driver, &app_binary(), shots.clone());
