@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::process::Command;
 
 fn find_customer(db: &str, query: &str, name: &str) -> String {
     let hits = json(&["lookup", "--db", db, query, "--limit", "50"]);
@@ -544,4 +545,65 @@ fn owner_configures_rules_time_zone_and_coupons() {
         assert!(actions.contains(&want), "the owner's {want} is in the audit log: {actions:?}");
     }
     assert_eq!(run(&["audit", "--db", db]).status.code(), Some(7), "the audit log is the owner's to read");
+}
+
+/// The same visit completed twice through the command line (a retry after a
+/// timeout, a script run again) records one sale and prints it again.
+#[test]
+fn completing_a_visit_twice_records_one_sale() {
+    let dir = temp_dir("once");
+    let db = demo_db(&dir, 200);
+    let db = db.to_str().unwrap();
+    let cart = write(&dir, "bread.json", br#"{"lines":[{"sku":"MILKBREAD","qty":1}]}"#);
+    let cart = cart.to_str().unwrap();
+    let id = find_customer(db, "1004", "김영자");
+    let preview = preview_json(db, &id, cart, MORNING);
+    let args = checkout_args(db, &id, cart, MORNING, &preview, &[], &[]);
+    let sales = || fingerprint(std::path::Path::new(db)).into_iter().find(|(t, _)| t == "sales").unwrap().1;
+    let before = sales();
+    let first = json(&strs(&args));
+    let after_first = fingerprint(std::path::Path::new(db));
+    let second = json(&strs(&args));
+    assert_eq!(sales(), before + 1, "one sale for one visit");
+    assert_eq!(fingerprint(std::path::Path::new(db)), after_first, "the second completion wrote nothing");
+    assert_eq!((first["replayed"].as_bool(), second["replayed"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(first["sale_id"], second["sale_id"]);
+    assert_eq!(first["points_balance"], second["points_balance"], "points were earned once");
+}
+
+/// A shop's own database is never written by the benchmark: it measures a
+/// copy (deleted after). Long work shows no progress bar when piped.
+#[test]
+fn bench_on_a_real_shop_measures_a_copy_and_leaves_the_shop_as_it_was() {
+    let dir = temp_dir("bench-real");
+    let db = demo_db(&dir, 300);
+    // The same data, but no longer labelled a demo: a shop's own.
+    rusqlite::Connection::open(&db).unwrap().execute("DELETE FROM settings WHERE key = 'demo'", []).unwrap();
+    let before = fingerprint(&db);
+    let out = run(&["bench", "--db", db.to_str().unwrap(), "--iterations", "40", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["on_copy"], true, "measured on a copy: {report}");
+    assert_eq!(fingerprint(&db), before, "no benchmark customer or sale entered the shop");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().contains("bench")), "the copy and the floor are gone: {left:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains('[') && !stderr.contains("eta"), "no progress bar when piped: {stderr}");
+}
+
+/// On a terminal, the demo generation shows a progress bar on standard
+/// error (run under `script`, which gives the command a terminal).
+#[test]
+fn long_work_shows_progress_on_a_terminal() {
+    let dir = temp_dir("progress");
+    let db = dir.join("demo.db");
+    let command = format!("{} demo --db {} --customers 4000 --seed 3 --as-of {AS_OF} --lang en", bin(), db.display());
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("DANGOL_NOW", MORNING)
+        .output()
+        .expect("run under script");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(seen.contains("customers") && seen.contains("/4000"), "a bar counting customers: {seen:?}");
 }
