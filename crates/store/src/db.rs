@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_goodwill.sql")),
     (3, include_str!("../migrations/0003_lots_audit.sql")),
+    (4, include_str!("../migrations/0004_checkout_reads.sql")),
 ];
 
 /// The newest schema version this build knows.
@@ -87,7 +88,10 @@ impl WriteCtx {
 pub(crate) fn drop_value_samples(conn: &Connection) -> Result<()> {
     let sampled: bool =
         conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4')", [], |r| r.get(0))?;
-    if sampled && conn.execute("DELETE FROM sqlite_stat4", [])? > 0 {
+    // Only a file with samples is written to (once); opening is otherwise
+    // read-only here.
+    if sampled && conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_stat4)", [], |r| r.get::<_, bool>(0))? {
+        conn.execute("DELETE FROM sqlite_stat4", [])?;
         // Reloads the statistics the planner holds.
         conn.execute_batch("ANALYZE sqlite_schema")?;
     }

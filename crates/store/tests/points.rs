@@ -83,7 +83,7 @@ fn a_schema_2_database_with_a_wrong_expiry_is_repaired_on_open() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), dangol_store::db::SCHEMA_VERSION);
     assert_eq!(points_now(&store, Uuid::from_u128(77), at() + days(371)), 100, "the gift is back");
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
