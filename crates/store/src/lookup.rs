@@ -65,6 +65,11 @@ impl From<&CustomerRow> for Found {
 /// The columns `found` reads, in order.
 pub const FOUND_COLUMNS: &str = "rid, id, name, preferred_name, phone, tier, visits, last_visit";
 
+/// `FOUND_COLUMNS` of the customers table joined as `c`.
+fn customer_columns() -> String {
+    FOUND_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 fn found(r: &Row) -> rusqlite::Result<Found> {
     let id: [u8; 16] = r.get(1)?;
     let last: Option<i64> = r.get(7)?;
@@ -187,7 +192,7 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
     let gram = hangul::query_gram(&norm);
     let needs_check = norm.chars().count() > MAX_GRAM;
     let stale = stale_candidates(conn, &gram)?;
-    let columns = FOUND_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
+    let columns = customer_columns();
     for pos in [0i64, 1] {
         if hits.len() >= limit {
             break;
@@ -232,22 +237,18 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
 }
 
 /// The customers whose grams are stale (see `customers`) and hold `gram`:
-/// which position it is at in their name, their current score, the row.
-/// (CROSS JOIN keeps the short list as the outer loop.)
+/// the position of the stored gram, their current score, the row. The
+/// stored grams are read (not recomputed), so a stale customer is found by
+/// exactly the rows a settled search would rank. (CROSS JOIN keeps the
+/// short list as the outer loop.)
 fn stale_candidates(conn: &Connection, gram: &str) -> Result<Vec<(i64, i64, Found)>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {}, c.score FROM search_stale s CROSS JOIN customers c ON c.rid = s.customer",
-        FOUND_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
+        "SELECT {}, c.score, g.pos FROM search_stale s CROSS JOIN search_grams g CROSS JOIN customers c
+         WHERE g.customer = s.customer AND g.gram = ?1 AND c.rid = s.customer",
+        customer_columns()
     ))?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(8)?, found(r)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (score, f) = row?;
-        if let Some((_, is_prefix)) = hangul::grams(&f.name).into_iter().find(|(g, _)| g == gram) {
-            out.push((if is_prefix { 0 } else { 1 }, score, f));
-        }
-    }
-    Ok(out)
+    let rows = stmt.query_map([gram], |r| Ok((r.get::<_, i64>(9)?, r.get::<_, i64>(8)?, found(r)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// "1004 김영" or "김영 1004": the last 4-8 digits of the phone and the

@@ -251,24 +251,70 @@ fn an_unknown_number_or_name_finds_nobody() {
     }
 }
 
-/// One generated day at the counter for `the_search_ranks_as_if_it_were_settled`.
+/// One generated step at the counter for `the_search_ranks_as_if_it_were_settled`.
 #[derive(Debug, Clone)]
 enum Step {
-    /// A sale to customer `who`, `day` days later; the search is settled
-    /// after it when `settle`.
+    /// A sale to customer `who` (modulo how many there are), `day` days
+    /// later; the search is settled after it when `settle`.
     Sale { who: usize, day: i64, settle: bool },
     /// The owner refunds that customer's latest sale, if any.
     Refund { who: usize },
+    /// A new customer registers.
+    Join { name: Name },
 }
 
-fn step(customers: usize) -> impl Strategy<Value = Step> {
-    prop_oneof![
-        6 => (0..customers, 0..4i64, any::<bool>()).prop_map(|(who, day, settle)| Step::Sale { who, day, settle }),
-        1 => (0..customers).prop_map(|who| Step::Refund { who }),
-    ]
+/// A generated name: Hangul syllables, or Latin letter pairs.
+#[derive(Debug, Clone)]
+struct Name {
+    latin: bool,
+    parts: Vec<usize>,
 }
 
 const SYLLABLES: [&str; 6] = ["김", "이", "민", "수", "서", "연"];
+const LATIN: [&str; 4] = ["an", "na", "ki", "mi"];
+
+impl Name {
+    fn text(&self) -> String {
+        let pool: &[&str] = if self.latin { &LATIN } else { &SYLLABLES };
+        self.parts.iter().map(|i| pool[*i % pool.len()]).collect()
+    }
+}
+
+fn name() -> impl Strategy<Value = Name> {
+    (proptest::bool::weighted(0.25), proptest::collection::vec(0..SYLLABLES.len(), 2..6))
+        .prop_map(|(latin, parts)| Name { latin, parts })
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        8 => (0..64usize, 0..4i64, any::<bool>()).prop_map(|(who, day, settle)| Step::Sale { who, day, settle }),
+        1 => (0..64usize).prop_map(|who| Step::Refund { who }),
+        1 => name().prop_map(|name| Step::Join { name }),
+    ]
+}
+
+/// Every query the property below asks: each syllable and Latin pair, each
+/// two of them, 초성, and every customer's whole name and its first four
+/// characters (longer than a gram, so checked against the name).
+fn queries(names: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for pool in [&SYLLABLES[..], &LATIN[..]] {
+        for a in pool {
+            out.push(a.to_string());
+            for b in pool {
+                out.push(format!("{a}{b}"));
+            }
+        }
+    }
+    out.extend(["ㄱㅁ", "ㅇㅅ", "ㅁㅅ", "ㅅㅇ", "ㄱ", "ㅇ", "ㄱㅁㅅㅇ"].map(String::from));
+    for n in names {
+        out.push(n.clone());
+        out.push(n.chars().take(4).collect());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]
@@ -280,48 +326,55 @@ proptest! {
     /// customer whose name holds the query.
     #[test]
     fn the_search_ranks_as_if_it_were_settled(
-        names in proptest::collection::vec(proptest::collection::vec(0..SYLLABLES.len(), 2..4), 2..9),
-        steps in (2usize..9).prop_flat_map(|n| proptest::collection::vec(step(n), 1..20)),
+        first in proptest::collection::vec(name(), 2..8),
+        steps in proptest::collection::vec(step(), 1..24),
     ) {
-        let names: Vec<String> = names.iter().map(|n| n.iter().map(|i| SYLLABLES[*i]).collect()).collect();
+        let mut names: Vec<String> = first.iter().map(Name::text).collect();
         let people: Vec<(String, String)> =
             names.iter().enumerate().map(|(i, n)| (n.clone(), format!("010-1000-{:04}", i + 1))).collect();
         let refs: Vec<(&str, &str)> = people.iter().map(|(n, p)| (n.as_str(), p.as_str())).collect();
-        let (mut settled, mut settled_ids, who) = shop_with(&refs);
+        let (mut settled, mut settled_ids, mut who) = shop_with(&refs);
         let (mut lagging, mut lagging_ids, _) = shop_with(&refs);
         let mut latest: Vec<Option<(Uuid, Uuid)>> = vec![None; who.len()];
         let mut when = at();
         for step in &steps {
-            match *step {
+            match step {
                 Step::Sale { who: i, day, settle } => {
-                    let Some(&customer) = who.get(i) else { continue };
-                    when += days(day) + minutes(7);
-                    let a = checkout(&mut settled, &mut settled_ids, customer, &[("AMR", 1)], &[], when);
-                    let b = checkout(&mut lagging, &mut lagging_ids, customer, &[("AMR", 1)], &[], when);
+                    let i = i % who.len();
+                    when += days(*day) + minutes(7);
+                    let a = checkout(&mut settled, &mut settled_ids, who[i], &[("AMR", 1)], &[], when);
+                    let b = checkout(&mut lagging, &mut lagging_ids, who[i], &[("AMR", 1)], &[], when);
                     settled.settle_search().expect("settling works");
-                    if settle {
+                    if *settle {
                         lagging.settle_search().expect("settling works");
                     }
                     latest[i] = Some((a.sale_id, b.sale_id));
                 }
                 Step::Refund { who: i } => {
-                    let Some(Some((a, b))) = latest.get(i).copied() else { continue };
+                    let i = i % who.len();
+                    let Some((a, b)) = latest[i] else { continue };
                     when += minutes(3);
                     settled.owner_refund(a, "changed their mind", when, &mut settled_ids).expect("refund");
                     lagging.owner_refund(b, "changed their mind", when, &mut lagging_ids).expect("refund");
                     latest[i] = None;
                 }
+                Step::Join { name } => {
+                    when += minutes(1);
+                    let phone = format!("010-2000-{:04}", who.len() + 1);
+                    let join = |store: &mut Store, ids: &mut dangol_domain::ids::SeededIds| {
+                        clock(store, when);
+                        store.add_customer(input(&name.text(), &phone), &Viewer::Cashier, when, ids).expect("registers").id
+                    };
+                    let id = join(&mut settled, &mut settled_ids);
+                    prop_assert_eq!(join(&mut lagging, &mut lagging_ids), id, "the twins stay twins");
+                    who.push(id);
+                    names.push(name.text());
+                    latest.push(None);
+                }
             }
         }
         prop_assert_eq!(dangol_store::customers::stale_count(settled.connection()).unwrap(), 0);
-        let mut queries: Vec<String> = SYLLABLES.iter().map(|s| s.to_string()).collect();
-        for a in SYLLABLES {
-            for b in SYLLABLES {
-                queries.push(format!("{a}{b}"));
-            }
-        }
-        queries.extend(["ㄱㅁ", "ㅇㅅ", "ㅁㅅ", "ㅅㅇ", "ㄱ", "ㅇ"].map(String::from));
-        for q in &queries {
+        for q in &queries(&names) {
             for limit in [2, 20] {
                 let want = settled.lookup(q, limit, &Viewer::Cashier).unwrap();
                 let got = lagging.lookup(q, limit, &Viewer::Cashier).unwrap();
@@ -331,13 +384,14 @@ proptest! {
                 prop_assert_eq!(order(&got), order(&want), "{:?} with limit {}", q, limit);
                 prop_assert_eq!(got.more, want.more, "{:?} with limit {}", q, limit);
             }
-            // Independently of the index: two syllables find every name
-            // that holds them, one finds every name that starts with it.
-            if !q.starts_with(|c: char| ('ㄱ'..='ㅎ').contains(&c)) {
+            // Independently of the index: one or two syllables (or Latin
+            // pairs) find every name that starts with, or holds, them.
+            let pieces = if q.is_ascii() { q.len() / 2 } else { q.chars().count() };
+            if !q.starts_with(|c: char| ('ㄱ'..='ㅎ').contains(&c)) && pieces <= 2 && who.len() <= 20 {
                 let expect: std::collections::BTreeSet<Uuid> = names
                     .iter()
                     .zip(&who)
-                    .filter(|(n, _)| if q.chars().count() == 1 { n.starts_with(q.as_str()) } else { n.contains(q.as_str()) })
+                    .filter(|(n, _)| if pieces == 1 && !q.is_ascii() { n.starts_with(q.as_str()) } else { n.contains(q.as_str()) })
                     .map(|(_, id)| *id)
                     .collect();
                 let found: std::collections::BTreeSet<Uuid> =
