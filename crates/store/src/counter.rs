@@ -44,7 +44,9 @@ pub struct CustomerSummary {
     pub name: String,
     pub preferred_name: Option<String>,
     pub phone_masked: String,
+    /// The full number, for the owner only (absent for a cashier).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub phone: Option<String>,
     pub tier: String,
     pub visits: i64,
@@ -116,7 +118,9 @@ pub struct Profile {
     pub name: String,
     pub preferred_name: Option<String>,
     pub phone_masked: String,
+    /// The full number, for the owner only (absent for a cashier).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub phone: Option<String>,
     pub tier: String,
     pub birth_date: Option<String>,
@@ -393,11 +397,20 @@ impl Store {
     /// scores after checkouts (see `customers::settle`): lookups give the
     /// same results before and after, so the shells run this after the
     /// receipt is out, not inside the sale. Returns how many customers moved.
+    ///
+    /// Its commit is not flushed to disk on its own (`synchronous=NORMAL`):
+    /// a power cut can lose it only whole (the moved grams with the emptied
+    /// list), which leaves lookups exact; the next sale's flush carries it.
     pub fn settle_search(&mut self) -> Result<usize> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let moved = customers::settle(&tx)?;
-        tx.commit()?;
-        Ok(moved)
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let settled = (|| {
+            let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let moved = customers::settle(&tx)?;
+            tx.commit()?;
+            Ok(moved)
+        })();
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        settled
     }
 
     /// The customer's profile with history, balances and open complaints.
