@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command to set up and run Dangol: installs what is missing, builds the
 # window's front end and the desktop app, and opens the counter window.
-# First run creates the demo shop in ~/.local/share/dangol/dangol.db; pass
-# --db FILE (or DANGOL_DB=FILE) to use another database.
+# The shop's database is ~/.local/share/dangol/dangol.db (or --db FILE, or
+# DANGOL_DB=FILE); on first run the window asks: the demo shop (its own
+# file, dangol-demo.db) or set up my shop. --demo opens the demo directly.
 # Without a display it runs headless under Xvfb (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."

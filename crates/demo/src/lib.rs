@@ -43,8 +43,9 @@ pub struct Featured {
     pub id: uuid::Uuid,
     pub name: String,
     pub phone: String,
-    /// The story, in English and in Korean.
+    /// The story in English.
     pub story: String,
+    /// The same story in Korean.
     pub story_ko: String,
 }
 

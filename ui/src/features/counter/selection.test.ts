@@ -9,7 +9,7 @@ function rule(rule_id: string, saving: number, extra: Partial<EligibleView> = {}
 
 function preview(eligible: EligibleView[], best: string[]): PreviewView {
   return {
-    customer: { id: "c", name: "김영자", preferred_name: null, phone_masked: "010-****-1004", phone: null, tier: "gold", visits: 1, last_visit: null, matched: "last4" },
+    customer: { id: "c", name: "김영자", preferred_name: null, phone_masked: "010-****-1004", tier: "gold", visits: 1, last_visit: null, matched: "last4" },
     lines: [],
     subtotal: 11200,
     eligible,

@@ -4,4 +4,8 @@ import type { MatchKind } from "./MatchKind";
 /**
  * A lookup result row (`lookup --json`).
  */
-export type CustomerSummary = { id: string, name: string, preferred_name: string | null, phone_masked: string, phone: string | null, tier: string, visits: number, last_visit: string | null, matched: MatchKind, };
+export type CustomerSummary = { id: string, name: string, preferred_name: string | null, phone_masked: string, 
+/**
+ * The full number, for the owner only (absent for a cashier).
+ */
+phone?: string, tier: string, visits: number, last_visit: string | null, matched: MatchKind, };

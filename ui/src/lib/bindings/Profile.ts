@@ -8,4 +8,8 @@ import type { VisitView } from "./VisitView";
 /**
  * A customer's profile (`customer --json`).
  */
-export type Profile = { id: string, name: string, preferred_name: string | null, phone_masked: string, phone: string | null, tier: string, birth_date: string | null, age: number | null, tags: Array<string>, notes: string, marketing_consent: boolean, card_code: string | null, created_at: string, visits: number, last_visit: string | null, total_spent: number, usual_interval_days: number | null, usual_items: Array<UsualItem>, recent_visits: Array<VisitView>, points: number, points_expiring: PointsExpiring | null, stamps: number, coupons: Array<CouponView>, open_complaints: Array<FeedbackView>, recent_feedback: Array<FeedbackView>, };
+export type Profile = { id: string, name: string, preferred_name: string | null, phone_masked: string, 
+/**
+ * The full number, for the owner only (absent for a cashier).
+ */
+phone?: string, tier: string, birth_date: string | null, age: number | null, tags: Array<string>, notes: string, marketing_consent: boolean, card_code: string | null, created_at: string, visits: number, last_visit: string | null, total_spent: number, usual_interval_days: number | null, usual_items: Array<UsualItem>, recent_visits: Array<VisitView>, points: number, points_expiring: PointsExpiring | null, stamps: number, coupons: Array<CouponView>, open_complaints: Array<FeedbackView>, recent_feedback: Array<FeedbackView>, };
