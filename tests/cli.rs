@@ -607,3 +607,22 @@ fn long_work_shows_progress_on_a_terminal() {
     let seen = String::from_utf8_lossy(&out.stdout);
     assert!(seen.contains("customers") && seen.contains("/4000"), "a bar counting customers: {seen:?}");
 }
+
+/// The demo never goes into a shop's own file: a file with a customer, or
+/// only an owner PIN, is refused and left as it was.
+#[test]
+fn the_demo_is_never_generated_into_a_shop() {
+    let dir = temp_dir("demo-into-shop");
+    let with_customer = dir.join("a.db");
+    ok(&["add-customer", "--db", with_customer.to_str().unwrap(), "--name", "첫 손님", "--phone", "010-1111-2222"]);
+    let with_pin = dir.join("b.db");
+    let pin = write(&dir, "pin", b"8531");
+    ok(&["set-pin", "--db", with_pin.to_str().unwrap(), "--new-pin-file", pin.to_str().unwrap()]);
+    for db in [&with_customer, &with_pin] {
+        let before = fingerprint(db);
+        let out = run(&["demo", "--db", db.to_str().unwrap(), "--customers", "50", "--seed", "3", "--as-of", AS_OF]);
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a shop"));
+        assert_eq!(fingerprint(db), before, "nothing of the demo went in");
+    }
+}
