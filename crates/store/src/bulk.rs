@@ -138,7 +138,6 @@ impl Store {
     pub fn after_bulk(&mut self) -> Result<()> {
         self.rules.forget();
         self.conn.execute_batch("ANALYZE")?;
-        crate::db::drop_value_samples(&self.conn)?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?;
