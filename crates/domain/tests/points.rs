@@ -11,6 +11,10 @@ use dangol_domain::loyalty::LedgerKind;
 use dangol_domain::points::{NewPoints, PointsBook, PointsEntry, open_lot};
 use proptest::prelude::*;
 
+#[path = "support/lots.rs"]
+mod lots;
+use lots::{LotModel, RefSale};
+
 fn start() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-01-01T09:00:00+09:00").unwrap().with_timezone(&Utc)
 }
@@ -49,61 +53,6 @@ fn op() -> impl Strategy<Value = Op> {
         3 => prop_oneof![0i64..48, 24i64 * 30..24 * 200, Just(24 * 365)].prop_map(|hours| Op::Wait { hours }),
         1 => (1i64..800).prop_map(|days| Op::SetExpiryDays { days }),
     ]
-}
-
-// ---- The reference model: a list of lots, nothing else. ----
-
-#[derive(Debug, Clone)]
-struct RefLot {
-    expires: Option<DateTime<Utc>>,
-    left: i64,
-    /// Points of this lot used (spent or taken back), net of give-backs.
-    used: i64,
-}
-
-#[derive(Debug, Clone)]
-struct RefSale {
-    redeemed: Vec<(usize, i64)>,
-    earned_lot: Option<usize>,
-    earned: i64,
-    refunded: bool,
-}
-
-#[derive(Debug, Default)]
-struct Model {
-    lots: Vec<RefLot>,
-    sales: Vec<RefSale>,
-}
-
-impl Model {
-    fn alive(&self, i: usize, now: DateTime<Utc>) -> bool {
-        self.lots[i].expires.is_none_or(|e| e > now)
-    }
-
-    fn available(&self, now: DateTime<Utc>) -> i64 {
-        (0..self.lots.len()).filter(|&i| self.alive(i, now)).map(|i| self.lots[i].left).sum()
-    }
-
-    /// Takes up to `n` from the alive lots, soonest expiry first (lots that
-    /// never expire last), skipping `except`.
-    fn take(&mut self, n: i64, now: DateTime<Utc>, except: Option<usize>) -> Vec<(usize, i64)> {
-        let mut order: Vec<usize> = (0..self.lots.len())
-            .filter(|&i| self.alive(i, now) && Some(i) != except && self.lots[i].left > 0)
-            .collect();
-        order.sort_by_key(|&i| (self.lots[i].expires.is_none(), self.lots[i].expires, i));
-        let mut left = n;
-        let mut out = vec![];
-        for i in order {
-            let t = left.min(self.lots[i].left);
-            if t > 0 {
-                self.lots[i].left -= t;
-                self.lots[i].used += t;
-                out.push((i, t));
-                left -= t;
-            }
-        }
-        out
-    }
 }
 
 // ---- The system under test: the ledger the store would write. ----
@@ -146,7 +95,7 @@ proptest! {
     fn the_ledger_matches_a_list_of_lots(ops in proptest::collection::vec(op(), 1..60)) {
         let mut now = start();
         let mut expiry_days = 365i64;
-        let mut model = Model::default();
+        let mut model = LotModel::default();
         let mut ledger = Ledger::default();
         for op in &ops {
             match op.clone() {
@@ -154,7 +103,7 @@ proptest! {
                 Op::SetExpiryDays { days } => expiry_days = days,
                 Op::Sale { redeem, earn } => {
                     ledger.sweep(now);
-                    let redeem = redeem.min(model.available(now));
+                    let redeem = redeem.min(model.balance(now));
                     let taken = if redeem > 0 { model.take(redeem, now, None) } else { vec![] };
                     let spent = if redeem > 0 {
                         ledger.book().spend(redeem, now, LedgerKind::Redeem).expect("the model says the points are there")
@@ -163,27 +112,27 @@ proptest! {
                     };
                     ledger.write(&spent);
                     let expires = now + Duration::days(expiry_days);
-                    let (lot, earned_lot) = if earn > 0 {
-                        model.lots.push(RefLot { expires: Some(expires), left: earn, used: 0 });
+                    let (lot, earned) = if earn > 0 {
+                        let l = model.open(Some(expires), earn);
                         let id = ledger.write(&[open_lot(now, LedgerKind::Earn, earn, Some(expires))])[0];
                         ledger.lot_ids.push(id);
-                        (Some(id), Some(model.lots.len() - 1))
+                        (Some(id), Some((l, earn)))
                     } else {
                         (None, None)
                     };
-                    model.sales.push(RefSale { redeemed: taken, earned_lot, earned: earn, refunded: false });
+                    model.sales.push(RefSale { taken, earned, refunded: false });
                     ledger.sales.push((spent, lot));
                 }
                 Op::Gift { points, expires_in_days } => {
                     ledger.sweep(now);
                     let expires = expires_in_days.map(|d| now + Duration::days(d));
-                    model.lots.push(RefLot { expires, left: points, used: 0 });
+                    model.open(expires, points);
                     let id = ledger.write(&[open_lot(now, LedgerKind::Adjust, points, expires)])[0];
                     ledger.lot_ids.push(id);
                 }
                 Op::Deduct { points } => {
                     ledger.sweep(now);
-                    let can = points <= model.available(now);
+                    let can = points <= model.balance(now);
                     let spent = ledger.book().spend(points, now, LedgerKind::Adjust);
                     prop_assert_eq!(spent.is_ok(), can, "a deduction is allowed exactly when the points are there");
                     if let Ok(spent) = spent {
@@ -192,38 +141,26 @@ proptest! {
                     }
                 }
                 Op::Refund { sale } => {
-                    if sale >= model.sales.len() || model.sales[sale].refunded {
+                    if !model.refundable(sale) {
                         continue;
                     }
                     ledger.sweep(now);
                     // Model: give back to the same lots, then take back what it earned.
-                    let s = model.sales[sale].clone();
-                    for &(i, n) in &s.redeemed {
-                        model.lots[i].left += n;
-                        model.lots[i].used -= n;
-                    }
-                    if let Some(l) = s.earned_lot {
-                        let own = if model.alive(l, now) { model.lots[l].left.min(s.earned) } else { 0 };
-                        model.lots[l].left -= own;
-                        model.lots[l].used += own;
-                        let rest = (s.earned - own).min(model.lots[l].used - own).max(0);
-                        model.take(rest, now, Some(l));
-                    }
-                    model.sales[sale].refunded = true;
+                    let s = model.refund(sale, now);
                     // Ledger: the same through the book.
                     let (spent, lot) = ledger.sales[sale].clone();
                     let taken: Vec<(i64, i64)> = spent.iter().map(|e| (e.lot.unwrap(), -e.amount)).collect();
                     let back = ledger.book().give_back(&taken, now);
                     ledger.write(&back);
-                    if let Some(lot) = lot {
-                        let tb = ledger.book().take_back(lot, s.earned, now);
+                    if let (Some(lot), Some((_, earned))) = (lot, s.earned) {
+                        let tb = ledger.book().take_back(lot, earned, now);
                         ledger.write(&tb.entries);
                     }
                 }
             }
             ledger.sweep(now);
             let book = ledger.book();
-            prop_assert_eq!(book.balance(), model.available(now), "after {:?}", op);
+            prop_assert_eq!(book.balance(), model.balance(now), "after {:?}", op);
             prop_assert_eq!(book.available(now), book.balance(), "a sweep leaves nothing due");
             prop_assert!(book.balance() >= 0, "never negative");
             for (i, lot) in model.lots.iter().enumerate() {

@@ -89,55 +89,12 @@ fn a_schema_2_database_with_a_wrong_expiry_is_repaired_on_open() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-// ---- The reference model: a list of lots, nothing else. ----
+// ---- The reference model: a list of lots, nothing else (shared with the
+// domain's points test). ----
 
-#[derive(Debug, Clone)]
-struct Lot {
-    expires: Option<DateTime<Utc>>,
-    left: i64,
-    used: i64,
-}
-
-#[derive(Debug, Clone)]
-struct Sale {
-    id: Uuid,
-    taken: Vec<(usize, i64)>,
-    earned: Option<(usize, i64)>,
-    refunded: bool,
-}
-
-#[derive(Debug, Default)]
-struct Model {
-    lots: Vec<Lot>,
-    sales: Vec<Sale>,
-}
-
-impl Model {
-    fn alive(&self, i: usize, now: DateTime<Utc>) -> bool {
-        self.lots[i].expires.is_none_or(|e| e > now)
-    }
-    fn balance(&self, now: DateTime<Utc>) -> i64 {
-        (0..self.lots.len()).filter(|&i| self.alive(i, now)).map(|i| self.lots[i].left).sum()
-    }
-    fn take(&mut self, n: i64, now: DateTime<Utc>, except: Option<usize>) -> Vec<(usize, i64)> {
-        let mut order: Vec<usize> = (0..self.lots.len())
-            .filter(|&i| self.alive(i, now) && Some(i) != except && self.lots[i].left > 0)
-            .collect();
-        order.sort_by_key(|&i| (self.lots[i].expires.is_none(), self.lots[i].expires, i));
-        let mut left = n;
-        let mut out = vec![];
-        for i in order {
-            let t = left.min(self.lots[i].left);
-            if t > 0 {
-                self.lots[i].left -= t;
-                self.lots[i].used += t;
-                out.push((i, t));
-                left -= t;
-            }
-        }
-        out
-    }
-}
+#[path = "../../domain/tests/support/lots.rs"]
+mod lots;
+use lots::{LotModel, RefSale};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -185,7 +142,9 @@ proptest! {
         let who = add(&mut store, &mut ids, "한지민", "010-5555-0001", None, None);
         let mut now = at();
         let mut expiry_days = 365;
-        let mut model = Model::default();
+        let mut model = LotModel::default();
+        // The sale id of each model sale.
+        let mut sale_ids: Vec<Uuid> = Vec::new();
         for op in &ops {
             now += Duration::minutes(1);
             match op.clone() {
@@ -202,16 +161,15 @@ proptest! {
                     let r = checkout(&mut store, &mut ids, who, &lines, &apply, now);
                     let taken = if r.points_redeemed > 0 { model.take(r.points_redeemed, now, None) } else { vec![] };
                     prop_assert_eq!(taken.iter().map(|t| t.1).sum::<i64>(), r.points_redeemed, "the model had the points");
-                    let earned = (r.points_earned > 0).then(|| {
-                        model.lots.push(Lot { expires: Some(now + Duration::days(expiry_days)), left: r.points_earned, used: 0 });
-                        (model.lots.len() - 1, r.points_earned)
-                    });
-                    model.sales.push(Sale { id: r.sale_id, taken, earned, refunded: false });
+                    let earned = (r.points_earned > 0)
+                        .then(|| (model.open(Some(now + Duration::days(expiry_days)), r.points_earned), r.points_earned));
+                    model.sales.push(RefSale { taken, earned, refunded: false });
+                    sale_ids.push(r.sale_id);
                 }
                 Op::Gift { points, expires_in_days } => {
                     let expires = expires_in_days.map(|d| now + Duration::days(d));
                     store.owner_adjust(who, points, 0, expires, "선물", now, &mut ids).unwrap();
-                    model.lots.push(Lot { expires, left: points, used: 0 });
+                    model.open(expires, points);
                 }
                 Op::Deduct { points } => {
                     let result = store.owner_adjust(who, -points, 0, None, "정정", now, &mut ids);
@@ -221,23 +179,11 @@ proptest! {
                     }
                 }
                 Op::Refund { sale } => {
-                    if sale >= model.sales.len() || model.sales[sale].refunded {
+                    if !model.refundable(sale) {
                         continue;
                     }
-                    let s = model.sales[sale].clone();
-                    store.owner_refund(s.id, "환불", now, &mut ids).unwrap();
-                    for &(i, n) in &s.taken {
-                        model.lots[i].left += n;
-                        model.lots[i].used -= n;
-                    }
-                    if let Some((l, earned)) = s.earned {
-                        let own = if model.alive(l, now) { model.lots[l].left.min(earned) } else { 0 };
-                        model.lots[l].left -= own;
-                        model.lots[l].used += own;
-                        let rest = (earned - own).min(model.lots[l].used - own).max(0);
-                        model.take(rest, now, Some(l));
-                    }
-                    model.sales[sale].refunded = true;
+                    store.owner_refund(sale_ids[sale], "환불", now, &mut ids).unwrap();
+                    model.refund(sale, now);
                 }
             }
             let got = points_now(&store, who, now);
