@@ -65,6 +65,15 @@ impl From<&CustomerRow> for Found {
 /// The columns `found` reads, in order.
 pub const FOUND_COLUMNS: &str = "rid, id, name, preferred_name, phone, tier, visits, last_visit";
 
+/// How a name matches a normalised query, as a hit's kind.
+fn name_match(name: &str, norm: &str) -> Option<MatchKind> {
+    Some(match hangul::match_name(name, norm)? {
+        NameMatch::Exact => MatchKind::NameExact,
+        NameMatch::Prefix => MatchKind::NamePrefix,
+        NameMatch::Substring => MatchKind::NameSubstring,
+    })
+}
+
 /// `FOUND_COLUMNS` of the customers table joined as `c`.
 fn customer_columns() -> String {
     FOUND_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
@@ -211,8 +220,9 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
                 ranked.push((score, f));
             }
         }
-        if stale.iter().any(|(p, _, _)| *p == pos) {
-            ranked.extend(stale.iter().filter(|(p, _, _)| *p == pos).map(|(_, score, f)| (*score, f.clone())));
+        let scanned = ranked.len();
+        ranked.extend(stale.iter().filter(|(p, _, _)| *p == pos).map(|(_, score, f)| (*score, f.clone())));
+        if ranked.len() > scanned {
             ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.rid.cmp(&a.1.rid)));
         }
         ranked.truncate(fetch);
@@ -220,12 +230,7 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
             if hits.iter().any(|h| h.found.rid == f.rid) {
                 continue;
             }
-            let matched = match hangul::match_name(&f.name, &norm) {
-                Some(NameMatch::Exact) => MatchKind::NameExact,
-                Some(NameMatch::Prefix) => MatchKind::NamePrefix,
-                Some(NameMatch::Substring) => MatchKind::NameSubstring,
-                None => continue,
-            };
+            let Some(matched) = name_match(&f.name, &norm) else { continue };
             hits.push(Hit { found: f, matched });
             if hits.len() >= limit {
                 break;
@@ -280,12 +285,8 @@ fn narrow(conn: &Connection, tail: &str, name: &str, limit: usize) -> Result<Vec
         let matched = if norm.is_empty() {
             MatchKind::Last4
         } else {
-            match hangul::match_name(&f.name, &norm) {
-                Some(NameMatch::Exact) => MatchKind::NameExact,
-                Some(NameMatch::Prefix) => MatchKind::NamePrefix,
-                Some(NameMatch::Substring) => MatchKind::NameSubstring,
-                None => continue,
-            }
+            let Some(kind) = name_match(&f.name, &norm) else { continue };
+            kind
         };
         hits.push(Hit { found: f, matched });
         if hits.len() >= limit {
