@@ -16,6 +16,7 @@ use dangol_domain::gate::Decision;
 use dangol_domain::hangul;
 use dangol_domain::i18n::Lang;
 use dangol_store::counter::{CheckoutRequest, PreviewRequest};
+use dangol_store::db::remove_files;
 use dangol_store::rusqlite::Connection as Conn;
 use dangol_store::{Clock, Store, StoreError, SystemIds, Viewer};
 use serde::Serialize;
@@ -139,14 +140,7 @@ pub fn run(store: Store, iterations: usize) -> Result<Report, StoreError> {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".bench-copy");
     let copy = path.with_file_name(name);
-    let remove = |p: &std::path::Path| {
-        for suffix in ["", "-wal", "-shm", ".lock"] {
-            let mut f = p.as_os_str().to_os_string();
-            f.push(suffix);
-            let _ = std::fs::remove_file(f);
-        }
-    };
-    remove(&copy);
+    remove_files(&copy);
     eprintln!("bench: {} is a shop's own data; measuring on a copy ({})", path.display(), copy.display());
     store
         .connection()
@@ -158,7 +152,7 @@ pub fn run(store: Store, iterations: usize) -> Result<Report, StoreError> {
         copied.set_clock(Clock::from_env()?);
         measure(&mut copied, iterations, true)
     })();
-    remove(&copy);
+    remove_files(&copy);
     out
 }
 
@@ -405,7 +399,7 @@ impl DurableFloor {
             None => std::env::temp_dir().join(format!("dangol-{}.bench-floor", std::process::id())),
         };
         let mut floor = DurableFloor { conn: None, path, next: 0 };
-        floor.remove_files();
+        remove_files(&floor.path);
         let conn = Conn::open(&floor.path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -422,20 +416,12 @@ impl DurableFloor {
         r?;
         Ok(t)
     }
-
-    fn remove_files(&self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
 }
 
 impl Drop for DurableFloor {
     fn drop(&mut self) {
         drop(self.conn.take());
-        self.remove_files();
+        remove_files(&self.path);
     }
 }
 

@@ -680,11 +680,7 @@ pub fn open_or_create(
         Ok(store)
     })();
     if made.is_err() {
-        for suffix in ["", "-wal", "-shm", ".lock"] {
-            let mut f = path.as_os_str().to_os_string();
-            f.push(suffix);
-            let _ = std::fs::remove_file(f);
-        }
+        dangol_store::db::remove_files(path);
     }
     made
 }

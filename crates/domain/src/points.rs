@@ -168,13 +168,6 @@ impl PointsBook {
         }
     }
 
-    /// Applies entries just written, with the ids they were stored under.
-    pub fn apply_new(&mut self, written: &[(i64, NewPoints)]) {
-        for (id, e) in written {
-            self.apply(&e.stored(*id));
-        }
-    }
-
     /// The sum of the ledger.
     pub fn balance(&self) -> i64 {
         self.sum

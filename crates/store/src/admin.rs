@@ -160,7 +160,7 @@ impl Store {
         let ctx = self.write_ctx();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
-        ctx.check(&tx, ids, at, Some((row.customer.created_at, "the customer registered")), "coupon")?;
+        ctx.check(&tx, ids, at, Some(row.registered()), "coupon")?;
         if !rules::all(&tx)?.iter().any(|r| r.id == rule_id && r.needs_coupon()) {
             return Err(StoreError::not_found("coupon rule", rule_id));
         }
@@ -229,7 +229,7 @@ impl Store {
         let ctx = self.write_ctx();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
-        ctx.check(&tx, ids, at, Some((row.customer.created_at, "the customer registered")), "adjustment")?;
+        ctx.check(&tx, ids, at, Some(row.registered()), "adjustment")?;
         let rid = row.rid;
         let mut book = ledger::points_book(&tx, rid)?;
         ledger::sweep(&tx, &mut book, rid, at)?;
@@ -317,11 +317,7 @@ impl Store {
             Ok((store, owner))
         })();
         if made.is_err() {
-            for suffix in ["", "-wal", "-shm", ".lock"] {
-                let mut f = path.as_os_str().to_os_string();
-                f.push(suffix);
-                let _ = std::fs::remove_file(f);
-            }
+            crate::db::remove_files(path);
         }
         made
     }

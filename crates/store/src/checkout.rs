@@ -85,7 +85,7 @@ impl Store {
         let zone = self.zone;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = req.customer.map(|id| customers::get(&tx, id)).transpose()?;
-        ctx.check(&tx, ids, req.at, row.as_ref().map(|r| (r.customer.created_at, "the customer registered")), "sale")?;
+        ctx.check(&tx, ids, req.at, row.as_ref().map(customers::CustomerRow::registered), "sale")?;
         let priced = price(&tx, &req.cart)?;
         if priced.lines.is_empty() {
             return Err(StoreError::Domain(dangol_domain::DomainError::InvalidCart {
@@ -273,14 +273,12 @@ impl Store {
             return Err(conflict("its sale was recorded for another customer; start the next customer"));
         }
         let priced = price(&self.conn, &req.cart)?;
-        let mut stmt = self.conn.prepare_cached("SELECT sku, qty FROM sale_lines WHERE sale = ?1 ORDER BY line_no")?;
-        let lines: Vec<(String, i64)> =
-            stmt.query_map([rid], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-        let asked: Vec<(String, i64)> = priced.lines.iter().map(|l| (l.sku.clone(), l.qty)).collect();
-        if lines != asked {
+        let receipt = stored_receipt(&self.conn, rid, self.now())?;
+        let recorded = receipt.lines.iter().map(|l| (l.sku.as_str(), l.qty));
+        if !recorded.eq(priced.lines.iter().map(|l| (l.sku.as_str(), l.qty))) {
             return Err(conflict("its sale was already completed with a different cart; start the next customer"));
         }
-        Ok(Some(stored_receipt(&self.conn, rid, self.now())?))
+        Ok(Some(receipt))
     }
 }
 

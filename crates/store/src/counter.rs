@@ -550,7 +550,7 @@ impl Store {
             }
         }
         if !keys.is_empty() {
-            ctx.check(&tx, ids, at, Some((row.customer.created_at, "the customer registered")), "prompts shown")?;
+            ctx.check(&tx, ids, at, Some(row.registered()), "prompts shown")?;
             for s in suggestions.iter().filter(|s| keys.contains(&s.key)) {
                 prompts::record(&tx, row.rid, at, &s.key, &s.kind, PromptAction::Shown, None)?;
             }
@@ -606,7 +606,7 @@ impl Store {
         let ctx = self.write_ctx();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
-        ctx.check(&tx, ids, at, Some((row.customer.created_at, "the customer registered")), "prompt")?;
+        ctx.check(&tx, ids, at, Some(row.registered()), "prompt")?;
         prompts::record(&tx, row.rid, at, key, &kind, action, reason.map(str::trim))?;
         outbox::append(
             &tx,
@@ -634,7 +634,7 @@ impl Store {
         let ctx = self.write_ctx();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
-        ctx.check(&tx, ids, at, Some((row.customer.created_at, "the customer registered")), "feedback")?;
+        ctx.check(&tx, ids, at, Some(row.registered()), "feedback")?;
         feedback::insert(&tx, row.rid, &f)?;
         outbox::append(&tx, ids, ctx.device, at, "feedback.logged", &f)?;
         tx.commit()?;
@@ -694,6 +694,7 @@ impl Store {
 
     /// The shop as the counter shows it: name, zone, limits, database.
     pub fn shop_info(&self) -> Result<ShopInfo> {
+        let demo = settings::is_demo(&self.conn)?;
         let mut problems: Vec<String> =
             self.rules.get(&self.conn)?.1.iter().map(|r| format!("rule {} is set aside: {}", r.id, r.reason)).collect();
         if let Some(p) = settings::loyalty_problem(&self.conn)? {
@@ -708,8 +709,8 @@ impl Store {
             db_path: self.path().map(|p| p.display().to_string()).unwrap_or_else(|| ":memory:".into()),
             customers: customers::count(&self.conn)?,
             schema_version: self.schema_version()?,
-            demo: settings::is_demo(&self.conn)?,
-            demo_pin: match settings::is_demo(&self.conn)? {
+            demo,
+            demo_pin: match demo {
                 true => settings::get(&self.conn, settings::DEMO_OWNER_PIN)?,
                 false => None,
             },

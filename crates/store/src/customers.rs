@@ -30,6 +30,14 @@ pub struct CustomerRow {
     pub last_visit: Option<DateTime<Utc>>,
 }
 
+impl CustomerRow {
+    /// The moment no write about this customer may be dated before (see
+    /// `WriteCtx::check`), and how the refusal names it.
+    pub(crate) fn registered(&self) -> (DateTime<Utc>, &'static str) {
+        (self.customer.created_at, "the customer registered")
+    }
+}
+
 pub(crate) fn from_row(r: &Row) -> rusqlite::Result<CustomerRow> {
     let id: Vec<u8> = r.get(1)?;
     let phone: String = r.get(4)?;

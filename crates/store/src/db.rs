@@ -79,6 +79,17 @@ impl WriteCtx {
     }
 }
 
+/// Deletes a database file and the files kept beside it (SQLite's `-wal`
+/// and `-shm`, the instance `.lock`), ignoring any that do not exist: for a
+/// file this process made and must not leave half-made, or a scratch copy.
+pub fn remove_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let mut f = path.as_os_str().to_os_string();
+        f.push(suffix);
+        let _ = std::fs::remove_file(f);
+    }
+}
+
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 256;
 
@@ -89,17 +100,7 @@ impl Store {
         let lock = take_lock(path)?;
 
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
-        let mut store = Store {
-            conn,
-            path: Some(path.to_path_buf()),
-            _lock: Some(lock),
-            device: Uuid::nil(),
-            zone: ShopZone::default(),
-            clock: Clock::System,
-            backdating: None,
-            rules: Default::default(),
-            points: Default::default(),
-        };
+        let mut store = Store::unopened(conn, Some(path.to_path_buf()), Some(lock));
         store.init().map_err(|e| match e {
             StoreError::Sqlite(inner) => classify(path, inner),
             other => other,
@@ -107,20 +108,24 @@ impl Store {
         Ok(store)
     }
 
-    /// A private in-memory database (tests, benchmarks of the floor).
-    pub fn open_in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory()?;
-        let mut store = Store {
+    /// The store around a connection, before `init` reads its settings.
+    fn unopened(conn: Connection, path: Option<PathBuf>, lock: Option<File>) -> Store {
+        Store {
             conn,
-            path: None,
-            _lock: None,
+            path,
+            _lock: lock,
             device: Uuid::nil(),
             zone: ShopZone::default(),
             clock: Clock::System,
             backdating: None,
             rules: Default::default(),
             points: Default::default(),
-        };
+        }
+    }
+
+    /// A private in-memory database (tests, benchmarks of the floor).
+    pub fn open_in_memory() -> Result<Store> {
+        let mut store = Store::unopened(Connection::open_in_memory()?, None, None);
         store.init()?;
         Ok(store)
     }

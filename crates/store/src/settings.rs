@@ -92,10 +92,6 @@ pub fn large_sale(conn: &Connection) -> Result<i64> {
         .unwrap_or(DEFAULT_LARGE_SALE))
 }
 
-pub fn set_loyalty(conn: &Connection, settings: &LoyaltySettings) -> Result<()> {
-    set(conn, LOYALTY, &serde_json::to_string(settings).expect("plain data"))
-}
-
 pub fn goodwill_limit(conn: &Connection) -> Result<i64> {
     Ok(get(conn, GOODWILL_LIMIT)?
         .and_then(|v| v.parse().ok())
