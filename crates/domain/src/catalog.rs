@@ -2,7 +2,7 @@
 //! window or, later, the register); it is priced against the catalog into a
 //! `PricedCart` that the engines work on.
 
-use crate::error::{DomainError, Result};
+use crate::error::{CartProblem, DomainError, Expected, Problem, Result};
 use crate::money::Won;
 use serde::{Deserialize, Serialize};
 
@@ -29,12 +29,17 @@ impl Product {
     pub fn new(sku: &str, name: &str, category: &str, price: Won, barcode: Option<&str>) -> Result<Product> {
         let sku = sku.trim();
         if sku.is_empty() || sku.len() > 40 || !sku.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(DomainError::field("sku", format!("{sku:?} must be 1-40 letters, digits, '-' or '_'")));
+            return Err(DomainError::field("sku", Problem::Format { expected: Expected::Code }));
         }
-        let name = crate::customer::validate_name(name, "product name")?;
+        let name = crate::customer::validate_name(name, "product_name")?;
         let category = crate::customer::validate_name(category, "category")?;
         if !(0..=MAX_PRICE).contains(&price) {
-            return Err(DomainError::field("price", format!("{price} must be between 0 and {MAX_PRICE} won")));
+            return Err(DomainError::OutOfRange {
+                field: "price".into(),
+                min: 0,
+                max: MAX_PRICE,
+                got: price.to_string(),
+            });
         }
         let barcode = barcode.map(str::trim).filter(|b| !b.is_empty()).map(str::to_string);
         Ok(Product { sku: sku.to_string(), barcode, name, category, price })
@@ -62,23 +67,18 @@ impl Cart {
     pub fn check(&self) -> Result<()> {
         if self.lines.len() > MAX_CART_LINES {
             return Err(DomainError::InvalidCart {
-                reason: format!("{} lines; at most {MAX_CART_LINES} are allowed", self.lines.len()),
+                problem: CartProblem::TooManyLines { max: MAX_CART_LINES as u64, got: self.lines.len() as u64 },
             });
         }
         for (i, line) in self.lines.iter().enumerate() {
-            if line.qty <= 0 {
+            if !(1..=MAX_QTY).contains(&line.qty) {
                 return Err(DomainError::InvalidCart {
-                    reason: format!(
-                        "line {} ({}) has quantity {}; quantities must be at least 1",
-                        i + 1,
-                        line.sku,
-                        line.qty
-                    ),
-                });
-            }
-            if line.qty > MAX_QTY {
-                return Err(DomainError::InvalidCart {
-                    reason: format!("line {} ({}) has quantity {}; at most {MAX_QTY}", i + 1, line.sku, line.qty),
+                    problem: CartProblem::Quantity {
+                        line: i as u64 + 1,
+                        sku: crate::error::cut(&line.sku),
+                        qty: line.qty,
+                        max: MAX_QTY,
+                    },
                 });
             }
         }
@@ -91,7 +91,7 @@ impl Cart {
         let mut lines = Vec::with_capacity(self.lines.len());
         for (i, line) in self.lines.iter().enumerate() {
             let product = find(&line.sku).ok_or_else(|| DomainError::InvalidCart {
-                reason: format!("line {}: unknown product {:?}", i + 1, line.sku),
+                problem: CartProblem::UnknownProduct { line: i as u64 + 1, sku: crate::error::cut(&line.sku) },
             })?;
             lines.push(PricedLine {
                 sku: product.sku,
@@ -155,10 +155,10 @@ mod tests {
     #[test]
     fn rejects_bad_carts() {
         for (json, fragment) in [
-            (r#"{"lines":[{"sku":"NOPE","qty":1}]}"#, "unknown product \"NOPE\""),
+            (r#"{"lines":[{"sku":"NOPE","qty":1}]}"#, "unknown product NOPE"),
             (r#"{"lines":[{"sku":"AMR","qty":-1}]}"#, "quantity -1"),
             (r#"{"lines":[{"sku":"AMR","qty":0}]}"#, "quantity 0"),
-            (r#"{"lines":[{"sku":"AMR","qty":5000}]}"#, "at most 999"),
+            (r#"{"lines":[{"sku":"AMR","qty":5000}]}"#, "quantities are 1-999"),
         ] {
             let cart: Cart = serde_json::from_str(json).unwrap();
             let err = cart.price(find).expect_err(json).to_string();

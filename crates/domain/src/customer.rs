@@ -2,7 +2,7 @@
 //! agreed to. Input is validated here once, so the rest of the system only
 //! ever sees well-formed customers.
 
-use crate::error::{DomainError, Result};
+use crate::error::{DomainError, Expected, Problem, Result, Unit};
 use crate::phone::Phone;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,11 +39,26 @@ impl Tier {
         }
     }
 
+    /// Parses a tier by its code (`gold`) or its Korean name (`골드`), as an
+    /// owner's spreadsheet may write it.
     pub fn parse(s: &str) -> Result<Tier> {
-        Tier::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| DomainError::field("tier", format!("{s:?} is not one of basic, silver, gold, vip")))
+        let s = s.trim();
+        let korean = match s {
+            "일반" | "기본" => Some(Tier::Basic),
+            "실버" => Some(Tier::Silver),
+            "골드" => Some(Tier::Gold),
+            "브이아이피" => Some(Tier::Vip),
+            _ => None,
+        };
+        korean.or_else(|| Tier::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s))).ok_or_else(|| {
+            DomainError::field(
+                "tier",
+                Problem::NotOneOf {
+                    got: crate::error::cut(s),
+                    allowed: ["basic", "silver", "gold", "vip", "일반", "실버", "골드"].map(String::from).to_vec(),
+                },
+            )
+        })
     }
 }
 
@@ -108,7 +123,7 @@ impl CustomerInput {
         };
         let preferred_name = match self.preferred_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(s) => Some(validate_name(s, "preferred name")?),
+            Some(s) => Some(validate_name(s, "preferred_name")?),
         };
         let tier = match self.tier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Tier::Basic,
@@ -120,10 +135,7 @@ impl CustomerInput {
             // Cards and QR codes are scanned: ASCII without spaces, long
             // enough never to be mistaken for the last 4 digits of a phone.
             Some(s) if !(5..=MAX_CARD_CHARS).contains(&s.len()) || !s.chars().all(|c| c.is_ascii_graphic()) => {
-                return Err(DomainError::field(
-                    "card code",
-                    format!("{s:?} must be 5-{MAX_CARD_CHARS} ASCII letters, digits or symbols without spaces"),
-                ));
+                return Err(DomainError::field("card_code", Problem::Format { expected: Expected::CardCode }));
             }
             Some(s) => Some(s.to_string()),
         };
@@ -134,7 +146,7 @@ impl CustomerInput {
             .filter(|t| !t.is_empty())
             .map(|t| {
                 if t.contains(';') {
-                    Err(DomainError::field("tag", format!("{t:?} must not contain ';' (it separates tags in CSV)")))
+                    Err(DomainError::field("tag", Problem::Forbidden { character: ";".into() }))
                 } else {
                     validate_name(t, "tag")
                 }
@@ -159,24 +171,27 @@ impl CustomerInput {
     }
 }
 
-/// A person's name or a short label: 1–60 printable characters.
+/// A person's name or a short label: 1–60 printable characters, in NFC
+/// (see `hangul::nfc`) with single spaces.
 pub fn validate_name(raw: &str, field: &'static str) -> Result<String> {
-    let s = raw.trim();
+    if raw.len() > MAX_NAME_CHARS * 16 {
+        // Not worth composing: far too long in any form.
+        return Err(DomainError::too_long(field, MAX_NAME_CHARS, raw.chars().count(), Unit::Characters));
+    }
+    let composed = crate::hangul::nfc(raw);
+    let s = composed.trim();
     if s.is_empty() {
-        return Err(DomainError::field(field, "must not be empty"));
+        return Err(DomainError::field(field, Problem::Empty));
     }
     let count = s.chars().count();
     if count > MAX_NAME_CHARS {
-        return Err(DomainError::field(
-            field,
-            format!("is {count} characters long; at most {MAX_NAME_CHARS} are allowed"),
-        ));
+        return Err(DomainError::too_long(field, MAX_NAME_CHARS, count, Unit::Characters));
     }
     if s.chars().any(char::is_control) {
-        return Err(DomainError::field(field, "must not contain control characters"));
+        return Err(DomainError::field(field, Problem::ControlCharacters));
     }
     if !s.chars().any(char::is_alphabetic) {
-        return Err(DomainError::field(field, format!("{s:?} contains no letters")));
+        return Err(DomainError::field(field, Problem::NoLetters));
     }
     Ok(s.split_whitespace().collect::<Vec<_>>().join(" "))
 }
@@ -184,26 +199,27 @@ pub fn validate_name(raw: &str, field: &'static str) -> Result<String> {
 /// A free-text note: at most `MAX_NOTE_BYTES`.
 pub fn validate_note(raw: &str) -> Result<String> {
     if raw.len() > MAX_NOTE_BYTES {
-        return Err(DomainError::field(
-            "note",
-            format!("is {} bytes long; at most {MAX_NOTE_BYTES} bytes are allowed", raw.len()),
-        ));
+        return Err(DomainError::too_long("note", MAX_NOTE_BYTES, raw.len(), Unit::Bytes));
     }
     if raw.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-        return Err(DomainError::field("note", "must not contain control characters"));
+        return Err(DomainError::field("note", Problem::ControlCharacters));
     }
-    Ok(raw.trim().to_string())
+    let note = crate::hangul::nfc(raw.trim()).into_owned();
+    if note.len() > MAX_NOTE_BYTES {
+        return Err(DomainError::too_long("note", MAX_NOTE_BYTES, note.len(), Unit::Bytes));
+    }
+    Ok(note)
 }
 
 /// A birth date `YYYY-MM-DD`, not in the future and not absurdly old.
 pub fn parse_birth_date(s: &str, at: DateTime<Utc>) -> Result<NaiveDate> {
     let date = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| DomainError::field("birth date", format!("{s:?} is not a date in the form YYYY-MM-DD")))?;
+        .map_err(|_| DomainError::field("birth_date", Problem::Format { expected: Expected::Date }))?;
     if date > at.date_naive() + chrono::Duration::days(1) {
-        return Err(DomainError::field("birth date", format!("{s} is in the future")));
+        return Err(DomainError::field("birth_date", Problem::InFuture));
     }
     if date < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
-        return Err(DomainError::field("birth date", format!("{s} is before 1900")));
+        return Err(DomainError::field("birth_date", Problem::TooEarly { min: "1900-01-01".into() }));
     }
     Ok(date)
 }
@@ -248,7 +264,10 @@ mod tests {
             (input("김민수", "02-123-4567"), "not a mobile number"),
             (CustomerInput { birth_date: Some("1990-02-30".into()), ..input("김민수", "01012345678") }, "YYYY-MM-DD"),
             (CustomerInput { birth_date: Some("2030-01-01".into()), ..input("김민수", "01012345678") }, "future"),
-            (CustomerInput { tier: Some("platinum".into()), ..input("김민수", "01012345678") }, "platinum"),
+            (
+                CustomerInput { tier: Some("platinum".into()), ..input("김민수", "01012345678") },
+                "one of basic, silver, gold, vip, 일반, 실버, 골드",
+            ),
             (
                 CustomerInput { notes: Some("x".repeat(10 * 1024 * 1024)), ..input("김민수", "01012345678") },
                 "at most 4000 bytes",

@@ -9,7 +9,7 @@
 
 use crate::catalog::PricedCart;
 use crate::customer::Tier;
-use crate::i18n::Lang;
+use crate::lang::Lang;
 use crate::loyalty::Coupon;
 use crate::money::{Won, percent_of};
 use crate::rules::{Benefit, BirthdayWindow, Condition, DiscountRule, LimitPeriod, Scope};

@@ -1,7 +1,7 @@
 //! Voice of the customer: complaints, compliments and requests logged at the
 //! counter. An open complaint is followed up at the customer's next visit.
 
-use crate::error::{DomainError, Result};
+use crate::error::{DomainError, Problem, Result, Unit};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -33,8 +33,11 @@ impl FeedbackKind {
             "compliment" => Ok(FeedbackKind::Compliment),
             "request" => Ok(FeedbackKind::Request),
             other => Err(DomainError::field(
-                "feedback kind",
-                format!("{other:?} is not one of complaint, compliment, request"),
+                "feedback_kind",
+                Problem::NotOneOf {
+                    got: crate::error::cut(other),
+                    allowed: ["complaint", "compliment", "request"].map(String::from).to_vec(),
+                },
             )),
         }
     }
@@ -82,16 +85,13 @@ impl Feedback {
         category: &str,
         text: &str,
     ) -> Result<Feedback> {
-        let category = crate::customer::validate_name(category, "feedback category")?;
+        let category = crate::customer::validate_name(category, "feedback_category")?;
         let text = text.trim();
         if text.is_empty() {
-            return Err(DomainError::field("feedback text", "must not be empty"));
+            return Err(DomainError::field("feedback_text", Problem::Empty));
         }
         if text.len() > MAX_FEEDBACK_BYTES {
-            return Err(DomainError::field(
-                "feedback text",
-                format!("is {} bytes long; at most {MAX_FEEDBACK_BYTES}", text.len()),
-            ));
+            return Err(DomainError::too_long("feedback_text", MAX_FEEDBACK_BYTES, text.len(), Unit::Bytes));
         }
         let status = match kind {
             FeedbackKind::Compliment => FeedbackStatus::Resolved,

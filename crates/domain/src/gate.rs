@@ -12,7 +12,8 @@
 //! saving), so the owner can see them.
 
 use crate::eligibility::{Applied, Engine, Evaluation};
-use crate::error::{DomainError, Result, UnacknowledgedDiscount};
+use crate::error::{DomainError, NotApplicable, Result, UnacknowledgedDiscount};
+use crate::lang::{Lang, Localized};
 use crate::money::Won;
 use crate::rules::DiscountRule;
 use serde::{Deserialize, Serialize};
@@ -52,48 +53,49 @@ pub const MAX_REASON_CHARS: usize = 200;
 pub fn check(engine: &Engine, eval: &Evaluation, decision: &Decision) -> Result<Cleared> {
     let mut applied_rules: Vec<&DiscountRule> = Vec::new();
     for id in &decision.apply {
-        let rule = engine.rule(id).ok_or_else(|| DomainError::RuleNotEligible {
-            rule_id: id.clone(),
-            reason: "no such active discount rule".into(),
-        })?;
+        let refuse = |why| DomainError::RuleNotEligible { rule_id: id.clone(), why };
+        let rule = engine.rule(id).ok_or_else(|| refuse(NotApplicable::UnknownRule))?;
         if eval.find(id).is_none() {
-            let why = engine
-                .why_not(rule)
-                .map(|r| crate::i18n::reason_text(&r, crate::i18n::Lang::En))
-                .unwrap_or_else(|| "not eligible".into());
-            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: why });
+            let reason = engine.why_not(rule).map(|r| Localized {
+                ko: crate::i18n::reason_text(&r, Lang::Ko),
+                en: crate::i18n::reason_text(&r, Lang::En),
+            });
+            return Err(refuse(NotApplicable::NotEligible { reason }));
         }
         if applied_rules.iter().any(|r| r.id == *id) {
-            return Err(DomainError::RuleNotEligible { rule_id: id.clone(), reason: "applied twice".into() });
+            return Err(refuse(NotApplicable::AppliedTwice));
         }
         applied_rules.push(rule);
     }
     if !engine.is_valid_combination(&applied_rules) {
-        let names: Vec<&str> = applied_rules.iter().map(|r| r.id.as_str()).collect();
+        let rules: Vec<String> = applied_rules.iter().map(|r| r.id.clone()).collect();
         return Err(DomainError::RuleNotEligible {
-            rule_id: names.join("+"),
-            reason: "these discounts cannot be combined (an exclusive discount applies alone, and stamp rewards need enough stamps)".into(),
+            rule_id: rules.join("+"),
+            why: NotApplicable::CannotCombine { rules },
         });
     }
     for (id, reason) in &decision.dismiss {
+        let refuse = |why| DomainError::RuleNotEligible { rule_id: id.clone(), why };
         if engine.rule(id).is_none() {
-            return Err(DomainError::RuleNotEligible {
-                rule_id: id.clone(),
-                reason: "cannot dismiss: no such active discount rule".into(),
-            });
+            return Err(refuse(NotApplicable::UnknownRule));
         }
         let r = reason.trim();
         if r.is_empty() || r.chars().count() > MAX_REASON_CHARS {
-            return Err(DomainError::InvalidField {
-                field: "dismiss reason",
-                reason: format!("dismissing {id} needs a reason of 1-{MAX_REASON_CHARS} characters"),
-            });
+            return Err(DomainError::field(
+                "dismiss_reason",
+                if r.is_empty() {
+                    crate::error::Problem::Empty
+                } else {
+                    crate::error::Problem::TooLong {
+                        max: MAX_REASON_CHARS as u64,
+                        got: r.chars().count() as u64,
+                        unit: crate::error::Unit::Characters,
+                    }
+                },
+            ));
         }
         if decision.apply.contains(id) {
-            return Err(DomainError::RuleNotEligible {
-                rule_id: id.clone(),
-                reason: "both applied and dismissed".into(),
-            });
+            return Err(refuse(NotApplicable::AppliedAndDismissed));
         }
     }
     let applied = engine.apply(&applied_rules);

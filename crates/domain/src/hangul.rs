@@ -7,6 +7,8 @@
 //! - short grams of both, so a prefix or a substring becomes one indexed
 //!   equality lookup (see the store's `search_gram` table).
 
+use std::borrow::Cow;
+
 /// The 19 initial consonants, as compatibility jamo, in Unicode order.
 const CHOSEONG: [char; 19] =
     ['ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ'];
@@ -29,16 +31,27 @@ pub fn choseong_of(c: char) -> Option<char> {
     is_syllable(c).then(|| CHOSEONG[((c as u32 - 0xAC00) / 588) as usize])
 }
 
-/// Lower-cases and drops whitespace and punctuation: the form names are
-/// compared in.
+/// Text in Unicode NFC, the form every name is stored and searched in. A
+/// Mac writes Hangul decomposed (NFD: 김 as ᄀ+ᅵ+ᆷ); composed here, it
+/// meets the same name typed on Windows or at the counter.
+pub fn nfc(text: &str) -> Cow<'_, str> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    }
+}
+
+/// Composes (NFC), lower-cases and drops whitespace and punctuation: the
+/// form names are compared in.
 pub fn normalize(name: &str) -> String {
-    name.chars().filter(|c| c.is_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
+    nfc(name).chars().filter(|c| c.is_alphanumeric()).flat_map(|c| c.to_lowercase()).collect()
 }
 
 /// The 초성 string of a name: each Hangul syllable replaced by its initial
 /// consonant; other characters dropped. Empty for names without Hangul.
 pub fn initials(name: &str) -> String {
-    name.chars().filter_map(choseong_of).collect()
+    nfc(name).chars().filter_map(choseong_of).collect()
 }
 
 /// True when a query consists only of initial consonants (a 초성 search).
@@ -109,6 +122,18 @@ pub fn match_name(name: &str, normalized_query: &str) -> Option<NameMatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decomposed_hangul_meets_composed_hangul() {
+        // 김영자 as a Mac writes it: conjoining jamo, eight code points.
+        let nfd = "\u{1100}\u{1175}\u{11b7}\u{110b}\u{1167}\u{11bc}\u{110c}\u{1161}";
+        assert_eq!(nfd.chars().count(), 8);
+        assert_eq!(nfc(nfd), "김영자");
+        assert_eq!(normalize(nfd), normalize("김영자"));
+        assert_eq!(initials(nfd), "ㄱㅇㅈ");
+        assert_eq!(grams(nfd), grams("김영자"));
+        assert!(matches!(nfc("김영자"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn initials_of_hangul_names() {

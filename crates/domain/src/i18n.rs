@@ -6,44 +6,35 @@ use crate::eligibility::{Alternative, Reason};
 use crate::money::format_won;
 use crate::rules::{LimitPeriod, Scope};
 use chrono::Datelike;
-use serde::{Deserialize, Serialize};
 
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    #[default]
-    Ko,
-    En,
+pub use crate::lang::Lang;
+
+/// A tier's name: 일반/실버/골드/VIP in Korean, its code in English.
+pub fn tier_name(tier: crate::customer::Tier, lang: Lang) -> &'static str {
+    use crate::customer::Tier;
+    match (tier, lang) {
+        (Tier::Basic, Lang::Ko) => "일반",
+        (Tier::Silver, Lang::Ko) => "실버",
+        (Tier::Gold, Lang::Ko) => "골드",
+        (Tier::Vip, _) => "VIP",
+        (t, Lang::En) => t.as_str(),
+    }
 }
 
-impl Lang {
-    /// Picks the language from a locale string such as `ko_KR.UTF-8` or
-    /// `en_US.UTF-8`: Korean for Korean locales or none, English otherwise.
-    pub fn from_locale(locale: Option<&str>) -> Lang {
-        let base = |l: &str| l.split(['.', '@']).next().unwrap_or("").to_string();
-        match locale.map(str::trim).filter(|l| !l.is_empty() && base(l) != "C" && base(l) != "POSIX") {
-            None => Lang::Ko,
-            Some(l) if l.to_ascii_lowercase().starts_with("ko") => Lang::Ko,
-            Some(_) => Lang::En,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ko" | "kr" | "korean" => Some(Lang::Ko),
-            "en" | "english" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// Picks the Korean or English text.
-    pub fn pick<'a>(self, ko: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Ko => ko,
-            Lang::En => en,
-        }
-    }
+/// A feedback category's name: the codes the counter offers get words in
+/// both languages; a category the shop typed is shown as typed.
+pub fn category_name(category: &str, lang: Lang) -> &str {
+    let (ko, en) = match category {
+        "taste" => ("맛", "taste"),
+        "service" => ("서비스", "service"),
+        "wait" => ("대기", "waiting"),
+        "price" => ("가격", "price"),
+        "product" => ("상품", "product"),
+        "menu" => ("메뉴", "menu"),
+        "facility" => ("시설", "facility"),
+        other => return other,
+    };
+    lang.pick(ko, en)
 }
 
 fn scope_text(scope: &Scope, lang: Lang) -> String {
@@ -88,10 +79,10 @@ pub fn reason_text(reason: &Reason, lang: Lang) -> String {
         (BirthdayAhead { days }, Lang::En) => format!("birthday in {days} days"),
         (BirthdayPassed { days }, Lang::Ko) => format!("생일이 {days}일 지남"),
         (BirthdayPassed { days }, Lang::En) => format!("birthday was {days} days ago"),
-        (TierIs { tier }, Lang::Ko) => format!("{} 등급", tier.as_str().to_uppercase()),
+        (TierIs { tier }, Lang::Ko) => format!("{} 등급", tier_name(*tier, lang)),
         (TierIs { tier }, Lang::En) => format!("{} tier", tier.as_str()),
         (TierBelow { tier, needed }, Lang::Ko) => {
-            format!("{} 등급 필요 (현재 {})", needed.as_str().to_uppercase(), tier.as_str().to_uppercase())
+            format!("{} 등급 필요 (현재 {})", tier_name(*needed, lang), tier_name(*tier, lang))
         }
         (TierBelow { tier, needed }, Lang::En) => {
             format!("needs {} tier (now {})", needed.as_str(), tier.as_str())
@@ -222,7 +213,16 @@ pub fn alternative_text(alt: &Alternative, lang: Lang) -> String {
             format!("{} {count}개 추가 시 적용", scope_text(scope, lang))
         }
         (Alternative::AddItem { scope, count }, Lang::En) => {
-            format!("add {count} × {} to use it", scope_text(scope, lang))
+            let items = if *count == 1 { "item" } else { "items" };
+            match scope {
+                Scope::Cart => format!("add {count} more {items} to use it"),
+                Scope::Categories { categories } => {
+                    format!("add {count} more {items} from the “{}” category to use it", categories.join("/"))
+                }
+                Scope::Products { skus } => {
+                    format!("add {count} more eligible {items} ({}) to use it", skus.join(", "))
+                }
+            }
         }
         (Alternative::Wait { minutes }, Lang::Ko) => format!("{minutes}분 후 적용 가능"),
         (Alternative::Wait { minutes }, Lang::En) => format!("applies in {minutes} min"),
@@ -268,6 +268,18 @@ fn month_name(m: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiers_and_categories_are_named_in_the_cashiers_language() {
+        use crate::customer::Tier;
+        let below = Reason::TierBelow { tier: Tier::Silver, needed: Tier::Gold };
+        assert_eq!(reason_text(&below, Lang::Ko), "골드 등급 필요 (현재 실버)");
+        assert_eq!(reason_text(&below, Lang::En), "needs gold tier (now silver)");
+        assert_eq!((category_name("taste", Lang::Ko), category_name("주차", Lang::Ko)), ("맛", "주차"));
+        let add = Alternative::AddItem { scope: Scope::Categories { categories: vec!["베이커리".into()] }, count: 1 };
+        assert_eq!(alternative_text(&add, Lang::En), "add 1 more item from the “베이커리” category to use it");
+        assert_eq!(alternative_text(&add, Lang::Ko), "베이커리 상품 1개 추가 시 적용");
+    }
 
     #[test]
     fn picks_language_from_locale() {

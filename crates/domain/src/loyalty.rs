@@ -5,7 +5,7 @@
 //! entries, never a stored number that could drift or be doubled. How points
 //! lots are spent and expire is in `points`.
 
-use crate::error::{DomainError, Result};
+use crate::error::{DomainError, Problem, Result};
 use crate::money::{Won, percent_of};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -91,8 +91,8 @@ impl LoyaltySettings {
 
     /// Parses and validates settings as the owner gives them (JSON).
     pub fn from_json(json: &str) -> Result<LoyaltySettings> {
-        let s: LoyaltySettings = serde_json::from_str(json)
-            .map_err(|e| DomainError::field("loyalty settings", format!("not valid settings JSON: {e}")))?;
+        let s: LoyaltySettings =
+            serde_json::from_str(json).map_err(|e| DomainError::field("loyalty_settings", Problem::json(&e)))?;
         s.validate()?;
         Ok(s)
     }
@@ -104,7 +104,7 @@ impl LoyaltySettings {
         let mut seen = Vec::new();
         for (tier, bonus) in &self.tier_bonus_bp {
             if seen.contains(tier) {
-                return Err(DomainError::field("tier_bonus_bp", format!("{} is listed twice", tier.as_str())));
+                return Err(DomainError::field("tier_bonus_bp", Problem::Repeated { value: tier.as_str().into() }));
             }
             seen.push(*tier);
             crate::rules::in_range("tier_bonus_bp", *bonus as i64, 0, MAX_POINTS_RATE_BP as i64)?;
@@ -120,11 +120,11 @@ impl LoyaltySettings {
         if self.stamp_categories.len() > MAX_STAMP_CATEGORIES {
             return Err(DomainError::field(
                 "stamp_categories",
-                format!("{} categories; at most {MAX_STAMP_CATEGORIES}", self.stamp_categories.len()),
+                Problem::TooMany { max: MAX_STAMP_CATEGORIES as u64, got: self.stamp_categories.len() as u64 },
             ));
         }
         for c in &self.stamp_categories {
-            crate::customer::validate_name(c, "stamp category")?;
+            crate::customer::validate_name(c, "stamp_category")?;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! Legacy 01X prefixes (011, 016–019) with a 3- or 4-digit middle block are
 //! accepted too; landlines and anything else are rejected with the reason.
 
-use crate::error::{DomainError, Result};
+use crate::error::{DomainError, PhoneProblem, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -16,12 +16,16 @@ use std::fmt;
 pub struct Phone(String);
 
 impl Phone {
-    /// Parses any common spelling of a Korean mobile number.
+    /// Parses any common spelling of a Korean mobile number: with or
+    /// without the leading `010` (`1234-5678`, `10-1234-5678`), with dashes,
+    /// dots, spaces or brackets, `+82 10 …`, and full-width digits as a
+    /// Korean keyboard may type them.
     pub fn parse(input: &str) -> Result<Phone> {
-        let err = |reason: &str| DomainError::InvalidPhone { input: truncate(input), reason: reason.to_string() };
-        let trimmed = input.trim();
+        let err = |problem: PhoneProblem| DomainError::InvalidPhone { input: crate::error::cut(input), problem };
+        let ascii = ascii_form(input);
+        let trimmed = ascii.trim();
         if trimmed.is_empty() {
-            return Err(err("the number is empty"));
+            return Err(err(PhoneProblem::Empty));
         }
         let mut digits = String::with_capacity(16);
         for (i, ch) in trimmed.chars().enumerate() {
@@ -29,12 +33,10 @@ impl Phone {
                 '0'..='9' => digits.push(ch),
                 '-' | ' ' | '.' | '(' | ')' => {}
                 '+' if i == 0 => {}
-                _ => {
-                    return Err(err(&format!("unexpected character {ch:?}; use digits, spaces or dashes")));
-                }
+                _ => return Err(err(PhoneProblem::Character { character: ch.to_string() })),
             }
             if digits.len() > 15 {
-                return Err(err("too many digits"));
+                return Err(err(PhoneProblem::TooManyDigits));
             }
         }
         let national = if trimmed.starts_with('+')
@@ -42,36 +44,40 @@ impl Phone {
         {
             match digits.strip_prefix("82") {
                 Some(rest) => format!("0{}", rest.strip_prefix('0').unwrap_or(rest)),
-                None => return Err(err("only Korean (+82) numbers are accepted")),
+                None => return Err(err(PhoneProblem::NotKorean)),
             }
+        } else if digits.len() == 8 && !digits.starts_with('0') {
+            // "1234-5678": the subscriber number alone. Every mobile number
+            // issued today starts with 010.
+            format!("010{digits}")
+        } else if digits.len() == 10 && digits.starts_with("10") {
+            // "10-1234-5678": the leading 0 left off.
+            format!("0{digits}")
         } else {
             digits
         };
         if !national.starts_with("01") {
-            return Err(err("not a mobile number: Korean mobile numbers start with 010 (or 011, 016-019)"));
+            return Err(err(PhoneProblem::NotMobile));
         }
         let prefix = &national[..3.min(national.len())];
+        let length = |expected: &str| {
+            err(PhoneProblem::Length {
+                prefix: prefix.to_string(),
+                expected: expected.into(),
+                got: national.len() as u64,
+            })
+        };
         match prefix {
-            "010" => {
-                if national.len() != 11 {
-                    return Err(err(&format!("010 numbers have 11 digits, this one has {}", national.len())));
-                }
+            "010" if national.len() != 11 => return Err(length("11")),
+            "011" | "016" | "017" | "018" | "019" if national.len() != 10 && national.len() != 11 => {
+                return Err(length("10-11"));
             }
-            "011" | "016" | "017" | "018" | "019" => {
-                if national.len() != 10 && national.len() != 11 {
-                    return Err(err(&format!(
-                        "{prefix} numbers have 10 or 11 digits, this one has {}",
-                        national.len()
-                    )));
-                }
-            }
-            _ => {
-                return Err(err(&format!("unknown mobile prefix {prefix}; expected 010, 011 or 016-019")));
-            }
+            "010" | "011" | "016" | "017" | "018" | "019" => {}
+            _ => return Err(err(PhoneProblem::UnknownPrefix { prefix: prefix.to_string() })),
         }
-        // Subscriber numbers never start with 0 or 1 in the middle block.
+        // Subscriber numbers never start with 0 in the middle block.
         if national.as_bytes()[3] == b'0' {
-            return Err(err("the middle block cannot start with 0"));
+            return Err(err(PhoneProblem::MiddleBlock));
         }
         Ok(Phone(national))
     }
@@ -109,13 +115,21 @@ pub fn mask_digits(digits: &str) -> String {
     format!("{head}-{}-{tail}", "*".repeat(mid.len()))
 }
 
-fn truncate(input: &str) -> String {
-    if input.chars().count() > 40 {
-        let cut: String = input.chars().take(40).collect();
-        format!("{cut}…")
-    } else {
-        input.to_string()
-    }
+/// Full-width digits, dashes and spaces (as a Korean IME may type them)
+/// in their ASCII form; everything else as it is.
+pub fn ascii_form(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '－' | '‐' | '‑' | '‒' | '–' | '—' | '−' | 'ー' => '-',
+            '\u{3000}' | '\u{00a0}' => ' ',
+            '＋' => '+',
+            '（' => '(',
+            '）' => ')',
+            _ => c,
+        })
+        .collect()
 }
 
 impl fmt::Display for Phone {
@@ -154,6 +168,16 @@ mod tests {
             (" 010.9999.0001 ", "01099990001"),
             ("011-234-5678", "0112345678"),
             ("016-2345-6789", "01623456789"),
+            // As a customer says it: without the 010, or without its 0.
+            ("1234-5678", "01012345678"),
+            ("1234 5678", "01012345678"),
+            ("12345678", "01012345678"),
+            ("10-1234-5678", "01012345678"),
+            ("+82 10 1234 5678", "01012345678"),
+            ("(010) 1234-5678", "01012345678"),
+            // As a Korean keyboard in full-width mode types it.
+            ("０１０－１２３４－５６７８", "01012345678"),
+            ("010\u{3000}1234\u{3000}5678", "01012345678"),
         ];
         for (input, want) in cases {
             let phone = Phone::parse(input).unwrap_or_else(|e| panic!("{input:?} should parse: {e}"));
@@ -163,20 +187,26 @@ mod tests {
 
     #[test]
     fn rejects_malformed_numbers_with_a_reason() {
+        let length =
+            |expected: &str, got| PhoneProblem::Length { prefix: "010".into(), expected: expected.into(), got };
         let cases = [
-            ("", "empty"),
-            ("010-1234-567", "11 digits"),
-            ("010-1234-56789", "11 digits"),
-            ("02-123-4567", "not a mobile"),
-            ("012-3456-7890", "unknown mobile prefix"),
-            ("010-0234-5678", "middle block"),
-            ("010-12x4-5678", "unexpected character"),
-            ("+1 415 555 0100", "Korean"),
-            ("0101234567812345678", "too many"),
+            ("", PhoneProblem::Empty),
+            ("010-1234-567", length("11", 10)),
+            ("010-1234-56789", length("11", 12)),
+            ("02-123-4567", PhoneProblem::NotMobile),
+            ("0234-5678", PhoneProblem::NotMobile),
+            ("012-3456-7890", PhoneProblem::UnknownPrefix { prefix: "012".into() }),
+            ("010-0234-5678", PhoneProblem::MiddleBlock),
+            ("0234 5678 9", PhoneProblem::NotMobile),
+            ("010-12x4-5678", PhoneProblem::Character { character: "x".into() }),
+            ("+1 415 555 0100", PhoneProblem::NotKorean),
+            ("0101234567812345678", PhoneProblem::TooManyDigits),
         ];
-        for (input, fragment) in cases {
-            let err = Phone::parse(input).expect_err(input).to_string();
-            assert!(err.contains(fragment), "{input:?}: error {err:?} should mention {fragment:?}");
+        for (input, want) in cases {
+            match Phone::parse(input) {
+                Err(DomainError::InvalidPhone { problem, .. }) => assert_eq!(problem, want, "{input:?}"),
+                other => panic!("{input:?}: {other:?}"),
+            }
         }
     }
 

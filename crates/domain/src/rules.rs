@@ -9,7 +9,7 @@
 
 use crate::catalog::MAX_PRICE;
 use crate::customer::Tier;
-use crate::error::{DomainError, Result};
+use crate::error::{DomainError, Expected, Problem, Result};
 use crate::money::Won;
 use crate::time::TimeWindow;
 use chrono::NaiveDate;
@@ -239,19 +239,22 @@ pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Result<()> {
 }
 
 fn list_len(field: &str, len: usize) -> Result<()> {
-    in_range(field, len as i64, 1, MAX_SCOPE_ENTRIES as i64).map_err(|_| DomainError::OutOfRange {
-        field: format!("{field} (entries)"),
-        min: 1,
-        max: MAX_SCOPE_ENTRIES as i64,
-        got: len.to_string(),
-    })
+    let problem = match len {
+        0 => Problem::Empty,
+        n if n > MAX_SCOPE_ENTRIES => Problem::TooMany { max: MAX_SCOPE_ENTRIES as u64, got: n as u64 },
+        _ => return Ok(()),
+    };
+    Err(DomainError::InvalidField { field: field.into(), problem })
 }
 
 impl DiscountRule {
     /// Parses and validates a rule from JSON.
     pub fn from_json(json: &str) -> Result<DiscountRule> {
-        let rule: DiscountRule = serde_json::from_str(json)
-            .map_err(|e| DomainError::InvalidRule { rule_id: "?".into(), reason: e.to_string() })?;
+        let rule: DiscountRule = serde_json::from_str(json).map_err(|e| DomainError::InvalidRule {
+            rule_id: "?".into(),
+            field: String::new(),
+            problem: Problem::json(&e),
+        })?;
         rule.validate()?;
         Ok(rule)
     }
@@ -260,20 +263,29 @@ impl DiscountRule {
     /// error names the rule, the field and the range allowed. A rule that
     /// passes can be evaluated on any cart without overflow.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| DomainError::InvalidRule { rule_id: self.id.clone(), reason };
-        let field = |e: DomainError| bad(e.to_string());
+        let bad =
+            |field: &str, problem| DomainError::InvalidRule { rule_id: self.id.clone(), field: field.into(), problem };
+        // A field's own error, placed inside the rule at `path`.
+        let within = |path: &'static str| {
+            move |e: DomainError| match e {
+                DomainError::OutOfRange { field, min, max, got } => bad(&field, Problem::OutOfRange { min, max, got }),
+                DomainError::InvalidField { problem, .. } => bad(path, problem),
+                other => other,
+            }
+        };
+        let field = within("");
         if self.id.is_empty()
             || self.id.len() > 64
             || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(bad("id must be 1-64 letters, digits, '-' or '_'".into()));
+            return Err(bad("id", Problem::Format { expected: Expected::Code }));
         }
         if self.id == crate::sale::GOODWILL_ID {
-            return Err(bad(format!("the id {:?} is reserved for goodwill discounts", self.id)));
+            return Err(bad("id", Problem::Reserved));
         }
-        crate::customer::validate_name(&self.name, "rule name").map_err(field)?;
+        crate::customer::validate_name(&self.name, "name").map_err(within("name"))?;
         if let Some(en) = &self.name_en {
-            crate::customer::validate_name(en, "rule name_en").map_err(field)?;
+            crate::customer::validate_name(en, "name").map_err(within("name_en"))?;
         }
         match &self.benefit {
             Benefit::PercentOff { percent_bp } => in_range("benefit.percent_bp", *percent_bp, 1, 10_000),
@@ -293,16 +305,16 @@ impl DiscountRule {
         match &self.scope {
             Scope::Cart => {}
             Scope::Categories { categories } => {
-                list_len("scope.categories", categories.len())?;
+                list_len("scope.categories", categories.len()).map_err(within("scope.categories"))?;
                 for c in categories {
-                    crate::customer::validate_name(c, "scope category").map_err(field)?;
+                    crate::customer::validate_name(c, "category").map_err(within("scope.categories"))?;
                 }
             }
             Scope::Products { skus } => {
-                list_len("scope.skus", skus.len())?;
+                list_len("scope.skus", skus.len()).map_err(within("scope.skus"))?;
                 for sku in skus {
                     if sku.is_empty() || sku.len() > 40 {
-                        return Err(bad(format!("scope sku {sku:?} must be 1-40 characters")));
+                        return Err(bad("scope.skus", Problem::Format { expected: Expected::Code }));
                     }
                 }
             }
@@ -313,16 +325,26 @@ impl DiscountRule {
             if let Some(d) = date
                 && !(earliest..=latest).contains(&d)
             {
-                return Err(bad(format!("{name} {d} must be between {earliest} and {latest}")));
+                return Err(bad(
+                    name,
+                    if d < earliest {
+                        Problem::TooEarly { min: earliest.to_string() }
+                    } else {
+                        Problem::TooLate { max: latest.to_string() }
+                    },
+                ));
             }
         }
         if let (Some(from), Some(until)) = (self.valid_from, self.valid_until)
             && from > until
         {
-            return Err(bad(format!("valid_from {from} is after valid_until {until}")));
+            return Err(bad("valid_from", Problem::AfterOther { other: "valid_until".into() }));
         }
         if self.conditions.len() > MAX_CONDITIONS {
-            return Err(bad(format!("{} conditions; at most {MAX_CONDITIONS}", self.conditions.len())));
+            return Err(bad(
+                "conditions",
+                Problem::TooMany { max: MAX_CONDITIONS as u64, got: self.conditions.len() as u64 },
+            ));
         }
         for c in &self.conditions {
             match c {
@@ -334,13 +356,13 @@ impl DiscountRule {
                 }
                 Condition::TimeWindow { window } => {
                     if window.start == window.end {
-                        return Err(bad("a time window needs different start and end times".into()));
+                        return Err(bad("conditions.time_window", Problem::SameStartAndEnd));
                     }
                     let mut days = window.days.clone();
                     days.sort_by_key(|d| d.num_days_from_monday());
                     days.dedup();
                     if days.len() != window.days.len() {
-                        return Err(bad("a time window lists a day twice".into()));
+                        return Err(bad("conditions.time_window.days", Problem::Repeated { value: String::new() }));
                     }
                     Ok(())
                 }
@@ -354,7 +376,7 @@ impl DiscountRule {
             in_range("limit.count", limit.count, 1, MAX_LIMIT_COUNT).map_err(field)?;
         }
         if self.is_optional() && self.is_exclusive() {
-            return Err(bad("points redemption cannot be exclusive (it is the customer's own money)".into()));
+            return Err(bad("stacking", Problem::ExclusiveRedemption));
         }
         Ok(())
     }
@@ -376,10 +398,10 @@ impl DiscountRule {
         self.conditions.contains(&Condition::Coupon)
     }
 
-    pub fn display_name(&self, lang: crate::i18n::Lang) -> &str {
+    pub fn display_name(&self, lang: crate::lang::Lang) -> &str {
         match lang {
-            crate::i18n::Lang::En => self.name_en.as_deref().unwrap_or(&self.name),
-            crate::i18n::Lang::Ko => &self.name,
+            crate::lang::Lang::En => self.name_en.as_deref().unwrap_or(&self.name),
+            crate::lang::Lang::Ko => &self.name,
         }
     }
 }
@@ -401,22 +423,22 @@ mod tests {
         for (json, fragment) in [
             (
                 r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#,
-                "percent_bp must be between 1 and 10000 (got 20000)",
+                "benefit.percent_bp: must be between 1 and 10000 (got 20000)",
             ),
             (
                 r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":-5}}"#,
-                "benefit.amount must be between 1 and 10000000",
+                "benefit.amount: must be between 1 and 10000000",
             ),
-            (r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#, "id must be"),
-            (r#"{"id":"x","name":"X","benefit":{"type":"teleport"}}"#, "unknown variant"),
+            (r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#, "id: must be a code"),
+            (r#"{"id":"x","name":"X","benefit":{"type":"teleport"}}"#, "is not valid JSON (line 1, column"),
             (
                 r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":5},"valid_from":"2026-02-01","valid_until":"2026-01-01"}"#,
                 "after",
             ),
-            (r#"{"id":"x","name":"X""#, "EOF"),
+            (r#"{"id":"x","name":"X""#, "not valid JSON (line 1, column 20)"),
             (
                 r#"{"id":"x","name":"X","benefit":{"type":"buy_x_get_y","buy":4294967295,"get":1}}"#,
-                "benefit.buy must be between 1 and 100",
+                "benefit.buy: must be between 1 and 100",
             ),
             (r#"{"id":"x","name":"X","benefit":{"type":"free_items","count":0}}"#, "benefit.count"),
             (r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":99999999999}}"#, "benefit.amount"),

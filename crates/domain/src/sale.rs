@@ -75,16 +75,21 @@ impl Goodwill {
         use crate::error::DomainError;
         let reason = reason.trim();
         if amount <= 0 {
-            return Err(DomainError::InvalidField {
-                field: "goodwill amount",
-                reason: format!("{amount} must be a positive amount of won"),
-            });
+            return Err(DomainError::field("goodwill_amount", crate::error::Problem::NotPositive));
         }
         if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(DomainError::InvalidField {
-                field: "goodwill reason",
-                reason: "say why, in 1-200 characters".into(),
-            });
+            return Err(DomainError::field(
+                "goodwill_reason",
+                if reason.is_empty() {
+                    crate::error::Problem::Empty
+                } else {
+                    crate::error::Problem::TooLong {
+                        max: 200,
+                        got: reason.chars().count() as u64,
+                        unit: crate::error::Unit::Characters,
+                    }
+                },
+            ));
         }
         if amount > limit && !approved_by_owner {
             return Err(DomainError::OwnerApprovalRequired { amount, limit });

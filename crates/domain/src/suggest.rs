@@ -212,8 +212,10 @@ fn candidates(input: &SuggestionInput) -> Vec<Suggestion> {
             Lang::En => format!("Follow up the complaint: \"{}\"", short(&f.text)),
         };
         let reason = match lang {
-            Lang::Ko => format!("{}일 전 접수 · {} · 미해결", days, f.category),
-            Lang::En => format!("logged {} days ago · {} · still open", days, f.category),
+            Lang::Ko => format!("{}일 전 접수 · {} · 미해결", days, crate::i18n::category_name(&f.category, lang)),
+            Lang::En => {
+                format!("logged {} days ago · {} · still open", days, crate::i18n::category_name(&f.category, lang))
+            }
         };
         push(SuggestionKind::FollowUp, &f.id.to_string(), 900, text, reason);
     }

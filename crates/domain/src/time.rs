@@ -2,7 +2,7 @@
 //! are viewed in the shop's time zone (Asia/Seoul unless configured), so that
 //! "today", birthdays, ages and happy hours follow the counter's wall clock.
 
-use crate::error::{DomainError, Result};
+use crate::error::{DomainError, Expected, Problem, Result};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -22,9 +22,9 @@ impl Default for ShopZone {
 impl ShopZone {
     /// Parses an IANA zone name such as `Asia/Seoul`.
     pub fn parse(name: &str) -> Result<ShopZone> {
-        name.parse::<Tz>().map(ShopZone).map_err(|_| {
-            DomainError::field("time zone", format!("{name:?} is not an IANA time zone name such as Asia/Seoul"))
-        })
+        name.parse::<Tz>()
+            .map(ShopZone)
+            .map_err(|_| DomainError::field("time_zone", Problem::Format { expected: Expected::TimeZone }))
     }
 
     pub fn name(&self) -> &'static str {

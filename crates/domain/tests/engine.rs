@@ -611,10 +611,10 @@ fn gate_rejects_bad_decisions() {
     let e = engine.evaluate();
     let cases: Vec<(Decision, &str)> = vec![
         (Decision { apply: vec!["gold-5".into()], dismiss: vec![] }, "needs gold tier"),
-        (Decision { apply: vec!["nope".into()], dismiss: vec![] }, "no such active discount rule"),
+        (Decision { apply: vec!["nope".into()], dismiss: vec![] }, "does not exist or is not active"),
         (
             Decision { apply: vec!["senior-65".into()], dismiss: vec![("bakery-2-1".into(), "  ".into())] },
-            "needs a reason",
+            "reason for dismissing a discount",
         ),
         (Decision { apply: vec!["senior-65".into(), "senior-65".into()], dismiss: vec![] }, "applied twice"),
     ];
