@@ -151,8 +151,11 @@ pub fn generate(
         let path = store.path().map(|p| p.display().to_string()).unwrap_or_else(|| "the database".into());
         return Err(StoreError::BadInput {
             what: "demo database",
-            reason: format!(
-                "{path} already holds a shop (customers, products, a name or an owner PIN); the demo goes into a new file of its own"
+            reason: dangol_store::error::say(
+                format!("{path}에는 이미 가게가 있습니다 (고객, 상품, 이름이나 사장님 PIN). 데모는 새 파일에 만듭니다"),
+                format!(
+                    "{path} already holds a shop (customers, products, a name or an owner PIN); the demo goes into a new file of its own"
+                ),
             ),
         });
     }
@@ -539,7 +542,10 @@ fn generate_customer(
             }
             let spent = points.spend(points_redeemed, at, LedgerKind::Redeem).map_err(|e| StoreError::BadInput {
                 what: "demo points",
-                reason: format!("{} to redeem, {} usable", e.wanted, e.available),
+                reason: dangol_store::error::say(
+                    format!("쓸 수 있는 포인트 {}점으로 {}점을 쓰려 했습니다", e.available, e.wanted),
+                    format!("{} to redeem, {} usable", e.wanted, e.available),
+                ),
             })?;
             note(&mut points, spent);
             discounts.push(AppliedDiscount {
@@ -664,7 +670,10 @@ pub fn open_or_create(
         if !store.shop_info()?.demo {
             return Err(StoreError::BadInput {
                 what: "demo database",
-                reason: format!("{} holds a shop that is not the demo", path.display()),
+                reason: dangol_store::error::say(
+                    format!("{}에는 데모가 아닌 가게가 있습니다", path.display()),
+                    format!("{} holds a shop that is not the demo", path.display()),
+                ),
             });
         }
         return Ok(store);

@@ -76,7 +76,7 @@ impl Store {
         ids: &mut dyn IdSource,
     ) -> Result<()> {
         rule.validate()?;
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         ctx.check(&tx, ids, at, None, "rule")?;
         let before = rules::body(&tx, &rule.id)?.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
@@ -116,11 +116,16 @@ impl Store {
             _ => {
                 return Err(StoreError::BadInput {
                     what: "setting",
-                    reason: format!("{key:?} is not one of shop_name, time_zone, goodwill_limit, large_sale, loyalty"),
+                    reason: crate::error::say(
+                        format!(
+                            "{key:?}은(는) 설정 항목이 아닙니다 (shop_name, time_zone, goodwill_limit, large_sale, loyalty)"
+                        ),
+                        format!("{key:?} is not one of shop_name, time_zone, goodwill_limit, large_sale, loyalty"),
+                    ),
                 });
             }
         };
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         ctx.check(&tx, ids, at, None, "setting")?;
         let before = settings::get(&tx, key)?;
@@ -149,15 +154,21 @@ impl Store {
     ) -> Result<IssuedCoupon> {
         let code = code.trim();
         if code.is_empty() || code.len() > 40 {
-            return Err(StoreError::BadInput { what: "coupon code", reason: "must be 1-40 characters".into() });
+            return Err(StoreError::BadInput {
+                what: "coupon code",
+                reason: crate::error::say("1~40자여야 합니다", "must be 1-40 characters"),
+            });
         }
         if expires_at <= at || expires_at >= crate::clock::latest() {
             return Err(StoreError::BadInput {
                 what: "coupon expiry",
-                reason: "must be in the future and before 2100".into(),
+                reason: crate::error::say(
+                    "지금 이후, 2100년 이전이어야 합니다",
+                    "must be in the future and before 2100",
+                ),
             });
         }
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         ctx.check(&tx, ids, at, Some(row.registered()), "coupon")?;
@@ -167,7 +178,7 @@ impl Store {
         let exists: bool =
             tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)", [code], |r| r.get(0))?;
         if exists {
-            return Err(StoreError::Duplicate { what: "coupon code", key: code.into() });
+            return Err(StoreError::Duplicate { what: "coupon code", key: code.into(), customer: None });
         }
         let id = ids.next_id(at);
         tx.execute(
@@ -207,13 +218,16 @@ impl Store {
         if note.is_empty() || note.chars().count() > 200 {
             return Err(StoreError::BadInput {
                 what: "adjustment note",
-                reason: "say why, in 1-200 characters".into(),
+                reason: crate::error::say("사유를 1~200자로 적어 주세요", "say why, in 1-200 characters"),
             });
         }
         if points == 0 && stamps == 0 {
             return Err(StoreError::BadInput {
                 what: "adjustment",
-                reason: "give a non-zero --points or --stamps".into(),
+                reason: crate::error::say(
+                    "0이 아닌 포인트나 스탬프를 적어 주세요",
+                    "give a non-zero --points or --stamps",
+                ),
             });
         }
         dangol_domain::rules::in_range("points", points, -MAX_POINTS_ADJUST, MAX_POINTS_ADJUST)?;
@@ -223,10 +237,13 @@ impl Store {
         {
             return Err(StoreError::BadInput {
                 what: "adjustment expiry",
-                reason: "only points added can expire, and then after now and before 2100".into(),
+                reason: crate::error::say(
+                    "만료일은 더하는 포인트에만, 지금 이후 2100년 이전으로 정할 수 있습니다",
+                    "only points added can expire, and then after now and before 2100",
+                ),
             });
         }
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         ctx.check(&tx, ids, at, Some(row.registered()), "adjustment")?;
@@ -237,7 +254,10 @@ impl Store {
         if before.stamps + stamps < 0 {
             return Err(StoreError::BadInput {
                 what: "adjustment",
-                reason: format!("the customer has {} stamps; cannot take {}", before.stamps, -stamps),
+                reason: crate::error::say(
+                    format!("고객의 스탬프가 {}개라 {}개를 뺄 수 없습니다", before.stamps, -stamps),
+                    format!("the customer has {} stamps; cannot take {}", before.stamps, -stamps),
+                ),
             });
         }
         let entries = if points > 0 {
@@ -245,7 +265,10 @@ impl Store {
         } else if points < 0 {
             book.spend(-points, at, LedgerKind::Adjust).map_err(|e| StoreError::BadInput {
                 what: "adjustment",
-                reason: format!("the customer has {} usable points; cannot take {}", e.available, e.wanted),
+                reason: crate::error::say(
+                    format!("고객이 쓸 수 있는 포인트가 {}점이라 {}점을 뺄 수 없습니다", e.available, e.wanted),
+                    format!("the customer has {} usable points; cannot take {}", e.available, e.wanted),
+                ),
             })?
         } else {
             vec![]
@@ -273,7 +296,10 @@ impl Store {
 fn won_setting(field: &str, value: &str, min: i64, max: i64) -> Result<String> {
     let v: i64 = value.parse().map_err(|_| StoreError::BadInput {
         what: "setting",
-        reason: format!("{field} {value:?} must be a whole number of won from {min} to {max}"),
+        reason: crate::error::say(
+            format!("{field} {value:?}: {min}~{max} 사이의 원 단위 정수여야 합니다"),
+            format!("{field} {value:?} must be a whole number of won from {min} to {max}"),
+        ),
     })?;
     dangol_domain::rules::in_range(field, v, min, max)?;
     Ok(v.to_string())
@@ -304,7 +330,10 @@ impl Store {
         if path.exists() {
             return Err(StoreError::BadInput {
                 what: "new shop",
-                reason: format!("{} already exists; a new shop gets a new file", path.display()),
+                reason: crate::error::say(
+                    format!("{}은(는) 이미 있습니다. 새 가게는 새 파일을 씁니다", path.display()),
+                    format!("{} already exists; a new shop gets a new file", path.display()),
+                ),
             });
         }
         let made = (|| {

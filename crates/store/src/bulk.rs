@@ -89,7 +89,10 @@ impl BulkLoad<'_> {
             let spend =
                 book.spend(d.points_redeemed, d.at, LedgerKind::Redeem).map_err(|e| crate::StoreError::BadInput {
                     what: "demo sale",
-                    reason: format!("redeems {} points with {} usable", e.wanted, e.available),
+                    reason: crate::error::say(
+                        format!("쓸 수 있는 포인트 {}점으로 {}점을 쓰려 했습니다", e.available, e.wanted),
+                        format!("redeems {} points with {} usable", e.wanted, e.available),
+                    ),
                 })?;
             ledger::write_points(&self.tx, book, customer_rid, Some(rid), None, &spend)?;
         }

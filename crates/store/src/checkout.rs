@@ -10,7 +10,7 @@
 //! too: only rules about the cart and the moment apply, and nobody earns.
 
 use crate::counter::Receipt;
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, say};
 use crate::owner::Owner;
 use crate::prompts::{self, PromptAction};
 use crate::standing::{load_standing, price, walk_in};
@@ -81,7 +81,7 @@ impl Store {
         if let Some(recorded) = self.recorded_checkout(req)? {
             return Ok(recorded);
         }
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let zone = self.zone;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = req.customer.map(|id| customers::get(&tx, id)).transpose()?;
@@ -89,7 +89,7 @@ impl Store {
         let priced = price(&tx, &req.cart)?;
         if priced.lines.is_empty() {
             return Err(StoreError::Domain(dangol_domain::DomainError::InvalidCart {
-                reason: "the cart is empty".into(),
+                problem: dangol_domain::error::CartProblem::Empty,
             }));
         }
         let subtotal = priced.subtotal();
@@ -116,7 +116,10 @@ impl Store {
                 if g.amount > due {
                     return Err(StoreError::BadInput {
                         what: "goodwill amount",
-                        reason: format!("{} is more than the {} due", format_won(g.amount), format_won(due)),
+                        reason: crate::error::say(
+                            format!("{}은(는) 결제할 금액 {}보다 많습니다", format_won(g.amount), format_won(due)),
+                            format!("{} is more than the {} due", format_won(g.amount), format_won(due)),
+                        ),
                     });
                 }
                 let approved = owner.is_some() && g.amount > limit;
@@ -144,7 +147,10 @@ impl Store {
                 let spend = standing.book.spend(draft.points_redeemed, req.at, LedgerKind::Redeem).map_err(|e| {
                     StoreError::BadInput {
                         what: "points",
-                        reason: format!("{} points to redeem, {} usable", e.wanted, e.available),
+                        reason: crate::error::say(
+                            format!("{}점을 쓰려 했지만 쓸 수 있는 포인트는 {}점입니다", e.wanted, e.available),
+                            format!("{} points to redeem, {} usable", e.wanted, e.available),
+                        ),
                     }
                 })?;
                 ledger::write_points(&tx, &mut standing.book, crid, Some(sale_rid), None, &spend)?;
@@ -261,22 +267,29 @@ impl Store {
         let Some((rid, customer, reverses)) = find_sale(&self.conn, req.visit)? else {
             return Ok(None);
         };
-        let conflict = |reason: &str| StoreError::VisitConflict { visit: req.visit.to_string(), reason: reason.into() };
+        let conflict =
+            |ko: &str, en: &str| StoreError::VisitConflict { visit: req.visit.to_string(), reason: say(ko, en) };
         if reverses {
-            return Err(conflict("this id is a refund, not a sale"));
+            return Err(conflict("이 번호는 판매가 아니라 환불입니다", "this id is a refund, not a sale"));
         }
         let recorded_customer = match customer {
             Some(c) => Some(customers::get_rid(&self.conn, c)?.customer.id),
             None => None,
         };
         if recorded_customer != req.customer {
-            return Err(conflict("its sale was recorded for another customer; start the next customer"));
+            return Err(conflict(
+                "이 방문의 판매는 다른 고객으로 기록되었습니다. 다음 손님을 시작하세요",
+                "its sale was recorded for another customer; start the next customer",
+            ));
         }
         let priced = price(&self.conn, &req.cart)?;
         let receipt = stored_receipt(&self.conn, rid, self.now())?;
         let recorded = receipt.lines.iter().map(|l| (l.sku.as_str(), l.qty));
         if !recorded.eq(priced.lines.iter().map(|l| (l.sku.as_str(), l.qty))) {
-            return Err(conflict("its sale was already completed with a different cart; start the next customer"));
+            return Err(conflict(
+                "이 방문의 판매는 다른 장바구니로 이미 끝났습니다. 다음 손님을 시작하세요",
+                "its sale was already completed with a different cart; start the next customer",
+            ));
         }
         Ok(Some(receipt))
     }

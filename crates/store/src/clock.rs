@@ -8,7 +8,7 @@
 //! for good. Only the owner may date a write in the past, and that is
 //! audited.
 
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, say};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::time::Instant;
 
@@ -67,12 +67,18 @@ pub fn parse_moment(s: &str, what: &'static str) -> Result<DateTime<Utc>> {
     let t =
         DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| StoreError::BadInput {
             what,
-            reason: format!("{s:?} is not an RFC 3339 time such as 2026-11-23T10:00:00+09:00"),
+            reason: crate::error::say(
+                format!("{s:?}은(는) 2026-11-23T10:00:00+09:00 같은 RFC 3339 시각이 아닙니다"),
+                format!("{s:?} is not an RFC 3339 time such as 2026-11-23T10:00:00+09:00"),
+            ),
         })?;
     if t < earliest() || t >= latest() {
         return Err(StoreError::BadInput {
             what,
-            reason: format!("{s:?} is outside the years 2000-2099 that Dangol accepts"),
+            reason: crate::error::say(
+                format!("{s:?}은(는) 단골이 받는 2000~2099년 밖입니다"),
+                format!("{s:?} is outside the years 2000-2099 that Dangol accepts"),
+            ),
         });
     }
     Ok(t)
@@ -89,27 +95,44 @@ pub fn check_write_time(
     backdating: bool,
 ) -> Result<()> {
     if at < earliest() || at >= latest() {
-        return Err(StoreError::WriteTime { at, now, reason: "outside the years 2000-2099".into() });
+        return Err(StoreError::WriteTime {
+            at,
+            now,
+            reason: say("단골이 받는 2000~2099년 밖입니다", "outside the years 2000-2099"),
+        });
     }
     if at > now + WRITE_SKEW {
         return Err(StoreError::WriteTime {
             at,
             now,
-            reason: format!("it is {} min ahead of the clock; writes are dated now", (at - now).num_minutes()),
+            reason: say(
+                format!("시계보다 {}분 앞섭니다. 기록은 지금 시각으로 합니다", (at - now).num_minutes()),
+                format!("it is {} min ahead of the clock; writes are dated now", (at - now).num_minutes()),
+            ),
         });
     }
     if let Some((t, what)) = not_before
         && at < t
     {
-        return Err(StoreError::WriteTime { at, now, reason: format!("it is before {what} ({t})") });
+        return Err(StoreError::WriteTime {
+            at,
+            now,
+            reason: say(format!("{what} 이전입니다 ({t})"), format!("it is before {what} ({t})")),
+        });
     }
     if at < now - WRITE_SKEW && !backdating {
         return Err(StoreError::WriteTime {
             at,
             now,
-            reason: format!(
-                "it is {} min behind the clock; only the owner may date a write in the past (--backdate)",
-                (now - at).num_minutes()
+            reason: say(
+                format!(
+                    "시계보다 {}분 늦습니다. 지난 시각의 기록은 사장님만 허락할 수 있습니다 (--backdate)",
+                    (now - at).num_minutes()
+                ),
+                format!(
+                    "it is {} min behind the clock; only the owner may date a write in the past (--backdate)",
+                    (now - at).num_minutes()
+                ),
             ),
         });
     }

@@ -10,7 +10,7 @@
 //! The view types here are the public JSON shapes (see docs/json.md).
 
 use crate::customers::{self, CustomerRow};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, say};
 use crate::lookup::{self, Found, MatchKind};
 use crate::owner::Viewer;
 use crate::prompts::{self, PromptAction};
@@ -24,6 +24,7 @@ use dangol_domain::feedback::{Feedback, FeedbackKind};
 use dangol_domain::gate::Missed;
 use dangol_domain::i18n::{Lang, alternative_text, reason_text};
 use dangol_domain::ids::IdSource;
+use dangol_domain::lang::Localized;
 use dangol_domain::loyalty::LoyaltySettings;
 use dangol_domain::phone::Phone;
 use dangol_domain::rules::DiscountRule;
@@ -265,7 +266,9 @@ pub struct ShopInfo {
     /// The shop has an owner PIN (set at setup).
     pub owner_pin_set: bool,
     /// Stored settings or rules set aside because they no longer validate.
-    pub problems: Vec<String>,
+    /// What the owner should know is wrong (rules set aside, settings not
+    /// in use), in both languages.
+    pub problems: Vec<Localized>,
 }
 
 /// A completed sale (`checkout --json`).
@@ -370,9 +373,11 @@ impl Store {
     ) -> Result<CustomerSummary> {
         let customer = input.validate(ids.next_id(at), at)?;
         if customer.tier != Tier::Basic && viewer.owner().is_none() {
-            return Err(StoreError::OwnerRequired { what: "give a customer a tier" });
+            return Err(StoreError::OwnerRequired {
+                what: crate::error::say("고객 등급 정하기", "give a customer a tier"),
+            });
         }
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         ctx.check(&tx, ids, at, None, "customer registration")?;
         let rid = customers::insert(&tx, &customer, 0, None)?;
@@ -539,7 +544,7 @@ impl Store {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<()> {
-        let ctx = self.write_ctx();
+        let ctx = self.audit_ctx();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         let day_start = self.zone.start_of(self.zone.date(at));
@@ -594,16 +599,22 @@ impl Store {
         if !key.contains(':') || !known.contains(&kind.as_str()) || key.len() > 200 {
             return Err(StoreError::BadInput {
                 what: "prompt key",
-                reason: format!("{key:?} is not a suggestion key such as usual_item:SALT or consent:marketing"),
+                reason: crate::error::say(
+                    format!("{key:?}은(는) usual_item:SALT, consent:marketing 같은 제안 키가 아닙니다"),
+                    format!("{key:?} is not a suggestion key such as usual_item:SALT or consent:marketing"),
+                ),
             });
         }
         if action == PromptAction::Dismissed && reason.is_none_or(|r| r.trim().is_empty() || r.chars().count() > 200) {
             return Err(StoreError::BadInput {
                 what: "dismiss reason",
-                reason: "dismissing a prompt needs a reason of 1-200 characters".into(),
+                reason: crate::error::say(
+                    "제안을 건너뛰려면 사유(1~200자)가 필요합니다",
+                    "dismissing a prompt needs a reason of 1-200 characters",
+                ),
             });
         }
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         ctx.check(&tx, ids, at, Some(row.registered()), "prompt")?;
@@ -631,7 +642,7 @@ impl Store {
         ids: &mut dyn IdSource,
     ) -> Result<FeedbackView> {
         let f = Feedback::new(ids.next_id(at), customer, at, kind, category, text)?;
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         ctx.check(&tx, ids, at, Some(row.registered()), "feedback")?;
@@ -653,14 +664,23 @@ impl Store {
         if resolution.is_empty() || resolution.len() > dangol_domain::feedback::MAX_FEEDBACK_BYTES {
             return Err(StoreError::BadInput {
                 what: "resolution",
-                reason: "describe how it was resolved (1-2000 bytes)".into(),
+                reason: crate::error::say(
+                    "어떻게 처리했는지 적어 주세요 (1~2000바이트)",
+                    "describe how it was resolved (1-2000 bytes)",
+                ),
             });
         }
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let f = feedback::get(&tx, id)?;
         if f.status == dangol_domain::feedback::FeedbackStatus::Resolved {
-            return Err(StoreError::BadInput { what: "feedback", reason: format!("{id} is already resolved") });
+            return Err(StoreError::BadInput {
+                what: "feedback",
+                reason: crate::error::say(
+                    format!("{id}은(는) 이미 처리되었습니다"),
+                    format!("{id} is already resolved"),
+                ),
+            });
         }
         ctx.check(&tx, ids, at, Some((f.at, "the feedback was logged")), "feedback resolution")?;
         feedback::resolve(&tx, id, resolution, at)?;
@@ -695,10 +715,23 @@ impl Store {
     /// The shop as the counter shows it: name, zone, limits, database.
     pub fn shop_info(&self) -> Result<ShopInfo> {
         let demo = settings::is_demo(&self.conn)?;
-        let mut problems: Vec<String> =
-            self.rules.get(&self.conn)?.1.iter().map(|r| format!("rule {} is set aside: {}", r.id, r.reason)).collect();
+        let mut problems: Vec<Localized> = self
+            .rules
+            .get(&self.conn)?
+            .1
+            .iter()
+            .map(|r| {
+                say(
+                    format!("할인 규칙 {}은(는) 쓰지 않고 있습니다: {}", r.id, r.reason.ko),
+                    format!("rule {} is set aside: {}", r.id, r.reason.en),
+                )
+            })
+            .collect();
         if let Some(p) = settings::loyalty_problem(&self.conn)? {
-            problems.push(format!("the stored loyalty settings are not in use (defaults apply): {p}"));
+            problems.push(say(
+                format!("저장된 적립 설정을 쓰지 않고 기본값을 씁니다: {}", p.message(Lang::Ko)),
+                format!("the stored loyalty settings are not in use (defaults apply): {}", p.message(Lang::En)),
+            ));
         }
         Ok(ShopInfo {
             shop_name: settings::shop_name(&self.conn)?,

@@ -76,17 +76,54 @@ pub fn insert(conn: &Connection, c: &Customer, visits: i64, last_visit: Option<D
     if let Some(existing) = find_by_phone(conn, c.phone.digits())? {
         return Err(StoreError::Duplicate {
             what: "phone number",
-            key: format!("{} (customer {})", c.phone.masked(), existing.customer.id),
+            key: c.phone.masked(),
+            customer: Some(existing.customer.id),
         });
     }
     if let Some(card) = &c.card_code
-        && find_by_card(conn, card)?.is_some()
+        && let Some(holder) = find_by_card(conn, card)?
     {
-        return Err(StoreError::Duplicate { what: "card code", key: card.clone() });
+        return Err(StoreError::Duplicate { what: "card code", key: card.clone(), customer: Some(holder.customer.id) });
     }
     let rid = insert_row(conn, c, visits, last_visit)?;
     insert_grams(conn, rid, &c.name, initial_score(c, visits, last_visit))?;
     Ok(rid)
+}
+
+/// Writes a customer's edited profile (`after`, same id): the row, and the
+/// search grams when the name changed (at the customer's current score).
+/// A card code held by another customer is reported as such.
+pub fn update(conn: &Connection, rid: i64, before: &Customer, after: &Customer) -> Result<()> {
+    if let Some(card) = &after.card_code
+        && let Some(holder) = find_by_card(conn, card)?
+        && holder.rid != rid
+    {
+        return Err(StoreError::Duplicate { what: "card code", key: card.clone(), customer: Some(holder.customer.id) });
+    }
+    conn.prepare_cached(
+        "UPDATE customers SET name = ?2, name_norm = ?3, preferred_name = ?4, birth_date = ?5, tier = ?6, tags = ?7, notes = ?8, marketing_consent = ?9, consent_at = ?10, card_code = ?11, updated_at = ?12 WHERE rid = ?1",
+    )?
+    .execute(params![
+        rid,
+        after.name,
+        hangul::normalize(&after.name),
+        after.preferred_name,
+        after.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        after.tier.as_str(),
+        serde_json::to_string(&after.tags).expect("tags are strings"),
+        after.notes,
+        after.marketing_consent as i64,
+        after.consent_at.map(ms),
+        after.card_code,
+        ms(after.updated_at),
+    ])?;
+    if after.name != before.name {
+        conn.prepare_cached("DELETE FROM search_grams WHERE customer = ?1")?.execute([rid])?;
+        let score: i64 =
+            conn.prepare_cached("SELECT score FROM customers WHERE rid = ?1")?.query_row([rid], |r| r.get(0))?;
+        insert_grams(conn, rid, &after.name, score)?;
+    }
+    Ok(())
 }
 
 /// Inserts the customer row only; unique constraints still apply.
@@ -225,7 +262,10 @@ pub fn find_by_card(conn: &Connection, code: &str) -> Result<Option<CustomerRow>
 pub fn parse_id(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s.trim()).map_err(|_| StoreError::BadInput {
         what: "customer id",
-        reason: format!("{s:?} is not a UUID such as 0193c8a2-7b1e-7c3d-9f00-123456789abc"),
+        reason: crate::error::say(
+            format!("{s:?}은(는) 0193c8a2-7b1e-7c3d-9f00-123456789abc 같은 고객 번호(UUID)가 아닙니다"),
+            format!("{s:?} is not a UUID such as 0193c8a2-7b1e-7c3d-9f00-123456789abc"),
+        ),
     })
 }
 

@@ -1,9 +1,15 @@
 //! Opening the database: the one-instance lock, pragmas and migrations.
 //!
-//! A counter database is opened by exactly one Dangol process at a time
+//! A counter database is written by exactly one Dangol process at a time
 //! (two instances on one counter are a known source of duplicate orders in
 //! other POS systems). The lock is an OS file lock on `<db>.lock`, released
 //! by the OS if the process dies, so a crash never leaves a stale lock.
+//!
+//! Readers do not take it: `open_shared` opens an existing, current
+//! database beside the writer (the counter window, a long import), reading
+//! through SQLite's WAL snapshots. A shared store refuses writes
+//! (`read_only`) except the few records reading itself must leave: the
+//! audit entry of an export, a refused owner PIN.
 
 use crate::clock::Clock;
 use crate::error::{Result, StoreError};
@@ -35,6 +41,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     path: Option<PathBuf>,
     _lock: Option<File>,
+    /// Opened with `open_shared`: no instance lock, so no writes.
+    shared: bool,
     pub(crate) device: Uuid,
     pub(crate) zone: ShopZone,
     pub(crate) clock: Clock,
@@ -108,12 +116,43 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing database for reading beside its writer, without
+    /// the instance lock and without migrating it (a database that needs
+    /// upgrading is refused: `older_schema`). Writes are refused
+    /// (`read_only`); see the module's note for the exceptions.
+    pub fn open_shared(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such database"),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        let mut store = Store::unopened(conn, Some(path.to_path_buf()), None);
+        store.shared = true;
+        store.init().map_err(|e| match e {
+            StoreError::Sqlite(inner) => classify(path, inner),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// True when opened with `open_shared`.
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
     /// The store around a connection, before `init` reads its settings.
     fn unopened(conn: Connection, path: Option<PathBuf>, lock: Option<File>) -> Store {
         Store {
             conn,
             path,
             _lock: lock,
+            shared: false,
             device: Uuid::nil(),
             zone: ShopZone::default(),
             clock: Clock::System,
@@ -134,7 +173,9 @@ impl Store {
         // Reading the header first turns "not a database" into a clear error
         // before anything is written.
         self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        if !self.shared {
+            self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "busy_timeout", 5_000)?;
@@ -153,11 +194,24 @@ impl Store {
         // query here is an index range whose best plan does not depend on
         // the value.
         self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        migrate(&mut self.conn)?;
+        if self.shared {
+            let found = self.schema_version().unwrap_or(0);
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema { found, known: SCHEMA_VERSION });
+            }
+            if found < SCHEMA_VERSION {
+                return Err(StoreError::OlderSchema { found, known: SCHEMA_VERSION });
+            }
+        } else {
+            migrate(&mut self.conn)?;
+        }
         if settings::get(&self.conn, settings::BULK_LOADING)?.is_some() {
             return Err(StoreError::NotADatabase {
                 path: self.path.clone().unwrap_or_default(),
-                detail: "a demo generation into this file was interrupted, so it is incomplete; delete it and generate the demo again".into(),
+                detail: crate::error::say(
+                    "데모를 만들다 중단된 불완전한 파일입니다. 지우고 데모를 다시 만드세요",
+                    "a demo generation into this file was interrupted, so it is incomplete; delete it and generate the demo again",
+                ),
             });
         }
         self.device = settings::device_id(&self.conn)?;
@@ -183,7 +237,17 @@ impl Store {
         self.clock.now()
     }
 
-    pub(crate) fn write_ctx(&self) -> WriteCtx {
+    /// What a write needs to know; refused in a shared (reading) store.
+    pub(crate) fn write_ctx(&self) -> Result<WriteCtx> {
+        if self.shared {
+            return Err(StoreError::ReadOnly);
+        }
+        Ok(self.audit_ctx())
+    }
+
+    /// The same for the records a shared store may still leave (an export's
+    /// audit entry): append-only rows, serialised with the writer by SQLite.
+    pub(crate) fn audit_ctx(&self) -> WriteCtx {
         WriteCtx { now: self.now(), device: self.device, backdating: self.backdating.is_some() }
     }
 
@@ -253,9 +317,10 @@ fn take_lock(path: &Path) -> Result<File> {
 
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
-            StoreError::NotADatabase { path: path.to_path_buf(), detail: e.to_string() }
-        }
+        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            detail: crate::error::say("파일이 손상되었거나 데이터베이스가 아닙니다", e.to_string()),
+        },
         Some(ErrorCode::CannotOpen) => {
             StoreError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }
         }

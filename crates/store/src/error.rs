@@ -1,32 +1,63 @@
-//! Store errors: each names what went wrong and with which value, and has a
-//! stable `kind` for the wire (`{kind, message}`).
+//! Store errors: each carries its data (the value, the range, the rows, the
+//! customer already holding a phone number) and has a stable `kind`. Its
+//! sentence in Korean or English is `message(lang)`; on the wire it is an
+//! `ErrorView`, a tagged union generated for TypeScript.
 
 use dangol_domain::DomainError;
+use dangol_domain::i18n::Lang;
+use dangol_domain::lang::Localized;
+use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// One bad row in an import file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// One bad row in an import file: where (line, and column when one column
+/// is at fault), what kind of problem (an error kind such as
+/// `invalid_phone`, or `csv` for the file's own syntax), and the sentence.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowError {
     pub line: u64,
-    pub message: String,
+    pub column: Option<String>,
+    pub kind: String,
+    pub message: Localized,
+}
+
+impl RowError {
+    pub fn new(line: u64, column: Option<&str>, kind: &str, message: Localized) -> RowError {
+        RowError { line, column: column.map(str::to_string), kind: kind.to_string(), message }
+    }
+
+    /// A row whose value the domain refused.
+    pub fn domain(line: u64, column: Option<&str>, e: &DomainError) -> RowError {
+        RowError::new(line, column, e.kind(), say(e.message(Lang::Ko), e.message(Lang::En)))
+    }
+}
+
+/// A sentence in both languages.
+pub fn say(ko: impl Into<String>, en: impl Into<String>) -> Localized {
+    Localized { ko: ko.into(), en: en.into() }
 }
 
 #[derive(Debug)]
 pub enum StoreError {
-    /// Another Dangol instance has the database open.
+    /// Another Dangol instance has the database open for writing.
     Locked {
         path: PathBuf,
     },
-    /// The file exists but is not a Dangol/SQLite database.
+    /// The file exists but is not a usable Dangol/SQLite database.
     NotADatabase {
         path: PathBuf,
-        detail: String,
+        detail: Localized,
     },
     /// The database was written by a newer Dangol.
     NewerSchema {
+        found: i64,
+        known: i64,
+    },
+    /// The database needs upgrading, which only a writer does.
+    OlderSchema {
         found: i64,
         known: i64,
     },
@@ -34,10 +65,12 @@ pub enum StoreError {
         what: &'static str,
         key: String,
     },
-    /// A unique value (phone, card code, coupon code) already in use.
+    /// A unique value (phone, card code, coupon code) already in use;
+    /// `customer` is the customer who holds it, when it is a customer's.
     Duplicate {
         what: &'static str,
         key: String,
+        customer: Option<uuid::Uuid>,
     },
     Domain(DomainError),
     /// An import with bad rows; nothing was written.
@@ -48,7 +81,7 @@ pub enum StoreError {
     /// Malformed input that is not a domain value (a cart file, a query).
     BadInput {
         what: &'static str,
-        reason: String,
+        reason: Localized,
     },
     AlreadyReversed {
         sale: String,
@@ -67,18 +100,18 @@ pub enum StoreError {
     OwnerPinNotSet,
     /// An owner-only operation was asked for without the owner.
     OwnerRequired {
-        what: &'static str,
+        what: Localized,
     },
     /// A write dated too far from the clock.
     WriteTime {
         at: chrono::DateTime<chrono::Utc>,
         now: chrono::DateTime<chrono::Utc>,
-        reason: String,
+        reason: Localized,
     },
     /// A visit id already used for a different sale.
     VisitConflict {
         visit: String,
-        reason: String,
+        reason: Localized,
     },
     /// A sale so large it must be confirmed.
     LargeSale {
@@ -86,6 +119,8 @@ pub enum StoreError {
         limit: i64,
         max_qty: i64,
     },
+    /// A write asked of a store opened for reading only.
+    ReadOnly,
     Sqlite(rusqlite::Error),
     Io {
         path: PathBuf,
@@ -99,6 +134,7 @@ impl StoreError {
             StoreError::Locked { .. } => "database_locked",
             StoreError::NotADatabase { .. } => "not_a_database",
             StoreError::NewerSchema { .. } => "newer_schema",
+            StoreError::OlderSchema { .. } => "older_schema",
             StoreError::NotFound { .. } => "not_found",
             StoreError::Duplicate { .. } => "duplicate",
             StoreError::Domain(e) => e.kind(),
@@ -112,6 +148,7 @@ impl StoreError {
             StoreError::WriteTime { .. } => "write_time_refused",
             StoreError::VisitConflict { .. } => "visit_conflict",
             StoreError::LargeSale { .. } => "large_sale_unconfirmed",
+            StoreError::ReadOnly => "read_only",
             StoreError::Sqlite(_) => "database",
             StoreError::Io { .. } => "io",
         }
@@ -120,70 +157,20 @@ impl StoreError {
     pub fn not_found(what: &'static str, key: impl fmt::Display) -> Self {
         StoreError::NotFound { what, key: key.to_string() }
     }
+
+    pub fn bad_input(what: &'static str, ko: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::BadInput { what, reason: say(ko, en) }
+    }
+
+    /// The error as one sentence (more lines for an import's rows) in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        crate::error_text::message(self, lang)
+    }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Locked { path } => {
-                write!(f, "database {} is already open in another Dangol instance; close it first", path.display())
-            }
-            StoreError::NotADatabase { path, detail } => {
-                write!(f, "{} is not a usable Dangol database ({detail})", path.display())
-            }
-            StoreError::NewerSchema { found, known } => write!(
-                f,
-                "the database has schema version {found}, newer than this Dangol knows ({known}); upgrade Dangol"
-            ),
-            StoreError::NotFound { what, key } => write!(f, "{what} {key:?} not found"),
-            StoreError::Duplicate { what, key } => {
-                write!(f, "{what} {key:?} is already registered")
-            }
-            StoreError::Domain(e) => write!(f, "{e}"),
-            StoreError::InvalidRows { file_kind, errors } => {
-                write!(f, "{file_kind} file rejected, nothing was imported: {} bad row(s)", errors.len())?;
-                for e in errors.iter().take(20) {
-                    write!(f, "\n  line {}: {}", e.line, e.message)?;
-                }
-                if errors.len() > 20 {
-                    write!(f, "\n  … and {} more", errors.len() - 20)?;
-                }
-                Ok(())
-            }
-            StoreError::BadInput { what, reason } => write!(f, "invalid {what}: {reason}"),
-            StoreError::AlreadyReversed { sale } => {
-                write!(f, "sale {sale} has already been reversed")
-            }
-            StoreError::OwnerPinInvalid { failures, retry_after_secs } => {
-                write!(f, "the owner PIN is not correct ({failures} wrong in a row")?;
-                if *retry_after_secs > 0 {
-                    write!(f, "; wait {retry_after_secs} s before the next try")?;
-                }
-                write!(f, ")")
-            }
-            StoreError::OwnerPinLocked { retry_after_secs } => {
-                write!(f, "too many wrong owner PINs; try again in {retry_after_secs} s")
-            }
-            StoreError::OwnerPinNotSet => {
-                write!(
-                    f,
-                    "this shop has no owner PIN yet; the owner sets one first (dangol set-pin, or the window's setup)"
-                )
-            }
-            StoreError::OwnerRequired { what } => write!(f, "only the owner may {what}; the owner's PIN is needed"),
-            StoreError::WriteTime { at, now, reason } => {
-                write!(f, "a write dated {at} was refused (the clock says {now}): {reason}")
-            }
-            StoreError::VisitConflict { visit, reason } => write!(f, "visit {visit}: {reason}"),
-            StoreError::LargeSale { subtotal, limit, max_qty } => write!(
-                f,
-                "an unusually large sale ({}, up to {max_qty} of one item; the shop asks to confirm sales over {} or 100 of one item): confirm it to complete",
-                dangol_domain::money::format_won(*subtotal),
-                dangol_domain::money::format_won(*limit)
-            ),
-            StoreError::Sqlite(e) => write!(f, "database error: {e}"),
-            StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
-        }
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -197,21 +184,187 @@ impl From<DomainError> for StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && f.code == rusqlite::ErrorCode::ReadOnly
+        {
+            return StoreError::ReadOnly;
+        }
         StoreError::Sqlite(e)
     }
 }
 
-/// An error as it crosses to a user interface: a stable `kind` to switch on
-/// and a human `message`.
+/// The store's own errors as data, for the wire (the domain's travel as
+/// they are, see `ErrorData`).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StoreErrorData {
+    DatabaseLocked {
+        path: String,
+    },
+    NotADatabase {
+        path: String,
+    },
+    NewerSchema {
+        found: i64,
+        known: i64,
+    },
+    OlderSchema {
+        found: i64,
+        known: i64,
+    },
+    NotFound {
+        what: String,
+        key: String,
+    },
+    Duplicate {
+        what: String,
+        key: String,
+        customer: Option<String>,
+    },
+    InvalidRows {
+        file_kind: String,
+        rows: Vec<RowError>,
+    },
+    BadInput {
+        what: String,
+    },
+    AlreadyReversed {
+        sale: String,
+    },
+    OwnerPinInvalid {
+        failures: i64,
+        retry_after_secs: i64,
+    },
+    OwnerPinLocked {
+        retry_after_secs: i64,
+    },
+    OwnerPinNotSet,
+    OwnerRequired,
+    WriteTimeRefused {
+        at: String,
+        now: String,
+    },
+    VisitConflict {
+        visit: String,
+    },
+    LargeSaleUnconfirmed {
+        subtotal: i64,
+        limit: i64,
+        max_qty: i64,
+    },
+    ReadOnly,
+    Database,
+    Io {
+        path: String,
+    },
+    /// The window has no shop open yet.
+    SetupNeeded,
+    /// A command failed unexpectedly (a bug); nothing was saved.
+    Internal,
+    /// The command line's arguments could not be read.
+    Usage,
+}
+
+/// Every error's data: the domain's kinds or the store's.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ErrorData {
+    Domain(DomainError),
+    Store(StoreErrorData),
+}
+
+/// An error as it crosses to a user interface: `kind` to switch on, the
+/// error's data beside it, and `message`, the sentence in the language the
+/// interface asked for.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorView {
-    pub kind: String,
+    #[serde(flatten)]
+    pub error: ErrorData,
     pub message: String,
 }
 
-impl From<StoreError> for ErrorView {
-    fn from(e: StoreError) -> Self {
-        ErrorView { kind: e.kind().to_string(), message: e.to_string() }
+impl ErrorView {
+    pub fn new(e: &StoreError, lang: Lang) -> ErrorView {
+        ErrorView { error: data(e), message: e.message(lang) }
+    }
+
+    /// An error that is not a `StoreError` (no shop open, a bug caught).
+    pub fn other(data: StoreErrorData, message: Localized, lang: Lang) -> ErrorView {
+        ErrorView { error: ErrorData::Store(data), message: message.get(lang).to_string() }
+    }
+
+    /// The kind, as `StoreError::kind` names it.
+    pub fn kind(&self) -> String {
+        match serde_json::to_value(&self.error) {
+            Ok(serde_json::Value::Object(map)) => map.get("kind").and_then(|k| k.as_str()).unwrap_or("").to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+fn data(e: &StoreError) -> ErrorData {
+    use StoreErrorData as D;
+    let path = |p: &PathBuf| p.display().to_string();
+    ErrorData::Store(match e {
+        StoreError::Domain(d) => return ErrorData::Domain(d.clone()),
+        StoreError::Locked { path: p } => D::DatabaseLocked { path: path(p) },
+        StoreError::NotADatabase { path: p, .. } => D::NotADatabase { path: path(p) },
+        StoreError::NewerSchema { found, known } => D::NewerSchema { found: *found, known: *known },
+        StoreError::OlderSchema { found, known } => D::OlderSchema { found: *found, known: *known },
+        StoreError::NotFound { what, key } => D::NotFound { what: what.to_string(), key: key.clone() },
+        StoreError::Duplicate { what, key, customer } => {
+            D::Duplicate { what: what.to_string(), key: key.clone(), customer: customer.map(|c| c.to_string()) }
+        }
+        StoreError::InvalidRows { file_kind, errors } => {
+            D::InvalidRows { file_kind: file_kind.to_string(), rows: errors.clone() }
+        }
+        StoreError::BadInput { what, .. } => D::BadInput { what: what.to_string() },
+        StoreError::AlreadyReversed { sale } => D::AlreadyReversed { sale: sale.clone() },
+        StoreError::OwnerPinInvalid { failures, retry_after_secs } => {
+            D::OwnerPinInvalid { failures: *failures, retry_after_secs: *retry_after_secs }
+        }
+        StoreError::OwnerPinLocked { retry_after_secs } => D::OwnerPinLocked { retry_after_secs: *retry_after_secs },
+        StoreError::OwnerPinNotSet => D::OwnerPinNotSet,
+        StoreError::OwnerRequired { .. } => D::OwnerRequired,
+        StoreError::WriteTime { at, now, .. } => D::WriteTimeRefused { at: at.to_rfc3339(), now: now.to_rfc3339() },
+        StoreError::VisitConflict { visit, .. } => D::VisitConflict { visit: visit.clone() },
+        StoreError::LargeSale { subtotal, limit, max_qty } => {
+            D::LargeSaleUnconfirmed { subtotal: *subtotal, limit: *limit, max_qty: *max_qty }
+        }
+        StoreError::ReadOnly => D::ReadOnly,
+        StoreError::Sqlite(_) => D::Database,
+        StoreError::Io { path: p, .. } => D::Io { path: path(p) },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wire_carries_the_kind_the_data_and_the_sentence() {
+        let e = StoreError::Duplicate {
+            what: "phone number",
+            key: "010-****-5678".into(),
+            customer: Some(uuid::Uuid::nil()),
+        };
+        let v = serde_json::to_value(ErrorView::new(&e, Lang::Ko)).unwrap();
+        assert_eq!(v["kind"], "duplicate");
+        assert_eq!(v["customer"], uuid::Uuid::nil().to_string());
+        assert!(v["message"].as_str().unwrap().contains("이미"), "{v}");
+        let gate = StoreError::Domain(DomainError::GateRefused {
+            unacknowledged: vec![dangol_domain::error::UnacknowledgedDiscount {
+                rule_id: "senior-65".into(),
+                name: "경로 우대".into(),
+                saving: 900,
+            }],
+        });
+        let v = serde_json::to_value(ErrorView::new(&gate, Lang::En)).unwrap();
+        assert_eq!(v["kind"], "checkout_refused");
+        assert_eq!(v["unacknowledged"][0]["saving"], 900);
+        assert_eq!(ErrorView::new(&gate, Lang::En).kind(), "checkout_refused");
     }
 }

@@ -28,6 +28,7 @@ pub mod csv_io;
 pub mod customers;
 pub mod db;
 pub mod error;
+mod error_text;
 pub mod feedback;
 pub mod ledger;
 pub mod lookup;

@@ -147,13 +147,19 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
     if q.is_empty() {
         return Err(StoreError::BadInput {
             what: "search",
-            reason: "type 4 digits, a phone number, a name or scan a card".into(),
+            reason: crate::error::say(
+                "전화번호 뒤 4자리, 전화번호, 이름을 입력하거나 카드를 찍어 주세요",
+                "type 4 digits, a phone number, a name or scan a card",
+            ),
         });
     }
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(StoreError::BadInput {
             what: "search",
-            reason: format!("queries are at most {MAX_QUERY_CHARS} characters"),
+            reason: crate::error::say(
+                format!("검색어는 최대 {MAX_QUERY_CHARS}자입니다"),
+                format!("queries are at most {MAX_QUERY_CHARS} characters"),
+            ),
         });
     }
     let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -182,7 +188,10 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
             Err(e) if digits.len() >= 10 => Err(e.into()),
             Err(_) => Err(StoreError::BadInput {
                 what: "search",
-                reason: format!("{q:?}: type the last 4 digits or the full phone number"),
+                reason: crate::error::say(
+                    format!("{q:?}: 전화번호 뒤 4자리나 전체 번호를 입력하세요"),
+                    format!("{q:?}: type the last 4 digits or the full phone number"),
+                ),
             }),
         };
     }
@@ -190,7 +199,10 @@ fn find(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>> {
     if norm.is_empty() {
         return Err(StoreError::BadInput {
             what: "search",
-            reason: format!("{q:?} has no letters or digits to search for"),
+            reason: crate::error::say(
+                format!("{q:?}에는 찾을 글자나 숫자가 없습니다"),
+                format!("{q:?} has no letters or digits to search for"),
+            ),
         });
     }
     let mut hits = if norm.chars().all(hangul::is_choseong) {

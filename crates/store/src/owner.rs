@@ -84,11 +84,16 @@ pub fn hash_pin(pin: &str, ids: &mut dyn IdSource, at: DateTime<Utc>) -> Result<
     let mut salt = [0u8; 16];
     salt[..8].copy_from_slice(&ids.next_id(at).as_bytes()[8..]);
     salt[8..].copy_from_slice(&ids.next_id(at).as_bytes()[8..]);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| StoreError::BadInput { what: "owner PIN", reason: format!("salt: {e}") })?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::BadInput {
+        what: "owner PIN",
+        reason: crate::error::say(format!("솔트를 만들 수 없습니다: {e}"), format!("salt: {e}")),
+    })?;
     Ok(argon2()
         .hash_password(pin.as_bytes(), &salt)
-        .map_err(|e| StoreError::BadInput { what: "owner PIN", reason: e.to_string() })?
+        .map_err(|e| StoreError::BadInput {
+            what: "owner PIN",
+            reason: crate::error::say(format!("PIN을 처리할 수 없습니다: {e}"), e.to_string()),
+        })?
         .to_string())
 }
 
@@ -122,7 +127,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn check_pin_strength(pin: &str) -> Result<()> {
     let digits: Vec<u8> = pin.bytes().map(|b| b.wrapping_sub(b'0')).collect();
     if !(4..=8).contains(&pin.len()) || digits.iter().any(|d| *d > 9) {
-        return Err(StoreError::BadInput { what: "owner PIN", reason: "a PIN is 4-8 digits".into() });
+        return Err(StoreError::BadInput {
+            what: "owner PIN",
+            reason: crate::error::say("PIN은 4~8자리 숫자입니다", "a PIN is 4-8 digits"),
+        });
     }
     let same = digits.windows(2).all(|w| w[0] == w[1]);
     let up = digits.windows(2).all(|w| w[1] == (w[0] + 1) % 10);
@@ -130,7 +138,10 @@ pub fn check_pin_strength(pin: &str) -> Result<()> {
     if same || up || down {
         return Err(StoreError::BadInput {
             what: "owner PIN",
-            reason: format!("{pin} is too easy to guess (one digit repeated, or a run); choose another"),
+            reason: crate::error::say(
+                format!("{pin}은(는) 너무 쉬운 PIN입니다 (같은 숫자 반복이나 연속 숫자). 다른 PIN을 고르세요"),
+                format!("{pin} is too easy to guess (one digit repeated, or a run); choose another"),
+            ),
         });
     }
     Ok(())
@@ -197,7 +208,10 @@ impl Store {
         if settings::get(&tx, settings::OWNER_PIN)?.is_some() {
             return Err(StoreError::BadInput {
                 what: "owner PIN",
-                reason: "this shop already has an owner PIN; change it with the current one".into(),
+                reason: crate::error::say(
+                    "이 가게에는 이미 사장님 PIN이 있습니다. 지금 PIN으로 바꾸세요",
+                    "this shop already has an owner PIN; change it with the current one",
+                ),
             });
         }
         settings::set(&tx, settings::OWNER_PIN, &hash)?;

@@ -32,10 +32,13 @@ impl Store {
         if reason.is_empty() || reason.chars().count() > 200 {
             return Err(StoreError::BadInput {
                 what: "refund reason",
-                reason: "a refund needs a reason of 1-200 characters".into(),
+                reason: crate::error::say(
+                    "환불 사유(1~200자)가 필요합니다",
+                    "a refund needs a reason of 1-200 characters",
+                ),
             });
         }
-        let ctx = self.write_ctx();
+        let ctx = self.write_ctx()?;
         let loyalty = settings::loyalty(&self.conn)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         type Original = (i64, Option<i64>, i64, [i64; 7], Option<i64>);
@@ -52,7 +55,10 @@ impl Store {
         if reverses.is_some() {
             return Err(StoreError::BadInput {
                 what: "refund",
-                reason: format!("sale {sale_id} is itself a reversal"),
+                reason: crate::error::say(
+                    format!("판매 {sale_id}은(는) 그 자체가 환불입니다"),
+                    format!("sale {sale_id} is itself a reversal"),
+                ),
             });
         }
         let already: bool =

@@ -8,6 +8,7 @@
 use crate::error::Result;
 use crate::time::ms;
 use chrono::{DateTime, Utc};
+use dangol_domain::i18n::Lang;
 use dangol_domain::rules::DiscountRule;
 use rusqlite::{Connection, params};
 
@@ -23,7 +24,8 @@ pub fn upsert(conn: &Connection, rule: &DiscountRule, at: DateTime<Utc>) -> Resu
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SetAside {
     pub id: String,
-    pub reason: String,
+    /// Why, in both languages.
+    pub reason: dangol_domain::lang::Localized,
     /// The stored document, as it is.
     pub body: String,
 }
@@ -38,7 +40,9 @@ pub fn load(conn: &Connection) -> Result<(Vec<DiscountRule>, Vec<SetAside>)> {
         let (id, body) = row?;
         match DiscountRule::from_json(&body) {
             Ok(rule) => good.push(rule),
-            Err(e) => bad.push(SetAside { id, reason: e.to_string(), body }),
+            Err(e) => {
+                bad.push(SetAside { id, reason: crate::error::say(e.message(Lang::Ko), e.message(Lang::En)), body })
+            }
         }
     }
     Ok((good, bad))

@@ -47,8 +47,10 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 /// This counter's device id, created on first open.
 pub fn device_id(conn: &Connection) -> Result<Uuid> {
     if let Some(v) = get(conn, DEVICE_ID)? {
-        return Uuid::parse_str(&v)
-            .map_err(|e| StoreError::BadInput { what: "device id setting", reason: e.to_string() });
+        return Uuid::parse_str(&v).map_err(|e| StoreError::BadInput {
+            what: "device id setting",
+            reason: crate::error::say(format!("기기 번호 설정을 읽을 수 없습니다: {e}"), e.to_string()),
+        });
     }
     let id = Uuid::now_v7();
     set(conn, DEVICE_ID, &id.to_string())?;
@@ -74,10 +76,10 @@ pub fn loyalty(conn: &Connection) -> Result<LoyaltySettings> {
 }
 
 /// Why the stored loyalty settings are not in use, if they are not.
-pub fn loyalty_problem(conn: &Connection) -> Result<Option<String>> {
+pub fn loyalty_problem(conn: &Connection) -> Result<Option<dangol_domain::DomainError>> {
     Ok(match get(conn, LOYALTY)? {
         None => None,
-        Some(json) => LoyaltySettings::from_json(&json).err().map(|e| e.to_string()),
+        Some(json) => LoyaltySettings::from_json(&json).err(),
     })
 }
 

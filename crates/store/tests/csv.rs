@@ -100,12 +100,15 @@ fn korean_customers_import_and_round_trip_through_export() {
     let first = dir.join("customers.csv");
     assert_eq!(store.owner_export_customers(&first).unwrap(), 4);
     let text = std::fs::read_to_string(&first).expect("the export is UTF-8");
+    let text = text.strip_prefix('\u{feff}').expect("a byte-order mark first, so Korean Excel reads UTF-8");
     assert!(text.starts_with(HEADER), "the export has the import's header: {text}");
     assert!(
         text.contains("김영자") && text.contains("010-2222-3333"),
         "Korean text and full numbers are written as is"
     );
-    assert!(!dir.join("customers.csv.partial").exists(), "no temporary file is left behind");
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["customers.csv"], "no temporary file is left behind");
 
     let (mut fresh, mut other_ids) = shop_seeded(&[], 99);
     let again = fresh
@@ -152,11 +155,12 @@ fn one_bad_row_among_500_rejects_the_file_and_names_its_line() {
     assert_eq!(errors.len(), 1, "only the bad row is reported: {errors:?}");
     assert_eq!(errors[0].line, 250, "the line as a spreadsheet counts it, header = line 1");
     assert!(
-        errors[0].message.contains("010-1234-567") && errors[0].message.contains("11 digits"),
+        errors[0].message.en.contains("010-1234-567") && errors[0].message.en.contains("11 digits"),
         "the message quotes the value and says what is wrong: {}",
-        errors[0].message
+        errors[0].message.en
     );
-    assert!(text.contains("nothing was imported") && text.contains("line 250:"), "the summary says so: {text}");
+    assert!(text.contains("nothing was imported") && text.contains("line 250 (phone):"), "the summary says so: {text}");
+    assert_eq!((errors[0].column.as_deref(), errors[0].kind.as_str()), (Some("phone"), "invalid_phone"));
     assert_eq!(counts(&store), before, "not one of the 499 good rows was written");
     assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and no event");
 
@@ -170,23 +174,27 @@ fn one_bad_row_among_500_rejects_the_file_and_names_its_line() {
 #[test]
 fn duplicate_phones_and_cards_are_reported_with_line_numbers() {
     let (mut store, mut ids) = shop_with_one();
-    let before = counts(&store);
     let csv = "name,phone,card_code\n\
                가나다,010-3333-4444,\n\
                라마바,01033334444,\n\
                사아자,+82 10 9999 0000,\n\
                차카타,010-5555-6666,CARD-1\n\
-               파하가,010-5555-7777,CARD-1\n";
+               파하가,010-5555-7777,CARD-1\n\
+               거너더,010-5555-8888,CARD-9\n";
+    store
+        .owner_import_customers("name,phone,card_code\n보유자,010-5555-9999,CARD-9\n".as_bytes(), at(), &mut ids)
+        .unwrap();
+    let before = counts(&store);
     let (errors, _) = row_errors(store.owner_import_customers(csv.as_bytes(), at(), &mut ids), "duplicates");
-    let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+    let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.en.as_str())).collect();
     assert_eq!(
         got,
         vec![
             (3, "phone 010-****-4444 also appears on line 2"),
-            (4, "phone 010-****-0000 is already registered"),
             (6, "card code \"CARD-1\" also appears on line 5"),
+            (7, "card code \"CARD-9\" belongs to another customer"),
         ],
-        "a number typed differently is still the same number; the DB is checked too"
+        "a number typed differently is still the same number; the DB is checked for cards (a registered phone is an update)"
     );
     assert_eq!(counts(&store), before);
 }
@@ -204,8 +212,8 @@ fn bad(why: &'static str, text: &str, line: u64, fragment: &'static str) -> BadF
 
 #[test]
 fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing() {
-    let mut euc_kr = b"name,phone\n".to_vec();
-    euc_kr.extend_from_slice(b"\xb1\xe8\xb9\xce\xbc\xf6,010-1234-5678\n"); // 김민수 in EUC-KR
+    let mut garbage = b"name,phone\n".to_vec();
+    garbage.extend_from_slice(b"\xff\xfe\xff,010-1234-5678\n"); // neither UTF-8 nor CP949
     let mut huge = b"name,phone,notes\n\xea\xb9\x80\xeb\xaf\xbc\xec\x88\x98,010-1234-5678,".to_vec();
     huge.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
     huge.push(b'\n');
@@ -222,19 +230,31 @@ fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing()
             1,
             "missing required column \"phone\"",
         ),
-        bad("an empty file", "", 1, "missing required column \"name\""),
+        bad("an empty file", "", 1, "missing required column \"phone\""),
         BadFile {
-            why: "bytes that are not UTF-8 (an EUC-KR file)",
-            bytes: euc_kr,
+            why: "bytes that are neither UTF-8 nor CP949",
+            bytes: garbage,
             line: 2,
-            fragment: "not valid UTF-8 text; save the file as UTF-8",
+            fragment: "neither UTF-8 nor CP949",
         },
-        BadFile { why: "a 10 MB note", bytes: huge, line: 2, fragment: "at most 4000 bytes" },
+        BadFile { why: "a 10 MB line", bytes: huge, line: 2, fragment: "the line is longer than 64 KB" },
+        bad(
+            "a repeated column (English and Korean names for one)",
+            "name,phone,이름\n김민수,010-1234-5678,김민수\n",
+            1,
+            "column name appears twice (columns 1 and 3)",
+        ),
+        bad(
+            "an unclosed quote that would swallow the next row",
+            "name,phone,notes\n김민수,010-1234-5678,\"통밀빵\n박정호,010-2222-3333,\n",
+            2,
+            "never closed",
+        ),
         bad(
             "an unknown tier",
             "name,phone,tier\n김민수,010-1234-5678,platinum\n",
             2,
-            "\"platinum\" is not one of basic, silver, gold, vip",
+            "\"platinum\" is not accepted; it must be one of basic, silver, gold, vip",
         ),
         bad(
             "a row with an extra field",
@@ -259,7 +279,7 @@ fn malformed_customer_files_are_rejected_with_clear_messages_and_write_nothing()
         let before = counts(&store);
         let (errors, text) = row_errors(store.owner_import_customers(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
-            errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
+            errors.iter().any(|e| e.line == c.line && e.message.en.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
             c.why,
             c.line,
@@ -308,7 +328,7 @@ fn products_import_upsert_and_export() {
     let path = dir.join("products.csv");
     assert_eq!(store.owner_export_products(&path).unwrap(), 4);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("sku,name,category,price,barcode\n") && text.contains("조각 케이크"), "{text}");
+    assert!(text.starts_with("\u{feff}sku,name,category,price,barcode\n") && text.contains("조각 케이크"), "{text}");
     let (mut fresh, mut other) = (Store::open_in_memory().unwrap(), dangol_domain::ids::SeededIds::new(6));
     fresh.owner_import_products(std::fs::File::open(&path).unwrap(), at(), &mut other).expect("an export re-imports");
     assert_eq!(fresh.products().unwrap(), store.products().unwrap(), "the same products, field for field");
@@ -319,8 +339,8 @@ fn products_import_upsert_and_export() {
 fn malformed_product_files_are_rejected_by_line_and_write_nothing() {
     let cases = [
         bad(
-            "a price with a thousands separator",
-            "sku,name,category,price\nAMR,아메리카노,음료,\"4,500\"\n",
+            "a price in words",
+            "sku,name,category,price\nAMR,아메리카노,음료,사천오백원\n",
             2,
             "must be a whole number of won, such as 4500",
         ),
@@ -329,7 +349,7 @@ fn malformed_product_files_are_rejected_by_line_and_write_nothing() {
             "a SKU with a space",
             "sku,name,category,price\nA 1,아메리카노,음료,4500\n",
             2,
-            "must be 1-40 letters, digits",
+            "must be a code of letters, digits",
         ),
         bad(
             "the same SKU twice",
@@ -355,7 +375,7 @@ fn malformed_product_files_are_rejected_by_line_and_write_nothing() {
         let before = counts(&store);
         let (errors, _) = row_errors(store.owner_import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
-            errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
+            errors.iter().any(|e| e.line == c.line && e.message.en.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
             c.why,
             c.line,
@@ -409,7 +429,7 @@ fn a_barcode_used_twice_is_reported_by_line_like_any_other_bad_row() {
         let before = counts(&store);
         let (errors, _) = row_errors(store.owner_import_products(c.bytes.as_slice(), at(), &mut ids), c.why);
         assert!(
-            errors.iter().any(|e| e.line == c.line && e.message.contains(c.fragment)),
+            errors.iter().any(|e| e.line == c.line && e.message.en.contains(c.fragment)),
             "{}: expected line {} to mention {:?}; got {errors:?}",
             c.why,
             c.line,

@@ -97,7 +97,9 @@ fn a_stored_rule_that_no_longer_validates_is_set_aside_and_the_counter_works_on(
     assert_eq!(view.best.rule_ids, vec!["senior-65"], "the counter works on");
     let info = store.shop_info().unwrap();
     assert!(
-        info.problems.iter().any(|p| p.contains("bad-2-1") && p.contains("benefit.buy must be between 1 and 100")),
+        info.problems.iter().any(|p| p.en.contains("bad-2-1")
+            && p.en.contains("benefit.buy: must be between 1 and 100")
+            && p.ko.contains("1~100")),
         "the owner is told which rule is set aside and why: {:?}",
         info.problems
     );

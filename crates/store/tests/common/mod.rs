@@ -377,7 +377,7 @@ impl AsOwner for Store {
     fn owner_export_products(&mut self, path: &std::path::Path) -> dangol_store::Result<usize> {
         let mut ids = SeededIds::new(path.to_string_lossy().len() as u64 + 2_000);
         let o = owner(self, &mut ids);
-        self.export_products(&o, path)
+        self.export_products(&o, path, &mut ids)
     }
     fn owner_refund(
         &mut self,

@@ -1,0 +1,230 @@
+//! The store's errors as sentences in Korean and English, made from their
+//! data (the domain's errors make their own, `dangol_domain::error_text`).
+
+use crate::error::StoreError;
+use dangol_domain::i18n::Lang;
+use dangol_domain::money::format_won;
+
+/// What a `what` names, in words.
+pub fn subject(what: &str, lang: Lang) -> String {
+    let (ko, en) = match what {
+        "customer" => ("고객", "customer"),
+        "sale" => ("판매", "sale"),
+        "feedback" => ("고객 의견", "feedback"),
+        "coupon rule" => ("쿠폰 할인 규칙", "coupon rule"),
+        "coupon code" => ("쿠폰 코드", "coupon code"),
+        "phone number" => ("전화번호", "phone number"),
+        "card code" => ("카드 번호", "card code"),
+        "search" => ("검색", "search"),
+        "language" => ("언어", "language"),
+        "cart JSON" => ("장바구니 JSON", "cart JSON"),
+        "customer id" => ("고객 번호", "customer id"),
+        "owner PIN" => ("사장님 PIN", "owner PIN"),
+        "import" => ("가져오기", "import"),
+        "csv output" => ("CSV 저장", "CSV output"),
+        "moment" => ("시각", "moment"),
+        "prompt" | "prompt key" => ("제안", "suggestion"),
+        "dismiss reason" => ("건너뛰는 사유", "dismissal reason"),
+        "resolution" => ("처리 내용", "resolution"),
+        "refund" => ("환불", "refund"),
+        "refund reason" => ("환불 사유", "refund reason"),
+        "setting" => ("설정", "setting"),
+        "coupon expiry" => ("쿠폰 만료일", "coupon expiry"),
+        "adjustment" => ("포인트·스탬프 조정", "adjustment"),
+        "adjustment note" => ("조정 사유", "adjustment note"),
+        "adjustment expiry" => ("조정 만료일", "adjustment expiry"),
+        "points" => ("포인트", "points"),
+        "goodwill amount" => ("서비스 할인 금액", "goodwill amount"),
+        "new shop" => ("새 가게", "new shop"),
+        "notes file" => ("메모 파일", "notes file"),
+        "export file" => ("내보낼 파일", "export file"),
+        "file" => ("파일", "file"),
+        other => return other.to_string(),
+    };
+    lang.pick(ko, en).to_string()
+}
+
+/// The sentence for `e` in `lang`.
+pub fn message(e: &StoreError, lang: Lang) -> String {
+    let ko = lang == Lang::Ko;
+    match e {
+        StoreError::Domain(d) => d.message(lang),
+        StoreError::Locked { path } => {
+            if ko {
+                format!("{}: 다른 단골 창이 이 가게 파일을 쓰고 있습니다. 그 창을 닫고 다시 하세요", path.display())
+            } else {
+                format!("database {} is already open in another Dangol instance; close it first", path.display())
+            }
+        }
+        StoreError::NotADatabase { path, detail } => {
+            if ko {
+                format!("{}은(는) 쓸 수 있는 단골 가게 파일이 아닙니다 ({})", path.display(), detail.ko)
+            } else {
+                format!("{} is not a usable Dangol database ({})", path.display(), detail.en)
+            }
+        }
+        StoreError::NewerSchema { found, known } => {
+            if ko {
+                format!(
+                    "더 새 버전의 단골이 만든 파일입니다 (스키마 {found}, 이 버전은 {known}까지). 단골을 업데이트하세요"
+                )
+            } else {
+                format!(
+                    "the database has schema version {found}, newer than this Dangol knows ({known}); upgrade Dangol"
+                )
+            }
+        }
+        StoreError::OlderSchema { found, known } => {
+            if ko {
+                format!(
+                    "파일을 새 버전(스키마 {found} → {known})으로 바꿔야 합니다. 계산대 창을 한 번 열거나 쓰기 명령을 실행하세요"
+                )
+            } else {
+                format!(
+                    "the database has schema version {found} and needs upgrading to {known}; open it once in the counter window or with a writing command"
+                )
+            }
+        }
+        StoreError::NotFound { what, key } => {
+            if ko {
+                format!("{} \"{key}\"을(를) 찾을 수 없습니다", subject(what, lang))
+            } else {
+                format!("{} {key:?} not found", subject(what, lang))
+            }
+        }
+        StoreError::Duplicate { what, key, .. } => {
+            if ko {
+                format!("{} {key}은(는) 이미 등록되어 있습니다", subject(what, lang))
+            } else {
+                format!("{} {key} is already registered", subject(what, lang))
+            }
+        }
+        StoreError::InvalidRows { file_kind, errors } => {
+            let kind = match (*file_kind, ko) {
+                ("customers", true) => "고객",
+                ("products", true) => "상품",
+                (_, true) => "",
+                (k, false) => k,
+            };
+            let mut out = if ko {
+                format!("{kind} 파일에 잘못된 줄이 {}개 있어 아무것도 가져오지 않았습니다", errors.len())
+            } else {
+                format!("{kind} file rejected, nothing was imported: {} bad row(s)", errors.len())
+            };
+            for r in errors.iter().take(20) {
+                let text = r.message.get(lang);
+                out.push_str(&match (ko, &r.column) {
+                    (true, Some(c)) => format!("\n  {}번째 줄 ({c}): {text}", r.line),
+                    (true, None) => format!("\n  {}번째 줄: {text}", r.line),
+                    (false, Some(c)) => format!("\n  line {} ({c}): {text}", r.line),
+                    (false, None) => format!("\n  line {}: {text}", r.line),
+                });
+            }
+            if errors.len() > 20 {
+                out.push_str(&if ko {
+                    format!("\n  … 외 {}개", errors.len() - 20)
+                } else {
+                    format!("\n  … and {} more", errors.len() - 20)
+                });
+            }
+            out
+        }
+        StoreError::BadInput { what, reason } => {
+            if ko {
+                format!("{}: {}", subject(what, lang), reason.ko)
+            } else {
+                format!("invalid {}: {}", subject(what, lang), reason.en)
+            }
+        }
+        StoreError::AlreadyReversed { sale } => {
+            if ko {
+                format!("판매 {sale}은(는) 이미 환불되었습니다")
+            } else {
+                format!("sale {sale} has already been reversed")
+            }
+        }
+        StoreError::OwnerPinInvalid { failures, retry_after_secs } => match (ko, *retry_after_secs > 0) {
+            (true, true) => {
+                format!("사장님 PIN이 맞지 않습니다 (연속 {failures}번째). {retry_after_secs}초 뒤에 다시 하세요")
+            }
+            (true, false) => format!("사장님 PIN이 맞지 않습니다 (연속 {failures}번째)"),
+            (false, true) => format!(
+                "the owner PIN is not correct ({failures} wrong in a row; wait {retry_after_secs} s before the next try)"
+            ),
+            (false, false) => format!("the owner PIN is not correct ({failures} wrong in a row)"),
+        },
+        StoreError::OwnerPinLocked { retry_after_secs } => {
+            if ko {
+                format!("PIN을 너무 많이 틀렸습니다. {retry_after_secs}초 뒤에 다시 하세요")
+            } else {
+                format!("too many wrong owner PINs; try again in {retry_after_secs} s")
+            }
+        }
+        StoreError::OwnerPinNotSet => lang
+            .pick(
+                "아직 사장님 PIN이 없습니다. 사장님이 먼저 PIN을 정하세요 (dangol set-pin 또는 창의 설정)",
+                "this shop has no owner PIN yet; the owner sets one first (dangol set-pin, or the window's setup)",
+            )
+            .to_string(),
+        StoreError::OwnerRequired { what } => {
+            if ko {
+                format!("사장님만 할 수 있습니다: {}. 사장님 PIN이 필요합니다", what.ko)
+            } else {
+                format!("only the owner may {}; the owner's PIN is needed", what.en)
+            }
+        }
+        StoreError::WriteTime { at, now, reason } => {
+            if ko {
+                format!("{at} 시각의 기록은 받을 수 없습니다 (현재 {now}): {}", reason.ko)
+            } else {
+                format!("a write dated {at} was refused (the clock says {now}): {}", reason.en)
+            }
+        }
+        StoreError::VisitConflict { visit, reason } => {
+            if ko {
+                format!("방문 {visit}: {}", reason.ko)
+            } else {
+                format!("visit {visit}: {}", reason.en)
+            }
+        }
+        StoreError::LargeSale { subtotal, limit, max_qty } => {
+            if ko {
+                format!(
+                    "평소보다 큰 판매입니다 ({}, 한 상품 최대 {max_qty}개). {} 또는 한 상품 100개를 넘으면 확인이 필요합니다",
+                    format_won(*subtotal),
+                    format_won(*limit)
+                )
+            } else {
+                format!(
+                    "an unusually large sale ({}, up to {max_qty} of one item; the shop asks to confirm sales over {} or 100 of one item): confirm it to complete",
+                    format_won(*subtotal),
+                    format_won(*limit)
+                )
+            }
+        }
+        StoreError::ReadOnly => lang
+            .pick(
+                "읽기 전용으로 연 파일이라 바꿀 수 없습니다. 계산대 창을 닫고 다시 하세요",
+                "this database was opened for reading only; close the counter window and try again",
+            )
+            .to_string(),
+        StoreError::Sqlite(e) => {
+            if ko {
+                format!("데이터베이스 오류: {e}")
+            } else {
+                format!("database error: {e}")
+            }
+        }
+        StoreError::Io { path, source } => {
+            let why = match (source.kind(), ko) {
+                (std::io::ErrorKind::NotFound, true) => "파일이 없습니다".to_string(),
+                (std::io::ErrorKind::PermissionDenied, true) => "권한이 없습니다".to_string(),
+                (std::io::ErrorKind::AlreadyExists, true) => "이미 있습니다".to_string(),
+                (std::io::ErrorKind::IsADirectory, true) => "폴더입니다".to_string(),
+                (_, true) => format!("파일을 읽거나 쓸 수 없습니다 ({source})"),
+                (_, false) => source.to_string(),
+            };
+            format!("{}: {why}", path.display())
+        }
+    }
+}
