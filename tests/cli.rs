@@ -133,9 +133,19 @@ fn seed_story_senior_discount_is_offered_and_checkout_is_gated() {
         assert_eq!(refused.status.code(), Some(4), "{name}: checkout without the discount is refused");
         let msg = String::from_utf8_lossy(&refused.stderr);
         assert!(
-            msg.contains("senior-65") && msg.contains("apply each one or dismiss it"),
+            msg.contains("Senior 65+") && msg.contains("apply each one or dismiss it"),
             "the refusal says what to do: {msg}"
         );
+        let as_json = run(&["checkout", "--db", db, "--customer", &id, "--cart", cart, "--at", MORNING, "--json"]);
+        let body: serde_json::Value = serde_json::from_slice(&as_json.stderr).expect("a JSON error");
+        assert_eq!(body["error"]["kind"], "checkout_refused");
+        let ids: Vec<&str> = body["error"]["unacknowledged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rule_id"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&"senior-65"), "the refusal carries the discounts as data: {body}");
         assert_eq!(fingerprint(std::path::Path::new(db)), fp, "a refused checkout writes nothing");
         let receipt = json(&strs(&checkout_args(db, &id, cart, MORNING, &preview, &[], &[])));
         assert!(receipt["discounts"].as_array().unwrap().iter().any(|d| d["rule_id"] == "senior-65"));
@@ -203,7 +213,7 @@ fn import_and_export_round_trip_korean_csv() {
     let out = dir.join("out.csv");
     owner_ok(&["export", "--db", db, "customers", out.to_str().unwrap()]);
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.starts_with("name,phone,birth_date,preferred_name,tier,marketing_consent,notes"), "{text}");
+    assert!(text.starts_with("\u{feff}name,phone,birth_date,preferred_name,tier,marketing_consent,notes"), "{text}");
     assert!(text.contains("김영자,010-3954-1004,1954-03-01,김 여사님,gold,true,\"호밀빵, 얇게 썰어 드림\""), "{text}");
     let db2 = dir.join("copy.db");
     ok(&["set-pin", "--db", db2.to_str().unwrap(), "--new-pin-file", pin.to_str().unwrap()]);
@@ -277,14 +287,14 @@ fn bad_input_fails_clearly_and_changes_nothing() {
             "customer \"01900000-0000-7000-8000-000000000000\" not found",
         ),
         (vec!["customer", "--db", db, "not-a-uuid"], 2, "is not a UUID"),
-        (vec!["checkout", "--db", db, "--customer", &id, "--cart", u], 2, "unknown product \"NOPE\""),
+        (vec!["checkout", "--db", db, "--customer", &id, "--cart", u], 2, "unknown product NOPE"),
         (vec!["checkout", "--db", db, "--customer", &id, "--cart", n], 2, "quantity -2"),
         (vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--at", "yesterday"], 2, "RFC 3339"),
         (vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--dismiss", "senior-65"], 2, "RULE:REASON"),
         (
             vec!["checkout", "--db", db, "--customer", &id, "--cart", g, "--apply", "gold-5", "--apply", "nope"],
             4,
-            "no such active discount rule",
+            "does not exist or is not active",
         ),
         (strs(&as_owner(&["import", "--db", db, "customers", c])).into_iter().map(leak).collect(), 2, "line 251"),
         (vec!["lookup", "--db", db, "12"], 2, "last 4 digits"),
@@ -361,7 +371,9 @@ fn a_corrupt_or_locked_database_is_refused_clearly() {
     let lock =
         std::fs::File::options().create(true).truncate(false).write(true).open(dir.join("demo.db.lock")).unwrap();
     lock.try_lock().expect("take the instance lock as another Dangol would");
-    let out = run(&["lookup", "--db", db.to_str().unwrap(), "1004"]);
+    // Reading works beside the counter that holds the lock; writing waits.
+    ok(&["lookup", "--db", db.to_str().unwrap(), "1004"]);
+    let out = run(&["add-customer", "--db", db.to_str().unwrap(), "--name", "새 손님", "--phone", "010-7000-0001"]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already open in another Dangol instance"));
     drop(lock);

@@ -40,7 +40,15 @@ pub fn run(args: &[&str]) -> Output {
 /// A file holding a PIN, for `--pin-file`.
 pub fn pin_file(pin: &str) -> String {
     let p = std::env::temp_dir().join(format!("dangol-bb-{}-pin-{pin}", std::process::id()));
-    std::fs::write(&p, pin).expect("pin file");
+    // Tests run in parallel: a file being rewritten must never be read
+    // half-written, so it is written beside and renamed into place.
+    if std::fs::read_to_string(&p).ok().as_deref() != Some(pin) {
+        let tmp = p.with_extension(
+            format!("{:?}", std::thread::current().id()).replace(|c: char| !c.is_ascii_alphanumeric(), ""),
+        );
+        std::fs::write(&tmp, pin).expect("pin file");
+        std::fs::rename(&tmp, &p).expect("pin file in place");
+    }
     p.display().to_string()
 }
 

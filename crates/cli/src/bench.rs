@@ -128,24 +128,37 @@ fn floor_key(query: &str, by_gram: bool) -> String {
 
 /// Runs every measurement: on the demo shop itself, or on a copy of a real
 /// shop's database.
+/// `store` is opened for reading (beside a running counter); the demo is
+/// measured in place, which writes sales, so it is reopened as the writer.
 pub fn run(store: Store, iterations: usize) -> Result<Report, StoreError> {
-    if store.shop_info()?.demo {
-        let mut store = store;
+    if store.shop_info()?.demo
+        && let Some(path) = store.path().map(|p| p.to_path_buf())
+    {
+        drop(store);
+        let mut store = Store::open(&path)?;
+        store.set_clock(Clock::from_env()?);
         return measure(&mut store, iterations, false);
     }
     let path = store.path().map(|p| p.to_path_buf()).ok_or_else(|| StoreError::BadInput {
         what: "benchmark database",
-        reason: "an in-memory store cannot be copied".into(),
+        reason: dangol_store::error::say(
+            "메모리 안의 가게는 복사할 수 없습니다",
+            "an in-memory store cannot be copied",
+        ),
     })?;
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".bench-copy");
     let copy = path.with_file_name(name);
     remove_files(&copy);
-    eprintln!("bench: {} is a shop's own data; measuring on a copy ({})", path.display(), copy.display());
-    store
-        .connection()
-        .execute("VACUUM INTO ?1", [copy.display().to_string()])
-        .map_err(|e| StoreError::BadInput { what: "benchmark copy", reason: e.to_string() })?;
+    crate::emit::err(&format!(
+        "bench: {} is a shop's own data; measuring on a copy ({}) / 가게 데이터라 복사본으로 잽니다\n",
+        path.display(),
+        copy.display()
+    ));
+    store.connection().execute("VACUUM INTO ?1", [copy.display().to_string()]).map_err(|e| StoreError::BadInput {
+        what: "benchmark copy",
+        reason: dangol_store::error::say(format!("벤치마크용 복사본을 만들 수 없습니다: {e}"), e.to_string()),
+    })?;
     drop(store);
     let out = (|| {
         let mut copied = Store::open(&copy)?;
@@ -166,7 +179,10 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
     if customers < 10 {
         return Err(StoreError::BadInput {
             what: "benchmark database",
-            reason: "it has fewer than 10 customers; generate one with `dangol demo --customers 1000000`".into(),
+            reason: dangol_store::error::say(
+                "고객이 10명보다 적습니다. `dangol demo --customers 1000000`으로 만드세요",
+                "it has fewer than 10 customers; generate one with `dangol demo --customers 1000000`",
+            ),
         });
     }
     let sales: i64 = conn.query_row("SELECT count(*) FROM sales", [], |r| r.get(0))?;
@@ -235,8 +251,10 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let regular = uuid::Uuid::from_slice(&regular)
-        .map_err(|e| StoreError::BadInput { what: "customer id", reason: e.to_string() })?;
+    let regular = uuid::Uuid::from_slice(&regular).map_err(|e| StoreError::BadInput {
+        what: "customer id",
+        reason: dangol_store::error::say(format!("고객 번호를 읽을 수 없습니다: {e}"), e.to_string()),
+    })?;
     let products = store.products()?;
     let cart = Cart {
         lines: products

@@ -8,6 +8,7 @@
 
 mod args;
 mod bench;
+mod emit;
 mod output;
 mod progress;
 
@@ -16,11 +17,13 @@ use chrono::{DateTime, Utc};
 use clap::Parser;
 use dangol_domain::catalog::Cart;
 use dangol_domain::customer::CustomerInput;
+use dangol_domain::error::cut;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
 use dangol_store::clock::{Clock, parse_moment};
 use dangol_store::counter::{CheckoutRequest, GoodwillRequest, PreviewRequest};
+use dangol_store::error::{ErrorView, StoreErrorData};
 use dangol_store::prompts::PromptAction;
 use dangol_store::{Owner, Store, StoreError, SystemIds, Viewer, customers};
 use serde::Serialize;
@@ -38,41 +41,104 @@ const MAX_RULE_BYTES: u64 = 256 * 1024;
 const PIN_VAR: &str = "DANGOL_OWNER_PIN";
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let json = cli_json(&cli.command);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let common = common_of(&cli.command).clone();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if json {
-                let body = serde_json::json!({"error": {"kind": e.kind(), "message": e.to_string()}});
-                eprintln!("{body}");
-            } else {
-                eprintln!("error: {e}");
-            }
-            ExitCode::from(exit_code(&e))
+            let l = lang(&common).unwrap_or_else(|_| system_lang());
+            report(&ErrorView::new(&e, l), common.json, l);
+            ExitCode::from(exit_code(e.kind()))
         }
     }
 }
 
-/// 2 bad input, 3 not found, 4 checkout refused or rule not applicable,
-/// 5 database in use, 6 unusable database, 7 the owner's PIN is needed or
-/// wrong, 8 a write dated too far from now, 1 anything else.
-fn exit_code(e: &StoreError) -> u8 {
-    match e.kind() {
-        "bad_input" | "invalid_rows" | "invalid_phone" | "invalid_field" | "invalid_cart" | "invalid_rule"
-        | "out_of_range" | "duplicate" | "already_reversed" | "visit_conflict" => 2,
+/// Prints an error: `{"error": {kind, …data, message}}` with `--json`,
+/// else `error: message` in the chosen language.
+fn report(view: &ErrorView, json: bool, lang: Lang) {
+    if json {
+        let body = serde_json::json!({ "error": view });
+        emit::err(&format!("{body}\n"));
+    } else {
+        emit::err(&format!("{}: {}\n", lang.pick("오류", "error"), view.message));
+    }
+}
+
+/// Arguments that cannot be read: clap's help and version print as usual;
+/// anything else is a `usage` error (exit 2), in JSON when `--json` was
+/// given and in the language `--lang` or the locale asks for.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ErrorKind};
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.iter().any(|a| a == "--json");
+    let l = args
+        .iter()
+        .position(|a| a == "--lang")
+        .and_then(|i| args.get(i + 1))
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--lang=").map(|_| a)))
+        .and_then(|v| Lang::parse(v.trim_start_matches("--lang=")))
+        .unwrap_or_else(system_lang);
+    let context = |k: ContextKind| e.get(k).map(|v| dangol_domain::error::cut(&v.to_string()));
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(ContextKind::InvalidValue).unwrap_or_default();
+    let ko = match e.kind() {
+        ErrorKind::UnknownArgument => format!("알 수 없는 옵션 {arg}"),
+        ErrorKind::InvalidSubcommand => {
+            format!("알 수 없는 명령 {}", context(ContextKind::InvalidSubcommand).unwrap_or_default())
+        }
+        ErrorKind::MissingRequiredArgument => format!("필요한 인자가 빠졌습니다: {arg}"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => format!("{arg}의 값 \"{value}\"을(를) 쓸 수 없습니다"),
+        ErrorKind::MissingSubcommand => "명령이 빠졌습니다".to_string(),
+        ErrorKind::ArgumentConflict => format!("{arg}은(는) 함께 쓸 수 없는 옵션입니다"),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("{arg}의 값 개수가 맞지 않습니다")
+        }
+        ErrorKind::InvalidUtf8 => "인자가 UTF-8 글자가 아닙니다".to_string(),
+        _ => "명령 인자를 읽을 수 없습니다".to_string(),
+    } + ". dangol --help로 쓰는 법을 보세요";
+    let en = e.render().to_string();
+    let en = en.trim().strip_prefix("error: ").unwrap_or(en.trim()).to_string();
+    let view = ErrorView::other(StoreErrorData::Usage, dangol_store::error::say(ko, en), l);
+    report(&view, json, l);
+    ExitCode::from(exit_code("usage"))
+}
+
+/// The exit code for an error kind (the table in docs/json.md):
+/// 2 bad input or arguments, 3 not found, 4 checkout refused or rule not
+/// applicable, 5 database in use (or opened for reading), 6 unusable
+/// database, 7 the owner's PIN is needed or wrong, 8 a write dated too far
+/// from now, 1 anything else (a file or database failure).
+fn exit_code(kind: &str) -> u8 {
+    match kind {
+        "usage" | "bad_input" | "invalid_rows" | "invalid_phone" | "invalid_field" | "invalid_cart"
+        | "invalid_rule" | "out_of_range" | "duplicate" | "already_reversed" | "visit_conflict" => 2,
         "not_found" => 3,
         "checkout_refused" | "rule_not_eligible" | "large_sale_unconfirmed" => 4,
-        "database_locked" => 5,
-        "not_a_database" | "newer_schema" => 6,
+        "database_locked" | "read_only" => 5,
+        "not_a_database" | "newer_schema" | "older_schema" => 6,
         "owner_pin_invalid" | "owner_pin_locked" | "owner_pin_not_set" | "owner_required" | "owner_pin_required" => 7,
         "write_time_refused" => 8,
         _ => 1,
     }
 }
 
-fn cli_json(c: &Command) -> bool {
-    common_of(c).json
+fn system_lang() -> Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    Lang::from_locale(locale.as_deref())
 }
 
 fn common_of(c: &Command) -> &Common {
@@ -103,13 +169,14 @@ fn common_of(c: &Command) -> &Common {
 
 fn lang(common: &Common) -> Result<Lang, StoreError> {
     match &common.lang {
-        Some(l) => Lang::parse(l)
-            .ok_or_else(|| StoreError::BadInput { what: "language", reason: format!("{l:?} is not ko or en") }),
-        None => {
-            let locale =
-                ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
-            Ok(Lang::from_locale(locale.as_deref()))
-        }
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            StoreError::bad_input(
+                "language",
+                format!("{:?}은(는) ko나 en이 아닙니다", cut(l)),
+                format!("{:?} is not ko or en", cut(l)),
+            )
+        }),
+        None => Ok(system_lang()),
     }
 }
 
@@ -120,18 +187,32 @@ fn open(common: &Common) -> Result<Store, StoreError> {
     Ok(store)
 }
 
-/// Opens an existing database only (reads must not create empty files).
+/// Opens an existing database only (commands must not create empty files).
 fn open_existing(common: &Common) -> Result<Store, StoreError> {
-    if !common.db.exists() {
-        return Err(StoreError::Io {
-            path: common.db.clone(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no such database; create one with `dangol demo`, or set up a shop in the window",
-            ),
-        });
-    }
+    exists(common)?;
     open(common)
+}
+
+/// Opens an existing database for reading beside its writer (the counter
+/// window, a long import): no instance lock, no writes.
+fn open_reading(common: &Common) -> Result<Store, StoreError> {
+    exists(common)?;
+    let mut store = Store::open_shared(&common.db)?;
+    store.set_clock(Clock::from_env()?);
+    Ok(store)
+}
+
+fn exists(common: &Common) -> Result<(), StoreError> {
+    if common.db.is_file() {
+        return Ok(());
+    }
+    Err(StoreError::Io {
+        path: common.db.clone(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such database; create one with `dangol demo`, or set up a shop in the window",
+        ),
+    })
 }
 
 /// The moment a command acts at: `--at`, else the store's clock. With
@@ -171,7 +252,12 @@ fn pin(common: &Common, prompt: &str) -> Result<String, StoreError> {
             .map(|p| p.trim().to_string())
             .map_err(|source| StoreError::Io { path: "/dev/tty".into(), source });
     }
-    Err(StoreError::OwnerRequired { what: "run this command (give --pin-file FILE or DANGOL_OWNER_PIN)" })
+    Err(StoreError::OwnerRequired {
+        what: dangol_store::error::say(
+            "이 명령 실행 (--pin-file FILE이나 DANGOL_OWNER_PIN으로 PIN을 주세요)",
+            "run this command (give --pin-file FILE or DANGOL_OWNER_PIN)",
+        ),
+    })
 }
 
 /// Checks the owner's PIN: the only way to an `Owner`.
@@ -201,11 +287,20 @@ fn read_small(path: &Path, max: u64, what: &'static str) -> Result<String, Store
         std::fs::File::open(path).map_err(io)?.take(max + 1).read_to_string(&mut text)
     };
     read.map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidData => StoreError::BadInput { what, reason: "the file is not UTF-8 text".into() },
+        std::io::ErrorKind::InvalidData => StoreError::BadInput {
+            what,
+            reason: dangol_store::error::say("UTF-8 글자 파일이 아닙니다", "the file is not UTF-8 text"),
+        },
         _ => io(e),
     })?;
     if text.len() as u64 > max {
-        return Err(StoreError::BadInput { what, reason: format!("the file is larger than {max} bytes") });
+        return Err(StoreError::BadInput {
+            what,
+            reason: dangol_store::error::say(
+                format!("파일이 {max}바이트보다 큽니다"),
+                format!("the file is larger than {max} bytes"),
+            ),
+        });
     }
     Ok(text)
 }
@@ -214,21 +309,34 @@ fn read_cart(path: &Path) -> Result<Cart, StoreError> {
     let text = read_small(path, MAX_CART_BYTES, "cart")?;
     let cart: Cart = serde_json::from_str(&text).map_err(|e| StoreError::BadInput {
         what: "cart JSON",
-        reason: format!("{e}; expected {{\"lines\":[{{\"sku\":\"AMR\",\"qty\":1}}]}}"),
+        reason: dangol_store::error::say(
+            format!(
+                "장바구니 JSON을 읽을 수 없습니다 ({}번째 줄 {}번째 글자). 예: {{\"lines\":[{{\"sku\":\"AMR\",\"qty\":1}}]}}",
+                e.line(),
+                e.column()
+            ),
+            format!("{e}; expected {{\"lines\":[{{\"sku\":\"AMR\",\"qty\":1}}]}}"),
+        ),
     })?;
     cart.check()?;
     Ok(cart)
 }
 
 fn parse_uuid(s: &str, what: &'static str) -> Result<uuid::Uuid, StoreError> {
-    uuid::Uuid::parse_str(s.trim()).map_err(|_| StoreError::BadInput { what, reason: format!("{s:?} is not a UUID") })
+    uuid::Uuid::parse_str(s.trim()).map_err(|_| StoreError::BadInput {
+        what,
+        reason: dangol_store::error::say(
+            format!("{s:?}은(는) 고객 번호(UUID)가 아닙니다"),
+            format!("{s:?} is not a UUID"),
+        ),
+    })
 }
 
 fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
     if json {
-        println!("{}", serde_json::to_string_pretty(value).expect("views are plain data"));
+        emit::out(&format!("{}\n", serde_json::to_string_pretty(value).expect("views are plain data")));
     } else {
-        print!("{}", text());
+        emit::out(&text());
     }
 }
 
@@ -253,7 +361,7 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(common.json, &report, || output::demo(&report, elapsed, lang(&common).unwrap_or_default()));
         }
         Command::Lookup { common, query, limit, role } => {
-            let mut store = open_existing(&common)?;
+            let mut store = open_reading(&common)?;
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
             let found = store.lookup(&query, limit, &viewer)?;
             let l = lang(&common)?;
@@ -261,7 +369,7 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(common.json, &found, || output::demo_banner(&demo, l) + &output::lookup(&found, &query, l));
         }
         Command::Customer { common, id, when, role } => {
-            let mut store = open_existing(&common)?;
+            let mut store = open_reading(&common)?;
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
             let profile = store.profile(customers::parse_id(&id)?, read_at(&store, &when)?, &viewer)?;
             let l = lang(&common)?;
@@ -272,7 +380,7 @@ fn run(command: Command) -> Result<(), StoreError> {
             let l = lang(&common)?;
             let cart = read_cart(&cart)?;
             let customer = customer.as_deref().map(customers::parse_id).transpose()?;
-            let mut store = open_existing(&common)?;
+            let mut store = open_reading(&common)?;
             let at = read_at(&store, &when)?;
             let selected = (!applied.is_empty()).then(|| applied.clone());
             let view = store.preview(&PreviewRequest {
@@ -319,7 +427,10 @@ fn run(command: Command) -> Result<(), StoreError> {
             for d in dismiss {
                 let (rule, reason) = d.split_once(':').ok_or_else(|| StoreError::BadInput {
                     what: "--dismiss",
-                    reason: format!("{d:?} must be RULE:REASON, e.g. senior-65:customer declined"),
+                    reason: dangol_store::error::say(
+                        format!("{d:?}: 규칙:사유 형식이어야 합니다 (예: senior-65:손님이 원하지 않음)"),
+                        format!("{d:?} must be RULE:REASON, e.g. senior-65:customer declined"),
+                    ),
                 })?;
                 pairs.push((rule.trim().to_string(), reason.trim().to_string()));
             }
@@ -376,34 +487,38 @@ fn run(command: Command) -> Result<(), StoreError> {
             card,
             when,
         } => {
-            let notes =
-                match notes_file {
-                    None => notes,
-                    Some(path) => {
-                        let io = |source| StoreError::Io { path: path.clone(), source };
-                        let size = std::fs::metadata(&path).map_err(io)?.len();
-                        if size > MAX_NOTES_FILE_BYTES {
-                            return Err(StoreError::Domain(dangol_domain::DomainError::InvalidField {
-                                field: "note",
-                                reason: format!(
-                                    "is {size} bytes long; at most {} bytes are allowed",
-                                    dangol_domain::customer::MAX_NOTE_BYTES
-                                ),
-                            }));
-                        }
-                        let bytes = std::fs::read(&path).map_err(io)?;
-                        Some(String::from_utf8(bytes).map_err(|_| StoreError::BadInput {
-                            what: "notes file",
-                            reason: "not UTF-8 text".into(),
-                        })?)
+            let notes = match notes_file {
+                None => notes,
+                Some(path) => {
+                    let io = |source| StoreError::Io { path: path.clone(), source };
+                    let size = std::fs::metadata(&path).map_err(io)?.len();
+                    if size > MAX_NOTES_FILE_BYTES {
+                        return Err(StoreError::Domain(dangol_domain::DomainError::too_long(
+                            "note",
+                            dangol_domain::customer::MAX_NOTE_BYTES,
+                            size as usize,
+                            dangol_domain::error::Unit::Bytes,
+                        )));
                     }
-                };
+                    let bytes = std::fs::read(&path).map_err(io)?;
+                    Some(String::from_utf8(bytes).map_err(|_| StoreError::BadInput {
+                        what: "notes file",
+                        reason: dangol_store::error::say("UTF-8 글자 파일이 아닙니다", "not UTF-8 text"),
+                    })?)
+                }
+            };
             let marketing_consent = match consent.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
                 None => None,
                 Some(s) if ["yes", "y", "true", "1"].contains(&s.as_str()) => Some(true),
                 Some(s) if ["no", "n", "false", "0"].contains(&s.as_str()) => Some(false),
                 Some(s) => {
-                    return Err(StoreError::BadInput { what: "--consent", reason: format!("{s:?} must be yes or no") });
+                    return Err(StoreError::BadInput {
+                        what: "--consent",
+                        reason: dangol_store::error::say(
+                            format!("{s:?}: yes 또는 no여야 합니다"),
+                            format!("{s:?} must be yes or no"),
+                        ),
+                    });
                 }
             };
             let owner_tier = tier.as_deref().is_some_and(|t| !t.trim().eq_ignore_ascii_case("basic"));
@@ -449,7 +564,10 @@ fn run(command: Command) -> Result<(), StoreError> {
                 _ => {
                     return Err(StoreError::BadInput {
                         what: "prompt",
-                        reason: "give --accept or --dismiss REASON".into(),
+                        reason: dangol_store::error::say(
+                            "--accept 또는 --dismiss 사유를 주세요",
+                            "give --accept or --dismiss REASON",
+                        ),
                     });
                 }
             };
@@ -479,23 +597,27 @@ fn run(command: Command) -> Result<(), StoreError> {
                 Table::Products => store.import_products(&owner, reader, at, &mut ids, &mut report_progress)?,
             };
             bar.finish_and_clear();
-            print(common.json, &report, || {
-                format!("imported {} rows ({} new, {} updated)\n", report.rows, report.created, report.updated)
-            });
+            let l = lang(&common)?;
+            print(common.json, &report, || output::import(&report, l));
         }
         Command::Export { common, table, file } => {
-            let mut store = open_existing(&common)?;
+            let mut store = open_reading(&common)?;
             let owner = owner(&mut store, &common, &mut ids)?;
             let n = match table {
                 Table::Customers => store.export_customers(&owner, &file, &mut ids)?,
-                Table::Products => store.export_products(&owner, &file)?,
+                Table::Products => store.export_products(&owner, &file, &mut ids)?,
             };
+            let l = lang(&common)?;
             print(common.json, &serde_json::json!({"rows": n, "file": file}), || {
-                format!("exported {n} rows to {}\n", file.display())
+                l.pick(
+                    &format!("{n}줄을 {}에 내보냈습니다\n", file.display()),
+                    &format!("exported {n} rows to {}\n", file.display()),
+                )
+                .to_string()
             });
         }
         Command::Rules { common } => {
-            let store = open_existing(&common)?;
+            let store = open_reading(&common)?;
             let list = store.rule_list()?;
             print(common.json, &list, || output::rules(&list));
         }
@@ -548,7 +670,7 @@ fn run(command: Command) -> Result<(), StoreError> {
                     if a.trim() != b.trim() {
                         return Err(StoreError::BadInput {
                             what: "owner PIN",
-                            reason: "the two entries differ".into(),
+                            reason: dangol_store::error::say("두 번 입력한 PIN이 다릅니다", "the two entries differ"),
                         });
                     }
                     a.trim().to_string()
@@ -556,7 +678,10 @@ fn run(command: Command) -> Result<(), StoreError> {
                 None => {
                     return Err(StoreError::BadInput {
                         what: "owner PIN",
-                        reason: "give the new PIN with --new-pin-file FILE (no terminal to ask on)".into(),
+                        reason: dangol_store::error::say(
+                            "새 PIN을 --new-pin-file FILE로 주세요 (물어볼 터미널이 없습니다)",
+                            "give the new PIN with --new-pin-file FILE (no terminal to ask on)",
+                        ),
                     });
                 }
             };
@@ -569,13 +694,13 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(common.json, &serde_json::json!({"owner_pin": "set"}), || "owner PIN set\n".into());
         }
         Command::Audit { common, limit } => {
-            let mut store = open_existing(&common)?;
+            let mut store = open_reading(&common)?;
             let owner = owner(&mut store, &common, &mut ids)?;
             let log = store.audit_log(&owner, limit)?;
             print(common.json, &log, || output::audit(&log, store.zone()));
         }
         Command::Bench { common, iterations } => {
-            let store = open_existing(&common)?;
+            let store = open_reading(&common)?;
             let report = bench::run(store, iterations)?;
             print(common.json, &report, || bench::render(&report));
         }
@@ -593,7 +718,7 @@ fn run(command: Command) -> Result<(), StoreError> {
                     &mut |done, _| bar.set_position(done),
                 )?;
                 bar.finish_and_clear();
-                print!("{}", output::demo(&report, started.elapsed(), l));
+                emit::out(&output::demo(&report, started.elapsed(), l));
             }
             output::tour(&mut store, l, &mut ids)?;
         }

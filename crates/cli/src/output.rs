@@ -1,6 +1,7 @@
 //! Human-readable output in Korean or English. JSON output is the views
 //! serialised as they are; this is for people at a terminal.
 
+use crate::emit;
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::{Cart, CartLine};
 use dangol_domain::i18n::Lang;
@@ -10,6 +11,7 @@ use dangol_store::audit::AuditView;
 use dangol_store::counter::{
     CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };
+use dangol_store::csv_io::ImportReport;
 use dangol_store::{Store, StoreError, SystemIds, Viewer};
 use std::fmt::Write;
 use std::time::Duration;
@@ -304,7 +306,7 @@ pub fn rules(list: &RuleList) -> String {
     let mut s: String =
         list.rules.iter().map(|r| format!("{}\n", serde_json::to_string(r).expect("plain data"))).collect();
     for r in &list.set_aside {
-        let _ = writeln!(s, "# set aside {}: {}\n#   {}", r.id, r.reason, r.body);
+        let _ = writeln!(s, "# set aside {}: {}\n#   {}", r.id, r.reason.en, r.body);
     }
     s
 }
@@ -336,16 +338,16 @@ pub fn audit(log: &[AuditView], zone: dangol_domain::time::ShopZone) -> String {
 /// customer the product exists for, and a preview of her bread.
 pub fn tour(store: &mut Store, lang: Lang, ids: &mut SystemIds) -> Result<(), StoreError> {
     let now = store.now();
-    print!("{}", demo_banner(&store.shop_info()?, lang));
-    println!("\n$ dangol lookup '1004 김'");
+    emit::out(&demo_banner(&store.shop_info()?, lang));
+    emit::out("\n$ dangol lookup '1004 김'\n");
     let found = store.lookup("1004 김", 5, &Viewer::Cashier)?;
-    print!("{}", lookup(&found, "1004 김", lang));
+    emit::out(&lookup(&found, "1004 김", lang));
     let Some(kim) = found.hits.iter().find(|h| h.name == "김영자") else {
         return Ok(());
     };
-    println!("\n$ dangol customer {}", kim.id);
-    print!("{}", profile(&store.profile(kim.id, now, &Viewer::Cashier)?, lang));
-    println!("\n$ dangol preview --customer {} --cart bread.json   # 우유식빵 1, 소금빵 2", kim.id);
+    emit::out(&format!("\n$ dangol customer {}\n", kim.id));
+    emit::out(&profile(&store.profile(kim.id, now, &Viewer::Cashier)?, lang));
+    emit::out(&format!("\n$ dangol preview --customer {} --cart bread.json   # 우유식빵 1, 소금빵 2\n", kim.id));
     let cart =
         Cart { lines: vec![CartLine { sku: "MILKBREAD".into(), qty: 1 }, CartLine { sku: "SALT".into(), qty: 2 }] };
     let view = store.preview(&PreviewRequest {
@@ -359,13 +361,32 @@ pub fn tour(store: &mut Store, lang: Lang, ids: &mut SystemIds) -> Result<(), St
         limit: 3,
     })?;
     store.record_shown(kim.id, &view.suggestions, now, ids)?;
-    print!("{}", preview(&view, lang));
-    println!(
-        "\n{}",
+    emit::out(&preview(&view, lang));
+    emit::out(&format!(
+        "\n{}\n",
         lang.pick(
             "더 해 보기: dangol --help, dangol lookup --db <파일> ㄱㅇㅈ",
             "Try next: dangol --help, dangol lookup --db <file> ㄱㅇㅈ"
         )
-    );
+    ));
     Ok(())
+}
+
+/// What an import did, and which encoding the file was read in.
+pub fn import(r: &ImportReport, lang: Lang) -> String {
+    let encoding = match r.encoding.as_str() {
+        "cp949" => lang.pick("CP949 (한글 엑셀 기본)", "CP949 (Korean Excel's default)"),
+        "utf-8-bom" => lang.pick("UTF-8 (BOM 있음)", "UTF-8 with BOM"),
+        _ => "UTF-8",
+    };
+    match lang {
+        Lang::Ko => format!(
+            "{}줄을 가져왔습니다 (새로 {}, 바뀜 {}, 그대로 {}) · 인코딩: {encoding}\n",
+            r.rows, r.created, r.updated, r.unchanged
+        ),
+        Lang::En => format!(
+            "imported {} rows ({} new, {} updated, {} unchanged) · read as {encoding}\n",
+            r.rows, r.created, r.updated, r.unchanged
+        ),
+    }
 }
