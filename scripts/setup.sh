@@ -3,13 +3,15 @@
 # second run costs nothing:
 #   - Debian packages: a C toolchain, WebKitGTK for the Tauri window, Xvfb and
 #     xauth (a window without a display), WebKitWebDriver, ImageMagick
-#     (screenshots) and a Korean font (Hangul in the window);
+#     (screenshots) and the window's fonts: Nanum (Hangul, ₩ · → ★ …),
+#     DejaVu Sans (symbols Nanum lacks: ✓ ✕ ⚙ ↺ − ∅ ☺ ✉) and Noto Color
+#     Emoji (⏳ 🎂 in the suggestions), so nothing shows as an empty box;
 #   - tauri-driver from crates.io (WebDriver bridge for the end-to-end tests);
 #   - the front end's npm packages, exactly as locked (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick fonts-nanum)
+packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick fonts-nanum fonts-dejavu-core fonts-noto-color-emoji)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

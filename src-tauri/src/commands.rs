@@ -60,6 +60,12 @@ pub fn ui_ready(state: State<AppState>) -> u64 {
     crate::report_ready(state.started)
 }
 
+/// The window's language, for the sentences of errors.
+#[tauri::command(async)]
+pub fn set_lang(state: State<AppState>, lang: Lang) {
+    state.set_lang(lang);
+}
+
 /// A new visit's id: the sale is recorded under it, exactly once.
 #[tauri::command(async)]
 pub fn begin_visit() -> Uuid {
@@ -215,7 +221,10 @@ pub fn owner_import(app: AppHandle, state: State<AppState>, table: String, text:
         "products" => s.import_products(owner, text.as_bytes(), s.now(), ids, &mut progress),
         other => Err(dangol_store::StoreError::BadInput {
             what: "import",
-            reason: format!("{other:?} is not customers or products"),
+            reason: dangol_store::error::say(
+                format!("{other:?}은(는) customers나 products가 아닙니다"),
+                format!("{other:?} is not customers or products"),
+            ),
         }),
     })
 }

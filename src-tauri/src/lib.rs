@@ -66,7 +66,7 @@ fn open(path: &std::path::Path, clock: &Clock) -> dangol_store::Result<Store> {
 
 /// Opens the demo shop (creating it in its own file) and puts it in place.
 pub fn start_demo(state: &AppState) -> Result<(), ErrorView> {
-    state::caught(|| {
+    state.run(|| {
         let store =
             dangol_demo::open_or_create(&state.paths.demo, DEMO_CUSTOMERS, state.clock.clone(), &mut |_, _| {})?;
         store.limit_cache_kib(WINDOW_CACHE_KIB)?;
@@ -76,7 +76,7 @@ pub fn start_demo(state: &AppState) -> Result<(), ErrorView> {
 
 /// Creates the shop's own database and signs the owner in.
 pub fn setup_shop(state: &AppState, shop: &NewShop) -> Result<(), ErrorView> {
-    state::caught(|| {
+    state.run(|| {
         if let Some(dir) = state.paths.shop.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| dangol_store::StoreError::Io { path: dir.to_path_buf(), source })?;
@@ -95,12 +95,15 @@ pub fn initial_state(args: &[String], started: Instant) -> AppState {
     let paths = database_paths(args);
     let clock = match Clock::from_env() {
         Ok(c) => c,
-        Err(e) => return AppState::new(None, Some(ErrorView::from(e)), paths, Clock::System, started),
+        Err(e) => return AppState::new(None, Some(&e), paths, Clock::System, started),
     };
     let state = AppState::new(None, None, paths.clone(), clock.clone(), started);
     if args.iter().any(|a| a == "--demo") {
-        if let Err(e) = start_demo(&state) {
-            return AppState::new(None, Some(e), paths, clock, started);
+        let opened = dangol_demo::open_or_create(&paths.demo, DEMO_CUSTOMERS, clock.clone(), &mut |_, _| {})
+            .and_then(|store| store.limit_cache_kib(WINDOW_CACHE_KIB).map(|_| store))
+            .and_then(|store| state.install(store));
+        if let Err(e) = opened {
+            return AppState::new(None, Some(&e), paths, clock, started);
         }
         return state;
     }
@@ -111,7 +114,7 @@ pub fn initial_state(args: &[String], started: Instant) -> AppState {
             }
             Err(e) => {
                 eprintln!("dangol: {e}");
-                return AppState::new(None, Some(ErrorView::from(e)), paths, clock, started);
+                return AppState::new(None, Some(&e), paths, clock, started);
             }
         }
     }
@@ -131,6 +134,7 @@ pub fn run() {
             commands::start_demo,
             commands::setup_shop,
             commands::ui_ready,
+            commands::set_lang,
             commands::begin_visit,
             commands::lookup,
             commands::profile,
@@ -208,7 +212,7 @@ mod tests {
         state.as_owner(|s, _, _| s.rule_list()).expect("the owner is signed in after setup");
         let second = initial_state(&args(&["dangol-app", "--db", path.to_str().unwrap()]), Instant::now());
         let err = second.with(|s, _| s.shop_info()).unwrap_err();
-        assert_eq!(err.kind, "database_locked");
+        assert_eq!(err.kind(), "database_locked");
         let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
     }
 

@@ -3,13 +3,16 @@
 //! process started (for the cold-start figure).
 //!
 //! Commands run off the main thread (`#[tauri::command(async)]`), one at a
-//! time against the store. A command that fails returns `{kind, message}`;
-//! one that panics is caught here and returns an `internal` error, and the
-//! store stays usable (its transaction rolled back as the panic unwound), so
-//! one bad command never leaves the window unusable.
+//! time against the store. A command that fails returns an `ErrorView` (its
+//! kind, its data, and the sentence in the window's language, which the
+//! window tells us with `set_lang`); one that panics is caught here and
+//! returns an `internal` error, and the store stays usable (its transaction
+//! rolled back as the panic unwound), so one bad command never leaves the
+//! window unusable.
 
-use dangol_store::error::ErrorView;
-use dangol_store::{Clock, Owner, Store, SystemIds};
+use dangol_domain::i18n::Lang;
+use dangol_store::error::{ErrorView, StoreErrorData, say};
+use dangol_store::{Clock, Owner, Store, StoreError, SystemIds};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
@@ -29,8 +32,11 @@ pub struct Paths {
 
 pub struct AppState {
     store: Mutex<Option<Store>>,
-    /// Why the store could not be opened, if it could not (shown in the window).
-    failure: Mutex<Option<ErrorView>>,
+    /// Why the store could not be opened, if it could not (shown in the
+    /// window), in Korean and in English.
+    failure: Mutex<Option<[ErrorView; 2]>>,
+    /// The window's language, for error sentences.
+    lang: Mutex<Lang>,
     owner: Mutex<Option<(Owner, Instant)>>,
     pub paths: Paths,
     pub clock: Clock,
@@ -43,10 +49,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    pub fn new(store: Option<Store>, failure: Option<ErrorView>, paths: Paths, clock: Clock, started: Instant) -> Self {
+    pub fn new(
+        store: Option<Store>,
+        failure: Option<&StoreError>,
+        paths: Paths,
+        clock: Clock,
+        started: Instant,
+    ) -> Self {
         AppState {
             store: Mutex::new(store),
-            failure: Mutex::new(failure),
+            failure: Mutex::new(failure.map(|e| [ErrorView::new(e, Lang::Ko), ErrorView::new(e, Lang::En)])),
+            lang: Mutex::new(crate::system_lang()),
             owner: Mutex::new(None),
             paths,
             clock,
@@ -54,21 +67,47 @@ impl AppState {
         }
     }
 
+    /// The window's language.
+    pub fn lang(&self) -> Lang {
+        *lock(&self.lang)
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        *lock(&self.lang) = lang;
+    }
+
+    /// An error as the window shows it, in its language.
+    pub fn view(&self, e: &StoreError) -> ErrorView {
+        ErrorView::new(e, self.lang())
+    }
+
+    /// Runs `f`, turning its error (or a panic) into an `ErrorView`.
+    pub fn run<T>(&self, f: impl FnOnce() -> dangol_store::Result<T>) -> Result<T, ErrorView> {
+        caught(self.lang(), || f().map_err(|e| self.view(&e)))
+    }
+
     /// Runs a command against the open store and turns its error (or a
-    /// panic) into the wire's `{kind, message}`.
+    /// panic) into an `ErrorView`.
     pub fn with<T>(
         &self,
         f: impl FnOnce(&mut Store, &mut SystemIds) -> dangol_store::Result<T>,
     ) -> Result<T, ErrorView> {
-        if let Some(e) = lock(&self.failure).clone() {
-            return Err(e);
+        let lang = self.lang();
+        if let Some(e) = lock(&self.failure).as_ref() {
+            return Err(e[if lang == Lang::Ko { 0 } else { 1 }].clone());
         }
         let mut guard = lock(&self.store);
-        let store = guard.as_mut().ok_or_else(|| ErrorView {
-            kind: "setup_needed".into(),
-            message: "no shop is open yet: choose the demo shop or set up your shop".into(),
+        let store = guard.as_mut().ok_or_else(|| {
+            ErrorView::other(
+                StoreErrorData::SetupNeeded,
+                say(
+                    "아직 열린 가게가 없습니다. 데모 가게를 고르거나 내 가게를 설정하세요",
+                    "no shop is open yet: choose the demo shop or set up your shop",
+                ),
+                lang,
+            )
         })?;
-        caught(|| f(store, &mut SystemIds).map_err(ErrorView::from))
+        caught(lang, || f(store, &mut SystemIds).map_err(|e| ErrorView::new(&e, lang)))
     }
 
     /// Runs an owner-only command with the owner's session, which each use
@@ -78,7 +117,9 @@ impl AppState {
         f: impl FnOnce(&mut Store, &Owner, &mut SystemIds) -> dangol_store::Result<T>,
     ) -> Result<T, ErrorView> {
         let owner = self.owner_session().ok_or_else(|| {
-            ErrorView::from(dangol_store::StoreError::OwnerRequired { what: "do this (unlock with the PIN)" })
+            self.view(&StoreError::OwnerRequired {
+                what: say("이 작업 (PIN으로 잠금을 푸세요)", "do this (unlock with the PIN)"),
+            })
         })?;
         self.with(|s, ids| f(s, &owner, ids))
     }
@@ -113,10 +154,10 @@ impl AppState {
     }
 
     /// Puts a freshly created store in place (first run).
-    pub fn install(&self, store: Store) -> Result<(), ErrorView> {
+    pub fn install(&self, store: Store) -> dangol_store::Result<()> {
         let mut guard = lock(&self.store);
         if guard.is_some() {
-            return Err(ErrorView { kind: "bad_input".into(), message: "a shop is already open".into() });
+            return Err(StoreError::bad_input("new shop", "이미 가게가 열려 있습니다", "a shop is already open"));
         }
         *guard = Some(store);
         Ok(())
@@ -124,7 +165,7 @@ impl AppState {
 }
 
 /// Runs `f`, turning a panic into an `internal` error.
-pub fn caught<T>(f: impl FnOnce() -> Result<T, ErrorView>) -> Result<T, ErrorView> {
+pub fn caught<T>(lang: Lang, f: impl FnOnce() -> Result<T, ErrorView>) -> Result<T, ErrorView> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
@@ -132,10 +173,14 @@ pub fn caught<T>(f: impl FnOnce() -> Result<T, ErrorView>) -> Result<T, ErrorVie
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
         eprintln!("dangol: a command failed unexpectedly: {what}");
-        Err(ErrorView {
-            kind: "internal".into(),
-            message: format!("this action failed unexpectedly ({what}); nothing was saved, and the counter carries on"),
-        })
+        Err(ErrorView::other(
+            StoreErrorData::Internal,
+            say(
+                format!("예상하지 못한 문제로 이 작업이 실패했습니다 ({what}). 아무것도 저장되지 않았고 계산대는 계속 쓸 수 있습니다"),
+                format!("this action failed unexpectedly ({what}); nothing was saved, and the counter carries on"),
+            ),
+            lang,
+        ))
     })
 }
 
@@ -157,7 +202,7 @@ mod tests {
     fn a_panicking_command_is_an_error_and_the_next_command_still_works() {
         let s = state(Some(Store::open_in_memory().unwrap()));
         let err = s.with(|_, _| -> dangol_store::Result<()> { panic!("boom") }).unwrap_err();
-        assert_eq!(err.kind, "internal");
+        assert_eq!(err.kind(), "internal");
         assert!(err.message.contains("boom"), "{}", err.message);
         let n = s.with(|store, _| Ok(store.shop_info()?.customers)).expect("the store is still usable");
         assert_eq!(n, 0);
@@ -167,10 +212,15 @@ mod tests {
     fn owner_commands_need_a_session_and_sign_out_ends_it() {
         let s = state(Some(Store::open_in_memory().unwrap()));
         let err = s.as_owner(|_, _, _| Ok(())).unwrap_err();
-        assert_eq!(err.kind, "owner_required");
+        assert_eq!(err.kind(), "owner_required");
         assert!(!s.needs_setup());
         let fresh = state(None);
         assert!(fresh.needs_setup());
-        assert_eq!(fresh.with(|_, _| Ok(())).unwrap_err().kind, "setup_needed");
+        assert_eq!(fresh.with(|_, _| Ok(())).unwrap_err().kind(), "setup_needed");
+        fresh.set_lang(Lang::Ko);
+        let ko = fresh.with(|_, _| Ok(())).unwrap_err().message;
+        fresh.set_lang(Lang::En);
+        let en = fresh.with(|_, _| Ok(())).unwrap_err().message;
+        assert!(ko.contains("가게") && en.contains("shop") && ko != en, "{ko} / {en}");
     }
 }

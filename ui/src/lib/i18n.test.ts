@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dictionaries, langFromLocale, t } from "./i18n";
+import type { Tier } from "./bindings/Tier";
+import { auditActionLabel, auditSubjectLabel, categoryLabel, dictionaries, langFromLocale, t, tierLabel } from "./i18n";
 
 describe("i18n", () => {
   it("has every key in both languages, with the same placeholders", () => {
@@ -7,6 +8,14 @@ describe("i18n", () => {
     for (const key of Object.keys(dictionaries.ko) as (keyof typeof dictionaries.ko)[]) {
       expect(dictionaries.en[key], key).toBeTruthy();
       expect(placeholders(dictionaries.en[key]), key).toEqual(placeholders(dictionaries.ko[key]));
+    }
+  });
+  it("has no English words in the Korean texts beyond keys, codes and abbreviations", () => {
+    // Key names (Enter, Esc, Ctrl), file formats and labels the shop uses as they are.
+    const allowed = new Set(["Enter", "Esc", "Ctrl", "SKU", "YYYY", "MM", "DD", "PIN", "JSON", "CSV", "DEMO", "VIP"]);
+    for (const [key, text] of Object.entries(dictionaries.ko)) {
+      const words = text.replace(/\{\w+\}/g, "").split(/[^A-Za-z]+/).filter((w) => w.length >= 2);
+      expect(words.filter((w) => !allowed.has(w)), key).toEqual([]);
     }
   });
   it("fills placeholders", () => {
@@ -17,5 +26,67 @@ describe("i18n", () => {
     expect(langFromLocale(undefined)).toBe("ko");
     expect(langFromLocale("ko-KR")).toBe("ko");
     expect(langFromLocale("en-US")).toBe("en");
+  });
+});
+
+describe("tier labels", () => {
+  const tiers: Tier[] = ["basic", "silver", "gold", "vip"];
+  it("names every tier in Korean, never the English code", () => {
+    expect(tiers.map((tier) => tierLabel("ko", tier))).toEqual(["일반", "실버", "골드", "VIP"]);
+  });
+  it("names every tier in English", () => {
+    expect(tiers.map((tier) => tierLabel("en", tier))).toEqual(["Basic", "Silver", "Gold", "VIP"]);
+  });
+  it("reads a tier whatever its case, and shows an unknown one as it is", () => {
+    expect(tierLabel("ko", "GOLD")).toBe("골드");
+    expect(tierLabel("ko", "platinum")).toBe("platinum");
+  });
+});
+
+describe("feedback category labels", () => {
+  // The codes the feedback dialog offers and the demo shop records.
+  const codes = ["taste", "service", "wait", "price", "product", "menu", "facility"];
+  it("labels every known category in both languages", () => {
+    for (const code of codes) {
+      expect(categoryLabel("ko", code), code).toMatch(/^[가-힣]+$/);
+      expect(categoryLabel("en", code), code).not.toBe(code);
+    }
+    expect(categoryLabel("ko", "taste")).toBe("맛");
+    expect(categoryLabel("en", "wait")).toBe("Waiting");
+  });
+  it("shows a free-text category as it was typed", () => {
+    expect(categoryLabel("ko", "주차")).toBe("주차");
+    expect(categoryLabel("en", "Parking lot")).toBe("Parking lot");
+  });
+});
+
+describe("audit labels", () => {
+  it("labels the audit actions the shell records", () => {
+    for (const action of [
+      "goodwill.granted",
+      "owner.pin_failed",
+      "owner.pin_set",
+      "owner.pin_changed",
+      "balances.adjusted",
+      "coupon.issued",
+      "customers.imported",
+      "customers.exported",
+      "products.imported",
+      "rule.saved",
+      "sale.refunded",
+      "setting.changed",
+      "write.backdated",
+    ]) {
+      expect(auditActionLabel("ko", action), action).toMatch(/[가-힣]/);
+      expect(auditActionLabel("en", action), action).not.toBe(action);
+    }
+    expect(auditActionLabel("ko", "something.new")).toBe("something.new");
+  });
+  it("names a setting, the owner PIN and a table; ids stay as they are", () => {
+    expect(auditSubjectLabel("ko", "setting.changed", "goodwill_limit")).toBe("직원 서비스 할인 한도 (원)");
+    expect(auditSubjectLabel("en", "setting.changed", "time_zone")).toBe("Time zone");
+    expect(auditSubjectLabel("ko", "owner.pin_failed", "owner PIN")).toBe("사장님 PIN");
+    expect(auditSubjectLabel("ko", "customers.imported", "customers")).toBe("고객");
+    expect(auditSubjectLabel("ko", "rule.saved", "senior-65")).toBe("senior-65");
   });
 });

@@ -1,5 +1,8 @@
 // UI text in Korean and English. Korean is the default; the system locale
-// (reported by the shell) or the language switch picks English.
+// (reported by the shell) or the language switch picks English, and the
+// switch is remembered (see ./lang). Codes that come from the data (tiers,
+// feedback categories, audit actions) are shown through labels here; a code
+// without a label (a free-text category, say) is shown as it was typed.
 import type { Lang } from "./bindings/Lang";
 
 const ko = {
@@ -178,6 +181,47 @@ const ko = {
   "error.rule_not_eligible": "적용할 수 없는 할인입니다",
   "error.not_found": "찾을 수 없습니다",
   "keys.help": "Ctrl+K 검색 · F3 상품 · F4 고객의 소리 · F6 서비스 할인 · Ctrl+Enter 완료 · Esc 다음 고객",
+  "app.name": "단골",
+  "app.language": "언어 바꾸기",
+  "search.results": "검색된 고객",
+  "cart.qty": "수량",
+  "cart.less": "하나 빼기",
+  "cart.more": "하나 더",
+  "tier.basic": "일반",
+  "tier.silver": "실버",
+  "tier.gold": "골드",
+  "tier.vip": "VIP",
+  "form.required": "‘{field}’ 항목을 입력해 주세요",
+  "register.nameMissing": "이름을 입력해 주세요",
+  "register.phoneMissing": "휴대폰 번호를 입력해 주세요",
+  "register.openExisting": "이 고객 열기",
+  "feedback.textMissing": "고객이 한 말을 적어 주세요",
+  "customer.resolutionMissing": "어떻게 해결했는지 적어 주세요",
+  "goodwill.amountMissing": "금액을 입력해 주세요",
+  "goodwill.reasonMissing": "서비스 할인 이유를 입력해 주세요",
+  "setup.nameMissing": "가게 이름을 입력해 주세요",
+  "setup.pinMissing": "사장님 PIN을 정해 주세요 (4-8자리 숫자)",
+  "setup.pinAgainMissing": "확인을 위해 PIN을 한 번 더 입력해 주세요",
+  "settings.pinMissing": "사장님 PIN을 입력해 주세요",
+  "settings.newPinMissing": "새 PIN을 입력해 주세요 (4-8자리 숫자)",
+  "settings.ruleMissing": "규칙(JSON)을 입력해 주세요",
+  "settings.badJson": "규칙(JSON)을 읽을 수 없습니다: {detail}",
+  "settings.loyalty": "포인트·스탬프",
+  "audit.subject.customers": "고객",
+  "audit.subject.products": "상품",
+  "audit.action.goodwill.granted": "서비스 할인 적용",
+  "audit.action.owner.pin_failed": "사장님 PIN 틀림",
+  "audit.action.owner.pin_set": "사장님 PIN 설정",
+  "audit.action.owner.pin_changed": "사장님 PIN 변경",
+  "audit.action.balances.adjusted": "포인트·스탬프 조정",
+  "audit.action.coupon.issued": "쿠폰 발행",
+  "audit.action.customers.imported": "고객 가져오기",
+  "audit.action.customers.exported": "고객 내보내기",
+  "audit.action.products.imported": "상품 가져오기",
+  "audit.action.rule.saved": "할인 규칙 저장",
+  "audit.action.sale.refunded": "판매 환불",
+  "audit.action.setting.changed": "설정 변경",
+  "audit.action.write.backdated": "이전 시각으로 기록",
 } as const;
 
 export type Key = keyof typeof ko;
@@ -358,6 +402,47 @@ const en: Record<Key, string> = {
   "error.rule_not_eligible": "That discount cannot be applied",
   "error.not_found": "Not found",
   "keys.help": "Ctrl+K search · F3 product · F4 feedback · F6 goodwill · Ctrl+Enter complete · Esc next customer",
+  "app.name": "Dangol",
+  "app.language": "Switch language",
+  "search.results": "Matching customers",
+  "cart.qty": "Quantity",
+  "cart.less": "One less",
+  "cart.more": "One more",
+  "tier.basic": "Basic",
+  "tier.silver": "Silver",
+  "tier.gold": "Gold",
+  "tier.vip": "VIP",
+  "form.required": "Fill in “{field}”",
+  "register.nameMissing": "Enter the customer's name",
+  "register.phoneMissing": "Enter the mobile number",
+  "register.openExisting": "Open this customer",
+  "feedback.textMissing": "Write down what they said",
+  "customer.resolutionMissing": "Write down how it was resolved",
+  "goodwill.amountMissing": "Enter an amount",
+  "goodwill.reasonMissing": "Enter a reason for the goodwill discount",
+  "setup.nameMissing": "Enter the shop's name",
+  "setup.pinMissing": "Choose the owner's PIN (4-8 digits)",
+  "setup.pinAgainMissing": "Enter the PIN again to confirm it",
+  "settings.pinMissing": "Enter the owner's PIN",
+  "settings.newPinMissing": "Enter the new PIN (4-8 digits)",
+  "settings.ruleMissing": "Enter the rule (JSON)",
+  "settings.badJson": "The rule (JSON) could not be read: {detail}",
+  "settings.loyalty": "Points and stamps",
+  "audit.subject.customers": "customers",
+  "audit.subject.products": "products",
+  "audit.action.goodwill.granted": "Goodwill granted",
+  "audit.action.owner.pin_failed": "Wrong owner PIN",
+  "audit.action.owner.pin_set": "Owner PIN set",
+  "audit.action.owner.pin_changed": "Owner PIN changed",
+  "audit.action.balances.adjusted": "Points/stamps adjusted",
+  "audit.action.coupon.issued": "Coupon issued",
+  "audit.action.customers.imported": "Customers imported",
+  "audit.action.customers.exported": "Customers exported",
+  "audit.action.products.imported": "Products imported",
+  "audit.action.rule.saved": "Discount rule saved",
+  "audit.action.sale.refunded": "Sale refunded",
+  "audit.action.setting.changed": "Setting changed",
+  "audit.action.write.backdated": "Recorded with an earlier time",
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { ko, en };
@@ -366,6 +451,45 @@ export const dictionaries: Record<Lang, Record<Key, string>> = { ko, en };
 export function t(lang: Lang, key: Key, params: Record<string, string | number> = {}): string {
   const text = dictionaries[lang][key] ?? dictionaries.ko[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** A label for a code from the data: `prefix + code` when that key exists, else the code as it is. */
+function label(lang: Lang, prefix: string, code: string): string {
+  const key = `${prefix}${code.trim().toLowerCase()}`;
+  return key in dictionaries.ko ? t(lang, key as Key) : code;
+}
+
+/** A membership tier ("gold") as the cashier reads it: 골드 / Gold. */
+export function tierLabel(lang: Lang, tier: string): string {
+  return label(lang, "tier.", tier);
+}
+
+/** A feedback category: a known code ("taste") gets its label (맛 / Taste); free text stays as typed. */
+export function categoryLabel(lang: Lang, category: string): string {
+  return label(lang, "category.", category);
+}
+
+/** An audit action code ("setting.changed") as the owner reads it; an unknown code as it is. */
+export function auditActionLabel(lang: Lang, action: string): string {
+  return label(lang, "audit.action.", action);
+}
+
+const SETTING_LABELS: Record<string, Key> = {
+  shop_name: "settings.shop",
+  time_zone: "settings.zone",
+  goodwill_limit: "settings.goodwill",
+  large_sale: "settings.largeSale",
+  loyalty: "settings.loyalty",
+};
+
+/** What an audit entry is about: a setting by its label, the owner PIN, a table; ids as they are. */
+export function auditSubjectLabel(lang: Lang, action: string, subject: string): string {
+  if (action === "setting.changed" && subject in SETTING_LABELS) return t(lang, SETTING_LABELS[subject]);
+  if (subject === "owner PIN") return t(lang, "settings.pin");
+  if (action === "customers.imported" || action === "customers.exported" || action === "products.imported") {
+    return label(lang, "audit.subject.", subject);
+  }
+  return subject;
 }
 
 /** Korean for Korean locales (and when none is known), English otherwise. */

@@ -1,6 +1,8 @@
 // The only module that talks to the Tauri shell. Every command is typed with
-// the declarations generated from Rust (./bindings); errors arrive as
-// {kind, message} and are rethrown as WireError so callers switch on `kind`.
+// the declarations generated from Rust (./bindings); errors arrive as an
+// ErrorView (a union by `kind`, with each kind's data and the sentence in the
+// window's language) and are rethrown as WireError so callers switch on
+// `kind` and read the data with the type narrowed.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppInfo } from "./bindings/AppInfo";
@@ -26,10 +28,13 @@ import type { RuleList } from "./bindings/RuleList";
 import type { ShopInfo } from "./bindings/ShopInfo";
 
 export class WireError extends Error {
-  readonly kind: string;
+  readonly view: ErrorView;
   constructor(view: ErrorView) {
     super(view.message);
-    this.kind = view.kind;
+    this.view = view;
+  }
+  get kind(): ErrorView["kind"] {
+    return this.view.kind;
   }
 }
 
@@ -37,7 +42,7 @@ export class WireError extends Error {
 export function toWireError(e: unknown): WireError {
   if (e instanceof WireError) return e;
   if (e && typeof e === "object" && "kind" in e && "message" in e) {
-    return new WireError({ kind: String((e as ErrorView).kind), message: String((e as ErrorView).message) });
+    return new WireError(e as ErrorView);
   }
   return new WireError({ kind: "internal", message: e instanceof Error ? e.message : String(e) });
 }
@@ -65,6 +70,8 @@ export const api = {
   startDemo: () => call<AppInfo>("start_demo"),
   setupShop: (shop: NewShop) => call<AppInfo>("setup_shop", { shop }),
   uiReady: () => call<number>("ui_ready"),
+  /** The window's language: the shell writes error sentences in it. */
+  setLang: (lang: Lang) => call<void>("set_lang", { lang }),
   beginVisit: () => call<string>("begin_visit"),
   lookup: (query: string, limit = 12) => call<LookupResult>("lookup", { query, limit }),
   profile: (customer: string) => call<Profile>("profile", { customer }),

@@ -16,10 +16,13 @@ import type { Product } from "../../lib/bindings/Product";
 import type { Profile } from "../../lib/bindings/Profile";
 import type { Receipt } from "../../lib/bindings/Receipt";
 import type { SuggestionView } from "../../lib/bindings/SuggestionView";
+import type { UnacknowledgedDiscount } from "../../lib/bindings/UnacknowledgedDiscount";
 import { addItem, parseQty, removeItem, setQty, subtotal, toWire, type CartItem } from "../../lib/cart";
+import { DEFAULT_ZONE } from "../../lib/format";
 import { errorText, t, type Key } from "../../lib/i18n";
+import { chooseLang, loadLang, saveLang } from "../../lib/lang";
 import { api, toWireError, WireError } from "../../lib/ipc";
-import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, unacknowledged, type Selection } from "./selection";
+import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, type Selection } from "./selection";
 
 export type Dialog = null | "register" | "feedback" | "goodwill" | "settings";
 
@@ -30,7 +33,8 @@ class Counter {
   /** The first run: no shop yet, the window asks (demo or my shop). */
   setupNeeded = $state(false);
   info = $state<AppInfo | null>(null);
-  lang = $state<Lang>("ko");
+  /** Until the shell answers: the remembered choice, else Korean. */
+  lang = $state<Lang>(chooseLang(loadLang(), "ko"));
   fatal = $state<WireError | null>(null);
   products = $state<Product[]>([]);
   /** The visit's id (the sale is recorded under it), once the visit starts. */
@@ -44,7 +48,8 @@ class Counter {
   handled = $state<string[]>([]);
   goodwill = $state<GoodwillRequest | null>(null);
   receipt = $state<Receipt | null>(null);
-  gateError = $state<string | null>(null);
+  /** The store's refusal at the gate: the discounts it says are neither applied nor skipped. */
+  refusal = $state<UnacknowledgedDiscount[] | null>(null);
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
   /** What went wrong with the cart (an unknown code, a quantity refused). */
@@ -61,6 +66,11 @@ class Counter {
 
   tr = (key: Key, params: Record<string, string | number> = {}) => t(this.lang, key, params);
 
+  /** The shop's time zone (IANA): every date on the counter is read in it. */
+  get zone(): string {
+    return this.info?.shop.time_zone || DEFAULT_ZONE;
+  }
+
   /** Shows an error from the shell: a headline in the cashier's language, then the details. */
   fail(e: unknown): void {
     this.error = errorText(this.lang, toWireError(e));
@@ -69,7 +79,8 @@ class Counter {
   async start(): Promise<void> {
     try {
       const [needs, lang] = await api.needsSetup();
-      this.lang = lang;
+      this.lang = chooseLang(loadLang(), lang);
+      await api.setLang(this.lang);
       if (needs) {
         this.setupNeeded = true;
         return;
@@ -83,13 +94,17 @@ class Counter {
   /** A shop is open (at start, or after the first-run choice). */
   async opened(info: AppInfo): Promise<void> {
     this.info = info;
-    this.lang = info.lang;
+    this.lang = chooseLang(loadLang(), info.lang);
+    await api.setLang(this.lang);
     this.products = await api.products();
     this.setupNeeded = false;
   }
 
+  /** The cashier's choice of language, remembered for the next start. */
   setLang(lang: Lang): void {
     this.lang = lang;
+    saveLang(lang);
+    void api.setLang(lang).catch(() => {});
     void this.refresh();
   }
 
@@ -165,8 +180,9 @@ class Counter {
     return this.preview ? applied(this.selection, this.preview) : [];
   }
 
+  /** The discounts the store's last refusal named, less those acted on since. */
   get blocking(): string[] {
-    return this.preview ? unacknowledged(this.selection, this.preview) : [];
+    return (this.refusal ?? []).map((d) => d.rule_id);
   }
 
   get suggestions(): SuggestionView[] {
@@ -248,7 +264,7 @@ class Counter {
   async setDiscount(ruleId: string, on: boolean): Promise<void> {
     if (!this.preview) return;
     this.selection = toggle(this.selection, this.preview, ruleId, on);
-    this.gateError = null;
+    this.settled(ruleId);
     await this.refresh();
   }
 
@@ -257,7 +273,7 @@ class Counter {
     this.handled = [...this.handled, s.key];
     if (s.kind === "discount" && s.rule_id && this.preview && !s.applied) {
       this.selection = toggle(this.selection, this.preview, s.rule_id, true);
-      this.gateError = null;
+      this.settled(s.rule_id);
     }
     if (s.kind === "usual_item") {
       const sku = s.key.slice("usual_item:".length);
@@ -276,9 +292,15 @@ class Counter {
     await this.refresh();
   }
 
+  /** A discount the refusal named has been applied or skipped: it leaves the list. */
+  private settled(ruleId: string): void {
+    const rest = (this.refusal ?? []).filter((d) => d.rule_id !== ruleId);
+    this.refusal = rest.length > 0 ? rest : null;
+  }
+
   async skipDiscount(ruleId: string, reason: string): Promise<void> {
     this.selection = dismiss(this.selection, ruleId, reason);
-    this.gateError = null;
+    this.settled(ruleId);
     await this.refresh();
   }
 
@@ -294,7 +316,7 @@ class Counter {
       return false;
     }
     this.busy = true;
-    this.gateError = null;
+    this.refusal = null;
     try {
       const visit = await this.visitId();
       const customer = this.customer?.id ?? null;
@@ -306,7 +328,7 @@ class Counter {
       return true;
     } catch (e) {
       const err = toWireError(e);
-      if (err.kind === "checkout_refused") this.gateError = err.message;
+      if (err.view.kind === "checkout_refused") this.refusal = err.view.unacknowledged;
       else if (err.kind === "large_sale_unconfirmed") this.confirmLarge = true;
       else this.fail(err);
       return false;
@@ -348,7 +370,7 @@ class Counter {
     this.handled = [];
     this.goodwill = null;
     this.receipt = null;
-    this.gateError = null;
+    this.refusal = null;
     this.error = null;
     this.cartError = null;
     this.notice = null;

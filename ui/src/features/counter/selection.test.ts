@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EligibleView } from "../../lib/bindings/EligibleView";
 import type { PreviewView } from "../../lib/bindings/PreviewView";
-import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, unacknowledged } from "./selection";
+import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle } from "./selection";
 
 function rule(rule_id: string, saving: number, extra: Partial<EligibleView> = {}): EligibleView {
   return { rule_id, name: rule_id, kind: "percent_off", saving, optional: false, exclusive: false, reasons: [], applied: false, applied_saving: 0, adds: saving, ...extra };
@@ -27,18 +27,16 @@ describe("discount selection", () => {
     expect(isDefault(emptySelection())).toBe(true);
     expect(sameRules(applied(emptySelection(), p), p.best.rule_ids)).toBe(true);
     expect(applied(emptySelection(), p)).toEqual(["senior-65", "gold-5"]);
-    expect(unacknowledged(emptySelection(), p)).toEqual([]);
   });
-  it("an unchecked discount is what the gate will ask about", () => {
+  it("an unchecked discount is left out of what is sent", () => {
     const s = toggle(emptySelection(), p, "senior-65", false);
     expect(isDefault(s)).toBe(false);
     expect(sameRules(applied(s, p), p.best.rule_ids)).toBe(false);
     expect(applied(s, p)).toEqual(["gold-5"]);
-    expect(unacknowledged(s, p)).toEqual(["senior-65"]);
+    expect(decision(s, p)).toEqual({ apply: ["gold-5"], dismiss: [] });
   });
   it("skipping with a reason acknowledges it and is sent as a dismissal", () => {
     const s = dismiss(emptySelection(), "senior-65", "Customer declined");
-    expect(unacknowledged(s, p)).toEqual([]);
     expect(decision(s, p)).toEqual({ apply: ["gold-5"], dismiss: [["senior-65", "Customer declined"]] });
   });
   it("an exclusive discount turns the others off", () => {
@@ -48,11 +46,8 @@ describe("discount selection", () => {
     expect(applied(back, p)).toContain("senior-65");
     expect(applied(back, p)).not.toContain("coupon-3000");
   });
-  it("optional points redemption is never required", () => {
-    expect(unacknowledged(toggle(emptySelection(), p, "points", false), p)).toEqual([]);
-  });
-  it("a discount that would add nothing to the selection never blocks", () => {
-    const nothing = preview([rule("senior-65", 1120), rule("cap", 500, { adds: 0 })], ["senior-65"]);
-    expect(unacknowledged(emptySelection(), nothing)).toEqual([]);
+  it("a dismissal of a rule no longer eligible is not sent", () => {
+    const s = dismiss(emptySelection(), "gone", "Customer declined");
+    expect(decision(s, p).dismiss).toEqual([]);
   });
 });

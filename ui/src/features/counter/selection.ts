@@ -50,18 +50,6 @@ export function dismiss(sel: Selection, ruleId: string, reason: string): Selecti
   return { choices: { ...sel.choices, [ruleId]: false }, dismissed: { ...sel.dismissed, [ruleId]: reason } };
 }
 
-/**
- * What the gate will ask about, as the store reports it for this selection:
- * discounts neither applied nor skipped that would add something (`adds`).
- * A discount that would add nothing never blocks; points are never asked.
- */
-export function unacknowledged(sel: Selection, preview: PreviewView): string[] {
-  const on = applied(sel, preview);
-  return preview.eligible
-    .filter((e) => !e.optional && !on.includes(e.rule_id) && !(e.rule_id in sel.dismissed) && e.adds > 0)
-    .map((e) => e.rule_id);
-}
-
 export function decision(sel: Selection, preview: PreviewView): Decision {
   const eligible = new Set(preview.eligible.map((e) => e.rule_id));
   return {

@@ -3,4 +3,8 @@
 /**
  * What an import did.
  */
-export type ImportReport = { rows: number, created: number, updated: number, };
+export type ImportReport = { rows: number, created: number, updated: number, unchanged: number, 
+/**
+ * The encoding the file was read in: `utf-8`, `utf-8-bom` or `cp949`.
+ */
+encoding: string, };
