@@ -11,16 +11,16 @@ use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
 use dangol_domain::rules::DiscountRule;
+use dangol_store::AuditView;
+use dangol_store::PromptAction;
 use dangol_store::Viewer;
 use dangol_store::admin::{NewShop, RuleList};
-use dangol_store::audit::AuditView;
 use dangol_store::counter::{
     AppInfo, CheckoutRequest, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewRequest,
     PreviewView, Profile, Receipt, ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
 use dangol_store::error::ErrorView;
-use dangol_store::prompts::PromptAction;
 use tauri::{AppHandle, Emitter, Manager, State};
 use uuid::Uuid;
 

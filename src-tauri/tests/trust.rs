@@ -424,7 +424,7 @@ fn a_rule_that_used_to_crash_the_window_is_set_aside() {
     let test = "bad-rule";
     let db = demo_db(test, 300);
     {
-        let conn = dangol_store::rusqlite::Connection::open(&db).unwrap();
+        let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute(
             "INSERT INTO rules (id, body, updated_at) VALUES ('bread-huge', ?1, 0)",
             [r#"{"id":"bread-huge","name":"이상한 2+1","benefit":{"type":"buy_x_get_y","buy":4294967295,"get":1},"scope":{"type":"categories","categories":["베이커리"]}}"#],

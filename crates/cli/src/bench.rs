@@ -15,10 +15,11 @@ use dangol_domain::customer::CustomerInput;
 use dangol_domain::gate::Decision;
 use dangol_domain::hangul;
 use dangol_domain::i18n::Lang;
+use dangol_store::Reader;
 use dangol_store::counter::{CheckoutRequest, PreviewRequest};
 use dangol_store::db::remove_files;
-use dangol_store::rusqlite::Connection as Conn;
 use dangol_store::{Clock, Store, StoreError, SystemIds, Viewer};
+use rusqlite::Connection as Conn;
 use serde::Serialize;
 use std::fmt::Write;
 use std::time::Instant;
@@ -112,8 +113,8 @@ fn figure(name: &str, floor: &str, mut ours: Vec<f64>, mut raw: Vec<f64>, target
 /// lookup result shows.
 type FloorRow = (i64, Vec<u8>, String, Option<String>, String, String, i64, Option<i64>);
 
-fn floor_query(conn: &Conn, sql: &str, param: &str) -> Result<Vec<FloorRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
+fn floor_query(conn: &Reader, sql: &str, param: &str) -> Result<Vec<FloorRow>, StoreError> {
+    let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([param], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
     })?;
@@ -155,10 +156,7 @@ pub fn run(store: Store, iterations: usize) -> Result<Report, StoreError> {
         path.display(),
         copy.display()
     ));
-    store.connection().execute("VACUUM INTO ?1", [copy.display().to_string()]).map_err(|e| StoreError::BadInput {
-        what: "benchmark copy",
-        reason: dangol_store::error::say(format!("벤치마크용 복사본을 만들 수 없습니다: {e}"), e.to_string()),
-    })?;
+    store.copy_to(&copy)?;
     drop(store);
     let out = (|| {
         let mut copied = Store::open(&copy)?;
@@ -173,7 +171,7 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
     let iterations = iterations.max(10);
     let active_rules = store.rules()?.iter().filter(|r| r.active).count();
     let bar = crate::progress::bar(5, "bench");
-    let conn = store.connection();
+    let conn = store.reader();
     let (customers, max_rid): (i64, i64) =
         conn.query_row("SELECT count(*), coalesce(max(rid), 0) FROM customers", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if customers < 10 {
@@ -229,14 +227,14 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
         // Warm the caches once, as a counter that has been running would be.
         for q in queries.iter() {
             store.lookup(q, 10, &Viewer::Cashier)?;
-            floor_query(store.connection(), floor_sql, &floor_key(q, by_gram))?;
+            floor_query(&store.reader(), floor_sql, &floor_key(q, by_gram))?;
         }
         let mut ours = Vec::with_capacity(iterations);
         let mut raw = Vec::with_capacity(iterations);
         for i in 0..iterations {
             let q = &queries[i % queries.len()];
             let key = floor_key(q, by_gram);
-            let (r, t) = time(|| floor_query(store.connection(), floor_sql, &key));
+            let (r, t) = time(|| floor_query(&store.reader(), floor_sql, &key));
             r?;
             raw.push(t);
             let (r, t) = time(|| store.lookup(q, 10, &Viewer::Cashier));
@@ -246,7 +244,7 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
         figures.push(figure(name, floor_sql, ours, raw, Target { ratio_p99: Some(3.0), ..Target::p99(1_000.0) }));
     }
     // Preview for the regular with the most visits and a 20-line cart.
-    let (regular, regular_rid, visits): (Vec<u8>, i64, i64) = store.connection().query_row(
+    let (regular, regular_rid, visits): (Vec<u8>, i64, i64) = store.reader().query_row(
         "SELECT id, rid, visits FROM customers WHERE phone NOT LIKE '01099990%' ORDER BY visits DESC LIMIT 1",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -285,7 +283,7 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
     let floor_sql = "SELECT rid, at, total FROM sales WHERE customer = ?1 ORDER BY at DESC LIMIT 20";
     for _ in 0..preview_n {
         let (r, t) = time(|| -> Result<usize, StoreError> {
-            let mut stmt = store.connection().prepare_cached(floor_sql)?;
+            let mut stmt = store.reader().prepare(floor_sql)?;
             let n = stmt.query_map([regular_rid], |r| r.get::<_, i64>(0))?.count();
             Ok(n)
         });
@@ -307,9 +305,7 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
     // `checkout_n`), however often the benchmark has run on this database.
     let mut ids = SystemIds;
     let runs: i64 =
-        store
-            .connection()
-            .query_row("SELECT count(*) FROM customers WHERE phone LIKE '01099990%'", [], |r| r.get(0))?;
+        store.reader().query_row("SELECT count(*) FROM customers WHERE phone LIKE '01099990%'", [], |r| r.get(0))?;
     let phone = format!("010-9999-{:04}", runs + 1);
     bar.set_message("checkout");
     bar.inc(1);

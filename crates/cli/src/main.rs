@@ -21,11 +21,11 @@ use dangol_domain::error::cut;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
+use dangol_store::PromptAction;
 use dangol_store::clock::{Clock, parse_moment};
 use dangol_store::counter::{CheckoutRequest, GoodwillRequest, PreviewRequest};
 use dangol_store::error::{ErrorView, StoreErrorData};
-use dangol_store::prompts::PromptAction;
-use dangol_store::{Owner, Store, StoreError, SystemIds, Viewer, customers};
+use dangol_store::{Owner, Store, StoreError, SystemIds, Viewer};
 use serde::Serialize;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -371,7 +371,7 @@ fn run(command: Command) -> Result<(), StoreError> {
         Command::Customer { common, id, when, role } => {
             let mut store = open_reading(&common)?;
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
-            let profile = store.profile(customers::parse_id(&id)?, read_at(&store, &when)?, &viewer)?;
+            let profile = store.profile(dangol_store::parse_customer_id(&id)?, read_at(&store, &when)?, &viewer)?;
             let l = lang(&common)?;
             let demo = store.shop_info()?;
             print(common.json, &profile, || output::demo_banner(&demo, l) + &output::profile(&profile, l));
@@ -379,7 +379,7 @@ fn run(command: Command) -> Result<(), StoreError> {
         Command::Preview { common, customer, cart, when, applied, suggestions, no_record } => {
             let l = lang(&common)?;
             let cart = read_cart(&cart)?;
-            let customer = customer.as_deref().map(customers::parse_id).transpose()?;
+            let customer = customer.as_deref().map(dangol_store::parse_customer_id).transpose()?;
             let mut store = open_reading(&common)?;
             let at = read_at(&store, &when)?;
             let selected = (!applied.is_empty()).then(|| applied.clone());
@@ -418,7 +418,7 @@ fn run(command: Command) -> Result<(), StoreError> {
         } => {
             let l = lang(&common)?;
             let cart = read_cart(&cart)?;
-            let customer = customer.as_deref().map(customers::parse_id).transpose()?;
+            let customer = customer.as_deref().map(dangol_store::parse_customer_id).transpose()?;
             let visit = match visit {
                 Some(v) => parse_uuid(&v, "--visit")?,
                 None => uuid::Uuid::now_v7(),
@@ -543,7 +543,7 @@ fn run(command: Command) -> Result<(), StoreError> {
         }
         Command::Feedback { common, customer, kind, category, text, when } => {
             let kind = FeedbackKind::parse(&kind)?;
-            let customer = customers::parse_id(&customer)?;
+            let customer = dangol_store::parse_customer_id(&customer)?;
             let mut store = open_existing(&common)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
             let f = store.add_feedback(customer, kind, &category, &text, at, &mut ids)?;
@@ -557,7 +557,7 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(common.json, &f, || format!("{} {} ({})\n", f.kind, f.id, f.status));
         }
         Command::Prompt { common, customer, key, accept, dismiss, when } => {
-            let customer = customers::parse_id(&customer)?;
+            let customer = dangol_store::parse_customer_id(&customer)?;
             let action = match (accept, &dismiss) {
                 (true, None) => PromptAction::Accepted,
                 (false, Some(_)) => PromptAction::Dismissed,
@@ -638,7 +638,7 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(common.json, &serde_json::json!({"key": key, "value": value}), || format!("{key} = {value}\n"));
         }
         Command::Adjust { common, customer, points, stamps, expires, note, when } => {
-            let customer = customers::parse_id(&customer)?;
+            let customer = dangol_store::parse_customer_id(&customer)?;
             let expires = expires.as_deref().map(|s| parse_moment(s, "--expires")).transpose()?;
             let mut store = open_existing(&common)?;
             let owner = owner(&mut store, &common, &mut ids)?;
@@ -647,7 +647,7 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(common.json, &b, || format!("points {} · stamps {}\n", b.points, b.stamps));
         }
         Command::IssueCoupon { common, customer, rule, code, expires, when } => {
-            let customer = customers::parse_id(&customer)?;
+            let customer = dangol_store::parse_customer_id(&customer)?;
             let expires = parse_moment(&expires, "--expires")?;
             let mut store = open_existing(&common)?;
             let owner = owner(&mut store, &common, &mut ids)?;

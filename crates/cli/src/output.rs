@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use dangol_domain::catalog::{Cart, CartLine};
 use dangol_domain::i18n::Lang;
 use dangol_domain::money::format_won;
+use dangol_store::AuditView;
 use dangol_store::admin::RuleList;
-use dangol_store::audit::AuditView;
 use dangol_store::counter::{
     CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };

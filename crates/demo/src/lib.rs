@@ -168,10 +168,10 @@ pub fn generate(
     let mut report = DemoReport::default();
     let pin = dangol_store::owner::hash_pin(DEMO_OWNER_PIN, &mut ids, history_start)?;
     let mut bulk = store.bulk()?;
-    bulk.setting(dangol_store::settings::SHOP_NAME, shop::SHOP_NAME)?;
-    bulk.setting(dangol_store::settings::DEMO, "1")?;
-    bulk.setting(dangol_store::settings::OWNER_PIN, &pin)?;
-    bulk.setting(dangol_store::settings::DEMO_OWNER_PIN, DEMO_OWNER_PIN)?;
+    bulk.setting(dangol_store::setting_keys::SHOP_NAME, shop::SHOP_NAME)?;
+    bulk.setting(dangol_store::setting_keys::DEMO, "1")?;
+    bulk.setting(dangol_store::setting_keys::OWNER_PIN, &pin)?;
+    bulk.setting(dangol_store::setting_keys::DEMO_OWNER_PIN, DEMO_OWNER_PIN)?;
     for p in &products {
         bulk.product(p, history_start)?;
     }

@@ -276,7 +276,8 @@ mod tests {
         assert_eq!(reason_text(&below, Lang::Ko), "골드 등급 필요 (현재 실버)");
         assert_eq!(reason_text(&below, Lang::En), "needs gold tier (now silver)");
         assert_eq!((category_name("taste", Lang::Ko), category_name("주차", Lang::Ko)), ("맛", "주차"));
-        let add = Alternative::AddItem { scope: Scope::Categories { categories: vec!["베이커리".into()] }, count: 1 };
+        let add =
+            Alternative::AddItem { scope: Scope::Categories { categories: vec!["베이커리".into()] }, count: 1 };
         assert_eq!(alternative_text(&add, Lang::En), "add 1 more item from the “베이커리” category to use it");
         assert_eq!(alternative_text(&add, Lang::Ko), "베이커리 상품 1개 추가 시 적용");
     }

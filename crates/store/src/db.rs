@@ -255,11 +255,6 @@ impl Store {
         self.device
     }
 
-    /// Read access for benchmarks and diagnostics (the raw floor query).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
     }
@@ -415,6 +410,47 @@ mod tests {
         let err = Store::open(&path).err().expect("second open must fail");
         assert_eq!(err.kind(), "database_locked");
         assert!(err.to_string().contains("already open in another Dangol instance"), "{err}");
+    }
+
+    #[test]
+    fn a_shared_reader_opens_beside_the_writer_and_cannot_write() {
+        let path = temp("shared");
+        let mut writer = Store::open(&path).unwrap();
+        writer.set_clock(Clock::Fixed(chrono::Utc::now()));
+        let mut reader = Store::open_shared(&path).expect("a reader opens while the writer holds the lock");
+        assert!(reader.is_shared() && !writer.is_shared());
+        let input = dangol_domain::customer::CustomerInput {
+            name: "김영자".into(),
+            phone: "010-2222-3333".into(),
+            ..Default::default()
+        };
+        let mut ids = dangol_domain::ids::SeededIds::new(1);
+        let err = reader.add_customer(input.clone(), &crate::Viewer::Cashier, reader.now(), &mut ids).unwrap_err();
+        assert_eq!(err.kind(), "read_only");
+        writer.add_customer(input, &crate::Viewer::Cashier, writer.now(), &mut ids).unwrap();
+        assert_eq!(reader.customer_count().unwrap(), 1, "the reader sees the writer's commits");
+        assert!(Store::open(&path).is_err(), "a second writer is still refused");
+    }
+
+    #[test]
+    fn a_shared_reader_does_not_migrate_an_older_file() {
+        let path = temp("shared-older");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+            )
+            .unwrap();
+            conn.execute_batch(MIGRATIONS[0].1).unwrap();
+            conn.execute("INSERT INTO schema_migrations VALUES (1, 0)", []).unwrap();
+        }
+        let err = Store::open_shared(&path).err().expect("refused");
+        assert_eq!(err.kind(), "older_schema");
+        let version: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1, "left as it was");
     }
 
     #[test]

@@ -17,36 +17,52 @@
 //!
 //! SQL lives only in this crate. Domain rules live only in `dangol-domain`.
 
+// Use cases and what they return.
 pub mod admin;
-pub mod audit;
 pub mod bulk;
-pub mod catalog;
 pub mod checkout;
-pub mod clock;
 pub mod counter;
 pub mod csv_io;
-pub mod customers;
+pub mod inspect;
+pub mod refund;
+// Opening, time, roles, errors.
+pub mod clock;
 pub mod db;
 pub mod error;
 mod error_text;
-pub mod feedback;
-pub mod ledger;
-pub mod lookup;
-pub mod outbox;
 pub mod owner;
-pub mod prompts;
-pub mod refund;
-pub mod rules;
-pub mod settings;
-mod standing;
 pub mod time;
+// Repositories: SQL over one table family each, private to the crate.
+pub(crate) mod audit;
+pub(crate) mod catalog;
+pub(crate) mod customers;
+pub(crate) mod feedback;
+pub(crate) mod ledger;
+pub(crate) mod lookup;
+pub(crate) mod outbox;
+pub(crate) mod prompts;
+pub(crate) mod rules;
+pub(crate) mod settings;
+mod standing;
 
+pub use audit::AuditView;
 pub use clock::Clock;
+pub use customers::parse_id as parse_customer_id;
 pub use db::Store;
 pub use error::{Result, StoreError};
+pub use inspect::Reader;
+pub use lookup::MatchKind;
+pub use outbox::Event;
 pub use owner::{Owner, Viewer};
-/// Re-exported for tools that need raw SQL beside the store (benchmark floors).
-pub use rusqlite;
+pub use prompts::PromptAction;
+pub use rules::SetAside;
+
+/// The keys of the shop's settings (`Store::setting`, `update_setting`).
+pub mod setting_keys {
+    pub use crate::settings::{
+        DEMO, DEMO_OWNER_PIN, GOODWILL_LIMIT, LARGE_SALE, LOYALTY, OWNER_PIN, SHOP_NAME, TIME_ZONE,
+    };
+}
 
 use chrono::{DateTime, Utc};
 use dangol_domain::ids::IdSource;

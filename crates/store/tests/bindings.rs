@@ -11,8 +11,8 @@ use dangol_domain::customer::CustomerInput;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::gate::Decision;
 use dangol_domain::rules::DiscountRule;
+use dangol_store::AuditView;
 use dangol_store::admin::{NewShop, RuleList};
-use dangol_store::audit::AuditView;
 use dangol_store::counter::{
     AppInfo, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewView, Profile, Receipt, ShopInfo,
 };

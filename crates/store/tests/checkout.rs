@@ -10,8 +10,8 @@ use dangol_domain::gate::Decision;
 use dangol_domain::i18n::Lang;
 use dangol_domain::loyalty::LoyaltySettings;
 use dangol_store::counter::PreviewRequest;
-use dangol_store::outbox;
-use dangol_store::prompts::PromptAction;
+
+use dangol_store::PromptAction;
 use dangol_store::{Store, StoreError, Viewer};
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ fn a_checkout_writes_the_sale_lines_ledgers_and_exactly_one_event() {
     let (mut store, mut ids) = shop(&[]);
     let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, None);
     let before = counts(&store);
-    let (_, last_seq) = outbox::stats(store.connection()).unwrap();
+    let (_, last_seq) = store.outbox_stats().unwrap();
 
     let receipt = checkout(&mut store, &mut ids, who, &[("AMR", 2), ("SALT", 1)], &[], at());
 
@@ -37,7 +37,7 @@ fn a_checkout_writes_the_sale_lines_ledgers_and_exactly_one_event() {
         "a plain sale writes one sale, its two lines, one entry in each ledger and one event; nothing else"
     );
 
-    let events = outbox::events_after(store.connection(), last_seq, 100).unwrap();
+    let events = store.outbox_after(last_seq, 100).unwrap();
     assert_eq!(events.len(), 1, "exactly one event for one sale");
     assert_eq!(events[0].kind, "sale.completed");
     assert_eq!(events[0].seq, last_seq + 1, "the sequence continues without a gap");
@@ -93,7 +93,7 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
     );
     store.owner_refund(sale.sale_id, "잘못 결제", at() + minutes(10), &mut ids).unwrap();
 
-    let events = outbox::events_after(store.connection(), 0, 1000).unwrap();
+    let events = store.outbox_after(0, 1000).unwrap();
     let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
     let want: Vec<i64> = (1..=events.len() as i64).collect();
     assert_eq!(seqs, want, "seq is 1, 2, 3, … with no gap, whatever failed in between");
@@ -121,11 +121,11 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
     event_ids.dedup();
     assert_eq!(event_ids.len(), events.len(), "event ids are unique");
     assert_eq!(
-        outbox::stats(store.connection()).unwrap(),
+        store.outbox_stats().unwrap(),
         (events.len() as i64, events.len() as i64),
         "count and highest seq agree"
     );
-    let page: Vec<i64> = outbox::events_after(store.connection(), 3, 2).unwrap().iter().map(|e| e.seq).collect();
+    let page: Vec<i64> = store.outbox_after(3, 2).unwrap().iter().map(|e| e.seq).collect();
     assert_eq!(page, vec![4, 5], "paging from a seq returns the next ones in order");
 }
 
@@ -140,7 +140,7 @@ fn senior_shop() -> (Store, dangol_domain::ids::SeededIds, Uuid) {
 fn the_gate_refuses_an_unapplied_eligible_discount_and_changes_nothing() {
     let (mut store, mut ids, who) = senior_shop();
     let before = counts(&store);
-    let stats = outbox::stats(store.connection()).unwrap();
+    let stats = store.outbox_stats().unwrap();
 
     let err =
         try_checkout(&mut store, &mut ids, checkout_req(who, &[("BREAD", 1), ("SALT", 1)], Decision::default(), at()))
@@ -161,7 +161,7 @@ fn the_gate_refuses_an_unapplied_eligible_discount_and_changes_nothing() {
     );
     assert!(msg.contains("apply each one or dismiss it with a reason"), "the refusal says what to do: {msg}");
     assert_eq!(counts(&store), before, "a refused checkout writes no row in any table");
-    assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and no event");
+    assert_eq!(store.outbox_stats().unwrap(), stats, "and no event");
     let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
     assert_eq!((p.visits, p.points), (0, 0), "the refused visit does not count");
 }
@@ -468,7 +468,7 @@ fn a_completed_sale_is_still_there_after_reopening_the_file() {
         load(&mut store, &[], &mut ids);
         let who = add(&mut store, &mut ids, "김민수", "010-1234-5678", None, None);
         let sale = checkout(&mut store, &mut ids, who, &[("AMR", 1)], &[], at());
-        (who, sale, outbox::stats(store.connection()).unwrap())
+        (who, sale, store.outbox_stats().unwrap())
     };
     let store = Store::open(&path).unwrap();
     let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
@@ -477,7 +477,7 @@ fn a_completed_sale_is_still_there_after_reopening_the_file() {
         (1, 225, sale.sale_id),
         "the committed sale survived closing the store"
     );
-    assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and so did its event");
+    assert_eq!(store.outbox_stats().unwrap(), stats, "and so did its event");
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use dangol_domain::customer::Customer;
 use dangol_store::error::RowError;
-use dangol_store::{Store, StoreError, customers, outbox};
+use dangol_store::{Store, StoreError};
 use uuid::Uuid;
 
 const HEADER: &str = "name,phone,birth_date,preferred_name,tier,marketing_consent,notes,card_code,tags";
@@ -15,11 +15,7 @@ const HEADER: &str = "name,phone,birth_date,preferred_name,tier,marketing_consen
 /// Every customer in the store, ids blanked (they differ between stores).
 fn all_customers(store: &Store) -> Vec<Customer> {
     let mut out = Vec::new();
-    customers::all(store.connection(), |row| {
-        out.push(Customer { id: Uuid::nil(), ..row.customer });
-        Ok(())
-    })
-    .unwrap();
+    store.each_customer(|c| out.push(Customer { id: Uuid::nil(), ..c })).unwrap();
     out
 }
 
@@ -57,10 +53,10 @@ fn korean_customers_import_and_round_trip_through_export() {
          최지우,010.4444.5555,1990-12-02,지우님,VIP,yes,\"여러 줄\n메모\",QR-7F3A,커피;빵\r\n"
     );
     let (mut store, mut ids) = shop(&[]);
-    let (_, seq) = outbox::stats(store.connection()).unwrap();
+    let (_, seq) = store.outbox_stats().unwrap();
     let report = store.owner_import_customers(csv.as_bytes(), at(), &mut ids).expect("a valid Korean CSV imports");
     assert_eq!((report.rows, report.created, report.updated), (4, 4, 0));
-    let events = outbox::events_after(store.connection(), seq, 100).unwrap();
+    let events = store.outbox_after(seq, 100).unwrap();
     let created: Vec<_> = events.iter().filter(|e| e.kind == "customer.created").collect();
     assert_eq!(created.len(), 4, "one customer.created event per row");
     assert!(created.iter().all(|e| e.payload["source"] == "import"));
@@ -145,7 +141,7 @@ fn five_hundred_rows(bad_line: Option<u64>) -> String {
 fn one_bad_row_among_500_rejects_the_file_and_names_its_line() {
     let (mut store, mut ids) = shop_with_one();
     let before = counts(&store);
-    let stats = outbox::stats(store.connection()).unwrap();
+    let stats = store.outbox_stats().unwrap();
 
     let (errors, text) = row_errors(
         store.owner_import_customers(five_hundred_rows(Some(250)).as_bytes(), at(), &mut ids),
@@ -162,13 +158,13 @@ fn one_bad_row_among_500_rejects_the_file_and_names_its_line() {
     assert!(text.contains("nothing was imported") && text.contains("line 250 (phone):"), "the summary says so: {text}");
     assert_eq!((errors[0].column.as_deref(), errors[0].kind.as_str()), (Some("phone"), "invalid_phone"));
     assert_eq!(counts(&store), before, "not one of the 499 good rows was written");
-    assert_eq!(outbox::stats(store.connection()).unwrap(), stats, "and no event");
+    assert_eq!(store.outbox_stats().unwrap(), stats, "and no event");
 
     let fixed = store
         .owner_import_customers(five_hundred_rows(None).as_bytes(), at(), &mut ids)
         .expect("with line 250 fixed the file imports");
     assert_eq!(fixed.created, 500);
-    assert_eq!(customers::count(store.connection()).unwrap(), 501);
+    assert_eq!(store.customer_count().unwrap(), 501);
 }
 
 #[test]

@@ -9,8 +9,7 @@ use common::*;
 use dangol_domain::customer::CustomerInput;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_domain::ids::SeededIds;
-use dangol_store::outbox;
-use dangol_store::prompts::PromptAction;
+use dangol_store::PromptAction;
 use dangol_store::{Store, Viewer};
 use uuid::Uuid;
 
@@ -53,14 +52,13 @@ fn an_open_complaint_is_followed_up_until_it_is_resolved() {
     assert!(top.text.contains("커피가 식어서 나왔어요"), "the prompt quotes the complaint: {}", top.text);
     assert!(top.reason.contains("2 days ago"), "and says when it was logged: {}", top.reason);
 
-    let (_, seq) = outbox::stats(store.connection()).unwrap();
+    let (_, seq) = store.outbox_stats().unwrap();
     let resolved = store.resolve_feedback(complaint.id, "새로 내려 드리고 사과함", at(), &mut ids).unwrap();
     assert_eq!(
         (resolved.status.as_str(), resolved.resolution.as_deref()),
         ("resolved", Some("새로 내려 드리고 사과함"))
     );
-    let kinds: Vec<String> =
-        outbox::events_after(store.connection(), seq, 10).unwrap().into_iter().map(|e| e.kind).collect();
+    let kinds: Vec<String> = store.outbox_after(seq, 10).unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, vec!["feedback.resolved"]);
 
     let p = store.profile(who, at(), &Viewer::Cashier).unwrap();
@@ -265,15 +263,15 @@ fn shown_prompts_are_logged_once_per_key_per_shop_day() {
         Step { when: seoul("2026-11-24", "18:00"), new_rows: 0, new_events: 0, why: "once on the 24th is enough" },
     ];
     for s in steps {
-        let (rows, (events, _)) = (prompt_rows(&store), outbox::stats(store.connection()).unwrap());
+        let (rows, (events, _)) = (prompt_rows(&store), store.outbox_stats().unwrap());
         clock(&mut store, s.when);
         store.record_shown(who, &shown, s.when, &mut ids).unwrap();
         assert_eq!(prompt_rows(&store) - rows, s.new_rows, "{}", s.why);
-        assert_eq!(outbox::stats(store.connection()).unwrap().0 - events, s.new_events, "{}", s.why);
+        assert_eq!(store.outbox_stats().unwrap().0 - events, s.new_events, "{}", s.why);
     }
     let per_key: i64 = scalar(&store, "SELECT count(*) FROM prompt_log WHERE key = ?1", "consent:marketing");
     assert_eq!(per_key, 2, "one row per key per day over two days");
-    let last = outbox::events_after(store.connection(), 0, 1000).unwrap().pop().unwrap();
+    let last = store.outbox_after(0, 1000).unwrap().pop().unwrap();
     assert_eq!(last.kind, "prompts.shown");
     assert_eq!(last.payload["keys"], serde_json::json!(["preferred_name:name", "consent:marketing"]));
 }

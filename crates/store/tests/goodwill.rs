@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use dangol_store::counter::GoodwillRequest;
-use dangol_store::settings;
+use dangol_store::setting_keys;
 
 fn goodwill(amount: i64, reason: &str, pin: Option<&str>) -> Option<GoodwillRequest> {
     Some(GoodwillRequest { amount, reason: reason.into(), owner_pin: pin.map(str::to_string) })
@@ -76,9 +76,9 @@ fn above_the_limit_needs_the_owner_pin() {
 fn the_goodwill_limit_is_an_owner_setting() {
     let (mut store, mut ids) = shop(&[]);
     let o = owner(&mut store, &mut ids);
-    store.update_setting(&o, settings::GOODWILL_LIMIT, "10000", at(), &mut ids).unwrap();
+    store.update_setting(&o, setting_keys::GOODWILL_LIMIT, "10000", at(), &mut ids).unwrap();
     assert_eq!(store.shop_info().unwrap().goodwill_limit, 10_000);
-    let err = store.update_setting(&o, settings::GOODWILL_LIMIT, "-5", at(), &mut ids).unwrap_err();
+    let err = store.update_setting(&o, setting_keys::GOODWILL_LIMIT, "-5", at(), &mut ids).unwrap_err();
     assert_eq!(err.kind(), "out_of_range");
     assert!(err.to_string().contains("goodwill_limit must be between 0 and 1000000"), "{err}");
     let c = add(&mut store, &mut ids, "최지은", "010-8282-2580", None, None);

@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use dangol_domain::customer::CustomerInput;
 use dangol_domain::ids::SeededIds;
+use dangol_store::MatchKind;
 use dangol_store::counter::CustomerSummary;
-use dangol_store::lookup::MatchKind;
 use dangol_store::{Store, Viewer};
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -373,7 +373,7 @@ proptest! {
                 }
             }
         }
-        prop_assert_eq!(dangol_store::customers::stale_count(settled.connection()).unwrap(), 0);
+        prop_assert_eq!(settled.stale_count().unwrap(), 0);
         for q in &queries(&names) {
             for limit in [2, 20] {
                 let want = settled.lookup(q, limit, &Viewer::Cashier).unwrap();
@@ -405,7 +405,7 @@ proptest! {
 #[test]
 fn a_checkout_lists_the_customer_as_stale_and_settling_or_a_refund_clears_it() {
     let (mut store, mut ids, who) = shop_with(&[("김민수", "010-1234-5678"), ("김민지", "010-2345-6789")]);
-    let stale = |s: &Store| dangol_store::customers::stale_count(s.connection()).unwrap();
+    let stale = |s: &Store| s.stale_count().unwrap();
     let grams_at_score = |s: &Store| {
         scalar(
             s,

@@ -9,7 +9,7 @@ mod common;
 use chrono::Duration;
 use common::*;
 use dangol_domain::ids::SeededIds;
-use dangol_store::{Store, Viewer, settings};
+use dangol_store::{Store, Viewer, setting_keys};
 
 #[test]
 fn a_new_shop_has_no_pin_until_the_owner_sets_one_and_no_guessable_one() {
@@ -24,7 +24,7 @@ fn a_new_shop_has_no_pin_until_the_owner_sets_one_and_no_guessable_one() {
     }
     store.set_first_owner_pin("2580", &mut ids).unwrap();
     assert_eq!(store.set_first_owner_pin("1357", &mut ids).unwrap_err().kind(), "bad_input", "only the first");
-    let stored = settings::get(store.connection(), settings::OWNER_PIN).unwrap().unwrap();
+    let stored = store.setting(setting_keys::OWNER_PIN).unwrap().unwrap();
     assert!(stored.starts_with("$argon2id$") && !stored.contains("2580"), "an Argon2id hash only: {stored}");
     let o = store.authenticate_owner("2580", &mut ids).unwrap();
     store.change_owner_pin(&o, "1357", &mut ids).unwrap();
@@ -63,7 +63,7 @@ fn every_owner_action_is_audited_before_and_after_and_the_log_is_append_only() {
     let mut senior = rule("senior-65");
     senior.benefit = dangol_domain::rules::Benefit::PercentOff { percent_bp: 1500 };
     store.upsert_rule(&o, &senior, at(), &mut ids).unwrap();
-    store.update_setting(&o, settings::GOODWILL_LIMIT, "5000", at(), &mut ids).unwrap();
+    store.update_setting(&o, setting_keys::GOODWILL_LIMIT, "5000", at(), &mut ids).unwrap();
     store.adjust_balances(&o, who, 300, 2, None, "사과", at(), &mut ids).unwrap();
     let sale = checkout(&mut store, &mut ids, who, &[("SALT", 1)], &["senior-65"], at() + minutes(1));
     store.refund(&o, sale.sale_id, "잘못 계산", at() + minutes(2), &mut ids).unwrap();

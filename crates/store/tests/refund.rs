@@ -10,7 +10,6 @@ use dangol_domain::customer::CustomerInput;
 use dangol_domain::gate::Decision;
 use dangol_domain::ids::SeededIds;
 use dangol_store::counter::Profile;
-use dangol_store::outbox;
 use dangol_store::{Store, Viewer};
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -75,7 +74,7 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
     );
 
     let counts_before = counts(&store);
-    let (_, seq) = outbox::stats(store.connection()).unwrap();
+    let (_, seq) = store.outbox_stats().unwrap();
     let refund =
         store.owner_refund(sale.sale_id, "  손님 변심 ", at() + minutes(30), &mut ids).expect("a sale can be refunded");
 
@@ -116,7 +115,7 @@ fn a_refund_gives_back_points_stamps_the_coupon_and_the_visit() {
     let reason: String =
         store.connection().query_row("SELECT reason FROM sales WHERE id = ?1", [&rev], |r| r.get(0)).unwrap();
     assert_eq!(reason, "손님 변심", "the trimmed reason is kept on the reversal");
-    let events = outbox::events_after(store.connection(), seq, 10).unwrap();
+    let events = store.outbox_after(seq, 10).unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["audit.recorded", "sale.reversed"], "the owner's refund is audited");
     assert_eq!(events[1].payload["original_id"], serde_json::json!(sale.sale_id));

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use dangol_store::error::RowError;
-use dangol_store::{Store, StoreError, customers};
+use dangol_store::{Store, StoreError};
 
 fn rejected(result: dangol_store::Result<dangol_store::csv_io::ImportReport>, why: &str) -> Vec<RowError> {
     match result {
@@ -106,7 +106,7 @@ fn export_edit_in_excel_and_import_again_updates_by_phone() {
     let (mut store, mut ids) = shop(&[]);
     let csv = "name,phone,tier,notes,tags\n김영자,010-2222-3333,gold,통밀빵,단골\n박정호,010-4444-5555,,,\n최지우,010-6666-7777,,,\n";
     store.owner_import_customers(csv.as_bytes(), at(), &mut ids).unwrap();
-    let before = customers::count(store.connection()).unwrap();
+    let before = store.customer_count().unwrap();
     let dir = temp_dir("excel-roundtrip");
     let path = dir.join("customers.csv");
     store.owner_export_customers(&path).unwrap();
@@ -124,7 +124,7 @@ fn export_edit_in_excel_and_import_again_updates_by_phone() {
     assert_ne!(edited, text, "the edit applies to the exported text");
     let r = store.owner_import_customers(edited.as_bytes(), at() + minutes(1), &mut ids).unwrap();
     assert_eq!((r.created, r.updated, r.unchanged), (1, 2, 1));
-    assert_eq!(customers::count(store.connection()).unwrap(), before + 1);
+    assert_eq!(store.customer_count().unwrap(), before + 1);
     let o = store.owner_viewer(&mut ids);
     assert!(store.lookup("박정호", 5, &o).unwrap().hits.is_empty(), "the old name is no longer searched");
     let park = &store.lookup("박정훈", 5, &o).unwrap().hits[0];

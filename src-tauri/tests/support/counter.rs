@@ -30,11 +30,7 @@ pub fn demo_db(test: &str, customers: u64) -> PathBuf {
 
 /// One integer from the database, read while the app runs (read-only).
 pub fn count(db: &Path, sql: &str) -> i64 {
-    let conn = dangol_store::rusqlite::Connection::open_with_flags(
-        db,
-        dangol_store::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
