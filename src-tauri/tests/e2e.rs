@@ -165,7 +165,7 @@ fn registering_with_an_invalid_phone_explains_and_saves_nothing() {
     s.click(&s.find("[data-testid=reg-save]"));
     let err = s.find("[data-testid=register-error]");
     let msg = s.text(&err);
-    assert!(msg.contains("휴대폰 번호") && msg.contains("11 digits"), "a clear, specific message: {msg}");
+    assert!(msg.contains("휴대폰 번호") && msg.contains("11자리"), "a clear, specific message in Korean: {msg}");
     s.shot("invalid-phone");
     assert_eq!(count(&app.db, "SELECT count(*) FROM customers"), before, "nothing was saved");
     // Fixing the number registers and selects the new customer.

@@ -725,3 +725,52 @@ fn run(command: Command) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::exit_code;
+
+    /// The exit-code table in docs/json.md: (exit, kinds).
+    fn documented() -> Vec<(u8, Vec<String>)> {
+        let doc = include_str!("../../../docs/json.md");
+        let table = doc.split("| exit | kinds |").nth(1).expect("the exit-code table");
+        table
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').collect();
+                let code: u8 = cells[1].trim().parse().expect("an exit code");
+                let kinds = cells[2].split('`').skip(1).step_by(2).map(str::to_string).collect();
+                (code, kinds)
+            })
+            .collect()
+    }
+
+    /// Every error kind, from the TypeScript unions generated from the Rust
+    /// error enums (so a new variant cannot be missed).
+    fn every_kind() -> Vec<String> {
+        let mut kinds = vec!["usage".to_string()];
+        for ts in [
+            include_str!("../../../ui/src/lib/bindings/DomainError.ts"),
+            include_str!("../../../ui/src/lib/bindings/StoreErrorData.ts"),
+        ] {
+            kinds.extend(ts.split("\"kind\": \"").skip(1).map(|k| k.split('"').next().unwrap().to_string()));
+        }
+        kinds
+    }
+
+    #[test]
+    fn every_error_kind_is_in_the_documented_exit_code_table_with_its_code() {
+        let table = documented();
+        for (code, kinds) in &table {
+            for kind in kinds.iter().filter(|k| !k.contains(' ') && !k.starts_with("--") && !k.starts_with("dangol")) {
+                assert_eq!(exit_code(kind), *code, "{kind} is documented with exit {code}");
+            }
+        }
+        let documented: Vec<&String> = table.iter().flat_map(|(_, k)| k).collect();
+        for kind in every_kind().iter().filter(|k| !["setup_needed"].contains(&k.as_str())) {
+            assert!(documented.contains(&kind), "{kind} is missing from the exit-code table in docs/json.md");
+        }
+    }
+}

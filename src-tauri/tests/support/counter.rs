@@ -28,15 +28,23 @@ pub fn demo_db(test: &str, customers: u64) -> PathBuf {
     path
 }
 
+/// One text value from the database, read while the app runs (read-only).
+pub fn text(db: &Path, sql: &str) -> String {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
 /// One integer from the database, read while the app runs (read-only).
 pub fn count(db: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// Fields drop in order: the session first (closing the window), then the
+/// driver, so the app has exited and let go of the shop's file.
 pub struct App {
-    pub _driver: Driver,
     pub s: Session,
+    pub _driver: Driver,
     pub db: PathBuf,
 }
 
@@ -48,7 +56,12 @@ pub fn launch(test: &str, port: u16) -> App {
 /// The app on a given database (which may not exist yet: a first run).
 pub fn launch_on(test: &str, port: u16, db: PathBuf, env: &[(&str, &str)]) -> App {
     let shots = screenshots(test);
-    let mut all = vec![("DANGOL_DB", db.to_str().unwrap()), ("LANG", "ko_KR.UTF-8")];
+    // The webview's storage (the remembered language) lives under the
+    // test's own folder, so one test's choice never leaks into another's.
+    let data = db.parent().unwrap().join("xdg-data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut all =
+        vec![("DANGOL_DB", db.to_str().unwrap()), ("LANG", "ko_KR.UTF-8"), ("XDG_DATA_HOME", data.to_str().unwrap())];
     all.extend_from_slice(env);
     let driver = Driver::start(port, &all, &shots.join("driver.log"));
     let s = Session::new(&driver, &app_binary(), shots);
