@@ -149,9 +149,42 @@ fn argument_errors_follow_json_and_lang() {
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.starts_with("오류: 알 수 없는 옵션 --bogus"), "{text}");
 
+    // A value never comes back whole, and bytes that are not UTF-8 are not a crash.
+    let huge = "x".repeat(100_000);
+    let out = run(&["lookup", "--db", "x.db", "--json", &format!("--{huge}")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr.len() < 2_000, "{} bytes", out.stderr.len());
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bad = std::ffi::OsStr::from_bytes(b"\xff\xfe1004");
+        let out =
+            Command::new(bin()).args(["lookup", "--db", "x.db"]).arg(bad).env("LANG", "en_US.UTF-8").output().unwrap();
+        assert_ne!(out.status.code(), Some(101), "no panic: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     let help = run(&["--help"]);
     assert_eq!(help.status.code(), Some(0), "help is not an error");
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage"));
+}
+
+#[test]
+fn a_bad_lang_is_refused_before_anything_is_written() {
+    let dir = temp_dir("bad-lang");
+    let db = demo_db(&dir, 30);
+    let before = fingerprint(&db);
+    let out = run(&[
+        "add-customer",
+        "--db",
+        db.to_str().unwrap(),
+        "--name",
+        "새 손님",
+        "--phone",
+        "010-7000-0002",
+        "--lang",
+        "fr",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(fingerprint(&db), before, "the command did not run");
 }
 
 #[test]

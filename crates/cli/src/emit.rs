@@ -15,7 +15,7 @@ pub fn out(text: &str) {
     if let Err(e) = written
         && e.kind() != ErrorKind::BrokenPipe
     {
-        err(&format!("dangol: could not write the output: {e}\n"));
+        err(&format!("dangol: 출력을 쓸 수 없습니다 / could not write the output: {e}\n"));
     }
 }
 

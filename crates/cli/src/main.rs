@@ -46,10 +46,19 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let common = common_of(&cli.command).clone();
-    match run(cli.command) {
+    // The language is settled before anything runs: a command that wrote
+    // must never fail afterwards over how to say so.
+    let l = match lang(&common) {
+        Ok(l) => l,
+        Err(e) => {
+            let l = dangol_store::system_lang();
+            report(&ErrorView::new(&e, l), common.json, l);
+            return ExitCode::from(exit_code(e.kind()));
+        }
+    };
+    match run(cli.command, l) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let l = lang(&common).unwrap_or_else(|_| system_lang());
             report(&ErrorView::new(&e, l), common.json, l);
             ExitCode::from(exit_code(e.kind()))
         }
@@ -83,7 +92,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    let args: Vec<String> = std::env::args().collect();
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let json = args.iter().any(|a| a == "--json");
     let l = args
         .iter()
@@ -91,7 +100,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         .and_then(|i| args.get(i + 1))
         .or_else(|| args.iter().find_map(|a| a.strip_prefix("--lang=").map(|_| a)))
         .and_then(|v| Lang::parse(v.trim_start_matches("--lang=")))
-        .unwrap_or_else(system_lang);
+        .unwrap_or_else(dangol_store::system_lang);
     let context = |k: ContextKind| e.get(k).map(|v| dangol_domain::error::cut(&v.to_string()));
     let arg = context(ContextKind::InvalidArg).unwrap_or_default();
     let value = context(ContextKind::InvalidValue).unwrap_or_default();
@@ -110,8 +119,10 @@ fn usage_error(e: clap::Error) -> ExitCode {
         ErrorKind::InvalidUtf8 => "인자가 UTF-8 글자가 아닙니다".to_string(),
         _ => "명령 인자를 읽을 수 없습니다".to_string(),
     } + ". dangol --help로 쓰는 법을 보세요";
-    let en = e.render().to_string();
-    let en = en.trim().strip_prefix("error: ").unwrap_or(en.trim()).to_string();
+    // clap's sentence, first line only, with no value echoed whole.
+    let rendered = e.render().to_string();
+    let first = rendered.trim().lines().next().unwrap_or("").trim_start_matches("error: ");
+    let en = first.split(' ').map(cut).collect::<Vec<_>>().join(" ") + "; see dangol --help";
     let view = ErrorView::other(StoreErrorData::Usage, dangol_store::error::say(ko, en), l);
     report(&view, json, l);
     ExitCode::from(exit_code("usage"))
@@ -134,11 +145,6 @@ fn exit_code(kind: &str) -> u8 {
         "write_time_refused" => 8,
         _ => 1,
     }
-}
-
-fn system_lang() -> Lang {
-    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
-    Lang::from_locale(locale.as_deref())
 }
 
 fn common_of(c: &Command) -> &Common {
@@ -176,7 +182,7 @@ fn lang(common: &Common) -> Result<Lang, StoreError> {
                 format!("{:?} is not ko or en", cut(l)),
             )
         }),
-        None => Ok(system_lang()),
+        None => Ok(dangol_store::system_lang()),
     }
 }
 
@@ -326,8 +332,8 @@ fn parse_uuid(s: &str, what: &'static str) -> Result<uuid::Uuid, StoreError> {
     uuid::Uuid::parse_str(s.trim()).map_err(|_| StoreError::BadInput {
         what,
         reason: dangol_store::error::say(
-            format!("{s:?}은(는) 고객 번호(UUID)가 아닙니다"),
-            format!("{s:?} is not a UUID"),
+            format!("{:?}은(는) 0193c8a2-7b1e-7c3d-9f00-123456789abc 같은 번호(UUID)가 아닙니다", cut(s)),
+            format!("{:?} is not a UUID such as 0193c8a2-7b1e-7c3d-9f00-123456789abc", cut(s)),
         ),
     })
 }
@@ -340,7 +346,7 @@ fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
     }
 }
 
-fn run(command: Command) -> Result<(), StoreError> {
+fn run(command: Command, l: Lang) -> Result<(), StoreError> {
     let mut ids = SystemIds;
     match command {
         Command::Demo { common, customers, seed, as_of } => {
@@ -350,7 +356,7 @@ fn run(command: Command) -> Result<(), StoreError> {
                 None => store.now(),
             };
             let started = std::time::Instant::now();
-            let bar = progress::bar(customers, lang(&common)?.pick("고객 생성", "customers"));
+            let bar = progress::bar(customers, l.pick("고객 생성", "customers"));
             let report = dangol_demo::generate(
                 &mut store,
                 &dangol_demo::DemoOptions { customers, seed, as_of },
@@ -358,13 +364,12 @@ fn run(command: Command) -> Result<(), StoreError> {
             )?;
             bar.finish_and_clear();
             let elapsed = started.elapsed();
-            print(common.json, &report, || output::demo(&report, elapsed, lang(&common).unwrap_or_default()));
+            print(common.json, &report, || output::demo(&report, elapsed, l));
         }
         Command::Lookup { common, query, limit, role } => {
             let mut store = open_reading(&common)?;
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
             let found = store.lookup(&query, limit, &viewer)?;
-            let l = lang(&common)?;
             let demo = store.shop_info()?;
             print(common.json, &found, || output::demo_banner(&demo, l) + &output::lookup(&found, &query, l));
         }
@@ -372,12 +377,10 @@ fn run(command: Command) -> Result<(), StoreError> {
             let mut store = open_reading(&common)?;
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
             let profile = store.profile(dangol_store::parse_customer_id(&id)?, read_at(&store, &when)?, &viewer)?;
-            let l = lang(&common)?;
             let demo = store.shop_info()?;
             print(common.json, &profile, || output::demo_banner(&demo, l) + &output::profile(&profile, l));
         }
         Command::Preview { common, customer, cart, when, applied, suggestions, no_record } => {
-            let l = lang(&common)?;
             let cart = read_cart(&cart)?;
             let customer = customer.as_deref().map(dangol_store::parse_customer_id).transpose()?;
             let mut store = open_reading(&common)?;
@@ -393,16 +396,23 @@ fn run(command: Command) -> Result<(), StoreError> {
                 viewer: Viewer::Cashier,
                 limit: suggestions,
             })?;
+            let demo = store.shop_info()?;
+            print(common.json, &view, || output::demo_banner(&demo, l) + &output::preview(&view, l));
             // A preview "as of" another moment is a what-if: only a preview
-            // now records its prompts as shown.
+            // now records its prompts as shown. The preview is out already;
+            // a record that cannot be made beside a busy writer is noted,
+            // not a failure of the preview.
             if let Some(c) = customer
                 && !no_record
                 && when.at.is_none()
+                && let Err(e) = store.record_shown(c, &view.suggestions, at, &mut ids)
             {
-                store.record_shown(c, &view.suggestions, at, &mut ids)?;
+                emit::err(&format!(
+                    "{}: {}\n",
+                    l.pick("참고: 보여 준 제안을 기록하지 못했습니다", "note: the prompts shown were not recorded"),
+                    e.message(l)
+                ));
             }
-            let demo = store.shop_info()?;
-            print(common.json, &view, || output::demo_banner(&demo, l) + &output::preview(&view, l));
         }
         Command::Checkout {
             common,
@@ -416,7 +426,6 @@ fn run(command: Command) -> Result<(), StoreError> {
             apply,
             dismiss,
         } => {
-            let l = lang(&common)?;
             let cart = read_cart(&cart)?;
             let customer = customer.as_deref().map(dangol_store::parse_customer_id).transpose()?;
             let visit = match visit {
@@ -459,8 +468,9 @@ fn run(command: Command) -> Result<(), StoreError> {
                 owner.as_ref(),
                 &mut ids,
             )?;
-            let demo = store.shop_info()?;
-            print(common.json, &receipt, || output::demo_banner(&demo, l) + &output::receipt(&receipt, l));
+            // The sale is committed: nothing below may fail the command.
+            let banner = store.shop_info().map(|d| output::demo_banner(&d, l)).unwrap_or_default();
+            print(common.json, &receipt, || banner + &output::receipt(&receipt, l));
             // The sale is committed; bring the name search up to date. If
             // this fails, lookups are still exact and the next settle retries.
             let _ = store.settle_search();
@@ -471,7 +481,6 @@ fn run(command: Command) -> Result<(), StoreError> {
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
             let r = store.refund(&owner, sale, &reason, at, &mut ids)?;
-            let l = lang(&common)?;
             print(common.json, &r, || output::refund(&r, l));
         }
         Command::AddCustomer {
@@ -507,19 +516,9 @@ fn run(command: Command) -> Result<(), StoreError> {
                     })?)
                 }
             };
-            let marketing_consent = match consent.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
+            let marketing_consent = match consent.as_deref() {
                 None => None,
-                Some(s) if ["yes", "y", "true", "1"].contains(&s.as_str()) => Some(true),
-                Some(s) if ["no", "n", "false", "0"].contains(&s.as_str()) => Some(false),
-                Some(s) => {
-                    return Err(StoreError::BadInput {
-                        what: "--consent",
-                        reason: dangol_store::error::say(
-                            format!("{s:?}: yes 또는 no여야 합니다"),
-                            format!("{s:?} must be yes or no"),
-                        ),
-                    });
-                }
+                Some(s) => dangol_domain::customer::parse_consent(s)?,
             };
             let owner_tier = tier.as_deref().is_some_and(|t| !t.trim().eq_ignore_ascii_case("basic"));
             let input = CustomerInput {
@@ -538,7 +537,6 @@ fn run(command: Command) -> Result<(), StoreError> {
                 if owner_tier { Viewer::Owner(owner(&mut store, &common, &mut ids)?) } else { Viewer::Cashier };
             let at = at(&mut store, &when, &common, &mut ids)?;
             let c = store.add_customer(input, &viewer, at, &mut ids)?;
-            let l = lang(&common)?;
             print(common.json, &c, || output::customer_line(&c, l));
         }
         Command::Feedback { common, customer, kind, category, text, when } => {
@@ -547,14 +545,14 @@ fn run(command: Command) -> Result<(), StoreError> {
             let mut store = open_existing(&common)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
             let f = store.add_feedback(customer, kind, &category, &text, at, &mut ids)?;
-            print(common.json, &f, || format!("{} {} ({})\n", f.kind, f.id, f.status));
+            print(common.json, &f, || output::feedback(&f, l));
         }
         Command::Resolve { common, feedback, resolution, when } => {
             let id = parse_uuid(&feedback, "feedback id")?;
             let mut store = open_existing(&common)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
             let f = store.resolve_feedback(id, &resolution, at, &mut ids)?;
-            print(common.json, &f, || format!("{} {} ({})\n", f.kind, f.id, f.status));
+            print(common.json, &f, || output::feedback(&f, l));
         }
         Command::Prompt { common, customer, key, accept, dismiss, when } => {
             let customer = dangol_store::parse_customer_id(&customer)?;
@@ -577,7 +575,7 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(
                 common.json,
                 &serde_json::json!({"customer": customer, "key": key, "action": action.as_str()}),
-                || format!("{key}: {}\n", action.as_str()),
+                || format!("{key}: {}\n", l.pick(if accept { "수락" } else { "건너뜀" }, action.as_str())),
             );
         }
         Command::Import { common, table, file, when } => {
@@ -585,10 +583,13 @@ fn run(command: Command) -> Result<(), StoreError> {
             let mut store = open_existing(&common)?;
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
-            let bar = progress::bar(0, lang(&common)?.pick("가져오기", "import"));
+            let bar = progress::bar(0, l.pick("가져오기", "import"));
             let mut report_progress = |phase: &str, done: u64, total: u64| {
                 bar.set_length(total);
-                bar.set_message(phase.to_string());
+                bar.set_message(match phase {
+                    "checking" => l.pick("확인", "checking"),
+                    _ => l.pick("쓰기", "writing"),
+                });
                 bar.set_position(done);
             };
             let reader = std::io::BufReader::new(f);
@@ -597,7 +598,6 @@ fn run(command: Command) -> Result<(), StoreError> {
                 Table::Products => store.import_products(&owner, reader, at, &mut ids, &mut report_progress)?,
             };
             bar.finish_and_clear();
-            let l = lang(&common)?;
             print(common.json, &report, || output::import(&report, l));
         }
         Command::Export { common, table, file } => {
@@ -607,7 +607,6 @@ fn run(command: Command) -> Result<(), StoreError> {
                 Table::Customers => store.export_customers(&owner, &file, &mut ids)?,
                 Table::Products => store.export_products(&owner, &file, &mut ids)?,
             };
-            let l = lang(&common)?;
             print(common.json, &serde_json::json!({"rows": n, "file": file}), || {
                 l.pick(
                     &format!("{n}줄을 {}에 내보냈습니다\n", file.display()),
@@ -619,7 +618,7 @@ fn run(command: Command) -> Result<(), StoreError> {
         Command::Rules { common } => {
             let store = open_reading(&common)?;
             let list = store.rule_list()?;
-            print(common.json, &list, || output::rules(&list));
+            print(common.json, &list, || output::rules(&list, l));
         }
         Command::SetRule { common, file, when } => {
             let text = read_small(&file, MAX_RULE_BYTES, "rule file")?;
@@ -628,7 +627,10 @@ fn run(command: Command) -> Result<(), StoreError> {
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
             store.upsert_rule(&owner, &rule, at, &mut ids)?;
-            print(common.json, &rule, || format!("rule {} saved\n", rule.id));
+            print(common.json, &rule, || {
+                l.pick(&format!("할인 규칙 {}을(를) 저장했습니다\n", rule.id), &format!("rule {} saved\n", rule.id))
+                    .to_string()
+            });
         }
         Command::Setting { common, key, value, when } => {
             let mut store = open_existing(&common)?;
@@ -644,7 +646,10 @@ fn run(command: Command) -> Result<(), StoreError> {
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
             let b = store.adjust_balances(&owner, customer, points, stamps, expires, &note, at, &mut ids)?;
-            print(common.json, &b, || format!("points {} · stamps {}\n", b.points, b.stamps));
+            print(common.json, &b, || match l {
+                Lang::Ko => format!("포인트 {} · 스탬프 {}\n", b.points, b.stamps),
+                Lang::En => format!("points {} · stamps {}\n", b.points, b.stamps),
+            });
         }
         Command::IssueCoupon { common, customer, rule, code, expires, when } => {
             let customer = dangol_store::parse_customer_id(&customer)?;
@@ -653,7 +658,10 @@ fn run(command: Command) -> Result<(), StoreError> {
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
             let c = store.issue_coupon(&owner, customer, &rule, &code, expires, at, &mut ids)?;
-            print(common.json, &c, || format!("coupon {} ({}) until {}\n", c.code, c.rule_id, c.expires_at));
+            print(common.json, &c, || match l {
+                Lang::Ko => format!("쿠폰 {} ({}) {}까지\n", c.code, c.rule_id, c.expires_at),
+                Lang::En => format!("coupon {} ({}) until {}\n", c.code, c.rule_id, c.expires_at),
+            });
         }
         Command::SetPin { common, new_pin_file } => {
             // Also how a new shop starts from the command line.
@@ -691,7 +699,9 @@ fn run(command: Command) -> Result<(), StoreError> {
                 }
                 Some(owner) => store.change_owner_pin(&owner, &new, &mut ids)?,
             }
-            print(common.json, &serde_json::json!({"owner_pin": "set"}), || "owner PIN set\n".into());
+            print(common.json, &serde_json::json!({"owner_pin": "set"}), || {
+                l.pick("사장님 PIN을 정했습니다\n", "owner PIN set\n").into()
+            });
         }
         Command::Audit { common, limit } => {
             let mut store = open_reading(&common)?;
@@ -705,7 +715,6 @@ fn run(command: Command) -> Result<(), StoreError> {
             print(common.json, &report, || bench::render(&report));
         }
         Command::Tour { common, customers: n } => {
-            let l = lang(&common)?;
             let fresh = !common.db.exists();
             let mut store = open(&common)?;
             if fresh || store.is_empty()? {

@@ -302,11 +302,11 @@ pub fn refund(r: &RefundReceipt, lang: Lang) -> String {
     s
 }
 
-pub fn rules(list: &RuleList) -> String {
+pub fn rules(list: &RuleList, lang: Lang) -> String {
     let mut s: String =
         list.rules.iter().map(|r| format!("{}\n", serde_json::to_string(r).expect("plain data"))).collect();
     for r in &list.set_aside {
-        let _ = writeln!(s, "# set aside {}: {}\n#   {}", r.id, r.reason.en, r.body);
+        let _ = writeln!(s, "# set aside {}: {}\n#   {}", r.id, r.reason.get(lang), r.body);
     }
     s
 }
@@ -388,5 +388,24 @@ pub fn import(r: &ImportReport, lang: Lang) -> String {
             "imported {} rows ({} new, {} updated, {} unchanged) · read as {encoding}\n",
             r.rows, r.created, r.updated, r.unchanged
         ),
+    }
+}
+
+/// A feedback entry after it was logged or resolved.
+pub fn feedback(f: &dangol_store::counter::FeedbackView, lang: Lang) -> String {
+    let kind = match (f.kind.as_str(), lang) {
+        ("complaint", Lang::Ko) => "불만",
+        ("compliment", Lang::Ko) => "칭찬",
+        ("request", Lang::Ko) => "요청",
+        (k, _) => k,
+    };
+    let status = match (f.status.as_str(), lang) {
+        ("open", Lang::Ko) => "미해결",
+        ("resolved", Lang::Ko) => "처리됨",
+        (s, _) => s,
+    };
+    match lang {
+        Lang::Ko => format!("고객 의견 {} ({kind}, {status})\n", f.id),
+        Lang::En => format!("{kind} {} ({status})\n", f.id),
     }
 }

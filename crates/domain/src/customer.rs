@@ -171,6 +171,17 @@ impl CustomerInput {
     }
 }
 
+/// Marketing consent as people write it: yes/no, true/false, 1/0, y/n,
+/// o/x, 동의/미동의/거부, 예/아니오; empty is "not asked" (`None`).
+pub fn parse_consent(s: &str) -> Result<Option<bool>> {
+    match s.trim().to_lowercase().as_str() {
+        "" => Ok(None),
+        "true" | "yes" | "y" | "1" | "o" | "동의" | "예" => Ok(Some(true)),
+        "false" | "no" | "n" | "0" | "x" | "미동의" | "거부" | "아니오" => Ok(Some(false)),
+        _ => Err(DomainError::field("marketing_consent", Problem::Format { expected: Expected::YesNo })),
+    }
+}
+
 /// A person's name or a short label: 1–60 printable characters, in NFC
 /// (see `hangul::nfc`) with single spaces.
 pub fn validate_name(raw: &str, field: &'static str) -> Result<String> {

@@ -86,7 +86,11 @@ impl Feedback {
         text: &str,
     ) -> Result<Feedback> {
         let category = crate::customer::validate_name(category, "feedback_category")?;
-        let text = text.trim();
+        if text.len() > MAX_FEEDBACK_BYTES * 4 {
+            return Err(DomainError::too_long("feedback_text", MAX_FEEDBACK_BYTES, text.len(), Unit::Bytes));
+        }
+        let text = crate::hangul::nfc(text.trim()).into_owned();
+        let text = text.as_str();
         if text.is_empty() {
             return Err(DomainError::field("feedback_text", Problem::Empty));
         }

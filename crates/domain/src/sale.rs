@@ -73,7 +73,8 @@ impl Goodwill {
     /// owner must have approved it (PIN checked by the caller).
     pub fn new(amount: Won, reason: &str, limit: Won, approved_by_owner: bool) -> crate::Result<Goodwill> {
         use crate::error::DomainError;
-        let reason = reason.trim();
+        let composed = crate::hangul::nfc(reason.trim());
+        let reason = composed.as_ref();
         if amount <= 0 {
             return Err(DomainError::field("goodwill_amount", crate::error::Problem::NotPositive));
         }

@@ -106,7 +106,7 @@ impl Store {
     ) -> Result<()> {
         let value = value.trim();
         let stored = match key {
-            settings::SHOP_NAME => dangol_domain::customer::validate_name(value, "shop name")?,
+            settings::SHOP_NAME => dangol_domain::customer::validate_name(value, "shop_name")?,
             settings::TIME_ZONE => dangol_domain::time::ShopZone::parse(value)?.name().to_string(),
             settings::GOODWILL_LIMIT => won_setting("goodwill_limit", value, 0, settings::MAX_GOODWILL_LIMIT)?,
             settings::LARGE_SALE => {
@@ -324,7 +324,7 @@ impl Store {
         clock: crate::Clock,
         ids: &mut dyn IdSource,
     ) -> Result<(Store, Owner)> {
-        let name = dangol_domain::customer::validate_name(&shop.shop_name, "shop name")?;
+        let name = dangol_domain::customer::validate_name(&shop.shop_name, "shop_name")?;
         let zone = dangol_domain::time::ShopZone::parse(shop.time_zone.trim())?;
         crate::owner::check_pin_strength(shop.owner_pin.trim())?;
         if path.exists() {

@@ -28,6 +28,7 @@ use dangol_domain::catalog::Product;
 use dangol_domain::customer::{Customer, CustomerInput};
 use dangol_domain::error::cut;
 use dangol_domain::hangul;
+use dangol_domain::i18n::Lang;
 use dangol_domain::ids::IdSource;
 use dangol_domain::phone::Phone;
 use rusqlite::TransactionBehavior;
@@ -116,6 +117,24 @@ fn decode(reader: impl Read) -> std::result::Result<Decoded, RowError> {
             format!("the file is larger than {mb} MB; split it"),
         ));
     }
+    for (bom, encoding, name) in
+        [(&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "utf-16le"), (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "utf-16be")]
+    {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            // Excel's "유니코드 텍스트" (tab-separated UTF-16) is not CSV.
+            let (text, had_errors) = encoding.decode_without_bom_handling(rest);
+            if had_errors || text.lines().next().is_some_and(|h| h.contains('\t') && !h.contains(',')) {
+                return Err(row(
+                    1,
+                    None,
+                    "encoding",
+                    "엑셀의 \"유니코드 텍스트\" 파일입니다. \"CSV UTF-8\"로 다시 저장하세요",
+                    "this is Excel's \"Unicode Text\" (UTF-16); save it again as \"CSV UTF-8\"",
+                ));
+            }
+            return Ok(Decoded { text: text.into_owned(), encoding: name });
+        }
+    }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return match std::str::from_utf8(rest) {
             Ok(text) => Ok(Decoded { text: text.to_string(), encoding: "utf-8-bom" }),
@@ -150,6 +169,20 @@ fn not_text(line: u64) -> RowError {
     )
 }
 
+/// A column as the owner's sheet would name it: its Korean header in
+/// Korean, its canonical name in English.
+pub fn column_label(column: &str, lang: Lang) -> &str {
+    match lang {
+        Lang::En => column,
+        Lang::Ko => CUSTOMER_COLUMNS
+            .iter()
+            .chain(PRODUCT_COLUMNS.iter())
+            .find(|(c, _)| *c == column)
+            .and_then(|(_, korean)| korean.first().copied())
+            .unwrap_or(column),
+    }
+}
+
 /// The canonical column for a header cell, English or Korean.
 fn canonical<'a>(header: &str, columns: &[(&'a str, &[&str])]) -> Option<&'a str> {
     let h = hangul::nfc(header.trim().trim_start_matches('\u{feff}')).to_lowercase();
@@ -162,33 +195,44 @@ fn canonical<'a>(header: &str, columns: &[(&'a str, &[&str])]) -> Option<&'a str
 /// Checks the file's shape before its rows are read: no line longer than
 /// `MAX_LINE_BYTES`, no quote left open at the end.
 fn check_shape(text: &str) -> Option<RowError> {
+    /// Where the scan is: outside a quoted field (at a field's start or not),
+    /// inside one, or just after a quote inside one (the end of the field,
+    /// or the first half of an escaped `""`).
+    #[derive(PartialEq)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut at = At::FieldStart;
     let mut line = 1u64;
     let mut line_start = 0usize;
-    let mut in_quotes = false;
     let mut opened_on = 0u64;
-    let mut field_start = true;
     for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'"' if in_quotes => in_quotes = false,
-            b'"' if field_start => {
-                in_quotes = true;
-                opened_on = line;
+        if b == b'\n' {
+            if i - line_start > MAX_LINE_BYTES {
+                return Some(long_line(line));
             }
-            b'\n' => {
-                if i - line_start > MAX_LINE_BYTES {
-                    return Some(long_line(line));
-                }
-                line += 1;
-                line_start = i + 1;
-            }
-            _ => {}
+            line += 1;
+            line_start = i + 1;
         }
-        field_start = !in_quotes && matches!(b, b',' | b'\n' | b'\r');
+        at = match (at, b) {
+            (At::Quoted, b'"') => At::QuoteInQuoted,
+            (At::Quoted, _) => At::Quoted,
+            (At::QuoteInQuoted, b'"') => At::Quoted,
+            (At::FieldStart, b'"') => {
+                opened_on = line;
+                At::Quoted
+            }
+            (_, b',' | b'\n' | b'\r') => At::FieldStart,
+            _ => At::Unquoted,
+        };
     }
     if text.len() - line_start > MAX_LINE_BYTES {
         return Some(long_line(line));
     }
-    in_quotes.then(|| {
+    (at == At::Quoted).then(|| {
         row(
             opened_on,
             None,
@@ -235,9 +279,15 @@ fn read_rows(text: &str, columns: &[(&'static str, &[&str])], required: &[&str])
         }
     };
     let mut errors = Vec::new();
-    let mut headers: Vec<&'static str> = Vec::new();
+    // The column each cell belongs to; `None` for a column without a header
+    // (the empty trailing columns a spreadsheet often writes).
+    let mut headers: Vec<Option<&'static str>> = Vec::new();
     let allowed = columns.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
     for (i, h) in raw_headers.iter().enumerate() {
+        if h.trim().trim_start_matches('\u{feff}').is_empty() {
+            headers.push(None);
+            continue;
+        }
         match canonical(h, columns) {
             None => errors.push(row(
                 1,
@@ -249,26 +299,27 @@ fn read_rows(text: &str, columns: &[(&'static str, &[&str])], required: &[&str])
                 ),
                 format!("unknown column {:?}; allowed: {allowed} (or their Korean headers)", cut(h)),
             )),
-            Some(c) if headers.contains(&c) => {
-                let first = headers.iter().position(|x| *x == c).unwrap_or(0) + 1;
+            Some(c) if headers.contains(&Some(c)) => {
+                let first = headers.iter().position(|x| *x == Some(c)).unwrap_or(0) + 1;
                 errors.push(row(
                     1,
                     Some(c),
                     "repeated_column",
-                    format!("{c} 열이 두 번 있습니다 ({first}번째와 {}번째 열)", i + 1),
+                    format!("{} 열이 두 번 있습니다 ({first}번째와 {}번째 열)", column_label(c, Lang::Ko), i + 1),
                     format!("column {c} appears twice (columns {first} and {})", i + 1),
                 ));
+                headers.push(None);
             }
-            Some(c) => headers.push(c),
+            Some(c) => headers.push(Some(c)),
         }
     }
     for r in required {
-        if !headers.contains(r) {
+        if !headers.contains(&Some(*r)) {
             errors.push(row(
                 1,
                 Some(r),
                 "missing_column",
-                format!("꼭 필요한 {r} 열이 없습니다"),
+                format!("꼭 필요한 {} 열이 없습니다", column_label(r, Lang::Ko)),
                 format!("missing required column {r:?}"),
             ));
         }
@@ -284,7 +335,17 @@ fn read_rows(text: &str, columns: &[(&'static str, &[&str])], required: &[&str])
                 if rec.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
-                let map = headers.iter().copied().zip(rec.iter().map(unescape)).collect();
+                if headers.iter().zip(rec.iter()).any(|(h, f)| h.is_none() && !f.trim().is_empty()) {
+                    errors.push(row(
+                        line,
+                        None,
+                        "csv",
+                        "머리글이 없는 열에 값이 있습니다",
+                        "a value stands in a column without a header",
+                    ));
+                    continue;
+                }
+                let map = headers.iter().zip(rec.iter()).filter_map(|(h, f)| h.map(|h| (h, unescape(f)))).collect();
                 rows.push((line, map));
             }
             Err(e) => {
@@ -327,18 +388,6 @@ fn field(map: &HashMap<&str, String>, key: &str) -> Option<String> {
     map.get(key).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-fn parse_consent(s: &str) -> std::result::Result<Option<bool>, DomainError> {
-    match s.trim().to_lowercase().as_str() {
-        "" => Ok(None),
-        "true" | "yes" | "y" | "1" | "o" | "동의" | "예" => Ok(Some(true)),
-        "false" | "no" | "n" | "0" | "x" | "미동의" | "거부" | "아니오" => Ok(Some(false)),
-        _ => Err(DomainError::field(
-            "marketing_consent",
-            dangol_domain::error::Problem::Format { expected: dangol_domain::error::Expected::YesNo },
-        )),
-    }
-}
-
 /// The column a domain error is about, for the row's report.
 fn column_of(e: &DomainError) -> Option<&'static str> {
     match e {
@@ -366,8 +415,9 @@ enum Change {
     Same,
 }
 
-/// The customer a row describes: the file's columns over what is stored
-/// for that phone (columns the file does not have are kept).
+/// The customer a row describes: the file's cells over what is stored for
+/// that phone. A column the file does not have, or a blank cell, keeps the
+/// stored value (a half-filled 등급 column never demotes anyone).
 fn merge(
     map: &HashMap<&str, String>,
     existing: Option<&CustomerRow>,
@@ -375,15 +425,11 @@ fn merge(
     at: DateTime<Utc>,
 ) -> std::result::Result<Change, DomainError> {
     let old = existing.map(|r| &r.customer);
-    let has = |k: &str| map.contains_key(k);
-    let consent = parse_consent(map.get("marketing_consent").map(String::as_str).unwrap_or(""))?;
-    let text = |k: &str, keep: Option<String>| if has(k) { field(map, k) } else { keep };
+    let consent =
+        dangol_domain::customer::parse_consent(map.get("marketing_consent").map(String::as_str).unwrap_or(""))?;
+    let text = |k: &str, keep: Option<String>| field(map, k).or(keep);
     let input = CustomerInput {
-        name: if has("name") {
-            map.get("name").cloned().unwrap_or_default()
-        } else {
-            old.map(|c| c.name.clone()).unwrap_or_default()
-        },
+        name: text("name", old.map(|c| c.name.clone())).unwrap_or_default(),
         phone: map.get("phone").cloned().unwrap_or_default(),
         birth_date: text("birth_date", old.and_then(|c| c.birth_date.map(|d| d.to_string()))),
         preferred_name: text("preferred_name", old.and_then(|c| c.preferred_name.clone())),
@@ -692,8 +738,8 @@ impl Store {
         })?;
         out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
         drop(out);
-        self.audit_export("customers.exported", "customers", n, path, ids)?;
         partial.finish()?;
+        self.audit_export("customers.exported", "customers", n, path, ids)?;
         Ok(n)
     }
 
@@ -716,8 +762,8 @@ impl Store {
         }
         out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
         drop(out);
-        self.audit_export("products.exported", "products", products.len(), path, ids)?;
         partial.finish()?;
+        self.audit_export("products.exported", "products", products.len(), path, ids)?;
         Ok(products.len())
     }
 
@@ -730,17 +776,24 @@ impl Store {
         ids: &mut dyn IdSource,
     ) -> Result<()> {
         let ctx = self.audit_ctx();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::record(
-            &tx,
-            ids,
-            ctx.device,
-            ctx.now,
-            audit::Entry::owner(action, what)
-                .after(serde_json::json!({"rows": rows, "file": path.display().to_string()})),
-        )?;
-        tx.commit()?;
-        Ok(())
+        let recorded = (|| {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            audit::record(
+                &tx,
+                ids,
+                ctx.device,
+                ctx.now,
+                audit::Entry::owner(action, what)
+                    .after(serde_json::json!({"rows": rows, "file": path.display().to_string()})),
+            )?;
+            tx.commit()?;
+            Ok(())
+        })();
+        // No file of customers exists without its audit entry.
+        if recorded.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        recorded
     }
 
     /// Refuses an export onto the database itself or the files SQLite and
@@ -887,5 +940,12 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(check_shape("name,notes\n김영자,\"two\nlines\"\n").is_none());
         assert!(check_shape("name,notes\n김영자,\"say \"\"hi\"\"\"\n").is_none());
+        // An escaped quote inside a field that is never closed: still open.
+        let e = check_shape("name,notes\n김영자,\"a \"\"b\n박정호,010\n").expect("unclosed");
+        assert_eq!(e.line, 2);
+        // A field that is a doubled quote and a line break, closed: fine.
+        assert!(check_shape("name,notes\n김영자,\"a\"\"\n\"\n").is_none());
+        // A quote in the middle of an unquoted field is literal text.
+        assert!(check_shape("name,notes\n김영자,5\" 케이크\n").is_none());
     }
 }

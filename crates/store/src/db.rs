@@ -8,8 +8,11 @@
 //! Readers do not take it: `open_shared` opens an existing, current
 //! database beside the writer (the counter window, a long import), reading
 //! through SQLite's WAL snapshots. A shared store refuses writes
-//! (`read_only`) except the few records reading itself must leave: the
-//! audit entry of an export, a refused owner PIN.
+//! (`read_only`) except the few records reading itself must leave, which
+//! SQLite serialises with the writer (waiting up to `SHARED_BUSY_MS` for a
+//! long import): an export's audit entry, the prompts a preview showed, and
+//! the owner-PIN check's failure counter (the back-off must count every
+//! wrong PIN, wherever it was typed).
 
 use crate::clock::Clock;
 use crate::error::{Result, StoreError};
@@ -98,6 +101,10 @@ pub fn remove_files(path: &Path) {
     }
 }
 
+/// How long a shared store's few records wait for the writer (a long
+/// import holds its transaction for its whole write phase).
+const SHARED_BUSY_MS: i64 = 60_000;
+
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 256;
 
@@ -178,7 +185,7 @@ impl Store {
         }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.conn.pragma_update(None, "busy_timeout", 5_000)?;
+        self.conn.pragma_update(None, "busy_timeout", if self.shared { SHARED_BUSY_MS } else { 5_000 })?;
         self.conn.pragma_update(None, "cache_size", -65_536)?;
         self.conn.pragma_update(None, "temp_store", "MEMORY")?;
         // A preview and a checkout run some sixty distinct statements; with
@@ -429,6 +436,8 @@ mod tests {
         assert_eq!(err.kind(), "read_only");
         writer.add_customer(input, &crate::Viewer::Cashier, writer.now(), &mut ids).unwrap();
         assert_eq!(reader.customer_count().unwrap(), 1, "the reader sees the writer's commits");
+        assert_eq!(reader.settle_search().unwrap_err().kind(), "read_only");
+        assert_eq!(reader.set_first_owner_pin("2580", &mut ids).unwrap_err().kind(), "read_only");
         assert!(Store::open(&path).is_err(), "a second writer is still refused");
     }
 

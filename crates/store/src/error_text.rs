@@ -39,6 +39,23 @@ pub fn subject(what: &str, lang: Lang) -> String {
         "notes file" => ("메모 파일", "notes file"),
         "export file" => ("내보낼 파일", "export file"),
         "file" => ("파일", "file"),
+        "sale id" => ("판매 번호", "sale id"),
+        "feedback id" => ("고객 의견 번호", "feedback id"),
+        "--visit" => ("방문 번호 (--visit)", "--visit"),
+        "--dismiss" => ("--dismiss", "--dismiss"),
+        "--consent" => ("마케팅 동의 (--consent)", "--consent"),
+        "rule file" => ("할인 규칙 파일", "rule file"),
+        "PIN file" => ("PIN 파일", "PIN file"),
+        "new PIN file" => ("새 PIN 파일", "new PIN file"),
+        "cart" => ("장바구니 파일", "cart file"),
+        "benchmark database" => ("벤치마크할 가게", "benchmark database"),
+        "benchmark copy" => ("벤치마크용 복사본", "benchmark copy"),
+        "demo database" => ("데모 가게", "demo database"),
+        "demo points" => ("데모 포인트", "demo points"),
+        "demo sale" => ("데모 판매", "demo sale"),
+        "device id setting" => ("기기 번호 설정", "device id setting"),
+        "goodwill" => ("서비스 할인", "goodwill"),
+        "visit" => ("방문", "visit"),
         other => return other.to_string(),
     };
     lang.pick(ko, en).to_string()
@@ -113,7 +130,8 @@ pub fn message(e: &StoreError, lang: Lang) -> String {
             };
             for r in errors.iter().take(20) {
                 let text = r.message.get(lang);
-                out.push_str(&match (ko, &r.column) {
+                let column = r.column.as_deref().map(|c| crate::csv_io::column_label(c, lang));
+                out.push_str(&match (ko, column) {
                     (true, Some(c)) => format!("\n  {}번째 줄 ({c}): {text}", r.line),
                     (true, None) => format!("\n  {}번째 줄: {text}", r.line),
                     (false, Some(c)) => format!("\n  line {} ({c}): {text}", r.line),

@@ -19,9 +19,15 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// Prepares (and caches) `sql`, refusing any statement that could write
-    /// (`StoreError::ReadOnly`).
+    /// Prepares (and caches) `sql`, refusing anything but a query
+    /// (`StoreError::ReadOnly`): a statement SQLite reports read-only that
+    /// starts with SELECT or WITH (BEGIN or a PRAGMA is "read-only" to
+    /// SQLite but changes the connection).
     pub fn prepare(&self, sql: &str) -> Result<CachedStatement<'a>> {
+        let head = sql.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+        if !(head.starts_with("SELECT") || head.starts_with("WITH")) {
+            return Err(StoreError::ReadOnly);
+        }
         let stmt = self.conn.prepare_cached(sql)?;
         if !stmt.readonly() {
             return Err(StoreError::ReadOnly);
@@ -109,8 +115,14 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let n: i64 = store.reader().query_row("SELECT count(*) FROM customers", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 0);
-        for sql in ["DELETE FROM customers", "INSERT INTO settings VALUES ('x', 'y')", "UPDATE customers SET name = ''"]
-        {
+        for sql in [
+            "DELETE FROM customers",
+            "INSERT INTO settings VALUES ('x', 'y')",
+            "UPDATE customers SET name = ''",
+            "BEGIN",
+            "PRAGMA synchronous = OFF",
+            "WITH x AS (SELECT 1) DELETE FROM customers",
+        ] {
             let err = store.reader().prepare(sql).err().expect("refused");
             assert_eq!(err.kind(), "read_only", "{sql}");
         }

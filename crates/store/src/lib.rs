@@ -65,6 +65,13 @@ pub mod setting_keys {
 }
 
 use chrono::{DateTime, Utc};
+
+/// The system's language from the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`):
+/// Korean unless it says otherwise. The shells' default.
+pub fn system_lang() -> dangol_domain::i18n::Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    dangol_domain::i18n::Lang::from_locale(locale.as_deref())
+}
 use dangol_domain::ids::IdSource;
 use uuid::Uuid;
 

@@ -200,6 +200,7 @@ impl Store {
 
     /// Sets the first owner PIN of a shop that has none (setup).
     pub fn set_first_owner_pin(&mut self, pin: &str, ids: &mut dyn IdSource) -> Result<Owner> {
+        self.write_ctx()?;
         let now = self.now();
         check_pin_strength(pin.trim())?;
         let hash = hash_pin(pin.trim(), ids, now)?;
@@ -222,6 +223,7 @@ impl Store {
 
     /// Changes the owner PIN.
     pub fn change_owner_pin(&mut self, _owner: &Owner, new: &str, ids: &mut dyn IdSource) -> Result<()> {
+        self.write_ctx()?;
         let now = self.now();
         check_pin_strength(new.trim())?;
         let hash = hash_pin(new.trim(), ids, now)?;

@@ -230,6 +230,42 @@ impl<R: Read> Read for CountingReader<'_, R> {
 }
 
 #[test]
+fn blank_cells_keep_what_is_stored_and_empty_columns_are_ignored() {
+    let (mut store, mut ids) = shop(&[]);
+    let csv = "name,phone,tier,notes\n김영자,010-2222-3333,vip,통밀빵\n박정호,010-4444-5555,gold,\n";
+    store.owner_import_customers(csv.as_bytes(), at(), &mut ids).unwrap();
+    // A sheet with a half-filled 등급 column and the empty trailing columns
+    // Excel writes.
+    let sheet = "이름,전화번호,등급,메모,,\n김영자,010-2222-3333,,,,\n박정호,010-4444-5555,silver,,,\n";
+    let r = store.owner_import_customers(sheet.as_bytes(), at(), &mut ids).unwrap();
+    assert_eq!((r.updated, r.unchanged), (1, 1));
+    let o = store.owner_viewer(&mut ids);
+    let kim = &store.lookup("김영자", 5, &o).unwrap().hits[0];
+    let kim = store.profile(kim.id, at(), &o).unwrap();
+    assert_eq!((kim.tier.as_str(), kim.notes.as_str()), ("vip", "통밀빵"), "a blank cell never demotes or wipes");
+    assert_eq!(store.lookup("박정호", 5, &o).unwrap().hits[0].tier, "silver");
+    let stray = "이름,전화번호,\n김영자,010-2222-3333,뭔가\n";
+    let errors = rejected(store.owner_import_customers(stray.as_bytes(), at(), &mut ids), "a value without a header");
+    assert_eq!(errors[0].line, 2);
+}
+
+#[test]
+fn excels_unicode_text_is_refused_with_the_way_out() {
+    let text = "이름\t전화번호\r\n김영자\t010-2222-3333\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let (mut store, mut ids) = shop(&[]);
+    let errors = rejected(store.owner_import_customers(bytes.as_slice(), at(), &mut ids), "UTF-16 text");
+    assert!(errors[0].message.ko.contains("CSV UTF-8"), "{:?}", errors[0].message);
+    // A UTF-16 CSV (commas) is read.
+    let csv = "이름,전화번호\r\n김영자,010-2222-3333\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(csv.encode_utf16().flat_map(u16::to_le_bytes));
+    let r = store.owner_import_customers(bytes.as_slice(), at(), &mut ids).unwrap();
+    assert_eq!((r.created, r.encoding.as_str()), (1, "utf-16le"));
+}
+
+#[test]
 fn prices_as_korean_excel_writes_them() {
     let (mut store, mut ids) = shop(&[]);
     let r = store

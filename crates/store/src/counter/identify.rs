@@ -29,6 +29,7 @@ impl Store {
     /// a power cut can lose it only whole (the moved grams with the emptied
     /// list), which leaves lookups exact; the next sale's flush carries it.
     pub fn settle_search(&mut self) -> Result<usize> {
+        self.write_ctx()?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         let settled = (|| {
             let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

@@ -102,7 +102,8 @@ impl Store {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<FeedbackView> {
-        let resolution = resolution.trim();
+        let composed = dangol_domain::hangul::nfc(resolution.trim());
+        let resolution = composed.as_ref();
         if resolution.is_empty() || resolution.len() > dangol_domain::feedback::MAX_FEEDBACK_BYTES {
             return Err(StoreError::BadInput {
                 what: "resolution",
