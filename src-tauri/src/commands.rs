@@ -189,8 +189,14 @@ pub fn owner_lock(state: State<AppState>) {
 }
 
 #[tauri::command(async)]
-pub fn owner_save_rule(state: State<AppState>, rule: DiscountRule) -> Reply<RuleList> {
-    state.as_owner(|s, owner, ids| s.upsert_rule(owner, &rule, s.now(), ids).and_then(|_| s.rule_list()))
+/// Saves a rule from its JSON text as the owner typed or edited it: the
+/// store parses and validates it (an error names the line and column, in
+/// the window's language).
+pub fn owner_save_rule(state: State<AppState>, json: String) -> Reply<RuleList> {
+    state.as_owner(|s, owner, ids| {
+        let rule = DiscountRule::from_json(&json)?;
+        s.upsert_rule(owner, &rule, s.now(), ids).and_then(|_| s.rule_list())
+    })
 }
 
 #[tauri::command(async)]
@@ -208,17 +214,24 @@ pub fn owner_audit(state: State<AppState>, limit: usize) -> Reply<Vec<AuditView>
     state.as_owner(|s, owner, _| s.audit_log(owner, limit))
 }
 
-/// Imports customers or products from CSV text the window read from a
-/// file, reporting progress as `import-progress` events.
+/// Imports customers or products from a CSV file's bytes as the window read
+/// them (raw, so the store detects UTF-8, its BOM or CP949 itself), the
+/// table in the `table` header, reporting progress as `import-progress`
+/// events.
 #[tauri::command(async)]
-pub fn owner_import(app: AppHandle, state: State<AppState>, table: String, text: String) -> Reply<ImportReport> {
+pub fn owner_import(app: AppHandle, state: State<AppState>, request: tauri::ipc::Request<'_>) -> Reply<ImportReport> {
+    let table = request.headers().get("table").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let bytes: &[u8] = match request.body() {
+        tauri::ipc::InvokeBody::Raw(bytes) => bytes,
+        tauri::ipc::InvokeBody::Json(_) => &[],
+    };
     let mut progress = |phase: &str, done: u64, total: u64| {
         let _ = app
             .emit("import-progress", serde_json::json!({"table": table, "phase": phase, "done": done, "total": total}));
     };
     state.as_owner(|s, owner, ids| match table.as_str() {
-        "customers" => s.import_customers(owner, text.as_bytes(), s.now(), ids, &mut progress),
-        "products" => s.import_products(owner, text.as_bytes(), s.now(), ids, &mut progress),
+        "customers" => s.import_customers(owner, bytes, s.now(), ids, &mut progress),
+        "products" => s.import_products(owner, bytes, s.now(), ids, &mut progress),
         other => Err(dangol_store::StoreError::BadInput {
             what: "import",
             reason: dangol_store::error::say(

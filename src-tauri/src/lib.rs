@@ -16,7 +16,6 @@
 mod commands;
 mod state;
 
-use dangol_domain::i18n::Lang;
 use dangol_store::admin::NewShop;
 use dangol_store::error::ErrorView;
 use dangol_store::{Clock, Store, SystemIds};
@@ -31,10 +30,7 @@ const WINDOW_CACHE_KIB: i64 = 12 * 1024;
 pub const DEMO_CUSTOMERS: u64 = 5_000;
 
 /// The language of the system locale: Korean unless it says otherwise.
-pub fn system_lang() -> Lang {
-    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
-    Lang::from_locale(locale.as_deref())
-}
+pub use dangol_store::system_lang;
 
 fn report_ready(started: Instant) -> u64 {
     let ms = started.elapsed().as_millis() as u64;

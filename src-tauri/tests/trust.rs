@@ -337,12 +337,17 @@ fn a_first_run_sets_up_my_shop_with_imports_and_no_demo_customers() {
     let dir = test_dir("first-run-shop");
     let db = dir.join("shop.db");
     let customers = dir.join("customers.csv");
-    let mut csv = String::from("name,phone,birth_date,preferred_name,tier,marketing_consent,notes\n");
-    csv.push_str("김영자,010-3954-1004,1954-03-01,김 여사님,gold,yes,\n박정호,010-7712-1004,1952-07-19,,,no,\n");
+    // As Korean Excel saves "CSV": CP949, Korean headers, CRLF.
+    let mut csv = String::from("이름,전화번호,생년월일,호칭,등급,마케팅 동의,메모\r\n");
+    csv.push_str(
+        "김영자,010-3954-1004,1954-03-01,김 여사님,골드,동의,\r\n박정호,010-7712-1004,1952-07-19,,,미동의,\r\n",
+    );
     for i in 0..8_000 {
-        csv.push_str(&format!("손님{i},010-6{:03}-{:04},,,,,\n", i / 10_000, i % 10_000));
+        csv.push_str(&format!("손님{i},010-6{:03}-{:04},,,,,\r\n", i / 10_000, i % 10_000));
     }
-    std::fs::write(&customers, csv).unwrap();
+    let (cp949, _, unmappable) = encoding_rs::EUC_KR.encode(&csv);
+    assert!(!unmappable);
+    std::fs::write(&customers, cp949).unwrap();
     let products = dir.join("products.csv");
     std::fs::write(
         &products,
@@ -380,7 +385,9 @@ fn a_first_run_sets_up_my_shop_with_imports_and_no_demo_customers() {
     let answered = std::time::Instant::now();
     assert_eq!(s.exec("return 1 + 1"), 2);
     assert!(answered.elapsed() < std::time::Duration::from_secs(1), "the window answers during the import");
-    s.wait("the import done", || s.try_find("[data-testid=import-customers-done]"));
+    let done = s.wait("the import done", || s.try_find("[data-testid=import-customers-done]"));
+    let report = s.text(&done);
+    assert!(report.contains("CP949") && report.contains("8002"), "it says how it read the file: {report}");
     s.type_into(&s.find("[data-testid=import-products]"), products.to_str().unwrap());
     s.find("[data-testid=import-products-done]");
     s.shot("imported");
@@ -446,6 +453,7 @@ fn a_rule_that_used_to_crash_the_window_is_set_aside() {
     s.type_into(&pin, "2468");
     s.click(&s.find("[data-testid=owner-unlock]"));
     let aside = s.find("[data-testid=rule-set-aside][data-rule=bread-huge]");
-    assert!(s.text(&aside).contains("between 1 and 100"), "{}", s.text(&aside));
+    let why = s.text(&aside);
+    assert!(why.contains("1~100 사이여야 합니다") && why.contains("benefit.buy"), "the reason, in Korean: {why}");
     s.shot("rule-set-aside");
 }

@@ -66,7 +66,9 @@ pub fn launch_on(test: &str, port: u16, db: PathBuf, env: &[(&str, &str)]) -> Ap
     let driver = Driver::start(port, &all, &shots.join("driver.log"));
     let s = Session::new(&driver, &app_binary(), shots);
     if db.exists() {
-        s.find("[data-testid=search]");
+        // Typed before the window has its shop, keys could land in a field
+        // about to be redrawn: wait until it says it is ready.
+        s.find("body[data-ready] [data-testid=search]");
     }
     App { _driver: driver, s, db }
 }

@@ -2,7 +2,25 @@ import { describe, expect, it } from "vitest";
 import type { Tier } from "./bindings/Tier";
 import { auditActionLabel, auditSubjectLabel, categoryLabel, dictionaries, langFromLocale, t, tierLabel } from "./i18n";
 
+/** Every error kind, read from the TypeScript unions generated from Rust. */
+const unions = import.meta.glob<string>(["./bindings/DomainError.ts", "./bindings/StoreErrorData.ts"], {
+  query: "?raw",
+  import: "default",
+  eager: true,
+});
+function errorKinds(): string[] {
+  return Object.values(unions).flatMap((text) => [...text.matchAll(/"kind": "(\w+)"/g)].map((m) => m[1]));
+}
+
 describe("i18n", () => {
+  it("has a headline for every error kind the shell can send, in both languages", () => {
+    const kinds = errorKinds();
+    expect(kinds.length).toBeGreaterThan(25);
+    for (const kind of kinds) {
+      expect(dictionaries.ko[`error.${kind}` as keyof typeof dictionaries.ko], kind).toBeTruthy();
+      expect(dictionaries.en[`error.${kind}` as keyof typeof dictionaries.en], kind).toBeTruthy();
+    }
+  });
   it("has every key in both languages, with the same placeholders", () => {
     const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
     for (const key of Object.keys(dictionaries.ko) as (keyof typeof dictionaries.ko)[]) {
@@ -12,7 +30,7 @@ describe("i18n", () => {
   });
   it("has no English words in the Korean texts beyond keys, codes and abbreviations", () => {
     // Key names (Enter, Esc, Ctrl), file formats and labels the shop uses as they are.
-    const allowed = new Set(["Enter", "Esc", "Ctrl", "SKU", "YYYY", "MM", "DD", "PIN", "JSON", "CSV", "DEMO", "VIP"]);
+    const allowed = new Set(["Enter", "Esc", "Ctrl", "SKU", "YYYY", "MM", "DD", "PIN", "JSON", "CSV", "DEMO", "VIP", "UTF", "BOM", "CP", "MB"]);
     for (const [key, text] of Object.entries(dictionaries.ko)) {
       const words = text.replace(/\{\w+\}/g, "").split(/[^A-Za-z]+/).filter((w) => w.length >= 2);
       expect(words.filter((w) => !allowed.has(w)), key).toEqual([]);

@@ -98,11 +98,20 @@ export const api = {
   verifyOwnerPin: (pin: string) => call<null>("verify_owner_pin", { pin }),
   ownerUnlock: (pin: string) => call<RuleList>("owner_unlock", { pin }),
   ownerLock: () => call<null>("owner_lock"),
-  ownerSaveRule: (rule: DiscountRule) => call<RuleList>("owner_save_rule", { rule }),
+  /** A rule as JSON text (the store parses and validates it) or as data. */
+  ownerSaveRule: (rule: DiscountRule | string) =>
+    call<RuleList>("owner_save_rule", { json: typeof rule === "string" ? rule : JSON.stringify(rule) }),
   ownerUpdateSetting: (key: string, value: string) => call<ShopInfo>("owner_update_setting", { key, value }),
   ownerChangePin: (newPin: string) => call<null>("owner_change_pin", { newPin }),
   ownerAudit: (limit = 100) => call<AuditView[]>("owner_audit", { limit }),
-  ownerImport: (table: "customers" | "products", text: string) => call<ImportReport>("owner_import", { table, text }),
+  /** The file's bytes as they are: the store detects UTF-8 (BOM or not) or CP949 itself. */
+  ownerImport: async (table: "customers" | "products", bytes: Uint8Array): Promise<ImportReport> => {
+    try {
+      return await invoke<ImportReport>("owner_import", bytes, { headers: { table } });
+    } catch (e) {
+      throw toWireError(e);
+    }
+  },
   onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>("import-progress", (e) => f(e.payload)),
 };

@@ -50,6 +50,7 @@ class Counter {
   receipt = $state<Receipt | null>(null);
   /** The store's refusal at the gate: the discounts it says are neither applied nor skipped. */
   refusal = $state<UnacknowledgedDiscount[] | null>(null);
+  private refusedCart = "";
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
   /** What went wrong with the cart (an unknown code, a quantity refused). */
@@ -117,12 +118,6 @@ class Counter {
     return subtotal(this.items);
   }
 
-  /** Unusually large: at or above the shop's threshold, or 100 of one item. */
-  get largeSale(): boolean {
-    const limit = this.info?.shop.large_sale ?? 500_000;
-    return this.subtotal >= limit || this.items.some((i) => i.qty >= 100);
-  }
-
   private async visitId(): Promise<string> {
     if (this.visit) return this.visit;
     const gen = this.generation;
@@ -161,6 +156,9 @@ class Counter {
     const gen = ++this.generation;
     const id = this.customer?.id ?? null;
     const cart = toWire(this.items);
+    // A refusal was about the cart it was given; a changed cart is judged
+    // again at the next Complete.
+    if (this.refusal && JSON.stringify(cart) !== this.refusedCart) this.refusal = null;
     try {
       const chosen = this.preview && !isDefault(this.selection) ? applied(this.selection, this.preview) : null;
       let p = await api.preview(id, cart, this.told(), chosen, this.lang);
@@ -264,7 +262,7 @@ class Counter {
   async setDiscount(ruleId: string, on: boolean): Promise<void> {
     if (!this.preview) return;
     this.selection = toggle(this.selection, this.preview, ruleId, on);
-    this.settled(ruleId);
+    if (on) this.settled(ruleId);
     await this.refresh();
   }
 
@@ -311,10 +309,6 @@ class Counter {
    */
   async complete(): Promise<boolean> {
     if (!this.preview || this.items.length === 0 || this.busy || this.receipt) return false;
-    if (this.largeSale && !this.confirmLarge) {
-      this.confirmLarge = true;
-      return false;
-    }
     this.busy = true;
     this.refusal = null;
     try {
@@ -328,7 +322,10 @@ class Counter {
       return true;
     } catch (e) {
       const err = toWireError(e);
-      if (err.view.kind === "checkout_refused") this.refusal = err.view.unacknowledged;
+      if (err.view.kind === "checkout_refused") {
+        this.refusal = err.view.unacknowledged;
+        this.refusedCart = JSON.stringify(toWire(this.items));
+      }
       else if (err.kind === "large_sale_unconfirmed") this.confirmLarge = true;
       else this.fail(err);
       return false;
