@@ -229,6 +229,10 @@ pub const MAX_LIMIT_COUNT: i64 = 1_000;
 pub const MAX_CONDITIONS: usize = 20;
 pub const MAX_SCOPE_ENTRIES: usize = 100;
 
+/// The rule id a goodwill discount is recorded under (reserved: no rule may
+/// take it).
+pub const GOODWILL_ID: &str = "goodwill";
+
 /// Checks that `value` lies in `min..=max`; the error names the field.
 pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Result<()> {
     if (min..=max).contains(&value) {
@@ -280,7 +284,7 @@ impl DiscountRule {
         {
             return Err(bad("id", Problem::Format { expected: Expected::Code }));
         }
-        if self.id == crate::sale::GOODWILL_ID {
+        if self.id == GOODWILL_ID {
             return Err(bad("id", Problem::Reserved));
         }
         crate::customer::validate_name(&self.name, "name").map_err(within("name"))?;

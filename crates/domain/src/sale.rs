@@ -55,8 +55,7 @@ pub struct SaleDraft {
     pub goodwill: Option<Goodwill>,
 }
 
-/// The rule id a goodwill discount is recorded under.
-pub const GOODWILL_ID: &str = "goodwill";
+pub use crate::rules::GOODWILL_ID;
 
 /// A goodwill discount granted at the counter (principle 7: authority to fix
 /// things), with its reason and whether the owner approved it.
