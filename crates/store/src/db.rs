@@ -437,6 +437,12 @@ mod tests {
         writer.add_customer(input, &crate::Viewer::Cashier, writer.now(), &mut ids).unwrap();
         assert_eq!(reader.customer_count().unwrap(), 1, "the reader sees the writer's commits");
         assert_eq!(reader.settle_search().unwrap_err().kind(), "read_only");
+        // A long write (an import's transaction) does not stop a lookup.
+        writer.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        writer.conn.execute("UPDATE customers SET notes = 'importing'", []).unwrap();
+        let hits = reader.lookup("김영자", 5, &crate::Viewer::Cashier).expect("a lookup during a write");
+        assert_eq!(hits.hits.len(), 1);
+        writer.conn.execute_batch("COMMIT").unwrap();
         assert_eq!(reader.set_first_owner_pin("2580", &mut ids).unwrap_err().kind(), "read_only");
         assert!(Store::open(&path).is_err(), "a second writer is still refused");
     }
