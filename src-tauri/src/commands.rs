@@ -214,6 +214,10 @@ pub fn owner_audit(state: State<AppState>, limit: usize) -> Reply<Vec<AuditView>
     state.as_owner(|s, owner, _| s.audit_log(owner, limit))
 }
 
+fn not_a_file() -> dangol_store::StoreError {
+    dangol_store::StoreError::bad_input("import", "파일 내용이 오지 않았습니다", "the file's bytes did not arrive")
+}
+
 /// Imports customers or products from a CSV file's bytes as the window read
 /// them (raw, so the store detects UTF-8, its BOM or CP949 itself), the
 /// table in the `table` header, reporting progress as `import-progress`
@@ -221,10 +225,19 @@ pub fn owner_audit(state: State<AppState>, limit: usize) -> Reply<Vec<AuditView>
 #[tauri::command(async)]
 pub fn owner_import(app: AppHandle, state: State<AppState>, request: tauri::ipc::Request<'_>) -> Reply<ImportReport> {
     let table = request.headers().get("table").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let bytes: &[u8] = match request.body() {
-        tauri::ipc::InvokeBody::Raw(bytes) => bytes,
-        tauri::ipc::InvokeBody::Json(_) => &[],
+    // Raw bytes normally; when the webview falls back to postMessage IPC a
+    // Uint8Array arrives as a JSON array of numbers.
+    let bytes: std::borrow::Cow<[u8]> = match request.body() {
+        tauri::ipc::InvokeBody::Raw(bytes) => std::borrow::Cow::Borrowed(bytes),
+        tauri::ipc::InvokeBody::Json(serde_json::Value::Array(items)) => {
+            match items.iter().map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok())).collect::<Option<Vec<u8>>>() {
+                Some(bytes) => std::borrow::Cow::Owned(bytes),
+                None => return Err(state.view(&not_a_file())),
+            }
+        }
+        tauri::ipc::InvokeBody::Json(_) => return Err(state.view(&not_a_file())),
     };
+    let bytes: &[u8] = &bytes;
     let mut progress = |phase: &str, done: u64, total: u64| {
         let _ = app
             .emit("import-progress", serde_json::json!({"table": table, "phase": phase, "done": done, "total": total}));

@@ -104,25 +104,36 @@ fn usage_error(e: clap::Error) -> ExitCode {
     let context = |k: ContextKind| e.get(k).map(|v| dangol_domain::error::cut(&v.to_string()));
     let arg = context(ContextKind::InvalidArg).unwrap_or_default();
     let value = context(ContextKind::InvalidValue).unwrap_or_default();
-    let ko = match e.kind() {
-        ErrorKind::UnknownArgument => format!("알 수 없는 옵션 {arg}"),
-        ErrorKind::InvalidSubcommand => {
-            format!("알 수 없는 명령 {}", context(ContextKind::InvalidSubcommand).unwrap_or_default())
+    let command = context(ContextKind::InvalidSubcommand).unwrap_or_default();
+    let (ko, en) = match e.kind() {
+        ErrorKind::UnknownArgument => (format!("알 수 없는 옵션 {arg}"), format!("unknown option {arg}")),
+        ErrorKind::InvalidSubcommand => (format!("알 수 없는 명령 {command}"), format!("unknown command {command}")),
+        ErrorKind::MissingRequiredArgument => {
+            (format!("필요한 인자가 빠졌습니다: {arg}"), format!("a required argument is missing: {arg}"))
         }
-        ErrorKind::MissingRequiredArgument => format!("필요한 인자가 빠졌습니다: {arg}"),
-        ErrorKind::InvalidValue | ErrorKind::ValueValidation => format!("{arg}의 값 \"{value}\"을(를) 쓸 수 없습니다"),
-        ErrorKind::MissingSubcommand => "명령이 빠졌습니다".to_string(),
-        ErrorKind::ArgumentConflict => format!("{arg}은(는) 함께 쓸 수 없는 옵션입니다"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => (
+            format!("{arg}의 값 \"{value}\"을(를) 쓸 수 없습니다"),
+            format!("the value {value:?} of {arg} is not accepted"),
+        ),
+        ErrorKind::MissingSubcommand => ("명령이 빠졌습니다".to_string(), "a command is missing".to_string()),
+        ErrorKind::ArgumentConflict => (
+            format!("{arg}은(는) 함께 쓸 수 없는 옵션입니다"),
+            format!("{arg} cannot be used with another option given"),
+        ),
         ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
-            format!("{arg}의 값 개수가 맞지 않습니다")
+            (format!("{arg}의 값 개수가 맞지 않습니다"), format!("{arg} has the wrong number of values"))
         }
-        ErrorKind::InvalidUtf8 => "인자가 UTF-8 글자가 아닙니다".to_string(),
-        _ => "명령 인자를 읽을 수 없습니다".to_string(),
-    } + ". dangol --help로 쓰는 법을 보세요";
-    // clap's sentence, first line only, with no value echoed whole.
-    let rendered = e.render().to_string();
-    let first = rendered.trim().lines().next().unwrap_or("").trim_start_matches("error: ");
-    let en = first.split(' ').map(cut).collect::<Vec<_>>().join(" ") + "; see dangol --help";
+        ErrorKind::InvalidUtf8 => {
+            ("인자가 UTF-8 글자가 아닙니다".to_string(), "an argument is not UTF-8 text".to_string())
+        }
+        _ => {
+            // clap's own sentence, first line, with no value echoed whole.
+            let rendered = e.render().to_string();
+            let first = rendered.trim().lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+            ("명령 인자를 읽을 수 없습니다".to_string(), first.split(' ').map(cut).collect::<Vec<_>>().join(" "))
+        }
+    };
+    let (ko, en) = (ko + ". dangol --help로 쓰는 법을 보세요", en + "; see dangol --help");
     let view = ErrorView::other(StoreErrorData::Usage, dangol_store::error::say(ko, en), l);
     report(&view, json, l);
     ExitCode::from(exit_code("usage"))
@@ -139,7 +150,7 @@ fn exit_code(kind: &str) -> u8 {
         | "invalid_rule" | "out_of_range" | "duplicate" | "already_reversed" | "visit_conflict" => 2,
         "not_found" => 3,
         "checkout_refused" | "rule_not_eligible" | "large_sale_unconfirmed" => 4,
-        "database_locked" | "read_only" => 5,
+        "database_locked" | "database_busy" | "read_only" => 5,
         "not_a_database" | "newer_schema" | "older_schema" => 6,
         "owner_pin_invalid" | "owner_pin_locked" | "owner_pin_not_set" | "owner_required" | "owner_pin_required" => 7,
         "write_time_refused" => 8,

@@ -306,7 +306,14 @@ pub fn rules(list: &RuleList, lang: Lang) -> String {
     let mut s: String =
         list.rules.iter().map(|r| format!("{}\n", serde_json::to_string(r).expect("plain data"))).collect();
     for r in &list.set_aside {
-        let _ = writeln!(s, "# set aside {}: {}\n#   {}", r.id, r.reason.get(lang), r.body);
+        let _ = writeln!(
+            s,
+            "# {} {}: {}\n#   {}",
+            lang.pick("쓰지 않는 규칙", "set aside"),
+            r.id,
+            r.reason.get(lang),
+            r.body
+        );
     }
     s
 }
@@ -377,6 +384,7 @@ pub fn import(r: &ImportReport, lang: Lang) -> String {
     let encoding = match r.encoding.as_str() {
         "cp949" => lang.pick("CP949 (한글 엑셀 기본)", "CP949 (Korean Excel's default)"),
         "utf-8-bom" => lang.pick("UTF-8 (BOM 있음)", "UTF-8 with BOM"),
+        "utf-16le" | "utf-16be" => "UTF-16",
         _ => "UTF-8",
     };
     match lang {

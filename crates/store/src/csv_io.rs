@@ -2,8 +2,9 @@
 //! are the owner's: an import writes tiers and overwrites the catalog, an
 //! export holds every full phone number; each is audited.
 //!
-//! Reading: UTF-8 with or without a byte-order mark, or CP949/EUC-KR (what
-//! Korean Excel saves by default), detected and reported; Korean headers
+//! Reading: UTF-8 with or without a byte-order mark, CP949/EUC-KR (what
+//! Korean Excel saves by default) or UTF-16 with its mark, detected and
+//! reported; Korean headers
 //! (이름, 전화번호, …) beside the English ones; names composed to NFC; line
 //! numbers as an editor shows them (CRLF files too); an unclosed quote, a
 //! repeated column, an oversized file or line is refused before any row is
@@ -72,7 +73,8 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
-    /// The encoding the file was read in: `utf-8`, `utf-8-bom` or `cp949`.
+    /// The encoding the file was read in: `utf-8`, `utf-8-bom`, `cp949`,
+    /// `utf-16le` or `utf-16be`.
     pub encoding: String,
 }
 
@@ -123,7 +125,10 @@ fn decode(reader: impl Read) -> std::result::Result<Decoded, RowError> {
         if let Some(rest) = bytes.strip_prefix(bom) {
             // Excel's "유니코드 텍스트" (tab-separated UTF-16) is not CSV.
             let (text, had_errors) = encoding.decode_without_bom_handling(rest);
-            if had_errors || text.lines().next().is_some_and(|h| h.contains('\t') && !h.contains(',')) {
+            if had_errors {
+                return Err(not_text(1));
+            }
+            if text.lines().next().is_some_and(|h| h.contains('\t') && !h.contains(',')) {
                 return Err(row(
                     1,
                     None,
@@ -628,12 +633,17 @@ impl Store {
                 errors.push(RowError::domain(line, Some("price"), &e));
                 continue;
             };
+            let sku = map.get("sku").map(String::as_str).unwrap_or("").trim();
+            // What is stored under this SKU: a blank barcode keeps its barcode,
+            // and a row equal to it changes nothing.
+            let stored = catalog::find(&self.conn, sku)?.filter(|p| p.sku == sku);
+            let barcode = field(map, "barcode").or_else(|| stored.as_ref().and_then(|p| p.barcode.clone()));
             let product = Product::new(
-                map.get("sku").map(String::as_str).unwrap_or(""),
+                sku,
                 map.get("name").map(String::as_str).unwrap_or(""),
                 map.get("category").map(String::as_str).unwrap_or(""),
                 price,
-                field(map, "barcode").as_deref(),
+                barcode.as_deref(),
             );
             let p = match product {
                 Err(e) => {
@@ -674,7 +684,8 @@ impl Store {
                     continue;
                 }
             }
-            valid.push(p);
+            let same = stored.as_ref() == Some(&p);
+            valid.push((p, same));
         }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.line);
@@ -687,9 +698,13 @@ impl Store {
         ctx.check(&tx, ids, at, None, "product import")?;
         let mut report =
             ImportReport { rows: valid.len(), created: 0, updated: 0, unchanged: 0, encoding: file.encoding.into() };
-        for (i, p) in valid.iter().enumerate() {
+        for (i, (p, same)) in valid.iter().enumerate() {
             if (i as u64).is_multiple_of(PROGRESS_EVERY) {
                 progress("writing", i as u64, total);
+            }
+            if *same {
+                report.unchanged += 1;
+                continue;
             }
             if catalog::upsert(&tx, p, at)? {
                 report.created += 1;
@@ -712,7 +727,7 @@ impl Store {
     }
 
     /// Exports every customer to a CSV file (full phone numbers: owner
-    /// only, and audited before the file appears).
+    /// only, and audited as the file appears).
     pub fn export_customers(&mut self, _owner: &Owner, path: &Path, ids: &mut dyn IdSource) -> Result<usize> {
         self.check_export_target(path)?;
         let mut partial = Partial::create(path)?;
@@ -738,8 +753,7 @@ impl Store {
         })?;
         out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
         drop(out);
-        partial.finish()?;
-        self.audit_export("customers.exported", "customers", n, path, ids)?;
+        self.audit_export(partial, "customers.exported", "customers", n, ids)?;
         Ok(n)
     }
 
@@ -762,38 +776,39 @@ impl Store {
         }
         out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
         drop(out);
-        partial.finish()?;
-        self.audit_export("products.exported", "products", products.len(), path, ids)?;
+        self.audit_export(partial, "products.exported", "products", products.len(), ids)?;
         Ok(products.len())
     }
 
+    /// Puts a finished export in place inside the transaction that audits
+    /// it: the entry is written, the file renamed, then the entry committed
+    /// (a rename that fails rolls the entry back; a commit that fails takes
+    /// the file away again). No file of customers exists without its entry.
     fn audit_export(
         &mut self,
+        partial: Partial,
         action: &'static str,
         what: &'static str,
         rows: usize,
-        path: &Path,
         ids: &mut dyn IdSource,
     ) -> Result<()> {
         let ctx = self.audit_ctx();
-        let recorded = (|| {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            audit::record(
-                &tx,
-                ids,
-                ctx.device,
-                ctx.now,
-                audit::Entry::owner(action, what)
-                    .after(serde_json::json!({"rows": rows, "file": path.display().to_string()})),
-            )?;
-            tx.commit()?;
-            Ok(())
-        })();
-        // No file of customers exists without its audit entry.
-        if recorded.is_err() {
-            let _ = std::fs::remove_file(path);
+        let path = partial.target.clone();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::record(
+            &tx,
+            ids,
+            ctx.device,
+            ctx.now,
+            audit::Entry::owner(action, what)
+                .after(serde_json::json!({"rows": rows, "file": path.display().to_string()})),
+        )?;
+        partial.finish()?;
+        if let Err(e) = tx.commit() {
+            let _ = std::fs::remove_file(&path);
+            return Err(e.into());
         }
-        recorded
+        Ok(())
     }
 
     /// Refuses an export onto the database itself or the files SQLite and

@@ -437,8 +437,11 @@ mod tests {
         writer.add_customer(input, &crate::Viewer::Cashier, writer.now(), &mut ids).unwrap();
         assert_eq!(reader.customer_count().unwrap(), 1, "the reader sees the writer's commits");
         assert_eq!(reader.settle_search().unwrap_err().kind(), "read_only");
-        // A long write (an import's transaction) does not stop a lookup.
+        writer.set_first_owner_pin("2580", &mut ids).unwrap();
+        // A long write (an import's transaction) does not stop a lookup,
+        // nor the owner's right PIN, which writes nothing.
         writer.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        reader.authenticate_owner("2580", &mut ids).expect("the owner signs in beside a write");
         writer.conn.execute("UPDATE customers SET notes = 'importing'", []).unwrap();
         let hits = reader.lookup("김영자", 5, &crate::Viewer::Cashier).expect("a lookup during a write");
         assert_eq!(hits.hits.len(), 1);

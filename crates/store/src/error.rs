@@ -121,6 +121,9 @@ pub enum StoreError {
     },
     /// A write asked of a store opened for reading only.
     ReadOnly,
+    /// Another connection (a long import, the counter) kept the database
+    /// busy for longer than this one waits.
+    Busy,
     Sqlite(rusqlite::Error),
     Io {
         path: PathBuf,
@@ -149,6 +152,7 @@ impl StoreError {
             StoreError::VisitConflict { .. } => "visit_conflict",
             StoreError::LargeSale { .. } => "large_sale_unconfirmed",
             StoreError::ReadOnly => "read_only",
+            StoreError::Busy => "database_busy",
             StoreError::Sqlite(_) => "database",
             StoreError::Io { .. } => "io",
         }
@@ -184,10 +188,12 @@ impl From<DomainError> for StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, _) = &e
-            && f.code == rusqlite::ErrorCode::ReadOnly
-        {
-            return StoreError::ReadOnly;
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            match f.code {
+                rusqlite::ErrorCode::ReadOnly => return StoreError::ReadOnly,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => return StoreError::Busy,
+                _ => {}
+            }
         }
         StoreError::Sqlite(e)
     }
@@ -254,6 +260,7 @@ pub enum StoreErrorData {
         max_qty: i64,
     },
     ReadOnly,
+    DatabaseBusy,
     Database,
     Io {
         path: String,
@@ -335,6 +342,7 @@ fn data(e: &StoreError) -> ErrorData {
             D::LargeSaleUnconfirmed { subtotal: *subtotal, limit: *limit, max_qty: *max_qty }
         }
         StoreError::ReadOnly => D::ReadOnly,
+        StoreError::Busy => D::DatabaseBusy,
         StoreError::Sqlite(_) => D::Database,
         StoreError::Io { path: p, .. } => D::Io { path: path(p) },
     })

@@ -226,6 +226,12 @@ pub fn message(e: &StoreError, lang: Lang) -> String {
                 "this database was opened for reading only; close the counter window and try again",
             )
             .to_string(),
+        StoreError::Busy => lang
+            .pick(
+                "다른 작업(가져오기 등)이 가게 파일을 쓰고 있어 기다리다 시간이 지났습니다. 끝난 뒤 다시 하세요",
+                "another task (an import, say) kept the shop's file busy for too long; try again when it is done",
+            )
+            .to_string(),
         StoreError::Sqlite(e) => {
             if ko {
                 format!("데이터베이스 오류: {e}")

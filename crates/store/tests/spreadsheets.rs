@@ -273,4 +273,27 @@ fn prices_as_korean_excel_writes_them() {
         .unwrap();
     assert_eq!(r.rows, 1);
     assert_eq!(store.products().unwrap().iter().find(|p| p.sku == "AMR").unwrap().price, 4_500);
+    // A barcode given once is kept by a later sheet with a blank barcode
+    // cell (or none), and a row equal to what is stored changes nothing.
+    store
+        .owner_import_products(
+            "sku,name,category,price,barcode\nAMR,아메리카노,음료,4500,8801\n".as_bytes(),
+            at(),
+            &mut ids,
+        )
+        .unwrap();
+    let r = store
+        .owner_import_products(
+            "sku,name,category,price,barcode\nAMR,아메리카노,음료,4500,\n".as_bytes(),
+            at(),
+            &mut ids,
+        )
+        .unwrap();
+    assert_eq!((r.updated, r.unchanged), (0, 1));
+    let r = store
+        .owner_import_products("sku,name,category,price\nAMR,아메리카노,음료,4800\n".as_bytes(), at(), &mut ids)
+        .unwrap();
+    assert_eq!((r.updated, r.unchanged), (1, 0));
+    let amr = store.products().unwrap().into_iter().find(|p| p.sku == "AMR").unwrap();
+    assert_eq!((amr.price, amr.barcode.as_deref()), (4_800, Some("8801")));
 }

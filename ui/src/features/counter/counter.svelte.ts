@@ -285,7 +285,10 @@ class Counter {
 
   async skip(s: SuggestionView, reason: string): Promise<void> {
     this.handled = [...this.handled, s.key];
-    if (s.kind === "discount" && s.rule_id && !s.applied) this.selection = dismiss(this.selection, s.rule_id, reason);
+    if (s.kind === "discount" && s.rule_id && !s.applied) {
+      this.selection = dismiss(this.selection, s.rule_id, reason);
+      this.settled(s.rule_id);
+    }
     if (this.customer) await api.recordPrompt(this.customer.id, s.key, false, reason).catch((e) => this.fail(e));
     await this.refresh();
   }

@@ -5,6 +5,7 @@
  */
 export type ImportReport = { rows: number, created: number, updated: number, unchanged: number, 
 /**
- * The encoding the file was read in: `utf-8`, `utf-8-bom` or `cp949`.
+ * The encoding the file was read in: `utf-8`, `utf-8-bom`, `cp949`,
+ * `utf-16le` or `utf-16be`.
  */
 encoding: string, };
