@@ -225,6 +225,17 @@ fn invalid_rows_are_data_with_line_column_and_kind() {
         .collect();
     assert_eq!(got, [(2, "birth_date", "invalid_field"), (3, "phone", "invalid_phone")]);
     assert!(rows[0]["message"]["ko"].as_str().unwrap().contains("YYYY-MM-DD"));
+
+    // A 2 GB file is refused by its size, before a byte is read (sparse: it
+    // takes no disk).
+    let huge = dir.join("huge.csv");
+    std::fs::File::create(&huge).unwrap().set_len(2 * 1024 * 1024 * 1024).unwrap();
+    let started = std::time::Instant::now();
+    let out = run(&strs(&as_owner(&["import", "--db", path, "customers", huge.to_str().unwrap(), "--json"])));
+    assert_eq!(out.status.code(), Some(2));
+    let body: serde_json::Value = serde_json::from_slice(&out.stderr).expect("JSON");
+    assert_eq!(body["error"]["rows"][0]["kind"], "too_large", "{body}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused without reading it");
 }
 
 #[test]

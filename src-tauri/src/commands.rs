@@ -238,6 +238,8 @@ pub fn owner_import(app: AppHandle, state: State<AppState>, request: tauri::ipc:
         tauri::ipc::InvokeBody::Json(_) => return Err(state.view(&not_a_file())),
     };
     let bytes: &[u8] = &bytes;
+    let kind = if table == "products" { "products" } else { "customers" };
+    dangol_store::csv_io::check_import_size(kind, bytes.len() as u64).map_err(|e| state.view(&e))?;
     let mut progress = |phase: &str, done: u64, total: u64| {
         let _ = app
             .emit("import-progress", serde_json::json!({"table": table, "phase": phase, "done": done, "total": total}));

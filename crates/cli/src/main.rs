@@ -591,6 +591,12 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
         }
         Command::Import { common, table, file, when } => {
             let f = std::fs::File::open(&file).map_err(|source| StoreError::Io { path: file.clone(), source })?;
+            let size = f.metadata().map_err(|source| StoreError::Io { path: file.clone(), source })?.len();
+            let kind = match table {
+                Table::Customers => "customers",
+                Table::Products => "products",
+            };
+            dangol_store::csv_io::check_import_size(kind, size)?;
             let mut store = open_existing(&common)?;
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = at(&mut store, &when, &common, &mut ids)?;

@@ -110,14 +110,7 @@ fn decode(reader: impl Read) -> std::result::Result<Decoded, RowError> {
         ));
     }
     if bytes.len() as u64 > MAX_IMPORT_BYTES {
-        let mb = MAX_IMPORT_BYTES / 1024 / 1024;
-        return Err(row(
-            1,
-            None,
-            "too_large",
-            format!("파일이 {mb}MB보다 큽니다. 나누어 가져오세요"),
-            format!("the file is larger than {mb} MB; split it"),
-        ));
+        return Err(too_large());
     }
     for (bom, encoding, name) in
         [(&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "utf-16le"), (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "utf-16be")]
@@ -158,6 +151,23 @@ fn decode(reader: impl Read) -> std::result::Result<Decoded, RowError> {
             Ok(Decoded { text: text.into_owned(), encoding: "cp949" })
         }
     }
+}
+
+fn too_large() -> RowError {
+    let mb = MAX_IMPORT_BYTES / 1024 / 1024;
+    row(
+        1,
+        None,
+        "too_large",
+        format!("파일이 {mb}MB보다 큽니다. 나누어 가져오세요"),
+        format!("the file is larger than {mb} MB; split it"),
+    )
+}
+
+/// Refuses an import file by its size before a byte of it is read (the
+/// shells know the size of the file they were given).
+pub fn check_import_size(file_kind: &'static str, bytes: u64) -> Result<()> {
+    if bytes > MAX_IMPORT_BYTES { Err(invalid(file_kind, vec![too_large()])) } else { Ok(()) }
 }
 
 fn line_at(bytes: &[u8], offset: usize) -> u64 {
