@@ -4,14 +4,15 @@
 //!
 //! Reading: UTF-8 with or without a byte-order mark, CP949/EUC-KR (what
 //! Korean Excel saves by default) or UTF-16 with its mark, detected and
-//! reported; Korean headers
-//! (이름, 전화번호, …) beside the English ones; names composed to NFC; line
-//! numbers as an editor shows them (CRLF files too); an unclosed quote, a
-//! repeated column, an oversized file or line is refused before any row is
-//! read. Every row is checked first and each bad one reported with its line,
-//! column and kind; if any row is bad, nothing is written. Customers already
-//! registered (by phone) are updated from the columns the file has, so an
-//! export → edit in Excel → import round trip works.
+//! reported; Korean headers (이름, 전화번호, …) beside the English ones;
+//! names composed to NFC; line numbers as an editor shows them (CRLF files
+//! too); an unclosed quote, a repeated column, an oversized file or line is
+//! refused before any row is read. Every row is checked first and each bad
+//! one reported with its line, column and kind; if any row is bad, nothing
+//! is written. Customers already registered (by phone) are updated from the
+//! cells the file fills (a blank cell or a missing column keeps the stored
+//! value), so an export → edit in Excel → import round trip works; a
+//! product's blank barcode keeps its barcode.
 //!
 //! Writing: UTF-8 with a byte-order mark (so Excel reads Hangul), cells that
 //! a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
