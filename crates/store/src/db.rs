@@ -115,12 +115,17 @@ impl Store {
         let lock = take_lock(path)?;
 
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
-        let mut store = Store::unopened(conn, Some(path.to_path_buf()), Some(lock));
-        store.init().map_err(|e| match e {
+        Store::unopened(conn, Some(path.to_path_buf()), Some(lock)).initialised(path)
+    }
+
+    /// Reads the store's settings (migrating a writer's file first); an
+    /// SQLite error on the way is classified (not a database, corrupt, …).
+    fn initialised(mut self, path: &Path) -> Result<Store> {
+        self.init().map_err(|e| match e {
             StoreError::Sqlite(inner) => classify(path, inner),
             other => other,
         })?;
-        Ok(store)
+        Ok(self)
     }
 
     /// Opens an existing database for reading beside its writer, without
@@ -141,11 +146,7 @@ impl Store {
         .map_err(|e| classify(path, e))?;
         let mut store = Store::unopened(conn, Some(path.to_path_buf()), None);
         store.shared = true;
-        store.init().map_err(|e| match e {
-            StoreError::Sqlite(inner) => classify(path, inner),
-            other => other,
-        })?;
-        Ok(store)
+        store.initialised(path)
     }
 
     /// True when opened with `open_shared`.
@@ -358,6 +359,16 @@ mod tests {
         dir.join("counter.db")
     }
 
+    /// A version-1 database built by hand, as an older Dangol left it.
+    fn version_one(path: &Path) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            .unwrap();
+        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.execute("INSERT INTO schema_migrations VALUES (1, 0)", []).unwrap();
+        conn
+    }
+
     /// Every connection has the query planner stability guarantee on (so a
     /// statement is not re-planned for each new bound value; the benchmark
     /// shows the cost), and a bound LIMIT still limits under it.
@@ -392,17 +403,7 @@ mod tests {
     #[test]
     fn migrates_an_older_database_forward_keeping_its_data() {
         let path = temp("older");
-        {
-            // Build a version-1 database by hand, as an older Dangol left it.
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-            )
-            .unwrap();
-            conn.execute_batch(MIGRATIONS[0].1).unwrap();
-            conn.execute("INSERT INTO schema_migrations VALUES (1, 0)", []).unwrap();
-            conn.execute("INSERT INTO settings VALUES ('shop_name', '옛날 빵집')", []).unwrap();
-        }
+        version_one(&path).execute("INSERT INTO settings VALUES ('shop_name', '옛날 빵집')", []).unwrap();
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(settings::shop_name(&store.conn).unwrap(), "옛날 빵집", "data survives the migration");
@@ -453,15 +454,7 @@ mod tests {
     #[test]
     fn a_shared_reader_does_not_migrate_an_older_file() {
         let path = temp("shared-older");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-            )
-            .unwrap();
-            conn.execute_batch(MIGRATIONS[0].1).unwrap();
-            conn.execute("INSERT INTO schema_migrations VALUES (1, 0)", []).unwrap();
-        }
+        version_one(&path);
         let err = Store::open_shared(&path).err().expect("refused");
         assert_eq!(err.kind(), "older_schema");
         let version: i64 = Connection::open(&path)
