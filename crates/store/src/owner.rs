@@ -164,32 +164,34 @@ impl Store {
     pub fn authenticate_owner(&mut self, pin: &str, ids: &mut dyn IdSource) -> Result<Owner> {
         let now = self.now();
         let stored = settings::get(&self.conn, settings::OWNER_PIN)?.ok_or(StoreError::OwnerPinNotSet)?;
-        let locked = |conn: &Connection| -> Result<Option<StoreError>> {
+        // The lock, if one holds now, for the failures read from `conn`.
+        let lock = |conn: &Connection| -> Result<(i64, Option<StoreError>)> {
             let (failed, last) = failures(conn)?;
-            Ok(last
+            let locked = last
                 .map(|last| last + wait_after(failed))
                 .filter(|until| now < *until)
-                .map(|until| StoreError::OwnerPinLocked { retry_after_secs: (until - now).num_seconds().max(1) }))
+                .map(|until| StoreError::OwnerPinLocked { retry_after_secs: (until - now).num_seconds().max(1) });
+            Ok((failed, locked))
         };
-        if let Some(e) = locked(&self.conn)? {
+        let (failed, locked) = lock(&self.conn)?;
+        if let Some(e) = locked {
             return Err(e);
         }
         // The hash is checked outside any transaction, so a right PIN with
         // nothing to record writes nothing (and never waits for a writer,
         // such as a long import, when read beside it).
         let matches = pin_matches(&stored, pin.trim());
-        let (failed, _) = failures(&self.conn)?;
-        if matches && failed == 0 && stored.starts_with("$argon2") {
+        if matches && stored.starts_with("$argon2") && failed == 0 {
             return Ok(Owner { since: now });
         }
         let device = self.device;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Counted again inside the transaction: wrong PINs typed at once in
-        // two places are both counted, and a lock set meanwhile holds.
-        if let Some(e) = locked(&tx)? {
+        // Read again inside the transaction: wrong PINs typed at once in two
+        // places are both counted, and a lock set meanwhile holds.
+        let (failed, locked) = lock(&tx)?;
+        if let Some(e) = locked {
             return Err(e);
         }
-        let (failed, _) = failures(&tx)?;
         if matches {
             if failed > 0 {
                 tx.execute("DELETE FROM settings WHERE key IN (?1, ?2)", [FAILURES, FAILED_AT])?;
