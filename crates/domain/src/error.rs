@@ -143,8 +143,6 @@ pub enum Expected {
     WholeWon,
     /// yes/no, true/false, 1/0 or 동의/미동의.
     YesNo,
-    /// UTF-8 text.
-    Utf8,
 }
 
 /// Why a phone number is not a Korean mobile number.

@@ -75,7 +75,6 @@ pub fn problem_text(p: &Problem, lang: Lang) -> String {
                 }
                 Expected::WholeWon => ("원 단위 정수(예: 4500)", "a whole number of won, such as 4500"),
                 Expected::YesNo => ("동의/미동의, yes/no, 1/0 중 하나", "yes/no, true/false, 1/0 or 동의/미동의"),
-                Expected::Utf8 => ("UTF-8 글자", "UTF-8 text"),
             };
             if ko { format!("{k}여야 합니다") } else { format!("must be {e}") }
         }

@@ -3,4 +3,4 @@
 /**
  * The forms a field can be expected in.
  */
-export type Expected = "date" | "time_zone" | "code" | "card_code" | "whole_won" | "yes_no" | "utf8";
+export type Expected = "date" | "time_zone" | "code" | "card_code" | "whole_won" | "yes_no";
