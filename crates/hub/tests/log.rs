@@ -6,8 +6,10 @@
 //! a device's acknowledged range, positions grow in the order events were
 //! accepted, and paging through `pull` gives the same sequence.
 
-use dangol_hub::{HubError, PushedEvent, SqliteLog};
+use dangol_hub::cluster::TempCluster;
+use dangol_hub::{EventLog, HubError, PgLog, PushedEvent, SqliteLog};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -73,98 +75,120 @@ fn answer(r: Result<dangol_hub::PushAck, HubError>) -> Answer {
     }
 }
 
+/// Runs `ops` against `log` and checks it against the model.
+fn check_against_model(log: &mut dyn EventLog, ops: &[Op]) -> Result<(), TestCaseError> {
+    // The model: per device, the acknowledged sequence; and the order in
+    // which events were accepted.
+    let mut acked: BTreeMap<u128, i64> = BTreeMap::new();
+    let mut accepted: Vec<(u128, i64)> = Vec::new();
+    // Events held in their rewritten form (accepted as the next event).
+    let mut rewritten: std::collections::BTreeSet<(u128, i64)> = Default::default();
+    for op in ops {
+        let (d, batch, want) = match op {
+            Op::Push { device: d, from, to, reverse, repeat_first } => {
+                let mut batch: Vec<PushedEvent> = (*from..=*to).map(|s| event(*d, s)).collect();
+                if *reverse {
+                    batch.reverse();
+                }
+                if *repeat_first {
+                    batch.push(batch[0].clone());
+                }
+                let a = acked.get(d).copied().unwrap_or(0);
+                let want = if *from > a + 1 {
+                    Answer::Gap(a)
+                } else if (*from..=(*to).min(a)).any(|s| rewritten.contains(&(*d, s))) {
+                    Answer::Rewritten
+                } else {
+                    Answer::Acked(a.max(*to))
+                };
+                (*d, batch, want)
+            }
+            Op::Rewrite { device: d, seq } => {
+                let mut e = event(*d, *seq);
+                e.payload.push(' ');
+                let a = acked.get(d).copied().unwrap_or(0);
+                let want = if *seq <= a && rewritten.contains(&(*d, *seq)) {
+                    Answer::Acked(a)
+                } else if *seq <= a {
+                    Answer::Rewritten
+                } else if *seq == a + 1 {
+                    rewritten.insert((*d, *seq));
+                    Answer::Acked(a + 1)
+                } else {
+                    Answer::Gap(a)
+                };
+                (*d, vec![e], want)
+            }
+            Op::StealId { device: d, from_device } => {
+                let a = acked.get(d).copied().unwrap_or(0);
+                if a + 1 > EVENTS {
+                    continue;
+                }
+                let mut e = event(*d, a + 1);
+                let victim = acked.get(from_device).copied().unwrap_or(0);
+                if victim == 0 {
+                    continue;
+                }
+                e.event_id = event(*from_device, 1).event_id;
+                (*d, vec![e], Answer::EventIdReused)
+            }
+        };
+        let got = answer(log.push(device(d), &batch));
+        prop_assert_eq!(&got, &want, "{:?}", op);
+        if let Answer::Acked(n) = want {
+            let a = acked.entry(d).or_insert(0);
+            for s in *a + 1..=n {
+                accepted.push((d, s));
+            }
+            *a = n;
+        }
+        prop_assert_eq!(log.acked(device(d)).unwrap(), acked.get(&d).copied().unwrap_or(0));
+    }
+    // Everything accepted is held once, in the order accepted.
+    let all = log.pull(0, 10_000, None).unwrap();
+    let held: Vec<(u128, i64)> = all.iter().map(|e| (e.device.as_u128() - 0xD0, e.event.seq)).collect();
+    prop_assert_eq!(&held, &accepted);
+    prop_assert!(all.windows(2).all(|w| w[0].pos < w[1].pos));
+    // Paging with a cursor gives the same sequence; a device's own are left out.
+    let mut paged = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = log.pull(cursor, 5, None).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        cursor = page.last().unwrap().pos;
+        paged.extend(page);
+    }
+    prop_assert_eq!(&paged, &all);
+    let others = log.pull(0, 10_000, Some(device(0))).unwrap();
+    prop_assert!(others.iter().all(|e| e.device != device(0)));
+    prop_assert_eq!(others.len(), all.iter().filter(|e| e.device != device(0)).count());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn the_log_matches_the_model_under_any_delivery(ops in proptest::collection::vec(op(), 1..40)) {
-        let mut log = SqliteLog::open_in_memory().unwrap();
-        // The model: per device, the acknowledged sequence; and the order in
-        // which events were accepted.
-        let mut acked: BTreeMap<u128, i64> = BTreeMap::new();
-        let mut accepted: Vec<(u128, i64)> = Vec::new();
-        // Events held in their rewritten form (accepted as the next event).
-        let mut rewritten: std::collections::BTreeSet<(u128, i64)> = Default::default();
-        for op in &ops {
-            let (d, batch, want) = match op {
-                Op::Push { device: d, from, to, reverse, repeat_first } => {
-                    let mut batch: Vec<PushedEvent> = (*from..=*to).map(|s| event(*d, s)).collect();
-                    if *reverse {
-                        batch.reverse();
-                    }
-                    if *repeat_first {
-                        batch.push(batch[0].clone());
-                    }
-                    let a = acked.get(d).copied().unwrap_or(0);
-                    let want = if *from > a + 1 {
-                        Answer::Gap(a)
-                    } else if (*from..=(*to).min(a)).any(|s| rewritten.contains(&(*d, s))) {
-                        Answer::Rewritten
-                    } else {
-                        Answer::Acked(a.max(*to))
-                    };
-                    (*d, batch, want)
-                }
-                Op::Rewrite { device: d, seq } => {
-                    let mut e = event(*d, *seq);
-                    e.payload.push(' ');
-                    let a = acked.get(d).copied().unwrap_or(0);
-                    let want = if *seq <= a && rewritten.contains(&(*d, *seq)) {
-                        Answer::Acked(a)
-                    } else if *seq <= a {
-                        Answer::Rewritten
-                    } else if *seq == a + 1 {
-                        rewritten.insert((*d, *seq));
-                        Answer::Acked(a + 1)
-                    } else {
-                        Answer::Gap(a)
-                    };
-                    (*d, vec![e], want)
-                }
-                Op::StealId { device: d, from_device } => {
-                    let a = acked.get(d).copied().unwrap_or(0);
-                    if a + 1 > EVENTS {
-                        continue;
-                    }
-                    let mut e = event(*d, a + 1);
-                    let victim = acked.get(from_device).copied().unwrap_or(0);
-                    if victim == 0 {
-                        continue;
-                    }
-                    e.event_id = event(*from_device, 1).event_id;
-                    (*d, vec![e], Answer::EventIdReused)
-                }
-            };
-            let got = answer(log.push(device(d), &batch));
-            prop_assert_eq!(&got, &want, "{:?}", op);
-            if let Answer::Acked(n) = want {
-                let a = acked.entry(d).or_insert(0);
-                for s in *a + 1..=n {
-                    accepted.push((d, s));
-                }
-                *a = n;
-            }
-            prop_assert_eq!(log.acked(device(d)).unwrap(), acked.get(&d).copied().unwrap_or(0));
-        }
-        // Everything accepted is held once, in the order accepted.
-        let all = log.pull(0, 10_000, None).unwrap();
-        let held: Vec<(u128, i64)> = all.iter().map(|e| (e.device.as_u128() - 0xD0, e.event.seq)).collect();
-        prop_assert_eq!(&held, &accepted);
-        prop_assert!(all.windows(2).all(|w| w[0].pos < w[1].pos));
-        // Paging with a cursor gives the same sequence; a device's own are left out.
-        let mut paged = Vec::new();
-        let mut cursor = 0;
-        loop {
-            let page = log.pull(cursor, 5, None).unwrap();
-            if page.is_empty() { break; }
-            cursor = page.last().unwrap().pos;
-            paged.extend(page);
-        }
-        prop_assert_eq!(&paged, &all);
-        let others = log.pull(0, 10_000, Some(device(0))).unwrap();
-        prop_assert!(others.iter().all(|e| e.device != device(0)));
-        prop_assert_eq!(others.len(), all.iter().filter(|e| e.device != device(0)).count());
+    fn the_sqlite_log_matches_the_model_under_any_delivery(ops in proptest::collection::vec(op(), 1..40)) {
+        check_against_model(&mut SqliteLog::open_in_memory().unwrap(), &ops)?;
     }
+}
+
+#[test]
+fn the_postgres_log_matches_the_model_under_any_delivery() {
+    let cluster = TempCluster::start().expect("a throw-away PostgreSQL cluster");
+    let url = cluster.url();
+    let case = std::sync::atomic::AtomicU32::new(0);
+    let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&proptest::collection::vec(op(), 1..40), |ops| {
+            let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut log = PgLog::connect(&url, &format!("case{n}")).unwrap();
+            check_against_model(&mut log, &ops)
+        })
+        .unwrap();
 }
 
 #[test]
@@ -181,7 +205,7 @@ fn a_retry_after_a_lost_answer_changes_nothing_and_a_file_survives_reopening() {
         let again = log.push(device(1), &batch).unwrap();
         assert_eq!((again.acked_seq, again.inserted, again.duplicates), (3, 0, 3), "the retry is a duplicate");
     }
-    let log = SqliteLog::open(&path).unwrap();
+    let mut log = SqliteLog::open(&path).unwrap();
     assert_eq!(log.acked(device(1)).unwrap(), 3);
     assert_eq!(log.pull(0, 100, None).unwrap().len(), 3);
     let _ = std::fs::remove_dir_all(dir);
@@ -199,4 +223,91 @@ fn a_rewritten_history_is_refused_loudly_and_nothing_of_its_batch_is_kept() {
     assert_eq!(log.acked(device(1)).unwrap(), 2, "event 3 of the refused batch is not kept");
     let gap = log.push(device(1), &[event(1, 5)]).unwrap_err();
     assert!(matches!(gap, HubError::Gap { acked_seq: 2, got: 5 }), "{gap}");
+}
+
+/// Enrolment: a retried join is the same join; another credential for the
+/// same device, a reused credential and a revoked device are refused.
+fn check_enrolment(log: &mut dyn EventLog) {
+    let (a, b) = (device(1), device(2));
+    let (ta, tb) = ([1u8; 32], [2u8; 32]);
+    log.enrol(a, "계산대 1", ta, 1_000).unwrap();
+    log.enrol(a, "계산대 1", ta, 2_000).expect("a retried join");
+    assert!(matches!(log.enrol(a, "copy", [3u8; 32], 3_000), Err(HubError::DeviceTaken { .. })));
+    assert!(matches!(log.enrol(b, "reuse", ta, 3_000), Err(HubError::DeviceTaken { .. })));
+    log.enrol(b, "계산대 2", tb, 4_000).unwrap();
+    log.push(a, &[event(1, 1), event(1, 2)]).unwrap();
+    let found = log.device_for(ta).unwrap().unwrap();
+    assert_eq!((found.device, found.name.as_str(), found.acked_seq, found.revoked_at_ms), (a, "계산대 1", 2, None));
+    assert!(log.device_for([9u8; 32]).unwrap().is_none());
+    assert!(log.revoke(a, 5_000).unwrap());
+    assert!(!log.revoke(device(7), 5_000).unwrap(), "not enrolled");
+    assert_eq!(log.device_for(ta).unwrap().unwrap().revoked_at_ms, Some(5_000));
+    assert!(matches!(log.enrol(a, "계산대 1", ta, 6_000), Err(HubError::Revoked { .. })));
+    let all = log.devices().unwrap();
+    assert_eq!(all.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["계산대 1", "계산대 2"]);
+}
+
+#[test]
+fn enrolment_on_sqlite() {
+    check_enrolment(&mut SqliteLog::open_in_memory().unwrap());
+}
+
+#[test]
+fn enrolment_on_postgres_and_a_newer_counter_is_told_to_wait() {
+    let cluster = TempCluster::start().unwrap();
+    check_enrolment(&mut PgLog::connect(&cluster.url(), "enrol").unwrap());
+    let mut log = PgLog::connect(&cluster.url(), "newer").unwrap();
+    let mut e = event(1, 1);
+    e.schema_version = dangol_hub::HUB_SCHEMA_VERSION + 1;
+    assert!(matches!(log.push(device(1), &[e]), Err(HubError::CounterNewer { .. })));
+    assert_eq!(log.head().unwrap(), 0, "nothing kept");
+    assert!(PgLog::connect(&cluster.url(), "Robert'); DROP").is_err(), "a shop name is checked");
+}
+
+/// The PostgreSQL ordering trap: writers commit out of the order their
+/// positions were taken, and a reader paging by position while they do
+/// must still see every event. Eight writers push concurrently while a
+/// reader pages with a cursor; the reader's sequence must be complete and
+/// in position order.
+#[test]
+fn a_reader_paging_during_concurrent_pushes_misses_nothing_on_postgres() {
+    let cluster = TempCluster::start().unwrap();
+    let url = cluster.url();
+    PgLog::connect(&url, "race").unwrap();
+    let writers: Vec<_> = (0..8u128)
+        .map(|d| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut log = PgLog::connect(&url, "race").unwrap();
+                for from in (1..=200).step_by(5) {
+                    let batch: Vec<_> = (from..from + 5).map(|s| event(d, s)).collect();
+                    log.push(device(d), &batch).unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut reader = PgLog::connect(&url, "race").unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let done = writers.iter().all(|w| w.is_finished());
+        let page = reader.pull(cursor, 37, None).unwrap();
+        if let Some(last) = page.last() {
+            cursor = last.pos;
+        }
+        let empty = page.is_empty();
+        seen.extend(page);
+        if done && empty {
+            break;
+        }
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(seen.len(), 8 * 200, "every event was seen by the paging reader");
+    assert!(seen.windows(2).all(|w| w[0].pos < w[1].pos));
+    for d in 0..8u128 {
+        let seqs: Vec<i64> = seen.iter().filter(|e| e.device == device(d)).map(|e| e.event.seq).collect();
+        assert_eq!(seqs, (1..=200).collect::<Vec<_>>(), "device {d} in its own order");
+    }
 }

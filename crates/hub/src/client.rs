@@ -1,0 +1,150 @@
+//! The counter's side of the protocol: join, push, pull over HTTP.
+//!
+//! A request that gets no answer is `Unreachable`: it may or may not have
+//! taken effect at the hub, which is why every call is safe to repeat.
+
+use crate::event::{PushAck, PushedEvent};
+use crate::wire::{ErrorBody, JoinAnswer, JoinRequest, PullAnswer, PushRequest};
+use std::fmt;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// No answer (refused connection, timeout, reset): the outcome is
+    /// unknown.
+    Unreachable(String),
+    /// The hub answered with a refusal.
+    Refused { status: u16, body: ErrorBody },
+    /// The answer is not the protocol (a proxy's page, a cut body).
+    BadAnswer(String),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Unreachable(e) => write!(f, "the hub did not answer: {e}"),
+            ClientError::Refused { status, body } => {
+                write!(f, "the hub refused ({status} {}): {}", body.error, body.message)
+            }
+            ClientError::BadAnswer(e) => write!(f, "the hub's answer was not understood: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl ClientError {
+    /// Whether trying again later can help (no answer, or the hub busy).
+    pub fn retryable(&self) -> bool {
+        match self {
+            ClientError::Unreachable(_) | ClientError::BadAnswer(_) => true,
+            ClientError::Refused { status, .. } => *status >= 500,
+        }
+    }
+
+    /// The refusal's kind, if the hub refused.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            ClientError::Refused { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+}
+
+/// A hub at `base` (e.g. `http://127.0.0.1:7000`).
+pub struct HubClient {
+    base: String,
+    agent: ureq::Agent,
+    token: Option<String>,
+}
+
+impl HubClient {
+    pub fn new(base: &str, timeout: Duration) -> HubClient {
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
+        HubClient { base: base.trim_end_matches('/').to_string(), agent, token: None }
+    }
+
+    /// Presents this credential on push and pull.
+    pub fn with_token(mut self, token: &str) -> HubClient {
+        self.token = Some(token.to_string());
+        self
+    }
+
+    fn answer<T: serde::de::DeserializeOwned>(
+        r: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<T, ClientError> {
+        let mut r = r.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let status = r.status().as_u16();
+        let text = r
+            .body_mut()
+            .with_config()
+            .limit(crate::wire::MAX_BODY as u64)
+            .read_to_string()
+            .map_err(|e| ClientError::Unreachable(format!("the answer was cut: {e}")))?;
+        if (200..300).contains(&status) {
+            serde_json::from_str(&text).map_err(|e| ClientError::BadAnswer(e.to_string()))
+        } else {
+            match serde_json::from_str::<ErrorBody>(&text) {
+                Ok(body) => Err(ClientError::Refused { status, body }),
+                Err(_) => Err(ClientError::Refused {
+                    status,
+                    body: ErrorBody {
+                        error: "http".into(),
+                        message: text.chars().take(200).collect(),
+                        acked_seq: None,
+                        seq: None,
+                    },
+                }),
+            }
+        }
+    }
+
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.token.as_deref().unwrap_or(""))
+    }
+
+    pub fn join(&self, req: &JoinRequest) -> Result<JoinAnswer, ClientError> {
+        let body = serde_json::to_string(req).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        HubClient::answer(
+            self.agent
+                .post(&format!("{}/v1/join", self.base))
+                .header("Content-Type", "application/json")
+                .send(body.as_bytes()),
+        )
+    }
+
+    pub fn push(&self, events: &[PushedEvent]) -> Result<PushAck, ClientError> {
+        let body = serde_json::to_string(&PushRequest { events: events.to_vec() })
+            .map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        HubClient::answer(
+            self.agent
+                .post(&format!("{}/v1/push", self.base))
+                .header("Authorization", &self.bearer())
+                .header("Content-Type", "application/json")
+                .send(body.as_bytes()),
+        )
+    }
+
+    pub fn pull(&self, after: i64, limit: usize) -> Result<PullAnswer, ClientError> {
+        HubClient::answer(
+            self.agent
+                .get(&format!("{}/v1/pull?after={after}&limit={limit}", self.base))
+                .header("Authorization", &self.bearer())
+                .call(),
+        )
+    }
+}
+
+/// A new random credential (256 bits, hex).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's randomness");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A device id for a counter that has none.
+pub fn new_device() -> Uuid {
+    Uuid::now_v7()
+}

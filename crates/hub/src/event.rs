@@ -1,0 +1,230 @@
+//! The hub's log: its events, its errors, the interface both backends
+//! implement, and the acceptance rules they share.
+//!
+//! A counter pushes its events in its own dense order (`seq` 1, 2, 3, …).
+//! The hub accepts a batch all or nothing:
+//! - an event it already holds (same device and seq, same content) is a
+//!   duplicate and changes nothing, so a retry after a lost answer is safe;
+//! - the same device and seq with different content (a restored backup, a
+//!   copied database file) is refused loudly (`HubError::Rewritten`), never
+//!   merged;
+//! - an event id already held under another (device, seq) is refused
+//!   (`HubError::EventIdReused`);
+//! - a batch that would leave a hole after the device's acknowledged
+//!   sequence is refused (`HubError::Gap`) with that sequence, so the
+//!   counter resends from there.
+//!
+//! The answer is `acked_seq`, the highest contiguous sequence the hub holds
+//! for the device. Every accepted event gets a hub position (`pos`) in
+//! commit order; `pull` serves events after a position, so a reader never
+//! skips a row that commits later with a smaller number.
+
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use uuid::Uuid;
+
+/// The newest event schema this hub stores. A counter that writes newer
+/// events is told to wait for the hub's upgrade (`HubError::CounterNewer`).
+pub const HUB_SCHEMA_VERSION: i64 = 1;
+
+/// An event as a counter pushes it (its outbox row).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PushedEvent {
+    pub seq: i64,
+    pub event_id: Uuid,
+    /// Milliseconds since the epoch, as the counter dated it.
+    pub at_ms: i64,
+    pub kind: String,
+    pub schema_version: i64,
+    /// The event's JSON, as text.
+    pub payload: String,
+}
+
+impl PushedEvent {
+    /// What makes two pushes of one (device, seq) the same event.
+    pub fn content_hash(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.event_id.as_bytes());
+        h.update(self.at_ms.to_le_bytes());
+        h.update((self.kind.len() as u64).to_le_bytes());
+        h.update(self.kind.as_bytes());
+        h.update(self.schema_version.to_le_bytes());
+        h.update(self.payload.as_bytes());
+        h.finalize().into()
+    }
+}
+
+/// An event held by the hub, at its position.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HubEvent {
+    pub pos: i64,
+    pub device: Uuid,
+    #[serde(flatten)]
+    pub event: PushedEvent,
+}
+
+/// What a push did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PushAck {
+    /// The highest contiguous sequence the hub now holds for the device.
+    pub acked_seq: i64,
+    pub inserted: usize,
+    pub duplicates: usize,
+}
+
+/// A counter enrolled at the hub.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    pub device: Uuid,
+    pub name: String,
+    pub joined_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+    pub acked_seq: i64,
+}
+
+#[derive(Debug)]
+pub enum HubError {
+    /// The batch would leave a hole: the hub holds the device's events up
+    /// to `acked_seq`, and the batch's next new event is `got`.
+    Gap { acked_seq: i64, got: i64 },
+    /// The device's event `seq` is already held with different content.
+    Rewritten { seq: i64 },
+    /// An event id already held under another device or sequence.
+    EventIdReused { event_id: Uuid, seq: i64 },
+    /// A sequence number below 1.
+    BadSeq { seq: i64 },
+    /// An event written by a newer Dangol than this hub understands.
+    CounterNewer { schema_version: i64 },
+    /// The device is enrolled with another credential (a second install or
+    /// a copied database file claiming the same device).
+    DeviceTaken { device: Uuid },
+    /// The device was revoked by the owner.
+    Revoked { device: Uuid },
+    /// The backend failed (the text says how).
+    Backend(String),
+}
+
+impl fmt::Display for HubError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HubError::Gap { acked_seq, got } => write!(
+                f,
+                "events after {acked_seq} are missing (the batch starts its new events at {got}); resend from {}",
+                acked_seq + 1
+            ),
+            HubError::Rewritten { seq } => write!(
+                f,
+                "event {seq} is already held with different content: this counter's history was rewritten (a restored backup or a copied database file)"
+            ),
+            HubError::EventIdReused { event_id, seq } => {
+                write!(f, "event id {event_id} (seq {seq}) is already held for another event")
+            }
+            HubError::BadSeq { seq } => write!(f, "sequence numbers start at 1, got {seq}"),
+            HubError::CounterNewer { schema_version } => write!(
+                f,
+                "this counter writes events of schema {schema_version}, newer than the hub's {HUB_SCHEMA_VERSION}: upgrade the hub first"
+            ),
+            HubError::DeviceTaken { device } => write!(
+                f,
+                "device {device} is already enrolled with another credential (a second install or a copied database file)"
+            ),
+            HubError::Revoked { device } => write!(f, "device {device} was revoked by the owner"),
+            HubError::Backend(e) => write!(f, "hub database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for HubError {}
+
+impl From<rusqlite::Error> for HubError {
+    fn from(e: rusqlite::Error) -> Self {
+        HubError::Backend(e.to_string())
+    }
+}
+
+impl From<postgres::Error> for HubError {
+    fn from(e: postgres::Error) -> Self {
+        HubError::Backend(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, HubError>;
+
+/// The hub's storage: the event log and the enrolled devices. Implemented
+/// on SQLite (`SqliteLog`) and PostgreSQL (`PgLog`); one test suite runs
+/// against both.
+pub trait EventLog: Send {
+    /// Accepts a batch of one device's events, all or nothing (see the
+    /// module's rules). The events may come in any order and may repeat.
+    fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck>;
+    /// Events after hub position `after`, oldest first, at most `limit`,
+    /// leaving out `except`'s own (a counter pulls the others').
+    fn pull(&mut self, after: i64, limit: usize, except: Option<Uuid>) -> Result<Vec<HubEvent>>;
+    /// The highest contiguous sequence held for `device` (0: none).
+    fn acked(&mut self, device: Uuid) -> Result<i64>;
+    /// The last position given (0: empty).
+    fn head(&mut self) -> Result<i64>;
+    /// Enrols `device` with the hash of its credential. Enrolling again with
+    /// the same credential is a no-op (a retried join); another credential
+    /// for the same device is `DeviceTaken`; a revoked device is `Revoked`.
+    fn enrol(&mut self, device: Uuid, name: &str, token_hash: [u8; 32], at_ms: i64) -> Result<()>;
+    /// The device a credential belongs to, if any (revoked ones included).
+    fn device_for(&mut self, token_hash: [u8; 32]) -> Result<Option<Device>>;
+    /// Revokes a device; false when it is not enrolled.
+    fn revoke(&mut self, device: Uuid, at_ms: i64) -> Result<bool>;
+    /// Every enrolled device, in joining order.
+    fn devices(&mut self) -> Result<Vec<Device>>;
+}
+
+/// What to write for a batch, decided from what the hub holds.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Plan<'a> {
+    pub new: Vec<(&'a PushedEvent, [u8; 32])>,
+    pub duplicates: usize,
+    pub acked: i64,
+}
+
+/// Applies the acceptance rules to a batch. `acked` is the device's
+/// acknowledged sequence, `held` the hashes the hub holds for the batch's
+/// sequences, `taken` the batch's event ids the hub already holds.
+pub(crate) fn plan<'a>(
+    acked: i64,
+    events: &'a [PushedEvent],
+    held: &BTreeMap<i64, [u8; 32]>,
+    taken: &HashSet<Uuid>,
+) -> Result<Plan<'a>> {
+    let mut batch: Vec<&PushedEvent> = events.iter().collect();
+    batch.sort_by_key(|e| e.seq);
+    if let Some(e) = batch.iter().find(|e| e.seq < 1) {
+        return Err(HubError::BadSeq { seq: e.seq });
+    }
+    if let Some(e) = batch.iter().find(|e| e.schema_version > HUB_SCHEMA_VERSION) {
+        return Err(HubError::CounterNewer { schema_version: e.schema_version });
+    }
+    let mut plan = Plan { new: Vec::new(), duplicates: 0, acked };
+    let mut ids: HashSet<Uuid> = HashSet::new();
+    for e in batch {
+        let hash = e.content_hash();
+        let known =
+            held.get(&e.seq).copied().or_else(|| plan.new.iter().find(|(n, _)| n.seq == e.seq).map(|(_, h)| *h));
+        match known {
+            Some(h) if h == hash => plan.duplicates += 1,
+            Some(_) => return Err(HubError::Rewritten { seq: e.seq }),
+            None if e.seq == plan.acked + 1 => {
+                if taken.contains(&e.event_id) || !ids.insert(e.event_id) {
+                    return Err(HubError::EventIdReused { event_id: e.event_id, seq: e.seq });
+                }
+                plan.new.push((e, hash));
+                plan.acked = e.seq;
+            }
+            None => return Err(HubError::Gap { acked_seq: plan.acked, got: e.seq }),
+        }
+    }
+    Ok(plan)
+}
+
+/// The hash a credential is stored as (the token itself never is).
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}

@@ -1,0 +1,218 @@
+//! The HTTP hub (`dangol hub`): axum on tokio over an `EventLog`.
+//!
+//! Storage calls are blocking (SQLite, the synchronous PostgreSQL client),
+//! so each request runs its storage work on tokio's blocking pool, one at a
+//! time through a mutex: ingest is serialised anyway (positions follow
+//! commits), and no request can stall the accepting loop. Every body is
+//! read as bytes and parsed here, so a malformed one gets a JSON refusal
+//! naming what is wrong, never a panic and never a partial write.
+
+use crate::event::{EventLog, HUB_SCHEMA_VERSION, HubError, token_hash};
+use crate::wire::{ErrorBody, JoinAnswer, JoinRequest, MAX_BATCH, MAX_BODY, PullAnswer, PushRequest};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::sync::{Arc, Mutex};
+
+/// The hub's shared state.
+pub struct Hub {
+    log: Mutex<Box<dyn EventLog>>,
+    join_key_hash: [u8; 32],
+}
+
+impl Hub {
+    pub fn new(log: Box<dyn EventLog>, join_key: &str) -> Hub {
+        Hub { log: Mutex::new(log), join_key_hash: token_hash(join_key.trim()) }
+    }
+}
+
+/// A refusal with its HTTP status.
+#[derive(Debug)]
+pub struct Refusal(StatusCode, ErrorBody);
+
+impl Refusal {
+    fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Refusal {
+        Refusal(status, ErrorBody { error: error.into(), message: message.into(), acked_seq: None, seq: None })
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<HubError> for Refusal {
+    fn from(e: HubError) -> Refusal {
+        let message = e.to_string();
+        let (status, kind, acked_seq, seq) = match e {
+            HubError::Gap { acked_seq, got } => (StatusCode::CONFLICT, "gap", Some(acked_seq), Some(got)),
+            HubError::Rewritten { seq } => (StatusCode::CONFLICT, "rewritten", None, Some(seq)),
+            HubError::EventIdReused { seq, .. } => (StatusCode::CONFLICT, "event_id_reused", None, Some(seq)),
+            HubError::BadSeq { seq } => (StatusCode::BAD_REQUEST, "bad_seq", None, Some(seq)),
+            HubError::CounterNewer { .. } => (StatusCode::CONFLICT, "counter_newer", None, None),
+            HubError::DeviceTaken { .. } => (StatusCode::CONFLICT, "device_taken", None, None),
+            HubError::Revoked { .. } => (StatusCode::FORBIDDEN, "revoked", None, None),
+            HubError::Backend(_) => (StatusCode::SERVICE_UNAVAILABLE, "hub_unavailable", None, None),
+        };
+        Refusal(status, ErrorBody { error: kind.into(), message, acked_seq, seq })
+    }
+}
+
+type Answer<T> = Result<Json<T>, Refusal>;
+
+/// Runs `f` on the log, on the blocking pool.
+async fn with_log<T: Send + 'static>(
+    hub: &Arc<Hub>,
+    f: impl FnOnce(&mut dyn EventLog) -> Result<T, HubError> + Send + 'static,
+) -> Result<T, Refusal> {
+    let hub = Arc::clone(hub);
+    tokio::task::spawn_blocking(move || {
+        let mut log = hub.log.lock().unwrap_or_else(|p| p.into_inner());
+        f(log.as_mut())
+    })
+    .await
+    .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "hub_failed", e.to_string()))?
+    .map_err(Refusal::from)
+}
+
+fn body<T: serde::de::DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> Result<T, Refusal> {
+    let bytes = bytes.map_err(|e| Refusal::new(e.status(), "bad_body", e.body_text()))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Refusal::new(StatusCode::BAD_REQUEST, "bad_json", format!("the request body is not what was expected: {e}"))
+    })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The enrolled, unrevoked device presenting the request's credential.
+async fn device(hub: &Arc<Hub>, headers: &HeaderMap) -> Result<uuid::Uuid, Refusal> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "no_credential",
+                "join the shop first: no device credential was sent",
+            )
+        })?;
+    let hash = token_hash(token);
+    let found = with_log(hub, move |log| log.device_for(hash)).await?;
+    match found {
+        None => Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown_device",
+            "this device credential is not enrolled at this hub",
+        )),
+        Some(d) if d.revoked_at_ms.is_some() => Err(HubError::Revoked { device: d.device }.into()),
+        Some(d) => Ok(d.device),
+    }
+}
+
+async fn join(State(hub): State<Arc<Hub>>, bytes: Result<Bytes, BytesRejection>) -> Answer<JoinAnswer> {
+    let req: JoinRequest = body(bytes)?;
+    if !same(&token_hash(req.join_key.trim()), &hub.join_key_hash) {
+        return Err(Refusal::new(StatusCode::UNAUTHORIZED, "bad_join_key", "the join key is not this shop's"));
+    }
+    if req.schema_version > HUB_SCHEMA_VERSION {
+        return Err(HubError::CounterNewer { schema_version: req.schema_version }.into());
+    }
+    let name = req.name.trim().to_string();
+    if name.is_empty()
+        || name.chars().count() > 100
+        || req.token.len() < 32
+        || req.token.len() > 200
+        || req.device.is_nil()
+    {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "bad_join",
+            "a join needs a device id, a name of 1 to 100 characters and a credential of 32 to 200 characters",
+        ));
+    }
+    let hash = token_hash(&req.token);
+    let device = req.device;
+    let (acked_seq, head) = with_log(&hub, move |log| {
+        log.enrol(device, &name, hash, now_ms())?;
+        Ok((log.acked(device)?, log.head()?))
+    })
+    .await?;
+    Ok(Json(JoinAnswer { device, hub_schema_version: HUB_SCHEMA_VERSION, acked_seq, head }))
+}
+
+async fn push(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Answer<crate::event::PushAck> {
+    let device = device(&hub, &headers).await?;
+    let req: PushRequest = body(bytes)?;
+    if req.events.len() > MAX_BATCH {
+        return Err(Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            format!("a push carries at most {MAX_BATCH} events, this one {}", req.events.len()),
+        ));
+    }
+    Ok(Json(with_log(&hub, move |log| log.push(device, &req.events)).await?))
+}
+
+fn query_number(query: &str, name: &str, default: i64) -> Result<i64, Refusal> {
+    match query.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == name) {
+        None => Ok(default),
+        Some((_, v)) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Refusal::new(StatusCode::BAD_REQUEST, "bad_query", format!("{name} must be a whole number ≥ 0"))
+        }),
+    }
+}
+
+async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer<PullAnswer> {
+    let device = device(&hub, &headers).await?;
+    let query = query.unwrap_or_default();
+    let after = query_number(&query, "after", 0)?;
+    let limit = query_number(&query, "limit", 1_000)?.clamp(1, MAX_BATCH as i64) as usize;
+    let (events, head) = with_log(&hub, move |log| {
+        let head = log.head()?;
+        Ok((log.pull(after, limit, Some(device))?, head))
+    })
+    .await?;
+    Ok(Json(PullAnswer { events, head }))
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"ok": true, "hub_schema_version": HUB_SCHEMA_VERSION}))
+}
+
+/// The hub's routes.
+pub fn router(hub: Arc<Hub>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/join", post(join))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(hub)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    hub: Arc<Hub>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(hub)).with_graceful_shutdown(shutdown).await
+}

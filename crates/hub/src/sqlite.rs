@@ -1,0 +1,223 @@
+//! The hub's log on SQLite: one shop, on the back-office PC or a counter.
+//!
+//! One writer at a time (an IMMEDIATE transaction) assigns positions, so
+//! positions follow commits by construction. Events are insert-only
+//! (triggers).
+
+use crate::event::{Device, EventLog, HubError, HubEvent, PushAck, PushedEvent, Result, plan};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use uuid::Uuid;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS devices (
+    device    BLOB PRIMARY KEY CHECK (length(device) = 16),
+    acked_seq INTEGER NOT NULL CHECK (acked_seq >= 0)
+);
+CREATE TABLE IF NOT EXISTS events (
+    pos            INTEGER PRIMARY KEY AUTOINCREMENT,
+    device         BLOB NOT NULL REFERENCES devices (device),
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    event_id       BLOB NOT NULL UNIQUE CHECK (length(event_id) = 16),
+    at             INTEGER NOT NULL,
+    kind           TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT NOT NULL,
+    hash           BLOB NOT NULL CHECK (length(hash) = 32),
+    UNIQUE (device, seq)
+);
+CREATE TRIGGER IF NOT EXISTS events_insert_only_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'hub events are insert-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_insert_only_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'hub events are insert-only'); END;
+CREATE TABLE IF NOT EXISTS enrolled (
+    device     BLOB PRIMARY KEY CHECK (length(device) = 16),
+    name       TEXT NOT NULL,
+    token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    joined_at  INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+";
+
+/// The hub's log on SQLite.
+pub struct SqliteLog {
+    conn: Connection,
+}
+
+fn uuid(bytes: Vec<u8>) -> Uuid {
+    Uuid::from_slice(&bytes).unwrap_or_default()
+}
+
+impl SqliteLog {
+    /// Opens (creating if needed) a hub database file.
+    pub fn open(path: &Path) -> Result<SqliteLog> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        SqliteLog::init(conn)
+    }
+
+    /// A private in-memory log (tests).
+    pub fn open_in_memory() -> Result<SqliteLog> {
+        SqliteLog::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteLog> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "busy_timeout", 5_000)?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteLog { conn })
+    }
+
+    fn device_row(r: &rusqlite::Row) -> rusqlite::Result<Device> {
+        Ok(Device {
+            device: uuid(r.get(0)?),
+            name: r.get(1)?,
+            joined_at_ms: r.get(2)?,
+            revoked_at_ms: r.get(3)?,
+            acked_seq: r.get(4)?,
+        })
+    }
+}
+
+const DEVICE_COLUMNS: &str = "SELECT e.device, e.name, e.joined_at, e.revoked_at, coalesce(d.acked_seq, 0)
+     FROM enrolled e LEFT JOIN devices d ON d.device = e.device";
+
+impl EventLog for SqliteLog {
+    fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let acked: i64 = tx
+            .prepare_cached("SELECT acked_seq FROM devices WHERE device = ?1")?
+            .query_row([device.as_bytes()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        let mut held = BTreeMap::new();
+        let mut taken = HashSet::new();
+        for e in events {
+            let hash: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT hash FROM events WHERE device = ?1 AND seq = ?2")?
+                .query_row(params![device.as_bytes(), e.seq], |r| r.get(0))
+                .optional()?;
+            if let Some(h) = hash.and_then(|h| <[u8; 32]>::try_from(h).ok()) {
+                held.insert(e.seq, h);
+            }
+            let owner: Option<(Vec<u8>, i64)> = tx
+                .prepare_cached("SELECT device, seq FROM events WHERE event_id = ?1")?
+                .query_row([e.event_id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if owner.is_some_and(|(d, s)| d != device.as_bytes() || s != e.seq) {
+                taken.insert(e.event_id);
+            }
+        }
+        let plan = plan(acked, events, &held, &taken)?;
+        tx.prepare_cached("INSERT OR IGNORE INTO devices (device, acked_seq) VALUES (?1, 0)")?
+            .execute([device.as_bytes()])?;
+        for (e, hash) in &plan.new {
+            tx.prepare_cached(
+                "INSERT INTO events (device, seq, event_id, at, kind, schema_version, payload, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                device.as_bytes(),
+                e.seq,
+                e.event_id.as_bytes(),
+                e.at_ms,
+                e.kind,
+                e.schema_version,
+                e.payload,
+                &hash[..]
+            ])?;
+        }
+        tx.prepare_cached("UPDATE devices SET acked_seq = ?2 WHERE device = ?1")?
+            .execute(params![device.as_bytes(), plan.acked])?;
+        tx.commit()?;
+        Ok(PushAck { acked_seq: plan.acked, inserted: plan.new.len(), duplicates: plan.duplicates })
+    }
+
+    fn pull(&mut self, after: i64, limit: usize, except: Option<Uuid>) -> Result<Vec<HubEvent>> {
+        let except = except.map(|d| d.as_bytes().to_vec()).unwrap_or_default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT pos, device, seq, event_id, at, kind, schema_version, payload FROM events
+             WHERE pos > ?1 AND device != ?2 ORDER BY pos LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![after, except, limit.min(i64::MAX as usize) as i64], |r| {
+            Ok(HubEvent {
+                pos: r.get(0)?,
+                device: uuid(r.get(1)?),
+                event: PushedEvent {
+                    seq: r.get(2)?,
+                    event_id: uuid(r.get(3)?),
+                    at_ms: r.get(4)?,
+                    kind: r.get(5)?,
+                    schema_version: r.get(6)?,
+                    payload: r.get(7)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn acked(&mut self, device: Uuid) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT acked_seq FROM devices WHERE device = ?1")?
+            .query_row([device.as_bytes()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    fn head(&mut self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(pos), 0) FROM events", [], |r| r.get(0))?)
+    }
+
+    fn enrol(&mut self, device: Uuid, name: &str, token_hash: [u8; 32], at_ms: i64) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let held: Option<(Vec<u8>, Option<i64>)> = tx
+            .query_row("SELECT token_hash, revoked_at FROM enrolled WHERE device = ?1", [device.as_bytes()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        match held {
+            Some((_, Some(_))) => return Err(HubError::Revoked { device }),
+            Some((h, None)) if h == token_hash => {}
+            Some(_) => return Err(HubError::DeviceTaken { device }),
+            None => {
+                let used: bool =
+                    tx.query_row("SELECT count(*) > 0 FROM enrolled WHERE token_hash = ?1", [&token_hash[..]], |r| {
+                        r.get(0)
+                    })?;
+                if used {
+                    return Err(HubError::DeviceTaken { device });
+                }
+                tx.execute(
+                    "INSERT INTO enrolled (device, name, token_hash, joined_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![device.as_bytes(), name, &token_hash[..], at_ms],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn device_for(&mut self, token_hash: [u8; 32]) -> Result<Option<Device>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{DEVICE_COLUMNS} WHERE e.token_hash = ?1"))?
+            .query_row([&token_hash[..]], SqliteLog::device_row)
+            .optional()?)
+    }
+
+    fn revoke(&mut self, device: Uuid, at_ms: i64) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE enrolled SET revoked_at = coalesce(revoked_at, ?2) WHERE device = ?1",
+            params![device.as_bytes(), at_ms],
+        )? > 0)
+    }
+
+    fn devices(&mut self) -> Result<Vec<Device>> {
+        let mut stmt = self.conn.prepare(&format!("{DEVICE_COLUMNS} ORDER BY e.joined_at, e.device"))?;
+        let rows = stmt.query_map([], SqliteLog::device_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
