@@ -6,6 +6,9 @@
 #     (screenshots) and the window's fonts: Nanum (Hangul, ₩ · → ★ …),
 #     DejaVu Sans (symbols Nanum lacks: ✓ ✕ ⚙ ↺ − ∅ ☺ ✉) and Noto Color
 #     Emoji (⏳ 🎂 in the suggestions), so nothing shows as an empty box;
+#   - PostgreSQL's server binaries (initdb, pg_ctl, postgres) when none are on
+#     PATH or under /usr/lib/postgresql: the hub's PostgreSQL tests start a
+#     throw-away cluster with them, as the unprivileged user `postgres`;
 #   - tauri-driver from crates.io (WebDriver bridge for the end-to-end tests);
 #   - the front end's npm packages, exactly as locked (npm ci).
 set -euo pipefail
@@ -16,6 +19,9 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    missing+=(postgresql)
+fi
 if ((${#missing[@]})); then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
     echo "setup: installing ${missing[*]}"

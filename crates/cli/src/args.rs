@@ -27,6 +27,28 @@ pub struct Common {
     pub pin_file: Option<PathBuf>,
 }
 
+/// Where a hub keeps the shop's events: a SQLite file, or a PostgreSQL
+/// database (a chain; one schema per shop).
+#[derive(Args, Debug, Clone)]
+pub struct HubStorage {
+    /// The hub's SQLite file (created if missing).
+    #[arg(long, value_name = "FILE", required_unless_present = "postgres", conflicts_with = "postgres")]
+    pub db: Option<PathBuf>,
+    /// A PostgreSQL connection string instead of --db, e.g.
+    /// "host=127.0.0.1 user=dangol dbname=dangol".
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+    /// The shop's name within a PostgreSQL hub (lower-case letters, digits, _).
+    #[arg(long, default_value = "main", requires = "postgres")]
+    pub shop: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Language of text output (ko|en).
+    #[arg(long, value_name = "ko|en")]
+    pub lang: Option<String>,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct When {
     /// The moment to act at, RFC 3339 (default: now, or DANGOL_NOW), e.g.
@@ -317,6 +339,47 @@ pub enum Command {
         /// Measured repetitions per figure.
         #[arg(long, default_value_t = 2_000)]
         iterations: usize,
+    },
+    /// Run the shop's hub: counters join with the shop's key, push their events and pull the others'.
+    Hub {
+        #[command(flatten)]
+        hub: HubStorage,
+        /// Where to listen (port 0: any free port; the address is printed).
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7000")]
+        listen: String,
+        /// The shop's join key (created, readable only by you, if missing).
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+    },
+    /// The counters enrolled at a hub.
+    HubDevices {
+        #[command(flatten)]
+        hub: HubStorage,
+    },
+    /// Refuse a counter at the hub from now on (a lost or stolen PC).
+    HubRevoke {
+        #[command(flatten)]
+        hub: HubStorage,
+        /// The counter's device id (see hub-devices).
+        #[arg(long, value_name = "UUID")]
+        device: String,
+    },
+    /// One sync round with the shop's hub: join on first use, push this counter's events, pull the others'.
+    Sync {
+        #[command(flatten)]
+        common: Common,
+        /// The hub's address, e.g. http://192.168.0.10:7000.
+        #[arg(long, value_name = "URL", required_unless_present = "status")]
+        hub: Option<String>,
+        /// The shop's join key, as the hub made it (needed to join).
+        #[arg(long, value_name = "FILE", required_unless_present = "status")]
+        key_file: Option<PathBuf>,
+        /// This counter's name at the hub (default: the machine's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Only show where sync stands; contact nobody.
+        #[arg(long)]
+        status: bool,
     },
     /// First-run tour: create the demo database if missing, then show a lookup and a preview.
     Tour {

@@ -9,8 +9,10 @@
 mod args;
 mod bench;
 mod emit;
+mod hub;
 mod output;
 mod progress;
+mod sync;
 
 use args::{Cli, Command, Common, RoleArg, Table, When};
 use chrono::{DateTime, Utc};
@@ -45,21 +47,21 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
-    let common = common_of(&cli.command).clone();
+    let (json, chosen) = voice_of(&cli.command);
     // The language is settled before anything runs: a command that wrote
     // must never fail afterwards over how to say so.
-    let l = match lang(&common) {
+    let l = match lang(chosen.as_deref()) {
         Ok(l) => l,
         Err(e) => {
             let l = dangol_store::system_lang();
-            report(&ErrorView::new(&e, l), common.json, l);
+            report(&ErrorView::new(&e, l), json, l);
             return ExitCode::from(exit_code(e.kind()));
         }
     };
     match run(cli.command, l) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            report(&ErrorView::new(&e, l), common.json, l);
+            report(&ErrorView::new(&e, l), json, l);
             ExitCode::from(exit_code(e.kind()))
         }
     }
@@ -143,7 +145,9 @@ fn usage_error(e: clap::Error) -> ExitCode {
 /// 2 bad input or arguments, 3 not found, 4 checkout refused or rule not
 /// applicable, 5 database in use (or opened for reading), 6 unusable
 /// database, 7 the owner's PIN is needed or wrong, 8 a write dated too far
-/// from now, 1 anything else (a file or database failure).
+/// from now, 9 the hub did not answer, 10 the hub refused or holds more
+/// of this counter than its file, 1 anything else (a file or database
+/// failure).
 fn exit_code(kind: &str) -> u8 {
     match kind {
         "usage" | "bad_input" | "invalid_rows" | "invalid_phone" | "invalid_field" | "invalid_cart"
@@ -154,12 +158,19 @@ fn exit_code(kind: &str) -> u8 {
         "not_a_database" | "newer_schema" | "older_schema" => 6,
         "owner_pin_invalid" | "owner_pin_locked" | "owner_pin_not_set" | "owner_required" | "owner_pin_required" => 7,
         "write_time_refused" => 8,
+        "hub_unreachable" => 9,
+        "hub_refused" | "sync_diverged" => 10,
         _ => 1,
     }
 }
 
-fn common_of(c: &Command) -> &Common {
-    match c {
+/// Whether a command prints JSON, and the language it was asked to speak.
+fn voice_of(c: &Command) -> (bool, Option<String>) {
+    let common = match c {
+        Command::Hub { hub, .. } | Command::HubDevices { hub } | Command::HubRevoke { hub, .. } => {
+            return (hub.json, hub.lang.clone());
+        }
+        Command::Sync { common, .. } => common,
         Command::Demo { common, .. }
         | Command::Lookup { common, .. }
         | Command::Customer { common, .. }
@@ -181,11 +192,12 @@ fn common_of(c: &Command) -> &Common {
         | Command::SetPin { common, .. }
         | Command::Audit { common, .. }
         | Command::Tour { common, .. } => common,
-    }
+    };
+    (common.json, common.lang.clone())
 }
 
-fn lang(common: &Common) -> Result<Lang, StoreError> {
-    match &common.lang {
+fn lang(chosen: Option<&str>) -> Result<Lang, StoreError> {
+    match chosen {
         Some(l) => Lang::parse(l).ok_or_else(|| {
             StoreError::bad_input(
                 "language",
@@ -198,14 +210,14 @@ fn lang(common: &Common) -> Result<Lang, StoreError> {
 }
 
 /// Opens (creating if needed) the database with the process's clock.
-fn open(common: &Common) -> Result<Store, StoreError> {
+pub(crate) fn open(common: &Common) -> Result<Store, StoreError> {
     let mut store = Store::open(&common.db)?;
     store.set_clock(Clock::from_env()?);
     Ok(store)
 }
 
 /// Opens an existing database only (commands must not create empty files).
-fn open_existing(common: &Common) -> Result<Store, StoreError> {
+pub(crate) fn open_existing(common: &Common) -> Result<Store, StoreError> {
     exists(common)?;
     open(common)
 }
@@ -360,6 +372,12 @@ fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
 fn run(command: Command, l: Lang) -> Result<(), StoreError> {
     let mut ids = SystemIds;
     match command {
+        Command::Hub { hub, listen, key_file } => hub::serve(&hub, &listen, &key_file, l)?,
+        Command::HubDevices { hub } => hub::devices(&hub, l)?,
+        Command::HubRevoke { hub, device } => hub::revoke(&hub, &device, l)?,
+        Command::Sync { common, hub, key_file, name, status } => {
+            sync::run(&common, hub.as_deref(), key_file.as_deref(), name.as_deref(), status, l)?
+        }
         Command::Demo { common, customers, seed, as_of } => {
             let mut store = open(&common)?;
             let as_of = match as_of.as_deref() {

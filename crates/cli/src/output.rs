@@ -417,3 +417,25 @@ pub fn feedback(f: &dangol_store::counter::FeedbackView, lang: Lang) -> String {
         Lang::En => format!("{kind} {} ({status})\n", f.id),
     }
 }
+
+/// Where sync stands, for a person.
+pub fn sync_status(s: &dangol_store::sync::SyncStatus, now: DateTime<Utc>, lang: Lang) -> String {
+    let mut out = format!("{}\n", s.headline(now, lang));
+    if let Some(hub) = &s.hub {
+        let _ = writeln!(out, "{}: {hub}", lang.pick("허브", "hub"));
+    }
+    let _ = writeln!(
+        out,
+        "{} {} · {} {} · {} {}",
+        lang.pick("적용", "applied"),
+        s.applied,
+        lang.pick("격리", "quarantined"),
+        s.quarantined,
+        lang.pick("이상", "anomalies"),
+        s.anomalies
+    );
+    if let Some(e) = &s.last_error {
+        let _ = writeln!(out, "{}: {e}", lang.pick("마지막 오류", "last error"));
+    }
+    out
+}

@@ -267,6 +267,25 @@ impl PointsBook {
             .collect())
     }
 
+    /// Entries that spend exactly `amount`, as another counter already did
+    /// while offline: from the lots that expire first as far as they go,
+    /// the rest as one unlinked spend (a debt: the balance may go below
+    /// zero, and the caller reports it). Returns the entries and the part
+    /// no lot covered.
+    pub fn spend_as_recorded(&self, amount: i64, at: DateTime<Utc>, kind: LedgerKind) -> (Vec<NewPoints>, i64) {
+        let mut entries: Vec<NewPoints> = self
+            .allocation(amount, at)
+            .into_iter()
+            .map(|(i, take)| NewPoints { at, kind, amount: -take, expires_at: None, lot: Some(self.lots[i].id) })
+            .collect();
+        let covered: i64 = -entries.iter().map(|e| e.amount).sum::<i64>();
+        let short = amount.max(0) - covered;
+        if short > 0 {
+            entries.push(NewPoints { at, kind, amount: -short, expires_at: None, lot: None });
+        }
+        (entries, short)
+    }
+
     /// Gives points back to the lots they were taken from (a refund of a
     /// redemption): `taken` lists (lot id, points taken).
     pub fn give_back(&self, taken: &[(i64, i64)], at: DateTime<Utc>) -> Vec<NewPoints> {

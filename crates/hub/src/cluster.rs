@@ -14,6 +14,25 @@ pub struct TempCluster {
     user: Option<String>,
 }
 
+/// A PostgreSQL program: on PATH, else from Debian's versioned folders
+/// (the newest), where the `postgresql` package puts them.
+fn program(name: &str) -> String {
+    let on_path =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file())).unwrap_or(false);
+    if on_path {
+        return name.to_string();
+    }
+    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).filter(|p| p.is_file()).collect()
+        })
+        .unwrap_or_default();
+    found.sort_by_key(|p| {
+        p.components().nth(3).and_then(|c| c.as_os_str().to_str()).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0)
+    });
+    found.last().map(|p| p.display().to_string()).unwrap_or_else(|| name.to_string())
+}
+
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
@@ -23,7 +42,9 @@ fn user_exists(name: &str) -> bool {
 }
 
 impl TempCluster {
-    fn command(&self, program: &str) -> Command {
+    fn command(&self, name: &str) -> Command {
+        let program = program(name);
+        let program = program.as_str();
         match &self.user {
             Some(u) => {
                 let mut c = Command::new("runuser");

@@ -139,34 +139,18 @@ impl Store {
         let mut draft = sale::draft(req.visit, &checkout, req.at);
         sort_for_receipt(&mut draft.discounts, &mut draft.missed);
         let rid = row.as_ref().map(|r| r.rid);
-        let sale_rid = insert_sale(&tx, &draft, rid, ctx.device, None, None)?;
-        let mut expired = 0;
-        if let Some(crid) = rid {
-            expired = ledger::sweep(&tx, &mut standing.book, crid, req.at)?;
-            if draft.points_redeemed > 0 {
-                let spend = standing.book.spend(draft.points_redeemed, req.at, LedgerKind::Redeem).map_err(|e| {
-                    StoreError::BadInput {
-                        what: "points",
-                        reason: crate::error::say(
-                            format!("{}점을 쓰려 했지만 쓸 수 있는 포인트는 {}점입니다", e.wanted, e.available),
-                            format!("{} points to redeem, {} usable", e.wanted, e.available),
-                        ),
-                    }
-                })?;
-                ledger::write_points(&tx, &mut standing.book, crid, Some(sale_rid), None, &spend)?;
-            }
-            if draft.points_earned > 0 {
-                let lot = open_lot(req.at, LedgerKind::Earn, draft.points_earned, draft.points_expire_at);
-                ledger::write_points(&tx, &mut standing.book, crid, Some(sale_rid), None, &[lot])?;
-            }
-            ledger::write_stamps(&tx, crid, Some(sale_rid), req.at, LedgerKind::Redeem, -draft.stamps_redeemed)?;
-            ledger::write_stamps(&tx, crid, Some(sale_rid), req.at, LedgerKind::Earn, draft.stamps_earned)?;
-        }
+        let applied: Vec<&str> = cleared.applied_rules.iter().map(String::as_str).collect();
+        let dismissed: Vec<(&str, &str)> =
+            req.decision.dismiss.iter().map(|(id, reason)| (id.as_str(), reason.trim())).collect();
+        let written = write_sale(
+            &tx,
+            &draft,
+            rid.map(|r| (r, &mut standing.book)),
+            ctx.device,
+            &SaleEffects { applied_rules: &applied, dismissed: &dismissed, origin: Origin::Here },
+        )?;
+        let expired = written.expired;
         if let Some(g) = &draft.goodwill {
-            tx.execute(
-                "INSERT INTO goodwill (sale, amount, reason, approved_by_owner, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![sale_rid, g.amount, g.reason, g.approved_by_owner as i64, ms(req.at)],
-            )?;
             let entry = if g.approved_by_owner {
                 audit::Entry::owner("goodwill.granted", req.visit.to_string())
             } else {
@@ -182,60 +166,15 @@ impl Store {
                     .note(g.reason.clone()),
             )?;
         }
-        for d in &draft.discounts {
-            let coupon_rid: Option<i64> = match d.coupon_id {
-                None => None,
-                Some(cid) => {
-                    let crid: i64 = tx.query_row(
-                        "SELECT rid FROM coupons WHERE id = ?1 AND used_sale IS NULL",
-                        [cid.as_bytes()],
-                        |r| r.get(0),
-                    )?;
-                    tx.execute(
-                        "UPDATE coupons SET used_sale = ?2, used_at = ?3 WHERE rid = ?1",
-                        params![crid, sale_rid, ms(req.at)],
-                    )?;
-                    Some(crid)
-                }
-            };
-            tx.prepare_cached(
-                "INSERT INTO sale_discounts (sale, rule_id, name, saving, coupon, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![sale_rid, d.rule_id, d.name, d.saving, coupon_rid, rid])?;
-        }
-        for m in &draft.missed {
-            tx.prepare_cached(
-                "INSERT INTO missed_discounts (sale, rule_id, name, saving, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![sale_rid, m.rule_id, m.name, m.saving, m.reason])?;
-        }
-        if let Some(crid) = rid {
-            customers::count_visit(&tx, crid, req.at)?;
-            for id in &cleared.applied_rules {
-                prompts::record(
-                    &tx,
-                    crid,
-                    req.at,
-                    &format!("discount:{id}"),
-                    "discount",
-                    PromptAction::Accepted,
-                    None,
-                )?;
-            }
-            for (id, reason) in &req.decision.dismiss {
-                let key = format!("discount:{id}");
-                prompts::record(&tx, crid, req.at, &key, "discount", PromptAction::Dismissed, Some(reason.trim()))?;
-            }
-            if expired > 0 {
-                outbox::append(
-                    &tx,
-                    ids,
-                    ctx.device,
-                    req.at,
-                    "points.expired",
-                    &serde_json::json!({"customer": req.customer, "points": expired}),
-                )?;
-            }
+        if rid.is_some() && expired > 0 {
+            outbox::append(
+                &tx,
+                ids,
+                ctx.device,
+                req.at,
+                "points.expired",
+                &serde_json::json!({"customer": req.customer, "points": expired}),
+            )?;
         }
         outbox::append(&tx, ids, ctx.device, req.at, "sale.completed", &draft)?;
         let stamps_balance = standing.facts.stamps - draft.stamps_redeemed + draft.stamps_earned;
@@ -403,4 +342,151 @@ pub(crate) fn insert_sale(
         stmt.execute(params![rid, i as i64 + 1, l.sku, l.name, l.category, l.unit_price, l.qty, l.amount, l.discount])?;
     }
     Ok(rid)
+}
+
+/// Where a sale is being written. Here, at the counter that sells, a sale
+/// that would redeem more points than the customer holds, or use a coupon
+/// already used, is refused. A sale from another counter arriving by sync
+/// already happened (offline, perhaps): it is recorded exactly as it was
+/// (its points spent in full, the part no lot covers as a debt), so every
+/// counter's ledger sums to the same balance whatever order sales arrive
+/// in; a shortfall or a coupon used twice is reported for the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Here,
+    Elsewhere,
+}
+
+/// The prompt-log side of a sale: the rules applied and the discounts
+/// dismissed with their reasons.
+pub(crate) struct SaleEffects<'a> {
+    pub applied_rules: &'a [&'a str],
+    pub dismissed: &'a [(&'a str, &'a str)],
+    pub origin: Origin,
+}
+
+/// What writing a sale did beyond its rows.
+pub(crate) struct WrittenSale {
+    /// Points that expired at the sale's moment, before it.
+    pub expired: i64,
+    /// Points redeemed beyond what the lots held (only from elsewhere).
+    pub short: i64,
+    /// Coupons the sale used that another sale had already used.
+    pub coupons_taken: Vec<Uuid>,
+}
+
+/// Writes everything a completed sale is, from its draft: the sale and its
+/// lines, points spent and earned, stamps, goodwill, discounts and the
+/// coupons they used, missed discounts, the customer's visit counters and
+/// the prompt log. Both a checkout at this counter and another counter's
+/// sale arriving by sync write through here, so they cannot differ. A
+/// single-use coupon already used by another sale goes to the earlier of
+/// the two (by time, then sale id); the later is reported.
+pub(crate) fn write_sale(
+    tx: &Connection,
+    draft: &SaleDraft,
+    customer: Option<(i64, &mut dangol_domain::points::PointsBook)>,
+    device: Uuid,
+    effects: &SaleEffects,
+) -> Result<WrittenSale> {
+    let rid = customer.as_ref().map(|(r, _)| *r);
+    let sale_rid = insert_sale(tx, draft, rid, device, None, None)?;
+    let mut written = WrittenSale { expired: 0, short: 0, coupons_taken: Vec::new() };
+    if let Some((crid, book)) = customer {
+        written.expired = ledger::sweep(tx, book, crid, draft.at)?;
+        if draft.points_redeemed > 0 {
+            let spend = match effects.origin {
+                Origin::Here => book.spend(draft.points_redeemed, draft.at, LedgerKind::Redeem).map_err(|e| {
+                    StoreError::BadInput {
+                        what: "points",
+                        reason: crate::error::say(
+                            format!("{}점을 쓰려 했지만 쓸 수 있는 포인트는 {}점입니다", e.wanted, e.available),
+                            format!("{} points to redeem, {} usable", e.wanted, e.available),
+                        ),
+                    }
+                })?,
+                Origin::Elsewhere => {
+                    let (entries, short) = book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem);
+                    written.short = short;
+                    entries
+                }
+            };
+            ledger::write_points(tx, book, crid, Some(sale_rid), None, &spend)?;
+        }
+        if draft.points_earned > 0 {
+            let lot = open_lot(draft.at, LedgerKind::Earn, draft.points_earned, draft.points_expire_at);
+            ledger::write_points(tx, book, crid, Some(sale_rid), None, &[lot])?;
+        }
+        ledger::write_stamps(tx, crid, Some(sale_rid), draft.at, LedgerKind::Redeem, -draft.stamps_redeemed)?;
+        ledger::write_stamps(tx, crid, Some(sale_rid), draft.at, LedgerKind::Earn, draft.stamps_earned)?;
+    }
+    if let Some(g) = &draft.goodwill {
+        tx.execute(
+            "INSERT INTO goodwill (sale, amount, reason, approved_by_owner, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![sale_rid, g.amount, g.reason, g.approved_by_owner as i64, ms(draft.at)],
+        )?;
+    }
+    for d in &draft.discounts {
+        let coupon_rid: Option<i64> = match d.coupon_id {
+            None => None,
+            Some(cid) => {
+                let (crid, used): (i64, Option<i64>) = tx
+                    .query_row("SELECT rid, used_sale FROM coupons WHERE id = ?1", [cid.as_bytes()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?
+                    .ok_or_else(|| StoreError::not_found("coupon", cid))?;
+                if used.is_some() {
+                    if effects.origin == Origin::Here {
+                        return Err(StoreError::bad_input(
+                            "coupon",
+                            "이 쿠폰은 이미 사용되었습니다",
+                            "this coupon was already used",
+                        ));
+                    }
+                    written.coupons_taken.push(cid);
+                }
+                Some(crid)
+            }
+        };
+        tx.prepare_cached(
+            "INSERT INTO sale_discounts (sale, rule_id, name, saving, coupon, customer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![sale_rid, d.rule_id, d.name, d.saving, coupon_rid, rid])?;
+        if let Some(coupon) = coupon_rid {
+            settle_coupon(tx, coupon)?;
+        }
+    }
+    for m in &draft.missed {
+        tx.prepare_cached(
+            "INSERT INTO missed_discounts (sale, rule_id, name, saving, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![sale_rid, m.rule_id, m.name, m.saving, m.reason])?;
+    }
+    if let Some(crid) = rid {
+        customers::count_visit(tx, crid, draft.at)?;
+        for id in effects.applied_rules {
+            prompts::record(tx, crid, draft.at, &format!("discount:{id}"), "discount", PromptAction::Accepted, None)?;
+        }
+        for (id, reason) in effects.dismissed {
+            let key = format!("discount:{id}");
+            prompts::record(tx, crid, draft.at, &key, "discount", PromptAction::Dismissed, Some(reason))?;
+        }
+    }
+    Ok(written)
+}
+
+/// Gives a single-use coupon to the earliest sale (by time, then id) that
+/// used it and stands (not refunded), or frees it when none does. The same
+/// sales give the same holder, in whatever order they arrived.
+pub(crate) fn settle_coupon(tx: &Connection, coupon: i64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE coupons SET (used_sale, used_at) = (
+             SELECT s.rid, s.at FROM sale_discounts d JOIN sales s ON s.rid = d.sale
+             WHERE d.coupon = ?1 AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)
+             ORDER BY s.at, s.id LIMIT 1)
+         WHERE rid = ?1",
+    )?
+    .execute([coupon])?;
+    Ok(())
 }

@@ -574,14 +574,9 @@ impl Store {
             match change {
                 Change::Create(c) => {
                     customers::insert(&tx, c, 0, None)?;
-                    outbox::append(
-                        &tx,
-                        ids,
-                        device,
-                        at,
-                        "customer.created",
-                        &serde_json::json!({"id": c.id, "name": c.name, "phone": c.phone.digits(), "source": "import"}),
-                    )?;
+                    let mut payload = customers::event_payload(c);
+                    payload["source"] = "import".into();
+                    outbox::append(&tx, ids, device, at, "customer.created", &payload)?;
                     report.created += 1;
                 }
                 Change::Update { rid, before, after } => {

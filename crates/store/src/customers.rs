@@ -230,11 +230,31 @@ pub fn stale_count(conn: &Connection) -> Result<i64> {
     Ok(conn.prepare_cached("SELECT count(*) FROM search_stale")?.query_row([], |r| r.get(0))?)
 }
 
+/// A customer by id, or by the id of a registration merged into them
+/// (sync: the same phone registered at two counters).
 pub fn get(conn: &Connection, id: Uuid) -> Result<CustomerRow> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE id = ?1"))?
+    let found = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE id = ?1"))?
         .query_row([id.as_bytes()], from_row)
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("customer", id))
+        .optional()?;
+    match found {
+        Some(row) => Ok(row),
+        None => match crate::apply::resolve_customer(conn, id)? {
+            Some(rid) => get_rid(conn, rid),
+            None => Err(StoreError::not_found("customer", id)),
+        },
+    }
+}
+
+/// What a `customer.created` event carries: the whole registration, so
+/// another counter can apply it.
+pub(crate) fn event_payload(c: &Customer) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id, "name": c.name, "preferred_name": c.preferred_name, "phone": c.phone.digits(),
+        "birth_date": c.birth_date, "tier": c.tier, "tags": c.tags, "notes": c.notes,
+        "marketing_consent": c.marketing_consent, "consent_at": c.consent_at, "card_code": c.card_code,
+        "created_at": c.created_at,
+    })
 }
 
 pub fn get_rid(conn: &Connection, rid: i64) -> Result<CustomerRow> {

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_goodwill.sql")),
     (3, include_str!("../migrations/0003_lots_audit.sql")),
     (4, include_str!("../migrations/0004_checkout_reads.sql")),
+    (5, include_str!("../migrations/0005_sync.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -124,6 +124,24 @@ pub enum StoreError {
     /// Another connection (a long import, the counter) kept the database
     /// busy for longer than this one waits.
     Busy,
+    /// The hub did not answer (sync): nothing is lost, the next round
+    /// sends what is waiting.
+    HubUnreachable {
+        hub: String,
+        detail: String,
+    },
+    /// The hub refused (sync): `refusal` is the hub's kind (`revoked`,
+    /// `bad_join_key`, `rewritten`, `counter_newer`, …).
+    HubRefused {
+        refusal: String,
+        detail: String,
+    },
+    /// The hub holds more of this counter's events than this file has (a
+    /// restored backup or a copied file): refused, never merged.
+    SyncDiverged {
+        hub_acked: i64,
+        local_seq: i64,
+    },
     Sqlite(rusqlite::Error),
     Io {
         path: PathBuf,
@@ -153,6 +171,9 @@ impl StoreError {
             StoreError::LargeSale { .. } => "large_sale_unconfirmed",
             StoreError::ReadOnly => "read_only",
             StoreError::Busy => "database_busy",
+            StoreError::HubUnreachable { .. } => "hub_unreachable",
+            StoreError::HubRefused { .. } => "hub_refused",
+            StoreError::SyncDiverged { .. } => "sync_diverged",
             StoreError::Sqlite(_) => "database",
             StoreError::Io { .. } => "io",
         }
@@ -261,6 +282,16 @@ pub enum StoreErrorData {
     },
     ReadOnly,
     DatabaseBusy,
+    HubUnreachable {
+        hub: String,
+    },
+    HubRefused {
+        refusal: String,
+    },
+    SyncDiverged {
+        hub_acked: i64,
+        local_seq: i64,
+    },
     Database,
     Io {
         path: String,
@@ -343,6 +374,11 @@ fn data(e: &StoreError) -> ErrorData {
         }
         StoreError::ReadOnly => D::ReadOnly,
         StoreError::Busy => D::DatabaseBusy,
+        StoreError::HubUnreachable { hub, .. } => D::HubUnreachable { hub: hub.clone() },
+        StoreError::HubRefused { refusal, .. } => D::HubRefused { refusal: refusal.clone() },
+        StoreError::SyncDiverged { hub_acked, local_seq } => {
+            D::SyncDiverged { hub_acked: *hub_acked, local_seq: *local_seq }
+        }
         StoreError::Sqlite(_) => D::Database,
         StoreError::Io { path: p, .. } => D::Io { path: path(p) },
     })

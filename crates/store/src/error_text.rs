@@ -232,6 +232,42 @@ pub fn message(e: &StoreError, lang: Lang) -> String {
                 "another task (an import, say) kept the shop's file busy for too long; try again when it is done",
             )
             .to_string(),
+        StoreError::HubUnreachable { hub, detail } => {
+            if ko {
+                format!(
+                    "허브({hub})에 연결할 수 없습니다. 판매는 이 계산대에 안전하게 저장되어 있고 다음 동기화 때 보냅니다 ({detail})"
+                )
+            } else {
+                format!(
+                    "the hub ({hub}) cannot be reached; sales are kept safely at this counter and go with the next sync ({detail})"
+                )
+            }
+        }
+        StoreError::HubRefused { refusal, detail } => {
+            let ko_why = match refusal.as_str() {
+                "revoked" => "이 계산대는 사장님이 허브에서 해제했습니다",
+                "bad_join_key" => "가게 참여 키가 맞지 않습니다",
+                "unknown_device" => "허브가 이 계산대를 모릅니다. 참여 키로 다시 참여하세요",
+                "device_taken" => "같은 계산대 번호가 다른 자격으로 이미 등록되어 있습니다(복사한 파일일 수 있습니다)",
+                "rewritten" => "허브에 있는 이 계산대의 기록과 이 파일의 기록이 다릅니다(복원한 백업이나 복사한 파일)",
+                "event_id_reused" => "이미 허브에 있는 기록 번호를 다시 썼습니다(복사한 파일일 수 있습니다)",
+                "counter_newer" => "이 계산대가 허브보다 새 버전입니다. 허브를 먼저 업데이트하세요",
+                "hub_unavailable" => "허브의 데이터베이스가 지금 응답하지 않습니다. 잠시 뒤 다시 하세요",
+                _ => "허브가 요청을 거절했습니다",
+            };
+            if ko { format!("{ko_why} ({refusal})") } else { format!("the hub refused ({refusal}): {detail}") }
+        }
+        StoreError::SyncDiverged { hub_acked, local_seq } => {
+            if ko {
+                format!(
+                    "허브에는 이 계산대의 기록이 {hub_acked}번까지 있는데 이 파일에는 {local_seq}번까지만 있습니다. 복원한 백업이나 복사한 파일로 보입니다. 섞지 않고 멈춥니다"
+                )
+            } else {
+                format!(
+                    "the hub holds this counter's events up to {hub_acked} but this file only up to {local_seq}: a restored backup or a copied file; stopped, nothing merged"
+                )
+            }
+        }
         StoreError::Sqlite(e) => {
             if ko {
                 format!("데이터베이스 오류: {e}")

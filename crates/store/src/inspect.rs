@@ -44,6 +44,22 @@ impl<'a> Reader<'a> {
     ) -> Result<T> {
         Ok(self.prepare(sql)?.query_row(params, f)?)
     }
+
+    /// The first column of every row of a read-only query, as text
+    /// (numbers written out, NULL as empty).
+    pub fn query_column(&self, sql: &str) -> Result<Vec<String>> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = self.prepare(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(match r.get_ref(0)? {
+                ValueRef::Null => String::new(),
+                ValueRef::Integer(i) => i.to_string(),
+                ValueRef::Real(f) => f.to_string(),
+                ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
 }
 
 impl Store {

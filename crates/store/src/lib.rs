@@ -14,6 +14,8 @@
 //!   `standing` (points lots, stamps, what the engines read).
 //! - `csv_io`: customers and products in and out as CSV.
 //! - `bulk`: fast loading for the demo generator.
+//! - `sync`: the counter's side of sync (its hub, what waits to go, the
+//!   pull cursor); `apply`: other counters' events projected here.
 //!
 //! SQL lives only in this crate. Domain rules live only in `dangol-domain`.
 
@@ -25,6 +27,7 @@ pub mod counter;
 pub mod csv_io;
 pub mod inspect;
 pub mod refund;
+pub mod sync;
 // Opening, time, roles, errors.
 pub mod clock;
 pub mod db;
@@ -33,6 +36,7 @@ mod error_text;
 pub mod owner;
 pub mod time;
 // Repositories: SQL over one table family each, private to the crate.
+pub(crate) mod apply;
 pub(crate) mod audit;
 pub(crate) mod catalog;
 pub(crate) mod customers;

@@ -26,6 +26,10 @@ impl PromptAction {
             PromptAction::Dismissed => "dismissed",
         }
     }
+
+    pub fn parse(s: &str) -> Option<PromptAction> {
+        [PromptAction::Shown, PromptAction::Accepted, PromptAction::Dismissed].into_iter().find(|a| a.as_str() == s)
+    }
 }
 
 pub fn record(

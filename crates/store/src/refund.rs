@@ -41,8 +41,8 @@ impl Store {
         let ctx = self.write_ctx()?;
         let loyalty = settings::loyalty(&self.conn)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        type Original = (i64, Option<i64>, i64, [i64; 7], Option<i64>);
-        let original: Original = tx
+        type Row = (i64, Option<i64>, i64, [i64; 7], Option<i64>);
+        let original: Row = tx
             .query_row(
                 "SELECT rid, customer, at, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses FROM sales WHERE id = ?1",
                 [sale_id.as_bytes()],
@@ -51,7 +51,7 @@ impl Store {
             .optional()?
             .ok_or_else(|| StoreError::not_found("sale", sale_id))?;
         let (orig_rid, customer_rid, sold_at, n, reverses) = original;
-        let [subtotal, discount_total, total, p_earned, p_redeemed, s_earned, s_redeemed] = n;
+        let [_, _, total, p_earned, p_redeemed, _, _] = n;
         if reverses.is_some() {
             return Err(StoreError::BadInput {
                 what: "refund",
@@ -68,69 +68,9 @@ impl Store {
         }
         ctx.check(&tx, ids, at, Some((from_ms(sold_at), "the sale it refunds")), "refund")?;
         let reversal_id = ids.next_id(at);
-        tx.execute(
-            "INSERT INTO sales (id, customer, at, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses, reason, device)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![reversal_id.as_bytes(), customer_rid, ms(at), -subtotal, -discount_total, -total, -p_earned, -p_redeemed, -s_earned, -s_redeemed, orig_rid, reason, ctx.device.as_bytes()],
-        )?;
-        let rev_rid = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO sale_lines (sale, line_no, sku, name, category, unit_price, qty, amount, discount)
-             SELECT ?2, line_no, sku, name, category, unit_price, -qty, -amount, -discount FROM sale_lines WHERE sale = ?1",
-            params![orig_rid, rev_rid],
-        )?;
-        let (mut points_balance, mut stamps_balance, mut unrecovered, mut stamps_unrecovered) = (0, 0, 0, 0);
-        if let Some(crid) = customer_rid {
-            let mut book = ledger::points_book(&tx, crid)?;
-            ledger::sweep(&tx, &mut book, crid, at)?;
-            // Redeemed points go back to the lots they came from (a legacy
-            // unlinked redemption comes back as a lot of its own).
-            let mut taken: Vec<(i64, i64)> = Vec::new();
-            let mut legacy = 0;
-            let mut stmt =
-                tx.prepare_cached("SELECT lot, points FROM points_ledger WHERE sale = ?1 AND kind = 'redeem'")?;
-            for row in stmt.query_map([orig_rid], |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)))? {
-                match row? {
-                    (Some(lot), n) => taken.push((lot, -n)),
-                    (None, n) => legacy -= n,
-                }
-            }
-            drop(stmt);
-            let mut back = book.give_back(&taken, at);
-            if legacy > 0 {
-                back.push(open_lot(at, LedgerKind::Reverse, legacy, loyalty.expiry_from(at)));
-            }
-            ledger::write_points(&tx, &mut book, crid, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
-            let earned_lot: Option<(i64, i64)> = tx
-                .query_row(
-                    "SELECT rid, points FROM points_ledger WHERE sale = ?1 AND kind = 'earn' AND lot IS NULL AND points > 0",
-                    [orig_rid],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((lot, earned)) = earned_lot {
-                let take = book.take_back(lot, earned, at);
-                unrecovered = take.unrecovered;
-                ledger::write_points(
-                    &tx,
-                    &mut book,
-                    crid,
-                    Some(rev_rid),
-                    Some("refund: earned points back"),
-                    &take.entries,
-                )?;
-            }
-            ledger::sweep(&tx, &mut book, crid, at)?;
-            points_balance = book.available(at);
-            let stamps_now = ledger::stamps(&tx, crid)? + s_redeemed;
-            let stamps_back = s_earned.min(stamps_now.max(0));
-            stamps_unrecovered = s_earned - stamps_back;
-            ledger::write_stamps(&tx, crid, Some(rev_rid), at, LedgerKind::Reverse, s_redeemed)?;
-            ledger::write_stamps(&tx, crid, Some(rev_rid), at, LedgerKind::Reverse, -stamps_back)?;
-            stamps_balance = ledger::stamps(&tx, crid)?;
-            tx.execute("UPDATE coupons SET used_sale = NULL, used_at = NULL WHERE used_sale = ?1", [orig_rid])?;
-            customers::refresh_visits(&tx, crid)?;
-        }
+        let reversed = Original { rid: orig_rid, customer: customer_rid, totals: n };
+        let Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, .. } =
+            write_reversal(&tx, &reversed, reversal_id, at, reason, ctx.device, &loyalty, None)?;
         audit::record(
             &tx,
             ids,
@@ -147,7 +87,10 @@ impl Store {
             ctx.device,
             at,
             "sale.reversed",
-            &serde_json::json!({"reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total}),
+            &serde_json::json!({
+                "reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total,
+                "points_unrecovered": unrecovered, "stamps_unrecovered": stamps_unrecovered,
+            }),
         )?;
         tx.commit()?;
         Ok(RefundReceipt {
@@ -160,4 +103,137 @@ impl Store {
             stamps_unrecovered,
         })
     }
+}
+
+/// The sale a reversal negates: its row id, customer and totals
+/// (subtotal, discount_total, total, points earned and redeemed, stamps
+/// earned and redeemed).
+pub(crate) struct Original {
+    pub rid: i64,
+    pub customer: Option<i64>,
+    pub totals: [i64; 7],
+}
+
+/// What a refund could not take back at the counter that made it: carried
+/// in its event so other counters take back exactly the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unrecovered {
+    pub points: i64,
+    pub stamps: i64,
+}
+
+/// What a reversal left: balances, and what could not be taken back.
+pub(crate) struct Reversal {
+    pub points_balance: i64,
+    pub stamps_balance: i64,
+    pub unrecovered: i64,
+    pub stamps_unrecovered: i64,
+    /// Points taken back beyond what the lots here held (another counter's
+    /// refund applied exactly): the balance is below zero by this much.
+    pub debt: i64,
+}
+
+/// Writes a sale's reversal (see the module's rules). A refund here and a
+/// refund from another counter arriving by sync both write through here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_reversal(
+    tx: &rusqlite::Connection,
+    original: &Original,
+    reversal_id: Uuid,
+    at: DateTime<Utc>,
+    reason: &str,
+    device: Uuid,
+    loyalty: &dangol_domain::loyalty::LoyaltySettings,
+    recorded: Option<Unrecovered>,
+) -> Result<Reversal> {
+    let (orig_rid, customer_rid) = (original.rid, original.customer);
+    let [subtotal, discount_total, total, p_earned, p_redeemed, s_earned, s_redeemed] = original.totals;
+    tx.execute(
+        "INSERT INTO sales (id, customer, at, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses, reason, device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![reversal_id.as_bytes(), customer_rid, ms(at), -subtotal, -discount_total, -total, -p_earned, -p_redeemed, -s_earned, -s_redeemed, orig_rid, reason, device.as_bytes()],
+    )?;
+    let rev_rid = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO sale_lines (sale, line_no, sku, name, category, unit_price, qty, amount, discount)
+         SELECT ?2, line_no, sku, name, category, unit_price, -qty, -amount, -discount FROM sale_lines WHERE sale = ?1",
+        params![orig_rid, rev_rid],
+    )?;
+    let (mut points_balance, mut stamps_balance, mut unrecovered, mut stamps_unrecovered) = (0, 0, 0, 0);
+    let mut debt = 0;
+    if let Some(crid) = customer_rid {
+        let mut book = ledger::points_book(tx, crid)?;
+        ledger::sweep(tx, &mut book, crid, at)?;
+        // Redeemed points go back to the lots they came from (a legacy
+        // unlinked redemption comes back as a lot of its own).
+        let mut taken: Vec<(i64, i64)> = Vec::new();
+        let mut legacy = 0;
+        let mut stmt =
+            tx.prepare_cached("SELECT lot, points FROM points_ledger WHERE sale = ?1 AND kind = 'redeem'")?;
+        for row in stmt.query_map([orig_rid], |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)))? {
+            match row? {
+                (Some(lot), n) => taken.push((lot, -n)),
+                (None, n) => legacy -= n,
+            }
+        }
+        drop(stmt);
+        let mut back = book.give_back(&taken, at);
+        if legacy > 0 {
+            back.push(open_lot(at, LedgerKind::Reverse, legacy, loyalty.expiry_from(at)));
+        }
+        ledger::write_points(tx, &mut book, crid, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
+        let earned_lot: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT rid, points FROM points_ledger WHERE sale = ?1 AND kind = 'earn' AND lot IS NULL AND points > 0",
+                [orig_rid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((lot, earned)) = earned_lot {
+            // Another counter's refund takes back exactly what it took
+            // there (the part no lot here covers becomes a debt), so every
+            // counter's ledger sums alike.
+            let target = recorded.map_or(earned, |r| earned - r.points);
+            let mut take = book.take_back(lot, target, at);
+            if recorded.is_some() && take.unrecovered > 0 {
+                debt = take.unrecovered;
+                take.entries.push(dangol_domain::points::NewPoints {
+                    at,
+                    kind: LedgerKind::Reverse,
+                    amount: -take.unrecovered,
+                    expires_at: None,
+                    lot: None,
+                });
+            }
+            unrecovered = recorded.map_or(take.unrecovered, |r| r.points);
+            ledger::write_points(
+                tx,
+                &mut book,
+                crid,
+                Some(rev_rid),
+                Some("refund: earned points back"),
+                &take.entries,
+            )?;
+        }
+        ledger::sweep(tx, &mut book, crid, at)?;
+        points_balance = book.available(at);
+        let stamps_now = ledger::stamps(tx, crid)? + s_redeemed;
+        let stamps_back = match recorded {
+            Some(r) => s_earned - r.stamps,
+            None => s_earned.min(stamps_now.max(0)),
+        };
+        stamps_unrecovered = s_earned - stamps_back;
+        ledger::write_stamps(tx, crid, Some(rev_rid), at, LedgerKind::Reverse, s_redeemed)?;
+        ledger::write_stamps(tx, crid, Some(rev_rid), at, LedgerKind::Reverse, -stamps_back)?;
+        stamps_balance = ledger::stamps(tx, crid)?;
+        let coupons: Vec<i64> = tx
+            .prepare_cached("SELECT coupon FROM sale_discounts WHERE sale = ?1 AND coupon IS NOT NULL")?
+            .query_map([orig_rid], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for coupon in coupons {
+            crate::checkout::settle_coupon(tx, coupon)?;
+        }
+        customers::refresh_visits(tx, crid)?;
+    }
+    Ok(Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, debt })
 }

@@ -32,6 +32,11 @@ pub const LARGE_QTY: i64 = 100;
 /// Present while a bulk (demo) load is writing the file.
 pub const BULK_LOADING: &str = "bulk_loading";
 
+/// The settings that are the shop's, not the counter's: a change at one
+/// counter reaches the others by sync. (The device id, the demo marks and
+/// a bulk load's mark stay with their file.)
+pub const SHARED: &[&str] = &[SHOP_NAME, TIME_ZONE, LOYALTY, GOODWILL_LIMIT, LARGE_SALE];
+
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
 }

@@ -7,18 +7,9 @@ use crate::lookup::{Found, MatchKind};
 use crate::owner::Viewer;
 use crate::{Store, outbox};
 use chrono::{DateTime, Utc};
-use dangol_domain::customer::{Customer, CustomerInput, Tier};
+use dangol_domain::customer::{CustomerInput, Tier};
 use dangol_domain::ids::IdSource;
 use rusqlite::TransactionBehavior;
-
-fn event_customer(c: &Customer) -> serde_json::Value {
-    serde_json::json!({
-        "id": c.id, "name": c.name, "preferred_name": c.preferred_name, "phone": c.phone.digits(),
-        "birth_date": c.birth_date, "tier": c.tier, "tags": c.tags, "notes": c.notes,
-        "marketing_consent": c.marketing_consent, "consent_at": c.consent_at, "card_code": c.card_code,
-        "created_at": c.created_at,
-    })
-}
 
 impl Store {
     /// Registers a new customer at the counter. A tier other than basic is
@@ -40,7 +31,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         ctx.check(&tx, ids, at, None, "customer registration")?;
         let rid = customers::insert(&tx, &customer, 0, None)?;
-        outbox::append(&tx, ids, ctx.device, at, "customer.created", &event_customer(&customer))?;
+        outbox::append(&tx, ids, ctx.device, at, "customer.created", &customers::event_payload(&customer))?;
         let row = customers::get_rid(&tx, rid)?;
         tx.commit()?;
         Ok(summary(&Found::from(&row), MatchKind::Card, viewer))

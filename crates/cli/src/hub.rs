@@ -1,0 +1,171 @@
+//! `dangol hub`, `hub-devices`, `hub-revoke`: the shop's hub from the
+//! command line. Glue over `dangol-hub`: open the storage, read (or make)
+//! the join key, serve until SIGINT or SIGTERM.
+
+use crate::args::HubStorage;
+use crate::emit;
+use dangol_domain::i18n::Lang;
+use dangol_hub::server::{Hub, serve as serve_hub};
+use dangol_hub::{EventLog, HubError, PgLog, SqliteLog};
+use dangol_store::StoreError;
+use dangol_store::error::say;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+fn hub_failed(e: HubError) -> StoreError {
+    StoreError::HubRefused { refusal: "hub_storage".into(), detail: e.to_string() }
+}
+
+/// Opens the hub's storage.
+fn open(storage: &HubStorage) -> Result<Box<dyn EventLog>, StoreError> {
+    match (&storage.db, &storage.postgres) {
+        (Some(path), _) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && !dir.is_dir()
+            {
+                return Err(StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "folder does not exist"),
+                });
+            }
+            Ok(Box::new(SqliteLog::open(path).map_err(|e| StoreError::NotADatabase {
+                path: path.clone(),
+                detail: say(format!("허브 파일을 열 수 없습니다: {e}"), format!("cannot open the hub file: {e}")),
+            })?))
+        }
+        (None, Some(url)) => Ok(Box::new(PgLog::connect(url, &storage.shop).map_err(hub_failed)?)),
+        (None, None) => Err(StoreError::bad_input("hub", "--db나 --postgres가 필요합니다", "give --db or --postgres")),
+    }
+}
+
+/// The shop's join key: read from `path`, or made (256 random bits, the
+/// file readable only by its owner) when the file does not exist yet.
+pub fn join_key(path: &Path, create: bool) -> Result<String, StoreError> {
+    let io = |source: std::io::Error| StoreError::Io { path: path.to_path_buf(), source };
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let key = dangol_hub::client::new_token();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path).map_err(io)?;
+            file.write_all(format!("{key}\n").as_bytes()).and_then(|_| file.sync_all()).map_err(io)?;
+            emit::err(&format!("join key written to {} (mode 600)\n", path.display()));
+            Ok(key)
+        }
+        Err(e) => Err(io(e)),
+        Ok(meta) => {
+            if meta.len() > 4096 {
+                return Err(StoreError::bad_input(
+                    "join key",
+                    "참여 키 파일이 너무 큽니다",
+                    "the join key file is too large to be a key",
+                ));
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if create && meta.permissions().mode() & 0o077 != 0 {
+                    return Err(StoreError::bad_input(
+                        "join key",
+                        format!("참여 키 파일을 다른 사용자도 읽을 수 있습니다. chmod 600 {} 하세요", path.display()),
+                        format!("the join key file is readable by others; run chmod 600 {}", path.display()),
+                    ));
+                }
+            }
+            let key = std::fs::read_to_string(path).map_err(io)?.trim().to_string();
+            if key.len() < 16 {
+                return Err(StoreError::bad_input(
+                    "join key",
+                    "참여 키가 너무 짧습니다(16자 이상)",
+                    "the join key is too short (16 characters or more)",
+                ));
+            }
+            Ok(key)
+        }
+    }
+}
+
+/// Serves the hub until interrupted.
+pub fn serve(storage: &HubStorage, listen: &str, key_file: &Path, l: Lang) -> Result<(), StoreError> {
+    let key = join_key(key_file, true)?;
+    let log = open(storage)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Io { path: key_file.to_path_buf(), source: e })?;
+    let hub = Arc::new(Hub::new(log, &key));
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            StoreError::bad_input(
+                "listen address",
+                format!("{listen}에서 기다릴 수 없습니다: {e}"),
+                format!("cannot listen on {listen}: {e}"),
+            )
+        })?;
+        let addr = listener.local_addr().map_err(|e| StoreError::bad_input("listen address", e.to_string(), e.to_string()))?;
+        if storage.json {
+            emit::out(&format!("{}\n", serde_json::json!({"listening": addr.to_string()})));
+        } else {
+            emit::out(&format!("{} {addr}\n", l.pick("허브가 기다리는 주소:", "hub listening on")));
+        }
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        };
+        serve_hub(listener, hub, shutdown).await.map_err(|e| StoreError::bad_input("hub", e.to_string(), e.to_string()))
+    })
+}
+
+/// Lists the counters enrolled at the hub.
+pub fn devices(storage: &HubStorage, l: Lang) -> Result<(), StoreError> {
+    let mut log = open(storage)?;
+    let all = log.devices().map_err(hub_failed)?;
+    if storage.json {
+        emit::out(&format!("{}\n", serde_json::json!({ "devices": all })));
+        return Ok(());
+    }
+    for d in &all {
+        let state = match d.revoked_at_ms {
+            Some(_) => l.pick("해제됨", "revoked"),
+            None => l.pick("사용 중", "active"),
+        };
+        emit::out(&format!("{}  {}  {}  {}={}\n", d.device, d.name, state, l.pick("받은 기록", "events"), d.acked_seq));
+    }
+    Ok(())
+}
+
+/// Revokes a counter.
+pub fn revoke(storage: &HubStorage, device: &str, l: Lang) -> Result<(), StoreError> {
+    let id = uuid::Uuid::parse_str(device.trim()).map_err(|_| {
+        StoreError::bad_input(
+            "device",
+            format!("{:?}은(는) 기기 번호(UUID)가 아닙니다", dangol_domain::error::cut(device)),
+            format!("{:?} is not a device id (UUID)", dangol_domain::error::cut(device)),
+        )
+    })?;
+    let mut log = open(storage)?;
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    if !log.revoke(id, now).map_err(hub_failed)? {
+        return Err(StoreError::not_found("device", id));
+    }
+    if storage.json {
+        emit::out(&format!("{}\n", serde_json::json!({ "revoked": id })));
+    } else {
+        emit::out(&format!("{} {id}\n", l.pick("해제했습니다:", "revoked")));
+    }
+    Ok(())
+}

@@ -1,0 +1,584 @@
+//! Applying another counter's events here: a projection of each event kind
+//! into the same tables this counter writes, through the same functions
+//! (`checkout::write_sale`, `refund::write_reversal`, the repositories), so
+//! a customer registered at counter 2 is found at counter 1 with the same
+//! history, balances and coupons.
+//!
+//! Every function here is idempotent on the event (a sale, a coupon, a
+//! feedback entry or an audit entry already here is not written twice) and
+//! only reads the event and this file: the result does not depend on the
+//! order in which other counters' events arrive, except where a conflict is
+//! resolved, and each resolution is deterministic:
+//! - the same phone registered at two counters while offline: the earlier
+//!   registration (by time, then id) survives, the other's history moves to
+//!   it, and the merge is recorded (`customer_merges`, an anomaly);
+//! - a single-use coupon used by two sales: the earlier sale keeps it, the
+//!   other is an anomaly (`checkout::write_sale`);
+//! - points and stamps are applied exactly as the other counter recorded
+//!   them (ledgers are sums, so the order of arrival does not change the
+//!   balance); a redemption no lot here covers becomes a debt and an
+//!   anomaly for the owner;
+//! - a profile edit older than the one held (by its `updated_at`, then the
+//!   device): the held one stays, the older is kept as an anomaly.
+//!
+//! An event of a kind or schema this version does not know is quarantined
+//! by the caller (`sync`), never dropped.
+
+use crate::checkout::{Origin, SaleEffects, write_sale};
+use crate::customers::{self, CustomerRow};
+use crate::error::{Result, StoreError};
+use crate::prompts::{self, PromptAction};
+use crate::refund::{Original, Unrecovered, write_reversal};
+use crate::time::ms;
+use crate::{catalog, feedback, ledger, rules, settings};
+use chrono::{DateTime, NaiveDate, Utc};
+use dangol_domain::catalog::Product;
+use dangol_domain::customer::{Customer, Tier};
+use dangol_domain::feedback::{Feedback, FeedbackStatus};
+use dangol_domain::loyalty::LedgerKind;
+use dangol_domain::phone::Phone;
+use dangol_domain::points::open_lot;
+use dangol_domain::rules::DiscountRule;
+use dangol_domain::sale::{GOODWILL_ID, SaleDraft};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// An event from another counter, as the hub serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingEvent {
+    /// The hub's position (commit order).
+    pub pos: i64,
+    pub device: Uuid,
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub at_ms: i64,
+    pub kind: String,
+    pub schema_version: i64,
+    pub payload: String,
+}
+
+/// What applying an event did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Applied,
+    /// Kept but not applied, with the reason.
+    Quarantined(String),
+}
+
+/// A conflict the owner should see, found while applying.
+pub(crate) struct Anomaly {
+    pub kind: &'static str,
+    pub subject: String,
+    pub detail: Value,
+}
+
+/// The event being applied and what it found.
+pub(crate) struct Applying<'a> {
+    pub event: &'a IncomingEvent,
+    pub at: DateTime<Utc>,
+    pub anomalies: Vec<Anomaly>,
+    /// Settings or rules changed: the store reloads its caches.
+    pub settings_changed: bool,
+}
+
+impl Applying<'_> {
+    fn anomaly(&mut self, kind: &'static str, subject: impl ToString, detail: Value) {
+        self.anomalies.push(Anomaly { kind, subject: subject.to_string(), detail });
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(e: &IncomingEvent) -> std::result::Result<T, String> {
+    serde_json::from_str(&e.payload).map_err(|err| format!("the payload of {} cannot be read: {err}", e.kind))
+}
+
+/// The customer an id names here: the customer, or the survivor it was
+/// merged into.
+pub(crate) fn resolve_customer(conn: &Connection, id: Uuid) -> Result<Option<i64>> {
+    let direct: Option<i64> = conn
+        .prepare_cached("SELECT rid FROM customers WHERE id = ?1")?
+        .query_row([id.as_bytes()], |r| r.get(0))
+        .optional()?;
+    if direct.is_some() {
+        return Ok(direct);
+    }
+    Ok(conn
+        .prepare_cached("SELECT survivor FROM customer_merges WHERE merged = ?1")?
+        .query_row([id.as_bytes()], |r| r.get(0))
+        .optional()?)
+}
+
+macro_rules! read {
+    ($e:expr) => {
+        match parse($e) {
+            Ok(v) => v,
+            Err(why) => return Ok(Outcome::Quarantined(why)),
+        }
+    };
+}
+
+macro_rules! customer_or_quarantine {
+    ($tx:expr, $id:expr) => {
+        match resolve_customer($tx, $id)? {
+            Some(rid) => rid,
+            None => return Ok(Outcome::Quarantined(format!("customer {} is not known here", $id))),
+        }
+    };
+}
+
+/// Applies one event (inside the caller's transaction and savepoint).
+pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
+    let e = a.event;
+    match e.kind.as_str() {
+        "customer.created" => customer_created(tx, a),
+        "customer.updated" => customer_updated(tx, a),
+        "sale.completed" => {
+            let draft: SaleDraft = read!(e);
+            sale_completed(tx, a, &draft)
+        }
+        "sale.reversed" => sale_reversed(tx, a),
+        // Each counter expires lots itself, at the same moments, from the
+        // same lots: the event is a record, not an instruction.
+        "points.expired" => Ok(Outcome::Applied),
+        "feedback.logged" => {
+            let f: Feedback = read!(e);
+            let known: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM feedback WHERE id = ?1)", [f.id.as_bytes()], |r| r.get(0))?;
+            if !known {
+                let rid = customer_or_quarantine!(tx, f.customer_id);
+                feedback::insert(tx, rid, &f)?;
+            }
+            Ok(Outcome::Applied)
+        }
+        "feedback.resolved" => {
+            #[derive(Deserialize)]
+            struct Resolved {
+                id: Uuid,
+                resolution: String,
+            }
+            let r: Resolved = read!(e);
+            let f = match feedback::get(tx, r.id) {
+                Ok(f) => f,
+                Err(StoreError::NotFound { .. }) => {
+                    return Ok(Outcome::Quarantined(format!("feedback {} is not known here", r.id)));
+                }
+                Err(err) => return Err(err),
+            };
+            if f.status == FeedbackStatus::Open {
+                feedback::resolve(tx, r.id, &r.resolution, a.at)?;
+            }
+            Ok(Outcome::Applied)
+        }
+        "prompt.recorded" => {
+            #[derive(Deserialize)]
+            struct Recorded {
+                customer: Uuid,
+                key: String,
+                action: String,
+                reason: Option<String>,
+            }
+            let p: Recorded = read!(e);
+            let rid = customer_or_quarantine!(tx, p.customer);
+            let Some(action) = PromptAction::parse(&p.action) else {
+                return Ok(Outcome::Quarantined(format!("{:?} is not a prompt action", p.action)));
+            };
+            let kind = p.key.split(':').next().unwrap_or("").to_string();
+            prompts::record(tx, rid, a.at, &p.key, &kind, action, p.reason.as_deref().map(str::trim))?;
+            Ok(Outcome::Applied)
+        }
+        "prompts.shown" => {
+            #[derive(Deserialize)]
+            struct Shown {
+                customer: Uuid,
+                keys: Vec<String>,
+            }
+            let p: Shown = read!(e);
+            let rid = customer_or_quarantine!(tx, p.customer);
+            for key in &p.keys {
+                let kind = key.split(':').next().unwrap_or("");
+                prompts::record(tx, rid, a.at, key, kind, PromptAction::Shown, None)?;
+            }
+            Ok(Outcome::Applied)
+        }
+        "product.upserted" => {
+            let p: Product = read!(e);
+            catalog::upsert(tx, &p, a.at)?;
+            Ok(Outcome::Applied)
+        }
+        "rule.upserted" => {
+            let r: DiscountRule = read!(e);
+            if let Err(err) = r.validate() {
+                return Ok(Outcome::Quarantined(format!("rule {} is not valid here: {err}", r.id)));
+            }
+            rules::upsert(tx, &r, a.at)?;
+            a.settings_changed = true;
+            Ok(Outcome::Applied)
+        }
+        "setting.changed" => {
+            #[derive(Deserialize)]
+            struct Changed {
+                key: String,
+                value: String,
+            }
+            let c: Changed = read!(e);
+            if !settings::SHARED.contains(&c.key.as_str()) {
+                return Ok(Outcome::Quarantined(format!("{:?} is not a shop setting shared by counters", c.key)));
+            }
+            settings::set(tx, &c.key, &c.value)?;
+            a.settings_changed = true;
+            Ok(Outcome::Applied)
+        }
+        "coupon.issued" => coupon_issued(tx, a),
+        "balances.adjusted" => balances_adjusted(tx, a),
+        "audit.recorded" => {
+            #[derive(Deserialize)]
+            struct Recorded {
+                id: Uuid,
+                actor: String,
+                action: String,
+                subject: String,
+                before: Option<Value>,
+                after: Option<Value>,
+                note: Option<String>,
+            }
+            let r: Recorded = read!(e);
+            let json = |v: &Option<Value>| v.as_ref().map(Value::to_string);
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO audit_log (id, at, device, actor, action, subject, before, after, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                r.id.as_bytes(),
+                e.at_ms,
+                e.device.as_bytes(),
+                r.actor,
+                r.action,
+                r.subject,
+                json(&r.before),
+                json(&r.after),
+                r.note
+            ])?;
+            Ok(Outcome::Applied)
+        }
+        "demo.generated" => Ok(Outcome::Quarantined(
+            "a bulk demo load is not carried as events: its rows reach other counters when that counter seeds the hub"
+                .into(),
+        )),
+        other => Ok(Outcome::Quarantined(format!("{other:?} is not an event kind this version knows"))),
+    }
+}
+
+/// A customer as a `customer.created` event carries it. Older imports
+/// carried only the id, name and phone; the rest then takes its default.
+#[derive(Deserialize)]
+struct CreatedCustomer {
+    id: Uuid,
+    name: String,
+    #[serde(default)]
+    preferred_name: Option<String>,
+    phone: String,
+    #[serde(default)]
+    birth_date: Option<NaiveDate>,
+    #[serde(default)]
+    tier: Option<Tier>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    marketing_consent: bool,
+    #[serde(default)]
+    consent_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    card_code: Option<String>,
+    #[serde(default)]
+    created_at: Option<DateTime<Utc>>,
+}
+
+fn customer_created(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
+    let c: CreatedCustomer = read!(a.event);
+    if resolve_customer(tx, c.id)?.is_some() {
+        return Ok(Outcome::Applied);
+    }
+    let phone = match Phone::parse(&c.phone) {
+        Ok(p) => p,
+        Err(err) => return Ok(Outcome::Quarantined(format!("the phone number cannot be read: {err}"))),
+    };
+    let created_at = c.created_at.unwrap_or(a.at);
+    let mut customer = Customer {
+        id: c.id,
+        name: c.name,
+        preferred_name: c.preferred_name,
+        phone,
+        birth_date: c.birth_date,
+        tier: c.tier.unwrap_or_default(),
+        tags: c.tags,
+        notes: c.notes,
+        marketing_consent: c.marketing_consent,
+        consent_at: c.consent_at,
+        card_code: c.card_code,
+        created_at,
+        updated_at: created_at,
+    };
+    if let Some(card) = &customer.card_code
+        && customers::find_by_card(tx, card)?.is_some()
+    {
+        a.anomaly("card_code_taken", customer.id, serde_json::json!({"card_code": card}));
+        customer.card_code = None;
+    }
+    match customers::find_by_phone(tx, customer.phone.digits())? {
+        None => {
+            customers::insert(tx, &customer, 0, None)?;
+        }
+        Some(held) => merge(tx, a, held, customer)?,
+    }
+    Ok(Outcome::Applied)
+}
+
+/// Two registrations of one phone: the earlier (by time, then id)
+/// survives. Sales and ledgers are insert-only, so nothing is moved: the
+/// row already here stays the one customer, under the survivor's id and
+/// profile, and the other id is recorded as merged into it (events and
+/// lookups naming it find the survivor). The merged registration is kept
+/// as it was, for the owner to see and undo.
+fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incoming: Customer) -> Result<()> {
+    let incoming_first = (incoming.created_at, incoming.id) < (held.customer.created_at, held.customer.id);
+    let (survivor, merged) = if incoming_first {
+        let mut after = incoming.clone();
+        after.card_code = after.card_code.or_else(|| held.customer.card_code.clone());
+        customers::update(tx, held.rid, &held.customer, &after)?;
+        tx.prepare_cached("UPDATE customers SET id = ?2, created_at = ?3 WHERE rid = ?1")?.execute(params![
+            held.rid,
+            incoming.id.as_bytes(),
+            ms(incoming.created_at)
+        ])?;
+        (incoming.id, held.customer)
+    } else {
+        (held.customer.id, incoming)
+    };
+    let row = serde_json::to_string(&merged).expect("plain data");
+    tx.prepare_cached("INSERT OR IGNORE INTO customer_merges (merged, survivor, at, row) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![merged.id.as_bytes(), held.rid, ms(a.at), row])?;
+    a.anomaly(
+        "customers_merged",
+        survivor,
+        serde_json::json!({"survivor": survivor, "merged": merged.id, "phone": merged.phone.masked()}),
+    );
+    Ok(())
+}
+
+fn customer_updated(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
+    #[derive(Deserialize)]
+    struct Updated {
+        customer: Customer,
+    }
+    let u: Updated = read!(a.event);
+    let rid = customer_or_quarantine!(tx, u.customer.id);
+    let held = customers::get_rid(tx, rid)?;
+    let mut after = u.customer;
+    after.id = held.customer.id;
+    // A merged customer's edit must not take the survivor's phone away.
+    after.phone = held.customer.phone.clone();
+    if after.updated_at < held.customer.updated_at {
+        a.anomaly(
+            "profile_edit_superseded",
+            held.customer.id,
+            serde_json::json!({"kept_updated_at": held.customer.updated_at, "older": after}),
+        );
+        return Ok(Outcome::Applied);
+    }
+    if let Some(card) = &after.card_code
+        && customers::find_by_card(tx, card)?.is_some_and(|h| h.rid != rid)
+    {
+        a.anomaly("card_code_taken", after.id, serde_json::json!({"card_code": card}));
+        after.card_code = held.customer.card_code.clone();
+    }
+    customers::update(tx, rid, &held.customer, &after)?;
+    Ok(Outcome::Applied)
+}
+
+fn sale_completed(tx: &Connection, a: &mut Applying, draft: &SaleDraft) -> Result<Outcome> {
+    let known: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM sales WHERE id = ?1)", [draft.id.as_bytes()], |r| r.get(0))?;
+    if known {
+        return Ok(Outcome::Applied);
+    }
+    let rid = match draft.customer_id {
+        None => None,
+        Some(id) => Some(customer_or_quarantine!(tx, id)),
+    };
+    for d in draft.discounts.iter().filter_map(|d| d.coupon_id) {
+        let known: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE id = ?1)", [d.as_bytes()], |r| r.get(0))?;
+        if !known {
+            return Ok(Outcome::Quarantined(format!("coupon {d} is not known here")));
+        }
+    }
+    let applied: Vec<&str> =
+        draft.discounts.iter().map(|d| d.rule_id.as_str()).filter(|id| *id != GOODWILL_ID).collect();
+    let dismissed: Vec<(&str, &str)> = draft.missed.iter().map(|m| (m.rule_id.as_str(), m.reason.as_str())).collect();
+    let effects = SaleEffects { applied_rules: &applied, dismissed: &dismissed, origin: Origin::Elsewhere };
+    let written = match rid {
+        Some(r) => {
+            let mut book = ledger::points_book(tx, r)?;
+            write_sale(tx, draft, Some((r, &mut book)), a.event.device, &effects)?
+        }
+        None => write_sale(tx, draft, None, a.event.device, &effects)?,
+    };
+    let who = match rid {
+        Some(r) => customers::get_rid(tx, r)?.customer.id.to_string(),
+        None => String::new(),
+    };
+    if let Some(r) = rid
+        && ledger::stamps(tx, r)? < 0
+    {
+        a.anomaly("stamps_overdrawn", &who, serde_json::json!({"sale": draft.id}));
+    }
+    if written.short > 0 {
+        a.anomaly(
+            "points_overdrawn",
+            &who,
+            serde_json::json!({"sale": draft.id, "redeemed": draft.points_redeemed, "beyond_balance": written.short}),
+        );
+    }
+    for coupon in written.coupons_taken {
+        a.anomaly("coupon_used_twice", coupon, serde_json::json!({"sale": draft.id, "coupon": coupon}));
+    }
+    Ok(Outcome::Applied)
+}
+
+fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
+    #[derive(Deserialize)]
+    struct Reversed {
+        reversal_id: Uuid,
+        original_id: Uuid,
+        reason: String,
+        // What the refund could not take back where it was made (absent
+        // in events written before it was carried).
+        points_unrecovered: Option<i64>,
+        stamps_unrecovered: Option<i64>,
+    }
+    let r: Reversed = read!(a.event);
+    let known: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM sales WHERE id = ?1)", [r.reversal_id.as_bytes()], |x| x.get(0))?;
+    if known {
+        return Ok(Outcome::Applied);
+    }
+    type Row = (i64, Option<i64>, [i64; 7], Option<i64>);
+    let original: Option<Row> = tx
+        .query_row(
+            "SELECT rid, customer, subtotal, discount_total, total, points_earned, points_redeemed, stamps_earned, stamps_redeemed, reverses FROM sales WHERE id = ?1",
+            [r.original_id.as_bytes()],
+            |x| Ok((x.get(0)?, x.get(1)?, [x.get(2)?, x.get(3)?, x.get(4)?, x.get(5)?, x.get(6)?, x.get(7)?, x.get(8)?], x.get(9)?)),
+        )
+        .optional()?;
+    let Some((rid, customer, totals, reverses)) = original else {
+        return Ok(Outcome::Quarantined(format!("sale {} is not known here", r.original_id)));
+    };
+    if reverses.is_some() {
+        return Ok(Outcome::Quarantined(format!("sale {} is itself a reversal", r.original_id)));
+    }
+    let already: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM sales WHERE reverses = ?1)", [rid], |x| x.get(0))?;
+    if already {
+        a.anomaly(
+            "refunded_twice",
+            r.original_id,
+            serde_json::json!({"sale": r.original_id, "reversal": r.reversal_id}),
+        );
+        return Ok(Outcome::Applied);
+    }
+    let loyalty = settings::loyalty(tx)?;
+    let original = Original { rid, customer, totals };
+    let recorded = match (r.points_unrecovered, r.stamps_unrecovered) {
+        (Some(points), Some(stamps)) => Some(Unrecovered { points, stamps }),
+        _ => None,
+    };
+    let done = write_reversal(tx, &original, r.reversal_id, a.at, &r.reason, a.event.device, &loyalty, recorded)?;
+    if let Some(crid) = customer {
+        let who = customers::get_rid(tx, crid)?.customer.id;
+        if done.debt > 0 {
+            a.anomaly(
+                "points_overdrawn",
+                who,
+                serde_json::json!({"refund": r.reversal_id, "beyond_balance": done.debt}),
+            );
+        }
+        if ledger::stamps(tx, crid)? < 0 {
+            a.anomaly("stamps_overdrawn", who, serde_json::json!({"refund": r.reversal_id}));
+        }
+    }
+    Ok(Outcome::Applied)
+}
+
+fn coupon_issued(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
+    #[derive(Deserialize)]
+    struct Issued {
+        id: Uuid,
+        code: String,
+        customer: Uuid,
+        rule_id: String,
+        expires_at: DateTime<Utc>,
+    }
+    let c: Issued = read!(a.event);
+    let known: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE id = ?1)", [c.id.as_bytes()], |r| r.get(0))?;
+    if known {
+        return Ok(Outcome::Applied);
+    }
+    let rid = customer_or_quarantine!(tx, c.customer);
+    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)", [&c.code], |r| r.get(0))?;
+    // Two counters issued the same code offline: the second keeps its id
+    // under a code that says so, and the owner sees it.
+    let code = if taken {
+        a.anomaly("coupon_code_taken", &c.code, serde_json::json!({"coupon": c.id, "code": c.code}));
+        format!("{}~{}", c.code, &c.id.simple().to_string()[..8])
+    } else {
+        c.code.clone()
+    };
+    tx.execute(
+        "INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![c.id.as_bytes(), code, rid, c.rule_id, ms(a.at), ms(c.expires_at)],
+    )?;
+    Ok(Outcome::Applied)
+}
+
+fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
+    #[derive(Deserialize)]
+    struct Adjusted {
+        customer: Uuid,
+        points: i64,
+        stamps: i64,
+        expires_at: Option<DateTime<Utc>>,
+        note: String,
+    }
+    let j: Adjusted = read!(a.event);
+    let rid = customer_or_quarantine!(tx, j.customer);
+    // An adjustment has no id of its own: the event's id marks it applied.
+    let mut book = ledger::points_book(tx, rid)?;
+    ledger::sweep(tx, &mut book, rid, a.at)?;
+    // Applied exactly as made (a debt where no lot covers it), so every
+    // counter's ledger sums alike.
+    let entries = if j.points > 0 {
+        vec![open_lot(a.at, LedgerKind::Adjust, j.points, j.expires_at)]
+    } else if j.points < 0 {
+        let (entries, short) = book.spend_as_recorded(-j.points, a.at, LedgerKind::Adjust);
+        if short > 0 {
+            let who = customers::get_rid(tx, rid)?.customer.id;
+            a.anomaly("points_overdrawn", who, serde_json::json!({"adjustment": j.points, "beyond_balance": short}));
+        }
+        entries
+    } else {
+        vec![]
+    };
+    ledger::write_points(tx, &mut book, rid, None, Some(&j.note), &entries)?;
+    let stamps = ledger::stamps(tx, rid)?;
+    if stamps + j.stamps < 0 {
+        a.anomaly(
+            "stamps_overdrawn",
+            customers::get_rid(tx, rid)?.customer.id,
+            serde_json::json!({"adjustment": j.stamps, "beyond_balance": -(stamps + j.stamps)}),
+        );
+    }
+    ledger::write_stamps(tx, rid, None, a.at, LedgerKind::Adjust, j.stamps)?;
+    Ok(Outcome::Applied)
+}

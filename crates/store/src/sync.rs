@@ -1,0 +1,471 @@
+//! The counter's side of sync, as the store sees it: which hub and the
+//! credential this counter made for itself, what is waiting to go (own
+//! events after the hub's acknowledgement), and applying what comes back
+//! (other counters' events) with the pull cursor saved in the same
+//! transaction, so a crash between the two cannot apply an event twice or
+//! skip one. The HTTP round itself is `dangol-sync`'s.
+//!
+//! Invariants: `pushed_seq` and `pulled_pos` only move forward (a trigger);
+//! `pushed_seq` never passes this file's own last event (a hub claiming
+//! more is `SyncDiverged`); every pulled event is kept in `inbox`, applied
+//! or quarantined, never dropped.
+
+use crate::Store;
+pub use crate::apply::IncomingEvent;
+use crate::apply::{Applying, Outcome, apply};
+use crate::error::{Result, StoreError};
+use crate::outbox::EVENT_SCHEMA_VERSION;
+use crate::time::{from_ms, ms};
+use chrono::{DateTime, Utc};
+use dangol_domain::i18n::Lang;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The newest event schema this counter writes and reads.
+pub const SCHEMA_VERSION: i64 = EVENT_SCHEMA_VERSION;
+
+/// This counter's standing with its hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncIdentity {
+    pub hub: String,
+    pub device: Uuid,
+    pub token: String,
+    pub joined: bool,
+    pub pushed_seq: i64,
+    pub pulled_pos: i64,
+}
+
+/// One of this counter's own events, as it goes to the hub (the payload's
+/// text exactly as stored, so every retry carries the same bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEvent {
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub at_ms: i64,
+    pub kind: String,
+    pub schema_version: i64,
+    pub payload: String,
+}
+
+/// What applying a pulled page did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub applied: usize,
+    pub quarantined: usize,
+    /// Events already applied (a page pulled again).
+    pub already: usize,
+    pub anomalies: usize,
+}
+
+/// Where sync stands, for the status bar and `dangol sync --status`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// The hub, once this counter has one.
+    pub hub: Option<String>,
+    pub joined: bool,
+    /// The last round that reached the hub and finished.
+    pub last_ok_at: Option<DateTime<Utc>>,
+    pub last_try_at: Option<DateTime<Utc>>,
+    /// Why the last round failed, if it did.
+    pub last_error: Option<String>,
+    /// Own events the hub has not acknowledged yet.
+    pub waiting: i64,
+    /// Of those, sales and refunds.
+    pub sales_waiting: i64,
+    pub pushed_seq: i64,
+    pub pulled_pos: i64,
+    pub applied: i64,
+    pub quarantined: i64,
+    pub anomalies: i64,
+}
+
+fn span(from: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
+    let mins = (now - from).num_minutes().max(0);
+    match (mins, lang) {
+        (0, Lang::Ko) => "방금".into(),
+        (0, Lang::En) => "just now".into(),
+        (m @ 1..=59, Lang::Ko) => format!("{m}분"),
+        (m @ 1..=59, Lang::En) => format!("{m} min"),
+        (m @ 60..=2879, Lang::Ko) => format!("{}시간", m / 60),
+        (m @ 60..=2879, Lang::En) => format!("{} h", m / 60),
+        (m, Lang::Ko) => format!("{}일", m / 1440),
+        (m, Lang::En) => format!("{} days", m / 1440),
+    }
+}
+
+impl SyncStatus {
+    /// The status bar's sentence: "synced 2 min ago", "offline 3 h · 12
+    /// sales waiting", in the cashier's language.
+    pub fn headline(&self, now: DateTime<Utc>, lang: Lang) -> String {
+        let ko = lang == Lang::Ko;
+        let waiting = match (self.sales_waiting, self.waiting, ko) {
+            (0, 0, _) => String::new(),
+            (0, n, true) => format!(" · 기록 {n}건 대기"),
+            (0, n, false) => format!(" · {n} change{} waiting", if n == 1 { "" } else { "s" }),
+            (n, _, true) => format!(" · 판매 {n}건 대기"),
+            (n, _, false) => format!(" · {n} sale{} waiting", if n == 1 { "" } else { "s" }),
+        };
+        if self.hub.is_none() {
+            return lang.pick("동기화 안 함 (이 계산대만)", "not syncing (this counter only)").to_string();
+        }
+        match (self.last_error.is_some(), self.last_ok_at) {
+            (false, Some(ok)) => {
+                let ago = span(ok, now, lang);
+                if ko {
+                    if ago == "방금" {
+                        format!("동기화됨 · 방금{waiting}")
+                    } else {
+                        format!("동기화됨 · {ago} 전{waiting}")
+                    }
+                } else if ago == "just now" {
+                    format!("synced just now{waiting}")
+                } else {
+                    format!("synced {ago} ago{waiting}")
+                }
+            }
+            (_, Some(ok)) => {
+                let ago = span(ok, now, lang);
+                if ko { format!("오프라인 {ago}{waiting}") } else { format!("offline {ago}{waiting}") }
+            }
+            (_, None) => {
+                if ko {
+                    format!("허브에 아직 연결하지 못함{waiting}")
+                } else {
+                    format!("not yet reached the hub{waiting}")
+                }
+            }
+        }
+    }
+}
+
+/// A conflict sync found, for the owner.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnomalyView {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub subject: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub detail: serde_json::Value,
+}
+
+fn state(conn: &Connection) -> Result<Option<SyncIdentity>> {
+    Ok(conn
+        .query_row(
+            "SELECT hub, token, joined_at IS NOT NULL, pushed_seq, pulled_pos FROM sync_state WHERE id = 1",
+            [],
+            |r| {
+                Ok(SyncIdentity {
+                    hub: r.get(0)?,
+                    device: Uuid::nil(),
+                    token: r.get(1)?,
+                    joined: r.get(2)?,
+                    pushed_seq: r.get(3)?,
+                    pulled_pos: r.get(4)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn last_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))?)
+}
+
+/// A hub address as compared: no trailing slash.
+fn hub_key(hub: &str) -> String {
+    hub.trim().trim_end_matches('/').to_string()
+}
+
+impl Store {
+    /// This counter's identity with `hub`, made on first use with the
+    /// credential `make_token` returns (kept before any request leaves, so
+    /// a join whose answer is lost is repeated with the same credential).
+    /// A counter that syncs with another hub is refused.
+    pub fn sync_identity(&mut self, hub: &str, make_token: impl FnOnce() -> String) -> Result<SyncIdentity> {
+        self.write_ctx()?;
+        let hub = hub_key(hub);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = match state(&tx)? {
+            Some(s) if s.hub != hub => {
+                return Err(StoreError::bad_input(
+                    "hub",
+                    format!("이 계산대는 다른 허브({})와 동기화합니다", s.hub),
+                    format!("this counter syncs with another hub ({})", s.hub),
+                ));
+            }
+            Some(s) => s,
+            None => {
+                let token = make_token();
+                tx.execute("INSERT INTO sync_state (id, hub, token) VALUES (1, ?1, ?2)", params![hub, token])?;
+                state(&tx)?.expect("just written")
+            }
+        };
+        tx.commit()?;
+        Ok(SyncIdentity { device: self.device, ..current })
+    }
+
+    /// Records that the hub enrolled this counter; `hub_acked` is what the
+    /// hub already holds of this counter's events.
+    pub fn sync_joined(&mut self, hub_acked: i64) -> Result<()> {
+        self.write_ctx()?;
+        let now = ms(self.now());
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("UPDATE sync_state SET joined_at = coalesce(joined_at, ?1) WHERE id = 1", [now])?;
+        acknowledge(&tx, hub_acked)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Own events the hub has not acknowledged, oldest first.
+    pub fn sync_outgoing(&self, limit: usize) -> Result<Vec<OutgoingEvent>> {
+        let after = state(&self.conn)?.map_or(0, |s| s.pushed_seq);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, event_id, at, kind, schema_version, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit.min(i64::MAX as usize) as i64], |r| {
+            let id: Vec<u8> = r.get(1)?;
+            Ok(OutgoingEvent {
+                seq: r.get(0)?,
+                event_id: Uuid::from_slice(&id).unwrap_or_default(),
+                at_ms: r.get(2)?,
+                kind: r.get(3)?,
+                schema_version: r.get(4)?,
+                payload: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Records the hub's acknowledgement of this counter's events.
+    pub fn sync_acked(&mut self, hub_acked: i64) -> Result<()> {
+        self.write_ctx()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        acknowledge(&tx, hub_acked)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a page of other counters' events, in hub order, and moves
+    /// the pull cursor to the last, all in one transaction. Events at or
+    /// before the cursor were applied before and are skipped.
+    pub fn sync_apply(&mut self, events: &[IncomingEvent]) -> Result<ApplyReport> {
+        self.write_ctx()?;
+        let now = ms(self.now());
+        let own = self.device;
+        let mut report = ApplyReport::default();
+        let mut settings_changed = false;
+        let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut cursor = state(&tx)?.map_or(0, |s| s.pulled_pos);
+        for e in events {
+            let held: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM inbox WHERE event_id = ?1)",
+                [e.event_id.as_bytes()],
+                |r| r.get(0),
+            )?;
+            if e.pos <= cursor || held || e.device == own {
+                report.already += 1;
+                cursor = cursor.max(e.pos);
+                continue;
+            }
+            let mut a = Applying { event: e, at: from_ms(e.at_ms), anomalies: Vec::new(), settings_changed: false };
+            let outcome = if e.schema_version > SCHEMA_VERSION {
+                Outcome::Quarantined(format!(
+                    "written by a newer Dangol (event schema {}, this counter reads up to {SCHEMA_VERSION})",
+                    e.schema_version
+                ))
+            } else {
+                let sp = tx.savepoint()?;
+                let outcome = apply(&sp, &mut a)?;
+                match outcome {
+                    Outcome::Applied => sp.commit()?,
+                    // Nothing of a quarantined event stays applied.
+                    Outcome::Quarantined(_) => {
+                        a.anomalies.clear();
+                        drop(sp)
+                    }
+                }
+                outcome
+            };
+            let (state_name, note) = match &outcome {
+                Outcome::Applied => {
+                    report.applied += 1;
+                    ("applied", None)
+                }
+                Outcome::Quarantined(why) => {
+                    report.quarantined += 1;
+                    ("quarantined", Some(why.clone()))
+                }
+            };
+            tx.prepare_cached(
+                "INSERT INTO inbox (pos, device, seq, event_id, at, kind, schema_version, payload, state, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                e.pos,
+                e.device.as_bytes(),
+                e.seq,
+                e.event_id.as_bytes(),
+                e.at_ms,
+                e.kind,
+                e.schema_version,
+                e.payload,
+                state_name,
+                note
+            ])?;
+            for x in &a.anomalies {
+                tx.prepare_cached(
+                    "INSERT INTO sync_anomalies (at, kind, subject, detail, event_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    now,
+                    x.kind,
+                    x.subject,
+                    x.detail.to_string(),
+                    e.event_id.as_bytes()
+                ])?;
+                report.anomalies += 1;
+            }
+            settings_changed |= a.settings_changed;
+            cursor = e.pos;
+        }
+        tx.execute("UPDATE sync_state SET pulled_pos = max(pulled_pos, ?1) WHERE id = 1", [cursor])?;
+        tx.commit()?;
+        if settings_changed {
+            self.rules.forget();
+            self.reload_settings()?;
+        }
+        Ok(report)
+    }
+
+    /// Records how a round ended (`error`: why it failed).
+    pub fn sync_attempt(&mut self, error: Option<&str>) -> Result<()> {
+        self.write_ctx()?;
+        let now = ms(self.now());
+        let error = error.map(dangol_domain::error::cut);
+        if error.is_some() {
+            self.conn
+                .execute("UPDATE sync_state SET last_try_at = ?1, last_error = ?2 WHERE id = 1", params![now, error])?;
+        } else {
+            self.conn.execute(
+                "UPDATE sync_state SET last_try_at = ?1, last_ok_at = ?1, last_error = NULL WHERE id = 1",
+                params![now],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Where sync stands.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        type Row = (String, bool, Option<i64>, Option<i64>, Option<String>, i64, i64);
+        let row: Option<Row> = self
+            .conn
+            .query_row(
+                "SELECT hub, joined_at IS NOT NULL, last_ok_at, last_try_at, last_error, pushed_seq, pulled_pos FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()?;
+        let pushed = row.as_ref().map_or(0, |r| r.5);
+        let (waiting, sales_waiting): (i64, i64) = self.conn.query_row(
+            "SELECT count(*), coalesce(sum(kind IN ('sale.completed', 'sale.reversed')), 0) FROM outbox WHERE seq > ?1",
+            [pushed],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (applied, quarantined): (i64, i64) = self.conn.query_row(
+            "SELECT coalesce(sum(state = 'applied'), 0), coalesce(sum(state = 'quarantined'), 0) FROM inbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let anomalies: i64 = self.conn.query_row("SELECT count(*) FROM sync_anomalies", [], |r| r.get(0))?;
+        Ok(SyncStatus {
+            hub: row.as_ref().map(|r| r.0.clone()),
+            joined: row.as_ref().is_some_and(|r| r.1),
+            last_ok_at: row.as_ref().and_then(|r| r.2).map(from_ms),
+            last_try_at: row.as_ref().and_then(|r| r.3).map(from_ms),
+            last_error: row.as_ref().and_then(|r| r.4.clone()),
+            waiting,
+            sales_waiting,
+            pushed_seq: pushed,
+            pulled_pos: row.as_ref().map_or(0, |r| r.6),
+            applied,
+            quarantined,
+            anomalies,
+        })
+    }
+
+    /// The conflicts sync found, newest first (the owner's to see).
+    pub fn sync_anomalies(&self, _owner: &crate::Owner, limit: usize) -> Result<Vec<AnomalyView>> {
+        let mut stmt =
+            self.conn.prepare("SELECT at, kind, subject, detail FROM sync_anomalies ORDER BY rid DESC LIMIT ?1")?;
+        let rows = stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| {
+            let detail: String = r.get(3)?;
+            Ok(AnomalyView {
+                at: from_ms(r.get(0)?),
+                kind: r.get(1)?,
+                subject: r.get(2)?,
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+/// Queries whose rows, in order, are the shop's shared state: what every
+/// counter and the hub must agree on once they hold the same events.
+/// Money and balances are sums of ledgers (never a stored balance); ids are
+/// the survivors' after merges; this counter's own bookkeeping (cursors,
+/// its device id, prompt memory's local row ids) is left out.
+const STATE: &[&str] = &[
+    "SELECT hex(id), name, coalesce(preferred_name, ''), phone, coalesce(birth_date, ''), tier, tags, notes, marketing_consent, coalesce(card_code, ''), visits, coalesce(last_visit, 0) FROM customers ORDER BY id",
+    "SELECT hex(m.merged), hex(c.id) FROM customer_merges m JOIN customers c ON c.rid = m.survivor ORDER BY m.merged",
+    "SELECT hex(s.id), coalesce(hex(c.id), ''), s.at, s.subtotal, s.discount_total, s.total, s.points_earned, s.points_redeemed, s.stamps_earned, s.stamps_redeemed, coalesce(hex(r.id), ''), hex(s.device) FROM sales s LEFT JOIN customers c ON c.rid = s.customer LEFT JOIN sales r ON r.rid = s.reverses ORDER BY s.id",
+    "SELECT hex(s.id), l.line_no, l.sku, l.qty, l.amount, l.discount FROM sale_lines l JOIN sales s ON s.rid = l.sale ORDER BY s.id, l.line_no",
+    "SELECT hex(c.id), sum(p.points) FROM points_ledger p JOIN customers c ON c.rid = p.customer GROUP BY c.id ORDER BY c.id",
+    "SELECT hex(c.id), sum(t.stamps) FROM stamp_ledger t JOIN customers c ON c.rid = t.customer GROUP BY c.id ORDER BY c.id",
+    "SELECT hex(k.id), k.code, hex(c.id), k.rule_id, k.expires_at, coalesce(hex(s.id), '') FROM coupons k JOIN customers c ON c.rid = k.customer LEFT JOIN sales s ON s.rid = k.used_sale ORDER BY k.id",
+    "SELECT hex(f.id), hex(c.id), f.kind, f.category, f.text, f.status, coalesce(f.resolution, '') FROM feedback f JOIN customers c ON c.rid = f.customer ORDER BY f.id",
+    "SELECT hex(c.id), count(*) FROM prompt_log p JOIN customers c ON c.rid = p.customer GROUP BY c.id ORDER BY c.id",
+    "SELECT id, body FROM rules ORDER BY id",
+    "SELECT sku, coalesce(barcode, ''), name, category, price FROM products ORDER BY sku",
+    "SELECT hex(id), actor, action, subject FROM audit_log ORDER BY id",
+];
+
+impl Store {
+    /// A digest of the shop's shared state (see `STATE`): two counters
+    /// holding the same events have the same digest.
+    pub fn state_digest(&self) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for sql in STATE {
+            let mut stmt = self.conn.prepare(sql)?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    h.update(format!("{v:?}\u{1f}").as_bytes());
+                }
+                h.update(b"\n");
+            }
+            h.update(b"\x1e");
+        }
+        let settings: Vec<(String, String)> = crate::settings::SHARED
+            .iter()
+            .filter_map(|k| crate::settings::get(&self.conn, k).ok().flatten().map(|v| (k.to_string(), v)))
+            .collect();
+        h.update(format!("{settings:?}").as_bytes());
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+fn acknowledge(tx: &Connection, hub_acked: i64) -> Result<()> {
+    let local = last_seq(tx)?;
+    if hub_acked > local {
+        return Err(StoreError::SyncDiverged { hub_acked, local_seq: local });
+    }
+    tx.execute("UPDATE sync_state SET pushed_seq = max(pushed_seq, ?1) WHERE id = 1", [hub_acked])?;
+    Ok(())
+}

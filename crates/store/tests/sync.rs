@@ -1,0 +1,472 @@
+//! Counters that sync through a hub, in one process: generated work at
+//! three counters (registrations with phones that collide across counters,
+//! sales with points and coupons, refunds, feedback and resolutions,
+//! coupons, adjustments), synced in a generated order with lost
+//! acknowledgements and pages pulled twice. Checked against what a
+//! separate bookkeeping of the run says:
+//! - after everyone syncs, every counter has the same state digest;
+//! - every sale made anywhere is at every counter exactly once;
+//! - a customer's points or stamps below zero (two counters redeeming the
+//!   same balance offline, before escrow) are always reported to the owner;
+//! - each phone is one customer everywhere, whichever counter registered it
+//!   first;
+//! - a coupon used at two counters offline is used by the earlier sale at
+//!   every counter, and the other is reported.
+
+mod common;
+
+use common::*;
+use dangol_domain::feedback::FeedbackKind;
+use dangol_domain::ids::SeededIds;
+use dangol_hub::{EventLog, PushedEvent, SqliteLog};
+use dangol_store::sync::IncomingEvent;
+use dangol_store::{Owner, Store, Viewer};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
+
+struct Counter {
+    store: Store,
+    ids: SeededIds,
+    owner: Owner,
+}
+
+fn counter(seed: u64) -> Counter {
+    let (mut store, mut ids) = shop_seeded(&all_rule_ids(), seed);
+    let owner = owner(&mut store, &mut ids);
+    store.sync_identity("http://hub.test", || format!("token-{seed:032}")).unwrap();
+    store.sync_joined(0).unwrap();
+    Counter { store, ids, owner }
+}
+
+/// How an unreliable network treats one sync.
+#[derive(Debug, Clone, Copy)]
+struct Weather {
+    /// The hub took the push but its answer was lost.
+    lose_ack: bool,
+    /// The page was pulled but the counter stopped before applying it; it
+    /// is pulled again (and the first page is applied twice).
+    repull: bool,
+}
+
+fn sync(c: &mut Counter, hub: &mut SqliteLog, w: Weather) {
+    let device = c.store.device();
+    let out: Vec<PushedEvent> = c
+        .store
+        .sync_outgoing(10_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| PushedEvent {
+            seq: e.seq,
+            event_id: e.event_id,
+            at_ms: e.at_ms,
+            kind: e.kind,
+            schema_version: e.schema_version,
+            payload: e.payload,
+        })
+        .collect();
+    if !out.is_empty() {
+        let ack = hub.push(device, &out).expect("a healthy counter's push is accepted");
+        if !w.lose_ack {
+            c.store.sync_acked(ack.acked_seq).unwrap();
+        }
+    }
+    let after = c.store.sync_status().unwrap().pulled_pos;
+    let page: Vec<IncomingEvent> = hub
+        .pull(after, 10_000, Some(device))
+        .unwrap()
+        .into_iter()
+        .map(|e| IncomingEvent {
+            pos: e.pos,
+            device: e.device,
+            seq: e.event.seq,
+            event_id: e.event.event_id,
+            at_ms: e.event.at_ms,
+            kind: e.event.kind,
+            schema_version: e.event.schema_version,
+            payload: e.event.payload,
+        })
+        .collect();
+    c.store.sync_apply(&page).unwrap();
+    // Every counter's catalog came by a bulk load, which is not carried as
+    // events; every other kind applies.
+    let held = c
+        .store
+        .reader()
+        .query_column("SELECT kind || ': ' || note FROM inbox WHERE state = 'quarantined' AND kind != 'demo.generated'")
+        .unwrap();
+    assert!(held.is_empty(), "every event kind applies: {held:?}");
+    if w.repull {
+        let again = c.store.sync_apply(&page).unwrap();
+        assert_eq!((again.applied, again.already), (0, page.len()), "a page applied twice applies once");
+    }
+}
+
+const PHONES: [&str; 4] = ["010-1111-0001", "010-1111-0002", "010-1111-0003", "010-1111-0004"];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Register { c: usize, phone: usize },
+    Sale { c: usize, who: usize, lines: Vec<(usize, i64)> },
+    Feedback { c: usize, who: usize },
+    Resolve { c: usize },
+    IssueCoupon { c: usize, who: usize },
+    UseCoupon { c: usize, who: usize },
+    Refund { c: usize },
+    Adjust { c: usize, who: usize, points: i64 },
+    Sync { c: usize, lose_ack: bool, repull: bool },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let c = 0..3usize;
+    prop_oneof![
+        3 => (c.clone(), 0..PHONES.len()).prop_map(|(c, phone)| Op::Register { c, phone }),
+        5 => (c.clone(), 0..8usize, proptest::collection::vec((0..5usize, 1..4i64), 1..4))
+            .prop_map(|(c, who, lines)| Op::Sale { c, who, lines }),
+        1 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::Feedback { c, who }),
+        1 => c.clone().prop_map(|c| Op::Resolve { c }),
+        2 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::IssueCoupon { c, who }),
+        4 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::UseCoupon { c, who }),
+        1 => c.clone().prop_map(|c| Op::Refund { c }),
+        1 => (c.clone(), 0..8usize, -3000..3000i64).prop_map(|(c, who, points)| Op::Adjust { c, who, points }),
+        4 => (c, any::<bool>(), any::<bool>()).prop_map(|(c, lose_ack, repull)| Op::Sync { c, lose_ack, repull }),
+    ]
+}
+
+const SKUS: [&str; 5] = ["AMR", "LATTE", "SALT", "BREAD", "CAKE"];
+
+/// The customers a counter knows, in a stable order.
+fn customers(s: &Store) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = PHONES
+        .iter()
+        .filter_map(|p| s.lookup(p, 1, &Viewer::Cashier).ok())
+        .filter_map(|r| r.hits.first().map(|h| h.id))
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn run(ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..3).map(|i| counter(100 + i)).collect();
+    let mut now = at();
+    // The run's own bookkeeping.
+    let mut sales_made: BTreeSet<Uuid> = BTreeSet::new();
+    let mut coupon_uses: BTreeMap<String, Vec<(chrono::DateTime<chrono::Utc>, Uuid)>> = BTreeMap::new();
+    let mut last_sale: Vec<Option<Uuid>> = vec![None; 3];
+    let mut open_feedback: Vec<Vec<Uuid>> = vec![Vec::new(); 3];
+    let mut coupon_n = 0;
+    for op in ops {
+        now += minutes(1);
+        for c in cs.iter_mut() {
+            clock(&mut c.store, now);
+        }
+        match op {
+            Op::Register { c, phone } => {
+                let k = &mut cs[*c];
+                let _ = k.store.add_customer(
+                    input(&format!("손님{phone}"), PHONES[*phone]),
+                    &Viewer::Cashier,
+                    now,
+                    &mut k.ids,
+                );
+            }
+            Op::Sale { c, who, lines } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if known.is_empty() {
+                    continue;
+                }
+                let customer = known[who % known.len()];
+                let lines: Vec<(&str, i64)> = lines.iter().map(|(s, q)| (SKUS[*s], *q)).collect();
+                let best = preview(&k.store, customer, &lines, now).best.rule_ids;
+                // Coupons are used by UseCoupon only, so their use is known.
+                if best.iter().any(|r| r == "coupon-3000") {
+                    continue;
+                }
+                let best: Vec<&str> = best.iter().map(String::as_str).collect();
+                let r = k
+                    .store
+                    .checkout(&checkout_req(customer, &lines, apply(&best), now), None, &mut k.ids)
+                    .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                sales_made.insert(r.sale_id);
+                last_sale[*c] = Some(r.sale_id);
+            }
+            Op::Feedback { c, who } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if let Some(customer) = known.get(who % known.len().max(1)) {
+                    let f = k
+                        .store
+                        .add_feedback(*customer, FeedbackKind::Complaint, "맛", "너무 짰어요", now, &mut k.ids)
+                        .unwrap();
+                    open_feedback[*c].push(f.id);
+                }
+            }
+            Op::Resolve { c } => {
+                let k = &mut cs[*c];
+                if let Some(id) = open_feedback[*c].pop() {
+                    k.store.resolve_feedback(id, "사과하고 다시 구웠습니다", now, &mut k.ids).unwrap();
+                }
+            }
+            Op::IssueCoupon { c, who } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if let Some(customer) = known.get(who % known.len().max(1)) {
+                    coupon_n += 1;
+                    k.store
+                        .issue_coupon(
+                            &k.owner,
+                            *customer,
+                            "coupon-3000",
+                            &format!("C{c}-{coupon_n}"),
+                            now + days(30),
+                            now,
+                            &mut k.ids,
+                        )
+                        .unwrap();
+                }
+            }
+            Op::UseCoupon { c, who } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if known.is_empty() {
+                    continue;
+                }
+                let customer = known[who % known.len()];
+                let lines = [("CAKE", 1)];
+                let p = preview(&k.store, customer, &lines, now);
+                if !p.best.rule_ids.iter().any(|r| r == "coupon-3000") {
+                    continue;
+                }
+                let best: Vec<&str> = p.best.rule_ids.iter().map(String::as_str).collect();
+                let r = k
+                    .store
+                    .checkout(&checkout_req(customer, &lines, apply(&best), now), None, &mut k.ids)
+                    .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                sales_made.insert(r.sale_id);
+                let code = r.discounts.iter().find_map(|d| d.coupon_id).expect("the coupon was used");
+                coupon_uses.entry(code.to_string()).or_default().push((now, r.sale_id));
+            }
+            Op::Refund { c } => {
+                let k = &mut cs[*c];
+                if let Some(sale) = last_sale[*c].take() {
+                    let owner = k.owner.clone();
+                    if let Ok(r) = k.store.refund(&owner, sale, "손님 변심", now, &mut k.ids) {
+                        sales_made.insert(r.reversal_id);
+                    }
+                }
+            }
+            Op::Adjust { c, who, points } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if *points != 0
+                    && let Some(customer) = known.get(who % known.len().max(1))
+                {
+                    let owner = k.owner.clone();
+                    let _ = k.store.adjust_balances(&owner, *customer, *points, 0, None, "보정", now, &mut k.ids);
+                }
+            }
+            Op::Sync { c, lose_ack, repull } => {
+                sync(&mut cs[*c], &mut hub, Weather { lose_ack: *lose_ack, repull: *repull })
+            }
+        }
+    }
+    // Heal: everyone syncs until nothing moves (twice round is enough:
+    // the first round gets every event to the hub, the second to everyone).
+    for _ in 0..2 {
+        for c in cs.iter_mut() {
+            sync(c, &mut hub, Weather { lose_ack: false, repull: false });
+        }
+    }
+    let digests: Vec<String> = cs.iter().map(|c| c.store.state_digest().unwrap()).collect();
+    prop_assert!(digests.windows(2).all(|w| w[0] == w[1]), "every counter converges: {digests:?}");
+    for c in &cs {
+        let status = c.store.sync_status().unwrap();
+        prop_assert_eq!(status.waiting, 0);
+        let held = c.store.reader().query_column("SELECT lower(hex(id)) FROM sales").unwrap();
+        let held: BTreeSet<String> = held.into_iter().collect();
+        let made: BTreeSet<String> = sales_made.iter().map(|s| s.simple().to_string()).collect();
+        prop_assert_eq!(&held, &made, "every sale, exactly once");
+        // Without escrow, two counters can each redeem a balance offline:
+        // the second redemption to arrive is recorded as it happened (a
+        // debt), and the owner is told. A balance below zero nobody was
+        // told about is a failure.
+        let negative = c
+            .store
+            .reader()
+            .query_column(
+                "SELECT hex(k.id) FROM customers k WHERE
+                   (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = k.rid) < 0
+                   OR (SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = k.rid) < 0",
+            )
+            .unwrap();
+        let told: BTreeSet<Uuid> = c
+            .store
+            .sync_anomalies(&c.owner, 10_000)
+            .unwrap()
+            .iter()
+            .filter(|x| x.kind.ends_with("_overdrawn"))
+            .filter_map(|x| Uuid::parse_str(&x.subject).ok())
+            .collect();
+        let untold: Vec<&String> = negative.iter().filter(|h| !told.contains(&Uuid::parse_str(h).unwrap())).collect();
+        prop_assert!(untold.is_empty(), "a balance below zero is always reported: {:?}", untold);
+        let phones = c.store.reader().query_column("SELECT phone FROM customers").unwrap();
+        let distinct: BTreeSet<&String> = phones.iter().collect();
+        prop_assert_eq!(distinct.len(), phones.len(), "each phone is one customer");
+        for (coupon, uses) in &coupon_uses {
+            let earliest = uses.iter().min().unwrap().1;
+            let used_by = c
+                .store
+                .reader()
+                .query_column(&format!(
+                    "SELECT lower(hex(s.id)) FROM coupons k JOIN sales s ON s.rid = k.used_sale WHERE lower(hex(k.id)) = '{}'",
+                    Uuid::parse_str(coupon).unwrap().simple()
+                ))
+                .unwrap();
+            let refunded = c
+                .store
+                .reader()
+                .query_column(&format!(
+                    "SELECT 1 FROM sales s JOIN sales o ON o.rid = s.reverses WHERE lower(hex(o.id)) = '{}'",
+                    earliest.simple()
+                ))
+                .unwrap();
+            if refunded.is_empty() {
+                prop_assert_eq!(used_by, vec![earliest.simple().to_string()], "the earliest use keeps the coupon");
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn counters_converge_and_nothing_is_lost_or_doubled(ops in proptest::collection::vec(op(), 1..60)) {
+        run(&ops)?;
+    }
+}
+
+#[test]
+fn the_same_phone_at_two_counters_becomes_one_customer_with_both_histories() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let (mut a, mut b) = (counter(1), counter(2));
+    let w = Weather { lose_ack: false, repull: false };
+    let t = at();
+    clock(&mut a.store, t);
+    clock(&mut b.store, t + minutes(5));
+    let first = a.store.add_customer(input("김영희", "010-2222-3333"), &Viewer::Cashier, t, &mut a.ids).unwrap().id;
+    let second = b
+        .store
+        .add_customer(input("김영희", "010-2222-3333"), &Viewer::Cashier, t + minutes(5), &mut b.ids)
+        .unwrap()
+        .id;
+    clock(&mut a.store, t + minutes(10));
+    clock(&mut b.store, t + minutes(10));
+    checkout_best(&mut a.store, &mut a.ids, first, &[("SALT", 1)], t + minutes(10));
+    checkout_best(&mut b.store, &mut b.ids, second, &[("AMR", 1)], t + minutes(10));
+    // B syncs first: its registration reaches the hub first, and still the
+    // earlier registration (A's) survives everywhere.
+    for _ in 0..2 {
+        sync(&mut b, &mut hub, w);
+        sync(&mut a, &mut hub, w);
+    }
+    for c in [&a, &b] {
+        let p = c.store.profile(second, t + minutes(11), &Viewer::Cashier).expect("the merged id still finds them");
+        assert_eq!(p.id, first, "the earlier registration survives");
+        assert_eq!(p.visits, 2, "both counters' visits are one history");
+        let found = c.store.lookup("3333", 5, &Viewer::Cashier).unwrap();
+        assert_eq!(found.hits.len(), 1, "one customer for one phone");
+    }
+    assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    let anomalies = b.store.sync_anomalies(&b.owner, 10).unwrap();
+    assert!(anomalies.iter().any(|x| x.kind == "customers_merged"), "the owner sees the merge: {anomalies:?}");
+}
+
+#[test]
+fn an_unknown_event_or_a_newer_schema_is_kept_in_quarantine_and_the_rest_applies() {
+    let mut c = counter(3);
+    let other = Uuid::from_u128(0xABC);
+    let event = |pos: i64, kind: &str, version: i64| IncomingEvent {
+        pos,
+        device: other,
+        seq: pos,
+        event_id: Uuid::from_u128(0xE000 + pos as u128),
+        at_ms: at().timestamp_millis(),
+        kind: kind.into(),
+        schema_version: version,
+        payload: r#"{"sku":"NEW","name":"새 빵","category":"베이커리","price":3000,"barcode":null}"#.into(),
+    };
+    let report = c
+        .store
+        .sync_apply(&[
+            event(1, "loyalty.teleported", 1),
+            event(2, "product.upserted", 2),
+            event(3, "product.upserted", 1),
+        ])
+        .unwrap();
+    assert_eq!((report.applied, report.quarantined), (1, 2));
+    let status = c.store.sync_status().unwrap();
+    assert_eq!((status.pulled_pos, status.quarantined, status.applied), (3, 2, 1), "kept, reported, cursor past them");
+    let kept =
+        c.store.reader().query_column("SELECT note FROM inbox WHERE state = 'quarantined' ORDER BY pos").unwrap();
+    assert!(kept[0].contains("loyalty.teleported") && kept[1].contains("newer"), "{kept:?}");
+}
+
+#[test]
+fn cursors_only_move_forward_and_a_hub_claiming_more_than_this_file_is_refused() {
+    let mut c = counter(4);
+    add(&mut c.store, &mut c.ids, "박철수", "010-3333-4444", None, None);
+    let own = c.store.sync_outgoing(100).unwrap().len() as i64;
+    c.store.sync_acked(own).unwrap();
+    c.store.sync_acked(1).unwrap();
+    assert_eq!(c.store.sync_status().unwrap().pushed_seq, own, "an older acknowledgement does not move it back");
+    let err = c.store.sync_acked(own + 5).unwrap_err();
+    assert_eq!(err.kind(), "sync_diverged", "{err}");
+}
+
+#[test]
+fn a_coupon_used_at_two_counters_offline_goes_to_the_earlier_sale_whichever_syncs_first() {
+    for later_syncs_first in [false, true] {
+        let mut hub = SqliteLog::open_in_memory().unwrap();
+        let (mut a, mut b) = (counter(5), counter(6));
+        let w = Weather { lose_ack: false, repull: false };
+        let t = at();
+        let who = add(&mut a.store, &mut a.ids, "이순자", "010-4444-5555", None, None);
+        let owner = a.owner.clone();
+        a.store.issue_coupon(&owner, who, "coupon-3000", "GIFT-1", t + days(30), t, &mut a.ids).unwrap();
+        sync(&mut a, &mut hub, w);
+        sync(&mut b, &mut hub, w);
+        // Offline, both counters take the same coupon.
+        let first = checkout_best(&mut a.store, &mut a.ids, who, &[("CAKE", 1)], t + minutes(1));
+        let second = checkout_best(&mut b.store, &mut b.ids, who, &[("CAKE", 1)], t + minutes(2));
+        assert!(first.discounts.iter().chain(&second.discounts).all(|d| d.rule_id == "coupon-3000"));
+        if later_syncs_first {
+            sync(&mut b, &mut hub, w);
+            sync(&mut a, &mut hub, w);
+        } else {
+            sync(&mut a, &mut hub, w);
+            sync(&mut b, &mut hub, w);
+        }
+        sync(&mut a, &mut hub, w);
+        sync(&mut b, &mut hub, w);
+        for c in [&a, &b] {
+            let used = c
+                .store
+                .reader()
+                .query_column("SELECT lower(hex(s.id)) FROM coupons k JOIN sales s ON s.rid = k.used_sale")
+                .unwrap();
+            assert_eq!(used, vec![first.sale_id.simple().to_string()], "the earlier sale keeps the coupon");
+            let sales = c.store.reader().query_column("SELECT count(*) FROM sales").unwrap();
+            assert_eq!(sales, vec!["2"], "both sales happened and both are kept");
+        }
+        let seen = [&a, &b].map(|c| c.store.sync_anomalies(&c.owner, 10).unwrap());
+        assert!(
+            seen.iter().flatten().any(|x| x.kind == "coupon_used_twice"),
+            "the owner sees the coupon used twice: {seen:?}"
+        );
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    }
+}

@@ -1,0 +1,170 @@
+//! One sync round for a counter: join the shop's hub (first time only),
+//! push every own event the hub has not acknowledged, then pull and apply
+//! the other counters' events. Push comes before pull (PowerSync's rule:
+//! nothing computed from the hub is trusted before it holds this counter's
+//! own events).
+//!
+//! Every step is safe to repeat: the credential is stored before the join
+//! leaves; a push whose answer is lost is sent again and the hub answers
+//! with the same acknowledgement; a pulled page is applied with its cursor
+//! in one transaction. A round that fails leaves the counter as it was
+//! plus whatever was acknowledged or applied before the failure; the next
+//! round goes on from there.
+
+use dangol_domain::i18n::Lang;
+use dangol_hub::client::{ClientError, HubClient, new_token};
+use dangol_hub::wire::JoinRequest;
+use dangol_hub::{HubEvent, PushedEvent};
+use dangol_store::sync::{IncomingEvent, OutgoingEvent, SCHEMA_VERSION};
+use dangol_store::{Store, StoreError};
+use serde::Serialize;
+use std::time::Duration;
+
+/// How a counter reaches its hub.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The hub's address, e.g. `http://192.168.0.10:7000`.
+    pub hub: String,
+    /// The shop's join key (needed the first time only).
+    pub join_key: String,
+    /// How this counter is named at the hub ("계산대 1").
+    pub name: String,
+    /// How long one request may take.
+    pub timeout: Duration,
+    /// Events per push and per pull.
+    pub batch: usize,
+}
+
+impl Options {
+    pub fn new(hub: &str, join_key: &str, name: &str) -> Options {
+        Options {
+            hub: hub.to_string(),
+            join_key: join_key.to_string(),
+            name: name.to_string(),
+            timeout: Duration::from_secs(30),
+            batch: 1_000,
+        }
+    }
+}
+
+/// What a round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RoundReport {
+    /// Own events the hub newly acknowledged in this round.
+    pub pushed: i64,
+    /// Other counters' events pulled.
+    pub pulled: usize,
+    pub applied: usize,
+    pub quarantined: usize,
+    pub anomalies: usize,
+    /// The hub's acknowledgement of this counter's events after the round.
+    pub acked_seq: i64,
+    /// The hub position applied up to.
+    pub pulled_pos: i64,
+    /// True when the round joined the shop.
+    pub joined: bool,
+}
+
+fn hub_error(hub: &str, e: ClientError) -> StoreError {
+    match e {
+        ClientError::Refused { body, .. } => StoreError::HubRefused { refusal: body.error, detail: body.message },
+        other => StoreError::HubUnreachable { hub: hub.to_string(), detail: other.to_string() },
+    }
+}
+
+fn outgoing(e: OutgoingEvent) -> PushedEvent {
+    PushedEvent {
+        seq: e.seq,
+        event_id: e.event_id,
+        at_ms: e.at_ms,
+        kind: e.kind,
+        schema_version: e.schema_version,
+        payload: e.payload,
+    }
+}
+
+fn incoming(e: HubEvent) -> IncomingEvent {
+    IncomingEvent {
+        pos: e.pos,
+        device: e.device,
+        seq: e.event.seq,
+        event_id: e.event.event_id,
+        at_ms: e.event.at_ms,
+        kind: e.event.kind,
+        schema_version: e.event.schema_version,
+        payload: e.event.payload,
+    }
+}
+
+/// Runs one round; the outcome is recorded for the status bar either way.
+pub fn round(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
+    let result = run(store, opts);
+    let error = result.as_ref().err().map(|e| e.message(Lang::En));
+    // A failure to record the outcome must not hide the round's own result.
+    let _ = store.sync_attempt(error.as_deref());
+    result
+}
+
+fn run(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
+    let me = store.sync_identity(&opts.hub, new_token)?;
+    let client = HubClient::new(&me.hub, opts.timeout).with_token(&me.token);
+    let mut report = RoundReport::default();
+    if !me.joined {
+        let answer = client
+            .join(&JoinRequest {
+                join_key: opts.join_key.trim().to_string(),
+                device: me.device,
+                name: opts.name.clone(),
+                token: me.token.clone(),
+                schema_version: SCHEMA_VERSION,
+            })
+            .map_err(|e| hub_error(&me.hub, e))?;
+        store.sync_joined(answer.acked_seq)?;
+        report.joined = true;
+    }
+    // Push until the hub holds every own event.
+    let mut acked = store.sync_status()?.pushed_seq;
+    let start = acked;
+    loop {
+        let batch: Vec<PushedEvent> = store.sync_outgoing(opts.batch)?.into_iter().map(outgoing).collect();
+        let Some(last) = batch.last().map(|e| e.seq) else { break };
+        let ack = match client.push(&batch) {
+            Ok(ack) => ack.acked_seq,
+            // The hub holds less than this counter believed acknowledged
+            // is impossible (cursors only move forward); a gap names what
+            // the hub holds, and the next batch starts after it.
+            Err(ClientError::Refused { body, .. })
+                if body.error == "gap" && body.acked_seq.is_some_and(|a| a >= acked) =>
+            {
+                body.acked_seq.unwrap_or(acked)
+            }
+            Err(e) => return Err(hub_error(&me.hub, e)),
+        };
+        store.sync_acked(ack)?;
+        if ack <= acked && ack < last {
+            return Err(StoreError::HubRefused {
+                refusal: "no_progress".into(),
+                detail: format!("the hub acknowledged {ack} for a batch ending at {last}"),
+            });
+        }
+        acked = ack;
+    }
+    report.pushed = acked - start;
+    report.acked_seq = acked;
+    // Pull until the hub has nothing newer.
+    loop {
+        let after = store.sync_status()?.pulled_pos;
+        let page = client.pull(after, opts.batch).map_err(|e| hub_error(&me.hub, e))?;
+        if page.events.is_empty() {
+            report.pulled_pos = after;
+            break;
+        }
+        let events: Vec<IncomingEvent> = page.events.into_iter().map(incoming).collect();
+        report.pulled += events.len();
+        let applied = store.sync_apply(&events)?;
+        report.applied += applied.applied;
+        report.quarantined += applied.quarantined;
+        report.anomalies += applied.anomalies;
+    }
+    Ok(report)
+}

@@ -1,0 +1,282 @@
+//! Counters and a hub as separate processes, as a shop runs them: the
+//! built `dangol hub` on loopback (a SQLite file, and a throw-away
+//! PostgreSQL cluster), counters syncing with `dangol sync`, and a person's
+//! commands in between. What one counter records is found at the other;
+//! a wrong key, a revoked counter, a copied database file and an
+//! unreachable hub are refused with their kinds and exit codes, and change
+//! nothing.
+
+mod common;
+
+use common::*;
+use dangol_hub::cluster::TempCluster;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A running `dangol hub`, stopped on drop.
+struct Hub {
+    child: Child,
+    url: String,
+}
+
+impl Hub {
+    fn start(storage: &[&str], key: &Path) -> Hub {
+        Hub::start_on(storage, key, "127.0.0.1:0")
+    }
+
+    fn start_on(storage: &[&str], key: &Path, listen: &str) -> Hub {
+        let mut child = Command::new(bin())
+            .arg("hub")
+            .args(storage)
+            .args(["--listen", listen, "--json", "--key-file", key.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the hub");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("the hub says where it listens");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err);
+            panic!("the hub did not start ({e}): {line} {err}")
+        });
+        Hub { child, url: format!("http://{}", v["listening"].as_str().unwrap()) }
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sync(db: &Path, hub: &Hub, key: &Path, name: &str) -> std::process::Output {
+    run(&[
+        "sync",
+        "--db",
+        db.to_str().unwrap(),
+        "--hub",
+        &hub.url,
+        "--key-file",
+        key.to_str().unwrap(),
+        "--name",
+        name,
+        "--json",
+    ])
+}
+
+fn synced(db: &Path, hub: &Hub, key: &Path, name: &str) -> serde_json::Value {
+    let out = sync(db, hub, key, name);
+    assert!(out.status.success(), "sync of {} failed: {}", db.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("sync --json")
+}
+
+fn refusal(out: &std::process::Output) -> (Option<i32>, serde_json::Value) {
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|_| panic!("a JSON error: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), v["error"].clone())
+}
+
+/// A counter with the owner's PIN, the products and one regular.
+fn first_counter(dir: &Path) -> (PathBuf, String) {
+    let db = dir.join("a.db");
+    let path = db.to_str().unwrap();
+    ok(&["set-pin", "--db", path, "--new-pin-file", &pin_file(DEMO_PIN)]);
+    let products = write(
+        dir,
+        "products.csv",
+        "sku,name,category,price\nSALT,소금빵,베이커리,3200\nAMR,아메리카노,음료,4500\n".as_bytes(),
+    );
+    owner_ok(&["import", "--db", path, "products", products.to_str().unwrap()]);
+    let added = json(&["add-customer", "--db", path, "--name", "김영자", "--phone", "010-2222-3333", "--at", MORNING]);
+    (db, added["id"].as_str().unwrap().to_string())
+}
+
+fn buy(dir: &Path, db: &Path, customer: &str, sku: &str) {
+    let cart =
+        write(dir, &format!("cart-{sku}.json"), format!(r#"{{"lines":[{{"sku":"{sku}","qty":2}}]}}"#).as_bytes());
+    let (db, cart) = (db.to_str().unwrap(), cart.to_str().unwrap());
+    let preview = preview_json(db, customer, cart, MORNING);
+    ok(&strs(&checkout_args(db, customer, cart, MORNING, &preview, &[], &[])));
+}
+
+fn card(db: &Path, customer: &str) -> serde_json::Value {
+    let v = json(&["customer", "--db", db.to_str().unwrap(), customer]);
+    serde_json::json!({
+        "name": v["name"], "visits": v["visits"], "points": v["points"], "stamps": v["stamps"],
+        "total_spent": v["total_spent"], "open_complaints": v["open_complaints"].as_array().map(|a| a.len()),
+    })
+}
+
+fn counters_share(storage: &[&str], dir: &Path) {
+    let key = dir.join("join.key");
+    let hub = Hub::start(storage, &key);
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "the join key is the owner's alone");
+    let (a, who) = first_counter(dir);
+    buy(dir, &a, &who, "SALT");
+    ok(&[
+        "feedback",
+        "--db",
+        a.to_str().unwrap(),
+        "--customer",
+        &who,
+        "--kind",
+        "complaint",
+        "--category",
+        "맛",
+        "--text",
+        "너무 짰어요",
+        "--at",
+        MORNING,
+    ]);
+    let first = synced(&a, &hub, &key, "계산대 1");
+    assert_eq!(first["joined"], true);
+    assert!(first["pushed"].as_i64().unwrap() >= 5, "everything A wrote went: {first}");
+
+    // A counter that never existed is created from the hub.
+    let b = dir.join("b.db");
+    let second = synced(&b, &hub, &key, "계산대 2");
+    assert_eq!(second["pulled"], first["pushed"], "B pulled all of A: {second}");
+    assert_eq!(second["quarantined"], 0);
+    let found = json(&["lookup", "--db", b.to_str().unwrap(), "3333"]);
+    assert_eq!(found["hits"][0]["id"], who.as_str(), "the regular registered at A is found at B");
+    assert_eq!(card(&b, &who), card(&a, &who), "the same card at both counters");
+
+    // B sells with the products and rules that came from A, and A sees it.
+    buy(dir, &b, &who, "AMR");
+    synced(&b, &hub, &key, "계산대 2");
+    let back = synced(&a, &hub, &key, "계산대 1");
+    assert!(back["pulled"].as_i64().unwrap() >= 1, "{back}");
+    let at_a = card(&a, &who);
+    assert_eq!(at_a["visits"], 2, "{at_a}");
+    assert_eq!(at_a, card(&b, &who));
+    // A round with nothing new moves nothing, and says so.
+    let idle = synced(&a, &hub, &key, "계산대 1");
+    assert_eq!((idle["pushed"].as_i64(), idle["pulled"].as_i64()), (Some(0), Some(0)));
+    let status = json(&["sync", "--db", a.to_str().unwrap(), "--status"]);
+    assert_eq!((status["waiting"].as_i64(), status["joined"].as_bool()), (Some(0), Some(true)), "{status}");
+}
+
+#[test]
+fn counters_share_customers_sales_and_the_catalog_through_a_sqlite_hub() {
+    let dir = temp_dir("sync-sqlite");
+    let hub_db = dir.join("hub.db");
+    counters_share(&["--db", hub_db.to_str().unwrap()], &dir);
+}
+
+#[test]
+fn counters_share_customers_sales_and_the_catalog_through_a_postgres_hub() {
+    let cluster = TempCluster::start().expect("a throw-away PostgreSQL cluster");
+    let dir = temp_dir("sync-postgres");
+    counters_share(&["--postgres", &cluster.url(), "--shop", "gangnam"], &dir);
+}
+
+#[test]
+fn a_wrong_key_a_revoked_counter_a_copied_file_and_a_silent_hub_are_refused() {
+    let dir = temp_dir("sync-refused");
+    let key = dir.join("join.key");
+    let hub_db = dir.join("hub.db");
+    let hub = Hub::start(&["--db", hub_db.to_str().unwrap()], &key);
+    let (a, who) = first_counter(&dir);
+
+    let wrong = write(&dir, "wrong.key", b"not-the-shops-key-at-all");
+    let before = fingerprint(&a);
+    let out = sync(&a, &hub, &wrong, "계산대 1");
+    let (code, e) = refusal(&out);
+    assert_eq!(
+        (code, e["kind"].as_str(), e["refusal"].as_str()),
+        (Some(10), Some("hub_refused"), Some("bad_join_key"))
+    );
+    let status = json(&["sync", "--db", a.to_str().unwrap(), "--status"]);
+    assert_eq!(status["joined"], false, "not joined");
+    assert!(fingerprint(&a).iter().zip(&before).filter(|(x, y)| x != y).all(|(x, _)| x.0 == "sync_state"));
+
+    synced(&a, &hub, &key, "계산대 1");
+    // A copy of A's file carries on by itself: the hub refuses its history.
+    let copy = dir.join("copy.db");
+    std::fs::copy(&a, &copy).unwrap();
+    ok(&["add-customer", "--db", a.to_str().unwrap(), "--name", "박정호", "--phone", "010-9876-5432", "--at", MORNING]);
+    ok(&[
+        "add-customer",
+        "--db",
+        copy.to_str().unwrap(),
+        "--name",
+        "최지우",
+        "--phone",
+        "010-4444-5555",
+        "--at",
+        MORNING,
+    ]);
+    synced(&a, &hub, &key, "계산대 1");
+    let (code, e) = refusal(&sync(&copy, &hub, &key, "계산대 1"));
+    assert_eq!((code, e["refusal"].as_str()), (Some(10), Some("rewritten")), "{e}");
+    let msg = e["message"].as_str().unwrap();
+    assert!(msg.contains("copied") || msg.contains("rewritten"), "{msg}");
+
+    // The owner revokes A at the hub: A is refused from then on.
+    let devices = json(&["hub-devices", "--db", hub_db.to_str().unwrap()]);
+    let device = devices["devices"][0]["device"].as_str().unwrap().to_string();
+    ok(&["hub-revoke", "--db", hub_db.to_str().unwrap(), "--device", &device]);
+    let (code, e) = refusal(&sync(&a, &hub, &key, "계산대 1"));
+    assert_eq!((code, e["refusal"].as_str()), (Some(10), Some("revoked")), "{e}");
+    let out = run(&["hub-revoke", "--db", hub_db.to_str().unwrap(), "--device", "not-a-device"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // A counter whose hub is gone keeps selling; the sale waits, and goes
+    // when the hub is back.
+    let b = dir.join("b.db");
+    synced(&b, &hub, &key, "계산대 2");
+    let url = hub.url.clone();
+    drop(hub);
+    buy(&dir, &b, &who, "SALT");
+    let (code, e) = refusal(&run(&[
+        "sync",
+        "--db",
+        b.to_str().unwrap(),
+        "--hub",
+        &url,
+        "--key-file",
+        key.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!((code, e["kind"].as_str()), (Some(9), Some("hub_unreachable")), "{e}");
+    assert_eq!(json(&["sync", "--db", b.to_str().unwrap(), "--status"])["sales_waiting"], 1);
+    let back = Hub::start_on(&["--db", hub_db.to_str().unwrap()], &key, url.trim_start_matches("http://"));
+    synced(&b, &back, &key, "계산대 2");
+    assert_eq!(json(&["sync", "--db", b.to_str().unwrap(), "--status"])["sales_waiting"], 0);
+    // Another hub's address is refused: a counter belongs to one shop.
+    let out = run(&[
+        "sync",
+        "--db",
+        b.to_str().unwrap(),
+        "--hub",
+        "http://127.0.0.1:9",
+        "--key-file",
+        key.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(refusal(&out).0, Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn an_unreachable_hub_is_exit_9_and_the_sale_waits_with_the_status_saying_so() {
+    let dir = temp_dir("sync-offline");
+    let key = write(&dir, "join.key", b"0123456789abcdef0123456789abcdef");
+    let (a, who) = first_counter(&dir);
+    buy(&dir, &a, &who, "SALT");
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = run(&["sync", "--db", a.to_str().unwrap(), "--hub", &url, "--key-file", key.to_str().unwrap(), "--json"]);
+    let (code, e) = refusal(&out);
+    assert_eq!((code, e["kind"].as_str()), (Some(9), Some("hub_unreachable")), "{e}");
+    let status = json(&["sync", "--db", a.to_str().unwrap(), "--status"]);
+    assert_eq!(status["sales_waiting"], 1, "{status}");
+    let text = ok(&["sync", "--db", a.to_str().unwrap(), "--status", "--lang", "ko"]);
+    assert!(text.contains("판매 1건 대기"), "{text}");
+    let text = ok(&["sync", "--db", a.to_str().unwrap(), "--status", "--lang", "en"]);
+    assert!(text.contains("1 sale waiting"), "{text}");
+}
