@@ -256,3 +256,10 @@ pub fn owner_import(app: AppHandle, state: State<AppState>, request: tauri::ipc:
         }),
     })
 }
+
+/// Where sync stands, with the status bar's sentence in the window's language.
+#[tauri::command(async)]
+pub fn sync_status(state: State<AppState>) -> Reply<dangol_store::sync::SyncView> {
+    let lang = state.lang();
+    state.with(|s, _| s.sync_view(lang))
+}

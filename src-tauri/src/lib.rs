@@ -12,9 +12,13 @@
 //! demo shop directly (the README's run command does).
 //!
 //! The clock is the system's, or `DANGOL_NOW` (RFC 3339) for tests and demos.
+//!
+//! A counter that has joined its shop's hub (`dangol sync`, once) syncs in
+//! the background (`sync.rs`) and the status bar says where it stands.
 
 mod commands;
 mod state;
+mod sync;
 
 use dangol_store::admin::NewShop;
 use dangol_store::error::ErrorView;
@@ -124,6 +128,10 @@ pub fn run() {
     let state = initial_state(&args, started);
     tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            sync::start(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::needs_setup,
@@ -150,6 +158,7 @@ pub fn run() {
             commands::owner_change_pin,
             commands::owner_audit,
             commands::owner_import,
+            commands::sync_status,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

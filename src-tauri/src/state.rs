@@ -110,6 +110,17 @@ impl AppState {
         caught(lang, || f(store, &mut SystemIds).map_err(|e| ErrorView::new(&e, lang)))
     }
 
+    /// One step against the open store, for work that is not a command
+    /// (the background sync); a store not open yet is `setup_needed`'s
+    /// refusal as a store error.
+    pub fn store_step<R>(&self, f: &mut dyn FnMut(&mut Store) -> dangol_store::Result<R>) -> dangol_store::Result<R> {
+        let mut guard = lock(&self.store);
+        let store = guard
+            .as_mut()
+            .ok_or_else(|| StoreError::bad_input("shop", "아직 열린 가게가 없습니다", "no shop is open yet"))?;
+        f(store)
+    }
+
     /// Runs an owner-only command with the owner's session, which each use
     /// extends; without one, `owner_required`.
     pub fn as_owner<T>(

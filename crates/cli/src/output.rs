@@ -427,8 +427,8 @@ pub fn sync_status(s: &dangol_store::sync::SyncStatus, now: DateTime<Utc>, lang:
     let _ = writeln!(
         out,
         "{} {} · {} {} · {} {}",
-        lang.pick("적용", "applied"),
-        s.applied,
+        lang.pick("받은 위치", "pulled up to"),
+        s.pulled_pos,
         lang.pick("격리", "quarantined"),
         s.quarantined,
         lang.pick("이상", "anomalies"),

@@ -35,6 +35,7 @@ CREATE TABLE inbox (
     note           TEXT,
     UNIQUE (device, seq)
 );
+CREATE INDEX inbox_quarantined ON inbox (state) WHERE state = 'quarantined';
 CREATE TRIGGER inbox_keeps_events BEFORE DELETE ON inbox
     BEGIN SELECT RAISE(ABORT, 'pulled events are kept'); END;
 

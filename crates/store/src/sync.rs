@@ -76,7 +76,7 @@ pub struct SyncStatus {
     pub sales_waiting: i64,
     pub pushed_seq: i64,
     pub pulled_pos: i64,
-    pub applied: i64,
+    /// Pulled events kept but not applied (see `inbox`).
     pub quarantined: i64,
     pub anomalies: i64,
 }
@@ -97,7 +97,8 @@ fn span(from: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
 
 impl SyncStatus {
     /// The status bar's sentence: "synced 2 min ago", "offline 3 h · 12
-    /// sales waiting", in the cashier's language.
+    /// sales waiting" (how long since the last good round), in the
+    /// cashier's language.
     pub fn headline(&self, now: DateTime<Utc>, lang: Lang) -> String {
         let ko = lang == Lang::Ko;
         let waiting = match (self.sales_waiting, self.waiting, ko) {
@@ -127,7 +128,12 @@ impl SyncStatus {
             }
             (_, Some(ok)) => {
                 let ago = span(ok, now, lang);
-                if ko { format!("오프라인 {ago}{waiting}") } else { format!("offline {ago}{waiting}") }
+                match (ko, (now - ok).num_minutes() < 1) {
+                    (true, true) => format!("오프라인{waiting}"),
+                    (false, true) => format!("offline{waiting}"),
+                    (true, false) => format!("오프라인 {ago}{waiting}"),
+                    (false, false) => format!("offline {ago}{waiting}"),
+                }
             }
             (_, None) => {
                 if ko {
@@ -138,6 +144,14 @@ impl SyncStatus {
             }
         }
     }
+}
+
+/// Where sync stands, with the status bar's sentence.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncView {
+    pub status: SyncStatus,
+    pub headline: String,
 }
 
 /// A conflict sync found, for the owner.
@@ -374,11 +388,8 @@ impl Store {
             [pushed],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let (applied, quarantined): (i64, i64) = self.conn.query_row(
-            "SELECT coalesce(sum(state = 'applied'), 0), coalesce(sum(state = 'quarantined'), 0) FROM inbox",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let quarantined: i64 =
+            self.conn.query_row("SELECT count(*) FROM inbox WHERE state = 'quarantined'", [], |r| r.get(0))?;
         let anomalies: i64 = self.conn.query_row("SELECT count(*) FROM sync_anomalies", [], |r| r.get(0))?;
         Ok(SyncStatus {
             hub: row.as_ref().map(|r| r.0.clone()),
@@ -390,10 +401,16 @@ impl Store {
             sales_waiting,
             pushed_seq: pushed,
             pulled_pos: row.as_ref().map_or(0, |r| r.6),
-            applied,
             quarantined,
             anomalies,
         })
+    }
+
+    /// Where sync stands, said in `lang` at the store's "now".
+    pub fn sync_view(&self, lang: Lang) -> Result<SyncView> {
+        let status = self.sync_status()?;
+        let headline = status.headline(self.now(), lang);
+        Ok(SyncView { status, headline })
     }
 
     /// The conflicts sync found, newest first (the owner's to see).

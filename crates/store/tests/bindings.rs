@@ -42,7 +42,7 @@ fn export(dir: &Path) {
     LookupResult::export_all(&cfg).unwrap();
     RuleList::export_all(&cfg).unwrap();
     AuditView::export_all(&cfg).unwrap();
-    dangol_store::sync::SyncStatus::export_all(&cfg).unwrap();
+    dangol_store::sync::SyncView::export_all(&cfg).unwrap();
     dangol_store::sync::AnomalyView::export_all(&cfg).unwrap();
     NewShop::export_all(&cfg).unwrap();
     ImportReport::export_all(&cfg).unwrap();

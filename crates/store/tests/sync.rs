@@ -409,7 +409,7 @@ fn an_unknown_event_or_a_newer_schema_is_kept_in_quarantine_and_the_rest_applies
         .unwrap();
     assert_eq!((report.applied, report.quarantined), (1, 2));
     let status = c.store.sync_status().unwrap();
-    assert_eq!((status.pulled_pos, status.quarantined, status.applied), (3, 2, 1), "kept, reported, cursor past them");
+    assert_eq!((status.pulled_pos, status.quarantined), (3, 2), "kept, reported, cursor past them");
     let kept =
         c.store.reader().query_column("SELECT note FROM inbox WHERE state = 'quarantined' ORDER BY pos").unwrap();
     assert!(kept[0].contains("loyalty.teleported") && kept[1].contains("newer"), "{kept:?}");

@@ -4,6 +4,10 @@
 //! nothing computed from the hub is trusted before it holds this counter's
 //! own events).
 //!
+//! The store is only held for its own steps (`Counter::with_store`), never
+//! while a request is on the network, so a window syncing in the background
+//! never makes the cashier wait for the hub.
+//!
 //! Every step is safe to repeat: the credential is stored before the join
 //! leaves; a push whose answer is lost is sent again and the hub answers
 //! with the same acknowledgement; a pulled page is applied with its cursor
@@ -96,17 +100,37 @@ fn incoming(e: HubEvent) -> IncomingEvent {
     }
 }
 
-/// Runs one round; the outcome is recorded for the status bar either way.
+/// Access to a counter's store, one step at a time.
+pub trait Counter {
+    fn with_store<R>(&self, f: &mut dyn FnMut(&mut Store) -> Result<R, StoreError>) -> Result<R, StoreError>;
+}
+
+/// A store owned by the caller (the command line).
+pub struct Owned<'a>(std::cell::RefCell<&'a mut Store>);
+
+impl Counter for Owned<'_> {
+    fn with_store<R>(&self, f: &mut dyn FnMut(&mut Store) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        f(&mut self.0.borrow_mut())
+    }
+}
+
+/// Runs one round on a store the caller holds.
 pub fn round(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
-    let result = run(store, opts);
+    round_via(&Owned(std::cell::RefCell::new(store)), opts)
+}
+
+/// Runs one round, holding the store only for its own steps; the outcome
+/// is recorded for the status bar either way.
+pub fn round_via(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError> {
+    let result = run(counter, opts);
     let error = result.as_ref().err().map(|e| e.message(Lang::En));
     // A failure to record the outcome must not hide the round's own result.
-    let _ = store.sync_attempt(error.as_deref());
+    let _ = counter.with_store(&mut |s| s.sync_attempt(error.as_deref()));
     result
 }
 
-fn run(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
-    let me = store.sync_identity(&opts.hub, new_token)?;
+fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError> {
+    let me = counter.with_store(&mut |s| s.sync_identity(&opts.hub, new_token))?;
     let client = HubClient::new(&me.hub, opts.timeout).with_token(&me.token);
     let mut report = RoundReport::default();
     if !me.joined {
@@ -119,14 +143,15 @@ fn run(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
                 schema_version: SCHEMA_VERSION,
             })
             .map_err(|e| hub_error(&me.hub, e))?;
-        store.sync_joined(answer.acked_seq)?;
+        counter.with_store(&mut |s| s.sync_joined(answer.acked_seq))?;
         report.joined = true;
     }
     // Push until the hub holds every own event.
-    let mut acked = store.sync_status()?.pushed_seq;
+    let mut acked = counter.with_store(&mut |s| s.sync_status())?.pushed_seq;
     let start = acked;
     loop {
-        let batch: Vec<PushedEvent> = store.sync_outgoing(opts.batch)?.into_iter().map(outgoing).collect();
+        let batch: Vec<PushedEvent> =
+            counter.with_store(&mut |s| s.sync_outgoing(opts.batch))?.into_iter().map(outgoing).collect();
         let Some(last) = batch.last().map(|e| e.seq) else { break };
         let ack = match client.push(&batch) {
             Ok(ack) => ack.acked_seq,
@@ -140,7 +165,7 @@ fn run(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
             }
             Err(e) => return Err(hub_error(&me.hub, e)),
         };
-        store.sync_acked(ack)?;
+        counter.with_store(&mut |s| s.sync_acked(ack))?;
         if ack <= acked && ack < last {
             return Err(StoreError::HubRefused {
                 refusal: "no_progress".into(),
@@ -153,7 +178,7 @@ fn run(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
     report.acked_seq = acked;
     // Pull until the hub has nothing newer.
     loop {
-        let after = store.sync_status()?.pulled_pos;
+        let after = counter.with_store(&mut |s| s.sync_status())?.pulled_pos;
         let page = client.pull(after, opts.batch).map_err(|e| hub_error(&me.hub, e))?;
         if page.events.is_empty() {
             report.pulled_pos = after;
@@ -161,7 +186,7 @@ fn run(store: &mut Store, opts: &Options) -> Result<RoundReport, StoreError> {
         }
         let events: Vec<IncomingEvent> = page.events.into_iter().map(incoming).collect();
         report.pulled += events.len();
-        let applied = store.sync_apply(&events)?;
+        let applied = counter.with_store(&mut |s| s.sync_apply(&events))?;
         report.applied += applied.applied;
         report.quarantined += applied.quarantined;
         report.anomalies += applied.anomalies;

@@ -26,6 +26,7 @@ import type { Profile } from "./bindings/Profile";
 import type { Receipt } from "./bindings/Receipt";
 import type { RuleList } from "./bindings/RuleList";
 import type { ShopInfo } from "./bindings/ShopInfo";
+import type { SyncView } from "./bindings/SyncView";
 
 export class WireError extends Error {
   readonly view: ErrorView;
@@ -112,6 +113,8 @@ export const api = {
       throw toWireError(e);
     }
   },
+  /** Where sync with the shop's hub stands, and the status bar's sentence. */
+  syncStatus: () => call<SyncView>("sync_status"),
   onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>("import-progress", (e) => f(e.payload)),
 };

@@ -23,4 +23,8 @@ waiting: number,
 /**
  * Of those, sales and refunds.
  */
-sales_waiting: number, pushed_seq: number, pulled_pos: number, applied: number, quarantined: number, anomalies: number, };
+sales_waiting: number, pushed_seq: number, pulled_pos: number, 
+/**
+ * Pulled events kept but not applied (see `inbox`).
+ */
+quarantined: number, anomalies: number, };

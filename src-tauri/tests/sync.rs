@@ -1,0 +1,117 @@
+//! The window syncing in the background, in the real window: a hub on
+//! loopback, a second counter that registers a regular, and the window
+//! finding that regular without anyone pressing a key for it; then the hub
+//! gone, the status bar saying so in Korean, and the cashier still served.
+//! A screenshot per step under `target/e2e-screenshots/<test>/`.
+//!
+//! Run with `xvfb-run cargo test -p dangol-app --test sync -- --ignored`
+//! (scripts/test.sh does this).
+
+mod support;
+
+use dangol_domain::customer::CustomerInput;
+use dangol_hub::SqliteLog;
+use dangol_hub::server::{Hub, serve};
+use dangol_store::{Store, SystemIds, Viewer};
+use std::path::Path;
+use std::sync::Arc;
+use support::SERIAL;
+use support::counter::{demo_db, identify, launch_on};
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+/// A hub on loopback in this process, stopped on drop.
+struct LocalHub {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LocalHub {
+    fn start(db: &Path) -> LocalHub {
+        let log = SqliteLog::open(db).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                let hub = Arc::new(Hub::new(Box::new(log), KEY));
+                serve(listener, hub, async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        LocalHub { url: format!("http://{addr}"), stop: Some(tx), thread: Some(thread) }
+    }
+}
+
+impl Drop for LocalHub {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn round(db: &Path, hub: &LocalHub, name: &str) -> dangol_sync::RoundReport {
+    let mut store = Store::open(db).unwrap();
+    dangol_sync::round(&mut store, &dangol_sync::Options::new(&hub.url, KEY, name)).unwrap()
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn the_window_syncs_in_the_background_and_says_where_it_stands() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "background-sync";
+    let counter = demo_db(test, 300);
+    let dir = counter.parent().unwrap().to_path_buf();
+    let hub = LocalHub::start(&dir.join("hub.db"));
+    // The owner joined this counter once, from the command line.
+    round(&counter, &hub, "계산대 1");
+    // Counter 2 registers a regular the window has never seen.
+    let other = dir.join("counter2.db");
+    round(&other, &hub, "계산대 2");
+    {
+        let mut store = Store::open(&other).unwrap();
+        let input =
+            CustomerInput { name: "남궁민".into(), phone: "010-7777-8888".into(), ..CustomerInput::default() };
+        store.add_customer(input, &Viewer::Cashier, store.now(), &mut SystemIds).unwrap();
+    }
+    assert_eq!(round(&other, &hub, "계산대 2").pushed, 1);
+
+    let mut app = launch_on(test, 4541, counter.clone(), &[("DANGOL_SYNC_SECS", "1")]);
+    let s = &mut app.s;
+    let synced = s.wait("the status bar says synced", || {
+        s.try_find("[data-testid=sync-status]").map(|e| s.text(&e)).filter(|t| t.contains("동기화됨"))
+    });
+    assert!(!synced.contains("대기"), "{synced}");
+    // The regular registered at counter 2 is found here.
+    identify(s, "8888", "남궁민");
+    s.shot("found-from-counter-2");
+
+    // The hub goes away: the cashier keeps working, the bar says offline
+    // and how much waits.
+    drop(hub);
+    let f2 = "\u{E032}";
+    s.type_into(&s.find("[data-testid=search]"), f2);
+    s.type_into(&s.find("[data-testid=reg-name]"), "오프라인손님");
+    s.type_into(&s.find("[data-testid=reg-phone]"), "010-5555-6666");
+    s.click(&s.find("[data-testid=reg-save]"));
+    s.find("[data-testid=customer-card]");
+    let offline = s.wait("the status bar says offline with one record waiting", || {
+        s.try_find("[data-testid=sync-status]")
+            .map(|e| s.text(&e))
+            .filter(|t| t.contains("오프라인") && t.contains("1건 대기"))
+    });
+    assert!(!offline.chars().any(|c| c.is_ascii_alphabetic()), "no English in the Korean bar: {offline}");
+    s.shot("offline-one-waiting");
+    identify(s, "8888", "남궁민");
+}
