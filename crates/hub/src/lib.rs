@@ -7,11 +7,13 @@
 //! - `cluster`: a throw-away PostgreSQL cluster for tests and benchmarks;
 //! - `wire`: the HTTP protocol's bodies, shared by the server and clients;
 //! - `server`: the HTTP hub (`dangol hub`);
-//! - `client`: the counter's side of the protocol.
+//! - `client`: the counter's side of the protocol;
+//! - `faults`: an HTTP-aware fault-injecting proxy for testing sync.
 
 pub mod client;
 pub mod cluster;
 pub mod event;
+pub mod faults;
 pub mod pg;
 pub mod server;
 pub mod sqlite;

@@ -60,3 +60,12 @@ CREATE TABLE customer_merges (
     at        INTEGER NOT NULL,
     row       TEXT NOT NULL
 );
+
+-- The last change of each shared setting (the shop's name, zone, loyalty,
+-- limits, the owner's PIN): a register ordered by (clock, device), so the
+-- counters agree on the latest whatever order changes arrive in.
+CREATE TABLE setting_clock (
+    key    TEXT PRIMARY KEY,
+    clock  INTEGER NOT NULL,
+    device BLOB NOT NULL
+) WITHOUT ROWID;

@@ -129,8 +129,15 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         ctx.check(&tx, ids, at, None, "setting")?;
         let before = settings::get(&tx, key)?;
-        settings::set(&tx, key, &stored)?;
-        outbox::append(&tx, ids, ctx.device, at, "setting.changed", &serde_json::json!({"key": key, "value": stored}))?;
+        let clock = settings::set_shared_here(&tx, key, &stored, crate::time::ms(at), ctx.device)?;
+        outbox::append(
+            &tx,
+            ids,
+            ctx.device,
+            at,
+            "setting.changed",
+            &serde_json::json!({"key": key, "value": stored, "clock": clock}),
+        )?;
         let mut entry = audit::Entry::owner("setting.changed", key).after(serde_json::json!(stored));
         if let Some(b) = before {
             entry = entry.before(serde_json::json!(b));

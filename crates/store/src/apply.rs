@@ -220,13 +220,17 @@ pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             struct Changed {
                 key: String,
                 value: String,
+                /// The change's place among changes of the key (absent in
+                /// events written before it was carried: the event's time).
+                clock: Option<i64>,
             }
             let c: Changed = read!(e);
             if !settings::SHARED.contains(&c.key.as_str()) {
                 return Ok(Outcome::Quarantined(format!("{:?} is not a shop setting shared by counters", c.key)));
             }
-            settings::set(tx, &c.key, &c.value)?;
-            a.settings_changed = true;
+            // The latest change wins everywhere, whatever order they arrive in.
+            a.settings_changed |=
+                settings::set_shared_from(tx, &c.key, &c.value, c.clock.unwrap_or(e.at_ms), e.device)?;
             Ok(Outcome::Applied)
         }
         "coupon.issued" => coupon_issued(tx, a),

@@ -86,7 +86,8 @@ pub fn parse_moment(s: &str, what: &'static str) -> Result<DateTime<Utc>> {
 
 /// Checks that a write dated `at` may happen with the clock at `now`:
 /// within `WRITE_SKEW` of it, and never before `not_before` (the customer's
-/// registration, the sale refunded). With `backdating` (the owner's explicit
+/// registration, the sale refunded) by more than `WRITE_SKEW`: that moment
+/// may come from another counter whose clock runs a little ahead (sync). With `backdating` (the owner's explicit
 /// override) a moment in the past is allowed; the future never is.
 pub fn check_write_time(
     at: DateTime<Utc>,
@@ -112,7 +113,7 @@ pub fn check_write_time(
         });
     }
     if let Some((t, what)) = not_before
-        && at < t
+        && at < t - WRITE_SKEW
     {
         return Err(StoreError::WriteTime {
             at,

@@ -234,7 +234,7 @@ impl Store {
                 ),
             });
         }
-        settings::set(&tx, settings::OWNER_PIN, &hash)?;
+        share_pin(&tx, &hash, now, device, ids)?;
         audit::record(&tx, ids, device, now, audit::Entry::owner("owner.pin_set", "owner PIN"))?;
         tx.commit()?;
         Ok(Owner { since: now })
@@ -248,7 +248,7 @@ impl Store {
         let hash = hash_pin(new.trim(), ids, now)?;
         let device = self.device;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        settings::set(&tx, settings::OWNER_PIN, &hash)?;
+        share_pin(&tx, &hash, now, device, ids)?;
         audit::record(&tx, ids, device, now, audit::Entry::owner("owner.pin_changed", "owner PIN"))?;
         tx.commit()?;
         Ok(())
@@ -259,6 +259,28 @@ impl Store {
     pub fn permit_backdating(&mut self, owner: &Owner) {
         self.backdating = Some(owner.clone());
     }
+}
+
+/// Stores the shop's new PIN hash and sends it to the other counters: the
+/// owner's PIN is the shop's, the latest set anywhere (a salted Argon2id
+/// hash travels, never the PIN).
+fn share_pin(
+    tx: &rusqlite::Connection,
+    hash: &str,
+    now: chrono::DateTime<Utc>,
+    device: uuid::Uuid,
+    ids: &mut dyn IdSource,
+) -> Result<()> {
+    let clock = settings::set_shared_here(tx, settings::OWNER_PIN, hash, ms(now), device)?;
+    crate::outbox::append(
+        tx,
+        ids,
+        device,
+        now,
+        "setting.changed",
+        &serde_json::json!({"key": settings::OWNER_PIN, "value": hash, "clock": clock}),
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

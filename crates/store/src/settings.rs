@@ -35,7 +35,36 @@ pub const BULK_LOADING: &str = "bulk_loading";
 /// The settings that are the shop's, not the counter's: a change at one
 /// counter reaches the others by sync. (The device id, the demo marks and
 /// a bulk load's mark stay with their file.)
-pub const SHARED: &[&str] = &[SHOP_NAME, TIME_ZONE, LOYALTY, GOODWILL_LIMIT, LARGE_SALE];
+pub const SHARED: &[&str] = &[SHOP_NAME, TIME_ZONE, LOYALTY, GOODWILL_LIMIT, LARGE_SALE, OWNER_PIN];
+
+fn clock_of(conn: &Connection, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
+    Ok(conn
+        .prepare_cached("SELECT clock, device FROM setting_clock WHERE key = ?1")?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Changes a shared setting here: it becomes the latest (its clock after
+/// any change held), and the clock to carry in its event is returned.
+pub fn set_shared_here(conn: &Connection, key: &str, value: &str, at_ms: i64, device: Uuid) -> Result<i64> {
+    let clock = clock_of(conn, key)?.map_or(at_ms, |(held, _)| at_ms.max(held + 1));
+    set(conn, key, value)?;
+    conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, clock, device.as_bytes()])?;
+    Ok(clock)
+}
+
+/// Applies another counter's change of a shared setting if it is later,
+/// by (clock, device), than the change held; returns whether it was.
+pub fn set_shared_from(conn: &Connection, key: &str, value: &str, clock: i64, device: Uuid) -> Result<bool> {
+    let later = clock_of(conn, key)?.is_none_or(|held| (clock, device.as_bytes().to_vec()) > held);
+    if later {
+        set(conn, key, value)?;
+        conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
+            .execute(params![key, clock, device.as_bytes()])?;
+    }
+    Ok(later)
+}
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)

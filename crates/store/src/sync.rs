@@ -469,8 +469,11 @@ impl Store {
             }
             h.update(b"\x1e");
         }
+        // The owner's PIN is left out: each counter may re-hash it (a
+        // legacy hash upgraded on use), so equal PINs need not be equal text.
         let settings: Vec<(String, String)> = crate::settings::SHARED
             .iter()
+            .filter(|k| **k != crate::settings::OWNER_PIN)
             .filter_map(|k| crate::settings::get(&self.conn, k).ok().flatten().map(|v| (k.to_string(), v)))
             .collect();
         h.update(format!("{settings:?}").as_bytes());

@@ -102,6 +102,7 @@ fn outbox_sequence_numbers_stay_dense_across_many_writes_and_failed_ones() {
         kinds,
         vec![
             "demo.generated",
+            "setting.changed",
             "audit.recorded",
             "customer.created",
             "customer.created",

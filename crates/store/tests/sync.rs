@@ -106,15 +106,48 @@ const PHONES: [&str; 4] = ["010-1111-0001", "010-1111-0002", "010-1111-0003", "0
 
 #[derive(Debug, Clone)]
 enum Op {
-    Register { c: usize, phone: usize },
-    Sale { c: usize, who: usize, lines: Vec<(usize, i64)> },
-    Feedback { c: usize, who: usize },
-    Resolve { c: usize },
-    IssueCoupon { c: usize, who: usize },
-    UseCoupon { c: usize, who: usize },
-    Refund { c: usize },
-    Adjust { c: usize, who: usize, points: i64 },
-    Sync { c: usize, lose_ack: bool, repull: bool },
+    Register {
+        c: usize,
+        phone: usize,
+    },
+    Sale {
+        c: usize,
+        who: usize,
+        lines: Vec<(usize, i64)>,
+    },
+    Feedback {
+        c: usize,
+        who: usize,
+    },
+    Resolve {
+        c: usize,
+    },
+    IssueCoupon {
+        c: usize,
+        who: usize,
+    },
+    UseCoupon {
+        c: usize,
+        who: usize,
+    },
+    Refund {
+        c: usize,
+    },
+    Adjust {
+        c: usize,
+        who: usize,
+        points: i64,
+    },
+    /// The owner changes a shared setting at one counter.
+    Setting {
+        c: usize,
+        limit: i64,
+    },
+    Sync {
+        c: usize,
+        lose_ack: bool,
+        repull: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -129,6 +162,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::UseCoupon { c, who }),
         1 => c.clone().prop_map(|c| Op::Refund { c }),
         1 => (c.clone(), 0..8usize, -3000..3000i64).prop_map(|(c, who, points)| Op::Adjust { c, who, points }),
+        1 => (c.clone(), 1..50i64).prop_map(|(c, limit)| Op::Setting { c, limit: limit * 1000 }),
         4 => (c, any::<bool>(), any::<bool>()).prop_map(|(c, lose_ack, repull)| Op::Sync { c, lose_ack, repull }),
     ]
 }
@@ -266,6 +300,11 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     let owner = k.owner.clone();
                     let _ = k.store.adjust_balances(&owner, *customer, *points, 0, None, "보정", now, &mut k.ids);
                 }
+            }
+            Op::Setting { c, limit } => {
+                let k = &mut cs[*c];
+                let owner = k.owner.clone();
+                k.store.update_setting(&owner, "goodwill_limit", &limit.to_string(), now, &mut k.ids).unwrap();
             }
             Op::Sync { c, lose_ack, repull } => {
                 sync(&mut cs[*c], &mut hub, Weather { lose_ack: *lose_ack, repull: *repull })
