@@ -29,10 +29,9 @@ use common::*;
 use dangol_hub::cluster::TempCluster;
 use dangol_hub::faults::{FaultProxy, Partition, Plan};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const COUNTERS: usize = 3;
@@ -62,58 +61,6 @@ impl Rng {
 enum Backend {
     Sqlite,
     Postgres,
-}
-
-/// The hub process, restartable on the same port.
-struct HubProcess {
-    child: Option<Child>,
-    args: Vec<String>,
-    addr: SocketAddr,
-}
-
-impl HubProcess {
-    fn start(args: Vec<String>, addr: SocketAddr) -> HubProcess {
-        let mut hub = HubProcess { child: None, args, addr };
-        hub.spawn();
-        hub
-    }
-
-    fn spawn(&mut self) {
-        let listen = self.addr.to_string();
-        for _ in 0..50 {
-            let mut child = Command::new(bin())
-                .arg("hub")
-                .args(&self.args)
-                .args(["--listen", &listen, "--json"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start the hub");
-            let mut line = String::new();
-            let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
-            if line.contains("listening") {
-                self.child = Some(child);
-                return;
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the hub did not come back on {listen}");
-    }
-
-    fn kill9(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for HubProcess {
-    fn drop(&mut self) {
-        self.kill9();
-    }
 }
 
 /// What happened to one operation.
@@ -166,6 +113,16 @@ impl Run {
 
     fn tally(&mut self, op: &'static str) -> &mut Tally {
         self.tallies.entry(op).or_default()
+    }
+
+    /// A customer this counter knows, by one of the pool's phones (a
+    /// lookup, recorded like every operation), if any.
+    fn customer(&mut self, c: &Counter, rng: &mut Rng) -> Option<String> {
+        let ph = phone(rng.below(u64::from(PHONES)));
+        let db = c.db.to_str().unwrap().to_string();
+        let found = self.run_op(c, "lookup", &["lookup", "--db", &db, &ph, "--json"])?;
+        let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+        found["hits"][0]["id"].as_str().map(str::to_string)
     }
 
     /// Runs a command to its end: Some(stdout) when it succeeded.
@@ -286,10 +243,10 @@ fn run_seed(seed: u64, backend: Backend, workload: Duration) -> serde_json::Valu
         Some((_, url)) => vec!["--postgres".into(), url.clone(), "--shop".into(), shop.clone()],
         None => vec!["--db".into(), hub_db.to_str().unwrap().into()],
     };
-    let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let mut hub_args = storage.clone();
-    hub_args.extend(["--key-file".into(), key.to_str().unwrap().into()]);
-    let mut hub = HubProcess::start(hub_args, addr);
+    let mut hub_args: Vec<&str> = storage.iter().map(String::as_str).collect();
+    hub_args.extend(["--key-file", key.to_str().unwrap()]);
+    let mut hub = HubProcess::start(&hub_args, "127.0.0.1:0");
+    let addr: SocketAddr = hub.addr.parse().unwrap();
 
     let mut counters: Vec<Counter> = (0..COUNTERS)
         .map(|i| Counter {
@@ -359,12 +316,7 @@ fn run_seed(seed: u64, backend: Backend, workload: Duration) -> serde_json::Valu
                 );
             }
             20..=49 => {
-                let ph = phone(rng.below(u64::from(PHONES)));
-                let Some(found) = run.run_op(&counters[i], "lookup", &["lookup", "--db", &db, &ph, "--json"]) else {
-                    continue;
-                };
-                let found: serde_json::Value = serde_json::from_str(&found).unwrap();
-                let Some(id) = found["hits"][0]["id"].as_str().map(str::to_string) else { continue };
+                let Some(id) = run.customer(&counters[i], &mut rng) else { continue };
                 let sku = ["SALT", "AMR", "CAKE"][rng.below(3) as usize];
                 let cart = write(
                     &run.dir,
@@ -396,37 +348,33 @@ fn run_seed(seed: u64, backend: Backend, workload: Duration) -> serde_json::Valu
                 }
             }
             50..=54 => {
-                let ph = phone(rng.below(u64::from(PHONES)));
-                if let Some(found) = run.run_op(&counters[i], "lookup", &["lookup", "--db", &db, &ph, "--json"]) {
-                    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
-                    if let Some(id) = found["hits"][0]["id"].as_str().map(str::to_string) {
+                if let Some(id) = run.customer(&counters[i], &mut rng) {
+                    run.run_op(
+                        &counters[i],
+                        "adjust",
+                        &["adjust", "--db", &db, "--customer", &id, "--points", "3000", "--note", "chaos"],
+                    );
+                    if rng.chance(400) {
+                        coupon_n += 1;
+                        let code = format!("CH-{seed}-{coupon_n}");
+                        let expires = (run.base + chrono::Duration::days(30)).to_rfc3339();
                         run.run_op(
                             &counters[i],
-                            "adjust",
-                            &["adjust", "--db", &db, "--customer", &id, "--points", "3000", "--note", "chaos"],
+                            "issue_coupon",
+                            &[
+                                "issue-coupon",
+                                "--db",
+                                &db,
+                                "--customer",
+                                &id,
+                                "--rule",
+                                "coupon-3000",
+                                "--code",
+                                &code,
+                                "--expires",
+                                &expires,
+                            ],
                         );
-                        if rng.chance(400) {
-                            coupon_n += 1;
-                            let code = format!("CH-{seed}-{coupon_n}");
-                            let expires = (run.base + chrono::Duration::days(30)).to_rfc3339();
-                            run.run_op(
-                                &counters[i],
-                                "issue_coupon",
-                                &[
-                                    "issue-coupon",
-                                    "--db",
-                                    &db,
-                                    "--customer",
-                                    &id,
-                                    "--rule",
-                                    "coupon-3000",
-                                    "--code",
-                                    &code,
-                                    "--expires",
-                                    &expires,
-                                ],
-                            );
-                        }
                     }
                 }
             }
@@ -458,28 +406,24 @@ fn run_seed(seed: u64, backend: Backend, workload: Duration) -> serde_json::Valu
                 hub.spawn();
             }
             _ => {
-                let ph = phone(rng.below(u64::from(PHONES)));
-                if let Some(found) = run.run_op(&counters[i], "lookup", &["lookup", "--db", &db, &ph, "--json"]) {
-                    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
-                    if let Some(id) = found["hits"][0]["id"].as_str().map(str::to_string) {
-                        run.run_op(
-                            &counters[i],
+                if let Some(id) = run.customer(&counters[i], &mut rng) {
+                    run.run_op(
+                        &counters[i],
+                        "feedback",
+                        &[
                             "feedback",
-                            &[
-                                "feedback",
-                                "--db",
-                                &db,
-                                "--customer",
-                                &id,
-                                "--kind",
-                                "complaint",
-                                "--category",
-                                "맛",
-                                "--text",
-                                "짜요",
-                            ],
-                        );
-                    }
+                            "--db",
+                            &db,
+                            "--customer",
+                            &id,
+                            "--kind",
+                            "complaint",
+                            "--category",
+                            "맛",
+                            "--text",
+                            "짜요",
+                        ],
+                    );
                 }
             }
         }

@@ -157,3 +157,72 @@ pub fn preview_json(db: &str, customer: &str, cart: &str, at: &str) -> serde_jso
 pub fn offers(preview: &serde_json::Value, rule: &str) -> bool {
     preview["eligible"].as_array().expect("eligible").iter().any(|e| e["rule_id"] == rule)
 }
+
+/// A running `dangol hub` (its storage and key-file arguments given), on
+/// `listen` (port 0: any free port; the one it took is kept, so a restart
+/// comes back on the same address). Killed on drop.
+pub struct HubProcess {
+    child: Option<std::process::Child>,
+    args: Vec<String>,
+    pub addr: String,
+}
+
+impl HubProcess {
+    pub fn start(args: &[&str], listen: &str) -> HubProcess {
+        let mut hub =
+            HubProcess { child: None, args: args.iter().map(|a| a.to_string()).collect(), addr: listen.into() };
+        hub.spawn();
+        hub
+    }
+
+    /// The hub's address for `dangol sync --hub`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Starts it (again), waiting until it says where it listens; a port
+    /// still held by the killed one is retried for a few seconds.
+    pub fn spawn(&mut self) {
+        use std::io::{BufRead, BufReader, Read};
+        let mut last = String::new();
+        for _ in 0..50 {
+            let mut child = Command::new(bin())
+                .arg("hub")
+                .args(&self.args)
+                .args(["--listen", &self.addr, "--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start the hub");
+            let mut line = String::new();
+            let _ = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && let Some(addr) = v["listening"].as_str()
+            {
+                self.addr = addr.to_string();
+                self.child = Some(child);
+                return;
+            }
+            let _ = child.kill();
+            last.clear();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut last);
+            let _ = child.wait();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the hub did not start on {}: {last}", self.addr);
+    }
+
+    /// Kills it at once (SIGKILL), as a power cut would.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}

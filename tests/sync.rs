@@ -10,55 +10,22 @@ mod common;
 
 use common::*;
 use dangol_hub::cluster::TempCluster;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
-/// A running `dangol hub`, stopped on drop.
-struct Hub {
-    child: Child,
-    url: String,
+/// The hub on a free port with the shop's key file.
+fn start_hub(storage: &[&str], key: &Path) -> HubProcess {
+    let mut args = storage.to_vec();
+    args.extend(["--key-file", key.to_str().unwrap()]);
+    HubProcess::start(&args, "127.0.0.1:0")
 }
 
-impl Hub {
-    fn start(storage: &[&str], key: &Path) -> Hub {
-        Hub::start_on(storage, key, "127.0.0.1:0")
-    }
-
-    fn start_on(storage: &[&str], key: &Path, listen: &str) -> Hub {
-        let mut child = Command::new(bin())
-            .arg("hub")
-            .args(storage)
-            .args(["--listen", listen, "--json", "--key-file", key.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the hub");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("the hub says where it listens");
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-            let mut err = String::new();
-            let _ = std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err);
-            panic!("the hub did not start ({e}): {line} {err}")
-        });
-        Hub { child, url: format!("http://{}", v["listening"].as_str().unwrap()) }
-    }
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sync(db: &Path, hub: &Hub, key: &Path, name: &str) -> std::process::Output {
+fn sync(db: &Path, hub: &HubProcess, key: &Path, name: &str) -> std::process::Output {
     run(&[
         "sync",
         "--db",
         db.to_str().unwrap(),
         "--hub",
-        &hub.url,
+        &hub.url(),
         "--key-file",
         key.to_str().unwrap(),
         "--name",
@@ -67,7 +34,7 @@ fn sync(db: &Path, hub: &Hub, key: &Path, name: &str) -> std::process::Output {
     ])
 }
 
-fn synced(db: &Path, hub: &Hub, key: &Path, name: &str) -> serde_json::Value {
+fn synced(db: &Path, hub: &HubProcess, key: &Path, name: &str) -> serde_json::Value {
     let out = sync(db, hub, key, name);
     assert!(out.status.success(), "sync of {} failed: {}", db.display(), String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("sync --json")
@@ -112,7 +79,7 @@ fn card(db: &Path, customer: &str) -> serde_json::Value {
 
 fn counters_share(storage: &[&str], dir: &Path) {
     let key = dir.join("join.key");
-    let hub = Hub::start(storage, &key);
+    let hub = start_hub(storage, &key);
     let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600, "the join key is the owner's alone");
     let (a, who) = first_counter(dir);
@@ -179,7 +146,7 @@ fn a_wrong_key_a_revoked_counter_a_copied_file_and_a_silent_hub_are_refused() {
     let dir = temp_dir("sync-refused");
     let key = dir.join("join.key");
     let hub_db = dir.join("hub.db");
-    let hub = Hub::start(&["--db", hub_db.to_str().unwrap()], &key);
+    let mut hub = start_hub(&["--db", hub_db.to_str().unwrap()], &key);
     let (a, who) = first_counter(&dir);
 
     let wrong = write(&dir, "wrong.key", b"not-the-shops-key-at-all");
@@ -229,8 +196,8 @@ fn a_wrong_key_a_revoked_counter_a_copied_file_and_a_silent_hub_are_refused() {
     // when the hub is back.
     let b = dir.join("b.db");
     synced(&b, &hub, &key, "계산대 2");
-    let url = hub.url.clone();
-    drop(hub);
+    let url = hub.url();
+    hub.kill9();
     buy(&dir, &b, &who, "SALT");
     let (code, e) = refusal(&run(&[
         "sync",
@@ -244,8 +211,8 @@ fn a_wrong_key_a_revoked_counter_a_copied_file_and_a_silent_hub_are_refused() {
     ]));
     assert_eq!((code, e["kind"].as_str()), (Some(9), Some("hub_unreachable")), "{e}");
     assert_eq!(json(&["sync", "--db", b.to_str().unwrap(), "--status"])["sales_waiting"], 1);
-    let back = Hub::start_on(&["--db", hub_db.to_str().unwrap()], &key, url.trim_start_matches("http://"));
-    synced(&b, &back, &key, "계산대 2");
+    hub.spawn();
+    synced(&b, &hub, &key, "계산대 2");
     assert_eq!(json(&["sync", "--db", b.to_str().unwrap(), "--status"])["sales_waiting"], 0);
     // Another hub's address is refused: a counter belongs to one shop.
     let out = run(&[

@@ -157,9 +157,7 @@ pub fn revoke(storage: &HubStorage, device: &str, l: Lang) -> Result<(), StoreEr
         )
     })?;
     let mut log = open(storage)?;
-    let now =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    if !log.revoke(id, now).map_err(hub_failed)? {
+    if !log.revoke(id, dangol_hub::server::now_ms()).map_err(hub_failed)? {
         return Err(StoreError::not_found("device", id));
     }
     if storage.json {

@@ -87,7 +87,9 @@ fn body<T: serde::de::DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) ->
     })
 }
 
-fn now_ms() -> i64 {
+/// The system clock in milliseconds since the epoch (device enrolment and
+/// revocation times).
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 

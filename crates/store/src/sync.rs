@@ -72,7 +72,7 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// Own events the hub has not acknowledged yet.
     pub waiting: i64,
-    /// Of those, sales and refunds.
+    /// Of those, sales and refunds (0 while the counter has no hub).
     pub sales_waiting: i64,
     pub pushed_seq: i64,
     pub pulled_pos: i64,
@@ -383,11 +383,18 @@ impl Store {
             )
             .optional()?;
         let pushed = row.as_ref().map_or(0, |r| r.5);
-        let (waiting, sales_waiting): (i64, i64) = self.conn.query_row(
-            "SELECT count(*), coalesce(sum(kind IN ('sale.completed', 'sale.reversed')), 0) FROM outbox WHERE seq > ?1",
-            [pushed],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        // `seq` is dense, so what waits is a difference, not a count (the
+        // window asks every few seconds). Sales are counted among the
+        // waiting rows only, and only for a counter that has a hub.
+        let waiting = last_seq(&self.conn)? - pushed;
+        let sales_waiting: i64 = match row {
+            Some(_) => self.conn.query_row(
+                "SELECT count(*) FROM outbox WHERE seq > ?1 AND kind IN ('sale.completed', 'sale.reversed')",
+                [pushed],
+                |r| r.get(0),
+            )?,
+            None => 0,
+        };
         let quarantined: i64 =
             self.conn.query_row("SELECT count(*) FROM inbox WHERE state = 'quarantined'", [], |r| r.get(0))?;
         let anomalies: i64 = self.conn.query_row("SELECT count(*) FROM sync_anomalies", [], |r| r.get(0))?;

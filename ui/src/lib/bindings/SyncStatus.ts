@@ -21,7 +21,7 @@ last_error: string | null,
  */
 waiting: number, 
 /**
- * Of those, sales and refunds.
+ * Of those, sales and refunds (0 while the counter has no hub).
  */
 sales_waiting: number, pushed_seq: number, pulled_pos: number, 
 /**
