@@ -104,27 +104,7 @@ impl Store {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<()> {
-        let value = value.trim();
-        let stored = match key {
-            settings::SHOP_NAME => dangol_domain::customer::validate_name(value, "shop_name")?,
-            settings::TIME_ZONE => dangol_domain::time::ShopZone::parse(value)?.name().to_string(),
-            settings::GOODWILL_LIMIT => won_setting("goodwill_limit", value, 0, settings::MAX_GOODWILL_LIMIT)?,
-            settings::LARGE_SALE => {
-                won_setting("large_sale", value, settings::LARGE_SALE_RANGE.0, settings::LARGE_SALE_RANGE.1)?
-            }
-            settings::LOYALTY => serde_json::to_string(&LoyaltySettings::from_json(value)?).expect("plain data"),
-            _ => {
-                return Err(StoreError::BadInput {
-                    what: "setting",
-                    reason: crate::error::say(
-                        format!(
-                            "{key:?}은(는) 설정 항목이 아닙니다 (shop_name, time_zone, goodwill_limit, large_sale, loyalty)"
-                        ),
-                        format!("{key:?} is not one of shop_name, time_zone, goodwill_limit, large_sale, loyalty"),
-                    ),
-                });
-            }
-        };
+        let stored = validated_setting(key, value)?;
         let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         ctx.check(&tx, ids, at, None, "setting")?;
@@ -357,4 +337,30 @@ impl Store {
         }
         made
     }
+}
+
+/// A shop setting as stored, from what the owner typed (or another counter
+/// sent): validated and normalised, or the reason it is refused.
+pub(crate) fn validated_setting(key: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    Ok(match key {
+        settings::SHOP_NAME => dangol_domain::customer::validate_name(value, "shop_name")?,
+        settings::TIME_ZONE => dangol_domain::time::ShopZone::parse(value)?.name().to_string(),
+        settings::GOODWILL_LIMIT => won_setting("goodwill_limit", value, 0, settings::MAX_GOODWILL_LIMIT)?,
+        settings::LARGE_SALE => {
+            won_setting("large_sale", value, settings::LARGE_SALE_RANGE.0, settings::LARGE_SALE_RANGE.1)?
+        }
+        settings::LOYALTY => serde_json::to_string(&LoyaltySettings::from_json(value)?).expect("plain data"),
+        _ => {
+            return Err(StoreError::BadInput {
+                what: "setting",
+                reason: crate::error::say(
+                    format!(
+                        "{key:?}은(는) 설정 항목이 아닙니다 (shop_name, time_zone, goodwill_limit, large_sale, loyalty)"
+                    ),
+                    format!("{key:?} is not one of shop_name, time_zone, goodwill_limit, large_sale, loyalty"),
+                ),
+            });
+        }
+    })
 }

@@ -228,9 +228,21 @@ pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             if !settings::SHARED.contains(&c.key.as_str()) {
                 return Ok(Outcome::Quarantined(format!("{:?} is not a shop setting shared by counters", c.key)));
             }
+            // The same check as the owner's own change here: an absurd value
+            // is kept in quarantine, never stored.
+            let value = if c.key == settings::OWNER_PIN {
+                if !c.value.starts_with("$argon2") {
+                    return Ok(Outcome::Quarantined("the owner's PIN did not come as an Argon2 hash".into()));
+                }
+                c.value
+            } else {
+                match crate::admin::validated_setting(&c.key, &c.value) {
+                    Ok(v) => v,
+                    Err(err) => return Ok(Outcome::Quarantined(format!("{}: {err}", c.key))),
+                }
+            };
             // The latest change wins everywhere, whatever order they arrive in.
-            a.settings_changed |=
-                settings::set_shared_from(tx, &c.key, &c.value, c.clock.unwrap_or(e.at_ms), e.device)?;
+            a.settings_changed |= settings::set_shared_from(tx, &c.key, &value, c.clock.unwrap_or(e.at_ms), e.device)?;
             Ok(Outcome::Applied)
         }
         "coupon.issued" => coupon_issued(tx, a),
