@@ -153,7 +153,7 @@ fn exit_code(kind: &str) -> u8 {
         "usage" | "bad_input" | "invalid_rows" | "invalid_phone" | "invalid_field" | "invalid_cart"
         | "invalid_rule" | "out_of_range" | "duplicate" | "already_reversed" | "visit_conflict" => 2,
         "not_found" => 3,
-        "checkout_refused" | "rule_not_eligible" | "large_sale_unconfirmed" => 4,
+        "checkout_refused" | "rule_not_eligible" | "large_sale_unconfirmed" | "points_elsewhere" => 4,
         "database_locked" | "database_busy" | "read_only" => 5,
         "not_a_database" | "newer_schema" | "older_schema" => 6,
         "owner_pin_invalid" | "owner_pin_locked" | "owner_pin_not_set" | "owner_required" | "owner_pin_required" => 7,

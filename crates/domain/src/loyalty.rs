@@ -55,6 +55,11 @@ pub struct LoyaltySettings {
     pub stamp_categories: Vec<String>,
     /// Days before expiry at which the counter warns about expiring points.
     pub points_warning_days: i64,
+    /// Points a counter that syncs may redeem for a customer beyond what it
+    /// holds in escrow (each such redemption is shown to the owner); 0:
+    /// never, so a balance can never go below zero.
+    #[serde(default)]
+    pub offline_overdraft_points: i64,
 }
 
 impl Default for LoyaltySettings {
@@ -65,6 +70,7 @@ impl Default for LoyaltySettings {
             points_expiry_days: 365,
             stamp_categories: vec!["음료".to_string()],
             points_warning_days: 30,
+            offline_overdraft_points: 0,
         }
     }
 }
@@ -73,6 +79,8 @@ impl Default for LoyaltySettings {
 pub const MAX_POINTS_RATE_BP: u32 = 10_000;
 /// Longest points life, in days (10 years).
 pub const MAX_POINTS_EXPIRY_DAYS: i64 = 3_650;
+/// Most points a counter may redeem beyond its escrow allowance.
+pub const MAX_OFFLINE_OVERDRAFT_POINTS: i64 = 100_000;
 /// Most stamp categories.
 pub const MAX_STAMP_CATEGORIES: usize = 50;
 
@@ -117,6 +125,12 @@ impl LoyaltySettings {
         }
         crate::rules::in_range("points_expiry_days", self.points_expiry_days, 1, MAX_POINTS_EXPIRY_DAYS)?;
         crate::rules::in_range("points_warning_days", self.points_warning_days, 0, self.points_expiry_days.min(365))?;
+        crate::rules::in_range(
+            "offline_overdraft_points",
+            self.offline_overdraft_points,
+            0,
+            MAX_OFFLINE_OVERDRAFT_POINTS,
+        )?;
         if self.stamp_categories.len() > MAX_STAMP_CATEGORIES {
             return Err(DomainError::field(
                 "stamp_categories",

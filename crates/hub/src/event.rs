@@ -28,6 +28,11 @@ use uuid::Uuid;
 /// events is told to wait for the hub's upgrade (`HubError::CounterNewer`).
 pub const HUB_SCHEMA_VERSION: i64 = 1;
 
+/// Event kinds whose effect depends on their place in the hub's order (a
+/// claim on the shop's points pool, a return to it): a pull serves them to
+/// their own counter too, so it learns what the order granted.
+pub const ORDERED_KINDS: &[&str] = &["points.claimed", "points.returned"];
+
 /// An event as a counter pushes it (its outbox row).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PushedEvent {
@@ -159,7 +164,8 @@ pub trait EventLog: Send {
     /// module's rules). The events may come in any order and may repeat.
     fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck>;
     /// Events after hub position `after`, oldest first, at most `limit`,
-    /// leaving out `except`'s own (a counter pulls the others').
+    /// leaving out `except`'s own (a counter pulls the others') except the
+    /// `ORDERED_KINDS`.
     fn pull(&mut self, after: i64, limit: usize, except: Option<Uuid>) -> Result<Vec<HubEvent>>;
     /// The highest contiguous sequence held for `device` (0: none).
     fn acked(&mut self, device: Uuid) -> Result<i64>;

@@ -19,6 +19,8 @@ pub mod server;
 pub mod sqlite;
 pub mod wire;
 
-pub use event::{Device, EventLog, HUB_SCHEMA_VERSION, HubError, HubEvent, PushAck, PushedEvent, token_hash};
+pub use event::{
+    Device, EventLog, HUB_SCHEMA_VERSION, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, token_hash,
+};
 pub use pg::PgLog;
 pub use sqlite::SqliteLog;

@@ -9,7 +9,7 @@
 //! are given in commit order and `pos > cursor` never skips. Events are
 //! insert-only (a trigger).
 
-use crate::event::{Device, EventLog, HubError, HubEvent, PushAck, PushedEvent, Result, plan};
+use crate::event::{Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, plan};
 use postgres::{Client, NoTls};
 use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
@@ -167,8 +167,8 @@ impl EventLog for PgLog {
         let limit = limit.min(i64::MAX as usize) as i64;
         let rows = self.client.query(
             "SELECT pos, device, seq, event_id, at, kind, schema_version, payload FROM events
-             WHERE pos > $1 AND device IS DISTINCT FROM $2 ORDER BY pos LIMIT $3",
-            &[&after, &except, &limit],
+             WHERE pos > $1 AND (device IS DISTINCT FROM $2 OR kind = ANY($4)) ORDER BY pos LIMIT $3",
+            &[&after, &except, &limit, &ORDERED_KINDS],
         )?;
         Ok(rows
             .iter()

@@ -247,15 +247,35 @@ fn check_enrolment(log: &mut dyn EventLog) {
     assert_eq!(all.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["계산대 1", "계산대 2"]);
 }
 
+/// A counter pulls the others' events, and its own only of the kinds
+/// whose effect depends on the hub's order (escrow claims and returns), in
+/// that order.
+fn check_ordered_kinds_come_back(log: &mut dyn EventLog) {
+    let (a, b) = (device(1), device(2));
+    let mut claim = event(1, 2);
+    claim.kind = dangol_hub::ORDERED_KINDS[0].into();
+    let mut give_back = event(2, 2);
+    give_back.kind = dangol_hub::ORDERED_KINDS[1].into();
+    log.push(a, &[event(1, 1), claim]).unwrap();
+    log.push(b, &[event(2, 1), give_back]).unwrap();
+    let seen = |log: &mut dyn EventLog, d| -> Vec<(Uuid, i64)> {
+        log.pull(0, 100, Some(d)).unwrap().iter().map(|e| (e.device, e.event.seq)).collect()
+    };
+    assert_eq!(seen(log, a), [(a, 2), (b, 1), (b, 2)]);
+    assert_eq!(seen(log, b), [(a, 1), (a, 2), (b, 2)]);
+}
+
 #[test]
 fn enrolment_on_sqlite() {
     check_enrolment(&mut SqliteLog::open_in_memory().unwrap());
+    check_ordered_kinds_come_back(&mut SqliteLog::open_in_memory().unwrap());
 }
 
 #[test]
 fn enrolment_on_postgres_and_a_newer_counter_is_told_to_wait() {
     let cluster = TempCluster::start().unwrap();
     check_enrolment(&mut PgLog::connect(&cluster.url(), "enrol").unwrap());
+    check_ordered_kinds_come_back(&mut PgLog::connect(&cluster.url(), "ordered").unwrap());
     let mut log = PgLog::connect(&cluster.url(), "newer").unwrap();
     let mut e = event(1, 1);
     e.schema_version = dangol_hub::HUB_SCHEMA_VERSION + 1;

@@ -250,17 +250,21 @@ impl Store {
         let entries = if points > 0 {
             vec![open_lot(at, LedgerKind::Adjust, points, expires_at)]
         } else if points < 0 {
-            book.spend(-points, at, LedgerKind::Adjust).map_err(|e| StoreError::BadInput {
+            let spend = book.spend(-points, at, LedgerKind::Adjust).map_err(|e| StoreError::BadInput {
                 what: "adjustment",
                 reason: crate::error::say(
                     format!("고객이 쓸 수 있는 포인트가 {}점이라 {}점을 뺄 수 없습니다", e.available, e.wanted),
                     format!("the customer has {} usable points; cannot take {}", e.available, e.wanted),
                 ),
-            })?
+            })?;
+            // Taking points is a redemption for escrow: only what this
+            // counter holds (the owner's overdraft does not cover it).
+            crate::escrow::check_redeem(&tx, rid, ctx.device, -points, before.points, 0)?;
+            spend
         } else {
             vec![]
         };
-        ledger::write_points(&tx, &mut book, rid, None, Some(note), &entries)?;
+        ledger::write_points(&tx, &mut book, rid, None, None, Some(note), &entries)?;
         ledger::write_stamps(&tx, rid, None, at, LedgerKind::Adjust, stamps)?;
         let after = Balances { points: book.available(at), stamps: before.stamps + stamps };
         let change = serde_json::json!({"customer": customer, "points": points, "stamps": stamps, "expires_at": expires_at, "note": note});

@@ -138,6 +138,9 @@ pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             sale_completed(tx, a, &draft)
         }
         "sale.reversed" => sale_reversed(tx, a),
+        crate::escrow::CLAIMED | crate::escrow::RETURNED => {
+            Ok(crate::escrow::observe(tx, e)?.unwrap_or(Outcome::Applied))
+        }
         // Each counter expires lots itself, at the same moments, from the
         // same lots: the event is a record, not an instruction.
         "points.expired" => Ok(Outcome::Applied),
@@ -509,7 +512,17 @@ fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         (Some(points), Some(stamps)) => Some(Unrecovered { points, stamps }),
         _ => None,
     };
-    let done = write_reversal(tx, &original, r.reversal_id, a.at, &r.reason, a.event.device, &loyalty, recorded)?;
+    let done = write_reversal(
+        tx,
+        &original,
+        r.reversal_id,
+        a.at,
+        &r.reason,
+        a.event.device,
+        &loyalty,
+        recorded,
+        Some(a.event.device),
+    )?;
     if let Some(crid) = customer {
         let who = customers::get_rid(tx, crid)?.customer.id;
         if done.debt > 0 {
@@ -586,7 +599,7 @@ fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     } else {
         vec![]
     };
-    ledger::write_points(tx, &mut book, rid, None, Some(&j.note), &entries)?;
+    ledger::write_points(tx, &mut book, rid, Some(a.event.device), None, Some(&j.note), &entries)?;
     let stamps = ledger::stamps(tx, rid)?;
     if stamps + j.stamps < 0 {
         a.anomaly(

@@ -94,11 +94,11 @@ impl BulkLoad<'_> {
                         format!("redeems {} points with {} usable", e.wanted, e.available),
                     ),
                 })?;
-            ledger::write_points(&self.tx, book, customer_rid, Some(rid), None, &spend)?;
+            ledger::write_points(&self.tx, book, customer_rid, None, Some(rid), None, &spend)?;
         }
         if d.points_earned > 0 {
             let lot = open_lot(d.at, LedgerKind::Earn, d.points_earned, d.points_expire_at);
-            ledger::write_points(&self.tx, book, customer_rid, Some(rid), None, &[lot])?;
+            ledger::write_points(&self.tx, book, customer_rid, None, Some(rid), None, &[lot])?;
         }
         ledger::write_stamps(&self.tx, customer_rid, Some(rid), d.at, LedgerKind::Redeem, -d.stamps_redeemed)?;
         ledger::write_stamps(&self.tx, customer_rid, Some(rid), d.at, LedgerKind::Earn, d.stamps_earned)?;

@@ -15,7 +15,7 @@ use crate::owner::Owner;
 use crate::prompts::{self, PromptAction};
 use crate::standing::{load_standing, price, walk_in};
 use crate::time::{from_ms, ms};
-use crate::{Store, audit, customers, ledger, outbox, settings};
+use crate::{Store, audit, customers, escrow, ledger, outbox, settings};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::Cart;
 use dangol_domain::eligibility::Engine;
@@ -357,6 +357,16 @@ pub(crate) enum Origin {
     Elsewhere,
 }
 
+impl Origin {
+    /// The counter a ledger entry is written for (`None`: this one).
+    pub fn by(self, device: Uuid) -> Option<Uuid> {
+        match self {
+            Origin::Here => None,
+            Origin::Elsewhere => Some(device),
+        }
+    }
+}
+
 /// The prompt-log side of a sale: the rules applied and the discounts
 /// dismissed with their reasons.
 pub(crate) struct SaleEffects<'a> {
@@ -396,26 +406,40 @@ pub(crate) fn write_sale(
         written.expired = ledger::sweep(tx, book, crid, draft.at)?;
         if draft.points_redeemed > 0 {
             let spend = match effects.origin {
-                Origin::Here => book.spend(draft.points_redeemed, draft.at, LedgerKind::Redeem).map_err(|e| {
-                    StoreError::BadInput {
-                        what: "points",
-                        reason: crate::error::say(
-                            format!("{}점을 쓰려 했지만 쓸 수 있는 포인트는 {}점입니다", e.wanted, e.available),
-                            format!("{} points to redeem, {} usable", e.wanted, e.available),
-                        ),
+                Origin::Here => {
+                    let spend = book.spend(draft.points_redeemed, draft.at, LedgerKind::Redeem).map_err(|e| {
+                        StoreError::BadInput {
+                            what: "points",
+                            reason: crate::error::say(
+                                format!("{}점을 쓰려 했지만 쓸 수 있는 포인트는 {}점입니다", e.wanted, e.available),
+                                format!("{} points to redeem, {} usable", e.wanted, e.available),
+                            ),
+                        }
+                    })?;
+                    // Once the counter syncs, only what it holds in escrow.
+                    if escrow::in_force(tx)? {
+                        let overdraft = settings::loyalty(tx)?.offline_overdraft_points;
+                        let usable = book.available(draft.at);
+                        let beyond = escrow::check_redeem(tx, crid, device, draft.points_redeemed, usable, overdraft)?;
+                        if beyond > 0
+                            && let Some(who) = draft.customer_id
+                        {
+                            escrow::record_overdraft(tx, draft.at, who, draft.id, beyond)?;
+                        }
                     }
-                })?,
+                    spend
+                }
                 Origin::Elsewhere => {
                     let (entries, short) = book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem);
                     written.short = short;
                     entries
                 }
             };
-            ledger::write_points(tx, book, crid, Some(sale_rid), None, &spend)?;
+            ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &spend)?;
         }
         if draft.points_earned > 0 {
             let lot = open_lot(draft.at, LedgerKind::Earn, draft.points_earned, draft.points_expire_at);
-            ledger::write_points(tx, book, crid, Some(sale_rid), None, &[lot])?;
+            ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &[lot])?;
         }
         ledger::write_stamps(tx, crid, Some(sale_rid), draft.at, LedgerKind::Redeem, -draft.stamps_redeemed)?;
         ledger::write_stamps(tx, crid, Some(sale_rid), draft.at, LedgerKind::Earn, draft.stamps_earned)?;

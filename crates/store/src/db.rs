@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_lots_audit.sql")),
     (4, include_str!("../migrations/0004_checkout_reads.sql")),
     (5, include_str!("../migrations/0005_sync.sql")),
+    (6, include_str!("../migrations/0006_escrow.sql")),
 ];
 
 /// The newest schema version this build knows.

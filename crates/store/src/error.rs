@@ -86,6 +86,13 @@ pub enum StoreError {
     AlreadyReversed {
         sale: String,
     },
+    /// A redemption beyond what this counter holds in escrow: the rest of
+    /// the customer's points are held at other counters or in the pool.
+    PointsElsewhere {
+        wanted: i64,
+        held_here: i64,
+        balance: i64,
+    },
     /// The owner PIN given was wrong (the `failures`-th in a row; the next
     /// attempt waits `retry_after_secs`).
     OwnerPinInvalid {
@@ -162,6 +169,7 @@ impl StoreError {
             StoreError::InvalidRows { .. } => "invalid_rows",
             StoreError::BadInput { .. } => "bad_input",
             StoreError::AlreadyReversed { .. } => "already_reversed",
+            StoreError::PointsElsewhere { .. } => "points_elsewhere",
             StoreError::OwnerPinInvalid { .. } => "owner_pin_invalid",
             StoreError::OwnerPinLocked { .. } => "owner_pin_locked",
             StoreError::OwnerPinNotSet => "owner_pin_not_set",
@@ -258,6 +266,11 @@ pub enum StoreErrorData {
     },
     AlreadyReversed {
         sale: String,
+    },
+    PointsElsewhere {
+        wanted: i64,
+        held_here: i64,
+        balance: i64,
     },
     OwnerPinInvalid {
         failures: i64,
@@ -361,6 +374,9 @@ fn data(e: &StoreError) -> ErrorData {
         }
         StoreError::BadInput { what, .. } => D::BadInput { what: what.to_string() },
         StoreError::AlreadyReversed { sale } => D::AlreadyReversed { sale: sale.clone() },
+        StoreError::PointsElsewhere { wanted, held_here, balance } => {
+            D::PointsElsewhere { wanted: *wanted, held_here: *held_here, balance: *balance }
+        }
         StoreError::OwnerPinInvalid { failures, retry_after_secs } => {
             D::OwnerPinInvalid { failures: *failures, retry_after_secs: *retry_after_secs }
         }

@@ -161,6 +161,17 @@ pub fn message(e: &StoreError, lang: Lang) -> String {
                 format!("sale {sale} has already been reversed")
             }
         }
+        StoreError::PointsElsewhere { wanted, held_here, balance } => {
+            if ko {
+                format!(
+                    "고객의 포인트 {balance}점 중 이 계산대가 가진 것은 {held_here}점이라 {wanted}점을 쓸 수 없습니다. 나머지는 다른 계산대에 있습니다: 동기화되면 이 계산대로 옵니다"
+                )
+            } else {
+                format!(
+                    "this counter holds {held_here} of the customer's {balance} points, so {wanted} cannot be redeemed here; the rest are held at another counter and come here once it syncs"
+                )
+            }
+        }
         StoreError::OwnerPinInvalid { failures, retry_after_secs } => match (ko, *retry_after_secs > 0) {
             (true, true) => {
                 format!("사장님 PIN이 맞지 않습니다 (연속 {failures}번째). {retry_after_secs}초 뒤에 다시 하세요")

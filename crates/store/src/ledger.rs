@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use dangol_domain::loyalty::LedgerKind;
 use dangol_domain::points::{NewPoints, PointsBook, PointsEntry};
 use rusqlite::{Connection, params};
+use uuid::Uuid;
 
 /// A customer's points entries, as stored.
 pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<PointsEntry>> {
@@ -61,17 +62,19 @@ impl PointsCache {
 }
 
 /// Writes points entries (zero amounts skipped), folds them into `book`, and
-/// returns their ids.
+/// returns their ids. `by` is the counter whose event this is (`None`: this
+/// counter); escrow counts each counter's allowance from it.
 pub fn write_points(
     conn: &Connection,
     book: &mut PointsBook,
     customer_rid: i64,
+    by: Option<Uuid>,
     sale: Option<i64>,
     note: Option<&str>,
     entries: &[NewPoints],
 ) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale, note, lot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale, note, lot, device) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut written = Vec::with_capacity(entries.len());
     for e in entries.iter().filter(|e| e.amount != 0) {
@@ -83,7 +86,8 @@ pub fn write_points(
             e.expires_at.map(ms),
             sale,
             note,
-            e.lot
+            e.lot,
+            by.map(|d| *d.as_bytes())
         ])?;
         let id = conn.last_insert_rowid();
         book.apply(&e.stored(id));
@@ -96,7 +100,7 @@ pub fn write_points(
 /// points expired.
 pub fn sweep(conn: &Connection, book: &mut PointsBook, customer_rid: i64, at: DateTime<Utc>) -> Result<i64> {
     let due = book.sweep(at);
-    write_points(conn, book, customer_rid, None, Some("expired lot"), &due)?;
+    write_points(conn, book, customer_rid, None, None, Some("expired lot"), &due)?;
     Ok(-due.iter().map(|e| e.amount).sum::<i64>())
 }
 

@@ -15,7 +15,8 @@
 //! - `csv_io`: customers and products in and out as CSV.
 //! - `bulk`: fast loading for the demo generator.
 //! - `sync`: the counter's side of sync (its hub, what waits to go, the
-//!   pull cursor); `apply`: other counters' events projected here.
+//!   pull cursor); `apply`: other counters' events projected here;
+//!   `escrow`: which counter may redeem which points.
 //!
 //! SQL lives only in this crate. Domain rules live only in `dangol-domain`.
 
@@ -25,6 +26,7 @@ pub mod bulk;
 pub mod checkout;
 pub mod counter;
 pub mod csv_io;
+pub mod escrow;
 pub mod inspect;
 pub mod refund;
 pub mod sync;

@@ -70,7 +70,7 @@ impl Store {
         let reversal_id = ids.next_id(at);
         let reversed = Original { rid: orig_rid, customer: customer_rid, totals: n };
         let Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, .. } =
-            write_reversal(&tx, &reversed, reversal_id, at, reason, ctx.device, &loyalty, None)?;
+            write_reversal(&tx, &reversed, reversal_id, at, reason, ctx.device, &loyalty, None, None)?;
         audit::record(
             &tx,
             ids,
@@ -145,6 +145,7 @@ pub(crate) fn write_reversal(
     device: Uuid,
     loyalty: &dangol_domain::loyalty::LoyaltySettings,
     recorded: Option<Unrecovered>,
+    by: Option<Uuid>,
 ) -> Result<Reversal> {
     let (orig_rid, customer_rid) = (original.rid, original.customer);
     let [subtotal, discount_total, total, p_earned, p_redeemed, s_earned, s_redeemed] = original.totals;
@@ -181,7 +182,7 @@ pub(crate) fn write_reversal(
         if legacy > 0 {
             back.push(open_lot(at, LedgerKind::Reverse, legacy, loyalty.expiry_from(at)));
         }
-        ledger::write_points(tx, &mut book, crid, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
+        ledger::write_points(tx, &mut book, crid, by, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
         let earned_lot: Option<(i64, i64)> = tx
             .query_row(
                 "SELECT rid, points FROM points_ledger WHERE sale = ?1 AND kind = 'earn' AND lot IS NULL AND points > 0",
@@ -193,7 +194,13 @@ pub(crate) fn write_reversal(
             // Another counter's refund takes back exactly what it took
             // there (the part no lot here covers becomes a debt), so every
             // counter's ledger sums alike.
-            let target = recorded.map_or(earned, |r| earned - r.points);
+            // A refund here takes back no more than this counter holds in
+            // escrow; the rest is unrecovered, as when already spent.
+            let target = match recorded {
+                Some(r) => earned - r.points,
+                None if by.is_none() => crate::escrow::take_back_cap(tx, crid, device, earned)?,
+                None => earned,
+            };
             let mut take = book.take_back(lot, target, at);
             if recorded.is_some() && take.unrecovered > 0 {
                 debt = take.unrecovered;
@@ -205,11 +212,12 @@ pub(crate) fn write_reversal(
                     lot: None,
                 });
             }
-            unrecovered = recorded.map_or(take.unrecovered, |r| r.points);
+            unrecovered = recorded.map_or(take.unrecovered + (earned - target), |r| r.points);
             ledger::write_points(
                 tx,
                 &mut book,
                 crid,
+                by,
                 Some(rev_rid),
                 Some("refund: earned points back"),
                 &take.entries,

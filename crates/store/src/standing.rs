@@ -23,8 +23,14 @@ use uuid::Uuid;
 
 /// What the eligibility engine and the gate need about one customer.
 pub(crate) struct Standing {
+    /// `facts.points` is what may be redeemed here: the usable points, or
+    /// fewer once escrow is in force (`escrow::redeemable`).
     pub facts: CustomerFacts,
     pub book: PointsBook,
+    /// The usable points, wherever they are held.
+    pub usable: i64,
+    /// Escrow in force: what this counter may redeem.
+    pub held_here: Option<i64>,
 }
 
 /// Everything the engines and the counter need about one customer.
@@ -55,7 +61,12 @@ pub(crate) fn price(conn: &Connection, cart: &Cart) -> Result<PricedCart> {
 
 /// A walk-in sale's standing: nobody to know anything about.
 pub(crate) fn walk_in() -> Standing {
-    Standing { facts: CustomerFacts { walk_in: true, ..Default::default() }, book: PointsBook::default() }
+    Standing {
+        facts: CustomerFacts { walk_in: true, ..Default::default() },
+        book: PointsBook::default(),
+        usable: 0,
+        held_here: None,
+    }
 }
 
 /// The customer's standing at a moment: points usable then (what is due to
@@ -70,7 +81,9 @@ pub(crate) fn load_standing(
 ) -> Result<Standing> {
     let rid = row.rid;
     let book = cache.book(conn, rid)?;
-    let points = book.available(at).max(0);
+    let usable = book.available(at).max(0);
+    let held_here = crate::escrow::redeemable(conn, rid, usable)?;
+    let points = held_here.unwrap_or(usable);
     let stamps = ledger::stamps(conn, rid)?;
     let mut coupons = Vec::new();
     {
@@ -115,7 +128,7 @@ pub(crate) fn load_standing(
         rule_uses,
         walk_in: false,
     };
-    Ok(Standing { facts, book })
+    Ok(Standing { facts, book, usable, held_here })
 }
 
 /// The standing plus what the counter shows and the suggestions read.

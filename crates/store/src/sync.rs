@@ -280,6 +280,11 @@ impl Store {
                 |r| r.get(0),
             )?;
             if e.pos <= cursor || held || e.device == own {
+                // This counter's own claims and returns come back from the
+                // hub: their place in its order decides what the pool grants.
+                if e.device == own && e.pos > cursor {
+                    crate::escrow::observe(&tx, e)?;
+                }
                 report.already += 1;
                 cursor = cursor.max(e.pos);
                 continue;

@@ -6,8 +6,13 @@
 //! separate bookkeeping of the run says:
 //! - after everyone syncs, every counter has the same state digest;
 //! - every sale made anywhere is at every counter exactly once;
-//! - a customer's points or stamps below zero (two counters redeeming the
-//!   same balance offline, before escrow) are always reported to the owner;
+//! - points are held in escrow: checked after every step against a god's
+//!   view (a separate store that gets every counter's events at once, as
+//!   if no network could fail), no customer's points ever go below zero,
+//!   so redeemed never exceeds earned, however the counters were cut off;
+//!   after healing, every counter's allowances and the pool add up to the
+//!   balance, and none is below zero;
+//! - stamps below zero (no escrow for stamps) are always reported;
 //! - each phone is one customer everywhere, whichever counter registered it
 //!   first;
 //! - a coupon used at two counters offline is used by the earlier sale at
@@ -49,44 +54,43 @@ struct Weather {
     repull: bool,
 }
 
+/// One round as `dangol-sync` runs it: push, pull, move points in escrow
+/// to where the customers are, and push and pull again if any moved.
 fn sync(c: &mut Counter, hub: &mut SqliteLog, w: Weather) {
+    push(c, hub, w.lose_ack);
+    pull(c, hub, w.repull);
+    if c.store.escrow_rebalance(&mut c.ids).unwrap() > 0 {
+        push(c, hub, false);
+        pull(c, hub, false);
+    }
+}
+
+fn pushed(e: dangol_store::sync::OutgoingEvent) -> PushedEvent {
+    PushedEvent {
+        seq: e.seq,
+        event_id: e.event_id,
+        at_ms: e.at_ms,
+        kind: e.kind,
+        schema_version: e.schema_version,
+        payload: e.payload,
+    }
+}
+
+fn push(c: &mut Counter, hub: &mut SqliteLog, lose_ack: bool) {
     let device = c.store.device();
-    let out: Vec<PushedEvent> = c
-        .store
-        .sync_outgoing(10_000)
-        .unwrap()
-        .into_iter()
-        .map(|e| PushedEvent {
-            seq: e.seq,
-            event_id: e.event_id,
-            at_ms: e.at_ms,
-            kind: e.kind,
-            schema_version: e.schema_version,
-            payload: e.payload,
-        })
-        .collect();
+    let out: Vec<PushedEvent> = c.store.sync_outgoing(10_000).unwrap().into_iter().map(pushed).collect();
     if !out.is_empty() {
         let ack = hub.push(device, &out).expect("a healthy counter's push is accepted");
-        if !w.lose_ack {
+        if !lose_ack {
             c.store.sync_acked(ack.acked_seq).unwrap();
         }
     }
+}
+
+fn pull(c: &mut Counter, hub: &mut SqliteLog, repull: bool) {
+    let device = c.store.device();
     let after = c.store.sync_status().unwrap().pulled_pos;
-    let page: Vec<IncomingEvent> = hub
-        .pull(after, 10_000, Some(device))
-        .unwrap()
-        .into_iter()
-        .map(|e| IncomingEvent {
-            pos: e.pos,
-            device: e.device,
-            seq: e.event.seq,
-            event_id: e.event.event_id,
-            at_ms: e.event.at_ms,
-            kind: e.event.kind,
-            schema_version: e.event.schema_version,
-            payload: e.event.payload,
-        })
-        .collect();
+    let page: Vec<IncomingEvent> = hub.pull(after, 10_000, Some(device)).unwrap().into_iter().map(incoming).collect();
     c.store.sync_apply(&page).unwrap();
     // Every counter's catalog came by a bulk load, which is not carried as
     // events; every other kind applies.
@@ -96,9 +100,76 @@ fn sync(c: &mut Counter, hub: &mut SqliteLog, w: Weather) {
         .query_column("SELECT kind || ': ' || note FROM inbox WHERE state = 'quarantined' AND kind != 'demo.generated'")
         .unwrap();
     assert!(held.is_empty(), "every event kind applies: {held:?}");
-    if w.repull {
+    if repull {
         let again = c.store.sync_apply(&page).unwrap();
         assert_eq!((again.applied, again.already), (0, page.len()), "a page applied twice applies once");
+    }
+}
+
+/// A god's view of the shop: every counter's events the moment they are
+/// written, applied to a separate store, so its ledgers are the shop's
+/// true balances whatever the real network did.
+struct God {
+    hub: SqliteLog,
+    store: Store,
+    sent: Vec<i64>,
+}
+
+impl God {
+    fn new(counters: usize) -> God {
+        let (mut store, _) = shop_seeded(&all_rule_ids(), 999);
+        store.sync_identity("http://god.test", || "g".repeat(40)).unwrap();
+        God { hub: SqliteLog::open_in_memory().unwrap(), store, sent: vec![0; counters] }
+    }
+
+    fn see(&mut self, cs: &[Counter]) {
+        for (i, c) in cs.iter().enumerate() {
+            let events: Vec<PushedEvent> = c
+                .store
+                .outbox_after(self.sent[i], 100_000)
+                .unwrap()
+                .into_iter()
+                .map(|e| PushedEvent {
+                    seq: e.seq,
+                    event_id: e.event_id,
+                    at_ms: e.at.timestamp_millis(),
+                    kind: e.kind,
+                    schema_version: e.schema_version,
+                    payload: e.payload.to_string(),
+                })
+                .collect();
+            if let Some(last) = events.last() {
+                self.sent[i] = last.seq;
+                self.hub.push(c.store.device(), &events).unwrap();
+            }
+        }
+        let after = self.store.sync_status().unwrap().pulled_pos;
+        let page: Vec<IncomingEvent> =
+            self.hub.pull(after, 100_000, Some(self.store.device())).unwrap().into_iter().map(incoming).collect();
+        self.store.sync_apply(&page).unwrap();
+    }
+}
+
+/// Customers whose points sum below zero in `s`.
+fn below_zero(s: &Store) -> Vec<String> {
+    s.reader()
+        .query_column(
+            "SELECT hex(k.id) || ': ' || (SELECT sum(points) FROM points_ledger WHERE customer = k.rid) FROM customers k
+             WHERE (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = k.rid) < 0",
+        )
+        .unwrap()
+}
+
+fn incoming(e: dangol_hub::HubEvent) -> IncomingEvent {
+    IncomingEvent {
+        pos: e.pos,
+        device: e.device,
+        seq: e.event.seq,
+        event_id: e.event.event_id,
+        at_ms: e.event.at_ms,
+        kind: e.event.kind,
+        schema_version: e.event.schema_version,
+        payload: e.event.payload,
     }
 }
 
@@ -138,6 +209,18 @@ enum Op {
         who: usize,
         points: i64,
     },
+    /// A sale paid partly with points (as many as the counter lets).
+    Redeem {
+        c: usize,
+        who: usize,
+        cakes: i64,
+    },
+    /// The owner gives a customer points at one counter (so there is
+    /// plenty to redeem at several counters at once).
+    Gift {
+        c: usize,
+        who: usize,
+    },
     /// The owner changes a shared setting at one counter.
     Setting {
         c: usize,
@@ -161,7 +244,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::IssueCoupon { c, who }),
         4 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::UseCoupon { c, who }),
         1 => c.clone().prop_map(|c| Op::Refund { c }),
-        1 => (c.clone(), 0..8usize, -3000..3000i64).prop_map(|(c, who, points)| Op::Adjust { c, who, points }),
+        2 => (c.clone(), 0..8usize, -3000..3000i64).prop_map(|(c, who, points)| Op::Adjust { c, who, points }),
+        2 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::Gift { c, who }),
+        4 => (c.clone(), 0..8usize, 1..4i64).prop_map(|(c, who, cakes)| Op::Redeem { c, who, cakes }),
         1 => (c.clone(), 1..50i64).prop_map(|(c, limit)| Op::Setting { c, limit: limit * 1000 }),
         4 => (c, any::<bool>(), any::<bool>()).prop_map(|(c, lose_ack, repull)| Op::Sync { c, lose_ack, repull }),
     ]
@@ -183,6 +268,7 @@ fn customers(s: &Store) -> Vec<Uuid> {
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut hub = SqliteLog::open_in_memory().unwrap();
     let mut cs: Vec<Counter> = (0..3).map(|i| counter(100 + i)).collect();
+    let mut god = God::new(cs.len());
     let mut now = at();
     // The run's own bookkeeping.
     let mut sales_made: BTreeSet<Uuid> = BTreeSet::new();
@@ -301,6 +387,38 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     let _ = k.store.adjust_balances(&owner, *customer, *points, 0, None, "보정", now, &mut k.ids);
                 }
             }
+            Op::Redeem { c, who, cakes } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if known.is_empty() {
+                    continue;
+                }
+                let customer = known[who % known.len()];
+                let lines = [("CAKE", *cakes)];
+                let p = preview(&k.store, customer, &lines, now);
+                if p.best.rule_ids.iter().any(|r| r == "coupon-3000") {
+                    continue;
+                }
+                let mut rules: Vec<&str> = p.best.rule_ids.iter().map(String::as_str).collect();
+                rules.push("points");
+                match k.store.checkout(&checkout_req(customer, &lines, apply(&rules), now), None, &mut k.ids) {
+                    Ok(r) => {
+                        sales_made.insert(r.sale_id);
+                        last_sale[*c] = Some(r.sale_id);
+                    }
+                    // Too few points here to redeem: the gate says so.
+                    Err(e) if e.kind() == "rule_not_eligible" || e.kind() == "checkout_refused" => {}
+                    Err(e) => return Err(TestCaseError::fail(format!("{op:?}: {e}"))),
+                }
+            }
+            Op::Gift { c, who } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if let Some(customer) = known.get(who % known.len().max(1)) {
+                    let owner = k.owner.clone();
+                    k.store.adjust_balances(&owner, *customer, 5_000, 0, None, "단골 선물", now, &mut k.ids).unwrap();
+                }
+            }
             Op::Setting { c, limit } => {
                 let k = &mut cs[*c];
                 let owner = k.owner.clone();
@@ -309,6 +427,15 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Sync { c, lose_ack, repull } => {
                 sync(&mut cs[*c], &mut hub, Weather { lose_ack: *lose_ack, repull: *repull })
             }
+        }
+        // Escrow: the shop's true balances never go below zero, and no
+        // counter ever sees one that does.
+        god.see(&cs);
+        let truth = below_zero(&god.store);
+        prop_assert!(truth.is_empty(), "after {:?} the shop's points went below zero: {:?}", op, truth);
+        for (i, c) in cs.iter().enumerate() {
+            let seen = below_zero(&c.store);
+            prop_assert!(seen.is_empty(), "after {:?} counter {} sees points below zero: {:?}", op, i, seen);
         }
     }
     // Heal: everyone syncs until nothing moves (twice round is enough:
@@ -327,7 +454,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         let held: BTreeSet<String> = held.into_iter().collect();
         let made: BTreeSet<String> = sales_made.iter().map(|s| s.simple().to_string()).collect();
         prop_assert_eq!(&held, &made, "every sale, exactly once");
-        // Without escrow, two counters can each redeem a balance offline:
+        // Stamps have no escrow: two counters can each redeem them offline;
         // the second redemption to arrive is recorded as it happened (a
         // debt), and the owner is told. A balance below zero nobody was
         // told about is a failure.
@@ -336,10 +463,26 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             .reader()
             .query_column(
                 "SELECT hex(k.id) FROM customers k WHERE
-                   (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = k.rid) < 0
-                   OR (SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = k.rid) < 0",
+                   (SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = k.rid) < 0",
             )
             .unwrap();
+        // Points are in escrow: nothing was ever overdrawn, and every
+        // counter's allowance and the pool add up to the balance.
+        let overdrawn: Vec<_> = c
+            .store
+            .sync_anomalies(&c.owner, 10_000)
+            .unwrap()
+            .into_iter()
+            .filter(|x| x.kind == "points_overdrawn" || x.kind == "points_overdraft")
+            .collect();
+        prop_assert!(overdrawn.is_empty(), "points overdrawn: {:?}", overdrawn);
+        for customer in customers(&c.store) {
+            let (allowances, pool) = c.store.escrow_allowances(customer).unwrap();
+            prop_assert!(pool >= 0 && allowances.iter().all(|(_, a)| *a >= 0), "{:?} {}", allowances, pool);
+            let held: i64 = allowances.iter().map(|(_, a)| a).sum::<i64>() + pool;
+            let balance = c.store.profile(customer, now, &Viewer::Cashier).unwrap().points;
+            prop_assert_eq!(held, balance, "allowances and the pool add up to the balance");
+        }
         let told: BTreeSet<Uuid> = c
             .store
             .sync_anomalies(&c.owner, 10_000)
@@ -508,4 +651,68 @@ fn a_coupon_used_at_two_counters_offline_goes_to_the_earlier_sale_whichever_sync
         );
         assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
     }
+}
+
+#[test]
+fn points_follow_the_customer_and_a_counter_redeems_only_what_it_holds() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let (mut a, mut b) = (counter(11), counter(12));
+    let w = Weather { lose_ack: false, repull: false };
+    let mut t = at();
+    let mut step = |a: &mut Counter, b: &mut Counter| {
+        t += minutes(1);
+        clock(&mut a.store, t);
+        clock(&mut b.store, t);
+        t
+    };
+    let now = step(&mut a, &mut b);
+    let who = a.store.add_customer(input("박단골", "010-7777-1234"), &Viewer::Cashier, now, &mut a.ids).unwrap().id;
+    let owner = a.owner.clone();
+    a.store.adjust_balances(&owner, who, 5_000, 0, None, "단골 선물", now, &mut a.ids).unwrap();
+    sync(&mut a, &mut hub, w);
+    sync(&mut b, &mut hub, w);
+    // B sees the balance but holds none of it: it offers no redemption and
+    // refuses one, saying where the points are.
+    let now = step(&mut a, &mut b);
+    let card = b.store.profile(who, now, &Viewer::Cashier).unwrap();
+    assert_eq!((card.points, card.points_held_here), (5_000, Some(0)));
+    let owner_b = b.owner.clone();
+    let err = b.store.adjust_balances(&owner_b, who, -100, 0, None, "정정", now, &mut b.ids).unwrap_err();
+    assert_eq!(err.kind(), "points_elsewhere", "{err}");
+    assert!(
+        err.message(dangol_domain::i18n::Lang::Ko).contains("다른 계산대"),
+        "{}",
+        err.message(dangol_domain::i18n::Lang::Ko)
+    );
+    // The customer shops at B: A returns the points at its next round, B
+    // claims them at its next; then B redeems and A may not.
+    checkout_best(&mut b.store, &mut b.ids, who, &[("AMR", 1)], now);
+    sync(&mut b, &mut hub, w);
+    sync(&mut a, &mut hub, w);
+    assert_eq!(a.store.escrow_view(who).unwrap().held_here, 0, "A returned what it held");
+    sync(&mut b, &mut hub, w);
+    let now = step(&mut a, &mut b);
+    let held_b = b.store.escrow_view(who).unwrap().held_here;
+    assert!(held_b >= 5_000, "B claimed the pool: {held_b}");
+    b.store.adjust_balances(&owner_b, who, -3_000, 0, None, "정정", now, &mut b.ids).unwrap();
+    let err = a.store.adjust_balances(&owner, who, -100, 0, None, "정정", now, &mut a.ids).unwrap_err();
+    assert_eq!(err.kind(), "points_elsewhere");
+    // The owner's overdraft lets A redeem a little beyond what it holds,
+    // and the owner sees it.
+    let mut loyalty = dangol_domain::loyalty::LoyaltySettings { offline_overdraft_points: 2_000, ..Default::default() };
+    loyalty.points_warning_days = 30;
+    a.store.update_setting(&owner, "loyalty", &serde_json::to_string(&loyalty).unwrap(), now, &mut a.ids).unwrap();
+    let p = preview_req(who, &[("CAKE", 2)], now);
+    let p = a.store.preview(&p).unwrap();
+    let mut rules: Vec<&str> = p.best.rule_ids.iter().map(String::as_str).collect();
+    rules.push("points");
+    let r = a.store.checkout(&checkout_req(who, &[("CAKE", 2)], apply(&rules), now), None, &mut a.ids).unwrap();
+    assert!(r.points_redeemed > 0 && r.points_redeemed <= 2_000, "{}", r.points_redeemed);
+    let seen = a.store.sync_anomalies(&a.owner, 10).unwrap();
+    assert!(seen.iter().any(|x| x.kind == "points_overdraft"), "{seen:?}");
+    for _ in 0..2 {
+        sync(&mut a, &mut hub, w);
+        sync(&mut b, &mut hub, w);
+    }
+    assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
 }

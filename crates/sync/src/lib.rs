@@ -1,6 +1,8 @@
 //! One sync round for a counter: join the shop's hub (first time only),
 //! push every own event the hub has not acknowledged, then pull and apply
-//! the other counters' events. Push comes before pull (PowerSync's rule:
+//! the other counters' events, then move points in escrow to where the
+//! customers are (returns and claims, pushed and pulled back in the same
+//! round). Push comes before pull (PowerSync's rule:
 //! nothing computed from the hub is trusted before it holds this counter's
 //! own events).
 //!
@@ -20,7 +22,7 @@ use dangol_hub::client::{ClientError, HubClient, new_token};
 use dangol_hub::wire::JoinRequest;
 use dangol_hub::{HubEvent, PushedEvent};
 use dangol_store::sync::{IncomingEvent, OutgoingEvent, SCHEMA_VERSION};
-use dangol_store::{Store, StoreError};
+use dangol_store::{Store, StoreError, SystemIds};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -67,6 +69,8 @@ pub struct RoundReport {
     pub pulled_pos: i64,
     /// True when the round joined the shop.
     pub joined: bool,
+    /// Escrow returns and claims written (points following customers).
+    pub escrow_moves: usize,
 }
 
 fn hub_error(hub: &str, e: ClientError) -> StoreError {
@@ -146,9 +150,25 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
         counter.with_store(&mut |s| s.sync_joined(answer.acked_seq))?;
         report.joined = true;
     }
-    // Push until the hub holds every own event.
+    let start = counter.with_store(&mut |s| s.sync_status())?.pushed_seq;
+    push(counter, &client, opts, &me.hub)?;
+    pull(counter, &client, opts, &me.hub, &mut report)?;
+    // Points follow the customers: returns and claims go out in the same
+    // round, and the claims come back with what the hub's order granted.
+    let moved = counter.with_store(&mut |s| s.escrow_rebalance(&mut SystemIds))?;
+    if moved > 0 {
+        push(counter, &client, opts, &me.hub)?;
+        pull(counter, &client, opts, &me.hub, &mut report)?;
+    }
+    report.escrow_moves = moved;
+    report.acked_seq = counter.with_store(&mut |s| s.sync_status())?.pushed_seq;
+    report.pushed = report.acked_seq - start;
+    Ok(report)
+}
+
+/// Pushes until the hub holds every own event; returns the acknowledgement.
+fn push(counter: &impl Counter, client: &HubClient, opts: &Options, hub: &str) -> Result<i64, StoreError> {
     let mut acked = counter.with_store(&mut |s| s.sync_status())?.pushed_seq;
-    let start = acked;
     loop {
         let batch: Vec<PushedEvent> =
             counter.with_store(&mut |s| s.sync_outgoing(opts.batch))?.into_iter().map(outgoing).collect();
@@ -163,7 +183,7 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
             {
                 body.acked_seq.unwrap_or(acked)
             }
-            Err(e) => return Err(hub_error(&me.hub, e)),
+            Err(e) => return Err(hub_error(hub, e)),
         };
         counter.with_store(&mut |s| s.sync_acked(ack))?;
         if ack <= acked && ack < last {
@@ -174,12 +194,20 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
         }
         acked = ack;
     }
-    report.pushed = acked - start;
-    report.acked_seq = acked;
-    // Pull until the hub has nothing newer.
+    Ok(acked)
+}
+
+/// Pulls and applies until the hub has nothing newer.
+fn pull(
+    counter: &impl Counter,
+    client: &HubClient,
+    opts: &Options,
+    hub: &str,
+    report: &mut RoundReport,
+) -> Result<(), StoreError> {
     loop {
         let after = counter.with_store(&mut |s| s.sync_status())?.pulled_pos;
-        let page = client.pull(after, opts.batch).map_err(|e| hub_error(&me.hub, e))?;
+        let page = client.pull(after, opts.batch).map_err(|e| hub_error(hub, e))?;
         if page.events.is_empty() {
             report.pulled_pos = after;
             break;
@@ -191,5 +219,5 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
         report.quarantined += applied.quarantined;
         report.anomalies += applied.anomalies;
     }
-    Ok(report)
+    Ok(())
 }

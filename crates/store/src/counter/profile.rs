@@ -51,7 +51,8 @@ impl Store {
             usual_interval_days: ctx.history.usual_interval_days,
             usual_items: ctx.history.usual_items.clone(),
             recent_visits: ctx.recent.clone(),
-            points: facts.points,
+            points: ctx.standing.usable,
+            points_held_here: ctx.standing.held_here,
             points_expiring: expiring,
             stamps: facts.stamps,
             coupons: facts

@@ -119,6 +119,9 @@ pub struct Profile {
     pub usual_items: Vec<UsualItem>,
     pub recent_visits: Vec<VisitView>,
     pub points: i64,
+    /// Once the counter syncs: the points it may redeem here (the rest are
+    /// held at other counters until they sync); `None` on its own.
+    pub points_held_here: Option<i64>,
     pub points_expiring: Option<PointsExpiring>,
     pub stamps: i64,
     pub coupons: Vec<CouponView>,

@@ -24,4 +24,10 @@ stamp_categories: Array<string>,
 /**
  * Days before expiry at which the counter warns about expiring points.
  */
-points_warning_days: number, };
+points_warning_days: number, 
+/**
+ * Points a counter that syncs may redeem for a customer beyond what it
+ * holds in escrow (each such redemption is shown to the owner); 0:
+ * never, so a balance can never go below zero.
+ */
+offline_overdraft_points: number, };
