@@ -523,7 +523,8 @@ fn run_seed(seed: u64, backend: Backend, workload: Duration) -> serde_json::Valu
             .into_iter()
             .filter_map(|s| s.split_once('=').map(|(k, v)| (k.to_string(), v.parse().unwrap_or(0))))
             .collect();
-    let redeemed = sql_strings(&counters[0].db, "SELECT coalesce(sum(points_redeemed), 0) FROM sales WHERE reverses IS NULL");
+    let redeemed =
+        sql_strings(&counters[0].db, "SELECT coalesce(sum(points_redeemed), 0) FROM sales WHERE reverses IS NULL");
     let report = serde_json::json!({
         "points_redeemed": redeemed[0].parse::<i64>().unwrap_or(0),
         "seed": seed,

@@ -171,6 +171,56 @@ impl CustomerInput {
     }
 }
 
+/// A change to a customer's profile: only the fields given change
+/// (`Some("")` clears an optional text). The phone is the customer's
+/// identity and is not edited here; a tier is the owner's to give.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CustomerPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub preferred_name: Option<String>,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub marketing_consent: Option<bool>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+impl CustomerPatch {
+    /// Whether the patch names a tier (the owner's to change).
+    pub fn changes_tier(&self) -> bool {
+        self.tier.as_deref().is_some_and(|t| !t.trim().is_empty())
+    }
+
+    /// The customer after the patch, validated as a registration is; the
+    /// consent's moment moves only when the consent changes.
+    pub fn apply(self, before: &Customer, at: DateTime<Utc>) -> Result<Customer> {
+        let consent_changed = self.marketing_consent.is_some_and(|c| c != before.marketing_consent);
+        let input = CustomerInput {
+            name: self.name.unwrap_or_else(|| before.name.clone()),
+            phone: before.phone.digits().to_string(),
+            birth_date: self.birth_date.or_else(|| before.birth_date.map(|d| d.format("%Y-%m-%d").to_string())),
+            preferred_name: self.preferred_name.or_else(|| before.preferred_name.clone()),
+            tier: Some(self.tier.unwrap_or_else(|| before.tier.as_str().to_string())),
+            marketing_consent: Some(self.marketing_consent.unwrap_or(before.marketing_consent)),
+            notes: Some(self.notes.unwrap_or_else(|| before.notes.clone())),
+            tags: self.tags.unwrap_or_else(|| before.tags.clone()),
+            card_code: before.card_code.clone(),
+        };
+        let mut after = input.validate(before.id, at)?;
+        after.created_at = before.created_at;
+        after.consent_at = if consent_changed { Some(at) } else { before.consent_at };
+        Ok(after)
+    }
+}
+
 /// Marketing consent as people write it: yes/no, true/false, 1/0, y/n,
 /// o/x, 동의/미동의/거부, 예/아니오; empty is "not asked" (`None`).
 pub fn parse_consent(s: &str) -> Result<Option<bool>> {

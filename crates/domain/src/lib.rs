@@ -14,6 +14,7 @@ pub mod error_text;
 pub mod feedback;
 pub mod gate;
 pub mod hangul;
+pub mod hlc;
 pub mod i18n;
 pub mod ids;
 pub mod lang;

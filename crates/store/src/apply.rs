@@ -18,8 +18,9 @@
 //!   them (ledgers are sums, so the order of arrival does not change the
 //!   balance); a redemption no lot here covers becomes a debt and an
 //!   anomaly for the owner;
-//! - a profile edit older than the one held (by its `updated_at`, then the
-//!   device): the held one stays, the older is kept as an anomaly.
+//! - profile edits field by field, each field a register ordered by a
+//!   hybrid logical clock then the device (`registers`): the later write
+//!   wins, the losing value is kept as an anomaly for the owner.
 //!
 //! An event of a kind or schema this version does not know is quarantined
 //! by the caller (`sync`), never dropped.
@@ -30,11 +31,13 @@ use crate::error::{Result, StoreError};
 use crate::prompts::{self, PromptAction};
 use crate::refund::{Original, Unrecovered, write_reversal};
 use crate::time::ms;
-use crate::{catalog, feedback, ledger, rules, settings};
+use crate::{catalog, feedback, ledger, registers, rules, settings};
 use chrono::{DateTime, NaiveDate, Utc};
 use dangol_domain::catalog::Product;
 use dangol_domain::customer::{Customer, Tier};
 use dangol_domain::feedback::{Feedback, FeedbackStatus};
+use dangol_domain::hlc::Hlc;
+use dangol_domain::i18n::Lang;
 use dangol_domain::loyalty::LedgerKind;
 use dangol_domain::phone::Phone;
 use dangol_domain::points::open_lot;
@@ -390,21 +393,41 @@ fn customer_updated(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     #[derive(Deserialize)]
     struct Updated {
         customer: Customer,
+        /// The fields the edit changed and its hybrid-logical timestamp
+        /// (absent from edits written before registers: every field, at
+        /// the edit's `updated_at`).
+        #[serde(default)]
+        fields: Option<serde_json::Map<String, Value>>,
+        #[serde(default)]
+        hlc: Option<Hlc>,
     }
     let u: Updated = read!(a.event);
     let rid = customer_or_quarantine!(tx, u.customer.id);
     let held = customers::get_rid(tx, rid)?;
-    let mut after = u.customer;
-    after.id = held.customer.id;
-    // A merged customer's edit must not take the survivor's phone away.
-    after.phone = held.customer.phone.clone();
-    if after.updated_at < held.customer.updated_at {
+    let (fields, stamp) = match (u.fields, u.hlc) {
+        (Some(f), Some(h)) => (f, h),
+        _ => {
+            let all = match serde_json::to_value(&u.customer) {
+                Ok(Value::Object(m)) => m,
+                _ => return Ok(Outcome::Quarantined("the edited profile cannot be read".into())),
+            };
+            (all, Hlc { wall_ms: ms(u.customer.updated_at), logical: 0 })
+        }
+    };
+    // The phone is not a register: a merged customer's edit must not take
+    // the survivor's phone away.
+    let (mut after, lost) =
+        match registers::edited_elsewhere(tx, rid, &held.customer, &fields, stamp, a.event.device, a.at) {
+            Ok(done) => done,
+            Err(e @ StoreError::BadInput { .. }) => return Ok(Outcome::Quarantined(e.message(Lang::En))),
+            Err(e) => return Err(e),
+        };
+    for l in lost {
         a.anomaly(
-            "profile_edit_superseded",
+            "profile_field_superseded",
             held.customer.id,
-            serde_json::json!({"kept_updated_at": held.customer.updated_at, "older": after}),
+            serde_json::json!({"field": l.field, "kept": l.kept, "kept_at": l.kept_at, "lost": l.lost, "lost_at": stamp, "lost_by": a.event.device}),
         );
-        return Ok(Outcome::Applied);
     }
     if let Some(card) = &after.card_code
         && customers::find_by_card(tx, card)?.is_some_and(|h| h.rid != rid)

@@ -84,6 +84,15 @@ pub fn parse_moment(s: &str, what: &'static str) -> Result<DateTime<Utc>> {
     Ok(t)
 }
 
+/// A moment a write may not come before (the customer's registration, the
+/// sale a refund reverses), named in Korean and English for the refusal.
+#[derive(Debug, Clone, Copy)]
+pub struct NotBefore {
+    pub at: DateTime<Utc>,
+    pub ko: &'static str,
+    pub en: &'static str,
+}
+
 /// Checks that a write dated `at` may happen with the clock at `now`:
 /// within `WRITE_SKEW` of it, and never before `not_before` (the customer's
 /// registration, the sale refunded) by more than `WRITE_SKEW`: that moment
@@ -92,7 +101,7 @@ pub fn parse_moment(s: &str, what: &'static str) -> Result<DateTime<Utc>> {
 pub fn check_write_time(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-    not_before: Option<(DateTime<Utc>, &'static str)>,
+    not_before: Option<NotBefore>,
     backdating: bool,
 ) -> Result<()> {
     if at < earliest() || at >= latest() {
@@ -112,13 +121,13 @@ pub fn check_write_time(
             ),
         });
     }
-    if let Some((t, what)) = not_before
+    if let Some(NotBefore { at: t, ko, en }) = not_before
         && at < t - WRITE_SKEW
     {
         return Err(StoreError::WriteTime {
             at,
             now,
-            reason: say(format!("{what} 이전입니다 ({t})"), format!("it is before {what} ({t})")),
+            reason: say(format!("{ko} 이전입니다 ({t})"), format!("it is before {en} ({t})")),
         });
     }
     if at < now - WRITE_SKEW && !backdating {
@@ -165,9 +174,16 @@ mod tests {
         assert!(check_write_time(now - Duration::days(3), now, None, true).is_ok(), "the owner may backdate");
         assert!(check_write_time(now + Duration::days(3), now, None, true).is_err(), "never the future");
         let born = now - Duration::days(1);
-        let err = check_write_time(now - Duration::days(2), now, Some((born, "the customer registered")), true)
-            .expect_err("never before the customer existed");
+        let err = check_write_time(
+            now - Duration::days(2),
+            now,
+            Some(NotBefore { at: born, ko: "고객 등록", en: "the customer registered" }),
+            true,
+        )
+        .expect_err("never before the customer existed");
         assert!(err.to_string().contains("before the customer registered"), "{err}");
+        let ko = err.message(dangol_domain::i18n::Lang::Ko);
+        assert!(ko.contains("고객 등록 이전") && !ko.contains("customer"), "no English in Korean: {ko}");
     }
 
     #[test]

@@ -583,14 +583,10 @@ impl Store {
                     let mut after = after.as_ref().clone();
                     after.updated_at = at;
                     customers::update(&tx, *rid, before, &after)?;
-                    outbox::append(
-                        &tx,
-                        ids,
-                        device,
-                        at,
-                        "customer.updated",
-                        &serde_json::json!({"id": after.id, "customer": after, "source": "import"}),
-                    )?;
+                    if let Some(mut event) = crate::registers::edited_here(&tx, *rid, before, &after, device, at)? {
+                        event["source"] = "import".into();
+                        outbox::append(&tx, ids, device, at, "customer.updated", &event)?;
+                    }
                     report.updated += 1;
                 }
                 Change::Same => report.unchanged += 1,

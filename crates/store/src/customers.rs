@@ -33,8 +33,8 @@ pub struct CustomerRow {
 impl CustomerRow {
     /// The moment no write about this customer may be dated before (see
     /// `WriteCtx::check`), and how the refusal names it.
-    pub(crate) fn registered(&self) -> (DateTime<Utc>, &'static str) {
-        (self.customer.created_at, "the customer registered")
+    pub(crate) fn registered(&self) -> crate::clock::NotBefore {
+        crate::clock::NotBefore { at: self.customer.created_at, ko: "고객 등록", en: "the customer registered" }
     }
 }
 

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_checkout_reads.sql")),
     (5, include_str!("../migrations/0005_sync.sql")),
     (6, include_str!("../migrations/0006_escrow.sql")),
+    (7, include_str!("../migrations/0007_profile_registers.sql")),
 ];
 
 /// The newest schema version this build knows.
@@ -75,7 +76,7 @@ impl WriteCtx {
         conn: &Connection,
         ids: &mut dyn IdSource,
         at: DateTime<Utc>,
-        not_before: Option<(DateTime<Utc>, &'static str)>,
+        not_before: Option<clock::NotBefore>,
         what: &str,
     ) -> Result<()> {
         clock::check_write_time(at, self.now, not_before, self.backdating)?;

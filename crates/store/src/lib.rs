@@ -47,6 +47,7 @@ pub(crate) mod ledger;
 pub(crate) mod lookup;
 pub(crate) mod outbox;
 pub(crate) mod prompts;
+pub(crate) mod registers;
 pub(crate) mod rules;
 pub(crate) mod settings;
 mod standing;

@@ -66,7 +66,13 @@ impl Store {
         if already {
             return Err(StoreError::AlreadyReversed { sale: sale_id.to_string() });
         }
-        ctx.check(&tx, ids, at, Some((from_ms(sold_at), "the sale it refunds")), "refund")?;
+        ctx.check(
+            &tx,
+            ids,
+            at,
+            Some(crate::clock::NotBefore { at: from_ms(sold_at), ko: "환불할 판매", en: "the sale it refunds" }),
+            "refund",
+        )?;
         let reversal_id = ids.next_id(at);
         let reversed = Original { rid: orig_rid, customer: customer_rid, totals: n };
         let Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, .. } =

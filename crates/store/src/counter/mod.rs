@@ -7,6 +7,7 @@
 //! together with its outbox event; a failed check leaves the database
 //! untouched. The wire shapes are in `views`.
 
+mod edit;
 mod identify;
 mod preview;
 mod profile;

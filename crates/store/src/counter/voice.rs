@@ -125,7 +125,13 @@ impl Store {
                 ),
             });
         }
-        ctx.check(&tx, ids, at, Some((f.at, "the feedback was logged")), "feedback resolution")?;
+        ctx.check(
+            &tx,
+            ids,
+            at,
+            Some(crate::clock::NotBefore { at: f.at, ko: "의견 기록", en: "the feedback was logged" }),
+            "feedback resolution",
+        )?;
         feedback::resolve(&tx, id, resolution, at)?;
         outbox::append(
             &tx,
