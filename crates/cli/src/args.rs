@@ -67,6 +67,14 @@ pub enum RoleArg {
     Owner,
 }
 
+/// Which hub storage `bench-sync` measures.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncBackend {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
     Customers,
@@ -339,6 +347,30 @@ pub enum Command {
         /// Measured repetitions per figure.
         #[arg(long, default_value_t = 2_000)]
         iterations: usize,
+    },
+    /// Measure sync through a real hub (SQLite and PostgreSQL): one counter's events pushed and pulled
+    /// by another against plain batched SQL floors, then many counters pushing at once (latency, loss, hub memory).
+    BenchSync {
+        /// Events pushed by one counter and pulled by another.
+        #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        events: u64,
+        /// Counters pushing at once (each 40 pushes of 25 events).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+        counters: u64,
+        #[arg(long, value_enum, default_value_t = SyncBackend::Both)]
+        backend: SyncBackend,
+        /// A PostgreSQL to measure on (its scratch schemas are dropped after) instead of a throw-away cluster.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// Where the SQLite files go (default: the system's temporary folder); the disk is what is measured.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Language of errors (ko|en); the figures are in English.
+        #[arg(long, value_name = "ko|en")]
+        lang: Option<String>,
     },
     /// Run the shop's hub: counters join with the shop's key, push their events and pull the others'.
     Hub {

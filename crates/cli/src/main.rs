@@ -8,6 +8,7 @@
 
 mod args;
 mod bench;
+mod bench_sync;
 mod emit;
 mod hub;
 mod output;
@@ -170,6 +171,7 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         Command::Hub { hub, .. } | Command::HubDevices { hub } | Command::HubRevoke { hub, .. } => {
             return (hub.json, hub.lang.clone());
         }
+        Command::BenchSync { json, lang, .. } => return (*json, lang.clone()),
         Command::Sync { common, .. } => common,
         Command::Demo { common, .. }
         | Command::Lookup { common, .. }
@@ -748,6 +750,18 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let store = open_reading(&common)?;
             let report = bench::run(store, iterations)?;
             print(common.json, &report, || bench::render(&report));
+        }
+        Command::BenchSync { events, counters, backend, postgres, dir, json, lang: _ } => {
+            let backends = match backend {
+                args::SyncBackend::Sqlite => vec![bench_sync::Backend::Sqlite],
+                args::SyncBackend::Postgres => vec![bench_sync::Backend::Postgres],
+                args::SyncBackend::Both => vec![bench_sync::Backend::Sqlite, bench_sync::Backend::Postgres],
+            };
+            let opts =
+                bench_sync::Options { events: events as usize, counters: counters as usize, backends, postgres, dir };
+            let report = bench_sync::run(&opts)?;
+            print(json, &report, || bench_sync::render(&report));
+            bench_sync::verdict(&report)?;
         }
         Command::Tour { common, customers: n } => {
             let fresh = !common.db.exists();
