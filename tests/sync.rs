@@ -103,10 +103,20 @@ fn counters_share(storage: &[&str], dir: &Path) {
     assert_eq!(first["joined"], true);
     assert!(first["pushed"].as_i64().unwrap() >= 5, "everything A wrote went: {first}");
 
-    // A counter that never existed is created from the hub.
+    // A counter that never existed starts from the hub's snapshot of the
+    // shop (every event of A's in it), not by replaying them.
     let b = dir.join("b.db");
     let second = synced(&b, &hub, &key, "계산대 2");
-    assert_eq!(second["pulled"], first["pushed"], "B pulled all of A: {second}");
+    assert_eq!(
+        second["snapshot_at"],
+        first["pulled_pos"].as_i64().unwrap().max(first["pushed"].as_i64().unwrap()),
+        "{second}"
+    );
+    assert_eq!(
+        (second["pulled"].as_i64(), second["pushed"].as_i64()),
+        (Some(0), Some(0)),
+        "nothing replayed: {second}"
+    );
     assert_eq!(second["quarantined"], 0);
     let found = json(&["lookup", "--db", b.to_str().unwrap(), "3333"]);
     assert_eq!(found["hits"][0]["id"], who.as_str(), "the regular registered at A is found at B");
@@ -246,4 +256,121 @@ fn an_unreachable_hub_is_exit_9_and_the_sale_waits_with_the_status_saying_so() {
     assert!(text.contains("판매 1건 대기"), "{text}");
     let text = ok(&["sync", "--db", a.to_str().unwrap(), "--status", "--lang", "en"]);
     assert!(text.contains("1 sale waiting"), "{text}");
+}
+
+#[test]
+fn bench_sync_measures_both_backends_against_their_floors_with_zero_loss() {
+    let out = run(&["bench-sync", "--events", "3000", "--counters", "5", "--backend", "both", "--json"]);
+    assert!(out.status.success(), "bench-sync failed: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("bench-sync --json");
+    assert_eq!((report["events"].as_u64(), report["counters"].as_u64()), (Some(3000), Some(5)), "{report}");
+    let backends = report["backends"].as_array().expect("backends");
+    let names: Vec<&str> = backends.iter().filter_map(|b| b["backend"].as_str()).collect();
+    assert_eq!(names, ["sqlite", "postgres"]);
+    for b in backends {
+        let t = &b["throughput"];
+        for figure in [
+            "push_ms",
+            "pull_ms",
+            "floor_insert_ms",
+            "floor_read_ms",
+            "ratio",
+            "push_events_per_s",
+            "pull_events_per_s",
+            "log_bytes",
+            "hub_peak_rss_kib",
+        ] {
+            assert!(t[figure].as_f64().is_some_and(|v| v > 0.0), "{figure} in {t}");
+        }
+        let ratio = t["ratio"].as_f64().unwrap();
+        let whole = (t["push_ms"].as_f64().unwrap() + t["pull_ms"].as_f64().unwrap())
+            / (t["floor_insert_ms"].as_f64().unwrap() + t["floor_read_ms"].as_f64().unwrap());
+        assert!((ratio - whole).abs() < 1e-6, "ratio = (push + pull) / (floor insert + floor read): {t}");
+        assert_eq!(t["events"], 3000);
+        let c = &b["concurrency"];
+        assert_eq!((c["events"].as_u64(), c["pushes"].as_u64()), (Some(5 * 40 * 25), Some(5 * 40)), "{c}");
+        assert_eq!(
+            (c["lost"].as_u64(), c["duplicated"].as_u64(), c["unexpected"].as_u64(), c["acked_mismatch"].as_u64()),
+            (Some(0), Some(0), Some(0), Some(0)),
+            "{c}"
+        );
+        assert_eq!(c["zero_loss"], true);
+        let (p50, p99, max) =
+            (c["p50_ms"].as_f64().unwrap(), c["p99_ms"].as_f64().unwrap(), c["max_ms"].as_f64().unwrap());
+        assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{c}");
+        assert!(c["hub_peak_rss_kib"].as_u64().is_some_and(|k| k > 1024), "the hub's own memory: {c}");
+    }
+}
+
+fn digest(db: &Path) -> String {
+    dangol_store::Store::open_shared(db).expect("open the counter read-only").state_digest().unwrap()
+}
+
+fn count(db: &Path, what: &str) -> i64 {
+    let store = dangol_store::Store::open_shared(db).unwrap();
+    store.reader().query_column(&format!("SELECT count(*) FROM {what}")).unwrap()[0].parse().unwrap()
+}
+
+/// The first counter of an empty hub holds years of history no event
+/// carries (the demo's bulk load): it seeds the hub with its whole
+/// database once; a new counter starts from the hub's snapshot and holds
+/// the same customers, visits, balances, rules and settings. A second
+/// counter with such history, or an old file joining a seeded hub, is
+/// refused before anything of it goes.
+fn seeding(storage: &[&str], dir: &Path) {
+    let key = dir.join("join.key");
+    let hub = start_hub(storage, &key);
+    let a = dir.join("a.db");
+    ok(&["demo", "--db", a.to_str().unwrap(), "--customers", "300", "--seed", "7"]);
+    let first = synced(&a, &hub, &key, "계산대 1");
+    assert!(first["seeded_at"].as_i64().is_some(), "A seeded the hub: {first}");
+    let again = synced(&a, &hub, &key, "계산대 1");
+    assert!(again["seeded_at"].is_null(), "once: {again}");
+
+    let b = dir.join("b.db");
+    let second = synced(&b, &hub, &key, "계산대 2");
+    assert!(second["snapshot_at"].as_i64().is_some(), "{second}");
+    assert_eq!(count(&b, "customers"), 300);
+    assert_eq!(count(&b, "sales"), count(&a, "sales"), "every visit of the history");
+    assert_eq!(digest(&a), digest(&b), "the same shop at both counters");
+
+    // B sells to one of A's regulars; both converge.
+    let who = {
+        let store = dangol_store::Store::open_shared(&b).unwrap();
+        let hex = store.reader().query_column("SELECT hex(id) FROM customers ORDER BY rid LIMIT 1").unwrap();
+        uuid::Uuid::parse_str(&hex[0]).unwrap().to_string()
+    };
+    buy(dir, &b, &who, "SALT");
+    synced(&b, &hub, &key, "계산대 2");
+    synced(&a, &hub, &key, "계산대 1");
+    synced(&b, &hub, &key, "계산대 2");
+    assert_eq!(card(&a, &who), card(&b, &who));
+    assert_eq!(digest(&a), digest(&b));
+
+    // Another counter with its own bulk history cannot join.
+    let c = dir.join("c.db");
+    ok(&["demo", "--db", c.to_str().unwrap(), "--customers", "20", "--seed", "8"]);
+    let (code, error) = refusal(&sync(&c, &hub, &key, "계산대 3"));
+    assert_eq!((code, error["refusal"].as_str()), (Some(10), Some("hub_seeded")), "{error}");
+    // Nor can an old file without that history.
+    let d_dir = dir.join("d");
+    std::fs::create_dir_all(&d_dir).unwrap();
+    let (d, _) = first_counter(&d_dir);
+    let (code, error) = refusal(&sync(&d, &hub, &key, "계산대 4"));
+    assert_eq!((code, error["refusal"].as_str()), (Some(10), Some("hub_seeded")), "{error}");
+    assert_eq!(digest(&a), digest(&b), "the refused counters changed nothing");
+}
+
+#[test]
+fn a_counter_with_history_seeds_an_empty_sqlite_hub_and_a_new_counter_starts_from_its_snapshot() {
+    let dir = temp_dir("sync-seed-sqlite");
+    let hub_db = dir.join("hub.db");
+    seeding(&["--db", hub_db.to_str().unwrap()], &dir);
+}
+
+#[test]
+fn a_counter_with_history_seeds_an_empty_postgres_hub_and_a_new_counter_starts_from_its_snapshot() {
+    let cluster = TempCluster::start().expect("a throw-away PostgreSQL cluster");
+    let dir = temp_dir("sync-seed-postgres");
+    seeding(&["--postgres", &cluster.url(), "--shop", "seeded"], &dir);
 }

@@ -88,16 +88,42 @@ pub fn join_key(path: &Path, create: bool) -> Result<String, StoreError> {
     }
 }
 
+/// Where the hub keeps the shop's state (`dangol_sync::replica`): beside
+/// the SQLite log (`hub.db` → `hub.state.db`), or beside the join key for
+/// a PostgreSQL hub (`<shop>.state.db`).
+pub fn state_path(storage: &HubStorage, key_file: &Path) -> std::path::PathBuf {
+    match &storage.db {
+        Some(db) => db.with_extension("state.db"),
+        None => key_file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(format!("{}.state.db", storage.shop)),
+    }
+}
+
 /// Serves the hub until interrupted.
 pub fn serve(storage: &HubStorage, listen: &str, key_file: &Path, l: Lang) -> Result<(), StoreError> {
     let key = join_key(key_file, true)?;
     let log = open(storage)?;
+    let replica = Arc::new(dangol_sync::replica::Replica::open(&state_path(storage, key_file), open(storage)?)?);
+    // The state follows the log in the background, so a new counter's
+    // snapshot is ready at once.
+    {
+        let replica = Arc::clone(&replica);
+        std::thread::spawn(move || {
+            loop {
+                let _ = replica.catch_up();
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        });
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| StoreError::Io { path: key_file.to_path_buf(), source: e })?;
-    let hub = Arc::new(Hub::new(log, &key));
+    let hub = Arc::new(Hub::new(log, &key).with_state(replica));
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
             StoreError::bad_input(

@@ -34,7 +34,6 @@ pub fn run(
         }
         return Ok(());
     }
-    let mut store = crate::open(common)?;
     let (Some(hub), Some(key_file)) = (hub, key_file) else {
         return Err(StoreError::bad_input(
             "sync",
@@ -43,8 +42,17 @@ pub fn run(
         ));
     };
     let key = crate::hub::join_key(key_file, false)?;
-    let opts = dangol_sync::Options::new(hub, &key, name.map(str::to_string).unwrap_or_else(machine_name).as_str());
-    let report = dangol_sync::round(&mut store, &opts)?;
+    let mut opts = dangol_sync::Options::new(hub, &key, name.map(str::to_string).unwrap_or_else(machine_name).as_str());
+    if let Some(dir) = common.db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        opts.scratch_dir = dir.to_path_buf();
+    } else {
+        opts.scratch_dir = std::path::PathBuf::from(".");
+    }
+    // A new counter starts from the hub's snapshot of the shop.
+    let snapshot_at = dangol_sync::bootstrap(&common.db, &opts)?;
+    let mut store = crate::open(common)?;
+    let mut report = dangol_sync::round(&mut store, &opts)?;
+    report.snapshot_at = snapshot_at;
     if common.json {
         emit::out(&format!("{}\n", serde_json::to_string(&report).expect("plain data")));
     } else {

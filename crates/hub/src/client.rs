@@ -127,6 +127,61 @@ impl HubClient {
         )
     }
 
+    /// Downloads the shop's state into `to` (a new file); returns its log
+    /// position. `timeout` bounds the whole download.
+    pub fn snapshot(&self, to: &std::path::Path, timeout: Duration) -> Result<i64, ClientError> {
+        let r = self
+            .agent
+            .get(&format!("{}/v1/snapshot", self.base))
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .header("Authorization", &self.bearer())
+            .call();
+        let mut r = r.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        if !r.status().is_success() {
+            return HubClient::answer(Ok(r));
+        }
+        let pos: i64 = r
+            .headers()
+            .get(crate::wire::SNAPSHOT_POS)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| ClientError::BadAnswer("a snapshot without its position".into()))?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(to)
+            .map_err(|e| ClientError::BadAnswer(format!("cannot write {}: {e}", to.display())))?;
+        let mut reader = r.body_mut().with_config().limit(crate::wire::MAX_SEED_BYTES).reader();
+        std::io::copy(&mut reader, &mut file)
+            .and_then(|_| file.sync_all())
+            .map_err(|e| ClientError::Unreachable(format!("the snapshot was cut: {e}")))?;
+        Ok(pos)
+    }
+
+    /// Sends this counter's database (`file`, a consistent copy) as the
+    /// history that seeds the hub, holding its events up to `upto_seq`.
+    pub fn seed(
+        &self,
+        file: &std::path::Path,
+        upto_seq: i64,
+        timeout: Duration,
+    ) -> Result<crate::wire::SeedAnswer, ClientError> {
+        let mut f = std::fs::File::open(file)
+            .map_err(|e| ClientError::BadAnswer(format!("cannot read {}: {e}", file.display())))?;
+        HubClient::answer(
+            self.agent
+                .post(&format!("{}/v1/seed?upto_seq={upto_seq}", self.base))
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("Authorization", &self.bearer())
+                .header("Content-Type", "application/vnd.sqlite3")
+                .send(ureq::SendBody::from_reader(&mut f)),
+        )
+    }
+
     pub fn pull(&self, after: i64, limit: usize) -> Result<PullAnswer, ClientError> {
         HubClient::answer(
             self.agent

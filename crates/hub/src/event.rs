@@ -108,6 +108,11 @@ pub enum HubError {
     Revoked { device: Uuid },
     /// The backend failed (the text says how).
     Backend(String),
+    /// A counter's history cannot seed this hub (it is not empty, or was
+    /// seeded already): the text says why.
+    SeedRefused(String),
+    /// The shop's state (snapshots, the seed) failed; the text says how.
+    State(String),
 }
 
 impl fmt::Display for HubError {
@@ -136,6 +141,8 @@ impl fmt::Display for HubError {
             ),
             HubError::Revoked { device } => write!(f, "device {device} was revoked by the owner"),
             HubError::Backend(e) => write!(f, "hub database error: {e}"),
+            HubError::SeedRefused(why) => write!(f, "this hub cannot be seeded: {why}"),
+            HubError::State(why) => write!(f, "the shop's state failed: {why}"),
         }
     }
 }
@@ -181,6 +188,49 @@ pub trait EventLog: Send {
     fn revoke(&mut self, device: Uuid, at_ms: i64) -> Result<bool>;
     /// Every enrolled device, in joining order.
     fn devices(&mut self) -> Result<Vec<Device>>;
+    /// The seed, if a counter's history seeded this hub.
+    fn seed(&mut self) -> Result<Option<Seed>>;
+    /// Where `device`'s history up to `seq` ends in the log, if it may seed
+    /// this hub now: it is the only device enrolled, the hub holds its
+    /// events up to `seq`, and no seed was recorded. Otherwise
+    /// `SeedRefused`.
+    fn seed_position(&mut self, device: Uuid, seq: i64) -> Result<i64>;
+    /// Records the seed (checking again, atomically, that it may).
+    fn record_seed(&mut self, device: Uuid, seq: i64, at_ms: i64) -> Result<Seed>;
+}
+
+/// A counter's history from before sync, taken as the shop's starting
+/// state: it holds `device`'s events up to `seq`, which end at `pos`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Seed {
+    pub device: Uuid,
+    pub seq: i64,
+    pub pos: i64,
+}
+
+/// The seed rules on what a log holds (shared by both backends).
+pub(crate) fn check_seed(
+    device: Uuid,
+    seq: i64,
+    seeded: Option<Seed>,
+    others_enrolled: i64,
+    acked: i64,
+) -> Result<()> {
+    if seeded.is_some() {
+        return Err(HubError::SeedRefused("it was seeded already".into()));
+    }
+    if others_enrolled > 0 {
+        return Err(HubError::SeedRefused(format!(
+            "{others_enrolled} other counter(s) joined first; only the first counter of an empty hub brings its history"
+        )));
+    }
+    if acked < seq || seq < 0 {
+        return Err(HubError::SeedRefused(format!(
+            "the hub holds this counter's events up to {acked}, the history sent ends at {seq}: push first"
+        )));
+    }
+    let _ = device;
+    Ok(())
 }
 
 /// What to write for a batch, decided from what the hub holds.

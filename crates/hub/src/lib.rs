@@ -7,6 +7,8 @@
 //! - `cluster`: a throw-away PostgreSQL cluster for tests and benchmarks;
 //! - `wire`: the HTTP protocol's bodies, shared by the server and clients;
 //! - `server`: the HTTP hub (`dangol hub`);
+//! - `state`: the shop's state beside the log (snapshots for new counters,
+//!   the first counter's history as the seed);
 //! - `client`: the counter's side of the protocol;
 //! - `faults`: an HTTP-aware fault-injecting proxy for testing sync.
 
@@ -17,10 +19,11 @@ pub mod faults;
 pub mod pg;
 pub mod server;
 pub mod sqlite;
+pub mod state;
 pub mod wire;
 
 pub use event::{
-    Device, EventLog, HUB_SCHEMA_VERSION, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, token_hash,
+    Device, EventLog, HUB_SCHEMA_VERSION, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Seed, token_hash,
 };
 pub use pg::PgLog;
 pub use sqlite::SqliteLog;

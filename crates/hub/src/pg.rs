@@ -9,7 +9,9 @@
 //! are given in commit order and `pos > cursor` never skips. Events are
 //! insert-only (a trigger).
 
-use crate::event::{Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, plan};
+use crate::event::{
+    Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, Seed, check_seed, plan,
+};
 use postgres::{Client, NoTls};
 use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
@@ -40,6 +42,13 @@ CREATE OR REPLACE FUNCTION dangol_insert_only() RETURNS trigger LANGUAGE plpgsql
 DROP TRIGGER IF EXISTS events_insert_only ON events;
 CREATE TRIGGER events_insert_only BEFORE UPDATE OR DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION dangol_insert_only();
+CREATE TABLE IF NOT EXISTS seed (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    device UUID NOT NULL,
+    seq    BIGINT NOT NULL,
+    pos    BIGINT NOT NULL,
+    at     BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS enrolled (
     device     UUID PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -244,5 +253,41 @@ impl EventLog for PgLog {
             .iter()
             .map(PgLog::device_row)
             .collect())
+    }
+
+    fn seed(&mut self) -> Result<Option<Seed>> {
+        Ok(self
+            .client
+            .query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?
+            .map(|r| Seed { device: r.get(0), seq: r.get(1), pos: r.get(2) }))
+    }
+
+    fn seed_position(&mut self, device: Uuid, seq: i64) -> Result<i64> {
+        let seeded = self.seed()?;
+        let others: i64 = self.client.query_one("SELECT count(*) FROM enrolled WHERE device <> $1", &[&device])?.get(0);
+        let acked = self.acked(device)?;
+        check_seed(device, seq, seeded, others, acked)?;
+        Ok(self
+            .client
+            .query_one("SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2", &[&device, &seq])?
+            .get(0))
+    }
+
+    fn record_seed(&mut self, device: Uuid, seq: i64, at_ms: i64) -> Result<Seed> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.lock])?;
+        let seeded = tx
+            .query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?
+            .map(|r| Seed { device: r.get(0), seq: r.get(1), pos: r.get(2) });
+        let others: i64 = tx.query_one("SELECT count(*) FROM enrolled WHERE device <> $1", &[&device])?.get(0);
+        let acked: i64 =
+            tx.query_opt("SELECT acked_seq FROM devices WHERE device = $1", &[&device])?.map(|r| r.get(0)).unwrap_or(0);
+        check_seed(device, seq, seeded, others, acked)?;
+        let pos: i64 = tx
+            .query_one("SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2", &[&device, &seq])?
+            .get(0);
+        tx.execute("INSERT INTO seed (id, device, seq, pos, at) VALUES (1, $1, $2, $3, $4)", &[&device, &seq, &pos, &at_ms])?;
+        tx.commit()?;
+        Ok(Seed { device, seq, pos })
     }
 }

@@ -8,7 +8,11 @@
 //! naming what is wrong, never a panic and never a partial write.
 
 use crate::event::{EventLog, HUB_SCHEMA_VERSION, HubError, token_hash};
-use crate::wire::{ErrorBody, JoinAnswer, JoinRequest, MAX_BATCH, MAX_BODY, PullAnswer, PushRequest};
+use crate::state::ShopState;
+use crate::wire::{
+    ErrorBody, JoinAnswer, JoinRequest, MAX_BATCH, MAX_BODY, MAX_SEED_BYTES, PullAnswer, PushRequest, SNAPSHOT_POS,
+    SeedAnswer,
+};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
@@ -22,11 +26,18 @@ use std::sync::{Arc, Mutex};
 pub struct Hub {
     log: Mutex<Box<dyn EventLog>>,
     join_key_hash: [u8; 32],
+    state: Option<Arc<dyn ShopState>>,
 }
 
 impl Hub {
     pub fn new(log: Box<dyn EventLog>, join_key: &str) -> Hub {
-        Hub { log: Mutex::new(log), join_key_hash: token_hash(join_key.trim()) }
+        Hub { log: Mutex::new(log), join_key_hash: token_hash(join_key.trim()), state: None }
+    }
+
+    /// Serves snapshots and takes a seed through `state`.
+    pub fn with_state(mut self, state: Arc<dyn ShopState>) -> Hub {
+        self.state = Some(state);
+        self
     }
 }
 
@@ -58,6 +69,8 @@ impl From<HubError> for Refusal {
             HubError::DeviceTaken { .. } => (StatusCode::CONFLICT, "device_taken", None, None),
             HubError::Revoked { .. } => (StatusCode::FORBIDDEN, "revoked", None, None),
             HubError::Backend(_) => (StatusCode::SERVICE_UNAVAILABLE, "hub_unavailable", None, None),
+            HubError::SeedRefused(_) => (StatusCode::CONFLICT, "seed_refused", None, None),
+            HubError::State(_) => (StatusCode::SERVICE_UNAVAILABLE, "hub_state", None, None),
         };
         Refusal(status, ErrorBody { error: kind.into(), message, acked_seq, seq })
     }
@@ -148,12 +161,110 @@ async fn join(State(hub): State<Arc<Hub>>, bytes: Result<Bytes, BytesRejection>)
     }
     let hash = token_hash(&req.token);
     let device = req.device;
-    let (acked_seq, head) = with_log(&hub, move |log| {
+    let (acked_seq, head, seeded, others) = with_log(&hub, move |log| {
         log.enrol(device, &name, hash, now_ms())?;
-        Ok((log.acked(device)?, log.head()?))
+        let others = log.devices()?.iter().filter(|d| d.device != device).count();
+        Ok((log.acked(device)?, log.head()?, log.seed()?, others))
     })
     .await?;
-    Ok(Json(JoinAnswer { device, hub_schema_version: HUB_SCHEMA_VERSION, acked_seq, head }))
+    let snapshots = hub.state.is_some();
+    Ok(Json(JoinAnswer {
+        device,
+        hub_schema_version: HUB_SCHEMA_VERSION,
+        acked_seq,
+        head,
+        open_for_seed: snapshots && seeded.is_none() && others == 0,
+        seed: seeded,
+        snapshots,
+    }))
+}
+
+fn state_of(hub: &Hub) -> Result<Arc<dyn ShopState>, Refusal> {
+    hub.state.clone().ok_or_else(|| {
+        Refusal::new(StatusCode::NOT_IMPLEMENTED, "no_state", "this hub keeps no shop state (snapshots, seeding)")
+    })
+}
+
+/// The shop's state as one SQLite file, with its log position.
+async fn snapshot(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Result<Response, Refusal> {
+    device(&hub, &headers).await?;
+    let state = state_of(&hub)?;
+    let snap = tokio::task::spawn_blocking(move || state.snapshot())
+        .await
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "hub_failed", e.to_string()))?
+        .map_err(Refusal::from)?;
+    let file = tokio::fs::File::open(&snap.file)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "hub_state", e.to_string()))?;
+    // The open file is read to the end; its name goes now.
+    let _ = std::fs::remove_file(&snap.file);
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 1 << 20));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.sqlite3".to_string()),
+            (axum::http::header::CONTENT_LENGTH, snap.bytes.to_string()),
+            (axum::http::HeaderName::from_static(SNAPSHOT_POS), snap.pos.to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Deletes a scratch file when dropped (an upload that failed halfway).
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The first counter's history as the shop's starting state.
+async fn seed(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: axum::body::Body,
+) -> Answer<SeedAnswer> {
+    use http_body_util::BodyExt;
+    use tokio::io::AsyncWriteExt;
+    let device = device(&hub, &headers).await?;
+    let state = state_of(&hub)?;
+    let upto = query_number(&query.unwrap_or_default(), "upto_seq", 0)?;
+    // Refused before the upload when it cannot be taken.
+    with_log(&hub, move |log| log.seed_position(device, upto)).await?;
+    let scratch = Scratch(state.scratch_dir().join(format!("seed-{device}-{}.db", now_ms())));
+    let io = |e: std::io::Error| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "hub_state", e.to_string());
+    let mut file = tokio::fs::File::create(&scratch.0).await.map_err(io)?;
+    let mut body = body;
+    let mut written: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, "bad_body", e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            written += data.len() as u64;
+            if written > MAX_SEED_BYTES {
+                return Err(Refusal::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "seed_too_large",
+                    format!("a seed is at most {MAX_SEED_BYTES} bytes"),
+                ));
+            }
+            file.write_all(&data).await.map_err(io)?;
+        }
+    }
+    file.sync_all().await.map_err(io)?;
+    drop(file);
+    let hub2 = Arc::clone(&hub);
+    let seeded = tokio::task::spawn_blocking(move || {
+        let mut log = hub2.log.lock().unwrap_or_else(|p| p.into_inner());
+        let pos = log.seed_position(device, upto)?;
+        state.adopt_seed(&scratch.0, device, pos)?;
+        log.record_seed(device, upto, now_ms())
+    })
+    .await
+    .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "hub_failed", e.to_string()))?
+    .map_err(Refusal::from)?;
+    Ok(Json(SeedAnswer { pos: seeded.pos }))
 }
 
 async fn push(
@@ -206,7 +317,10 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/v1/join", post(join))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/v1/snapshot", get(snapshot))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // A seed streams to a file under its own limit.
+        .route("/v1/seed", post(seed).layer(DefaultBodyLimit::disable()))
         .with_state(hub)
 }
 

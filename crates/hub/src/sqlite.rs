@@ -4,7 +4,9 @@
 //! positions follow commits by construction. Events are insert-only
 //! (triggers).
 
-use crate::event::{Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, plan};
+use crate::event::{
+    Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, Seed, check_seed, plan,
+};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -31,6 +33,13 @@ CREATE TRIGGER IF NOT EXISTS events_insert_only_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'hub events are insert-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_insert_only_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'hub events are insert-only'); END;
+CREATE TABLE IF NOT EXISTS seed (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    device BLOB NOT NULL CHECK (length(device) = 16),
+    seq    INTEGER NOT NULL,
+    pos    INTEGER NOT NULL,
+    at     INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS enrolled (
     device     BLOB PRIMARY KEY CHECK (length(device) = 16),
     name       TEXT NOT NULL,
@@ -221,5 +230,54 @@ impl EventLog for SqliteLog {
         let mut stmt = self.conn.prepare(&format!("{DEVICE_COLUMNS} ORDER BY e.joined_at, e.device"))?;
         let rows = stmt.query_map([], SqliteLog::device_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn seed(&mut self) -> Result<Option<Seed>> {
+        Ok(self
+            .conn
+            .query_row("SELECT device, seq, pos FROM seed WHERE id = 1", [], |r| {
+                Ok(Seed { device: uuid(r.get(0)?), seq: r.get(1)?, pos: r.get(2)? })
+            })
+            .optional()?)
+    }
+
+    fn seed_position(&mut self, device: Uuid, seq: i64) -> Result<i64> {
+        let seeded = self.seed()?;
+        let others: i64 =
+            self.conn.query_row("SELECT count(*) FROM enrolled WHERE device != ?1", [device.as_bytes()], |r| r.get(0))?;
+        let acked = self.acked(device)?;
+        check_seed(device, seq, seeded, others, acked)?;
+        Ok(self.conn.query_row(
+            "SELECT coalesce(max(pos), 0) FROM events WHERE device = ?1 AND seq <= ?2",
+            params![device.as_bytes(), seq],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn record_seed(&mut self, device: Uuid, seq: i64, at_ms: i64) -> Result<Seed> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seeded = tx
+            .query_row("SELECT device, seq, pos FROM seed WHERE id = 1", [], |r| {
+                Ok(Seed { device: uuid(r.get(0)?), seq: r.get(1)?, pos: r.get(2)? })
+            })
+            .optional()?;
+        let others: i64 =
+            tx.query_row("SELECT count(*) FROM enrolled WHERE device != ?1", [device.as_bytes()], |r| r.get(0))?;
+        let acked: i64 = tx
+            .query_row("SELECT acked_seq FROM devices WHERE device = ?1", [device.as_bytes()], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        check_seed(device, seq, seeded, others, acked)?;
+        let pos: i64 = tx.query_row(
+            "SELECT coalesce(max(pos), 0) FROM events WHERE device = ?1 AND seq <= ?2",
+            params![device.as_bytes(), seq],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO seed (id, device, seq, pos, at) VALUES (1, ?1, ?2, ?3, ?4)",
+            params![device.as_bytes(), seq, pos, at_ms],
+        )?;
+        tx.commit()?;
+        Ok(Seed { device, seq, pos })
     }
 }

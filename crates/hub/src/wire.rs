@@ -7,6 +7,11 @@
 //!   `PushAck`;
 //! - `GET /v1/pull?after=POS&limit=N` (bearer) → `PullAnswer`: the other
 //!   devices' events in commit order;
+//! - `GET /v1/snapshot` (bearer) → the shop's state as a SQLite file, its
+//!   log position in the `x-dangol-pos` header (a new counter starts
+//!   there);
+//! - `POST /v1/seed?upto_seq=N` (bearer), the body a counter's database →
+//!   `SeedAnswer`: the first counter of an empty hub brings its history;
 //! - `GET /v1/health` → `{"ok": true}`.
 //!
 //! Every refusal is `ErrorBody` with an HTTP status that says whether a
@@ -36,7 +41,29 @@ pub struct JoinAnswer {
     /// answer, or a counter that pushed before).
     pub acked_seq: i64,
     pub head: i64,
+    /// A counter's history seeded this hub (which counter, up to which of
+    /// its events): a counter joining it starts from its snapshot.
+    #[serde(default)]
+    pub seed: Option<crate::event::Seed>,
+    /// This counter may seed the hub with its history (nobody else joined,
+    /// nothing seeded yet).
+    #[serde(default)]
+    pub open_for_seed: bool,
+    /// The hub serves snapshots (`GET /v1/snapshot`).
+    #[serde(default)]
+    pub snapshots: bool,
 }
+
+/// `POST /v1/seed?upto_seq=N` answers with where the history ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeedAnswer {
+    pub pos: i64,
+}
+
+/// The header carrying a snapshot's log position.
+pub const SNAPSHOT_POS: &str = "x-dangol-pos";
+/// The largest history a counter may seed the hub with.
+pub const MAX_SEED_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushRequest {

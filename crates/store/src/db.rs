@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_sync.sql")),
     (6, include_str!("../migrations/0006_escrow.sql")),
     (7, include_str!("../migrations/0007_profile_registers.sql")),
+    (8, include_str!("../migrations/0008_base.sql")),
 ];
 
 /// The newest schema version this build knows.

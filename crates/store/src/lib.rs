@@ -22,6 +22,7 @@
 
 // Use cases and what they return.
 pub mod admin;
+pub mod bootstrap;
 pub mod bulk;
 pub mod checkout;
 pub mod counter;

@@ -17,8 +17,10 @@
 //! plus whatever was acknowledged or applied before the failure; the next
 //! round goes on from there.
 
+pub mod replica;
+
 use dangol_domain::i18n::Lang;
-use dangol_hub::client::{ClientError, HubClient, new_token};
+use dangol_hub::client::{ClientError, HubClient, new_device, new_token};
 use dangol_hub::wire::JoinRequest;
 use dangol_hub::{HubEvent, PushedEvent};
 use dangol_store::sync::{IncomingEvent, OutgoingEvent, SCHEMA_VERSION};
@@ -39,6 +41,11 @@ pub struct Options {
     pub timeout: Duration,
     /// Events per push and per pull.
     pub batch: usize,
+    /// How long a snapshot download or a seed upload may take.
+    pub transfer_timeout: Duration,
+    /// Where copies for seeding are written (the counter's own folder:
+    /// the same disk, and never a RAM disk).
+    pub scratch_dir: std::path::PathBuf,
 }
 
 impl Options {
@@ -49,6 +56,8 @@ impl Options {
             name: name.to_string(),
             timeout: Duration::from_secs(30),
             batch: 1_000,
+            transfer_timeout: Duration::from_secs(3_600),
+            scratch_dir: std::env::temp_dir(),
         }
     }
 }
@@ -71,6 +80,10 @@ pub struct RoundReport {
     pub joined: bool,
     /// Escrow returns and claims written (points following customers).
     pub escrow_moves: usize,
+    /// This round's counter brought its history to an empty hub (the
+    /// position where it ends), or started from the hub's snapshot.
+    pub seeded_at: Option<i64>,
+    pub snapshot_at: Option<i64>,
 }
 
 fn hub_error(hub: &str, e: ClientError) -> StoreError {
@@ -91,7 +104,7 @@ fn outgoing(e: OutgoingEvent) -> PushedEvent {
     }
 }
 
-fn incoming(e: HubEvent) -> IncomingEvent {
+pub(crate) fn incoming(e: HubEvent) -> IncomingEvent {
     IncomingEvent {
         pos: e.pos,
         device: e.device,
@@ -137,7 +150,11 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
     let me = counter.with_store(&mut |s| s.sync_identity(&opts.hub, new_token))?;
     let client = HubClient::new(&me.hub, opts.timeout).with_token(&me.token);
     let mut report = RoundReport::default();
-    if !me.joined {
+    // A counter holding data no event carries (the demo's bulk load) must
+    // bring its whole history to an empty hub before anything of it goes.
+    let (outside, base) = counter.with_store(&mut |s| Ok((s.history_outside_events()?, s.sync_base()?)))?;
+    let mut must_seed = outside && base.is_none();
+    if !me.joined || must_seed {
         let answer = client
             .join(&JoinRequest {
                 join_key: opts.join_key.trim().to_string(),
@@ -147,11 +164,36 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
                 schema_version: SCHEMA_VERSION,
             })
             .map_err(|e| hub_error(&me.hub, e))?;
-        counter.with_store(&mut |s| s.sync_joined(answer.acked_seq))?;
-        report.joined = true;
+        match answer.seed {
+            // This counter's own seed, whose answer was lost.
+            Some(seed) if seed.device == me.device => {
+                counter.with_store(&mut |s| s.sync_seeded())?;
+                must_seed = false;
+            }
+            Some(_) if base.is_none() => {
+                return Err(StoreError::HubRefused {
+                    refusal: "hub_seeded".into(),
+                    detail: "this hub started from another counter's history, which this file does not have: join it with a new file (dangol sync --db NEW.db), which starts from the hub's snapshot".into(),
+                });
+            }
+            _ if must_seed && !answer.open_for_seed => {
+                return Err(StoreError::HubRefused {
+                    refusal: "hub_not_empty".into(),
+                    detail: "this counter holds history no event carries (a bulk load from before sync); only the first counter of an empty hub with snapshots may bring it".into(),
+                });
+            }
+            _ => {}
+        }
+        if !me.joined {
+            counter.with_store(&mut |s| s.sync_joined(answer.acked_seq))?;
+            report.joined = true;
+        }
     }
     let start = counter.with_store(&mut |s| s.sync_status())?.pushed_seq;
     push(counter, &client, opts, &me.hub)?;
+    if must_seed {
+        report.seeded_at = Some(seed(counter, &client, opts, &me.hub)?);
+    }
     pull(counter, &client, opts, &me.hub, &mut report)?;
     // Points follow the customers: returns and claims go out in the same
     // round, and the claims come back with what the hub's order granted.
@@ -164,6 +206,75 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
     report.acked_seq = counter.with_store(&mut |s| s.sync_status())?.pushed_seq;
     report.pushed = report.acked_seq - start;
     Ok(report)
+}
+
+/// Sends a consistent copy of the counter as the hub's starting state,
+/// once every own event it holds is at the hub. Returns the position
+/// where its history ends.
+fn seed(counter: &impl Counter, client: &HubClient, opts: &Options, hub: &str) -> Result<i64, StoreError> {
+    let copy = opts.scratch_dir.join(format!("dangol-seed-{}.db", uuid::Uuid::now_v7()));
+    let io = |source| StoreError::Io { path: copy.clone(), source };
+    let upto = counter.with_store(&mut |s| s.seed_copy(&copy));
+    let result = upto.and_then(|upto| {
+        push(counter, client, opts, hub)?;
+        let answer = client.seed(&copy, upto, opts.transfer_timeout).map_err(|e| hub_error(hub, e))?;
+        counter.with_store(&mut |s| s.sync_seeded())?;
+        Ok(answer.pos)
+    });
+    match std::fs::remove_file(&copy) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound && result.is_ok() => Err(io(e)),
+        _ => result,
+    }
+}
+
+/// Makes a counter file that does not exist yet from the hub's snapshot
+/// of the shop (joining with a new device and credential), so it starts
+/// with every customer, visit and balance at once and then pulls only the
+/// events after the snapshot. Returns the snapshot's position; `None` when
+/// the file exists (nothing to do).
+pub fn bootstrap(path: &std::path::Path, opts: &Options) -> Result<Option<i64>, StoreError> {
+    if path.exists() {
+        return Ok(None);
+    }
+    let device = new_device();
+    let token = new_token();
+    let client = HubClient::new(&opts.hub, opts.timeout).with_token(&token);
+    let answer = client
+        .join(&JoinRequest {
+            join_key: opts.join_key.trim().to_string(),
+            device,
+            name: opts.name.clone(),
+            token: token.clone(),
+            schema_version: SCHEMA_VERSION,
+        })
+        .map_err(|e| hub_error(&opts.hub, e))?;
+    let download = std::path::PathBuf::from(format!("{}.download", path.display()));
+    let cleanup = |p: &std::path::Path| {
+        for f in [p.to_path_buf(), replica::lock_file(p)] {
+            let _ = std::fs::remove_file(f);
+        }
+    };
+    cleanup(&download);
+    let pos = if answer.snapshots {
+        client.snapshot(&download, opts.transfer_timeout).map_err(|e| {
+            cleanup(&download);
+            hub_error(&opts.hub, e)
+        })?
+    } else {
+        0
+    };
+    let made = (|| {
+        let mut store = Store::open(&download)?;
+        store.adopt_snapshot(device, &opts.hub, &token, pos)?;
+        Ok::<(), StoreError>(())
+    })();
+    if let Err(e) = made {
+        cleanup(&download);
+        return Err(e);
+    }
+    let _ = std::fs::remove_file(replica::lock_file(&download));
+    std::fs::rename(&download, path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
+    Ok(Some(pos))
 }
 
 /// Pushes until the hub holds every own event; returns the acknowledgement.

@@ -1,0 +1,5 @@
+-- Dangol schema, version 8: where a synced counter's state began.
+-- NULL: it joined with only what its events say; 'snapshot': it started
+-- from the hub's snapshot of the shop; 'seeded': its own history (from
+-- before sync, bulk loads included) seeded the hub.
+ALTER TABLE sync_state ADD COLUMN base TEXT CHECK (base IS NULL OR base IN ('snapshot', 'seeded'));
