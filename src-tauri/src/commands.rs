@@ -214,6 +214,13 @@ pub fn owner_audit(state: State<AppState>, limit: usize) -> Reply<Vec<AuditView>
     state.as_owner(|s, owner, _| s.audit_log(owner, limit))
 }
 
+/// What sync found for the owner, newest first: merged registrations, a
+/// coupon used twice, a profile edit that lost, an overdraft.
+#[tauri::command]
+pub fn owner_anomalies(state: State<AppState>, limit: usize) -> Reply<Vec<dangol_store::sync::AnomalyView>> {
+    state.as_owner(|s, owner, _| s.sync_anomalies(owner, limit.min(1_000)))
+}
+
 fn not_a_file() -> dangol_store::StoreError {
     dangol_store::StoreError::bad_input("import", "파일 내용이 오지 않았습니다", "the file's bytes did not arrive")
 }

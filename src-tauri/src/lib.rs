@@ -157,6 +157,7 @@ pub fn run() {
             commands::owner_update_setting,
             commands::owner_change_pin,
             commands::owner_audit,
+            commands::owner_anomalies,
             commands::owner_import,
             commands::sync_status,
         ])

@@ -35,13 +35,11 @@ pub fn start(app: AppHandle) {
         loop {
             let state = app.state::<AppState>();
             if let Some(hub) = joined_hub(&state) {
-                let opts = dangol_sync::Options {
-                    hub,
-                    join_key: String::new(),
-                    name: String::new(),
-                    timeout: Duration::from_secs(10),
-                    batch: 500,
-                };
+                // Joined already: no key is needed, and an HTTPS hub's
+                // certificate is the one kept at joining.
+                let mut opts = dangol_sync::Options::new(&hub, "", "");
+                opts.timeout = Duration::from_secs(10);
+                opts.batch = 500;
                 // A failed round is recorded for the status bar by the
                 // round itself; a panic must not end the thread.
                 let _ = catch_unwind(AssertUnwindSafe(|| dangol_sync::round_via(&*state, &opts)));

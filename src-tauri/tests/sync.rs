@@ -1,7 +1,9 @@
 //! The window syncing in the background, in the real window: a hub on
 //! loopback, a second counter that registers a regular, and the window
 //! finding that regular without anyone pressing a key for it; then the hub
-//! gone, the status bar saying so in Korean, and the cashier still served.
+//! gone, the status bar saying so in Korean, and the cashier still served;
+//! the owner then sees, behind the PIN, what sync found (one phone
+//! registered at both counters, merged).
 //! A screenshot per step under `target/e2e-screenshots/<test>/`.
 //!
 //! Run with `xvfb-run cargo test -p dangol-app --test sync -- --ignored`
@@ -30,6 +32,12 @@ struct LocalHub {
 impl LocalHub {
     fn start(db: &Path) -> LocalHub {
         let log = SqliteLog::open(db).unwrap();
+        // The shop's state beside the log: the demo counter's history
+        // seeds it, and a new counter starts from its snapshot.
+        let state = Arc::new(
+            dangol_sync::replica::Replica::open(&db.with_extension("state.db"), Box::new(SqliteLog::open(db).unwrap()))
+                .unwrap(),
+        );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -37,7 +45,7 @@ impl LocalHub {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let hub = Arc::new(Hub::new(Box::new(log), KEY));
+                let hub = Arc::new(Hub::new(Box::new(log), KEY).with_state(state));
                 serve(listener, hub, async {
                     let _ = rx.await;
                 })
@@ -62,8 +70,16 @@ impl Drop for LocalHub {
 }
 
 fn round(db: &Path, hub: &LocalHub, name: &str) -> dangol_sync::RoundReport {
+    let opts = dangol_sync::Options::new(&hub.url, KEY, name);
+    dangol_sync::bootstrap(db, &opts).unwrap();
     let mut store = Store::open(db).unwrap();
-    dangol_sync::round(&mut store, &dangol_sync::Options::new(&hub.url, KEY, name)).unwrap()
+    dangol_sync::round(&mut store, &opts).unwrap()
+}
+
+fn register(db: &Path, name: &str, phone: &str) {
+    let mut store = Store::open(db).unwrap();
+    let input = CustomerInput { name: name.into(), phone: phone.into(), ..CustomerInput::default() };
+    store.add_customer(input, &Viewer::Cashier, store.now(), &mut SystemIds).unwrap();
 }
 
 #[test]
@@ -74,18 +90,18 @@ fn the_window_syncs_in_the_background_and_says_where_it_stands() {
     let counter = demo_db(test, 300);
     let dir = counter.parent().unwrap().to_path_buf();
     let hub = LocalHub::start(&dir.join("hub.db"));
-    // The owner joined this counter once, from the command line.
-    round(&counter, &hub, "계산대 1");
-    // Counter 2 registers a regular the window has never seen.
+    // The owner joined this counter once, from the command line: its demo
+    // history seeds the hub.
+    assert!(round(&counter, &hub, "계산대 1").seeded_at.is_some());
+    // Counter 2 starts from the hub's snapshot and registers a regular the
+    // window has never seen; both counters register one phone offline.
     let other = dir.join("counter2.db");
     round(&other, &hub, "계산대 2");
-    {
-        let mut store = Store::open(&other).unwrap();
-        let input =
-            CustomerInput { name: "남궁민".into(), phone: "010-7777-8888".into(), ..CustomerInput::default() };
-        store.add_customer(input, &Viewer::Cashier, store.now(), &mut SystemIds).unwrap();
-    }
-    assert_eq!(round(&other, &hub, "계산대 2").pushed, 1);
+    register(&counter, "김중복", "010-3333-4444");
+    register(&other, "남궁민", "010-7777-8888");
+    register(&other, "김중복", "010-3333-4444");
+    assert_eq!(round(&other, &hub, "계산대 2").pushed, 2);
+    round(&counter, &hub, "계산대 1");
 
     let mut app = launch_on(test, 4541, counter.clone(), &[("DANGOL_SYNC_SECS", "1")]);
     let s = &mut app.s;
@@ -114,4 +130,15 @@ fn the_window_syncs_in_the_background_and_says_where_it_stands() {
     assert!(!offline.chars().any(|c| c.is_ascii_alphabetic()), "no English in the Korean bar: {offline}");
     s.shot("offline-one-waiting");
     identify(s, "8888", "남궁민");
+
+    // The owner sees what sync found: the phone registered at both
+    // counters, merged into one customer.
+    s.click(&s.find("[data-testid=open-settings]"));
+    s.type_into(&s.find("[data-testid=owner-pin]"), "2468");
+    s.click(&s.find("[data-testid=owner-unlock]"));
+    let merged = s.find("[data-testid=anomaly][data-kind=customers_merged] b");
+    let label = s.text(&merged);
+    assert_eq!(label, "같은 번호로 두 번 등록된 고객을 합침");
+    s.exec("document.querySelector('[data-testid=anomalies]').scrollIntoView({block: 'center'})");
+    s.shot("owner-sees-the-merge");
 }

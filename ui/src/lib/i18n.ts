@@ -166,6 +166,16 @@ const ko = {
   "import.writing": "저장 중",
   "settings.largeSale": "확인이 필요한 큰 금액 (원)",
   "settings.audit": "감사 기록",
+  "settings.anomalies": "동기화에서 발견한 것",
+  "settings.anomaliesNone": "계산대끼리 어긋난 것이 없습니다",
+  "anomaly.customers_merged": "같은 번호로 두 번 등록된 고객을 합침",
+  "anomaly.coupon_used_twice": "한 번 쓰는 쿠폰을 두 계산대에서 사용",
+  "anomaly.profile_field_superseded": "고객 정보 수정이 나중 수정에 밀림",
+  "anomaly.points_overdraft": "다른 계산대 몫을 넘어 포인트 사용(허용 한도 안)",
+  "anomaly.points_overdrawn": "잔액보다 많은 포인트 사용",
+  "anomaly.stamps_overdrawn": "가진 것보다 많은 스탬프 사용",
+  "anomaly.card_code_taken": "이미 다른 고객이 쓰는 카드 번호",
+  "anomaly.refunded_twice": "같은 판매를 두 계산대에서 환불",
   "settings.import": "가져오기 (CSV)",
   "settings.setAside": "사용 중지된 규칙 (값 오류)",
   "settings.problems": "확인이 필요한 설정",
@@ -409,6 +419,16 @@ const en: Record<Key, string> = {
   "import.writing": "saving",
   "settings.largeSale": "Sales to confirm from (won)",
   "settings.audit": "Audit log",
+  "settings.anomalies": "Found by sync",
+  "settings.anomaliesNone": "Nothing disagreed between the counters",
+  "anomaly.customers_merged": "One customer registered twice, merged",
+  "anomaly.coupon_used_twice": "A single-use coupon used at two counters",
+  "anomaly.profile_field_superseded": "A profile edit lost to a later one",
+  "anomaly.points_overdraft": "Points redeemed beyond this counter's share (within the overdraft)",
+  "anomaly.points_overdrawn": "Points redeemed beyond the balance",
+  "anomaly.stamps_overdrawn": "Stamps redeemed beyond the balance",
+  "anomaly.card_code_taken": "A card number another customer has",
+  "anomaly.refunded_twice": "One sale refunded at two counters",
   "settings.import": "Import (CSV)",
   "settings.setAside": "Rules set aside (invalid values)",
   "settings.problems": "Settings to check",
@@ -514,6 +534,11 @@ export function categoryLabel(lang: Lang, category: string): string {
 }
 
 /** An audit action code ("setting.changed") as the owner reads it; an unknown code as it is. */
+/** What sync found ("customers_merged"), as the owner reads it. */
+export function anomalyLabel(lang: Lang, kind: string): string {
+  return label(lang, "anomaly.", kind);
+}
+
 export function auditActionLabel(lang: Lang, action: string): string {
   return label(lang, "audit.action.", action);
 }

@@ -6,6 +6,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { AnomalyView } from "./bindings/AnomalyView";
 import type { AuditView } from "./bindings/AuditView";
 import type { Cart } from "./bindings/Cart";
 import type { CustomerInput } from "./bindings/CustomerInput";
@@ -105,6 +106,7 @@ export const api = {
   ownerUpdateSetting: (key: string, value: string) => call<ShopInfo>("owner_update_setting", { key, value }),
   ownerChangePin: (newPin: string) => call<null>("owner_change_pin", { newPin }),
   ownerAudit: (limit = 100) => call<AuditView[]>("owner_audit", { limit }),
+  ownerAnomalies: (limit = 100) => call<AnomalyView[]>("owner_anomalies", { limit }),
   /** The file's bytes as they are: the store detects UTF-8 (BOM or not) or CP949 itself. */
   ownerImport: async (table: "customers" | "products", bytes: Uint8Array): Promise<ImportReport> => {
     try {
