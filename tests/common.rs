@@ -177,7 +177,8 @@ impl HubProcess {
 
     /// The hub's address for `dangol sync --hub`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.args.iter().any(|a| a == "--tls") { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Starts it (again), waiting until it says where it listens; a port

@@ -267,6 +267,7 @@ fn bench_sync_measures_both_backends_against_their_floors_with_zero_loss() {
     let backends = report["backends"].as_array().expect("backends");
     let names: Vec<&str> = backends.iter().filter_map(|b| b["backend"].as_str()).collect();
     assert_eq!(names, ["sqlite", "postgres"]);
+    assert!(report["bootstrap"].is_null(), "no bootstrap part unless asked: {}", report["bootstrap"]);
     for b in backends {
         let t = &b["throughput"];
         for figure in [
@@ -300,6 +301,54 @@ fn bench_sync_measures_both_backends_against_their_floors_with_zero_loss() {
         assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{c}");
         assert!(c["hub_peak_rss_kib"].as_u64().is_some_and(|k| k > 1024), "the hub's own memory: {c}");
     }
+}
+
+#[test]
+fn bench_sync_bootstraps_a_new_counter_from_a_hub_seeded_with_the_demo_shop_on_both_backends() {
+    let dir = temp_dir("bench-sync-bootstrap");
+    let out = run(&[
+        "bench-sync",
+        "--events",
+        "200",
+        "--counters",
+        "2",
+        "--backend",
+        "both",
+        "--bootstrap-customers",
+        "300",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "bench-sync failed: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("bench-sync --json");
+    let boot = &report["bootstrap"];
+    assert_eq!(boot["customers"], 300, "{boot}");
+    assert!(boot["demo_ms"].as_f64().is_some_and(|v| v > 0.0), "{boot}");
+    assert!(boot["demo_bytes"].as_u64().is_some_and(|v| v > 0), "{boot}");
+    let runs = boot["backends"].as_array().expect("bootstrap.backends");
+    let names: Vec<&str> = runs.iter().filter_map(|b| b["backend"].as_str()).collect();
+    assert_eq!(names, ["sqlite", "postgres"]);
+    for b in runs {
+        for figure in [
+            "seed_ms",
+            "hub_state_bytes",
+            "seed_hub_peak_rss_kib",
+            "seed_counter_peak_rss_kib",
+            "bootstrap_ms",
+            "snapshot_bytes",
+            "bootstrap_hub_peak_rss_kib",
+            "bootstrap_counter_peak_rss_kib",
+        ] {
+            assert!(b[figure].as_f64().is_some_and(|v| v > 0.0), "{figure} in {b}");
+        }
+        let (seeded, snapshot) = (b["seeded_at"].as_i64().unwrap(), b["snapshot_at"].as_i64().unwrap());
+        assert!(0 < seeded && seeded <= snapshot, "the snapshot holds the seed: {b}");
+        assert_eq!(b["counter_customers"], 300, "{b}");
+        assert_eq!(b["same_state"], true, "the new counter holds the demo counter's state: {b}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    assert!(left.is_empty(), "the scratch files are deleted: {left:?}");
 }
 
 fn digest(db: &Path) -> String {

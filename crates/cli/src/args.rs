@@ -49,6 +49,25 @@ pub struct HubStorage {
     pub lang: Option<String>,
 }
 
+/// How the hub speaks to counters: HTTPS with its own certificate, or
+/// plain HTTP where the owner chooses it.
+#[derive(Args, Debug, Clone)]
+pub struct HubTls {
+    /// Serve HTTPS with the hub's own certificate (made beside the hub's
+    /// state if missing); its fingerprint is written into the join key
+    /// file, and counters trust that certificate only.
+    #[arg(long)]
+    pub tls: bool,
+    /// A host name or IP address counters use for the hub, put in a new
+    /// certificate (repeat for several; localhost and loopback are always in).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    pub tls_name: Vec<String>,
+    /// Serve plain HTTP on an address other than loopback (a LAN the
+    /// owner trusts); without it such an address needs --tls.
+    #[arg(long, conflicts_with = "tls")]
+    pub plain_http: bool,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct When {
     /// The moment to act at, RFC 3339 (default: now, or DANGOL_NOW), e.g.
@@ -349,7 +368,8 @@ pub enum Command {
         iterations: usize,
     },
     /// Measure sync through a real hub (SQLite and PostgreSQL): one counter's events pushed and pulled
-    /// by another against plain batched SQL floors, then many counters pushing at once (latency, loss, hub memory).
+    /// by another against plain batched SQL floors, then many counters pushing at once (latency, loss, hub memory),
+    /// and with --bootstrap-customers a new counter's start from the hub's snapshot of a big shop.
     BenchSync {
         /// Events pushed by one counter and pulled by another.
         #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -365,6 +385,10 @@ pub enum Command {
         /// Where the SQLite files go (default: the system's temporary folder); the disk is what is measured.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Also measure a new counter's bootstrap from a hub holding a demo shop of N customers
+        /// (the demo counter seeds an empty hub, then a new counter starts from its snapshot); 0: skip.
+        #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+        bootstrap_customers: u64,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -382,6 +406,8 @@ pub enum Command {
         /// The shop's join key (created, readable only by you, if missing).
         #[arg(long, value_name = "FILE")]
         key_file: PathBuf,
+        #[command(flatten)]
+        tls: HubTls,
     },
     /// The counters enrolled at a hub.
     HubDevices {

@@ -16,6 +16,14 @@
 //!   (`VmHWM`) and CPU time are the hub's alone; the share of its state
 //!   replica's thread, and how far that replica had applied the log, are
 //!   reported beside them.
+//! - **Bootstrap** (with `--bootstrap-customers N`). A demo counter of N
+//!   customers (`dangol demo`, setup: timed and sized, not a figure) syncs
+//!   with a fresh, empty hub and uploads its database as the shop's
+//!   starting state (`seed_ms`); then a counter file that does not exist
+//!   yet syncs and starts from the hub's snapshot (`bootstrap_ms`). Both
+//!   are the built `dangol sync` as a child process, timed wall to wall.
+//!   The new counter must hold the N customers and the demo counter's state
+//!   digest, or the command fails.
 //!
 //! docs/scaling.md reasons from these figures to a chain of 1,000 shops.
 
@@ -26,6 +34,7 @@ use dangol_hub::{HUB_SCHEMA_VERSION, PushedEvent};
 use dangol_store::StoreError;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -72,6 +81,8 @@ pub struct Options {
     pub postgres: Option<String>,
     /// Where the SQLite files (and the hub's state) go.
     pub dir: Option<PathBuf>,
+    /// Customers of the demo shop a new counter bootstraps from (0: skip).
+    pub bootstrap_customers: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -87,6 +98,8 @@ pub struct Report {
     /// How the hub ran.
     pub hub: String,
     pub backends: Vec<BackendReport>,
+    /// The bootstrap part (`None` without `--bootstrap-customers`).
+    pub bootstrap: Option<Bootstrap>,
 }
 
 #[derive(Debug, Serialize)]
@@ -160,6 +173,62 @@ pub struct Concurrency {
     pub hub_state_pos: i64,
 }
 
+/// A new counter's start from a hub holding a big shop.
+#[derive(Debug, Serialize)]
+pub struct Bootstrap {
+    pub customers: u64,
+    /// Making the demo counter (`dangol demo`): setup, not a figure.
+    pub demo_ms: f64,
+    /// Its file (and WAL) once made.
+    pub demo_bytes: u64,
+    pub backends: Vec<BootstrapRun>,
+}
+
+/// The bootstrap part on one backend, with a hub of its own.
+#[derive(Debug, Serialize)]
+pub struct BootstrapRun {
+    pub backend: Backend,
+    /// `dangol sync` of the demo counter with the empty hub, wall to wall:
+    /// its events pushed, its database copied and uploaded, the hub taking
+    /// it as the shop's state.
+    pub seed_ms: f64,
+    /// The log position the seed holds every event up to.
+    pub seeded_at: i64,
+    /// The hub's state file (and WAL) after the seed.
+    pub hub_state_bytes: u64,
+    /// The hub's peak RSS from its start to the end of the seed.
+    pub seed_hub_peak_rss_kib: u64,
+    pub seed_hub_cpu_ms: u64,
+    /// The demo counter's `dangol sync` process's peak RSS (its copy for
+    /// the seed is made there).
+    pub seed_counter_peak_rss_kib: u64,
+    /// `dangol sync` of a counter file that does not exist yet, wall to
+    /// wall: joined, the snapshot made and downloaded, adopted, then a round.
+    pub bootstrap_ms: f64,
+    pub snapshot_at: i64,
+    /// The new counter's file (and WAL) right after.
+    pub snapshot_bytes: u64,
+    /// The hub's peak RSS during the bootstrap (its peak is reset after the
+    /// seed when the kernel allows; else since the hub started).
+    pub bootstrap_hub_peak_rss_kib: u64,
+    pub bootstrap_hub_peak_reset: bool,
+    pub bootstrap_hub_cpu_ms: u64,
+    /// The new counter's `dangol sync` process's peak RSS.
+    pub bootstrap_counter_peak_rss_kib: u64,
+    /// Customers the new counter holds (must be `customers`).
+    pub counter_customers: u64,
+    /// Whether the new counter's state digest is the demo counter's.
+    pub same_state: bool,
+    /// How long counting and the two digests took (not a figure).
+    pub check_ms: f64,
+}
+
+impl BootstrapRun {
+    fn ok(&self, customers: u64) -> bool {
+        self.counter_customers == customers && self.same_state
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -177,6 +246,10 @@ fn storage_failed(e: impl std::fmt::Display) -> StoreError {
 
 fn lost(detail: String) -> StoreError {
     StoreError::HubRefused { refusal: "events_lost".into(), detail }
+}
+
+fn mismatch(detail: String) -> StoreError {
+    StoreError::HubRefused { refusal: "bootstrap_mismatch".into(), detail }
 }
 
 // ---------------------------------------------------------------------------
@@ -327,6 +400,7 @@ struct HubChild {
     _stdout: BufReader<ChildStdout>,
     url: String,
     key: String,
+    key_file: PathBuf,
 }
 
 /// What the hub process used, read just before it is stopped.
@@ -340,6 +414,19 @@ struct HubUsage {
     state_pos: i64,
 }
 
+/// A process's peak RSS so far (`VmHWM`), 0 when it cannot be read.
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// User and system CPU time of a process or thread (`/proc/…/stat`), in
 /// milliseconds: fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux),
 /// counted after the name, which may hold spaces.
@@ -350,11 +437,19 @@ fn cpu_time_ms(stat: &str) -> Option<u64> {
     Some((f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?) * 10)
 }
 
+/// This very binary, to run the hub and counters with; the running image
+/// itself when its file was replaced (a rebuild during a long run).
+fn this_binary() -> Result<PathBuf, StoreError> {
+    let exe = std::env::current_exe().map_err(|source| StoreError::Io { path: "dangol".into(), source })?;
+    let running = Path::new("/proc/self/exe");
+    Ok(if !exe.exists() && running.exists() { running.to_path_buf() } else { exe })
+}
+
 impl HubChild {
     /// Starts the hub on `storage` (its `--db` or `--postgres … --shop …`
     /// arguments) with a join key and its state in `dir`.
     fn start(storage: &[String], dir: &Path, name: &str) -> Result<HubChild, StoreError> {
-        let exe = std::env::current_exe().map_err(|source| StoreError::Io { path: "dangol".into(), source })?;
+        let exe = this_binary()?;
         let key_file = dir.join(format!("{name}.key"));
         let key = new_token();
         let io = |path: &Path| {
@@ -391,7 +486,7 @@ impl HubChild {
             .ok()
             .and_then(|v| v["listening"].as_str().map(str::to_string));
         match addr {
-            Some(addr) => Ok(HubChild { child, _stdout: stdout, url: format!("http://{addr}"), key }),
+            Some(addr) => Ok(HubChild { child, _stdout: stdout, url: format!("http://{addr}"), key, key_file }),
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -441,15 +536,7 @@ impl HubChild {
 
     fn usage(&self) -> HubUsage {
         let pid = self.child.id();
-        let peak_rss_kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|v| v.parse().ok())
-            })
-            .unwrap_or(0);
+        let peak_rss_kib = peak_rss_kib(pid);
         let cpu_ms = cpu_time_ms(&format!("/proc/{pid}/stat")).unwrap_or(0);
         // The state replica is the one thread the hub starts by itself
         // (named like the process); tokio's threads are named tokio-….
@@ -465,6 +552,12 @@ impl HubChild {
             })
             .unwrap_or(0);
         HubUsage { peak_rss_kib, cpu_ms, state_cpu_ms, state_pos: 0 }
+    }
+
+    /// Resets the hub's peak RSS to its current RSS (`clear_refs`, Linux
+    /// 4.0 and later); false when the kernel refuses.
+    fn reset_peak(&self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").is_ok()
     }
 
     /// Stops the hub; returns what it used and how far its state replica
@@ -958,6 +1051,203 @@ fn concurrency(
     })
 }
 
+// ---------------------------------------------------------------------------
+// The bootstrap part
+
+/// The demo counter every backend's bootstrap part starts from.
+struct DemoCounter {
+    path: PathBuf,
+    customers: u64,
+    ms: f64,
+    bytes: u64,
+}
+
+/// What a run of this very binary answered and used.
+struct Ran {
+    answer: serde_json::Value,
+    wall: Duration,
+    /// Its peak RSS (`VmHWM`, read every few milliseconds until it exits).
+    peak_rss_kib: u64,
+}
+
+/// Runs this very binary (`dangol what … --json`): its JSON answer, wall
+/// time and peak memory, or its JSON error as a `StoreError`.
+fn dangol(what: &str, args: &[&OsStr]) -> Result<Ran, StoreError> {
+    use std::io::Read;
+    let exe = this_binary()?;
+    let io = |source| StoreError::Io { path: exe.clone(), source };
+    let started = Instant::now();
+    let mut child = Command::new(&exe)
+        .arg(what)
+        .args(args)
+        .args(["--json", "--lang", "en"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(io)?;
+    let drain = |mut from: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let _ = from.read_to_end(&mut all);
+            all
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
+    // Polled rather than waited for, so its memory is read while it runs
+    // (and never after its id is reaped).
+    let mut peak = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(io)? {
+            break status;
+        }
+        peak = peak.max(peak_rss_kib(child.id()));
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let wall = started.elapsed();
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    match serde_json::from_slice::<serde_json::Value>(&stdout) {
+        Ok(answer) if status.success() => Ok(Ran { answer, wall, peak_rss_kib: peak }),
+        _ => {
+            let said = String::from_utf8_lossy(&stderr);
+            let error = serde_json::from_str::<serde_json::Value>(said.trim()).ok().map(|v| v["error"].clone());
+            let refusal = error
+                .as_ref()
+                .and_then(|e| e["refusal"].as_str().or(e["kind"].as_str()).map(str::to_string))
+                .unwrap_or_else(|| "bench_failed".into());
+            let why = error
+                .as_ref()
+                .and_then(|e| e["message"].as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("{status}: {}", said.trim()));
+            Err(StoreError::HubRefused { refusal, detail: format!("`dangol {what}` failed: {why}") })
+        }
+    }
+}
+
+/// Makes the demo counter (`dangol demo --customers N`) in `dir`.
+fn demo_counter(dir: &Path, customers: u64) -> Result<DemoCounter, StoreError> {
+    let path = dir.join("demo.db");
+    let n = customers.to_string();
+    let ran = dangol("demo", &[OsStr::new("--db"), path.as_os_str(), OsStr::new("--customers"), OsStr::new(&n)])?;
+    Ok(DemoCounter { bytes: files_bytes(&path), path, customers, ms: ms(ran.wall) })
+}
+
+/// A SQLite file and its companions, deleted.
+fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal", ".lock", ".download", ".download.lock"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+/// The demo counter's file (and WAL) at `to`: moved when no other backend
+/// needs it, else copied.
+fn place(demo: &Path, to: &Path, take: bool) -> Result<(), StoreError> {
+    for suffix in ["", "-wal"] {
+        let from = PathBuf::from(format!("{}{suffix}", demo.display()));
+        let into = PathBuf::from(format!("{}{suffix}", to.display()));
+        if !from.exists() {
+            continue;
+        }
+        let done = if take { std::fs::rename(&from, &into) } else { std::fs::copy(&from, &into).map(|_| ()) };
+        done.map_err(|source| StoreError::Io { path: into.clone(), source })?;
+    }
+    Ok(())
+}
+
+fn customers_in(db: &Path) -> Result<u64, StoreError> {
+    let n = dangol_store::Store::open_shared(db)?.reader().query_column("SELECT count(*) FROM customers")?;
+    Ok(n.first().and_then(|n| n.parse().ok()).unwrap_or(0))
+}
+
+fn digest(db: &Path) -> Result<String, StoreError> {
+    dangol_store::Store::open_shared(db)?.state_digest()
+}
+
+/// A fresh hub on `storage`; the demo counter (placed from `demo`, taken
+/// when `take`) seeds it, then a new counter starts from its snapshot.
+/// Every file of the part is deleted after, measured or not.
+fn bootstrap(
+    storage: &Storage,
+    dir: &Path,
+    backend: Backend,
+    demo: &DemoCounter,
+    take: bool,
+    bar: &indicatif::ProgressBar,
+) -> Result<BootstrapRun, StoreError> {
+    let a = dir.join("bootstrap-a.db");
+    let b = dir.join("bootstrap-b.db");
+    let state = storage.state_file("bootstrap", dir);
+    let measured = (|| {
+        place(&demo.path, &a, take)?;
+        let hub = HubChild::start(&storage.hub_args("bootstrap"), dir, "bootstrap")?;
+        let sync = |db: &Path, name: &str| {
+            dangol(
+                "sync",
+                &[
+                    OsStr::new("--db"),
+                    db.as_os_str(),
+                    OsStr::new("--hub"),
+                    OsStr::new(&hub.url),
+                    OsStr::new("--key-file"),
+                    hub.key_file.as_os_str(),
+                    OsStr::new("--name"),
+                    OsStr::new(name),
+                ],
+            )
+        };
+        bar.set_message(format!("{}: seeding a hub with {} customers", backend.name(), demo.customers));
+        let at_start = hub.usage();
+        let seed = sync(&a, "bench counter A")?;
+        let seeded_at = seed.answer["seeded_at"]
+            .as_i64()
+            .ok_or_else(|| mismatch(format!("the demo counter did not seed the empty hub: {}", seed.answer)))?;
+        let after_seed = hub.usage();
+        let hub_state_bytes = files_bytes(&state);
+        let reset = hub.reset_peak();
+        bar.set_message(format!("{}: a new counter from the snapshot", backend.name()));
+        let boot = sync(&b, "bench counter B")?;
+        let snapshot_at = boot.answer["snapshot_at"].as_i64().ok_or_else(|| {
+            mismatch(format!("the new counter did not start from the hub's snapshot: {}", boot.answer))
+        })?;
+        let after_boot = hub.usage();
+        let snapshot_bytes = files_bytes(&b);
+        drop(hub);
+        bar.set_message(format!("{}: checking the new counter", backend.name()));
+        let started = Instant::now();
+        let counter_customers = customers_in(&b)?;
+        let same_state = digest(&a)? == digest(&b)?;
+        let check = started.elapsed();
+        Ok(BootstrapRun {
+            backend,
+            seed_ms: ms(seed.wall),
+            seeded_at,
+            hub_state_bytes,
+            seed_hub_peak_rss_kib: after_seed.peak_rss_kib,
+            seed_hub_cpu_ms: after_seed.cpu_ms.saturating_sub(at_start.cpu_ms),
+            seed_counter_peak_rss_kib: seed.peak_rss_kib,
+            bootstrap_ms: ms(boot.wall),
+            snapshot_at,
+            snapshot_bytes,
+            bootstrap_hub_peak_rss_kib: after_boot.peak_rss_kib,
+            bootstrap_hub_peak_reset: reset,
+            bootstrap_hub_cpu_ms: after_boot.cpu_ms.saturating_sub(after_seed.cpu_ms),
+            bootstrap_counter_peak_rss_kib: boot.peak_rss_kib,
+            counter_customers,
+            same_state,
+            check_ms: ms(check),
+        })
+    })();
+    for db in [&a, &b, &state] {
+        remove_db(db);
+    }
+    if let Storage::Sqlite { dir } = storage {
+        remove_db(&dir.join("bootstrap.db"));
+    }
+    measured
+}
+
 fn machine() -> Machine {
     let os = std::fs::read_to_string("/etc/os-release")
         .ok()
@@ -988,8 +1278,15 @@ pub fn run(opts: &Options) -> Result<Report, StoreError> {
     let payload_bytes_avg = events.iter().map(|e| e.payload.len()).sum::<usize>() as f64 / events.len() as f64;
     let per_backend = (opts.events * 2 + opts.counters * PUSHES_PER_COUNTER * EVENTS_PER_PUSH) as u64;
     let bar = crate::progress::bar(per_backend * opts.backends.len() as u64, "bench-sync");
+    let demo = if opts.bootstrap_customers > 0 {
+        bar.set_message(format!("a demo counter of {} customers", opts.bootstrap_customers));
+        Some(demo_counter(&scratch.0, opts.bootstrap_customers)?)
+    } else {
+        None
+    };
     let mut backends = Vec::new();
-    for &backend in &opts.backends {
+    let mut bootstraps = Vec::new();
+    for (i, &backend) in opts.backends.iter().enumerate() {
         bar.set_message(backend.name());
         let (storage, described) = match backend {
             Backend::Sqlite => {
@@ -1025,11 +1322,15 @@ pub fn run(opts: &Options) -> Result<Report, StoreError> {
         let measured = (|| {
             let throughput = throughput(&storage, &dir, &events, &bar)?;
             let concurrency = concurrency(&storage, &dir, opts.counters, &bar)?;
-            Ok::<_, StoreError>((throughput, concurrency))
+            // The last backend takes the demo counter's file; the others copy it.
+            let last = i + 1 == opts.backends.len();
+            let booted = demo.as_ref().map(|d| bootstrap(&storage, &dir, backend, d, last, &bar)).transpose()?;
+            Ok::<_, StoreError>((throughput, concurrency, booted))
         })();
-        storage.clean(&["throughput", "concurrency"]);
-        let (throughput, concurrency) = measured?;
+        storage.clean(&["throughput", "concurrency", "bootstrap"]);
+        let (throughput, concurrency, booted) = measured?;
         backends.push(BackendReport { backend, storage: described, throughput, concurrency });
+        bootstraps.extend(booted);
     }
     bar.finish_and_clear();
     Ok(Report {
@@ -1044,6 +1345,12 @@ pub fn run(opts: &Options) -> Result<Report, StoreError> {
         hub: "the built `dangol hub` as a child process on loopback (HTTP/JSON), its state replica following the log"
             .into(),
         backends,
+        bootstrap: demo.map(|d| Bootstrap {
+            customers: d.customers,
+            demo_ms: d.ms,
+            demo_bytes: d.bytes,
+            backends: bootstraps,
+        }),
     })
 }
 
@@ -1061,6 +1368,17 @@ pub fn verdict(r: &Report) -> Result<(), StoreError> {
                 c.acked_mismatch
             )));
         }
+    }
+    if let Some(boot) = &r.bootstrap
+        && let Some(b) = boot.backends.iter().find(|b| !b.ok(boot.customers))
+    {
+        return Err(mismatch(format!(
+            "{}: the counter started from the hub's snapshot holds {} of the demo counter's {} customers{}",
+            b.backend.name(),
+            b.counter_customers,
+            boot.customers,
+            if b.same_state { "" } else { ", and its state digest is not the demo counter's" }
+        )));
     }
     Ok(())
 }
@@ -1152,6 +1470,58 @@ pub fn render(r: &Report) -> String {
             cpu(c.hub_cpu_ms, c.hub_state_cpu_ms),
             if c.zero_loss { "none" } else { "LOST" }
         );
+    }
+    if let Some(boot) = &r.bootstrap {
+        let bytes = |b: u64| format!("{:.1} MB", b as f64 / (1024.0 * 1024.0));
+        let _ = writeln!(
+            s,
+            "bootstrap: a new counter from a hub holding the demo shop of {} customers (the demo counter, setup and no figure: made in {:.1} s, {})",
+            boot.customers,
+            boot.demo_ms / 1e3,
+            bytes(boot.demo_bytes)
+        );
+        let _ = writeln!(
+            s,
+            "seed: the demo counter's first sync with the empty hub; boot: a new counter's first sync (from the snapshot); RSS: peaks of the hub and of the counter's process"
+        );
+        let _ = writeln!(
+            s,
+            "{:<9} {:>9} {:>10} {:>12} {:>12} {:>9} {:>10} {:>11} {:>12} {:>12} {:>11} {:>9}  state",
+            "backend",
+            "seed ms",
+            "hub state",
+            "seed hub RSS",
+            "seed ctr RSS",
+            "boot ms",
+            "snapshot",
+            "snapshot at",
+            "boot hub RSS",
+            "boot ctr RSS",
+            "hub CPU s+b",
+            "customers"
+        );
+        for b in &boot.backends {
+            let _ = writeln!(
+                s,
+                "{:<9} {:>9.0} {:>10} {:>12} {:>12} {:>9.0} {:>10} {:>11} {:>12} {:>12} {:>11} {:>9}  {}",
+                b.backend.name(),
+                b.seed_ms,
+                bytes(b.hub_state_bytes),
+                mb(b.seed_hub_peak_rss_kib),
+                mb(b.seed_counter_peak_rss_kib),
+                b.bootstrap_ms,
+                bytes(b.snapshot_bytes),
+                b.snapshot_at,
+                format!("{}{}", mb(b.bootstrap_hub_peak_rss_kib), if b.bootstrap_hub_peak_reset { "" } else { "*" }),
+                mb(b.bootstrap_counter_peak_rss_kib),
+                format!("{:.1}+{:.1} s", b.seed_hub_cpu_ms as f64 / 1e3, b.bootstrap_hub_cpu_ms as f64 / 1e3),
+                b.counter_customers,
+                if b.ok(boot.customers) { "same" } else { "DIFFERS" }
+            );
+        }
+        if boot.backends.iter().any(|b| !b.bootstrap_hub_peak_reset) {
+            let _ = writeln!(s, "* the hub's peak since it started (its peak could not be reset after the seed)");
+        }
     }
     for b in &r.backends {
         let _ = writeln!(s, "{}: {}", b.backend.name(), b.storage);

@@ -2,7 +2,7 @@
 //! command line. Glue over `dangol-hub`: open the storage, read (or make)
 //! the join key, serve until SIGINT or SIGTERM.
 
-use crate::args::HubStorage;
+use crate::args::{HubStorage, HubTls};
 use crate::emit;
 use dangol_domain::i18n::Lang;
 use dangol_hub::server::{Hub, serve as serve_hub};
@@ -75,7 +75,10 @@ pub fn join_key(path: &Path, create: bool) -> Result<String, StoreError> {
                     ));
                 }
             }
-            let key = std::fs::read_to_string(path).map_err(io)?.trim().to_string();
+            // The first line is the key; a `pin sha256:…` line names the
+            // hub's HTTPS certificate.
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            let key = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
             if key.len() < 16 {
                 return Err(StoreError::bad_input(
                     "join key",
@@ -86,6 +89,35 @@ pub fn join_key(path: &Path, create: bool) -> Result<String, StoreError> {
             Ok(key)
         }
     }
+}
+
+/// The hub certificate's fingerprint the join key file names, if any.
+pub fn join_pin(path: &Path) -> Result<Option<String>, StoreError> {
+    let text = std::fs::read_to_string(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
+    Ok(text.lines().filter_map(|l| l.trim().strip_prefix("pin ")).map(|p| p.trim().to_string()).next_back())
+}
+
+/// Writes the certificate's fingerprint into the join key file (replacing
+/// an older one), keeping the key and the file's owner-only mode.
+fn write_pin(path: &Path, key: &str, pin: &str) -> Result<(), StoreError> {
+    if join_pin(path)?.as_deref() == Some(pin) {
+        return Ok(());
+    }
+    let io = |source: std::io::Error| StoreError::Io { path: path.to_path_buf(), source };
+    let next = path.with_extension("key-new");
+    let _ = std::fs::remove_file(&next);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&next).map_err(io)?;
+    file.write_all(format!("{key}\npin {pin}\n").as_bytes()).and_then(|_| file.sync_all()).map_err(io)?;
+    std::fs::rename(&next, path).map_err(io)
+}
+
+fn loopback(listen: &str) -> bool {
+    let host = listen.rsplit_once(':').map_or(listen, |(h, _)| h).trim_matches(|c| c == '[' || c == ']');
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Where the hub keeps the shop's state (`dangol_sync::replica`): beside
@@ -103,27 +135,54 @@ pub fn state_path(storage: &HubStorage, key_file: &Path) -> std::path::PathBuf {
 }
 
 /// Serves the hub until interrupted.
-pub fn serve(storage: &HubStorage, listen: &str, key_file: &Path, l: Lang) -> Result<(), StoreError> {
-    let key = join_key(key_file, true)?;
-    let log = open(storage)?;
-    let replica = Arc::new(dangol_sync::replica::Replica::open(&state_path(storage, key_file), open(storage)?)?);
-    // The state follows the log in the background, so a new counter's
-    // snapshot is ready at once.
-    {
-        let replica = Arc::clone(&replica);
-        std::thread::spawn(move || {
-            loop {
-                let _ = replica.catch_up();
-                std::thread::sleep(std::time::Duration::from_secs(1));
-            }
-        });
+pub fn serve(storage: &HubStorage, listen: &str, key_file: &Path, tls: &HubTls, l: Lang) -> Result<(), StoreError> {
+    if !tls.tls && !tls.plain_http && !loopback(listen) {
+        return Err(StoreError::bad_input(
+            "listen address",
+            format!(
+                "{listen}은(는) 이 PC 밖에서 닿는 주소입니다: --tls로 HTTPS를 쓰거나, 믿을 수 있는 매장 네트워크라면 --plain-http를 주세요"
+            ),
+            format!(
+                "{listen} is reachable from other machines: serve HTTPS with --tls, or give --plain-http for a network you trust"
+            ),
+        ));
     }
+    let key = join_key(key_file, true)?;
+    let state_file = state_path(storage, key_file);
+    let cert = if tls.tls {
+        let dir = state_file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let cert =
+            dangol_hub::tls::HubCert::load_or_make(&dir.join("hub-cert.pem"), &dir.join("hub-key.pem"), &tls.tls_name)
+                .map_err(hub_failed)?;
+        write_pin(key_file, &key, &dangol_hub::tls::fingerprint(&cert.cert_der))?;
+        Some(cert)
+    } else {
+        None
+    };
+    let log = open(storage)?;
+    let replica = Arc::new(dangol_sync::replica::Replica::open(&state_file, open(storage)?)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| StoreError::Io { path: key_file.to_path_buf(), source: e })?;
-    let hub = Arc::new(Hub::new(log, &key).with_state(replica));
+    let mut hub = Hub::new(log, &key).with_state(replica.clone());
+    if let Some(c) = &cert {
+        hub = hub.with_certificate(c.cert_der.clone());
+    }
+    let hub = Arc::new(hub);
+    // The state follows the log in the background while the hub is quiet
+    // (a second without pushes), so a new counter's snapshot is nearly
+    // ready and ingest keeps the cores; a snapshot catches up first anyway.
+    {
+        let hub = Arc::clone(&hub);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                while hub.quiet_for_ms() >= 1_000 && replica.step().unwrap_or(false) {}
+            }
+        });
+    }
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
             StoreError::bad_input(
@@ -133,10 +192,18 @@ pub fn serve(storage: &HubStorage, listen: &str, key_file: &Path, l: Lang) -> Re
             )
         })?;
         let addr = listener.local_addr().map_err(|e| StoreError::bad_input("listen address", e.to_string(), e.to_string()))?;
+        let scheme = if cert.is_some() { "https" } else { "http" };
+        let pin = cert.as_ref().map(|c| dangol_hub::tls::fingerprint(&c.cert_der));
         if storage.json {
-            emit::out(&format!("{}\n", serde_json::json!({"listening": addr.to_string()})));
+            emit::out(&format!(
+                "{}\n",
+                serde_json::json!({"listening": addr.to_string(), "url": format!("{scheme}://{addr}"), "certificate": pin})
+            ));
         } else {
-            emit::out(&format!("{} {addr}\n", l.pick("허브가 기다리는 주소:", "hub listening on")));
+            emit::out(&format!("{} {scheme}://{addr}\n", l.pick("허브가 기다리는 주소:", "hub listening on")));
+            if let Some(pin) = &pin {
+                emit::out(&format!("{} {pin}\n", l.pick("허브 인증서:", "hub certificate:")));
+            }
         }
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();
@@ -151,7 +218,14 @@ pub fn serve(storage: &HubStorage, listen: &str, key_file: &Path, l: Lang) -> Re
             #[cfg(not(unix))]
             let _ = ctrl_c.await;
         };
-        serve_hub(listener, hub, shutdown).await.map_err(|e| StoreError::bad_input("hub", e.to_string(), e.to_string()))
+        let failed = |e: std::io::Error| StoreError::bad_input("hub", e.to_string(), e.to_string());
+        match &cert {
+            Some(c) => {
+                let tls = dangol_hub::tls::TlsListener::new(listener, c.server_config().map_err(hub_failed)?).map_err(failed)?;
+                serve_hub(tls, hub, shutdown).await.map_err(failed)
+            }
+            None => serve_hub(listener, hub, shutdown).await.map_err(failed),
+        }
     })
 }
 

@@ -374,7 +374,7 @@ fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
 fn run(command: Command, l: Lang) -> Result<(), StoreError> {
     let mut ids = SystemIds;
     match command {
-        Command::Hub { hub, listen, key_file } => hub::serve(&hub, &listen, &key_file, l)?,
+        Command::Hub { hub, listen, key_file, tls } => hub::serve(&hub, &listen, &key_file, &tls, l)?,
         Command::HubDevices { hub } => hub::devices(&hub, l)?,
         Command::HubRevoke { hub, device } => hub::revoke(&hub, &device, l)?,
         Command::Sync { common, hub, key_file, name, status } => {
@@ -751,14 +751,20 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let report = bench::run(store, iterations)?;
             print(common.json, &report, || bench::render(&report));
         }
-        Command::BenchSync { events, counters, backend, postgres, dir, json, lang: _ } => {
+        Command::BenchSync { events, counters, backend, postgres, dir, bootstrap_customers, json, lang: _ } => {
             let backends = match backend {
                 args::SyncBackend::Sqlite => vec![bench_sync::Backend::Sqlite],
                 args::SyncBackend::Postgres => vec![bench_sync::Backend::Postgres],
                 args::SyncBackend::Both => vec![bench_sync::Backend::Sqlite, bench_sync::Backend::Postgres],
             };
-            let opts =
-                bench_sync::Options { events: events as usize, counters: counters as usize, backends, postgres, dir };
+            let opts = bench_sync::Options {
+                events: events as usize,
+                counters: counters as usize,
+                backends,
+                postgres,
+                dir,
+                bootstrap_customers,
+            };
             let report = bench_sync::run(&opts)?;
             print(json, &report, || bench_sync::render(&report));
             bench_sync::verdict(&report)?;

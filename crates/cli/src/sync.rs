@@ -43,6 +43,7 @@ pub fn run(
     };
     let key = crate::hub::join_key(key_file, false)?;
     let mut opts = dangol_sync::Options::new(hub, &key, name.map(str::to_string).unwrap_or_else(machine_name).as_str());
+    opts.pin = crate::hub::join_pin(key_file)?;
     if let Some(dir) = common.db.parent().filter(|d| !d.as_os_str().is_empty()) {
         opts.scratch_dir = dir.to_path_buf();
     } else {

@@ -60,10 +60,65 @@ pub struct HubClient {
 }
 
 impl HubClient {
+    /// A hub over plain HTTP (or HTTPS checked against the usual
+    /// authorities: use `pinned` for a hub's own certificate).
     pub fn new(base: &str, timeout: Duration) -> HubClient {
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
-        HubClient { base: base.trim_end_matches('/').to_string(), agent, token: None }
+        HubClient::pinned(base, timeout, None)
+    }
+
+    /// A hub whose HTTPS certificate is `cert_der` and nothing else.
+    pub fn pinned(base: &str, timeout: Duration, cert_der: Option<&[u8]>) -> HubClient {
+        let mut config = ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false);
+        if let Some(der) = cert_der {
+            let only = ureq::tls::Certificate::from_der(der).to_owned();
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![only])))
+                    .build(),
+            );
+        }
+        HubClient { base: base.trim_end_matches('/').to_string(), agent: config.build().into(), token: None }
+    }
+
+    /// Fetches the hub's certificate without trusting it, and keeps it
+    /// only if its fingerprint is `pin` (from the join key file): the
+    /// counter's one moment of trust, anchored in a file the owner copied.
+    pub fn fetch_certificate(base: &str, timeout: Duration, pin: &str) -> Result<Vec<u8>, ClientError> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .tls_config(ureq::tls::TlsConfig::builder().disable_verification(true).build())
+            .build()
+            .into();
+        let mut r = agent
+            .get(&format!("{}/v1/certificate", base.trim_end_matches('/')))
+            .call()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        if !r.status().is_success() {
+            return HubClient::answer(Ok(r));
+        }
+        let der = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_vec()
+            .map_err(|e| ClientError::Unreachable(format!("the certificate was cut: {e}")))?;
+        let got = crate::tls::fingerprint(&der);
+        if !got.eq_ignore_ascii_case(pin.trim()) {
+            return Err(ClientError::Refused {
+                status: 0,
+                body: ErrorBody {
+                    error: "certificate_mismatch".into(),
+                    message: format!(
+                        "the hub's certificate is {got}, not {} as the join key file says: another machine may be answering for the hub",
+                        pin.trim()
+                    ),
+                    acked_seq: None,
+                    seq: None,
+                },
+            });
+        }
+        Ok(der)
     }
 
     /// Presents this credential on push and pull.
@@ -75,7 +130,7 @@ impl HubClient {
     fn answer<T: serde::de::DeserializeOwned>(
         r: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<T, ClientError> {
-        let mut r = r.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let mut r = r.map_err(unreached)?;
         let status = r.status().as_u16();
         let text = r
             .body_mut()
@@ -138,7 +193,7 @@ impl HubClient {
             .build()
             .header("Authorization", &self.bearer())
             .call();
-        let mut r = r.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let mut r = r.map_err(unreached)?;
         if !r.status().is_success() {
             return HubClient::answer(Ok(r));
         }
@@ -189,6 +244,35 @@ impl HubClient {
                 .header("Authorization", &self.bearer())
                 .call(),
         )
+    }
+}
+
+/// A request that got no usable answer. A certificate other than the one
+/// this counter trusts is not a network failure to retry: it is refused.
+fn unreached(e: ureq::Error) -> ClientError {
+    let bad_certificate = match &e {
+        ureq::Error::Rustls(rustls::Error::InvalidCertificate(why)) => Some(format!("{why:?}")),
+        ureq::Error::Io(io) => {
+            io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()).and_then(|r| match r {
+                rustls::Error::InvalidCertificate(why) => Some(format!("{why:?}")),
+                _ => None,
+            })
+        }
+        _ => None,
+    };
+    match bad_certificate {
+        Some(why) => ClientError::Refused {
+            status: 0,
+            body: ErrorBody {
+                error: "certificate_mismatch".into(),
+                message: format!(
+                    "the hub presented a certificate this counter does not trust ({why}): another machine may be answering for the hub, or the hub has a new certificate (copy its join key file again)"
+                ),
+                acked_seq: None,
+                seq: None,
+            },
+        },
+        None => ClientError::Unreachable(e.to_string()),
     }
 }
 

@@ -209,13 +209,7 @@ pub struct Seed {
 }
 
 /// The seed rules on what a log holds (shared by both backends).
-pub(crate) fn check_seed(
-    device: Uuid,
-    seq: i64,
-    seeded: Option<Seed>,
-    others_enrolled: i64,
-    acked: i64,
-) -> Result<()> {
+pub(crate) fn check_seed(device: Uuid, seq: i64, seeded: Option<Seed>, others_enrolled: i64, acked: i64) -> Result<()> {
     if seeded.is_some() {
         return Err(HubError::SeedRefused("it was seeded already".into()));
     }

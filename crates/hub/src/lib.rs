@@ -9,6 +9,7 @@
 //! - `server`: the HTTP hub (`dangol hub`);
 //! - `state`: the shop's state beside the log (snapshots for new counters,
 //!   the first counter's history as the seed);
+//! - `tls`: HTTPS with the hub's own certificate, pinned by the counters;
 //! - `client`: the counter's side of the protocol;
 //! - `faults`: an HTTP-aware fault-injecting proxy for testing sync.
 
@@ -20,6 +21,7 @@ pub mod pg;
 pub mod server;
 pub mod sqlite;
 pub mod state;
+pub mod tls;
 pub mod wire;
 
 pub use event::{

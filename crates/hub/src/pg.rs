@@ -117,10 +117,16 @@ impl EventLog for PgLog {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.lock])?;
         let acked: i64 =
             tx.query_opt("SELECT acked_seq FROM devices WHERE device = $1", &[&device])?.map(|r| r.get(0)).unwrap_or(0);
-        let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
         let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        let (low, high) =
+            (events.iter().map(|e| e.seq).min().unwrap_or(0), events.iter().map(|e| e.seq).max().unwrap_or(0));
         let mut held = BTreeMap::new();
-        for r in tx.query("SELECT seq, hash FROM events WHERE device = $1 AND seq = ANY($2)", &[&device, &seqs])? {
+        // A range keeps to the (device, seq) index even before the planner
+        // has statistics (`= ANY` read the device's whole history).
+        for r in tx.query(
+            "SELECT seq, hash FROM events WHERE device = $1 AND seq BETWEEN $2 AND $3",
+            &[&device, &low, &high],
+        )? {
             let hash: Vec<u8> = r.get(1);
             if let Ok(h) = <[u8; 32]>::try_from(hash) {
                 held.insert(r.get::<_, i64>(0), h);
@@ -128,7 +134,10 @@ impl EventLog for PgLog {
         }
         let mut taken = HashSet::new();
         let by_id: BTreeMap<Uuid, i64> = events.iter().map(|e| (e.event_id, e.seq)).collect();
-        for r in tx.query("SELECT event_id, device, seq FROM events WHERE event_id = ANY($1)", &[&ids])? {
+        for r in tx.query(
+            "SELECT e.event_id, e.device, e.seq FROM unnest($1::uuid[]) AS b (id) JOIN events e ON e.event_id = b.id",
+            &[&ids],
+        )? {
             let (id, d, s): (Uuid, Uuid, i64) = (r.get(0), r.get(1), r.get(2));
             if d != device || by_id.get(&id) != Some(&s) {
                 taken.insert(id);
@@ -256,10 +265,11 @@ impl EventLog for PgLog {
     }
 
     fn seed(&mut self) -> Result<Option<Seed>> {
-        Ok(self
-            .client
-            .query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?
-            .map(|r| Seed { device: r.get(0), seq: r.get(1), pos: r.get(2) }))
+        Ok(self.client.query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?.map(|r| Seed {
+            device: r.get(0),
+            seq: r.get(1),
+            pos: r.get(2),
+        }))
     }
 
     fn seed_position(&mut self, device: Uuid, seq: i64) -> Result<i64> {
@@ -269,24 +279,35 @@ impl EventLog for PgLog {
         check_seed(device, seq, seeded, others, acked)?;
         Ok(self
             .client
-            .query_one("SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2", &[&device, &seq])?
+            .query_one(
+                "SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2",
+                &[&device, &seq],
+            )?
             .get(0))
     }
 
     fn record_seed(&mut self, device: Uuid, seq: i64, at_ms: i64) -> Result<Seed> {
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.lock])?;
-        let seeded = tx
-            .query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?
-            .map(|r| Seed { device: r.get(0), seq: r.get(1), pos: r.get(2) });
+        let seeded = tx.query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?.map(|r| Seed {
+            device: r.get(0),
+            seq: r.get(1),
+            pos: r.get(2),
+        });
         let others: i64 = tx.query_one("SELECT count(*) FROM enrolled WHERE device <> $1", &[&device])?.get(0);
         let acked: i64 =
             tx.query_opt("SELECT acked_seq FROM devices WHERE device = $1", &[&device])?.map(|r| r.get(0)).unwrap_or(0);
         check_seed(device, seq, seeded, others, acked)?;
         let pos: i64 = tx
-            .query_one("SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2", &[&device, &seq])?
+            .query_one(
+                "SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2",
+                &[&device, &seq],
+            )?
             .get(0);
-        tx.execute("INSERT INTO seed (id, device, seq, pos, at) VALUES (1, $1, $2, $3, $4)", &[&device, &seq, &pos, &at_ms])?;
+        tx.execute(
+            "INSERT INTO seed (id, device, seq, pos, at) VALUES (1, $1, $2, $3, $4)",
+            &[&device, &seq, &pos, &at_ms],
+        )?;
         tx.commit()?;
         Ok(Seed { device, seq, pos })
     }

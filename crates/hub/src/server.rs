@@ -27,11 +27,34 @@ pub struct Hub {
     log: Mutex<Box<dyn EventLog>>,
     join_key_hash: [u8; 32],
     state: Option<Arc<dyn ShopState>>,
+    /// The certificate served over HTTPS (counters fetch it once, at
+    /// joining, and check it against the fingerprint in the join key file).
+    certificate: Option<Vec<u8>>,
+    /// When the last push was taken (ms since the epoch).
+    last_push_ms: std::sync::atomic::AtomicI64,
 }
 
 impl Hub {
     pub fn new(log: Box<dyn EventLog>, join_key: &str) -> Hub {
-        Hub { log: Mutex::new(log), join_key_hash: token_hash(join_key.trim()), state: None }
+        Hub {
+            log: Mutex::new(log),
+            join_key_hash: token_hash(join_key.trim()),
+            state: None,
+            certificate: None,
+            last_push_ms: std::sync::atomic::AtomicI64::new(0),
+        }
+    }
+
+    /// How long since the last push (the shop's state catches up in the
+    /// background only when the hub is quiet, leaving the cores to ingest).
+    pub fn quiet_for_ms(&self) -> i64 {
+        now_ms() - self.last_push_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Serves over HTTPS with this certificate (DER).
+    pub fn with_certificate(mut self, der: Vec<u8>) -> Hub {
+        self.certificate = Some(der);
+        self
     }
 
     /// Serves snapshots and takes a seed through `state`.
@@ -281,6 +304,7 @@ async fn push(
             format!("a push carries at most {MAX_BATCH} events, this one {}", req.events.len()),
         ));
     }
+    hub.last_push_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
     Ok(Json(with_log(&hub, move |log| log.push(device, &req.events)).await?))
 }
 
@@ -306,6 +330,16 @@ async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, RawQuery(query): 
     Ok(Json(PullAnswer { events, head }))
 }
 
+/// The hub's certificate (DER): public, and only ever trusted by a counter
+/// whose join key file names its fingerprint.
+async fn certificate(State(hub): State<Arc<Hub>>) -> Result<Response, Refusal> {
+    let der = hub
+        .certificate
+        .clone()
+        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "no_certificate", "this hub serves plain HTTP"))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/pkix-cert")], der).into_response())
+}
+
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"ok": true, "hub_schema_version": HUB_SCHEMA_VERSION}))
 }
@@ -314,6 +348,7 @@ async fn health() -> Json<serde_json::Value> {
 pub fn router(hub: Arc<Hub>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/certificate", get(certificate))
         .route("/v1/join", post(join))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
@@ -324,11 +359,15 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .with_state(hub)
 }
 
-/// Serves until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+/// Serves until `shutdown` resolves, on plain TCP or `tls::TlsListener`.
+pub async fn serve<L>(
+    listener: L,
     hub: Arc<Hub>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     axum::serve(listener, router(hub)).with_graceful_shutdown(shutdown).await
 }

@@ -244,7 +244,8 @@ impl EventLog for SqliteLog {
     fn seed_position(&mut self, device: Uuid, seq: i64) -> Result<i64> {
         let seeded = self.seed()?;
         let others: i64 =
-            self.conn.query_row("SELECT count(*) FROM enrolled WHERE device != ?1", [device.as_bytes()], |r| r.get(0))?;
+            self.conn
+                .query_row("SELECT count(*) FROM enrolled WHERE device != ?1", [device.as_bytes()], |r| r.get(0))?;
         let acked = self.acked(device)?;
         check_seed(device, seq, seeded, others, acked)?;
         Ok(self.conn.query_row(

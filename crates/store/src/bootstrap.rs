@@ -14,10 +14,10 @@
 //! such (escrow counts what each counter holds from them), the pull cursor
 //! at the position the state holds every event up to.
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::settings;
 use crate::time::ms;
-use crate::Store;
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::path::Path;
 use uuid::Uuid;
@@ -26,15 +26,7 @@ use uuid::Uuid;
 pub const SNAPSHOT: &str = "snapshot";
 pub const SEEDED: &str = "seeded";
 
-fn reset_identity(
-    tx: &Connection,
-    device: Uuid,
-    hub: &str,
-    token: &str,
-    pos: i64,
-    base: &str,
-    now: i64,
-) -> Result<()> {
+fn reset_identity(tx: &Connection, device: Uuid, hub: &str, token: &str, pos: i64, base: &str, now: i64) -> Result<()> {
     settings::set(tx, settings::DEVICE_ID, &device.to_string())?;
     tx.execute("DELETE FROM outbox", [])?;
     tx.execute("DELETE FROM sync_state", [])?;
@@ -57,7 +49,9 @@ impl Store {
     /// (the demo's bulk load): it must seed an empty hub with its whole
     /// database, or its customers would be missing everywhere else.
     pub fn history_outside_events(&self) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'demo.generated')", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'demo.generated')", [], |r| r.get(0))?)
     }
 
     /// How this counter's synced state began: `None` (its events only),
@@ -77,6 +71,22 @@ impl Store {
         Ok(copy.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))?)
     }
 
+    /// The hub's certificate this counter trusts (HTTPS), if any.
+    pub fn sync_hub_certificate(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row("SELECT hub_cert FROM sync_state WHERE id = 1", [], |r| r.get(0))
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?)
+    }
+
+    /// Trusts `der` as the hub's certificate from now on (checked by the
+    /// caller against the join key file's fingerprint).
+    pub fn sync_pin_certificate(&mut self, der: &[u8]) -> Result<()> {
+        self.write_ctx()?;
+        self.conn.execute("UPDATE sync_state SET hub_cert = ?1 WHERE id = 1", [der])?;
+        Ok(())
+    }
+
     /// Records that this counter's history seeded the hub.
     pub fn sync_seeded(&mut self) -> Result<()> {
         self.write_ctx()?;
@@ -91,9 +101,10 @@ impl Store {
         self.write_ctx()?;
         let now = ms(self.now());
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let own: i64 = tx.query_row("SELECT count(*) FROM points_ledger WHERE device IS NULL AND kind != 'expire'", [], |r| {
-            r.get(0)
-        })?;
+        let own: i64 =
+            tx.query_row("SELECT count(*) FROM points_ledger WHERE device IS NULL AND kind != 'expire'", [], |r| {
+                r.get(0)
+            })?;
         if own > 0 {
             return Err(StoreError::bad_input(
                 "snapshot",

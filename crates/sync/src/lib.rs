@@ -43,6 +43,9 @@ pub struct Options {
     pub batch: usize,
     /// How long a snapshot download or a seed upload may take.
     pub transfer_timeout: Duration,
+    /// The hub certificate's fingerprint from the join key file
+    /// (`sha256:…`): an HTTPS hub is trusted only with that certificate.
+    pub pin: Option<String>,
     /// Where copies for seeding are written (the counter's own folder:
     /// the same disk, and never a RAM disk).
     pub scratch_dir: std::path::PathBuf,
@@ -57,6 +60,7 @@ impl Options {
             timeout: Duration::from_secs(30),
             batch: 1_000,
             transfer_timeout: Duration::from_secs(3_600),
+            pin: None,
             scratch_dir: std::env::temp_dir(),
         }
     }
@@ -148,7 +152,12 @@ pub fn round_via(counter: &impl Counter, opts: &Options) -> Result<RoundReport, 
 
 fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError> {
     let me = counter.with_store(&mut |s| s.sync_identity(&opts.hub, new_token))?;
-    let client = HubClient::new(&me.hub, opts.timeout).with_token(&me.token);
+    let held = counter.with_store(&mut |s| s.sync_hub_certificate())?;
+    let cert = trusted_certificate(&me.hub, opts, held)?;
+    if let Some(der) = &cert {
+        counter.with_store(&mut |s| s.sync_pin_certificate(der))?;
+    }
+    let client = HubClient::pinned(&me.hub, opts.timeout, cert.as_deref()).with_token(&me.token);
     let mut report = RoundReport::default();
     // A counter holding data no event carries (the demo's bulk load) must
     // bring its whole history to an empty hub before anything of it goes.
@@ -208,6 +217,28 @@ fn run(counter: &impl Counter, opts: &Options) -> Result<RoundReport, StoreError
     Ok(report)
 }
 
+/// The certificate an HTTPS hub must present: the one this counter
+/// already trusts, or (first time, or a new join key file naming another
+/// fingerprint) the hub's, fetched and checked against the file's pin.
+/// `None` for plain HTTP.
+fn trusted_certificate(hub: &str, opts: &Options, held: Option<Vec<u8>>) -> Result<Option<Vec<u8>>, StoreError> {
+    if !hub.trim().to_ascii_lowercase().starts_with("https://") {
+        return Ok(None);
+    }
+    let pin = opts.pin.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    match (held, pin) {
+        (Some(der), None) => Ok(Some(der)),
+        (Some(der), Some(pin)) if dangol_hub::tls::fingerprint(&der).eq_ignore_ascii_case(pin) => Ok(Some(der)),
+        (_, Some(pin)) => {
+            HubClient::fetch_certificate(hub, opts.timeout, pin).map(Some).map_err(|e| hub_error(hub, e))
+        }
+        (None, None) => Err(StoreError::HubRefused {
+            refusal: "no_pin".into(),
+            detail: "an HTTPS hub is trusted only with the certificate fingerprint its join key file carries; copy the key file from the hub again".into(),
+        }),
+    }
+}
+
 /// Sends a consistent copy of the counter as the hub's starting state,
 /// once every own event it holds is at the hub. Returns the position
 /// where its history ends.
@@ -238,7 +269,8 @@ pub fn bootstrap(path: &std::path::Path, opts: &Options) -> Result<Option<i64>, 
     }
     let device = new_device();
     let token = new_token();
-    let client = HubClient::new(&opts.hub, opts.timeout).with_token(&token);
+    let cert = trusted_certificate(&opts.hub, opts, None)?;
+    let client = HubClient::pinned(&opts.hub, opts.timeout, cert.as_deref()).with_token(&token);
     let answer = client
         .join(&JoinRequest {
             join_key: opts.join_key.trim().to_string(),
@@ -266,6 +298,9 @@ pub fn bootstrap(path: &std::path::Path, opts: &Options) -> Result<Option<i64>, 
     let made = (|| {
         let mut store = Store::open(&download)?;
         store.adopt_snapshot(device, &opts.hub, &token, pos)?;
+        if let Some(der) = &cert {
+            store.sync_pin_certificate(der)?;
+        }
         Ok::<(), StoreError>(())
     })();
     if let Err(e) = made {

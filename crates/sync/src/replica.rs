@@ -58,6 +58,23 @@ impl Replica {
         catch_up(&mut inner)
     }
 
+    /// Applies one page of the log beyond the state; false when there was
+    /// nothing to apply (the background step, so ingest is never held up
+    /// by a long catch-up).
+    pub fn step(&self) -> Result<bool, HubError> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let Inner { store, log } = &mut *inner;
+        let store = store.as_mut().ok_or_else(|| state_error("the state is being replaced"))?;
+        let after = store.sync_status().map_err(state_error)?.pulled_pos;
+        let page = log.pull(after, PAGE, None)?;
+        if page.is_empty() {
+            return Ok(false);
+        }
+        let events: Vec<IncomingEvent> = page.into_iter().map(crate::incoming).collect();
+        store.sync_apply(&events).map_err(state_error)?;
+        Ok(true)
+    }
+
     /// The state's digest (tests compare it with the counters').
     pub fn state_digest(&self) -> Result<String, HubError> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
