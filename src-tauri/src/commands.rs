@@ -216,7 +216,7 @@ pub fn owner_audit(state: State<AppState>, limit: usize) -> Reply<Vec<AuditView>
 
 /// What sync found for the owner, newest first: merged registrations, a
 /// coupon used twice, a profile edit that lost, an overdraft.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn owner_anomalies(state: State<AppState>, limit: usize) -> Reply<Vec<dangol_store::sync::AnomalyView>> {
     state.as_owner(|s, owner, _| s.sync_anomalies(owner, limit.min(1_000)))
 }
