@@ -12,7 +12,7 @@
 use crate::event::{
     Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, Seed, check_seed, plan,
 };
-use postgres::{Client, NoTls};
+use postgres::{Client, GenericClient, NoTls};
 use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
 
@@ -265,45 +265,17 @@ impl EventLog for PgLog {
     }
 
     fn seed(&mut self) -> Result<Option<Seed>> {
-        Ok(self.client.query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?.map(|r| Seed {
-            device: r.get(0),
-            seq: r.get(1),
-            pos: r.get(2),
-        }))
+        seed_of(&mut self.client)
     }
 
     fn seed_position(&mut self, device: Uuid, seq: i64) -> Result<i64> {
-        let seeded = self.seed()?;
-        let others: i64 = self.client.query_one("SELECT count(*) FROM enrolled WHERE device <> $1", &[&device])?.get(0);
-        let acked = self.acked(device)?;
-        check_seed(device, seq, seeded, others, acked)?;
-        Ok(self
-            .client
-            .query_one(
-                "SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2",
-                &[&device, &seq],
-            )?
-            .get(0))
+        seed_position(&mut self.client, device, seq)
     }
 
     fn record_seed(&mut self, device: Uuid, seq: i64, at_ms: i64) -> Result<Seed> {
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.lock])?;
-        let seeded = tx.query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?.map(|r| Seed {
-            device: r.get(0),
-            seq: r.get(1),
-            pos: r.get(2),
-        });
-        let others: i64 = tx.query_one("SELECT count(*) FROM enrolled WHERE device <> $1", &[&device])?.get(0);
-        let acked: i64 =
-            tx.query_opt("SELECT acked_seq FROM devices WHERE device = $1", &[&device])?.map(|r| r.get(0)).unwrap_or(0);
-        check_seed(device, seq, seeded, others, acked)?;
-        let pos: i64 = tx
-            .query_one(
-                "SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2",
-                &[&device, &seq],
-            )?
-            .get(0);
+        let pos = seed_position(&mut tx, device, seq)?;
         tx.execute(
             "INSERT INTO seed (id, device, seq, pos, at) VALUES (1, $1, $2, $3, $4)",
             &[&device, &seq, &pos, &at_ms],
@@ -311,4 +283,28 @@ impl EventLog for PgLog {
         tx.commit()?;
         Ok(Seed { device, seq, pos })
     }
+}
+
+fn seed_of(db: &mut impl GenericClient) -> Result<Option<Seed>> {
+    Ok(db.query_opt("SELECT device, seq, pos FROM seed WHERE id = 1", &[])?.map(|r| Seed {
+        device: r.get(0),
+        seq: r.get(1),
+        pos: r.get(2),
+    }))
+}
+
+/// The seed rules (`check_seed`) on what the log holds, and where
+/// `device`'s events up to `seq` end.
+fn seed_position(db: &mut impl GenericClient, device: Uuid, seq: i64) -> Result<i64> {
+    let others: i64 = db.query_one("SELECT count(*) FROM enrolled WHERE device <> $1", &[&device])?.get(0);
+    let acked: i64 =
+        db.query_opt("SELECT acked_seq FROM devices WHERE device = $1", &[&device])?.map(|r| r.get(0)).unwrap_or(0);
+    let seeded = seed_of(db)?;
+    check_seed(device, seq, seeded, others, acked)?;
+    Ok(db
+        .query_one(
+            "SELECT coalesce(max(pos), 0)::BIGINT FROM events WHERE device = $1 AND seq <= $2",
+            &[&device, &seq],
+        )?
+        .get(0))
 }

@@ -233,47 +233,16 @@ impl EventLog for SqliteLog {
     }
 
     fn seed(&mut self) -> Result<Option<Seed>> {
-        Ok(self
-            .conn
-            .query_row("SELECT device, seq, pos FROM seed WHERE id = 1", [], |r| {
-                Ok(Seed { device: uuid(r.get(0)?), seq: r.get(1)?, pos: r.get(2)? })
-            })
-            .optional()?)
+        seed_of(&self.conn)
     }
 
     fn seed_position(&mut self, device: Uuid, seq: i64) -> Result<i64> {
-        let seeded = self.seed()?;
-        let others: i64 =
-            self.conn
-                .query_row("SELECT count(*) FROM enrolled WHERE device != ?1", [device.as_bytes()], |r| r.get(0))?;
-        let acked = self.acked(device)?;
-        check_seed(device, seq, seeded, others, acked)?;
-        Ok(self.conn.query_row(
-            "SELECT coalesce(max(pos), 0) FROM events WHERE device = ?1 AND seq <= ?2",
-            params![device.as_bytes(), seq],
-            |r| r.get(0),
-        )?)
+        seed_position(&self.conn, device, seq)
     }
 
     fn record_seed(&mut self, device: Uuid, seq: i64, at_ms: i64) -> Result<Seed> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seeded = tx
-            .query_row("SELECT device, seq, pos FROM seed WHERE id = 1", [], |r| {
-                Ok(Seed { device: uuid(r.get(0)?), seq: r.get(1)?, pos: r.get(2)? })
-            })
-            .optional()?;
-        let others: i64 =
-            tx.query_row("SELECT count(*) FROM enrolled WHERE device != ?1", [device.as_bytes()], |r| r.get(0))?;
-        let acked: i64 = tx
-            .query_row("SELECT acked_seq FROM devices WHERE device = ?1", [device.as_bytes()], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0);
-        check_seed(device, seq, seeded, others, acked)?;
-        let pos: i64 = tx.query_row(
-            "SELECT coalesce(max(pos), 0) FROM events WHERE device = ?1 AND seq <= ?2",
-            params![device.as_bytes(), seq],
-            |r| r.get(0),
-        )?;
+        let pos = seed_position(&tx, device, seq)?;
         tx.execute(
             "INSERT INTO seed (id, device, seq, pos, at) VALUES (1, ?1, ?2, ?3, ?4)",
             params![device.as_bytes(), seq, pos, at_ms],
@@ -281,4 +250,29 @@ impl EventLog for SqliteLog {
         tx.commit()?;
         Ok(Seed { device, seq, pos })
     }
+}
+
+fn seed_of(conn: &Connection) -> Result<Option<Seed>> {
+    Ok(conn
+        .query_row("SELECT device, seq, pos FROM seed WHERE id = 1", [], |r| {
+            Ok(Seed { device: uuid(r.get(0)?), seq: r.get(1)?, pos: r.get(2)? })
+        })
+        .optional()?)
+}
+
+/// The seed rules (`check_seed`) on what the log holds, and where
+/// `device`'s events up to `seq` end.
+fn seed_position(conn: &Connection, device: Uuid, seq: i64) -> Result<i64> {
+    let others: i64 =
+        conn.query_row("SELECT count(*) FROM enrolled WHERE device != ?1", [device.as_bytes()], |r| r.get(0))?;
+    let acked: i64 = conn
+        .query_row("SELECT acked_seq FROM devices WHERE device = ?1", [device.as_bytes()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    check_seed(device, seq, seed_of(conn)?, others, acked)?;
+    Ok(conn.query_row(
+        "SELECT coalesce(max(pos), 0) FROM events WHERE device = ?1 AND seq <= ?2",
+        params![device.as_bytes(), seq],
+        |r| r.get(0),
+    )?)
 }

@@ -34,41 +34,14 @@ struct Counter {
 
 fn sync(c: &mut Counter, hub: &mut SqliteLog, at_hub: &mut BTreeSet<usize>) {
     let device = c.store.device();
-    let out: Vec<PushedEvent> = c
-        .store
-        .sync_outgoing(10_000)
-        .unwrap()
-        .into_iter()
-        .map(|e| PushedEvent {
-            seq: e.seq,
-            event_id: e.event_id,
-            at_ms: e.at_ms,
-            kind: e.kind,
-            schema_version: e.schema_version,
-            payload: e.payload,
-        })
-        .collect();
+    let out: Vec<PushedEvent> = c.store.sync_outgoing(10_000).unwrap().into_iter().map(to_hub).collect();
     if !out.is_empty() {
         let ack = hub.push(device, &out).unwrap();
         c.store.sync_acked(ack.acked_seq).unwrap();
     }
     at_hub.append(&mut c.unsent);
     let after = c.store.sync_status().unwrap().pulled_pos;
-    let page: Vec<IncomingEvent> = hub
-        .pull(after, 10_000, Some(device))
-        .unwrap()
-        .into_iter()
-        .map(|e| IncomingEvent {
-            pos: e.pos,
-            device: e.device,
-            seq: e.event.seq,
-            event_id: e.event.event_id,
-            at_ms: e.event.at_ms,
-            kind: e.event.kind,
-            schema_version: e.event.schema_version,
-            payload: e.event.payload,
-        })
-        .collect();
+    let page: Vec<IncomingEvent> = hub.pull(after, 10_000, Some(device)).unwrap().into_iter().map(from_hub).collect();
     c.store.sync_apply(&page).unwrap();
     c.seen.extend(at_hub.iter().copied());
 }

@@ -65,20 +65,9 @@ fn sync(c: &mut Counter, hub: &mut SqliteLog, w: Weather) {
     }
 }
 
-fn pushed(e: dangol_store::sync::OutgoingEvent) -> PushedEvent {
-    PushedEvent {
-        seq: e.seq,
-        event_id: e.event_id,
-        at_ms: e.at_ms,
-        kind: e.kind,
-        schema_version: e.schema_version,
-        payload: e.payload,
-    }
-}
-
 fn push(c: &mut Counter, hub: &mut SqliteLog, lose_ack: bool) {
     let device = c.store.device();
-    let out: Vec<PushedEvent> = c.store.sync_outgoing(10_000).unwrap().into_iter().map(pushed).collect();
+    let out: Vec<PushedEvent> = c.store.sync_outgoing(10_000).unwrap().into_iter().map(to_hub).collect();
     if !out.is_empty() {
         let ack = hub.push(device, &out).expect("a healthy counter's push is accepted");
         if !lose_ack {
@@ -90,7 +79,7 @@ fn push(c: &mut Counter, hub: &mut SqliteLog, lose_ack: bool) {
 fn pull(c: &mut Counter, hub: &mut SqliteLog, repull: bool) {
     let device = c.store.device();
     let after = c.store.sync_status().unwrap().pulled_pos;
-    let page: Vec<IncomingEvent> = hub.pull(after, 10_000, Some(device)).unwrap().into_iter().map(incoming).collect();
+    let page: Vec<IncomingEvent> = hub.pull(after, 10_000, Some(device)).unwrap().into_iter().map(from_hub).collect();
     c.store.sync_apply(&page).unwrap();
     // Every counter's catalog came by a bulk load, which is not carried as
     // events; every other kind applies.
@@ -145,7 +134,7 @@ impl God {
         }
         let after = self.store.sync_status().unwrap().pulled_pos;
         let page: Vec<IncomingEvent> =
-            self.hub.pull(after, 100_000, Some(self.store.device())).unwrap().into_iter().map(incoming).collect();
+            self.hub.pull(after, 100_000, Some(self.store.device())).unwrap().into_iter().map(from_hub).collect();
         self.store.sync_apply(&page).unwrap();
     }
 }
@@ -158,19 +147,6 @@ fn below_zero(s: &Store) -> Vec<String> {
              WHERE (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = k.rid) < 0",
         )
         .unwrap()
-}
-
-fn incoming(e: dangol_hub::HubEvent) -> IncomingEvent {
-    IncomingEvent {
-        pos: e.pos,
-        device: e.device,
-        seq: e.event.seq,
-        event_id: e.event.event_id,
-        at_ms: e.event.at_ms,
-        kind: e.event.kind,
-        schema_version: e.event.schema_version,
-        payload: e.event.payload,
-    }
 }
 
 const PHONES: [&str; 4] = ["010-1111-0001", "010-1111-0002", "010-1111-0003", "010-1111-0004"];

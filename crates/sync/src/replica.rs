@@ -63,16 +63,7 @@ impl Replica {
     /// by a long catch-up).
     pub fn step(&self) -> Result<bool, HubError> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let Inner { store, log } = &mut *inner;
-        let store = store.as_mut().ok_or_else(|| state_error("the state is being replaced"))?;
-        let after = store.sync_status().map_err(state_error)?.pulled_pos;
-        let page = log.pull(after, PAGE, None)?;
-        if page.is_empty() {
-            return Ok(false);
-        }
-        let events: Vec<IncomingEvent> = page.into_iter().map(crate::incoming).collect();
-        store.sync_apply(&events).map_err(state_error)?;
-        Ok(true)
+        apply_page(&mut inner)
     }
 
     /// The state's digest (tests compare it with the counters').
@@ -83,18 +74,25 @@ impl Replica {
     }
 }
 
-fn catch_up(inner: &mut Inner) -> Result<i64, HubError> {
+/// Applies the next page of the log; false when the state holds it all.
+fn apply_page(inner: &mut Inner) -> Result<bool, HubError> {
     let Inner { store, log } = inner;
     let store = store.as_mut().ok_or_else(|| state_error("the state is being replaced"))?;
-    loop {
-        let after = store.sync_status().map_err(state_error)?.pulled_pos;
-        let page = log.pull(after, PAGE, None)?;
-        if page.is_empty() {
-            return Ok(after);
-        }
-        let events: Vec<IncomingEvent> = page.into_iter().map(crate::incoming).collect();
-        store.sync_apply(&events).map_err(state_error)?;
+    let after = store.sync_status().map_err(state_error)?.pulled_pos;
+    let page = log.pull(after, PAGE, None)?;
+    if page.is_empty() {
+        return Ok(false);
     }
+    let events: Vec<IncomingEvent> = page.into_iter().map(crate::incoming).collect();
+    store.sync_apply(&events).map_err(state_error)?;
+    Ok(true)
+}
+
+/// Applies every page; returns the position reached.
+fn catch_up(inner: &mut Inner) -> Result<i64, HubError> {
+    while apply_page(inner)? {}
+    let store = inner.store.as_ref().ok_or_else(|| state_error("the state is being replaced"))?;
+    Ok(store.sync_status().map_err(state_error)?.pulled_pos)
 }
 
 impl ShopState for Replica {

@@ -414,3 +414,29 @@ pub fn try_checkout(store: &mut Store, ids: &mut SeededIds, req: CheckoutRequest
     clock(store, req.at);
     store.checkout(&req, None, ids)
 }
+
+/// A counter's outgoing event as a hub receives it.
+pub fn to_hub(e: dangol_store::sync::OutgoingEvent) -> dangol_hub::PushedEvent {
+    dangol_hub::PushedEvent {
+        seq: e.seq,
+        event_id: e.event_id,
+        at_ms: e.at_ms,
+        kind: e.kind,
+        schema_version: e.schema_version,
+        payload: e.payload,
+    }
+}
+
+/// A hub's event as a counter applies it.
+pub fn from_hub(e: dangol_hub::HubEvent) -> dangol_store::sync::IncomingEvent {
+    dangol_store::sync::IncomingEvent {
+        pos: e.pos,
+        device: e.device,
+        seq: e.event.seq,
+        event_id: e.event.event_id,
+        at_ms: e.event.at_ms,
+        kind: e.event.kind,
+        schema_version: e.event.schema_version,
+        payload: e.event.payload,
+    }
+}
