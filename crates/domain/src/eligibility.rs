@@ -481,7 +481,14 @@ impl<'a> Engine<'a> {
         if rules.iter().filter(|r| r.is_optional()).count() > 1 {
             return false;
         }
-        rules.iter().map(|r| r.stamps_needed()).fold(0i64, i64::saturating_add) <= self.facts.stamps
+        rules.iter().map(|r| r.stamps_needed()).fold(0i64, i64::saturating_add) <= self.stamps_to_spend()
+    }
+
+    /// The stamps a combination may spend. A stamp debt (below zero after two
+    /// counters redeemed the same stamps offline) is none to spend, not a
+    /// reason to refuse a sale that spends none.
+    fn stamps_to_spend(&self) -> i64 {
+        self.facts.stamps.max(0)
     }
 
     /// What applying `rule` would add to the real discounts of `applied`:
@@ -957,7 +964,7 @@ impl<'a> Search<'_, 'a> {
         }
         let rule = self.order[i];
         let need = stamps.saturating_add(rule.stamps_needed());
-        if need <= self.engine.facts.stamps {
+        if need <= self.engine.stamps_to_spend() {
             let mut next = left.clone();
             let (saving, _) = self.engine.apply_one(&mut next, rule);
             self.chosen.push(rule);
