@@ -30,7 +30,8 @@ use crate::customers::{self, CustomerRow};
 use crate::error::{Result, StoreError};
 use crate::prompts::{self, PromptAction};
 use crate::refund::{Original, Unrecovered, write_reversal};
-use crate::time::ms;
+use crate::time::{from_ms, ms};
+use crate::unmerge;
 use crate::{catalog, feedback, ledger, registers, rules, settings};
 use chrono::{DateTime, NaiveDate, Utc};
 use dangol_domain::catalog::Product;
@@ -84,10 +85,29 @@ pub(crate) struct Applying<'a> {
     pub anomalies: Vec<Anomaly>,
     /// Settings or rules changed: the store reloads its caches.
     pub settings_changed: bool,
+    /// The event named a registration merged into another here: (that
+    /// registration, the customer row it lives on), so the rows it writes
+    /// are tagged as that registration's (`unmerge`).
+    pub registration: Option<(Uuid, i64)>,
+    /// Rows moved between customers (an undone merge): cached books are stale.
+    pub rows_moved: bool,
+}
+
+impl<'a> Applying<'a> {
+    pub(crate) fn new(event: &'a IncomingEvent) -> Applying<'a> {
+        Applying {
+            event,
+            at: from_ms(event.at_ms),
+            anomalies: Vec::new(),
+            settings_changed: false,
+            registration: None,
+            rows_moved: false,
+        }
+    }
 }
 
 impl Applying<'_> {
-    fn anomaly(&mut self, kind: &'static str, subject: impl ToString, detail: Value) {
+    pub(crate) fn anomaly(&mut self, kind: &'static str, subject: impl ToString, detail: Value) {
         self.anomalies.push(Anomaly { kind, subject: subject.to_string(), detail });
     }
 }
@@ -99,17 +119,24 @@ fn parse<T: for<'de> Deserialize<'de>>(e: &IncomingEvent) -> std::result::Result
 /// The customer an id names here: the customer, or the survivor it was
 /// merged into.
 pub(crate) fn resolve_customer(conn: &Connection, id: Uuid) -> Result<Option<i64>> {
+    Ok(resolve(conn, id)?.map(|(rid, _)| rid))
+}
+
+/// The customer row an id names here, and whether it names a registration
+/// merged into that row.
+fn resolve(conn: &Connection, id: Uuid) -> Result<Option<(i64, bool)>> {
     let direct: Option<i64> = conn
         .prepare_cached("SELECT rid FROM customers WHERE id = ?1")?
         .query_row([id.as_bytes()], |r| r.get(0))
         .optional()?;
-    if direct.is_some() {
-        return Ok(direct);
+    if let Some(rid) = direct {
+        return Ok(Some((rid, false)));
     }
-    Ok(conn
+    let survivor: Option<i64> = conn
         .prepare_cached("SELECT survivor FROM customer_merges WHERE merged = ?1")?
         .query_row([id.as_bytes()], |r| r.get(0))
-        .optional()?)
+        .optional()?;
+    Ok(survivor.map(|rid| (rid, true)))
 }
 
 macro_rules! read {
@@ -122,16 +149,32 @@ macro_rules! read {
 }
 
 macro_rules! customer_or_quarantine {
-    ($tx:expr, $id:expr) => {
-        match resolve_customer($tx, $id)? {
-            Some(rid) => rid,
+    ($tx:expr, $a:expr, $id:expr) => {
+        match resolve($tx, $id)? {
+            Some((rid, merged)) => {
+                if merged {
+                    $a.registration = Some(($id, rid));
+                }
+                rid
+            }
             None => return Ok(Outcome::Quarantined(format!("customer {} is not known here", $id))),
         }
     };
 }
 
-/// Applies one event (inside the caller's transaction and savepoint).
+/// Applies one event (inside the caller's transaction and savepoint); the
+/// rows it writes for a merged registration are tagged as that
+/// registration's.
 pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
+    let marks = unmerge::Marks::take(tx)?;
+    let outcome = apply_kind(tx, a)?;
+    if let (Outcome::Applied, Some(marks), Some((registration, rid))) = (&outcome, marks, a.registration) {
+        marks.tag_since(tx, rid, registration)?;
+    }
+    Ok(outcome)
+}
+
+fn apply_kind(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     let e = a.event;
     match e.kind.as_str() {
         "customer.created" => customer_created(tx, a),
@@ -141,6 +184,23 @@ pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             sale_completed(tx, a, &draft)
         }
         "sale.reversed" => sale_reversed(tx, a),
+        unmerge::UNMERGED => {
+            #[derive(Deserialize)]
+            struct Unmerged {
+                merged: Uuid,
+                phone: String,
+                #[serde(default)]
+                points_settled: i64,
+                #[serde(default)]
+                stamps_settled: i64,
+            }
+            let u: Unmerged = read!(e);
+            let settle = unmerge::Settle::AsRecorded(u.points_settled, u.stamps_settled);
+            match Phone::parse(&u.phone) {
+                Ok(phone) => unmerge::unmerge(tx, a, u.merged, phone, settle),
+                Err(err) => Ok(Outcome::Quarantined(format!("the phone number cannot be read: {err}"))),
+            }
+        }
         crate::escrow::CLAIMED | crate::escrow::RETURNED => {
             Ok(crate::escrow::observe(tx, e)?.unwrap_or(Outcome::Applied))
         }
@@ -152,7 +212,7 @@ pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             let known: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM feedback WHERE id = ?1)", [f.id.as_bytes()], |r| r.get(0))?;
             if !known {
-                let rid = customer_or_quarantine!(tx, f.customer_id);
+                let rid = customer_or_quarantine!(tx, a, f.customer_id);
                 feedback::insert(tx, rid, &f)?;
             }
             Ok(Outcome::Applied)
@@ -185,7 +245,7 @@ pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
                 reason: Option<String>,
             }
             let p: Recorded = read!(e);
-            let rid = customer_or_quarantine!(tx, p.customer);
+            let rid = customer_or_quarantine!(tx, a, p.customer);
             let Some(action) = PromptAction::parse(&p.action) else {
                 return Ok(Outcome::Quarantined(format!("{:?} is not a prompt action", p.action)));
             };
@@ -200,7 +260,7 @@ pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
                 keys: Vec<String>,
             }
             let p: Shown = read!(e);
-            let rid = customer_or_quarantine!(tx, p.customer);
+            let rid = customer_or_quarantine!(tx, a, p.customer);
             for key in &p.keys {
                 let kind = key.split(':').next().unwrap_or("");
                 prompts::record(tx, rid, a.at, key, kind, PromptAction::Shown, None)?;
@@ -363,9 +423,11 @@ fn customer_created(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
 /// profile, and the other id is recorded as merged into it (events and
 /// lookups naming it find the survivor). The merged registration is kept
 /// as it was, for the owner to see and undo.
-fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incoming: Customer) -> Result<()> {
+pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incoming: Customer) -> Result<()> {
     let incoming_first = (incoming.created_at, incoming.id) < (held.customer.created_at, held.customer.id);
     let (survivor, merged) = if incoming_first {
+        // The rows here were written for the registration that is merged.
+        unmerge::tag_held(tx, held.rid, held.customer.id)?;
         let mut after = incoming.clone();
         after.card_code = after.card_code.or_else(|| held.customer.card_code.clone());
         customers::update(tx, held.rid, &held.customer, &after)?;
@@ -402,7 +464,7 @@ fn customer_updated(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         hlc: Option<Hlc>,
     }
     let u: Updated = read!(a.event);
-    let rid = customer_or_quarantine!(tx, u.customer.id);
+    let rid = customer_or_quarantine!(tx, a, u.customer.id);
     let held = customers::get_rid(tx, rid)?;
     let (fields, stamp) = match (u.fields, u.hlc) {
         (Some(f), Some(h)) => (f, h),
@@ -447,7 +509,7 @@ fn sale_completed(tx: &Connection, a: &mut Applying, draft: &SaleDraft) -> Resul
     }
     let rid = match draft.customer_id {
         None => None,
-        Some(id) => Some(customer_or_quarantine!(tx, id)),
+        Some(id) => Some(customer_or_quarantine!(tx, a, id)),
     };
     for d in draft.discounts.iter().filter_map(|d| d.coupon_id) {
         let known: bool =
@@ -577,7 +639,7 @@ fn coupon_issued(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     if known {
         return Ok(Outcome::Applied);
     }
-    let rid = customer_or_quarantine!(tx, c.customer);
+    let rid = customer_or_quarantine!(tx, a, c.customer);
     let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)", [&c.code], |r| r.get(0))?;
     // Two counters issued the same code offline: the second keeps its id
     // under a code that says so, and the owner sees it.
@@ -604,7 +666,7 @@ fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         note: String,
     }
     let j: Adjusted = read!(a.event);
-    let rid = customer_or_quarantine!(tx, j.customer);
+    let rid = customer_or_quarantine!(tx, a, j.customer);
     // An adjustment has no id of its own: the event's id marks it applied.
     let mut book = ledger::points_book(tx, rid)?;
     ledger::sweep(tx, &mut book, rid, a.at)?;

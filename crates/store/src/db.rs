@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_escrow.sql")),
     (7, include_str!("../migrations/0007_profile_registers.sql")),
     (8, include_str!("../migrations/0008_base.sql")),
+    (9, include_str!("../migrations/0009_unmerge.sql")),
 ];
 
 /// The newest schema version this build knows.

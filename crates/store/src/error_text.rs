@@ -56,6 +56,7 @@ pub fn subject(what: &str, lang: Lang) -> String {
         "device id setting" => ("기기 번호 설정", "device id setting"),
         "goodwill" => ("서비스 할인", "goodwill"),
         "visit" => ("방문", "visit"),
+        "merged registration" => ("합쳐진 고객 등록", "merged registration"),
         other => return other.to_string(),
     };
     lang.pick(ko, en).to_string()

@@ -44,6 +44,12 @@ pub fn points_book(conn: &Connection, customer_rid: i64) -> Result<PointsBook> {
 pub struct PointsCache(std::cell::RefCell<Option<(i64, i64, PointsBook)>>);
 
 impl PointsCache {
+    /// Drops the cached book: rows moved between customers (an undone
+    /// merge) leave the ledger's highest id where it was.
+    pub fn forget(&self) {
+        self.0.borrow_mut().take();
+    }
+
     pub fn book(&self, conn: &Connection, customer_rid: i64) -> Result<PointsBook> {
         let high: i64 =
             conn.prepare_cached("SELECT coalesce(max(rid), 0) FROM points_ledger")?.query_row([], |r| r.get(0))?;

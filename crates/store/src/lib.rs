@@ -31,6 +31,7 @@ pub mod escrow;
 pub mod inspect;
 pub mod refund;
 pub mod sync;
+pub mod unmerge;
 // Opening, time, roles, errors.
 pub mod clock;
 pub mod db;

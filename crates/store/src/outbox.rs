@@ -24,10 +24,23 @@ pub fn append(
     kind: &str,
     payload: &impl Serialize,
 ) -> Result<i64> {
+    append_as(conn, ids.next_id(at), device, at, kind, payload)
+}
+
+/// `append` under an event id chosen before (a write that records its own
+/// event id in what it writes).
+pub fn append_as(
+    conn: &Connection,
+    event_id: Uuid,
+    device: Uuid,
+    at: DateTime<Utc>,
+    kind: &str,
+    payload: &impl Serialize,
+) -> Result<i64> {
     let seq: i64 = conn.prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM outbox")?.query_row([], |r| r.get(0))?;
     let body = serde_json::to_string(payload).expect("event payloads are plain data");
     conn.prepare_cached("INSERT INTO outbox (seq, event_id, device, at, kind, schema_version, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-        .execute(params![seq, ids.next_id(at).as_bytes(), device.as_bytes(), ms(at), kind, EVENT_SCHEMA_VERSION, body])?;
+        .execute(params![seq, event_id.as_bytes(), device.as_bytes(), ms(at), kind, EVENT_SCHEMA_VERSION, body])?;
     Ok(seq)
 }
 

@@ -163,6 +163,20 @@ pub struct AnomalyView {
     pub subject: String,
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub detail: serde_json::Value,
+    /// For a merge the owner can still undo: the registration it merged
+    /// (give it to `Store::undo_merge` with a phone of its own).
+    pub undoable: Option<Uuid>,
+}
+
+/// Keeps what applying an event found, for the owner; returns how many.
+pub(crate) fn record_anomalies(tx: &Connection, now: i64, a: &Applying) -> Result<usize> {
+    for x in &a.anomalies {
+        tx.prepare_cached(
+            "INSERT INTO sync_anomalies (at, kind, subject, detail, event_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![now, x.kind, x.subject, x.detail.to_string(), a.event.event_id.as_bytes()])?;
+    }
+    Ok(a.anomalies.len())
 }
 
 fn state(conn: &Connection) -> Result<Option<SyncIdentity>> {
@@ -271,6 +285,7 @@ impl Store {
         let own = self.device;
         let mut report = ApplyReport::default();
         let mut settings_changed = false;
+        let mut rows_moved = false;
         let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut cursor = state(&tx)?.map_or(0, |s| s.pulled_pos);
         for e in events {
@@ -289,7 +304,7 @@ impl Store {
                 cursor = cursor.max(e.pos);
                 continue;
             }
-            let mut a = Applying { event: e, at: from_ms(e.at_ms), anomalies: Vec::new(), settings_changed: false };
+            let mut a = Applying::new(e);
             let outcome = if e.schema_version > SCHEMA_VERSION {
                 Outcome::Quarantined(format!(
                     "written by a newer Dangol (event schema {}, this counter reads up to {SCHEMA_VERSION})",
@@ -334,24 +349,16 @@ impl Store {
                 state_name,
                 note
             ])?;
-            for x in &a.anomalies {
-                tx.prepare_cached(
-                    "INSERT INTO sync_anomalies (at, kind, subject, detail, event_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    now,
-                    x.kind,
-                    x.subject,
-                    x.detail.to_string(),
-                    e.event_id.as_bytes()
-                ])?;
-                report.anomalies += 1;
-            }
+            report.anomalies += record_anomalies(&tx, now, &a)?;
             settings_changed |= a.settings_changed;
+            rows_moved |= a.rows_moved;
             cursor = e.pos;
         }
         tx.execute("UPDATE sync_state SET pulled_pos = max(pulled_pos, ?1) WHERE id = 1", [cursor])?;
         tx.commit()?;
+        if rows_moved {
+            self.points.forget();
+        }
         if settings_changed {
             self.rules.forget();
             self.reload_settings()?;
@@ -436,9 +443,20 @@ impl Store {
                 kind: r.get(1)?,
                 subject: r.get(2)?,
                 detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                undoable: None,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut still = self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM customer_merges WHERE merged = ?1)")?;
+        for x in out.iter_mut().filter(|x| x.kind == "customers_merged") {
+            let merged = x.detail.get("merged").and_then(|m| m.as_str()).and_then(|m| Uuid::parse_str(m).ok());
+            if let Some(m) = merged
+                && still.query_row([m.as_bytes()], |r| r.get::<_, bool>(0))?
+            {
+                x.undoable = Some(m);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -46,6 +46,7 @@ fn export(dir: &Path) {
     dangol_store::sync::AnomalyView::export_all(&cfg).unwrap();
     NewShop::export_all(&cfg).unwrap();
     ImportReport::export_all(&cfg).unwrap();
+    dangol_store::unmerge::UndoneMerge::export_all(&cfg).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<String, String> {

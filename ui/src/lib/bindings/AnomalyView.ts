@@ -3,4 +3,9 @@
 /**
  * A conflict sync found, for the owner.
  */
-export type AnomalyView = { at: string, kind: string, subject: string, detail: unknown, };
+export type AnomalyView = { at: string, kind: string, subject: string, detail: unknown, 
+/**
+ * For a merge the owner can still undo: the registration it merged
+ * (give it to `Store::undo_merge` with a phone of its own).
+ */
+undoable: string | null, };

@@ -1,0 +1,378 @@
+//! Undoing a merge: the owner separates two registrations that sync merged
+//! because they carried one phone (a couple sharing a phone, a mistyped
+//! number), giving the merged one a phone of its own.
+//!
+//! Which rows to give back is recorded as they arrive, not guessed later:
+//! `registration_rows` tags every row a merged registration brought to its
+//! survivor, when the merge happens here (`tag_held`: the rows the merged
+//! registration already had) and when an event naming the merged id is
+//! applied after it (`Marks`/`tag_since`). The undo moves exactly those
+//! rows, plus the reversals of its sales and the ledger entries those
+//! sales and lots wrote, and nothing else. Amounts, times and links never
+//! change (the history triggers of migration 9 allow only the customer
+//! column to move), and every undo is logged in `customer_moves`.
+//!
+//! The undo is an event (`customer.unmerged`) applied the same way at every
+//! counter and at the hub's copy, so all of them end with the same two
+//! customers. Where, at the owner's counter, the survivor had already spent
+//! points the merged registration earned (or the other way round), what is
+//! missing is moved from the other side as a pair of adjustments, so
+//! neither is below zero and the two still add up to the one customer's
+//! balance. The amount is decided there and carried in the event: every
+//! counter writes the same adjustments whatever else it has seen. A
+//! counter that, offline, redeemed the one customer's points while the
+//! owner undid the merge can leave a side below zero: that is a debt,
+//! reported to the owner (`points_overdrawn`), like any redemption sync
+//! finds beyond a balance.
+
+use crate::apply::{Anomaly, Applying, IncomingEvent, Outcome, merge};
+use crate::customers::{self, CustomerRow};
+use crate::error::{Result, StoreError};
+use crate::time::ms;
+use crate::{Owner, Store, audit, ledger, outbox};
+use chrono::{DateTime, Utc};
+use dangol_domain::customer::Customer;
+use dangol_domain::loyalty::LedgerKind;
+use dangol_domain::phone::Phone;
+use dangol_domain::points::open_lot;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The event kind an undone merge travels as.
+pub const UNMERGED: &str = "customer.unmerged";
+
+/// The tables whose rows belong to one customer and are tagged.
+const TAGGED: [&str; 6] = ["sales", "points_ledger", "stamp_ledger", "coupons", "feedback", "prompt_log"];
+
+/// Tags every row now on `rid` as written for `registration` (rows already
+/// tagged keep their tag: they came from an earlier merge).
+pub(crate) fn tag_held(tx: &Connection, rid: i64, registration: Uuid) -> Result<()> {
+    for t in TAGGED {
+        tx.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) SELECT '{t}', rid, ?2 FROM {t} WHERE customer = ?1"
+        ))?
+        .execute(params![rid, registration.as_bytes()])?;
+    }
+    Ok(())
+}
+
+/// The highest row id of each tagged table before an event is applied.
+pub(crate) struct Marks([i64; 6]);
+
+impl Marks {
+    /// `None` when no registration is merged here (the usual case: nothing
+    /// to tag, and nothing read).
+    pub(crate) fn take(tx: &Connection) -> Result<Option<Marks>> {
+        let any: bool =
+            tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM customer_merges)")?.query_row([], |r| r.get(0))?;
+        if !any {
+            return Ok(None);
+        }
+        let mut m = [0; 6];
+        for (i, t) in TAGGED.iter().enumerate() {
+            m[i] = tx.prepare_cached(&format!("SELECT coalesce(max(rid), 0) FROM {t}"))?.query_row([], |r| r.get(0))?;
+        }
+        Ok(Some(Marks(m)))
+    }
+
+    /// Tags the rows written on `rid` since the marks as `registration`'s.
+    pub(crate) fn tag_since(&self, tx: &Connection, rid: i64, registration: Uuid) -> Result<()> {
+        for (i, t) in TAGGED.iter().enumerate() {
+            tx.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) SELECT '{t}', rid, ?3 FROM {t} WHERE rid > ?1 AND customer = ?2"
+            ))?
+            .execute(params![self.0[i], rid, registration.as_bytes()])?;
+        }
+        Ok(())
+    }
+}
+
+/// How many rows of each kind an undo moved, and what it settled.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Moved {
+    pub sales: i64,
+    pub points_entries: i64,
+    pub stamp_entries: i64,
+    pub coupons: i64,
+    pub feedback: i64,
+    pub prompts: i64,
+    /// Points moved as a pair of adjustments so neither balance is below
+    /// zero (positive: to the registration given back).
+    pub points_settled: i64,
+    pub stamps_settled: i64,
+}
+
+/// How much of the balances moves between the two sides.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Settle {
+    /// At the owner's counter: what one side is missing, from the other.
+    Here,
+    /// Elsewhere: exactly what the owner's counter moved (points, stamps;
+    /// positive: to the registration given back).
+    AsRecorded(i64, i64),
+}
+
+/// Separates `merged` from the customer it was merged into, under `phone`
+/// (inside the caller's transaction). Applying it again changes nothing.
+pub(crate) fn unmerge(
+    tx: &Connection,
+    a: &mut Applying,
+    merged: Uuid,
+    phone: Phone,
+    settle: Settle,
+) -> Result<Outcome> {
+    let record: Option<(i64, String)> = tx
+        .prepare_cached("SELECT survivor, row FROM customer_merges WHERE merged = ?1")?
+        .query_row([merged.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((from, row)) = record else {
+        let here: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)", [merged.as_bytes()], |r| r.get(0))?;
+        return Ok(if here {
+            Outcome::Applied
+        } else {
+            Outcome::Quarantined(format!("registration {merged} is not merged into another here"))
+        });
+    };
+    let Ok(mut restored) = serde_json::from_str::<Customer>(&row) else {
+        return Ok(Outcome::Quarantined(format!("the kept registration {merged} cannot be read")));
+    };
+    let survivor = customers::get_rid(tx, from)?.customer.id;
+    restored.phone = phone;
+    if let Some(card) = &restored.card_code
+        && customers::find_by_card(tx, card)?.is_some()
+    {
+        restored.card_code = None;
+    }
+    tx.prepare_cached("DELETE FROM customer_merges WHERE merged = ?1")?.execute([merged.as_bytes()])?;
+    // The phone given back is free here, or another counter registered it
+    // meanwhile: then those two are one customer, by the same rule as any
+    // two registrations of one phone (the order they arrive in does not
+    // change the result).
+    let to = match customers::find_by_phone(tx, restored.phone.digits())? {
+        None => customers::insert(tx, &restored, 0, None)?,
+        Some(held) => {
+            let rid = held.rid;
+            merge(tx, a, held, restored.clone())?;
+            rid
+        }
+    };
+    let mut moved = move_rows(tx, merged, from, to)?;
+    a.rows_moved = true;
+    let own = crate::settings::device_id(tx)?;
+    let by = (a.event.device != own).then_some(a.event.device);
+    let (points, stamps) = match settle {
+        Settle::Here => (
+            shortfall(points_sum(tx, from)?, points_sum(tx, to)?),
+            shortfall(ledger::stamps(tx, from)?, ledger::stamps(tx, to)?),
+        ),
+        Settle::AsRecorded(p, s) => (p, s),
+    };
+    moved.points_settled = points;
+    moved.stamps_settled = stamps;
+    move_points(tx, from, to, points, by, a.at)?;
+    if stamps != 0 {
+        ledger::write_stamps(tx, from, None, a.at, LedgerKind::Adjust, -stamps)?;
+        ledger::write_stamps(tx, to, None, a.at, LedgerKind::Adjust, stamps)?;
+    }
+    for rid in [from, to] {
+        let (p, st) = (points_sum(tx, rid)?, ledger::stamps(tx, rid)?);
+        let who = customers::get_rid(tx, rid)?.customer.id;
+        if p < 0 {
+            a.anomaly("points_overdrawn", who, serde_json::json!({"merge_undone": merged, "beyond_balance": -p}));
+        }
+        if st < 0 {
+            a.anomaly("stamps_overdrawn", who, serde_json::json!({"merge_undone": merged, "beyond_balance": -st}));
+        }
+    }
+    customers::refresh_visits(tx, from)?;
+    customers::refresh_visits(tx, to)?;
+    let to_id = customers::get_rid(tx, to)?.customer.id;
+    if to_id == merged {
+        tx.prepare_cached("DELETE FROM registration_rows WHERE registration = ?1")?.execute([merged.as_bytes()])?;
+    }
+    let detail = serde_json::to_string(&moved).expect("plain data");
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO customer_moves (event_id, registration, from_rid, to_rid, at, moved) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![a.event.event_id.as_bytes(), merged.as_bytes(), from, to, ms(a.at), detail])?;
+    a.anomalies.push(Anomaly {
+        kind: "merge_undone",
+        subject: merged.to_string(),
+        detail: serde_json::json!({
+            "registration": merged, "survivor": survivor, "now": to_id,
+            "phone": restored.phone.masked(), "moved": moved,
+        }),
+    });
+    Ok(Outcome::Applied)
+}
+
+/// Moves the registration's rows from `from` to `to`: its tagged rows, the
+/// reversals of its sales, the ledger entries its sales wrote and the
+/// expiries of its lots.
+fn move_rows(tx: &Connection, registration: Uuid, from: i64, to: i64) -> Result<Moved> {
+    let reg = registration.as_bytes();
+    let tagged = |t: &str| format!("SELECT row FROM registration_rows WHERE tbl = '{t}' AND registration = ?3");
+    // Every statement names the registration (?3), directly or not.
+    let run = |sql: String| -> Result<i64> { Ok(tx.execute(&sql, params![from, to, reg])? as i64) };
+    let untagged = |sql: &str| -> Result<i64> { Ok(tx.execute(sql, params![from, to])? as i64) };
+    let sales = run(format!(
+        "UPDATE sales SET customer = ?2 WHERE customer = ?1 AND (rid IN ({s}) OR reverses IN ({s}))",
+        s = tagged("sales")
+    ))?;
+    let of_moved_sales = "sale IN (SELECT rid FROM sales WHERE customer = ?2)";
+    let mut points_entries = run(format!(
+        "UPDATE points_ledger SET customer = ?2 WHERE customer = ?1 AND (rid IN ({}) OR {of_moved_sales})",
+        tagged("points_ledger")
+    ))?;
+    // A lot's expiry goes with the lot.
+    points_entries += untagged(
+        "UPDATE points_ledger SET customer = ?2 WHERE customer = ?1 AND kind = 'expire' AND lot IN (SELECT rid FROM points_ledger WHERE customer = ?2)",
+    )?;
+    let stamp_entries = run(format!(
+        "UPDATE stamp_ledger SET customer = ?2 WHERE customer = ?1 AND (rid IN ({}) OR {of_moved_sales})",
+        tagged("stamp_ledger")
+    ))?;
+    untagged(&format!("UPDATE sale_discounts SET customer = ?2 WHERE customer = ?1 AND {of_moved_sales}"))?;
+    let simple = |t: &str| run(format!("UPDATE {t} SET customer = ?2 WHERE customer = ?1 AND rid IN ({})", tagged(t)));
+    Ok(Moved {
+        sales,
+        points_entries,
+        stamp_entries,
+        coupons: simple("coupons")?,
+        feedback: simple("feedback")?,
+        prompts: simple("prompt_log")?,
+        points_settled: 0,
+        stamps_settled: 0,
+    })
+}
+
+fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
+    Ok(tx
+        .prepare_cached("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1")?
+        .query_row([rid], |r| r.get(0))?)
+}
+
+/// What moves towards `to` so that neither sum is below zero (when the
+/// two together are not): `to`'s shortfall, or minus `from`'s.
+fn shortfall(from: i64, to: i64) -> i64 {
+    if to < 0 {
+        (-to).min(from.max(0))
+    } else if from < 0 {
+        -((-from).min(to))
+    } else {
+        0
+    }
+}
+
+/// Moves `points` from `from` to `to` (negative: the other way) as a pair
+/// of adjustments: taken from the giver's lots that expire first, given as
+/// a lot of its own that does not expire.
+fn move_points(tx: &Connection, from: i64, to: i64, points: i64, by: Option<Uuid>, at: DateTime<Utc>) -> Result<()> {
+    let (giver, taker, n) = match points.cmp(&0) {
+        std::cmp::Ordering::Equal => return Ok(()),
+        std::cmp::Ordering::Greater => (from, to, points),
+        std::cmp::Ordering::Less => (to, from, -points),
+    };
+    let note = "병합 취소 정산 (merge undone)";
+    let mut book = ledger::points_book(tx, giver)?;
+    let (entries, _) = book.spend_as_recorded(n, at, LedgerKind::Adjust);
+    ledger::write_points(tx, &mut book, giver, by, None, Some(note), &entries)?;
+    let mut book = ledger::points_book(tx, taker)?;
+    ledger::write_points(tx, &mut book, taker, by, None, Some(note), &[open_lot(at, LedgerKind::Adjust, n, None)])?;
+    Ok(())
+}
+
+/// What the owner's undo did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UndoneMerge {
+    /// The registration given back, under its own id.
+    pub registration: Uuid,
+    /// The customer it had been merged into.
+    pub survivor: Uuid,
+    /// The customer the registration is now (itself, unless the phone it
+    /// was given is another registration's).
+    pub now: Uuid,
+    pub moved: Moved,
+}
+
+impl Store {
+    /// The owner undoes a merge sync made: `merged` comes back as its own
+    /// customer under `phone` (which no customer here may hold), with the
+    /// sales, points, stamps, coupons, feedback and suggestions it brought.
+    /// Every counter applies the same undo when it syncs.
+    pub fn undo_merge(
+        &mut self,
+        _owner: &Owner,
+        merged: Uuid,
+        phone: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn crate::IdSource,
+    ) -> Result<UndoneMerge> {
+        let phone = Phone::parse(phone)?;
+        let ctx = self.write_ctx()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        ctx.check(&tx, ids, at, None, "merge undo")?;
+        let survivor: Option<CustomerRow> = {
+            let rid: Option<i64> = tx
+                .query_row("SELECT survivor FROM customer_merges WHERE merged = ?1", [merged.as_bytes()], |r| r.get(0))
+                .optional()?;
+            rid.map(|rid| customers::get_rid(&tx, rid)).transpose()?
+        };
+        let Some(survivor) = survivor else {
+            return Err(StoreError::NotFound { what: "merged registration", key: merged.to_string() });
+        };
+        if let Some(holder) = customers::find_by_phone(&tx, phone.digits())? {
+            return Err(StoreError::Duplicate {
+                what: "phone number",
+                key: phone.masked(),
+                customer: Some(holder.customer.id),
+            });
+        }
+        // The undo is applied here first (it decides what to settle), then
+        // recorded as the event the other counters apply.
+        let event_id = ids.next_id(at);
+        let event = IncomingEvent {
+            pos: 0,
+            device: ctx.device,
+            seq: 0,
+            event_id,
+            at_ms: ms(at),
+            kind: UNMERGED.into(),
+            schema_version: crate::outbox::EVENT_SCHEMA_VERSION,
+            payload: String::new(),
+        };
+        let mut a = Applying::new(&event);
+        // The merge record was read in this transaction, so the undo applies.
+        if !matches!(unmerge(&tx, &mut a, merged, phone.clone(), Settle::Here)?, Outcome::Applied) {
+            return Err(StoreError::NotFound { what: "merged registration", key: merged.to_string() });
+        }
+        let moved: Moved =
+            tx.query_row("SELECT moved FROM customer_moves WHERE event_id = ?1", [event_id.as_bytes()], |r| {
+                let s: String = r.get(0)?;
+                Ok(serde_json::from_str(&s).unwrap_or_default())
+            })?;
+        let payload = serde_json::json!({
+            "merged": merged, "survivor": survivor.customer.id, "phone": phone.digits(),
+            "points_settled": moved.points_settled, "stamps_settled": moved.stamps_settled,
+        });
+        outbox::append_as(&tx, event_id, ctx.device, at, UNMERGED, &payload)?;
+        crate::sync::record_anomalies(&tx, ms(ctx.now), &a)?;
+        let now: Uuid = customers::find_by_phone(&tx, phone.digits())?.map_or(merged, |c| c.customer.id);
+        audit::record(
+            &tx,
+            ids,
+            ctx.device,
+            at,
+            audit::Entry::owner(UNMERGED, merged.to_string())
+                .before(serde_json::json!({"merged_into": survivor.customer.id}))
+                .after(serde_json::json!({"customer": now, "phone": phone.masked(), "moved": moved})),
+        )?;
+        tx.commit()?;
+        self.points.forget();
+        Ok(UndoneMerge { registration: merged, survivor: survivor.customer.id, now, moved })
+    }
+}

@@ -1,0 +1,446 @@
+//! The owner undoes a merge that sync made, while counters keep selling,
+//! refunding and syncing in a generated order. Three counters: A and B each
+//! register the same phone offline (so sync merges the two), C follows the
+//! hub at its own pace and keeps selling to whichever registration it knows,
+//! also after the merge and after the undo. The owner undoes the merge at A,
+//! giving the merged registration a phone of its own.
+//!
+//! Checked against the run's own bookkeeping (which registration each
+//! cashier sold to, what each receipt and refund said), not against the
+//! store's tables:
+//! - after everyone syncs, every counter has the same state digest;
+//! - each sale belongs to the registration its cashier sold to, its refund
+//!   with it; each registration's visits are its own sales that stand;
+//! - points: each side's balance is what its own receipts and refunds add
+//!   up to, except that where one side would be below zero the other gives
+//!   exactly what is missing (and then that side is at zero): so both are
+//!   never below zero and together they are what the one customer had.
+
+mod common;
+
+use common::*;
+use dangol_domain::ids::SeededIds;
+use dangol_hub::{EventLog, PushedEvent, SqliteLog};
+use dangol_store::sync::IncomingEvent;
+use dangol_store::{Owner, Store, Viewer};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+const SHARED: &str = "010-4444-5555";
+const OWN: &str = "010-6666-7777";
+const SKUS: [&str; 5] = ["AMR", "LATTE", "SALT", "BREAD", "CAKE"];
+
+struct Counter {
+    store: Store,
+    ids: SeededIds,
+    owner: Owner,
+}
+
+fn counter(seed: u64) -> Counter {
+    let (mut store, mut ids) = shop_seeded(&all_rule_ids(), seed);
+    let owner = owner(&mut store, &mut ids);
+    store.sync_identity("http://hub.test", || format!("token-{seed:032}")).unwrap();
+    store.sync_joined(0).unwrap();
+    Counter { store, ids, owner }
+}
+
+fn sync(c: &mut Counter, hub: &mut SqliteLog) {
+    for _ in 0..2 {
+        let device = c.store.device();
+        let out: Vec<PushedEvent> = c.store.sync_outgoing(10_000).unwrap().into_iter().map(to_hub).collect();
+        if !out.is_empty() {
+            let ack = hub.push(device, &out).unwrap();
+            c.store.sync_acked(ack.acked_seq).unwrap();
+        }
+        let after = c.store.sync_status().unwrap().pulled_pos;
+        let page: Vec<IncomingEvent> =
+            hub.pull(after, 10_000, Some(device)).unwrap().into_iter().map(from_hub).collect();
+        c.store.sync_apply(&page).unwrap();
+        let held = c
+            .store
+            .reader()
+            .query_column(
+                "SELECT kind || ': ' || note FROM inbox WHERE state = 'quarantined' AND kind != 'demo.generated'",
+            )
+            .unwrap();
+        assert!(held.is_empty(), "every event applies: {held:?}");
+        if c.store.escrow_rebalance(&mut c.ids).unwrap() == 0 {
+            break;
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// A sale at counter `c` to the customer the cashier finds by `phone`
+    /// (0: the shared phone, 1: the phone given back at the undo).
+    Sale {
+        c: usize,
+        phone: usize,
+        sku: usize,
+        qty: i64,
+    },
+    /// The owner at `c` adds points to, or takes them from, the customer
+    /// found by `phone` (refused beyond what the counter holds).
+    Adjust {
+        c: usize,
+        phone: usize,
+        points: i64,
+    },
+    /// The owner at `c` refunds the `nth` sale made there.
+    Refund {
+        c: usize,
+        nth: usize,
+    },
+    Sync {
+        c: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        5 => (0..3usize, 0..2usize, 0..5usize, 1..4i64).prop_map(|(c, phone, sku, qty)| Op::Sale { c, phone, sku, qty }),
+        1 => (0..3usize, 0..8usize).prop_map(|(c, nth)| Op::Refund { c, nth }),
+        3 => (0..3usize, 0..2usize, -4_000..5_000i64).prop_map(|(c, phone, points)| Op::Adjust { c, phone, points }),
+        4 => (0..3usize).prop_map(|c| Op::Sync { c }),
+    ]
+}
+
+/// What the run knows of one sale.
+struct Sold {
+    registration: Uuid,
+    earned: i64,
+    redeemed: i64,
+    /// The refund: its id and the points it could not take back.
+    refund: Option<(Uuid, i64)>,
+}
+
+impl Sold {
+    /// What the sale and its refund did to the points, as the receipts say.
+    fn points(&self, refund_counts: bool) -> i64 {
+        let refund = match self.refund {
+            Some((_, unrecovered)) if refund_counts => self.redeemed - self.earned + unrecovered,
+            _ => 0,
+        };
+        self.earned - self.redeemed + refund
+    }
+}
+
+/// An owner's adjustment that was taken, and the event that carries it.
+struct Adjusted {
+    who: Uuid,
+    points: i64,
+    device: Uuid,
+    seq: i64,
+}
+
+/// What moves to the registration given back so that neither side is
+/// below zero: its shortfall from the other side, or (negative) the
+/// other's shortfall from it, never more than the giver has.
+fn expected_settlement(survivor: i64, given_back: i64) -> i64 {
+    if given_back < 0 {
+        survivor.max(0).min(-given_back)
+    } else if survivor < 0 {
+        -given_back.min(-survivor)
+    } else {
+        0
+    }
+}
+
+fn id_of(s: &Store, phone: &str) -> Option<Uuid> {
+    s.lookup(phone, 5, &Viewer::Cashier).unwrap().hits.first().map(|h| h.id)
+}
+
+fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<(), TestCaseError> {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..3).map(|i| counter(300 + i)).collect();
+    let mut now = at();
+    for c in cs.iter_mut() {
+        clock(&mut c.store, now);
+    }
+    // A and B register the shared phone offline; C hears of one of them
+    // before the other reaches the hub.
+    let (first, second) = if b_first { (1, 0) } else { (0, 1) };
+    let early = {
+        let k = &mut cs[first];
+        k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id
+    };
+    now += minutes(1);
+    clock(&mut cs[second].store, now);
+    let late = {
+        let k = &mut cs[second];
+        k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id
+    };
+    sync(&mut cs[second], &mut hub);
+    sync(&mut cs[2], &mut hub);
+    let mut sold: BTreeMap<Uuid, Sold> = BTreeMap::new();
+    let mut made: Vec<Vec<Uuid>> = vec![Vec::new(); 3];
+    let mut adjusted: Vec<Adjusted> = Vec::new();
+    type Made = Vec<Vec<Uuid>>;
+    let step = |cs: &mut Vec<Counter>,
+                hub: &mut SqliteLog,
+                op: &Op,
+                now: &mut chrono::DateTime<chrono::Utc>,
+                sold: &mut BTreeMap<Uuid, Sold>,
+                made: &mut Made,
+                adjusted: &mut Vec<Adjusted>| {
+        *now += minutes(1);
+        for c in cs.iter_mut() {
+            clock(&mut c.store, *now);
+        }
+        match op {
+            Op::Sale { c, phone, sku, qty } => {
+                let k = &mut cs[*c];
+                let Some(who) = id_of(&k.store, [SHARED, OWN][*phone]) else { return Ok(()) };
+                let lines = [(SKUS[*sku], *qty)];
+                let best = preview(&k.store, who, &lines, *now).best.rule_ids;
+                if best.iter().any(|r| r == "coupon-3000") {
+                    return Ok(());
+                }
+                let best: Vec<&str> = best.iter().map(String::as_str).collect();
+                let r = k
+                    .store
+                    .checkout(&checkout_req(who, &lines, apply(&best), *now), None, &mut k.ids)
+                    .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                sold.insert(
+                    r.sale_id,
+                    Sold { registration: who, earned: r.points_earned, redeemed: r.points_redeemed, refund: None },
+                );
+                made[*c].push(r.sale_id);
+            }
+            Op::Adjust { c, phone, points } => {
+                let k = &mut cs[*c];
+                let Some(who) = id_of(&k.store, [SHARED, OWN][*phone]) else { return Ok(()) };
+                let owner = k.owner.clone();
+                if points != &0
+                    && k.store.adjust_balances(&owner, who, *points, 0, None, "정정", *now, &mut k.ids).is_ok()
+                {
+                    let seq: i64 = k.store.reader().query_row("SELECT max(seq) FROM outbox", [], |r| r.get(0)).unwrap();
+                    adjusted.push(Adjusted { who, points: *points, device: k.store.device(), seq });
+                }
+            }
+            Op::Refund { c, nth } => {
+                let Some(&sale) = made[*c].get(*nth) else { return Ok(()) };
+                if sold[&sale].refund.is_some() {
+                    return Ok(());
+                }
+                let k = &mut cs[*c];
+                let r = k
+                    .store
+                    .owner_refund(sale, "손님 변심", *now, &mut k.ids)
+                    .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                sold.get_mut(&sale).unwrap().refund = Some((r.reversal_id, r.points_unrecovered));
+            }
+            Op::Sync { c } => sync(&mut cs[*c], hub),
+        }
+        Ok::<(), TestCaseError>(())
+    };
+    for op in before {
+        step(&mut cs, &mut hub, op, &mut now, &mut sold, &mut made, &mut adjusted)?;
+    }
+    // A merges: the earlier registration survives.
+    sync(&mut cs[first], &mut hub);
+    sync(&mut cs[0], &mut hub);
+    let (survivor, merged) = (early, late);
+    prop_assert_eq!(id_of(&cs[0].store, SHARED), Some(survivor));
+    let one = points_of(&cs[0].store, survivor);
+    // What A knows at the undo: the sales and refunds that reached it.
+    let known = |s: &Store, id: &Uuid| !scalar_hex(s, "SELECT hex(id) FROM sales WHERE id = ?1", id).is_empty();
+    let own_at_a = |who: Uuid, a: &Store| -> i64 {
+        let here = |x: &Adjusted| {
+            x.device == a.device()
+                || a.reader()
+                    .query_row(
+                        "SELECT count(*) FROM inbox WHERE device = ?1 AND seq = ?2",
+                        (x.device.as_bytes(), x.seq),
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .unwrap()
+                    == 1
+        };
+        let sales: i64 = sold
+            .iter()
+            .filter(|(id, x)| x.registration == who && known(a, id))
+            .map(|(_, x)| x.points(x.refund.is_some_and(|(r, _)| known(a, &r))))
+            .sum();
+        sales + adjusted.iter().filter(|x| x.who == who && here(x)).map(|x| x.points).sum::<i64>()
+    };
+    let settle = expected_settlement(own_at_a(survivor, &cs[0].store), own_at_a(merged, &cs[0].store));
+    now += minutes(1);
+    clock(&mut cs[0].store, now);
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    let undoable =
+        |s: &Store| s.sync_anomalies(&owner, 1_000).unwrap().iter().filter_map(|x| x.undoable).collect::<Vec<_>>();
+    prop_assert_eq!(undoable(&a.store), vec![merged], "the owner is offered the undo");
+    let undone =
+        a.store.undo_merge(&owner, merged, OWN, now, &mut a.ids).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(undone.now, merged);
+    prop_assert_eq!(undone.moved.points_settled, settle, "what the undo settles");
+    prop_assert_eq!(
+        points_of(&a.store, survivor) + points_of(&a.store, merged),
+        one,
+        "the undo moves points, makes none"
+    );
+    prop_assert!(points_of(&a.store, survivor) >= 0 && points_of(&a.store, merged) >= 0);
+    prop_assert!(undoable(&a.store).is_empty(), "an undone merge is offered no more");
+    let again = a.store.undo_merge(&owner, merged, "010-9999-0000", now, &mut a.ids);
+    prop_assert!(matches!(again, Err(dangol_store::StoreError::NotFound { .. })), "{:?}", again);
+    for op in after {
+        step(&mut cs, &mut hub, op, &mut now, &mut sold, &mut made, &mut adjusted)?;
+    }
+    for _ in 0..2 {
+        for c in cs.iter_mut() {
+            sync(c, &mut hub);
+        }
+    }
+    let digest = cs[0].store.state_digest().unwrap();
+    for c in &cs[1..] {
+        prop_assert_eq!(c.store.state_digest().unwrap(), digest.clone(), "every counter agrees");
+    }
+    let s = &cs[0].store;
+    // Each sale with the registration it was made for; refunds with it.
+    for (id, x) in &sold {
+        let owner_of =
+            scalar_hex(s, "SELECT hex(c.id) FROM sales s JOIN customers c ON c.rid = s.customer WHERE s.id = ?1", id);
+        prop_assert_eq!(owner_of, x.registration.simple().to_string().to_uppercase(), "sale {}", id);
+        if x.refund.is_some() {
+            let reversal = scalar_hex(
+                s,
+                "SELECT hex(c.id) FROM sales r JOIN sales s ON s.rid = r.reverses JOIN customers c ON c.rid = r.customer WHERE s.id = ?1",
+                id,
+            );
+            prop_assert_eq!(reversal, x.registration.simple().to_string().to_uppercase());
+        }
+    }
+    for who in [survivor, merged] {
+        let standing = sold.values().filter(|x| x.registration == who && x.refund.is_none()).count() as i64;
+        let card = s.profile(who, now, &Viewer::Cashier).unwrap();
+        prop_assert_eq!(card.id, who);
+        prop_assert_eq!(card.visits, standing, "visits of {}", who);
+    }
+    // Points, from the receipts alone: each side its own, and the
+    // settlement the owner's counter made. A side below zero (a counter
+    // redeemed the one customer's points offline while the owner undid the
+    // merge) is a debt every counter reports.
+    let own = |who: Uuid| -> i64 {
+        sold.values().filter(|x| x.registration == who).map(|x| x.points(true)).sum::<i64>()
+            + adjusted.iter().filter(|x| x.who == who).map(|x| x.points).sum::<i64>()
+    };
+    let want = [(survivor, own(survivor) - settle), (merged, own(merged) + settle)];
+    for (who, points) in want {
+        prop_assert_eq!(points_of(s, who), points, "points of {}", who);
+        if points < 0 {
+            for c in &cs {
+                let seen = c.store.sync_anomalies(&c.owner, 1_000).unwrap();
+                prop_assert!(
+                    seen.iter().any(|x| x.kind == "points_overdrawn" && x.subject == who.to_string()),
+                    "the debt of {} is reported: {:?}",
+                    who,
+                    seen
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The customer's points ledger summed (a debt shows below zero, where
+/// the card shows zero usable points).
+fn points_of(s: &Store, who: Uuid) -> i64 {
+    s.reader()
+        .query_row(
+            "SELECT coalesce(sum(p.points), 0) FROM points_ledger p JOIN customers c ON c.rid = p.customer WHERE c.id = ?1",
+            [who.as_bytes()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn scalar_hex(s: &Store, sql: &str, id: &Uuid) -> String {
+    s.reader().query_row(sql, [id.as_bytes()], |r| r.get::<_, String>(0)).unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #[test]
+    fn an_undone_merge_gives_each_registration_its_own_history_everywhere(
+        before in proptest::collection::vec(op(), 0..40),
+        after in proptest::collection::vec(op(), 0..25),
+        b_first in any::<bool>(),
+    ) {
+        run(&before, &after, b_first)?;
+    }
+}
+
+/// The one customer spent, at C, points the merged registration had
+/// earned there: the undo moves the points back and settles the survivor's
+/// shortfall from them, so neither side is below zero.
+#[test]
+fn points_the_survivor_spent_from_the_other_registration_are_settled() {
+    let ops = [
+        Op::Adjust { c: 2, phone: 0, points: 3_000 },
+        Op::Sync { c: 0 },
+        Op::Sync { c: 2 },
+        Op::Adjust { c: 2, phone: 0, points: -2_000 },
+        Op::Sync { c: 2 },
+    ];
+    run(&ops, &[], false).unwrap();
+}
+
+/// Two counters redeemed the same stamps offline, so the merged customer
+/// owes stamps after the sync; the next checkout at either counter must
+/// still go through (it once failed as an invalid combination).
+#[test]
+fn a_stamp_debt_does_not_refuse_the_next_sale() {
+    let s = |c, qty| Op::Sale { c, phone: 0, sku: 0, qty };
+    run(
+        &[s(0, 2), s(0, 3), s(0, 1), s(1, 2)],
+        &[s(1, 2), s(0, 1), Op::Sync { c: 1 }, s(1, 1), Op::Sync { c: 1 }, Op::Sync { c: 0 }, s(0, 1)],
+        false,
+    )
+    .unwrap();
+}
+
+/// An undo the owner cannot do is refused with its reason and changes
+/// nothing: a phone another customer has, a malformed phone, a
+/// registration that was never merged (or already given back).
+#[test]
+fn a_refused_undo_changes_nothing() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(700 + i)).collect();
+    let now = at();
+    let mut ids = Vec::new();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+        ids.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
+    }
+    let other = {
+        let k = &mut cs[0];
+        k.store.add_customer(input("남궁민", "010-1212-3434"), &Viewer::Cashier, now, &mut k.ids).unwrap().id
+    };
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    let merged = *ids.iter().max_by_key(|id| (id_of(&cs[0].store, SHARED) != Some(**id), **id)).unwrap();
+    assert_ne!(Some(merged), id_of(&cs[0].store, SHARED), "the later registration is merged");
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    let before = a.store.state_digest().unwrap();
+    let outbox = |s: &Store| s.reader().query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0)).unwrap();
+    let sent = outbox(&a.store);
+    let taken = a.store.undo_merge(&owner, merged, "010-1212-3434", now, &mut a.ids).unwrap_err();
+    assert!(
+        matches!(&taken, dangol_store::StoreError::Duplicate { customer: Some(c), .. } if *c == other),
+        "{taken:?}"
+    );
+    let bad = a.store.undo_merge(&owner, merged, "010-12", now, &mut a.ids).unwrap_err();
+    assert_eq!(bad.kind(), "invalid_phone", "{bad:?}");
+    let never = a.store.undo_merge(&owner, other, "010-5656-7878", now, &mut a.ids).unwrap_err();
+    assert!(matches!(never, dangol_store::StoreError::NotFound { what: "merged registration", .. }), "{never:?}");
+    assert_eq!(a.store.state_digest().unwrap(), before);
+    assert_eq!(outbox(&a.store), sent, "nothing recorded to send");
+}
