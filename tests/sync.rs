@@ -423,3 +423,103 @@ fn a_counter_with_history_seeds_an_empty_postgres_hub_and_a_new_counter_starts_f
     let dir = temp_dir("sync-seed-postgres");
     seeding(&["--postgres", &cluster.url(), "--shop", "seeded"], &dir);
 }
+
+/// Two cashiers register a couple who share a phone, each at their own
+/// counter, offline; sync merges them. The owner lists what sync found,
+/// undoes the merge at A with the husband's own phone, and every counter
+/// (and a new one starting from the hub's snapshot) ends with two
+/// customers, each with their own sale. An undo the owner cannot do is
+/// refused with its kind and changes nothing.
+fn merge_undone(storage: &[&str], dir: &Path) {
+    let key = dir.join("join.key");
+    let hub = start_hub(storage, &key);
+    let (a, _) = first_counter(dir);
+    synced(&a, &hub, &key, "계산대 1");
+    let b = dir.join("b.db");
+    synced(&b, &hub, &key, "계산대 2");
+    let add = |db: &Path, name: &str| {
+        json(&[
+            "add-customer",
+            "--db",
+            db.to_str().unwrap(),
+            "--name",
+            name,
+            "--phone",
+            "010-5555-6666",
+            "--at",
+            MORNING,
+        ])["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (wife, husband) = (add(&a, "이순자"), add(&b, "박철수"));
+    buy(dir, &a, &wife, "SALT");
+    buy(dir, &b, &husband, "AMR");
+    for db in [&a, &b, &a] {
+        synced(db, &hub, &key, "계산대");
+    }
+    let one = json(&["lookup", "--db", a.to_str().unwrap(), "5555-6666"]);
+    assert_eq!(one["hits"].as_array().unwrap().len(), 1, "sync merged the two: {one}");
+    let survivor = one["hits"][0]["id"].as_str().unwrap().to_string();
+    let merged = if survivor == wife { husband.clone() } else { wife.clone() };
+
+    let path = a.to_str().unwrap();
+    let found = owner_json(&["anomalies", "--db", path]);
+    let offered: Vec<&str> = found.as_array().unwrap().iter().filter_map(|x| x["undoable"].as_str()).collect();
+    assert_eq!(offered, [merged.as_str()], "{found}");
+    let text = owner_ok(&["anomalies", "--db", path, "--lang", "ko"]);
+    assert!(text.contains("같은 번호로 두 번 등록된 고객을 합침"), "{text}");
+    assert!(text.contains(&format!("dangol unmerge --customer {merged}")), "{text}");
+
+    // Refused: the phone is the first regular's; the id was never merged.
+    let before = digest(&a);
+    let out =
+        run(&strs(&as_owner(&["unmerge", "--db", path, "--customer", &merged, "--phone", "010-2222-3333", "--json"])));
+    assert_eq!(refusal(&out).1["kind"], "duplicate", "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&strs(&as_owner(&[
+        "unmerge",
+        "--db",
+        path,
+        "--customer",
+        &survivor,
+        "--phone",
+        "010-7777-8888",
+        "--lang",
+        "ko",
+    ])));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("합쳐진 고객 등록"), "{said}");
+    assert_eq!(digest(&a), before, "the refusals changed nothing");
+
+    let undone = owner_json(&["unmerge", "--db", path, "--customer", &merged, "--phone", "010-7777-8888"]);
+    assert_eq!(
+        (undone["now"].as_str(), undone["moved"]["sales"].as_i64()),
+        (Some(merged.as_str()), Some(1)),
+        "{undone}"
+    );
+    for db in [&a, &b, &a, &b] {
+        synced(db, &hub, &key, "계산대");
+    }
+    let c = dir.join("c.db");
+    synced(&c, &hub, &key, "계산대 3");
+    for db in [&a, &b, &c] {
+        let own = json(&["lookup", "--db", db.to_str().unwrap(), "7777-8888"]);
+        assert_eq!(own["hits"][0]["id"], merged.as_str(), "{}: {own}", db.display());
+        for who in [&wife, &husband] {
+            assert_eq!(card(db, who)["visits"], 1, "{}: {who} has their own sale", db.display());
+        }
+    }
+    assert_eq!(digest(&a), digest(&b));
+    assert_eq!(digest(&a), digest(&c), "the hub's snapshot holds the undo");
+    let after = owner_json(&["anomalies", "--db", path]);
+    assert!(after.as_array().unwrap().iter().all(|x| x["undoable"].is_null()), "{after}");
+    assert!(after.as_array().unwrap().iter().any(|x| x["kind"] == "merge_undone"), "{after}");
+}
+
+#[test]
+fn the_owner_undoes_a_merge_and_every_counter_and_a_new_one_agree_through_a_postgres_hub() {
+    let cluster = TempCluster::start().expect("a throw-away PostgreSQL cluster");
+    let dir = temp_dir("sync-unmerge-postgres");
+    merge_undone(&["--postgres", &cluster.url(), "--shop", "unmerge"], &dir);
+}

@@ -358,6 +358,28 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// What sync found, newest first (owner): merged registrations, a coupon used twice, a debt...
+    /// A merge that can still be undone shows the registration to give to `unmerge`.
+    Anomalies {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Undo a merge sync made (owner): the merged registration becomes its own customer again
+    /// under a phone of its own, with the sales, points, stamps and coupons it brought.
+    Unmerge {
+        #[command(flatten)]
+        common: Common,
+        /// The merged registration's id (see `anomalies`).
+        #[arg(long, value_name = "UUID")]
+        customer: String,
+        /// Its own phone number (no customer may have it).
+        #[arg(long)]
+        phone: String,
+        #[command(flatten)]
+        when: When,
+    },
     /// Measure lookup, preview and checkout latency against their raw SQLite floors
     /// (on a demo shop, or on a copy of a real shop's database).
     Bench {

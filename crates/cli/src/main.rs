@@ -193,6 +193,8 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         | Command::Adjust { common, .. }
         | Command::SetPin { common, .. }
         | Command::Audit { common, .. }
+        | Command::Anomalies { common, .. }
+        | Command::Unmerge { common, .. }
         | Command::Tour { common, .. } => common,
     };
     (common.json, common.lang.clone())
@@ -745,6 +747,20 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let owner = owner(&mut store, &common, &mut ids)?;
             let log = store.audit_log(&owner, limit)?;
             print(common.json, &log, || output::audit(&log, store.zone()));
+        }
+        Command::Anomalies { common, limit } => {
+            let mut store = open_reading(&common)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let found = store.sync_anomalies(&owner, limit.min(1_000))?;
+            print(common.json, &found, || output::anomalies(&found, store.zone(), l));
+        }
+        Command::Unmerge { common, customer, phone, when } => {
+            let customer = dangol_store::parse_customer_id(&customer)?;
+            let mut store = open_existing(&common)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = at(&mut store, &when, &common, &mut ids)?;
+            let undone = store.undo_merge(&owner, customer, &phone, at, &mut ids)?;
+            print(common.json, &undone, || output::undone_merge(&undone, l));
         }
         Command::Bench { common, iterations } => {
             let store = open_reading(&common)?;

@@ -12,6 +12,8 @@ use dangol_store::counter::{
     CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
+use dangol_store::sync::AnomalyView;
+use dangol_store::unmerge::UndoneMerge;
 use dangol_store::{Store, StoreError, SystemIds, Viewer};
 use std::fmt::Write;
 use std::time::Duration;
@@ -337,6 +339,82 @@ pub fn audit(log: &[AuditView], zone: dangol_domain::time::ShopZone) -> String {
             e.action,
             e.subject
         );
+    }
+    s
+}
+
+/// What sync found, one line each; a merge that can still be undone says so.
+pub fn anomalies(found: &[AnomalyView], zone: dangol_domain::time::ShopZone, l: Lang) -> String {
+    if found.is_empty() {
+        return format!("{}\n", l.pick("계산대끼리 어긋난 것이 없습니다", "nothing disagreed between the counters"));
+    }
+    let mut s = String::new();
+    for x in found {
+        let _ = writeln!(
+            s,
+            "{} {} {} {}",
+            zone.local(x.at).format("%Y-%m-%d %H:%M:%S"),
+            anomaly_label(&x.kind, l),
+            x.subject,
+            x.detail
+        );
+        if let Some(m) = x.undoable {
+            let _ = writeln!(
+                s,
+                "  {}: dangol unmerge --customer {m} --phone <{}>",
+                l.pick("되돌리기", "to undo"),
+                l.pick("새 전화번호", "its own phone")
+            );
+        }
+    }
+    s
+}
+
+/// An anomaly's kind as the owner reads it (the window's labels are in
+/// ui/src/lib/i18n.ts); an unknown kind as it is.
+fn anomaly_label(kind: &str, l: Lang) -> String {
+    let (ko, en) = match kind {
+        "customers_merged" => ("같은 번호로 두 번 등록된 고객을 합침", "one customer registered twice, merged"),
+        "merge_undone" => ("사장님이 고객 병합을 취소함", "the owner undid a merge"),
+        "coupon_used_twice" => ("한 번 쓰는 쿠폰을 두 계산대에서 사용", "a single-use coupon used at two counters"),
+        "coupon_code_taken" => ("이미 다른 쿠폰이 쓰는 쿠폰 코드", "a coupon code another coupon has"),
+        "profile_field_superseded" => ("고객 정보 수정이 나중 수정에 밀림", "a profile edit lost to a later one"),
+        "points_overdraft" => {
+            ("다른 계산대 몫을 넘어 포인트 사용(허용 한도 안)", "points redeemed beyond this counter's share")
+        }
+        "points_overdrawn" => ("잔액보다 많은 포인트 사용", "points redeemed beyond the balance"),
+        "stamps_overdrawn" => ("가진 것보다 많은 스탬프 사용", "stamps redeemed beyond the balance"),
+        "card_code_taken" => ("이미 다른 고객이 쓰는 카드 번호", "a card number another customer has"),
+        "refunded_twice" => ("같은 판매를 두 계산대에서 환불", "one sale refunded at two counters"),
+        other => return other.to_string(),
+    };
+    l.pick(ko, en).to_string()
+}
+
+/// What an undone merge moved back.
+pub fn undone_merge(u: &UndoneMerge, l: Lang) -> String {
+    let m = &u.moved;
+    let mut s = match l {
+        Lang::Ko => format!(
+            "병합을 취소했습니다: 고객 {} (합쳐졌던 고객 {})\n판매 {}건, 포인트 기록 {}건, 스탬프 기록 {}건, 쿠폰 {}장, 고객 의견 {}건, 제안 {}건을 옮겼습니다\n",
+            u.now, u.survivor, m.sales, m.points_entries, m.stamp_entries, m.coupons, m.feedback, m.prompts
+        ),
+        Lang::En => format!(
+            "merge undone: customer {} (was merged into {})\nmoved {} sales, {} points entries, {} stamp entries, {} coupons, {} feedback, {} suggestions\n",
+            u.now, u.survivor, m.sales, m.points_entries, m.stamp_entries, m.coupons, m.feedback, m.prompts
+        ),
+    };
+    if m.points_settled != 0 || m.stamps_settled != 0 {
+        s.push_str(&match l {
+            Lang::Ko => format!(
+                "이미 쓴 몫을 정산했습니다: 포인트 {:+}, 스탬프 {:+} (되돌린 고객 기준)\n",
+                m.points_settled, m.stamps_settled
+            ),
+            Lang::En => format!(
+                "settled what was already spent: points {:+}, stamps {:+} (to the customer given back)\n",
+                m.points_settled, m.stamps_settled
+            ),
+        });
     }
     s
 }
