@@ -221,6 +221,17 @@ pub fn owner_anomalies(state: State<AppState>, limit: usize) -> Reply<Vec<dangol
     state.as_owner(|s, owner, _| s.sync_anomalies(owner, limit.min(1_000)))
 }
 
+/// The owner gives a merged registration back as its own customer under
+/// `phone` (see `Store::undo_merge`); every counter applies it on sync.
+#[tauri::command(async)]
+pub fn owner_undo_merge(
+    state: State<AppState>,
+    merged: Uuid,
+    phone: String,
+) -> Reply<dangol_store::unmerge::UndoneMerge> {
+    state.as_owner(|s, owner, ids| s.undo_merge(owner, merged, &phone, s.now(), ids))
+}
+
 fn not_a_file() -> dangol_store::StoreError {
     dangol_store::StoreError::bad_input("import", "파일 내용이 오지 않았습니다", "the file's bytes did not arrive")
 }

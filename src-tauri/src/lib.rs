@@ -158,6 +158,7 @@ pub fn run() {
             commands::owner_change_pin,
             commands::owner_audit,
             commands::owner_anomalies,
+            commands::owner_undo_merge,
             commands::owner_import,
             commands::sync_status,
         ])

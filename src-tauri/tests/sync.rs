@@ -3,7 +3,8 @@
 //! finding that regular without anyone pressing a key for it; then the hub
 //! gone, the status bar saying so in Korean, and the cashier still served;
 //! the owner then sees, behind the PIN, what sync found (one phone
-//! registered at both counters, merged).
+//! registered at both counters, merged), undoes the merge with a phone of
+//! the second registration's own, and the cashier finds two customers.
 //! A screenshot per step under `target/e2e-screenshots/<test>/`.
 //!
 //! Run with `xvfb-run cargo test -p dangol-app --test sync -- --ignored`
@@ -141,4 +142,24 @@ fn the_window_syncs_in_the_background_and_says_where_it_stands() {
     assert_eq!(label, "같은 번호로 두 번 등록된 고객을 합침");
     s.exec("document.querySelector('[data-testid=anomalies]').scrollIntoView({block: 'center'})");
     s.shot("owner-sees-the-merge");
+
+    // They are a couple sharing a phone: the owner undoes the merge,
+    // giving the later registration a phone of its own (offline: the undo
+    // waits to be sent like any record).
+    s.click(&s.find("[data-testid=anomaly][data-kind=customers_merged] [data-testid=undo-merge]"));
+    let phone = s.find("[data-testid=unmerge-phone]");
+    s.type_into(&phone, "010-2323-4545\u{E007}"); // Enter
+    let done = s.wait("the undo is confirmed", || {
+        s.try_find("[data-testid=settings-saved]").map(|e| s.text(&e)).filter(|t| t.contains("병합을 취소했습니다"))
+    });
+    assert_eq!(done, "병합을 취소했습니다: 판매 0건을 옮겼습니다");
+    s.find("[data-testid=anomaly][data-kind=merge_undone]");
+    assert!(s.try_find("[data-testid=undo-merge]").is_none(), "an undone merge is offered no more");
+    s.exec("document.querySelector('[data-testid=anomalies]').scrollIntoView({block: 'center'})");
+    s.shot("owner-undid-the-merge");
+    s.type_into(&s.find("[data-testid=new-pin]"), "\u{E00C}"); // Esc closes the dialog
+    s.wait("the dialog closed", || s.try_find("[data-testid=settings]").is_none().then_some(()));
+    identify(s, "4545", "김중복");
+    identify(s, "3333-4444", "김중복");
+    s.shot("two-customers-again");
 }

@@ -28,6 +28,7 @@ import type { Receipt } from "./bindings/Receipt";
 import type { RuleList } from "./bindings/RuleList";
 import type { ShopInfo } from "./bindings/ShopInfo";
 import type { SyncView } from "./bindings/SyncView";
+import type { UndoneMerge } from "./bindings/UndoneMerge";
 
 export class WireError extends Error {
   readonly view: ErrorView;
@@ -107,6 +108,7 @@ export const api = {
   ownerChangePin: (newPin: string) => call<null>("owner_change_pin", { newPin }),
   ownerAudit: (limit = 100) => call<AuditView[]>("owner_audit", { limit }),
   ownerAnomalies: (limit = 100) => call<AnomalyView[]>("owner_anomalies", { limit }),
+  ownerUndoMerge: (merged: string, phone: string) => call<UndoneMerge>("owner_undo_merge", { merged, phone }),
   /** The file's bytes as they are: the store detects UTF-8 (BOM or not) or CP949 itself. */
   ownerImport: async (table: "customers" | "products", bytes: Uint8Array): Promise<ImportReport> => {
     try {
