@@ -4,7 +4,7 @@
 //! taken effect at the hub, which is why every call is safe to repeat.
 
 use crate::event::{PushAck, PushedEvent};
-use crate::wire::{ErrorBody, JoinAnswer, JoinRequest, PullAnswer, PushRequest};
+use crate::wire::{ErrorBody, JoinAnswer, JoinRequest, PullAnswer, PushBody};
 use std::fmt;
 use std::time::Duration;
 use uuid::Uuid;
@@ -171,8 +171,7 @@ impl HubClient {
     }
 
     pub fn push(&self, events: &[PushedEvent]) -> Result<PushAck, ClientError> {
-        let body = serde_json::to_string(&PushRequest { events: events.to_vec() })
-            .map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        let body = serde_json::to_string(&PushBody { events }).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
         HubClient::answer(
             self.agent
                 .post(&format!("{}/v1/push", self.base))

@@ -11,6 +11,7 @@
 
 use crate::event::{
     Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, Seed, check_seed, plan,
+    push_fast_then_checked,
 };
 use postgres::{Client, GenericClient, NoTls};
 use std::collections::{BTreeMap, HashSet};
@@ -111,39 +112,53 @@ impl PgLog {
 const DEVICE_COLUMNS: &str = "SELECT e.device, e.name, e.joined_at, e.revoked_at, coalesce(d.acked_seq, 0)
      FROM enrolled e LEFT JOIN devices d ON d.device = e.device";
 
-impl EventLog for PgLog {
-    fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck> {
+impl PgLog {
+    /// One push in one transaction (see `SqliteLog::push_once`: without
+    /// `check_ids` the event ids are left to the `UNIQUE` index, and `None`
+    /// says it, or a rule, refused the batch).
+    fn push_once(&mut self, device: Uuid, events: &[PushedEvent], check_ids: bool) -> Result<Option<PushAck>> {
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.lock])?;
         let acked: i64 =
             tx.query_opt("SELECT acked_seq FROM devices WHERE device = $1", &[&device])?.map(|r| r.get(0)).unwrap_or(0);
-        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
-        let (low, high) =
-            (events.iter().map(|e| e.seq).min().unwrap_or(0), events.iter().map(|e| e.seq).max().unwrap_or(0));
+        // Only sequences up to the acknowledged one can be held.
+        let (low, high) = (
+            events.iter().map(|e| e.seq).min().unwrap_or(0),
+            events.iter().map(|e| e.seq).max().unwrap_or(0).min(acked),
+        );
         let mut held = BTreeMap::new();
         // A range keeps to the (device, seq) index even before the planner
         // has statistics (`= ANY` read the device's whole history).
-        for r in tx.query(
-            "SELECT seq, hash FROM events WHERE device = $1 AND seq BETWEEN $2 AND $3",
-            &[&device, &low, &high],
-        )? {
-            let hash: Vec<u8> = r.get(1);
-            if let Ok(h) = <[u8; 32]>::try_from(hash) {
-                held.insert(r.get::<_, i64>(0), h);
+        if low <= high {
+            for r in tx.query(
+                "SELECT seq, hash FROM events WHERE device = $1 AND seq BETWEEN $2 AND $3",
+                &[&device, &low, &high],
+            )? {
+                let hash: Vec<u8> = r.get(1);
+                if let Ok(h) = <[u8; 32]>::try_from(hash) {
+                    held.insert(r.get::<_, i64>(0), h);
+                }
             }
         }
         let mut taken = HashSet::new();
-        let by_id: BTreeMap<Uuid, i64> = events.iter().map(|e| (e.event_id, e.seq)).collect();
-        for r in tx.query(
-            "SELECT e.event_id, e.device, e.seq FROM unnest($1::uuid[]) AS b (id) JOIN events e ON e.event_id = b.id",
-            &[&ids],
-        )? {
-            let (id, d, s): (Uuid, Uuid, i64) = (r.get(0), r.get(1), r.get(2));
-            if d != device || by_id.get(&id) != Some(&s) {
-                taken.insert(id);
+        if check_ids {
+            let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+            let by_id: BTreeMap<Uuid, i64> = events.iter().map(|e| (e.event_id, e.seq)).collect();
+            for r in tx.query(
+                "SELECT e.event_id, e.device, e.seq FROM unnest($1::uuid[]) AS b (id) JOIN events e ON e.event_id = b.id",
+                &[&ids],
+            )? {
+                let (id, d, s): (Uuid, Uuid, i64) = (r.get(0), r.get(1), r.get(2));
+                if d != device || by_id.get(&id) != Some(&s) {
+                    taken.insert(id);
+                }
             }
         }
-        let plan = plan(acked, events, &held, &taken)?;
+        let plan = match plan(acked, events, &held, &taken) {
+            Ok(p) => p,
+            Err(e) if check_ids => return Err(e),
+            Err(_) => return Ok(None),
+        };
         tx.execute("INSERT INTO devices (device, acked_seq) VALUES ($1, 0) ON CONFLICT DO NOTHING", &[&device])?;
         if !plan.new.is_empty() {
             let n = plan.new.len();
@@ -167,18 +182,31 @@ impl EventLog for PgLog {
             }
             // One statement for the batch, in sequence order (WITH
             // ORDINALITY keeps the positions in that order).
-            tx.execute(
+            let inserted = tx.execute(
                 "INSERT INTO events (device, seq, event_id, at, kind, schema_version, payload, hash)
                  SELECT $1, s, i, a, k, v, p, h
                  FROM unnest($2::bigint[], $3::uuid[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::bytea[])
                       WITH ORDINALITY AS b (s, i, a, k, v, p, h, n)
                  ORDER BY n",
                 &[&device, &seq, &id, &at, &kind, &version, &payload, &hash],
-            )?;
+            );
+            match inserted {
+                Ok(_) => {}
+                Err(e) if !check_ids && e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+                    return Ok(None);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         tx.execute("UPDATE devices SET acked_seq = $2 WHERE device = $1", &[&device, &plan.acked])?;
         tx.commit()?;
-        Ok(PushAck { acked_seq: plan.acked, inserted: plan.new.len(), duplicates: plan.duplicates })
+        Ok(Some(PushAck { acked_seq: plan.acked, inserted: plan.new.len(), duplicates: plan.duplicates }))
+    }
+}
+
+impl EventLog for PgLog {
+    fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck> {
+        push_fast_then_checked(|check_ids| self.push_once(device, events, check_ids))
     }
 
     fn pull(&mut self, after: i64, limit: usize, except: Option<Uuid>) -> Result<Vec<HubEvent>> {

@@ -134,7 +134,8 @@ fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
 }
 
 /// The enrolled, unrevoked device presenting the request's credential.
-async fn device(hub: &Arc<Hub>, headers: &HeaderMap) -> Result<uuid::Uuid, Refusal> {
+/// The hash of the device credential the request presents.
+fn credential(headers: &HeaderMap) -> Result<[u8; 32], Refusal> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -148,8 +149,11 @@ async fn device(hub: &Arc<Hub>, headers: &HeaderMap) -> Result<uuid::Uuid, Refus
                 "join the shop first: no device credential was sent",
             )
         })?;
-    let hash = token_hash(token);
-    let found = with_log(hub, move |log| log.device_for(hash)).await?;
+    Ok(token_hash(token))
+}
+
+/// The enrolled, unrevoked device a credential belongs to.
+fn enrolled(found: Option<crate::event::Device>) -> Result<uuid::Uuid, Refusal> {
     match found {
         None => Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
@@ -159,6 +163,30 @@ async fn device(hub: &Arc<Hub>, headers: &HeaderMap) -> Result<uuid::Uuid, Refus
         Some(d) if d.revoked_at_ms.is_some() => Err(HubError::Revoked { device: d.device }.into()),
         Some(d) => Ok(d.device),
     }
+}
+
+async fn device(hub: &Arc<Hub>, headers: &HeaderMap) -> Result<uuid::Uuid, Refusal> {
+    let hash = credential(headers)?;
+    enrolled(with_log(hub, move |log| log.device_for(hash)).await?)
+}
+
+/// Runs `f` for the device whose credential the request presents, in the
+/// same turn of the log as the credential check (one blocking task and one
+/// lock per push or pull, and no revocation in between).
+async fn as_device<T: Send + 'static>(
+    hub: &Arc<Hub>,
+    headers: &HeaderMap,
+    f: impl FnOnce(&mut dyn EventLog, uuid::Uuid) -> Result<T, HubError> + Send + 'static,
+) -> Result<T, Refusal> {
+    let hash = credential(headers)?;
+    let hub = Arc::clone(hub);
+    tokio::task::spawn_blocking(move || {
+        let mut log = hub.log.lock().unwrap_or_else(|p| p.into_inner());
+        let device = enrolled(log.device_for(hash)?)?;
+        f(log.as_mut(), device).map_err(Refusal::from)
+    })
+    .await
+    .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "hub_failed", e.to_string()))?
 }
 
 async fn join(State(hub): State<Arc<Hub>>, bytes: Result<Bytes, BytesRejection>) -> Answer<JoinAnswer> {
@@ -295,7 +323,9 @@ async fn push(
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Answer<crate::event::PushAck> {
-    let device = device(&hub, &headers).await?;
+    // No body is read from a request without a credential; the credential
+    // itself is checked with the push, in one turn of the log.
+    credential(&headers)?;
     let req: PushRequest = body(bytes)?;
     if req.events.len() > MAX_BATCH {
         return Err(Refusal::new(
@@ -305,7 +335,7 @@ async fn push(
         ));
     }
     hub.last_push_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
-    Ok(Json(with_log(&hub, move |log| log.push(device, &req.events)).await?))
+    Ok(Json(as_device(&hub, &headers, move |log, device| log.push(device, &req.events)).await?))
 }
 
 fn query_number(query: &str, name: &str, default: i64) -> Result<i64, Refusal> {
@@ -318,11 +348,10 @@ fn query_number(query: &str, name: &str, default: i64) -> Result<i64, Refusal> {
 }
 
 async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer<PullAnswer> {
-    let device = device(&hub, &headers).await?;
     let query = query.unwrap_or_default();
     let after = query_number(&query, "after", 0)?;
     let limit = query_number(&query, "limit", 1_000)?.clamp(1, MAX_BATCH as i64) as usize;
-    let (events, head) = with_log(&hub, move |log| {
+    let (events, head) = as_device(&hub, &headers, move |log, device| {
         let head = log.head()?;
         Ok((log.pull(after, limit, Some(device))?, head))
     })

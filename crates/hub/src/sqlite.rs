@@ -6,6 +6,7 @@
 
 use crate::event::{
     Device, EventLog, HubError, HubEvent, ORDERED_KINDS, PushAck, PushedEvent, Result, Seed, check_seed, plan,
+    push_fast_then_checked,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::{BTreeMap, HashSet};
@@ -93,55 +94,89 @@ impl SqliteLog {
 const DEVICE_COLUMNS: &str = "SELECT e.device, e.name, e.joined_at, e.revoked_at, coalesce(d.acked_seq, 0)
      FROM enrolled e LEFT JOIN devices d ON d.device = e.device";
 
-impl EventLog for SqliteLog {
-    fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck> {
+impl SqliteLog {
+    /// One push in one transaction. Only sequences up to the device's
+    /// acknowledged one can be held (a gap is refused), so those are read
+    /// as one range. With `check_ids` every event id is looked up first, so
+    /// an id held under another (device, seq) is named in order; without,
+    /// the ids are left to the `UNIQUE` index and `None` says it refused
+    /// one (or the batch broke a rule): the caller then pushes again with
+    /// `check_ids`, which gives the same answer the rules give.
+    fn push_once(&mut self, device: Uuid, events: &[PushedEvent], check_ids: bool) -> Result<Option<PushAck>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let acked: i64 = tx
             .prepare_cached("SELECT acked_seq FROM devices WHERE device = ?1")?
             .query_row([device.as_bytes()], |r| r.get(0))
             .optional()?
             .unwrap_or(0);
+        let low = events.iter().map(|e| e.seq).min().unwrap_or(0);
+        let high = events.iter().map(|e| e.seq).max().unwrap_or(0).min(acked);
         let mut held = BTreeMap::new();
-        let mut taken = HashSet::new();
-        for e in events {
-            let hash: Option<Vec<u8>> = tx
-                .prepare_cached("SELECT hash FROM events WHERE device = ?1 AND seq = ?2")?
-                .query_row(params![device.as_bytes(), e.seq], |r| r.get(0))
-                .optional()?;
-            if let Some(h) = hash.and_then(|h| <[u8; 32]>::try_from(h).ok()) {
-                held.insert(e.seq, h);
-            }
-            let owner: Option<(Vec<u8>, i64)> = tx
-                .prepare_cached("SELECT device, seq FROM events WHERE event_id = ?1")?
-                .query_row([e.event_id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            if owner.is_some_and(|(d, s)| d != device.as_bytes() || s != e.seq) {
-                taken.insert(e.event_id);
+        if low <= high {
+            let mut stmt =
+                tx.prepare_cached("SELECT seq, hash FROM events WHERE device = ?1 AND seq BETWEEN ?2 AND ?3")?;
+            let mut rows = stmt.query(params![device.as_bytes(), low, high])?;
+            while let Some(r) = rows.next()? {
+                if let Ok(h) = <[u8; 32]>::try_from(r.get::<_, Vec<u8>>(1)?) {
+                    held.insert(r.get::<_, i64>(0)?, h);
+                }
             }
         }
-        let plan = plan(acked, events, &held, &taken)?;
+        let mut taken = HashSet::new();
+        if check_ids {
+            for e in events {
+                let owner: Option<(Vec<u8>, i64)> = tx
+                    .prepare_cached("SELECT device, seq FROM events WHERE event_id = ?1")?
+                    .query_row([e.event_id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if owner.is_some_and(|(d, s)| d != device.as_bytes() || s != e.seq) {
+                    taken.insert(e.event_id);
+                }
+            }
+        }
+        let plan = match plan(acked, events, &held, &taken) {
+            Ok(p) => p,
+            Err(e) if check_ids => return Err(e),
+            Err(_) => return Ok(None),
+        };
         tx.prepare_cached("INSERT OR IGNORE INTO devices (device, acked_seq) VALUES (?1, 0)")?
             .execute([device.as_bytes()])?;
         for (e, hash) in &plan.new {
-            tx.prepare_cached(
-                "INSERT INTO events (device, seq, event_id, at, kind, schema_version, payload, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                device.as_bytes(),
-                e.seq,
-                e.event_id.as_bytes(),
-                e.at_ms,
-                e.kind,
-                e.schema_version,
-                e.payload,
-                &hash[..]
-            ])?;
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO events (device, seq, event_id, at, kind, schema_version, payload, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    device.as_bytes(),
+                    e.seq,
+                    e.event_id.as_bytes(),
+                    e.at_ms,
+                    e.kind,
+                    e.schema_version,
+                    e.payload,
+                    &hash[..]
+                ]);
+            match inserted {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation && !check_ids =>
+                {
+                    return Ok(None);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         tx.prepare_cached("UPDATE devices SET acked_seq = ?2 WHERE device = ?1")?
             .execute(params![device.as_bytes(), plan.acked])?;
         tx.commit()?;
-        Ok(PushAck { acked_seq: plan.acked, inserted: plan.new.len(), duplicates: plan.duplicates })
+        Ok(Some(PushAck { acked_seq: plan.acked, inserted: plan.new.len(), duplicates: plan.duplicates }))
+    }
+}
+
+impl EventLog for SqliteLog {
+    fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck> {
+        push_fast_then_checked(|check_ids| self.push_once(device, events, check_ids))
     }
 
     fn pull(&mut self, after: i64, limit: usize, except: Option<Uuid>) -> Result<Vec<HubEvent>> {

@@ -70,6 +70,12 @@ pub struct PushRequest {
     pub events: Vec<PushedEvent>,
 }
 
+/// A `PushRequest` as a counter writes it, borrowing its events.
+#[derive(Debug, Serialize)]
+pub struct PushBody<'a> {
+    pub events: &'a [PushedEvent],
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PullAnswer {
     pub events: Vec<HubEvent>,
