@@ -323,9 +323,10 @@ async fn push(
     headers: HeaderMap,
     bytes: Result<Bytes, BytesRejection>,
 ) -> Answer<crate::event::PushAck> {
-    // No body is read from a request without a credential; the credential
-    // itself is checked with the push, in one turn of the log.
-    credential(&headers)?;
+    // No body is parsed, and the hub is not marked busy, for a request
+    // whose credential is not an enrolled device's; the push itself checks
+    // it again in its own turn of the log (a revocation in between counts).
+    device(&hub, &headers).await?;
     let req: PushRequest = body(bytes)?;
     if req.events.len() > MAX_BATCH {
         return Err(Refusal::new(
