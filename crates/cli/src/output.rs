@@ -396,7 +396,7 @@ pub fn undone_merge(u: &UndoneMerge, l: Lang) -> String {
     let m = &u.moved;
     let mut s = match l {
         Lang::Ko => format!(
-            "병합을 취소했습니다: 고객 {} (합쳐졌던 고객 {})\n판매 {}건, 포인트 기록 {}건, 스탬프 기록 {}건, 쿠폰 {}장, 고객 의견 {}건, 제안 {}건을 옮겼습니다\n",
+            "병합을 취소했습니다: 고객 {}을(를) 고객 {}에게서 다시 나누었습니다\n판매 {}건, 포인트 기록 {}건, 스탬프 기록 {}건, 쿠폰 {}장, 고객 의견 {}건, 제안 {}건을 옮겼습니다\n",
             u.now, u.survivor, m.sales, m.points_entries, m.stamp_entries, m.coupons, m.feedback, m.prompts
         ),
         Lang::En => format!(

@@ -15,6 +15,13 @@ CREATE TABLE registration_rows (
 ) WITHOUT ROWID;
 CREATE INDEX registration_rows_by_registration ON registration_rows (registration);
 
+-- Merges made before rows were tagged: which rows each registration
+-- brought is not known, so they cannot be undone (the owner is told so).
+CREATE TABLE untracked_merges (
+    merged BLOB PRIMARY KEY CHECK (length(merged) = 16)
+) WITHOUT ROWID;
+INSERT INTO untracked_merges (merged) SELECT merged FROM customer_merges;
+
 -- Sales and ledgers stay history: amounts, times, links and devices never
 -- change. The one column an undone merge may change is which customer a
 -- row belongs to (every such move is logged in customer_moves).

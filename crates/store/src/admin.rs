@@ -172,7 +172,9 @@ impl Store {
             "INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id.as_bytes(), code, row.rid, rule_id, crate::time::ms(at), crate::time::ms(expires_at)],
         )?;
-        let event = serde_json::json!({"id": id, "code": code, "customer": customer, "rule_id": rule_id, "expires_at": expires_at});
+        // The event names the customer the coupon went to (the survivor,
+        // if `customer` was merged), as every other counter applies it.
+        let event = serde_json::json!({"id": id, "code": code, "customer": row.customer.id, "rule_id": rule_id, "expires_at": expires_at});
         outbox::append(&tx, ids, ctx.device, at, "coupon.issued", &event)?;
         audit::record(
             &tx,
@@ -267,7 +269,7 @@ impl Store {
         ledger::write_points(&tx, &mut book, rid, None, None, Some(note), &entries)?;
         ledger::write_stamps(&tx, rid, None, at, LedgerKind::Adjust, stamps)?;
         let after = Balances { points: book.available(at), stamps: before.stamps + stamps };
-        let change = serde_json::json!({"customer": customer, "points": points, "stamps": stamps, "expires_at": expires_at, "note": note});
+        let change = serde_json::json!({"customer": row.customer.id, "points": points, "stamps": stamps, "expires_at": expires_at, "note": note});
         outbox::append(&tx, ids, ctx.device, at, "balances.adjusted", &change)?;
         audit::record(
             &tx,

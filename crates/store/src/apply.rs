@@ -195,6 +195,15 @@ fn apply_kind(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
                 stamps_settled: i64,
             }
             let u: Unmerged = read!(e);
+            // No counter settles more than a balance can hold; an amount
+            // beyond it is a broken event, kept and not applied.
+            let most = unmerge::MOST_SETTLED;
+            if !(-most..=most).contains(&u.points_settled) || !(-most..=most).contains(&u.stamps_settled) {
+                return Ok(Outcome::Quarantined(format!(
+                    "a settlement of {} points and {} stamps is beyond any balance",
+                    u.points_settled, u.stamps_settled
+                )));
+            }
             let settle = unmerge::Settle::AsRecorded(u.points_settled, u.stamps_settled);
             match Phone::parse(&u.phone) {
                 Ok(phone) => unmerge::unmerge(tx, a, u.merged, phone, settle),

@@ -452,6 +452,7 @@ impl Store {
             let merged = x.detail.get("merged").and_then(|m| m.as_str()).and_then(|m| Uuid::parse_str(m).ok());
             if let Some(m) = merged
                 && still.query_row([m.as_bytes()], |r| r.get::<_, bool>(0))?
+                && !crate::unmerge::untracked(&self.conn, m)?
             {
                 x.undoable = Some(m);
             }

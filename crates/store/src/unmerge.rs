@@ -42,15 +42,27 @@ use uuid::Uuid;
 /// The event kind an undone merge travels as.
 pub const UNMERGED: &str = "customer.unmerged";
 
+/// The most points or stamps an undo can settle either way (far beyond any
+/// balance; an event claiming more is quarantined rather than overflow).
+pub const MOST_SETTLED: i64 = 1_000_000_000_000;
+
 /// The tables whose rows belong to one customer and are tagged.
 const TAGGED: [&str; 6] = ["sales", "points_ledger", "stamp_ledger", "coupons", "feedback", "prompt_log"];
+
+/// The rows of table `t` that are tagged. An expiry is not: it follows
+/// its lot (`move_rows`), because which event happens to sweep a lot
+/// differs from counter to counter.
+fn only_owned(t: &str) -> &'static str {
+    if t == "points_ledger" { " AND kind != 'expire'" } else { "" }
+}
 
 /// Tags every row now on `rid` as written for `registration` (rows already
 /// tagged keep their tag: they came from an earlier merge).
 pub(crate) fn tag_held(tx: &Connection, rid: i64, registration: Uuid) -> Result<()> {
     for t in TAGGED {
+        let only = only_owned(t);
         tx.prepare_cached(&format!(
-            "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) SELECT '{t}', rid, ?2 FROM {t} WHERE customer = ?1"
+            "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) SELECT '{t}', rid, ?2 FROM {t} WHERE customer = ?1{only}"
         ))?
         .execute(params![rid, registration.as_bytes()])?;
     }
@@ -79,8 +91,9 @@ impl Marks {
     /// Tags the rows written on `rid` since the marks as `registration`'s.
     pub(crate) fn tag_since(&self, tx: &Connection, rid: i64, registration: Uuid) -> Result<()> {
         for (i, t) in TAGGED.iter().enumerate() {
+            let only = only_owned(t);
             tx.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) SELECT '{t}', rid, ?3 FROM {t} WHERE rid > ?1 AND customer = ?2"
+                "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) SELECT '{t}', rid, ?3 FROM {t} WHERE rid > ?1 AND customer = ?2{only}"
             ))?
             .execute(params![self.0[i], rid, registration.as_bytes()])?;
         }
@@ -114,6 +127,13 @@ pub(crate) enum Settle {
     AsRecorded(i64, i64),
 }
 
+/// Whether `merged` was merged before migration 9 tagged rows.
+pub(crate) fn untracked(tx: &Connection, merged: Uuid) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM untracked_merges WHERE merged = ?1)")?
+        .query_row([merged.as_bytes()], |r| r.get(0))?)
+}
+
 /// Separates `merged` from the customer it was merged into, under `phone`
 /// (inside the caller's transaction). Applying it again changes nothing.
 pub(crate) fn unmerge(
@@ -127,6 +147,11 @@ pub(crate) fn unmerge(
         .prepare_cached("SELECT survivor, row FROM customer_merges WHERE merged = ?1")?
         .query_row([merged.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
+    if untracked(tx, merged)? {
+        return Ok(Outcome::Quarantined(format!(
+            "registration {merged} was merged before rows were tagged: which are its own is not known here"
+        )));
+    }
     let Some((from, row)) = record else {
         let here: bool =
             tx.query_row("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)", [merged.as_bytes()], |r| r.get(0))?;
@@ -276,7 +301,7 @@ fn move_points(tx: &Connection, from: i64, to: i64, points: i64, by: Option<Uuid
         std::cmp::Ordering::Greater => (from, to, points),
         std::cmp::Ordering::Less => (to, from, -points),
     };
-    let note = "병합 취소 정산 (merge undone)";
+    let note = "고객 병합 취소 정산";
     let mut book = ledger::points_book(tx, giver)?;
     let (entries, _) = book.spend_as_recorded(n, at, LedgerKind::Adjust);
     ledger::write_points(tx, &mut book, giver, by, None, Some(note), &entries)?;
@@ -325,6 +350,13 @@ impl Store {
         let Some(survivor) = survivor else {
             return Err(StoreError::NotFound { what: "merged registration", key: merged.to_string() });
         };
+        if untracked(&tx, merged)? {
+            return Err(StoreError::bad_input(
+                "merged registration",
+                "이 병합은 기록마다 주인을 적기 전(업데이트 전)에 이루어져 되돌릴 수 없습니다",
+                "this merge was made before each record noted its registration (before the update), so it cannot be undone",
+            ));
+        }
         if let Some(holder) = customers::find_by_phone(&tx, phone.digits())? {
             return Err(StoreError::Duplicate {
                 what: "phone number",

@@ -152,7 +152,9 @@ fn id_of(s: &Store, phone: &str) -> Option<Uuid> {
     s.lookup(phone, 5, &Viewer::Cashier).unwrap().hits.first().map(|h| h.id)
 }
 
-fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<(), TestCaseError> {
+/// Runs the ops around the undo and checks everything; returns the
+/// counters as they ended.
+fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestCaseError> {
     let mut hub = SqliteLog::open_in_memory().unwrap();
     let mut cs: Vec<Counter> = (0..3).map(|i| counter(300 + i)).collect();
     let mut now = at();
@@ -343,7 +345,7 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<(), TestCaseError> 
             }
         }
     }
-    Ok(())
+    Ok(cs)
 }
 
 /// The customer's points ledger summed (a debt shows below zero, where
@@ -370,7 +372,7 @@ proptest! {
         after in proptest::collection::vec(op(), 0..25),
         b_first in any::<bool>(),
     ) {
-        run(&before, &after, b_first)?;
+        run(&before, &after, b_first).map(drop)?;
     }
 }
 
@@ -386,7 +388,7 @@ fn points_the_survivor_spent_from_the_other_registration_are_settled() {
         Op::Adjust { c: 2, phone: 0, points: -2_000 },
         Op::Sync { c: 2 },
     ];
-    run(&ops, &[], false).unwrap();
+    run(&ops, &[], false).map(drop).unwrap();
 }
 
 /// Two counters redeemed the same stamps offline, so the merged customer
@@ -395,12 +397,15 @@ fn points_the_survivor_spent_from_the_other_registration_are_settled() {
 #[test]
 fn a_stamp_debt_does_not_refuse_the_next_sale() {
     let s = |c, qty| Op::Sale { c, phone: 0, sku: 0, qty };
-    run(
+    let cs = run(
         &[s(0, 2), s(0, 3), s(0, 1), s(1, 2)],
         &[s(1, 2), s(0, 1), Op::Sync { c: 1 }, s(1, 1), Op::Sync { c: 1 }, Op::Sync { c: 0 }, s(0, 1)],
         false,
     )
     .unwrap();
+    // The case is the one it names: the stamps were redeemed twice.
+    let seen = cs[0].store.sync_anomalies(&cs[0].owner, 1_000).unwrap();
+    assert!(seen.iter().any(|x| x.kind == "stamps_overdrawn"), "{seen:?}");
 }
 
 /// An undo the owner cannot do is refused with its reason and changes
@@ -443,4 +448,58 @@ fn a_refused_undo_changes_nothing() {
     assert!(matches!(never, dangol_store::StoreError::NotFound { what: "merged registration", .. }), "{never:?}");
     assert_eq!(a.store.state_digest().unwrap(), before);
     assert_eq!(outbox(&a.store), sent, "nothing recorded to send");
+
+    // A merge made before rows were tagged (an older file, migrated) is
+    // not offered, and its undo is refused with the reason.
+    a.store.connection().execute("INSERT INTO untracked_merges (merged) VALUES (?1)", [merged.as_bytes()]).unwrap();
+    let offered = a.store.sync_anomalies(&owner, 1_000).unwrap();
+    assert!(offered.iter().all(|x| x.undoable.is_none()), "{offered:?}");
+    let old = a.store.undo_merge(&owner, merged, "010-5656-7878", now, &mut a.ids).unwrap_err();
+    assert_eq!(old.kind(), "bad_input", "{old:?}");
+    assert_eq!(a.store.state_digest().unwrap(), before);
+}
+
+/// A counter that knows of the merge still writes for the merged id (a
+/// customer screen left open, an id typed from a receipt): the points
+/// correction and the complaint belong to the customer they were written
+/// for now, the survivor, at every counter, so an undo afterwards leaves
+/// every counter with the same state.
+#[test]
+fn writes_naming_a_merged_id_belong_to_the_survivor_everywhere() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(800 + i)).collect();
+    let now = at();
+    let mut ids = Vec::new();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+        ids.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
+    }
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    let survivor = id_of(&cs[0].store, SHARED).unwrap();
+    let merged = *ids.iter().find(|id| **id != survivor).unwrap();
+    let b = &mut cs[1];
+    let owner = b.owner.clone();
+    b.store.adjust_balances(&owner, merged, 500, 1, None, "정정", now, &mut b.ids).unwrap();
+    b.store
+        .add_feedback(merged, dangol_domain::feedback::FeedbackKind::Complaint, "맛", "짰어요", now, &mut b.ids)
+        .unwrap();
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    a.store.undo_merge(&owner, merged, OWN, now, &mut a.ids).unwrap();
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+    assert_eq!(points_of(&cs[1].store, survivor), 500, "the correction stayed with the survivor");
 }

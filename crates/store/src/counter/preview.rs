@@ -123,7 +123,7 @@ impl Store {
                 ctx.device,
                 at,
                 "prompts.shown",
-                &serde_json::json!({"customer": customer, "keys": keys}),
+                &serde_json::json!({"customer": row.customer.id, "keys": keys}),
             )?;
         }
         tx.commit()?;

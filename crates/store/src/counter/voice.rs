@@ -67,7 +67,7 @@ impl Store {
             ctx.device,
             at,
             "prompt.recorded",
-            &serde_json::json!({"customer": customer, "key": key, "action": action.as_str(), "reason": reason}),
+            &serde_json::json!({"customer": row.customer.id, "key": key, "action": action.as_str(), "reason": reason}),
         )?;
         tx.commit()?;
         Ok(())
@@ -83,11 +83,14 @@ impl Store {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<FeedbackView> {
-        let f = Feedback::new(ids.next_id(at), customer, at, kind, category, text)?;
+        let mut f = Feedback::new(ids.next_id(at), customer, at, kind, category, text)?;
         let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row = customers::get(&tx, customer)?;
         ctx.check(&tx, ids, at, Some(row.registered()), "feedback")?;
+        // Recorded for the customer it belongs to now (the survivor, if
+        // `customer` was merged), as every other counter applies it.
+        f.customer_id = row.customer.id;
         feedback::insert(&tx, row.rid, &f)?;
         outbox::append(&tx, ids, ctx.device, at, "feedback.logged", &f)?;
         tx.commit()?;
