@@ -376,6 +376,10 @@ fn anomaly_label(kind: &str, l: Lang) -> String {
     let (ko, en) = match kind {
         "customers_merged" => ("같은 번호로 두 번 등록된 고객을 합침", "one customer registered twice, merged"),
         "merge_undone" => ("사장님이 고객 병합을 취소함", "the owner undid a merge"),
+        "merge_undone_twice" => (
+            "같은 병합을 두 계산대에서 따로 취소함(전화번호를 확인하세요)",
+            "one merge undone at two counters separately (check the phone)",
+        ),
         "coupon_used_twice" => ("한 번 쓰는 쿠폰을 두 계산대에서 사용", "a single-use coupon used at two counters"),
         "coupon_code_taken" => ("이미 다른 쿠폰이 쓰는 쿠폰 코드", "a coupon code another coupon has"),
         "profile_field_superseded" => ("고객 정보 수정이 나중 수정에 밀림", "a profile edit lost to a later one"),

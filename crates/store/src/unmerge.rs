@@ -155,6 +155,23 @@ pub(crate) fn unmerge(
     let Some((from, row)) = record else {
         let here: bool =
             tx.query_row("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)", [merged.as_bytes()], |r| r.get(0))?;
+        if here {
+            // Another undo of the same merge came first here (two owners,
+            // two counters, offline): this one changes nothing, and the
+            // owner is told, since the counters that applied this one
+            // first gave the registration its phone and settlement.
+            let other: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT event_id FROM customer_moves WHERE registration = ?1 AND event_id != ?2")?
+                .query_row(params![merged.as_bytes(), a.event.event_id.as_bytes()], |r| r.get(0))
+                .optional()?;
+            if other.is_some() {
+                a.anomaly(
+                    "merge_undone_twice",
+                    merged,
+                    serde_json::json!({"registration": merged, "phone": phone.masked(), "event": a.event.event_id}),
+                );
+            }
+        }
         return Ok(if here {
             Outcome::Applied
         } else {

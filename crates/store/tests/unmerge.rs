@@ -503,3 +503,39 @@ fn writes_naming_a_merged_id_belong_to_the_survivor_everywhere() {
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
     assert_eq!(points_of(&cs[1].store, survivor), 500, "the correction stayed with the survivor");
 }
+
+/// Two owners undo the same merge at two counters, both offline, giving
+/// different phones. Each counter keeps the undo it applied first (known
+/// limit: they are not reconciled), and each tells its owner that the
+/// merge was undone twice.
+#[test]
+fn the_same_merge_undone_at_two_counters_is_reported_at_both() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(900 + i)).collect();
+    let now = at();
+    let mut ids = Vec::new();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+        ids.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
+    }
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    let survivor = id_of(&cs[0].store, SHARED).unwrap();
+    let merged = *ids.iter().find(|id| **id != survivor).unwrap();
+    for (k, phone) in cs.iter_mut().zip([OWN, "010-8888-9999"]) {
+        let owner = k.owner.clone();
+        k.store.undo_merge(&owner, merged, phone, now, &mut k.ids).unwrap();
+    }
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    for k in &cs {
+        let seen = k.store.sync_anomalies(&k.owner, 1_000).unwrap();
+        assert!(seen.iter().any(|x| x.kind == "merge_undone_twice" && x.subject == merged.to_string()), "{seen:?}");
+    }
+}
