@@ -447,6 +447,13 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
         ])?;
         (incoming.id, held.customer)
     } else {
+        // The same rule as above, whichever registration arrived first: a
+        // survivor without a card takes the merged one's.
+        if held.customer.card_code.is_none() && incoming.card_code.is_some() {
+            let mut after = held.customer.clone();
+            after.card_code = incoming.card_code.clone();
+            customers::update(tx, held.rid, &held.customer, &after)?;
+        }
         (held.customer.id, incoming)
     };
     let row = serde_json::to_string(&merged).expect("plain data");
