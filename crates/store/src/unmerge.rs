@@ -183,10 +183,19 @@ pub(crate) fn unmerge(
     };
     let survivor = customers::get_rid(tx, from)?.customer.id;
     restored.phone = phone;
-    if let Some(card) = &restored.card_code
-        && customers::find_by_card(tx, card)?.is_some()
-    {
-        restored.card_code = None;
+    // Its card goes back with it: the merge copied it to a survivor that
+    // had none, and cards are unique, so a survivor holding it got it so.
+    // A card another customer took meanwhile stays with them.
+    if let Some(card) = restored.card_code.clone() {
+        match customers::find_by_card(tx, &card)? {
+            None => {}
+            Some(holder) if holder.rid == from => {
+                let mut without = holder.customer.clone();
+                without.card_code = None;
+                customers::update(tx, from, &holder.customer, &without)?;
+            }
+            Some(_) => restored.card_code = None,
+        }
     }
     tx.prepare_cached("DELETE FROM customer_merges WHERE merged = ?1")?.execute([merged.as_bytes()])?;
     // The phone given back is free here, or another counter registered it

@@ -539,3 +539,47 @@ fn the_same_merge_undone_at_two_counters_is_reported_at_both() {
         assert!(seen.iter().any(|x| x.kind == "merge_undone_twice" && x.subject == merged.to_string()), "{seen:?}");
     }
 }
+
+/// The later registration brought a loyalty card; the merge gave it to the
+/// survivor, who had none. The undo gives it back, at every counter.
+#[test]
+fn the_merged_registrations_card_goes_back_with_it() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(1000 + i)).collect();
+    let now = at();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now + minutes(1));
+    }
+    let early = {
+        let k = &mut cs[0];
+        k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id
+    };
+    let late = {
+        let k = &mut cs[1];
+        let with_card = dangol_domain::customer::CustomerInput {
+            card_code: Some("CARD-70707".into()),
+            ..input("정다운", SHARED)
+        };
+        k.store.add_customer(with_card, &Viewer::Cashier, now + minutes(1), &mut k.ids).unwrap().id
+    };
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    assert_eq!(id_of(&cs[0].store, SHARED), Some(early));
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap(), "one customer, the same");
+    assert_eq!(id_of(&cs[0].store, "CARD-70707"), Some(early), "the merge gave the survivor the card");
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    a.store.undo_merge(&owner, late, OWN, now + minutes(1), &mut a.ids).unwrap();
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, &mut hub);
+        }
+    }
+    for k in &cs {
+        assert_eq!(id_of(&k.store, "CARD-70707"), Some(late), "the card went back with its registration");
+    }
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+}
