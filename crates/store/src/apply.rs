@@ -89,8 +89,9 @@ pub(crate) struct Applying<'a> {
     /// registration, the customer row it lives on), so the rows it writes
     /// are tagged as that registration's (`unmerge`).
     pub registration: Option<(Uuid, i64)>,
-    /// Rows moved between customers (an undone merge): cached books are stale.
-    pub rows_moved: bool,
+    /// What an undone merge moved between customers (cached books are
+    /// then stale).
+    pub moved: Option<unmerge::Moved>,
 }
 
 impl<'a> Applying<'a> {
@@ -101,7 +102,7 @@ impl<'a> Applying<'a> {
             anomalies: Vec::new(),
             settings_changed: false,
             registration: None,
-            rows_moved: false,
+            moved: None,
         }
     }
 }

@@ -351,7 +351,7 @@ impl Store {
             ])?;
             report.anomalies += record_anomalies(&tx, now, &a)?;
             settings_changed |= a.settings_changed;
-            rows_moved |= a.rows_moved;
+            rows_moved |= a.moved.is_some();
             cursor = e.pos;
         }
         tx.execute("UPDATE sync_state SET pulled_pos = max(pulled_pos, ?1) WHERE id = 1", [cursor])?;

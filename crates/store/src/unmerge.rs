@@ -155,28 +155,25 @@ pub(crate) fn unmerge(
     let Some((from, row)) = record else {
         let here: bool =
             tx.query_row("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)", [merged.as_bytes()], |r| r.get(0))?;
-        if here {
-            // Another undo of the same merge came first here (two owners,
-            // two counters, offline): this one changes nothing, and the
-            // owner is told, since the counters that applied this one
-            // first gave the registration its phone and settlement.
-            let other: Option<Vec<u8>> = tx
-                .prepare_cached("SELECT event_id FROM customer_moves WHERE registration = ?1 AND event_id != ?2")?
-                .query_row(params![merged.as_bytes(), a.event.event_id.as_bytes()], |r| r.get(0))
-                .optional()?;
-            if other.is_some() {
-                a.anomaly(
-                    "merge_undone_twice",
-                    merged,
-                    serde_json::json!({"registration": merged, "phone": phone.masked(), "event": a.event.event_id}),
-                );
-            }
+        if !here {
+            return Ok(Outcome::Quarantined(format!("registration {merged} is not merged into another here")));
         }
-        return Ok(if here {
-            Outcome::Applied
-        } else {
-            Outcome::Quarantined(format!("registration {merged} is not merged into another here"))
-        });
+        // Another undo of the same merge came first here (two owners, two
+        // counters, offline): this one changes nothing, and the owner is
+        // told, since the counters that applied this one first gave the
+        // registration its phone and settlement.
+        let other: Option<Vec<u8>> = tx
+            .prepare_cached("SELECT event_id FROM customer_moves WHERE registration = ?1 AND event_id != ?2")?
+            .query_row(params![merged.as_bytes(), a.event.event_id.as_bytes()], |r| r.get(0))
+            .optional()?;
+        if other.is_some() {
+            a.anomaly(
+                "merge_undone_twice",
+                merged,
+                serde_json::json!({"registration": merged, "phone": phone.masked(), "event": a.event.event_id}),
+            );
+        }
+        return Ok(Outcome::Applied);
     };
     let Ok(mut restored) = serde_json::from_str::<Customer>(&row) else {
         return Ok(Outcome::Quarantined(format!("the kept registration {merged} cannot be read")));
@@ -211,7 +208,6 @@ pub(crate) fn unmerge(
         }
     };
     let mut moved = move_rows(tx, merged, from, to)?;
-    a.rows_moved = true;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
     let (points, stamps) = match settle {
@@ -257,6 +253,7 @@ pub(crate) fn unmerge(
             "phone": restored.phone.masked(), "moved": moved,
         }),
     });
+    a.moved = Some(moved);
     Ok(Outcome::Applied)
 }
 
@@ -404,15 +401,12 @@ impl Store {
             payload: String::new(),
         };
         let mut a = Applying::new(&event);
-        // The merge record was read in this transaction, so the undo applies.
-        if !matches!(unmerge(&tx, &mut a, merged, phone.clone(), Settle::Here)?, Outcome::Applied) {
+        unmerge(&tx, &mut a, merged, phone.clone(), Settle::Here)?;
+        // The merge record was read in this transaction, so the undo moved
+        // its rows; `None` only if it was refused.
+        let Some(moved) = a.moved.take() else {
             return Err(StoreError::NotFound { what: "merged registration", key: merged.to_string() });
-        }
-        let moved: Moved =
-            tx.query_row("SELECT moved FROM customer_moves WHERE event_id = ?1", [event_id.as_bytes()], |r| {
-                let s: String = r.get(0)?;
-                Ok(serde_json::from_str(&s).unwrap_or_default())
-            })?;
+        };
         let payload = serde_json::json!({
             "merged": merged, "survivor": survivor.customer.id, "phone": phone.digits(),
             "points_settled": moved.points_settled, "stamps_settled": moved.stamps_settled,
