@@ -22,27 +22,12 @@ mod common;
 
 use common::*;
 use dangol_domain::feedback::FeedbackKind;
-use dangol_domain::ids::SeededIds;
 use dangol_hub::{EventLog, PushedEvent, SqliteLog};
 use dangol_store::sync::IncomingEvent;
-use dangol_store::{Owner, Store, Viewer};
+use dangol_store::{Store, Viewer};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
-
-struct Counter {
-    store: Store,
-    ids: SeededIds,
-    owner: Owner,
-}
-
-fn counter(seed: u64) -> Counter {
-    let (mut store, mut ids) = shop_seeded(&all_rule_ids(), seed);
-    let owner = owner(&mut store, &mut ids);
-    store.sync_identity("http://hub.test", || format!("token-{seed:032}")).unwrap();
-    store.sync_joined(0).unwrap();
-    Counter { store, ids, owner }
-}
 
 /// How an unreliable network treats one sync.
 #[derive(Debug, Clone, Copy)]

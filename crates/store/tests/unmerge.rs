@@ -19,10 +19,9 @@
 mod common;
 
 use common::*;
-use dangol_domain::ids::SeededIds;
 use dangol_hub::{EventLog, PushedEvent, SqliteLog};
 use dangol_store::sync::IncomingEvent;
-use dangol_store::{Owner, Store, Viewer};
+use dangol_store::{Store, Viewer};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -30,20 +29,6 @@ use uuid::Uuid;
 const SHARED: &str = "010-4444-5555";
 const OWN: &str = "010-6666-7777";
 const SKUS: [&str; 5] = ["AMR", "LATTE", "SALT", "BREAD", "CAKE"];
-
-struct Counter {
-    store: Store,
-    ids: SeededIds,
-    owner: Owner,
-}
-
-fn counter(seed: u64) -> Counter {
-    let (mut store, mut ids) = shop_seeded(&all_rule_ids(), seed);
-    let owner = owner(&mut store, &mut ids);
-    store.sync_identity("http://hub.test", || format!("token-{seed:032}")).unwrap();
-    store.sync_joined(0).unwrap();
-    Counter { store, ids, owner }
-}
 
 fn sync(c: &mut Counter, hub: &mut SqliteLog) {
     for _ in 0..2 {
@@ -146,6 +131,31 @@ fn expected_settlement(survivor: i64, given_back: i64) -> i64 {
     } else {
         0
     }
+}
+
+/// Every counter syncs, twice round (so each has what the others sent).
+fn sync_all(cs: &mut [Counter], hub: &mut SqliteLog) {
+    for _ in 0..2 {
+        for k in cs.iter_mut() {
+            sync(k, hub);
+        }
+    }
+}
+
+/// Two counters, each registering the shared phone offline at `at()`,
+/// then synced (so both hold one merged customer); the two ids, in the
+/// counters' order.
+fn registered_at_both(seed: u64) -> (SqliteLog, Vec<Counter>, Vec<Uuid>) {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(seed + i)).collect();
+    let now = at();
+    let mut ids = Vec::new();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+        ids.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
+    }
+    sync_all(&mut cs, &mut hub);
+    (hub, cs, ids)
 }
 
 fn id_of(s: &Store, phone: &str) -> Option<Uuid> {
@@ -292,11 +302,7 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
     for op in after {
         step(&mut cs, &mut hub, op, &mut now, &mut sold, &mut made, &mut adjusted)?;
     }
-    for _ in 0..2 {
-        for c in cs.iter_mut() {
-            sync(c, &mut hub);
-        }
-    }
+    sync_all(&mut cs, &mut hub);
     let digest = cs[0].store.state_digest().unwrap();
     for c in &cs[1..] {
         prop_assert_eq!(c.store.state_digest().unwrap(), digest.clone(), "every counter agrees");
@@ -413,23 +419,12 @@ fn a_stamp_debt_does_not_refuse_the_next_sale() {
 /// registration that was never merged (or already given back).
 #[test]
 fn a_refused_undo_changes_nothing() {
-    let mut hub = SqliteLog::open_in_memory().unwrap();
-    let mut cs: Vec<Counter> = (0..2).map(|i| counter(700 + i)).collect();
+    let (_hub, mut cs, ids) = registered_at_both(700);
     let now = at();
-    let mut ids = Vec::new();
-    for k in cs.iter_mut() {
-        clock(&mut k.store, now);
-        ids.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
-    }
     let other = {
         let k = &mut cs[0];
         k.store.add_customer(input("남궁민", "010-1212-3434"), &Viewer::Cashier, now, &mut k.ids).unwrap().id
     };
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
     let merged = *ids.iter().max_by_key(|id| (id_of(&cs[0].store, SHARED) != Some(**id), **id)).unwrap();
     assert_ne!(Some(merged), id_of(&cs[0].store, SHARED), "the later registration is merged");
     let a = &mut cs[0];
@@ -466,19 +461,8 @@ fn a_refused_undo_changes_nothing() {
 /// every counter with the same state.
 #[test]
 fn writes_naming_a_merged_id_belong_to_the_survivor_everywhere() {
-    let mut hub = SqliteLog::open_in_memory().unwrap();
-    let mut cs: Vec<Counter> = (0..2).map(|i| counter(800 + i)).collect();
+    let (mut hub, mut cs, ids) = registered_at_both(800);
     let now = at();
-    let mut ids = Vec::new();
-    for k in cs.iter_mut() {
-        clock(&mut k.store, now);
-        ids.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
-    }
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
     let survivor = id_of(&cs[0].store, SHARED).unwrap();
     let merged = *ids.iter().find(|id| **id != survivor).unwrap();
     let b = &mut cs[1];
@@ -487,19 +471,11 @@ fn writes_naming_a_merged_id_belong_to_the_survivor_everywhere() {
     b.store
         .add_feedback(merged, dangol_domain::feedback::FeedbackKind::Complaint, "맛", "짰어요", now, &mut b.ids)
         .unwrap();
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
+    sync_all(&mut cs, &mut hub);
     let a = &mut cs[0];
     let owner = a.owner.clone();
     a.store.undo_merge(&owner, merged, OWN, now, &mut a.ids).unwrap();
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
+    sync_all(&mut cs, &mut hub);
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
     assert_eq!(points_of(&cs[1].store, survivor), 500, "the correction stayed with the survivor");
 }
@@ -510,30 +486,15 @@ fn writes_naming_a_merged_id_belong_to_the_survivor_everywhere() {
 /// merge was undone twice.
 #[test]
 fn the_same_merge_undone_at_two_counters_is_reported_at_both() {
-    let mut hub = SqliteLog::open_in_memory().unwrap();
-    let mut cs: Vec<Counter> = (0..2).map(|i| counter(900 + i)).collect();
+    let (mut hub, mut cs, ids) = registered_at_both(900);
     let now = at();
-    let mut ids = Vec::new();
-    for k in cs.iter_mut() {
-        clock(&mut k.store, now);
-        ids.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
-    }
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
     let survivor = id_of(&cs[0].store, SHARED).unwrap();
     let merged = *ids.iter().find(|id| **id != survivor).unwrap();
     for (k, phone) in cs.iter_mut().zip([OWN, "010-8888-9999"]) {
         let owner = k.owner.clone();
         k.store.undo_merge(&owner, merged, phone, now, &mut k.ids).unwrap();
     }
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
+    sync_all(&mut cs, &mut hub);
     for k in &cs {
         let seen = k.store.sync_anomalies(&k.owner, 1_000).unwrap();
         assert!(seen.iter().any(|x| x.kind == "merge_undone_twice" && x.subject == merged.to_string()), "{seen:?}");
@@ -562,22 +523,14 @@ fn the_merged_registrations_card_goes_back_with_it() {
         };
         k.store.add_customer(with_card, &Viewer::Cashier, now + minutes(1), &mut k.ids).unwrap().id
     };
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
+    sync_all(&mut cs, &mut hub);
     assert_eq!(id_of(&cs[0].store, SHARED), Some(early));
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap(), "one customer, the same");
     assert_eq!(id_of(&cs[0].store, "CARD-70707"), Some(early), "the merge gave the survivor the card");
     let a = &mut cs[0];
     let owner = a.owner.clone();
     a.store.undo_merge(&owner, late, OWN, now + minutes(1), &mut a.ids).unwrap();
-    for _ in 0..2 {
-        for k in cs.iter_mut() {
-            sync(k, &mut hub);
-        }
-    }
+    sync_all(&mut cs, &mut hub);
     for k in &cs {
         assert_eq!(id_of(&k.store, "CARD-70707"), Some(late), "the card went back with its registration");
     }

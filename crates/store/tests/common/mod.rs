@@ -133,6 +133,23 @@ pub fn owner(store: &mut Store, ids: &mut SeededIds) -> Owner {
     }
 }
 
+/// A counter of the sync tests: its store, ids and signed-in owner.
+pub struct Counter {
+    pub store: Store,
+    pub ids: SeededIds,
+    pub owner: Owner,
+}
+
+/// A counter with the test shop (every rule), joined to a hub at
+/// `http://hub.test` with a credential of its own.
+pub fn counter(seed: u64) -> Counter {
+    let (mut store, mut ids) = shop_seeded(&all_rule_ids(), seed);
+    let owner = owner(&mut store, &mut ids);
+    store.sync_identity("http://hub.test", || format!("token-{seed:032}")).unwrap();
+    store.sync_joined(0).unwrap();
+    Counter { store, ids, owner }
+}
+
 /// Loads the catalog and rules into an open store.
 pub fn load(store: &mut Store, rule_ids: &[&str], ids: &mut SeededIds) {
     let loaded_at = at() - days(60);
