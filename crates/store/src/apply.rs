@@ -86,9 +86,10 @@ pub(crate) struct Applying<'a> {
     /// Settings or rules changed: the store reloads its caches.
     pub settings_changed: bool,
     /// The event named a registration merged into another here: (that
-    /// registration, the customer row it lives on), so the rows it writes
-    /// are tagged as that registration's (`unmerge`).
-    pub registration: Option<(Uuid, i64)>,
+    /// registration, the customer row it lives on, the tables' marks when
+    /// it was named), so the rows it writes are tagged as that
+    /// registration's (`unmerge`).
+    pub registration: Option<(Uuid, i64, unmerge::Marks)>,
     /// What an undone merge moved between customers (cached books are
     /// then stale).
     pub moved: Option<unmerge::Moved>,
@@ -153,8 +154,15 @@ macro_rules! customer_or_quarantine {
     ($tx:expr, $a:expr, $id:expr) => {
         match resolve($tx, $id)? {
             Some((rid, merged)) => {
+                // Events name customers before writing for them, so the
+                // marks come before any row to tag (and cost nothing for
+                // an event that names no merged registration).
                 if merged {
-                    $a.registration = Some(($id, rid));
+                    let marks = match $a.registration.take() {
+                        Some((_, _, marks)) => marks,
+                        None => unmerge::Marks::take($tx)?,
+                    };
+                    $a.registration = Some(($id, rid, marks));
                 }
                 rid
             }
@@ -167,10 +175,9 @@ macro_rules! customer_or_quarantine {
 /// rows it writes for a merged registration are tagged as that
 /// registration's.
 pub(crate) fn apply(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
-    let marks = unmerge::Marks::take(tx)?;
     let outcome = apply_kind(tx, a)?;
-    if let (Outcome::Applied, Some(marks), Some((registration, rid))) = (&outcome, marks, a.registration) {
-        marks.tag_since(tx, rid, registration)?;
+    if let (Outcome::Applied, Some((registration, rid, marks))) = (&outcome, &a.registration) {
+        marks.tag_since(tx, *rid, *registration)?;
     }
     Ok(outcome)
 }

@@ -69,23 +69,17 @@ pub(crate) fn tag_held(tx: &Connection, rid: i64, registration: Uuid) -> Result<
     Ok(())
 }
 
-/// The highest row id of each tagged table before an event is applied.
+/// The highest row id of each tagged table, taken when an event is found
+/// to name a merged registration, before it writes anything for it.
 pub(crate) struct Marks([i64; 6]);
 
 impl Marks {
-    /// `None` when no registration is merged here (the usual case: nothing
-    /// to tag, and nothing read).
-    pub(crate) fn take(tx: &Connection) -> Result<Option<Marks>> {
-        let any: bool =
-            tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM customer_merges)")?.query_row([], |r| r.get(0))?;
-        if !any {
-            return Ok(None);
-        }
+    pub(crate) fn take(tx: &Connection) -> Result<Marks> {
         let mut m = [0; 6];
         for (i, t) in TAGGED.iter().enumerate() {
             m[i] = tx.prepare_cached(&format!("SELECT coalesce(max(rid), 0) FROM {t}"))?.query_row([], |r| r.get(0))?;
         }
-        Ok(Some(Marks(m)))
+        Ok(Marks(m))
     }
 
     /// Tags the rows written on `rid` since the marks as `registration`'s.
