@@ -284,6 +284,34 @@ fn enrolment_on_postgres_and_a_newer_counter_is_told_to_wait() {
     assert!(PgLog::connect(&cluster.url(), "Robert'); DROP").is_err(), "a shop name is checked");
 }
 
+/// A hub made before the device column stopped being a foreign key (one
+/// check per pushed row) loses the key when it starts, and keeps working.
+#[test]
+fn a_postgres_hub_made_with_the_device_key_loses_it_and_keeps_its_events() {
+    let cluster = TempCluster::start().unwrap();
+    let mut log = PgLog::connect(&cluster.url(), "old").unwrap();
+    log.push(device(1), &[event(1, 1)]).unwrap();
+    drop(log);
+    let mut sql = postgres::Client::connect(&cluster.url(), postgres::NoTls).unwrap();
+    sql.batch_execute(
+        "ALTER TABLE shop_old.events ADD CONSTRAINT events_device_fkey FOREIGN KEY (device) REFERENCES shop_old.devices (device)",
+    )
+    .unwrap();
+    let keys = |sql: &mut postgres::Client| -> i64 {
+        sql.query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'shop_old.events'::regclass AND contype = 'f'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(keys(&mut sql), 1);
+    let mut log = PgLog::connect(&cluster.url(), "old").unwrap();
+    assert_eq!(keys(&mut sql), 0, "the key is gone");
+    assert_eq!(log.push(device(1), &[event(1, 1), event(1, 2)]).unwrap().acked_seq, 2);
+    assert_eq!(log.pull(0, 10, None).unwrap().len(), 2);
+}
+
 /// The PostgreSQL ordering trap: writers commit out of the order their
 /// positions were taken, and a reader paging by position while they do
 /// must still see every event. Eight writers push concurrently while a
