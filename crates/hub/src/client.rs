@@ -4,6 +4,7 @@
 //! taken effect at the hub, which is why every call is safe to repeat.
 
 use crate::event::{PushAck, PushedEvent};
+use crate::frame;
 use crate::wire::{ErrorBody, JoinAnswer, JoinRequest, PullAnswer, PushBody};
 use std::fmt;
 use std::time::Duration;
@@ -53,6 +54,7 @@ impl ClientError {
 }
 
 /// A hub at `base` (e.g. `http://127.0.0.1:7000`).
+#[derive(Clone)]
 pub struct HubClient {
     base: String,
     agent: ureq::Agent,
@@ -170,7 +172,20 @@ impl HubClient {
         )
     }
 
+    /// Sends events as an event frame (`frame`).
     pub fn push(&self, events: &[PushedEvent]) -> Result<PushAck, ClientError> {
+        HubClient::answer(
+            self.agent
+                .post(&format!("{}/v1/push", self.base))
+                .header("Authorization", &self.bearer())
+                .header("Content-Type", frame::MEDIA_TYPE)
+                .send(&frame::encode_push(events)[..]),
+        )
+    }
+
+    /// Sends events as JSON (what the hub also reads, for tools and
+    /// people).
+    pub fn push_json(&self, events: &[PushedEvent]) -> Result<PushAck, ClientError> {
         let body = serde_json::to_string(&PushBody { events }).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
         HubClient::answer(
             self.agent
@@ -236,13 +251,72 @@ impl HubClient {
         )
     }
 
+    /// The other counters' events after `after`, asked for as an event
+    /// frame (JSON from a hub that answers with it).
     pub fn pull(&self, after: i64, limit: usize) -> Result<PullAnswer, ClientError> {
-        HubClient::answer(
-            self.agent
-                .get(&format!("{}/v1/pull?after={after}&limit={limit}", self.base))
-                .header("Authorization", &self.bearer())
-                .call(),
-        )
+        let r = self
+            .agent
+            .get(&format!("{}/v1/pull?after={after}&limit={limit}", self.base))
+            .header("Authorization", &self.bearer())
+            .header("Accept", &format!("{}, application/json;q=0.5", frame::MEDIA_TYPE))
+            .call();
+        let mut r = r.map_err(unreached)?;
+        let framed = r.status().is_success()
+            && r.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v == frame::MEDIA_TYPE);
+        if !framed {
+            return HubClient::answer(Ok(r));
+        }
+        let bytes = r
+            .body_mut()
+            .with_config()
+            .limit(crate::wire::MAX_BODY as u64)
+            .read_to_vec()
+            .map_err(|e| ClientError::Unreachable(format!("the answer was cut: {e}")))?;
+        let (events, head) = frame::decode_pull(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        Ok(PullAnswer { events, head })
+    }
+
+    /// Pages of the other counters' events after `after`, each asked for
+    /// while the one before is being used: a thread fetches one page ahead
+    /// (from the last position of the page before), so reading a page,
+    /// and applying it, overlap with the hub finding the next. Ends after
+    /// the first empty page or the first error. Dropping it does not wait:
+    /// the thread ends when its request in flight (a read, which changes
+    /// nothing at the hub) answers or times out.
+    pub fn pages(&self, after: i64, limit: usize) -> Pages {
+        let client = self.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        std::thread::spawn(move || {
+            let mut after = after;
+            loop {
+                let page = client.pull(after, limit);
+                let next = match &page {
+                    Ok(p) => p.events.last().map(|e| e.pos),
+                    Err(_) => None,
+                };
+                if tx.send(page).is_err() {
+                    return;
+                }
+                match next {
+                    Some(pos) => after = pos,
+                    None => return,
+                }
+            }
+        });
+        Pages { rx }
+    }
+}
+
+/// `HubClient::pages`: each item one page (an empty page ends it).
+pub struct Pages {
+    rx: std::sync::mpsc::Receiver<Result<PullAnswer, ClientError>>,
+}
+
+impl Iterator for Pages {
+    type Item = Result<PullAnswer, ClientError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rx.recv().ok()
     }
 }
 

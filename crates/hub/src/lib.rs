@@ -6,6 +6,7 @@
 //! - `sqlite`, `pg`: the two backends (one shop; a chain);
 //! - `cluster`: a throw-away PostgreSQL cluster for tests and benchmarks;
 //! - `wire`: the HTTP protocol's bodies, shared by the server and clients;
+//! - `frame`: push and pull bodies in binary (the payloads as they are);
 //! - `server`: the HTTP hub (`dangol hub`);
 //! - `state`: the shop's state beside the log (snapshots for new counters,
 //!   the first counter's history as the seed);
@@ -17,6 +18,7 @@ pub mod client;
 pub mod cluster;
 pub mod event;
 pub mod faults;
+pub mod frame;
 pub mod pg;
 pub mod server;
 pub mod sqlite;

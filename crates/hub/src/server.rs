@@ -8,6 +8,7 @@
 //! naming what is wrong, never a panic and never a partial write.
 
 use crate::event::{EventLog, HUB_SCHEMA_VERSION, HubError, token_hash};
+use crate::frame;
 use crate::state::ShopState;
 use crate::wire::{
     ErrorBody, JoinAnswer, JoinRequest, MAX_BATCH, MAX_BODY, MAX_SEED_BYTES, PullAnswer, PushRequest, SNAPSHOT_POS,
@@ -32,7 +33,15 @@ pub struct Hub {
     certificate: Option<Vec<u8>>,
     /// When the last push was taken (ms since the epoch).
     last_push_ms: std::sync::atomic::AtomicI64,
+    /// Credentials (hashes) found enrolled by an earlier push: the gate
+    /// before a body is parsed lets them through without a database turn.
+    /// Only a gate: the push itself checks the credential again.
+    admitted: Mutex<std::collections::HashSet<[u8; 32]>>,
 }
+
+/// The most credentials the push gate remembers (a shop has a few
+/// counters; past this it starts over).
+const ADMITTED_MAX: usize = 4_096;
 
 impl Hub {
     pub fn new(log: Box<dyn EventLog>, join_key: &str) -> Hub {
@@ -42,6 +51,7 @@ impl Hub {
             state: None,
             certificate: None,
             last_push_ms: std::sync::atomic::AtomicI64::new(0),
+            admitted: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -324,19 +334,55 @@ async fn push(
     bytes: Result<Bytes, BytesRejection>,
 ) -> Answer<crate::event::PushAck> {
     // No body is parsed, and the hub is not marked busy, for a request
-    // whose credential is not an enrolled device's; the push itself checks
-    // it again in its own turn of the log (a revocation in between counts).
-    device(&hub, &headers).await?;
-    let req: PushRequest = body(bytes)?;
-    if req.events.len() > MAX_BATCH {
+    // whose credential is not an enrolled device's (known from an earlier
+    // push, or looked up now); the push itself checks it again in its own
+    // turn of the log, so a revocation in between counts.
+    let hash = credential(&headers)?;
+    if !admitted(&hub).contains(&hash) {
+        device(&hub, &headers).await?;
+        let mut known = admitted(&hub);
+        if known.len() >= ADMITTED_MAX {
+            known.clear();
+        }
+        known.insert(hash);
+    }
+    let events = if is_frame(headers.get(axum::http::header::CONTENT_TYPE)) {
+        let bytes = bytes.map_err(|e| Refusal::new(e.status(), "bad_body", e.body_text()))?;
+        frame::decode_push(&bytes, MAX_BATCH).map_err(|e| match e.too_many {
+            true => Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large", e.what),
+            false => Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "bad_frame",
+                format!("the request body is not a valid event frame: {e}"),
+            ),
+        })?
+    } else {
+        body::<PushRequest>(bytes)?.events
+    };
+    if events.len() > MAX_BATCH {
         return Err(Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "batch_too_large",
-            format!("a push carries at most {MAX_BATCH} events, this one {}", req.events.len()),
+            format!("a push carries at most {MAX_BATCH} events, this one {}", events.len()),
         ));
     }
     hub.last_push_ms.store(now_ms(), std::sync::atomic::Ordering::Relaxed);
-    Ok(Json(as_device(&hub, &headers, move |log, device| log.push(device, &req.events)).await?))
+    let pushed = as_device(&hub, &headers, move |log, device| log.push(device, &events)).await;
+    if matches!(&pushed, Err(Refusal(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _))) {
+        admitted(&hub).remove(&hash);
+    }
+    Ok(Json(pushed?))
+}
+
+fn admitted(hub: &Hub) -> std::sync::MutexGuard<'_, std::collections::HashSet<[u8; 32]>> {
+    hub.admitted.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Whether a `Content-Type` or `Accept` header names the event frame.
+fn is_frame(header: Option<&axum::http::HeaderValue>) -> bool {
+    header.and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(',').any(|t| t.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case(frame::MEDIA_TYPE)))
+    })
 }
 
 fn query_number(query: &str, name: &str, default: i64) -> Result<i64, Refusal> {
@@ -348,16 +394,23 @@ fn query_number(query: &str, name: &str, default: i64) -> Result<i64, Refusal> {
     }
 }
 
-async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer<PullAnswer> {
+/// The other counters' events after a position: an event frame for a
+/// counter that accepts one, JSON for anyone else.
+async fn pull(State(hub): State<Arc<Hub>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Response, Refusal> {
     let query = query.unwrap_or_default();
     let after = query_number(&query, "after", 0)?;
     let limit = query_number(&query, "limit", 1_000)?.clamp(1, MAX_BATCH as i64) as usize;
+    let framed = is_frame(headers.get(axum::http::header::ACCEPT));
     let (events, head) = as_device(&hub, &headers, move |log, device| {
         let head = log.head()?;
         Ok((log.pull(after, limit, Some(device))?, head))
     })
     .await?;
-    Ok(Json(PullAnswer { events, head }))
+    Ok(if framed {
+        ([(axum::http::header::CONTENT_TYPE, frame::MEDIA_TYPE)], frame::encode_pull(&events, head)).into_response()
+    } else {
+        Json(PullAnswer { events, head }).into_response()
+    })
 }
 
 /// The hub's certificate (DER): public, and only ever trusted by a counter

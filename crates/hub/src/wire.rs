@@ -1,12 +1,15 @@
-//! The HTTP protocol's bodies (JSON), shared by the hub and the counters.
+//! The HTTP protocol's bodies (JSON; push and pull also as `frame`s),
+//! shared by the hub and the counters.
 //!
 //! - `POST /v1/join` `JoinRequest` → `JoinAnswer`: the shop's join key and
 //!   a credential the counter made itself, so a retried join is the same
 //!   join;
-//! - `POST /v1/push` (`Authorization: Bearer TOKEN`) `PushRequest` →
+//! - `POST /v1/push` (`Authorization: Bearer TOKEN`) `PushRequest`, or
+//!   the same events as an event frame (`frame`, what counters send) →
 //!   `PushAck`;
 //! - `GET /v1/pull?after=POS&limit=N` (bearer) → `PullAnswer`: the other
-//!   devices' events in commit order;
+//!   devices' events in commit order (an event frame when the request
+//!   accepts `application/vnd.dangol.events`, as counters do);
 //! - `GET /v1/snapshot` (bearer) → the shop's state as a SQLite file, its
 //!   log position in the `x-dangol-pos` header (a new counter starts
 //!   there);
