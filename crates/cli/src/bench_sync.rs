@@ -600,23 +600,34 @@ fn push_acked(client: &HubClient, url: &str, batch: &[PushedEvent], retries: &mu
     }
 }
 
-/// One page of the log after `after`, retried like a push.
-fn pull_page(
+/// Every page of the log, oldest first, as a counter pulls them (each
+/// page asked for while the one before is checked); a page that gets no
+/// answer is asked for again, like a push.
+fn pull_all(
     client: &HubClient,
     url: &str,
-    after: i64,
     retries: &mut u64,
-) -> Result<Vec<dangol_hub::HubEvent>, StoreError> {
+    mut each: impl FnMut(&[dangol_hub::HubEvent]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut after = 0;
     let mut attempt = 0;
     loop {
-        match client.pull(after, BATCH) {
-            Ok(page) => return Ok(page.events),
-            Err(e) if e.retryable() && attempt < RETRIES => {
-                attempt += 1;
-                *retries += 1;
-                std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
+        for page in client.pages(after, BATCH) {
+            match page {
+                Ok(page) => {
+                    let Some(last) = page.events.last().map(|e| e.pos) else { return Ok(()) };
+                    each(&page.events)?;
+                    after = last;
+                    attempt = 0;
+                }
+                Err(e) if e.retryable() && attempt < RETRIES => {
+                    attempt += 1;
+                    *retries += 1;
+                    std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
+                    break;
+                }
+                Err(e) => return Err(hub_error(url, e)),
             }
-            Err(e) => return Err(hub_error(url, e)),
         }
     }
 }
@@ -874,13 +885,9 @@ fn throughput(
     let started = Instant::now();
     let mut after = 0;
     let mut next_seq = 1;
-    loop {
-        let page = pull_page(&puller, &hub.url, after, &mut retries)?;
-        if page.is_empty() {
-            break;
-        }
+    pull_all(&puller, &hub.url, &mut retries, |page| {
         // One pusher: its events come back in its order, each once.
-        for e in &page {
+        for e in page {
             if e.device != a || e.event.seq != next_seq || e.pos <= after {
                 return Err(lost(format!("pulled event {} at {} where event {next_seq} was due", e.event.seq, e.pos)));
             }
@@ -888,7 +895,8 @@ fn throughput(
             after = e.pos;
         }
         bar.inc(page.len() as u64);
-    }
+        Ok(())
+    })?;
     let pull = started.elapsed();
     if next_seq - 1 != events.len() as i64 {
         return Err(lost(format!("pulled {} of {} events", next_seq - 1, events.len())));
@@ -1001,19 +1009,16 @@ fn concurrency(
     let (_, _, auditor) = hub.enrol("bench auditor")?;
     let mut held: HashMap<(Uuid, i64), u32> = HashMap::with_capacity(counters * per_counter);
     let mut after = 0;
-    loop {
-        let page = pull_page(&auditor, &hub.url, after, &mut retries)?;
-        if page.is_empty() {
-            break;
-        }
-        for e in &page {
+    pull_all(&auditor, &hub.url, &mut retries, |page| {
+        for e in page {
             if e.pos <= after {
                 return Err(lost(format!("position {} came after {after}", e.pos)));
             }
             after = e.pos;
             *held.entry((e.device, e.event.seq)).or_default() += 1;
         }
-    }
+        Ok(())
+    })?;
     let usage = hub.stop(&storage.state_file("concurrency", dir));
     let mut lost_n = 0;
     let mut duplicated = 0;

@@ -343,7 +343,11 @@ fn push(counter: &impl Counter, client: &HubClient, opts: &Options, hub: &str) -
     Ok(acked)
 }
 
-/// Pulls and applies until the hub has nothing newer.
+/// Pulls and applies until the hub has nothing newer. The next page is
+/// fetched while this one is applied (`HubClient::pages`); each page is
+/// applied with its cursor in one transaction, in order, so a failure
+/// leaves the counter at the last page applied, and a page fetched ahead
+/// of it is only dropped.
 fn pull(
     counter: &impl Counter,
     client: &HubClient,
@@ -351,11 +355,10 @@ fn pull(
     hub: &str,
     report: &mut RoundReport,
 ) -> Result<(), StoreError> {
-    loop {
-        let after = counter.with_store(&mut |s| s.sync_status())?.pulled_pos;
-        let page = client.pull(after, opts.batch).map_err(|e| hub_error(hub, e))?;
+    let after = counter.with_store(&mut |s| s.sync_status())?.pulled_pos;
+    for page in client.pages(after, opts.batch) {
+        let page = page.map_err(|e| hub_error(hub, e))?;
         if page.events.is_empty() {
-            report.pulled_pos = after;
             break;
         }
         let events: Vec<IncomingEvent> = page.events.into_iter().map(incoming).collect();
@@ -365,5 +368,6 @@ fn pull(
         report.quarantined += applied.quarantined;
         report.anomalies += applied.anomalies;
     }
+    report.pulled_pos = counter.with_store(&mut |s| s.sync_status())?.pulled_pos;
     Ok(())
 }
