@@ -445,7 +445,10 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
     let (survivor, merged) = if incoming_first {
         // The rows here were written for the registration that is merged.
         unmerge::tag_held(tx, held.rid, held.customer.id)?;
-        let mut after = incoming.clone();
+        // The fields edits wrote here stay (the survivor's own values are
+        // older than any edit): where the survivor arrived first, the same
+        // edits are applied to it and win the same fields.
+        let mut after = registers::keep_edited(tx, held.rid, &held.customer, &incoming)?;
         after.card_code = after.card_code.or_else(|| held.customer.card_code.clone());
         customers::update(tx, held.rid, &held.customer, &after)?;
         tx.prepare_cached("UPDATE customers SET id = ?2, created_at = ?3 WHERE rid = ?1")?.execute(params![

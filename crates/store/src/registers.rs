@@ -70,6 +70,28 @@ fn set_register(conn: &Connection, customer: i64, field: &str, h: Hlc, device: U
     Ok(())
 }
 
+/// `after` (a registration's profile, replacing `held`'s on the row `rid`
+/// at a merge) keeps each field of `held` that an edit wrote: a
+/// registration's own values are stamped at zero, so an edit, whenever it
+/// arrives, is later than them. The result is what applying the same edit
+/// to the surviving registration gives, so a merge ends the same whichever
+/// registration a counter held first.
+pub(crate) fn keep_edited(conn: &Connection, rid: i64, held: &Customer, after: &Customer) -> Result<Customer> {
+    let (old, mut new) = (as_value(held), as_value(after));
+    let mut edited = conn.prepare_cached("SELECT field FROM profile_registers WHERE customer = ?1")?;
+    let fields = edited.query_map([rid], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    for f in fields.iter().filter(|f| FIELDS.contains(&f.as_str())) {
+        new.insert(f.clone(), old.get(f).cloned().unwrap_or(Value::Null));
+    }
+    serde_json::from_value(Value::Object(new)).map_err(|e| {
+        StoreError::bad_input(
+            "customer merge",
+            format!("병합한 고객 정보를 읽을 수 없습니다: {e}"),
+            format!("the merged profile cannot be read: {e}"),
+        )
+    })
+}
+
 /// An edit made here: stamps the fields that changed with a new timestamp
 /// and returns the `customer.updated` event (`None`: nothing changed).
 pub(crate) fn edited_here(

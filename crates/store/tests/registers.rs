@@ -242,3 +242,40 @@ fn an_edit_names_only_what_changed_and_a_tier_is_the_owners() {
         .unwrap_err();
     assert_eq!(err.kind(), "invalid_field", "{err}");
 }
+
+/// Two registrations of one phone, one of them edited before sync merges
+/// them: every counter must end with the same profile, whichever
+/// registration it held first. P registers M and edits its notes; Q, offline,
+/// registered S a minute earlier (so S survives); X only follows the hub.
+#[test]
+fn an_edit_of_a_registration_merged_later_ends_the_same_at_every_counter() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut at_hub = BTreeSet::new();
+    let mut cs: Vec<Counter> = (0..3)
+        .map(|i| {
+            let (mut store, mut ids) = shop_seeded(&all_rule_ids(), 900 + i as u64);
+            let owner = owner(&mut store, &mut ids);
+            store.sync_identity("http://hub.test", || format!("token-{i:034}")).unwrap();
+            store.sync_joined(0).unwrap();
+            Counter { store, ids, owner, skew: minutes(0), seen: BTreeSet::new(), unsent: BTreeSet::new() }
+        })
+        .collect();
+    let t = at();
+    for c in cs.iter_mut() {
+        clock(&mut c.store, t + minutes(5));
+    }
+    let q = &mut cs[1];
+    q.store.add_customer(input("한결", "010-4444-0002"), &Viewer::Cashier, t, &mut q.ids).unwrap();
+    let p = &mut cs[0];
+    let m =
+        p.store.add_customer(input("한결", "010-4444-0002"), &Viewer::Cashier, t + minutes(1), &mut p.ids).unwrap().id;
+    p.store.edit_customer(m, patch(1, "M's note"), &Viewer::Cashier, t + minutes(2), &mut p.ids).unwrap();
+    // P reaches the hub first, then Q; X follows.
+    for c in [0, 1, 2, 0, 1, 2] {
+        sync(&mut cs[c], &mut hub, &mut at_hub);
+    }
+    let notes: Vec<String> =
+        cs.iter().map(|c| c.store.profile(m, c.store.now(), &Viewer::Cashier).unwrap().notes).collect();
+    let digests: BTreeSet<String> = cs.iter().map(|c| c.store.state_digest().unwrap()).collect();
+    assert_eq!(digests.len(), 1, "every counter ends with the same profile; notes: {notes:?}");
+}

@@ -21,6 +21,7 @@
 mod common;
 
 use common::*;
+use dangol_domain::customer::CustomerPatch;
 use dangol_domain::feedback::FeedbackKind;
 use dangol_hub::{EventLog, PushedEvent, SqliteLog};
 use dangol_store::sync::IncomingEvent;
@@ -192,6 +193,13 @@ enum Op {
         lose_ack: bool,
         repull: bool,
     },
+    /// A cashier edits a customer's notes or preferred name (a register),
+    /// also on a registration sync will merge into another.
+    Edit {
+        c: usize,
+        who: usize,
+        notes: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -209,6 +217,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::Gift { c, who }),
         4 => (c.clone(), 0..8usize, 1..4i64).prop_map(|(c, who, cakes)| Op::Redeem { c, who, cakes }),
         1 => (c.clone(), 1..50i64).prop_map(|(c, limit)| Op::Setting { c, limit: limit * 1000 }),
+        2 => (c.clone(), 0..8usize, any::<bool>()).prop_map(|(c, who, notes)| Op::Edit { c, who, notes }),
         4 => (c, any::<bool>(), any::<bool>()).prop_map(|(c, lose_ack, repull)| Op::Sync { c, lose_ack, repull }),
     ]
 }
@@ -272,6 +281,18 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
                 sales_made.insert(r.sale_id);
                 last_sale[*c] = Some(r.sale_id);
+            }
+            Op::Edit { c, who, notes } => {
+                let k = &mut cs[*c];
+                let known = customers(&k.store);
+                if let Some(customer) = known.get(who % known.len().max(1)) {
+                    let value = format!("e{c}-{}", now.timestamp() % 100_000);
+                    let patch = match notes {
+                        true => CustomerPatch { notes: Some(value), ..Default::default() },
+                        false => CustomerPatch { preferred_name: Some(value), ..Default::default() },
+                    };
+                    k.store.edit_customer(*customer, patch, &Viewer::Cashier, now, &mut k.ids).unwrap();
+                }
             }
             Op::Feedback { c, who } => {
                 let k = &mut cs[*c];
