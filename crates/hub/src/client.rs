@@ -129,16 +129,21 @@ impl HubClient {
         self
     }
 
+    /// An answer's whole body, up to `MAX_BODY`.
+    fn body(r: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, ClientError> {
+        r.body_mut()
+            .with_config()
+            .limit(crate::wire::MAX_BODY as u64)
+            .read_to_vec()
+            .map_err(|e| ClientError::Unreachable(format!("the answer was cut: {e}")))
+    }
+
     fn answer<T: serde::de::DeserializeOwned>(
         r: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<T, ClientError> {
         let mut r = r.map_err(unreached)?;
         let status = r.status().as_u16();
-        let text = r
-            .body_mut()
-            .with_config()
-            .limit(crate::wire::MAX_BODY as u64)
-            .read_to_string()
+        let text = String::from_utf8(HubClient::body(&mut r)?)
             .map_err(|e| ClientError::Unreachable(format!("the answer was cut: {e}")))?;
         if (200..300).contains(&status) {
             serde_json::from_str(&text).map_err(|e| ClientError::BadAnswer(e.to_string()))
@@ -266,13 +271,8 @@ impl HubClient {
         if !framed {
             return HubClient::answer(Ok(r));
         }
-        let bytes = r
-            .body_mut()
-            .with_config()
-            .limit(crate::wire::MAX_BODY as u64)
-            .read_to_vec()
-            .map_err(|e| ClientError::Unreachable(format!("the answer was cut: {e}")))?;
-        let (events, head) = frame::decode_pull(&bytes).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
+        let (events, head) =
+            frame::decode_pull(&HubClient::body(&mut r)?).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
         Ok(PullAnswer { events, head })
     }
 

@@ -46,6 +46,19 @@ fn sync(c: &mut Counter, hub: &mut SqliteLog, at_hub: &mut BTreeSet<usize>) {
     c.seen.extend(at_hub.iter().copied());
 }
 
+/// Three joined counters of one shop, their clocks `skews` minutes off.
+fn counters(seed: u64, skews: [i64; 3]) -> Vec<Counter> {
+    (0..3)
+        .map(|i| {
+            let (mut store, mut ids) = shop_seeded(&all_rule_ids(), seed + i as u64);
+            let owner = owner(&mut store, &mut ids);
+            store.sync_identity("http://hub.test", || format!("token-{i:034}")).unwrap();
+            store.sync_joined(0).unwrap();
+            Counter { store, ids, owner, skew: minutes(skews[i]), seen: BTreeSet::new(), unsent: BTreeSet::new() }
+        })
+        .collect()
+}
+
 const FIELDS: [&str; 3] = ["preferred_name", "notes", "tags"];
 
 #[derive(Debug, Clone)]
@@ -90,15 +103,7 @@ fn field_value(store: &Store, who: Uuid, field: usize) -> serde_json::Value {
 fn run(skews: [i64; 3], ops: &[Op]) -> Result<(), TestCaseError> {
     let mut hub = SqliteLog::open_in_memory().unwrap();
     let mut at_hub = BTreeSet::new();
-    let mut cs: Vec<Counter> = (0..3)
-        .map(|i| {
-            let (mut store, mut ids) = shop_seeded(&all_rule_ids(), 300 + i as u64);
-            let owner = owner(&mut store, &mut ids);
-            store.sync_identity("http://hub.test", || format!("token-{i:034}")).unwrap();
-            store.sync_joined(0).unwrap();
-            Counter { store, ids, owner, skew: minutes(skews[i]), seen: BTreeSet::new(), unsent: BTreeSet::new() }
-        })
-        .collect();
+    let mut cs = counters(300, skews);
     let mut t = at();
     let set_clocks = |cs: &mut Vec<Counter>, t| {
         for c in cs.iter_mut() {
@@ -251,15 +256,7 @@ fn an_edit_names_only_what_changed_and_a_tier_is_the_owners() {
 fn an_edit_of_a_registration_merged_later_ends_the_same_at_every_counter() {
     let mut hub = SqliteLog::open_in_memory().unwrap();
     let mut at_hub = BTreeSet::new();
-    let mut cs: Vec<Counter> = (0..3)
-        .map(|i| {
-            let (mut store, mut ids) = shop_seeded(&all_rule_ids(), 900 + i as u64);
-            let owner = owner(&mut store, &mut ids);
-            store.sync_identity("http://hub.test", || format!("token-{i:034}")).unwrap();
-            store.sync_joined(0).unwrap();
-            Counter { store, ids, owner, skew: minutes(0), seen: BTreeSet::new(), unsent: BTreeSet::new() }
-        })
-        .collect();
+    let mut cs = counters(900, [0, 0, 0]);
     let t = at();
     for c in cs.iter_mut() {
         clock(&mut c.store, t + minutes(5));
