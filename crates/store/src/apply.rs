@@ -448,6 +448,7 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
         // The fields edits wrote here stay (the survivor's own values are
         // older than any edit): where the survivor arrived first, the same
         // edits are applied to it and win the same fields.
+        registers::set_base(tx, held.rid, &incoming, true)?;
         let mut after = registers::keep_edited(tx, held.rid, &held.customer, &incoming)?;
         after.card_code = after.card_code.or_else(|| held.customer.card_code.clone());
         customers::update(tx, held.rid, &held.customer, &after)?;
@@ -458,6 +459,7 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
         ])?;
         (incoming.id, held.customer)
     } else {
+        registers::set_base(tx, held.rid, &held.customer, false)?;
         // The same rule as above, whichever registration arrived first: a
         // survivor without a card takes the merged one's.
         if held.customer.card_code.is_none() && incoming.card_code.is_some() {
@@ -505,12 +507,19 @@ fn customer_updated(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     };
     // The phone is not a register: a merged customer's edit must not take
     // the survivor's phone away.
-    let (mut after, lost) =
-        match registers::edited_elsewhere(tx, rid, &held.customer, &fields, stamp, a.event.device, a.at) {
-            Ok(done) => done,
-            Err(e @ StoreError::BadInput { .. }) => return Ok(Outcome::Quarantined(e.message(Lang::En))),
-            Err(e) => return Err(e),
-        };
+    let (mut after, lost) = match registers::edited_elsewhere(
+        tx,
+        rid,
+        u.customer.id,
+        &held.customer,
+        &fields,
+        (stamp, a.event.device),
+        a.at,
+    ) {
+        Ok(done) => done,
+        Err(e @ StoreError::BadInput { .. }) => return Ok(Outcome::Quarantined(e.message(Lang::En))),
+        Err(e) => return Err(e),
+    };
     for l in lost {
         a.anomaly(
             "profile_field_superseded",

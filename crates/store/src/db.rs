@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_profile_registers.sql")),
     (8, include_str!("../migrations/0008_base.sql")),
     (9, include_str!("../migrations/0009_unmerge.sql")),
+    (10, include_str!("../migrations/0010_field_writes.sql")),
 ];
 
 /// The newest schema version this build knows.

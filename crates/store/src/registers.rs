@@ -6,6 +6,14 @@
 //! otherwise the losing value is kept as an anomaly for the owner. The
 //! result does not depend on the order edits arrive in, and an edit made
 //! after seeing another is later than it, whatever the wall clocks say.
+//!
+//! Each write is also remembered under the registration it named
+//! (`field_writes`, the latest per field), whether or not it won the field
+//! on the customer row: while two registrations of one phone are one
+//! customer, the owner's undo rebuilds each side from its own
+//! registration's values and the writes that named it (`restart`,
+//! `overlay`), so the result does not depend on whether a counter applied
+//! an edit before or after the undo.
 
 use crate::error::{Result, StoreError};
 use crate::time::ms;
@@ -70,6 +78,124 @@ fn set_register(conn: &Connection, customer: i64, field: &str, h: Hlc, device: U
     Ok(())
 }
 
+fn to_customer(m: Map<String, Value>, what: &'static str) -> Result<Customer> {
+    serde_json::from_value(Value::Object(m)).map_err(|e| {
+        StoreError::bad_input(
+            what,
+            format!("고객 정보를 읽을 수 없습니다: {e}"),
+            format!("the customer's profile cannot be read: {e}"),
+        )
+    })
+}
+
+/// Remembers a write of `field` naming `registration`, where it is the
+/// latest that registration had (by timestamp, then device).
+fn remember(conn: &Connection, registration: Uuid, field: &str, value: &Value, at: Hlc, device: Uuid) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO field_writes (registration, field, value, wall, logical, device) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (registration, field) DO UPDATE SET value = excluded.value, wall = excluded.wall, logical = excluded.logical, device = excluded.device
+         WHERE (excluded.wall, excluded.logical, excluded.device) > (field_writes.wall, field_writes.logical, field_writes.device)",
+    )?
+    .execute(params![registration.as_bytes(), field, value.to_string(), at.wall_ms, at.logical, device.as_bytes()])?;
+    Ok(())
+}
+
+/// One field's latest write naming a registration.
+pub(crate) struct Write {
+    field: String,
+    value: Value,
+    at: Hlc,
+    device: Uuid,
+}
+
+/// The latest write of each field naming each of `registrations`.
+pub(crate) fn writes_of(conn: &Connection, registrations: &[Uuid]) -> Result<Vec<Write>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT field, value, wall, logical, device FROM field_writes WHERE registration = ?1")?;
+    let mut out = Vec::new();
+    for r in registrations {
+        let rows = stmt.query_map([r.as_bytes()], |row| {
+            let (value, device): (String, Vec<u8>) = (row.get(1)?, row.get(4)?);
+            Ok(Write {
+                field: row.get(0)?,
+                value: serde_json::from_str(&value).unwrap_or(Value::Null),
+                at: Hlc { wall_ms: row.get(2)?, logical: row.get(3)? },
+                device: Uuid::from_slice(&device).unwrap_or_default(),
+            })
+        })?;
+        for w in rows {
+            out.push(w?);
+        }
+    }
+    Ok(out)
+}
+
+/// Takes `w` into `profile` (row `customer`) where it is later than the
+/// field's register; otherwise returns what it lost to, if it differs.
+fn take_later(conn: &Connection, customer: i64, profile: &mut Map<String, Value>, w: &Write) -> Result<Option<Lost>> {
+    let (held_at, held_by) = register(conn, customer, &w.field)?;
+    if (w.at, w.device) > (held_at, held_by) {
+        profile.insert(w.field.clone(), w.value.clone());
+        set_register(conn, customer, &w.field, w.at, w.device)?;
+        Ok(None)
+    } else if profile.get(&w.field) != Some(&w.value) {
+        Ok(Some(Lost {
+            field: w.field.clone(),
+            kept: profile.get(&w.field).cloned().unwrap_or(Value::Null),
+            lost: w.value.clone(),
+            kept_at: held_at,
+        }))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Applies `writes` to `profile` (on row `customer`), each where it is
+/// later than the field's register: the order they come in does not
+/// matter.
+pub(crate) fn overlay(conn: &Connection, customer: i64, profile: &Customer, writes: &[Write]) -> Result<Customer> {
+    let mut m = as_value(profile);
+    for w in writes.iter().filter(|w| FIELDS.contains(&w.field.as_str())) {
+        take_later(conn, customer, &mut m, w)?;
+    }
+    to_customer(m, "merge undo")
+}
+
+/// Row `customer` starts over from `base`'s profile fields, with no field
+/// written (its registers forgotten); the rest of `row` stays.
+pub(crate) fn restart(conn: &Connection, customer: i64, row: &Customer, base: &Customer) -> Result<Customer> {
+    conn.prepare_cached("DELETE FROM profile_registers WHERE customer = ?1")?.execute([customer])?;
+    let (mut m, b) = (as_value(row), as_value(base));
+    for f in FIELDS {
+        m.insert(f.to_string(), b.get(*f).cloned().unwrap_or(Value::Null));
+    }
+    to_customer(m, "merge undo")
+}
+
+/// Records the profile row `customer` started from at a merge: its
+/// surviving registration's own values (`replace`: a new survivor took the
+/// row; otherwise the first merge's record stays).
+pub(crate) fn set_base(conn: &Connection, customer: i64, base: &Customer, replace: bool) -> Result<()> {
+    let sql = match replace {
+        true => {
+            "INSERT INTO customer_bases (customer, row) VALUES (?1, ?2) ON CONFLICT (customer) DO UPDATE SET row = excluded.row"
+        }
+        false => "INSERT OR IGNORE INTO customer_bases (customer, row) VALUES (?1, ?2)",
+    };
+    conn.prepare_cached(sql)?.execute(params![customer, serde_json::to_string(base).expect("plain data")])?;
+    Ok(())
+}
+
+/// The profile row `customer` started from (`None`: merged before
+/// version 10, or never merged).
+pub(crate) fn base(conn: &Connection, customer: i64) -> Result<Option<Customer>> {
+    let row: Option<String> = conn
+        .prepare_cached("SELECT row FROM customer_bases WHERE customer = ?1")?
+        .query_row([customer], |r| r.get(0))
+        .optional()?;
+    Ok(row.and_then(|r| serde_json::from_str(&r).ok()))
+}
+
 /// `after` (a registration's profile, replacing `held`'s on the row `rid`
 /// at a merge) keeps each field of `held` that an edit wrote: a
 /// registration's own values are stamped at zero, so an edit, whenever it
@@ -83,13 +209,7 @@ pub(crate) fn keep_edited(conn: &Connection, rid: i64, held: &Customer, after: &
     for f in fields.iter().filter(|f| FIELDS.contains(&f.as_str())) {
         new.insert(f.clone(), old.get(f).cloned().unwrap_or(Value::Null));
     }
-    serde_json::from_value(Value::Object(new)).map_err(|e| {
-        StoreError::bad_input(
-            "customer merge",
-            format!("병합한 고객 정보를 읽을 수 없습니다: {e}"),
-            format!("the merged profile cannot be read: {e}"),
-        )
-    })
+    to_customer(new, "customer merge")
 }
 
 /// An edit made here: stamps the fields that changed with a new timestamp
@@ -113,8 +233,9 @@ pub(crate) fn edited_here(
     }
     let stamp = clock(conn)?.tick(ms(now));
     save_clock(conn, stamp)?;
-    for f in fields.keys() {
+    for (f, v) in &fields {
         set_register(conn, customer, f, stamp, device)?;
+        remember(conn, after.id, f, v, stamp, device)?;
     }
     Ok(Some(serde_json::json!({"id": after.id, "customer": after, "fields": fields, "hlc": stamp})))
 }
@@ -127,42 +248,29 @@ pub(crate) struct Lost {
     pub kept_at: Hlc,
 }
 
-/// Another counter's edit: each field it wrote is taken where its stamp
-/// (then device) is later than the field's, and kept as lost otherwise.
-/// Returns the profile after, and what lost.
+/// Another counter's edit, naming the registration `named` (the row's
+/// own, or one merged into it): each field it wrote is taken where its
+/// stamp (then device) is later than the field's, and kept as lost
+/// otherwise. `by` is the edit's timestamp and counter. Returns the
+/// profile after, and what lost.
 pub(crate) fn edited_elsewhere(
     conn: &Connection,
     customer: i64,
+    named: Uuid,
     held: &Customer,
     fields: &Map<String, Value>,
-    stamp: Hlc,
-    device: Uuid,
+    (stamp, device): (Hlc, Uuid),
     now: DateTime<Utc>,
 ) -> Result<(Customer, Vec<Lost>)> {
     receive(conn, stamp, now)?;
     let mut profile = as_value(held);
     let mut lost = Vec::new();
     for (field, value) in fields.iter().filter(|(f, _)| FIELDS.contains(&f.as_str())) {
-        let (held_at, held_by) = register(conn, customer, field)?;
-        if (stamp, device) > (held_at, held_by) {
-            profile.insert(field.clone(), value.clone());
-            set_register(conn, customer, field, stamp, device)?;
-        } else if profile.get(field) != Some(value) {
-            lost.push(Lost {
-                field: field.clone(),
-                kept: profile.get(field).cloned().unwrap_or(Value::Null),
-                lost: value.clone(),
-                kept_at: held_at,
-            });
-        }
+        remember(conn, named, field, value, stamp, device)?;
+        let w = Write { field: field.clone(), value: value.clone(), at: stamp, device };
+        lost.extend(take_later(conn, customer, &mut profile, &w)?);
     }
-    let mut after: Customer = serde_json::from_value(Value::Object(profile)).map_err(|e| {
-        StoreError::bad_input(
-            "customer edit",
-            format!("다른 계산대의 고객 정보를 읽을 수 없습니다: {e}"),
-            format!("another counter's profile edit cannot be read: {e}"),
-        )
-    })?;
+    let mut after = to_customer(profile, "customer edit")?;
     after.updated_at = held.updated_at.max(DateTime::from_timestamp_millis(stamp.wall_ms).unwrap_or(held.updated_at));
     Ok((after, lost))
 }

@@ -469,6 +469,9 @@ impl Store {
 const STATE: &[&str] = &[
     "SELECT hex(id), name, coalesce(preferred_name, ''), phone, coalesce(birth_date, ''), tier, tags, notes, marketing_consent, coalesce(card_code, ''), visits, coalesce(last_visit, 0) FROM customers ORDER BY id",
     "SELECT hex(m.merged), hex(c.id) FROM customer_merges m JOIN customers c ON c.rid = m.survivor ORDER BY m.merged",
+    // The registers decide which later edit wins: counters that agree on
+    // the profile but not on its stamps would part at the next edit.
+    "SELECT hex(c.id), r.field, r.wall, r.logical, hex(r.device) FROM profile_registers r JOIN customers c ON c.rid = r.customer ORDER BY c.id, r.field",
     "SELECT hex(s.id), coalesce(hex(c.id), ''), s.at, s.subtotal, s.discount_total, s.total, s.points_earned, s.points_redeemed, s.stamps_earned, s.stamps_redeemed, coalesce(hex(r.id), ''), hex(s.device) FROM sales s LEFT JOIN customers c ON c.rid = s.customer LEFT JOIN sales r ON r.rid = s.reverses ORDER BY s.id",
     "SELECT hex(s.id), l.line_no, l.sku, l.qty, l.amount, l.discount FROM sale_lines l JOIN sales s ON s.rid = l.sale ORDER BY s.id, l.line_no",
     "SELECT hex(c.id), sum(p.points) FROM points_ledger p JOIN customers c ON c.rid = p.customer GROUP BY c.id ORDER BY c.id",

@@ -29,7 +29,7 @@ use crate::apply::{Anomaly, Applying, IncomingEvent, Outcome, merge};
 use crate::customers::{self, CustomerRow};
 use crate::error::{Result, StoreError};
 use crate::time::ms;
-use crate::{Owner, Store, audit, ledger, outbox};
+use crate::{Owner, Store, audit, ledger, outbox, registers};
 use chrono::{DateTime, Utc};
 use dangol_domain::customer::Customer;
 use dangol_domain::loyalty::LedgerKind;
@@ -174,6 +174,12 @@ pub(crate) fn unmerge(
     };
     let survivor = customers::get_rid(tx, from)?.customer.id;
     restored.phone = phone;
+    tx.prepare_cached("DELETE FROM customer_merges WHERE merged = ?1")?.execute([merged.as_bytes()])?;
+    // Each side's profile: its own registration's values with the latest
+    // write naming it (or, on the survivor's row, naming a registration
+    // still merged into it), so an edit lands on the same side whether it
+    // was applied before the undo or after.
+    rebuild_survivor(tx, from)?;
     // Its card goes back with it: the merge copied it to a survivor that
     // had none, and cards are unique, so a survivor holding it got it so.
     // A card another customer took meanwhile stays with them.
@@ -188,7 +194,6 @@ pub(crate) fn unmerge(
             Some(_) => restored.card_code = None,
         }
     }
-    tx.prepare_cached("DELETE FROM customer_merges WHERE merged = ?1")?.execute([merged.as_bytes()])?;
     // The phone given back is free here, or another counter registered it
     // meanwhile: then those two are one customer, by the same rule as any
     // two registrations of one phone (the order they arrive in does not
@@ -201,6 +206,10 @@ pub(crate) fn unmerge(
             rid
         }
     };
+    let writes = registers::writes_of(tx, &[merged])?;
+    let held = customers::get_rid(tx, to)?.customer;
+    let after = registers::overlay(tx, to, &held, &writes)?;
+    update_keeping_cards(tx, to, &held, after)?;
     let mut moved = move_rows(tx, merged, from, to)?;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
@@ -249,6 +258,34 @@ pub(crate) fn unmerge(
     });
     a.moved = Some(moved);
     Ok(Outcome::Applied)
+}
+
+/// Rebuilds the survivor's row `rid` from the profile it started from and
+/// the writes of the registrations still on it. A row merged before
+/// version 10 has no recorded start and keeps its profile as it is.
+fn rebuild_survivor(tx: &Connection, rid: i64) -> Result<()> {
+    let Some(base) = registers::base(tx, rid)? else { return Ok(()) };
+    let row = customers::get_rid(tx, rid)?.customer;
+    let mut on_row = vec![row.id];
+    let mut merged = tx.prepare_cached("SELECT merged FROM customer_merges WHERE survivor = ?1")?;
+    for m in merged.query_map([rid], |r| r.get::<_, Vec<u8>>(0))? {
+        // A CHECK keeps every id 16 bytes.
+        on_row.push(Uuid::from_slice(&m?).unwrap_or_default());
+    }
+    let start = registers::restart(tx, rid, &row, &base)?;
+    let after = registers::overlay(tx, rid, &start, &registers::writes_of(tx, &on_row)?)?;
+    update_keeping_cards(tx, rid, &row, after)
+}
+
+/// Writes a rebuilt profile; a card another customer holds now stays
+/// theirs (the row keeps the card it had).
+fn update_keeping_cards(tx: &Connection, rid: i64, before: &Customer, mut after: Customer) -> Result<()> {
+    if let Some(card) = &after.card_code
+        && customers::find_by_card(tx, card)?.is_some_and(|h| h.rid != rid)
+    {
+        after.card_code = before.card_code.clone();
+    }
+    customers::update(tx, rid, before, &after)
 }
 
 /// Moves the registration's rows from `from` to `to`: its tagged rows, the

@@ -9,6 +9,8 @@
 //! cashier sold to, what each receipt and refund said), not against the
 //! store's tables:
 //! - after everyone syncs, every counter has the same state digest;
+//! - each registration's notes and preferred name are what the last edit
+//!   naming it wrote;
 //! - each sale belongs to the registration its cashier sold to, its refund
 //!   with it; each registration's visits are its own sales that stand;
 //! - points: each side's balance is what its own receipts and refunds add
@@ -19,6 +21,7 @@
 mod common;
 
 use common::*;
+use dangol_domain::customer::CustomerPatch;
 use dangol_hub::{EventLog, PushedEvent, SqliteLog};
 use dangol_store::sync::IncomingEvent;
 use dangol_store::{Store, Viewer};
@@ -81,6 +84,13 @@ enum Op {
     Sync {
         c: usize,
     },
+    /// The cashier at `c` edits the notes (or the preferred name) of the
+    /// customer found by `phone`.
+    Edit {
+        c: usize,
+        phone: usize,
+        notes: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -89,6 +99,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize, 0..8usize).prop_map(|(c, nth)| Op::Refund { c, nth }),
         3 => (0..3usize, 0..2usize, -4_000..5_000i64).prop_map(|(c, phone, points)| Op::Adjust { c, phone, points }),
         4 => (0..3usize).prop_map(|c| Op::Sync { c }),
+        2 => (0..3usize, 0..2usize, any::<bool>()).prop_map(|(c, phone, notes)| Op::Edit { c, phone, notes }),
     ]
 }
 
@@ -110,6 +121,16 @@ impl Sold {
         };
         self.earned - self.redeemed + refund
     }
+}
+
+/// A profile edit: the registration the cashier found, which field
+/// (notes, or the preferred name) and the value written. Every counter's
+/// clock reads the same minute, one minute later each step, so the edits'
+/// order in the run is their clocks' order.
+struct Edited {
+    who: Uuid,
+    notes: bool,
+    value: String,
 }
 
 /// An owner's adjustment that was taken, and the event that carries it.
@@ -189,6 +210,7 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
     let mut sold: BTreeMap<Uuid, Sold> = BTreeMap::new();
     let mut made: Vec<Vec<Uuid>> = vec![Vec::new(); 3];
     let mut adjusted: Vec<Adjusted> = Vec::new();
+    let mut edits: Vec<Edited> = Vec::new();
     type Made = Vec<Vec<Uuid>>;
     let step = |cs: &mut Vec<Counter>,
                 hub: &mut SqliteLog,
@@ -196,7 +218,8 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
                 now: &mut chrono::DateTime<chrono::Utc>,
                 sold: &mut BTreeMap<Uuid, Sold>,
                 made: &mut Made,
-                adjusted: &mut Vec<Adjusted>| {
+                adjusted: &mut Vec<Adjusted>,
+                edits: &mut Vec<Edited>| {
         *now += minutes(1);
         for c in cs.iter_mut() {
             clock(&mut c.store, *now);
@@ -245,11 +268,24 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
                 sold.get_mut(&sale).unwrap().refund = Some((r.reversal_id, r.points_unrecovered));
             }
             Op::Sync { c } => sync(&mut cs[*c], hub),
+            Op::Edit { c, phone, notes } => {
+                let k = &mut cs[*c];
+                let Some(who) = id_of(&k.store, [SHARED, OWN][*phone]) else { return Ok(()) };
+                let value = format!("e{c}-{}", edits.len());
+                let patch = match notes {
+                    true => CustomerPatch { notes: Some(value.clone()), ..Default::default() },
+                    false => CustomerPatch { preferred_name: Some(value.clone()), ..Default::default() },
+                };
+                k.store
+                    .edit_customer(who, patch, &Viewer::Cashier, *now, &mut k.ids)
+                    .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                edits.push(Edited { who, notes: *notes, value });
+            }
         }
         Ok::<(), TestCaseError>(())
     };
     for op in before {
-        step(&mut cs, &mut hub, op, &mut now, &mut sold, &mut made, &mut adjusted)?;
+        step(&mut cs, &mut hub, op, &mut now, &mut sold, &mut made, &mut adjusted, &mut edits)?;
     }
     // A merges: the earlier registration survives.
     sync(&mut cs[first], &mut hub);
@@ -300,7 +336,7 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
     let again = a.store.undo_merge(&owner, merged, "010-9999-0000", now, &mut a.ids);
     prop_assert!(matches!(again, Err(dangol_store::StoreError::NotFound { .. })), "{:?}", again);
     for op in after {
-        step(&mut cs, &mut hub, op, &mut now, &mut sold, &mut made, &mut adjusted)?;
+        step(&mut cs, &mut hub, op, &mut now, &mut sold, &mut made, &mut adjusted, &mut edits)?;
     }
     sync_all(&mut cs, &mut hub);
     let digest = cs[0].store.state_digest().unwrap();
@@ -327,6 +363,27 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
         let card = s.profile(who, now, &Viewer::Cashier).unwrap();
         prop_assert_eq!(card.id, who);
         prop_assert_eq!(card.visits, standing, "visits of {}", who);
+    }
+    // Each registration's profile is what the last edit naming it wrote
+    // (an edit made while the two were one customer, naming the survivor,
+    // stays with the survivor), whichever order the counters applied the
+    // edits and the undo in.
+    for who in [survivor, merged] {
+        for notes in [true, false] {
+            let want = edits.iter().rev().find(|e| e.who == who && e.notes == notes).map(|e| e.value.clone());
+            let sql = match notes {
+                true => "SELECT notes FROM customers WHERE id = ?1",
+                false => "SELECT coalesce(preferred_name, '') FROM customers WHERE id = ?1",
+            };
+            let got: String = s.reader().query_row(sql, [who.as_bytes()], |r| r.get(0)).unwrap();
+            prop_assert_eq!(
+                got,
+                want.unwrap_or_default(),
+                "{} of {}",
+                if notes { "notes" } else { "preferred name" },
+                who
+            );
+        }
     }
     // Points, from the receipts alone: each side its own, and the
     // settlement the owner's counter made. A side below zero (a counter
