@@ -222,14 +222,19 @@ pub fn owner_anomalies(state: State<AppState>, limit: usize) -> Reply<Vec<dangol
 }
 
 /// The owner gives a merged registration back as its own customer under
-/// `phone` (see `Store::undo_merge`); every counter applies it on sync.
+/// `phone` (see `Store::undo_merge`); every counter applies it on sync. A
+/// counter that syncs waits for the hub's order, so a round starts now.
 #[tauri::command(async)]
 pub fn owner_undo_merge(
     state: State<AppState>,
     merged: Uuid,
     phone: String,
 ) -> Reply<dangol_store::unmerge::UndoneMerge> {
-    state.as_owner(|s, owner, ids| s.undo_merge(owner, merged, &phone, s.now(), ids))
+    let undone = state.as_owner(|s, owner, ids| s.undo_merge(owner, merged, &phone, s.now(), ids))?;
+    if undone.pending {
+        state.sync_soon();
+    }
+    Ok(undone)
 }
 
 fn not_a_file() -> dangol_store::StoreError {

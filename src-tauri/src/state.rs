@@ -15,7 +15,7 @@ use dangol_store::error::{ErrorView, StoreErrorData, say};
 use dangol_store::{Clock, Owner, Store, StoreError, SystemIds};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The owner stays signed in this long after the last owner action.
@@ -41,6 +41,9 @@ pub struct AppState {
     pub paths: Paths,
     pub clock: Clock,
     pub started: Instant,
+    /// Set when a write wants the next sync round now (an owner's undo of
+    /// a merge waits for the hub), waking the background sync early.
+    sync_soon: (Mutex<bool>, Condvar),
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -64,7 +67,22 @@ impl AppState {
             paths,
             clock,
             started,
+            sync_soon: (Mutex::new(false), Condvar::new()),
         }
+    }
+
+    /// Asks the background sync for a round now.
+    pub fn sync_soon(&self) {
+        *lock(&self.sync_soon.0) = true;
+        self.sync_soon.1.notify_all();
+    }
+
+    /// Waits until `every` has passed or a round is asked for.
+    pub fn wait_for_sync(&self, every: Duration) {
+        let guard = lock(&self.sync_soon.0);
+        let (mut asked, _) =
+            self.sync_soon.1.wait_timeout_while(guard, every, |asked| !*asked).unwrap_or_else(|e| e.into_inner());
+        *asked = false;
     }
 
     /// The window's language.

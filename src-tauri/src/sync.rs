@@ -1,6 +1,8 @@
 //! The window's background sync: once this counter has joined a hub (with
 //! `dangol sync` once, by the owner), a thread runs a round every
-//! `DANGOL_SYNC_SECS` seconds (30 by default). It holds the store only for
+//! `DANGOL_SYNC_SECS` seconds (30 by default), or at once when a write asks
+//! (`AppState::sync_soon`: the owner's undo of a merge takes effect when
+//! the hub's order brings it back). It holds the store only for
 //! the round's own steps (`dangol_sync::Counter`), never while a request is
 //! on the network, so the cashier never waits for the hub; the status bar
 //! asks `sync_status` for where it stands.
@@ -44,7 +46,7 @@ pub fn start(app: AppHandle) {
                 // round itself; a panic must not end the thread.
                 let _ = catch_unwind(AssertUnwindSafe(|| dangol_sync::round_via(&*state, &opts)));
             }
-            std::thread::sleep(every);
+            state.wait_for_sync(every);
         }
     });
     if let Err(e) = spawned {

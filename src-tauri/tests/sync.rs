@@ -3,8 +3,9 @@
 //! finding that regular without anyone pressing a key for it; then the hub
 //! gone, the status bar saying so in Korean, and the cashier still served;
 //! the owner then sees, behind the PIN, what sync found (one phone
-//! registered at both counters, merged), undoes the merge with a phone of
-//! the second registration's own, and the cashier finds two customers.
+//! registered at both counters, merged), asks to undo the merge with a
+//! phone of the second registration's own while offline (it waits for the
+//! hub), the hub comes back, and the cashier finds two customers.
 //! A screenshot per step under `target/e2e-screenshots/<test>/`.
 //!
 //! Run with `xvfb-run cargo test -p dangol-app --test sync -- --ignored`
@@ -32,6 +33,12 @@ struct LocalHub {
 
 impl LocalHub {
     fn start(db: &Path) -> LocalHub {
+        LocalHub::start_on(db, "127.0.0.1:0")
+    }
+
+    /// The hub on `addr` (its old address, when it comes back).
+    fn start_on(db: &Path, addr: &str) -> LocalHub {
+        let addr = addr.to_string();
         let log = SqliteLog::open(db).unwrap();
         // The shop's state beside the log: the demo counter's history
         // seeds it, and a new counter starts from its snapshot.
@@ -44,7 +51,7 @@ impl LocalHub {
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = tokio::net::TcpListener::bind(addr.as_str()).await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let hub = Arc::new(Hub::new(Box::new(log), KEY).with_state(state));
                 serve(listener, hub, async {
@@ -116,6 +123,8 @@ fn the_window_syncs_in_the_background_and_says_where_it_stands() {
 
     // The hub goes away: the cashier keeps working, the bar says offline
     // and how much waits.
+    let hub_addr = hub.url.trim_start_matches("http://").to_string();
+    let hub_addr = hub_addr.as_str();
     drop(hub);
     let f2 = "\u{E032}";
     s.type_into(&s.find("[data-testid=search]"), f2);
@@ -144,17 +153,30 @@ fn the_window_syncs_in_the_background_and_says_where_it_stands() {
     s.shot("owner-sees-the-merge");
 
     // They are a couple sharing a phone: the owner undoes the merge,
-    // giving the later registration a phone of its own (offline: the undo
-    // waits to be sent like any record).
+    // giving the later registration a phone of its own. Offline, the undo
+    // is requested and waits for the hub's order, as at every counter.
     s.click(&s.find("[data-testid=anomaly][data-kind=customers_merged] [data-testid=undo-merge]"));
     let phone = s.find("[data-testid=unmerge-phone]");
     s.type_into(&phone, "010-2323-4545\u{E007}"); // Enter
-    let done = s.wait("the undo is confirmed", || {
+    let asked = s.wait("the undo is requested", || {
+        s.try_find("[data-testid=settings-saved]").map(|e| s.text(&e)).filter(|t| t.contains("요청했습니다"))
+    });
+    assert_eq!(asked, "병합 취소를 요청했습니다. 동기화되면 두 고객으로 나뉩니다");
+    assert_eq!(s.text(&s.find("[data-testid=undo-pending]")), "취소 요청됨 · 동기화 대기");
+    assert!(s.try_find("[data-testid=undo-merge]").is_none(), "a requested undo is offered no more");
+    s.exec("document.querySelector('[data-testid=anomalies]').scrollIntoView({block: 'center'})");
+    s.shot("owner-asked-to-undo-offline");
+
+    // The hub comes back on its address: the next round sends the undo and
+    // brings it back, and the dialog says it is done.
+    let _hub = LocalHub::start_on(&dir.join("hub.db"), hub_addr);
+    let done = s.wait("the undo is done", || {
         s.try_find("[data-testid=settings-saved]").map(|e| s.text(&e)).filter(|t| t.contains("병합을 취소했습니다"))
     });
     assert_eq!(done, "병합을 취소했습니다: 판매 0건을 옮겼습니다");
     s.find("[data-testid=anomaly][data-kind=merge_undone]");
     assert!(s.try_find("[data-testid=undo-merge]").is_none(), "an undone merge is offered no more");
+    assert!(s.try_find("[data-testid=undo-pending]").is_none(), "nothing waits any more");
     s.exec("document.querySelector('[data-testid=anomalies]').scrollIntoView({block: 'center'})");
     s.shot("owner-undid-the-merge");
     s.type_into(&s.find("[data-testid=new-pin]"), "\u{E00C}"); // Esc closes the dialog

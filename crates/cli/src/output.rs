@@ -366,6 +366,16 @@ pub fn anomalies(found: &[AnomalyView], zone: dangol_domain::time::ShopZone, l: 
                 l.pick("새 전화번호", "its own phone")
             );
         }
+        if x.undo_pending {
+            let _ = writeln!(
+                s,
+                "  {}",
+                l.pick(
+                    "병합 취소를 요청했습니다: 다음 동기화 때 적용됩니다",
+                    "undo requested: it takes effect at the next sync"
+                )
+            );
+        }
     }
     s
 }
@@ -398,6 +408,18 @@ fn anomaly_label(kind: &str, l: Lang) -> String {
 /// What an undone merge moved back.
 pub fn undone_merge(u: &UndoneMerge, l: Lang) -> String {
     let m = &u.moved;
+    if u.pending {
+        return match l {
+            Lang::Ko => format!(
+                "병합 취소를 요청했습니다: 다음 동기화(dangol sync) 때 고객 {}을(를) 고객 {}에게서 나눕니다\n판매 {}건, 포인트 기록 {}건, 스탬프 기록 {}건을 옮기고 포인트 {:+}, 스탬프 {:+}를 정산할 예정입니다\n",
+                u.now, u.survivor, m.sales, m.points_entries, m.stamp_entries, m.points_settled, m.stamps_settled
+            ),
+            Lang::En => format!(
+                "merge undo requested: the next sync (dangol sync) separates customer {} from {}\nit will move {} sales, {} points entries, {} stamp entries and settle points {:+}, stamps {:+}\n",
+                u.now, u.survivor, m.sales, m.points_entries, m.stamp_entries, m.points_settled, m.stamps_settled
+            ),
+        };
+    }
     let mut s = match l {
         Lang::Ko => format!(
             "병합을 취소했습니다: 고객 {}을(를) 고객 {}에게서 다시 나누었습니다\n판매 {}건, 포인트 기록 {}건, 스탬프 기록 {}건, 쿠폰 {}장, 고객 의견 {}건, 제안 {}건을 옮겼습니다\n",

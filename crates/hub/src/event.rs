@@ -29,9 +29,11 @@ use uuid::Uuid;
 pub const HUB_SCHEMA_VERSION: i64 = 1;
 
 /// Event kinds whose effect depends on their place in the hub's order (a
-/// claim on the shop's points pool, a return to it): a pull serves them to
-/// their own counter too, so it learns what the order granted.
-pub const ORDERED_KINDS: &[&str] = &["points.claimed", "points.returned"];
+/// claim on the shop's points pool, a return to it, the owner's undo of a
+/// merge: the first undo of a merge in the order is the one every counter
+/// keeps): a pull serves them to their own counter too, so it learns what
+/// the order decided.
+pub const ORDERED_KINDS: &[&str] = &["points.claimed", "points.returned", "customer.unmerged"];
 
 /// An event as a counter pushes it (its outbox row).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -187,24 +187,24 @@ impl EventLog for SqliteLog {
         let except = except.map(|d| d.as_bytes().to_vec()).unwrap_or_default();
         let mut stmt = self.conn.prepare_cached(
             "SELECT pos, device, seq, event_id, at, kind, schema_version, payload FROM events
-             WHERE pos > ?1 AND (device != ?2 OR kind IN (?4, ?5)) ORDER BY pos LIMIT ?3",
+             WHERE pos > ?1 AND (device != ?2 OR kind IN (?4, ?5, ?6)) ORDER BY pos LIMIT ?3",
         )?;
-        let [claimed, returned] = ORDERED_KINDS else { unreachable!("two ordered kinds") };
-        let rows =
-            stmt.query_map(params![after, except, limit.min(i64::MAX as usize) as i64, claimed, returned], |r| {
-                Ok(HubEvent {
-                    pos: r.get(0)?,
-                    device: uuid(r.get(1)?),
-                    event: PushedEvent {
-                        seq: r.get(2)?,
-                        event_id: uuid(r.get(3)?),
-                        at_ms: r.get(4)?,
-                        kind: r.get(5)?,
-                        schema_version: r.get(6)?,
-                        payload: r.get(7)?,
-                    },
-                })
-            })?;
+        let [claimed, returned, unmerged] = ORDERED_KINDS else { unreachable!("three ordered kinds") };
+        let limit = limit.min(i64::MAX as usize) as i64;
+        let rows = stmt.query_map(params![after, except, limit, claimed, returned, unmerged], |r| {
+            Ok(HubEvent {
+                pos: r.get(0)?,
+                device: uuid(r.get(1)?),
+                event: PushedEvent {
+                    seq: r.get(2)?,
+                    event_id: uuid(r.get(3)?),
+                    at_ms: r.get(4)?,
+                    kind: r.get(5)?,
+                    schema_version: r.get(6)?,
+                    payload: r.get(7)?,
+                },
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 

@@ -248,21 +248,25 @@ fn check_enrolment(log: &mut dyn EventLog) {
 }
 
 /// A counter pulls the others' events, and its own only of the kinds
-/// whose effect depends on the hub's order (escrow claims and returns), in
-/// that order.
+/// whose effect depends on the hub's order (escrow claims and returns, the
+/// owner's undo of a merge), in that order.
 fn check_ordered_kinds_come_back(log: &mut dyn EventLog) {
     let (a, b) = (device(1), device(2));
     let mut claim = event(1, 2);
     claim.kind = dangol_hub::ORDERED_KINDS[0].into();
     let mut give_back = event(2, 2);
     give_back.kind = dangol_hub::ORDERED_KINDS[1].into();
+    let mut undo = event(1, 4);
+    undo.kind = "customer.unmerged".into();
+    assert!(dangol_hub::ORDERED_KINDS.contains(&undo.kind.as_str()));
     log.push(a, &[event(1, 1), claim]).unwrap();
     log.push(b, &[event(2, 1), give_back]).unwrap();
+    log.push(a, &[event(1, 3), undo]).unwrap();
     let seen = |log: &mut dyn EventLog, d| -> Vec<(Uuid, i64)> {
         log.pull(0, 100, Some(d)).unwrap().iter().map(|e| (e.device, e.event.seq)).collect()
     };
-    assert_eq!(seen(log, a), [(a, 2), (b, 1), (b, 2)]);
-    assert_eq!(seen(log, b), [(a, 1), (a, 2), (b, 2)]);
+    assert_eq!(seen(log, a), [(a, 2), (b, 1), (b, 2), (a, 4)]);
+    assert_eq!(seen(log, b), [(a, 1), (a, 2), (b, 2), (a, 3), (a, 4)]);
 }
 
 #[test]

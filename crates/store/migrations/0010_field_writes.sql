@@ -27,3 +27,8 @@ CREATE TABLE customer_bases (
     customer INTEGER PRIMARY KEY REFERENCES customers (rid),
     row      TEXT NOT NULL
 );
+
+-- The owner's undos of merges requested here, found without reading the
+-- whole outbox: one that is not yet in the inbox still waits for the
+-- hub's order (store::unmerge::pending).
+CREATE INDEX outbox_unmerges ON outbox (event_id) WHERE kind = 'customer.unmerged';

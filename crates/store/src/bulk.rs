@@ -141,10 +141,50 @@ impl Store {
     pub fn after_bulk(&mut self) -> Result<()> {
         self.rules.forget();
         self.conn.execute_batch("ANALYZE")?;
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        // A file goes back to WAL; an in-memory database cannot, and left
+        // without a journal it could not roll anything back (a refused
+        // write or a quarantined event would stay half-applied).
+        let journal = if self.path().is_some() { "WAL" } else { "MEMORY" };
+        self.conn.pragma_update(None, "journal_mode", journal)?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -65_536)?;
         self.conn.execute("DELETE FROM settings WHERE key = ?1", [settings::BULK_LOADING])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+    use chrono::{TimeZone, Utc};
+    use dangol_domain::ids::SeededIds;
+
+    /// A bulk load turns the journal off; afterwards a rolled-back write
+    /// must leave nothing, in memory as in a file (an in-memory store was
+    /// once left with no journal, so nothing could be rolled back).
+    #[test]
+    fn after_a_bulk_load_a_rolled_back_write_leaves_nothing() {
+        let dir = std::env::temp_dir().join(format!("dangol-bulk-journal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("shop.db");
+        let _ = std::fs::remove_file(&file);
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        for (label, mut store) in
+            [("in memory", Store::open_in_memory().unwrap()), ("file", Store::open(&file).unwrap())]
+        {
+            let mut ids = SeededIds::new(7);
+            store.bulk().unwrap().finish(&serde_json::json!({}), at, &mut ids).unwrap();
+            store.after_bulk().unwrap();
+            let mut tx = store.conn.transaction().unwrap();
+            {
+                let sp = tx.savepoint().unwrap();
+                sp.execute("INSERT INTO settings (key, value) VALUES ('probe', '1')", []).unwrap();
+                // Dropped: rolled back.
+            }
+            let kept: i64 =
+                tx.query_row("SELECT count(*) FROM settings WHERE key = 'probe'", [], |r| r.get(0)).unwrap();
+            assert_eq!(kept, 0, "{label}: the rolled-back write stayed");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -166,6 +166,9 @@ pub struct AnomalyView {
     /// For a merge the owner can still undo: the registration it merged
     /// (give it to `Store::undo_merge` with a phone of its own).
     pub undoable: Option<Uuid>,
+    /// For a merge whose undo was requested here and waits for the next
+    /// sync (it is not offered again meanwhile).
+    pub undo_pending: bool,
 }
 
 /// Keeps what applying an event found, for the owner; returns how many.
@@ -294,7 +297,10 @@ impl Store {
                 [e.event_id.as_bytes()],
                 |r| r.get(0),
             )?;
-            if e.pos <= cursor || held || e.device == own {
+            // The owner's undo of a merge made here is applied when it
+            // comes back, at its place in the hub's order, as everywhere.
+            let own_undo = e.device == own && e.kind == crate::unmerge::UNMERGED;
+            if e.pos <= cursor || held || (e.device == own && !own_undo) {
                 // This counter's own claims and returns come back from the
                 // hub: their place in its order decides what the pool grants.
                 if e.device == own && e.pos > cursor {
@@ -444,6 +450,7 @@ impl Store {
                 subject: r.get(2)?,
                 detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
                 undoable: None,
+                undo_pending: false,
             })
         })?;
         let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -454,7 +461,11 @@ impl Store {
                 && still.query_row([m.as_bytes()], |r| r.get::<_, bool>(0))?
                 && !crate::unmerge::untracked(&self.conn, m)?
             {
-                x.undoable = Some(m);
+                if crate::unmerge::pending(&self.conn, m)? {
+                    x.undo_pending = true;
+                } else {
+                    x.undoable = Some(m);
+                }
             }
         }
         Ok(out)

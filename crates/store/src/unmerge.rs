@@ -14,7 +14,12 @@
 //!
 //! The undo is an event (`customer.unmerged`) applied the same way at every
 //! counter and at the hub's copy, so all of them end with the same two
-//! customers. Where, at the owner's counter, the survivor had already spent
+//! customers. It is one of the hub's ordered kinds: a counter that syncs
+//! applies its own undo only when it comes back at its place in the hub's
+//! order, as the others do, so of two owners' undos of one merge the first
+//! there is kept everywhere (a counter on its own applies it at once).
+//! Each side's profile is rebuilt from its own registration's values and
+//! the edits that named it (`registers`). Where, at the owner's counter, the survivor had already spent
 //! points the merged registration earned (or the other way round), what is
 //! missing is moved from the other side as a pair of adjustments, so
 //! neither is below zero and the two still add up to the one customer's
@@ -152,10 +157,10 @@ pub(crate) fn unmerge(
         if !here {
             return Ok(Outcome::Quarantined(format!("registration {merged} is not merged into another here")));
         }
-        // Another undo of the same merge came first here (two owners, two
-        // counters, offline): this one changes nothing, and the owner is
-        // told, since the counters that applied this one first gave the
-        // registration its phone and settlement.
+        // Another undo of the same merge came first in the hub's order (two
+        // owners, two counters, offline): that one is kept at every
+        // counter, this one changes nothing anywhere, and the owner is told
+        // (the phone this one gave is not the registration's).
         let other: Option<Vec<u8>> = tx
             .prepare_cached("SELECT event_id FROM customer_moves WHERE registration = ?1 AND event_id != ?2")?
             .query_row(params![merged.as_bytes(), a.event.event_id.as_bytes()], |r| r.get(0))
@@ -376,6 +381,22 @@ pub struct UndoneMerge {
     /// was given is another registration's).
     pub now: Uuid,
     pub moved: Moved,
+    /// Requested, not yet done: this counter syncs with a hub, and the undo
+    /// takes effect when the next sync brings it back in the hub's order
+    /// (`now` and `moved` say what it will do, as things stand here).
+    pub pending: bool,
+}
+
+/// Whether an undo of `merged` requested here still waits for the hub's
+/// order (sent or not, not yet back).
+pub(crate) fn pending(tx: &Connection, merged: Uuid) -> Result<bool> {
+    Ok(tx
+        .prepare_cached(
+            // The kind is written out so the partial index `outbox_unmerges` serves it.
+            "SELECT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'customer.unmerged' AND json_extract(o.payload, '$.merged') = ?1
+             AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.event_id = o.event_id))",
+        )?
+        .query_row([merged.to_string()], |r| r.get(0))?)
 }
 
 impl Store {
@@ -393,7 +414,7 @@ impl Store {
     ) -> Result<UndoneMerge> {
         let phone = Phone::parse(phone)?;
         let ctx = self.write_ctx()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         ctx.check(&tx, ids, at, None, "merge undo")?;
         let survivor: Option<CustomerRow> = {
             let rid: Option<i64> = tx
@@ -418,8 +439,19 @@ impl Store {
                 customer: Some(holder.customer.id),
             });
         }
-        // The undo is applied here first (it decides what to settle), then
-        // recorded as the event the other counters apply.
+        // Joined to a hub, the undo takes effect when it comes back in the
+        // hub's order, here as at every counter (of two owners' undos of
+        // one merge, the first there is kept everywhere): it is worked out
+        // here (what to settle, what would move) and not kept. A counter
+        // of its own applies it at once.
+        let joined = crate::escrow::in_force(&tx)?;
+        if joined && pending(&tx, merged)? {
+            return Err(StoreError::bad_input(
+                "merged registration",
+                "이 병합은 이미 취소를 요청했습니다. 다음 동기화 때 적용됩니다",
+                "an undo of this merge is already waiting for the next sync",
+            ));
+        }
         let event_id = ids.next_id(at);
         let event = IncomingEvent {
             pos: 0,
@@ -432,10 +464,20 @@ impl Store {
             payload: String::new(),
         };
         let mut a = Applying::new(&event);
-        unmerge(&tx, &mut a, merged, phone.clone(), Settle::Here)?;
+        let moved = {
+            let mut sp = tx.savepoint()?;
+            sp.set_drop_behavior(rusqlite::DropBehavior::Rollback);
+            unmerge(&sp, &mut a, merged, phone.clone(), Settle::Here)?;
+            if joined {
+                sp.finish()?;
+            } else {
+                sp.commit()?;
+            }
+            a.moved.take()
+        };
         // The merge record was read in this transaction, so the undo moved
         // its rows; `None` only if it was refused.
-        let Some(moved) = a.moved.take() else {
+        let Some(moved) = moved else {
             return Err(StoreError::NotFound { what: "merged registration", key: merged.to_string() });
         };
         let payload = serde_json::json!({
@@ -443,7 +485,9 @@ impl Store {
             "points_settled": moved.points_settled, "stamps_settled": moved.stamps_settled,
         });
         outbox::append_as(&tx, event_id, ctx.device, at, UNMERGED, &payload)?;
-        crate::sync::record_anomalies(&tx, ms(ctx.now), &a)?;
+        if !joined {
+            crate::sync::record_anomalies(&tx, ms(ctx.now), &a)?;
+        }
         let now: Uuid = customers::find_by_phone(&tx, phone.digits())?.map_or(merged, |c| c.customer.id);
         audit::record(
             &tx,
@@ -456,6 +500,6 @@ impl Store {
         )?;
         tx.commit()?;
         self.points.forget();
-        Ok(UndoneMerge { registration: merged, survivor: survivor.customer.id, now, moved })
+        Ok(UndoneMerge { registration: merged, survivor: survivor.customer.id, now, moved, pending: joined })
     }
 }

@@ -324,8 +324,21 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
     prop_assert_eq!(undoable(&a.store), vec![merged], "the owner is offered the undo");
     let undone =
         a.store.undo_merge(&owner, merged, OWN, now, &mut a.ids).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(undone.pending, "a counter that syncs waits for the hub's order");
     prop_assert_eq!(undone.now, merged);
     prop_assert_eq!(undone.moved.points_settled, settle, "what the undo settles");
+    prop_assert_eq!(id_of(&a.store, OWN), None, "requested, not done yet");
+    prop_assert_eq!(points_of(&a.store, survivor), one, "nothing moved yet");
+    prop_assert!(undoable(&a.store).is_empty(), "a requested undo is offered no more");
+    let waiting = a.store.sync_anomalies(&owner, 1_000).unwrap();
+    prop_assert!(waiting.iter().any(|x| x.kind == "customers_merged" && x.undo_pending), "{:?}", waiting);
+    let twice = a.store.undo_merge(&owner, merged, "010-9999-0000", now, &mut a.ids);
+    prop_assert!(matches!(&twice, Err(e) if e.kind() == "bad_input"), "{:?}", twice);
+    // The next sync sends it and brings it back at its place in the hub's
+    // order (nothing else reached the hub since A's last pull).
+    sync(&mut cs[0], &mut hub);
+    let a = &mut cs[0];
+    prop_assert_eq!(id_of(&a.store, OWN), Some(merged), "done once back from the hub");
     prop_assert_eq!(
         points_of(&a.store, survivor) + points_of(&a.store, merged),
         one,
@@ -461,8 +474,18 @@ fn points_the_survivor_spent_from_the_other_registration_are_settled() {
 fn a_stamp_debt_does_not_refuse_the_next_sale() {
     let s = |c, qty| Op::Sale { c, phone: 0, sku: 0, qty };
     let cs = run(
-        &[s(0, 2), s(0, 3), s(0, 1), s(1, 2)],
-        &[s(1, 2), s(0, 1), Op::Sync { c: 1 }, s(1, 1), Op::Sync { c: 1 }, Op::Sync { c: 0 }, s(0, 1)],
+        &[s(0, 3), s(0, 3), s(0, 2)],
+        &[
+            s(0, 2),
+            Op::Sync { c: 1 },
+            s(0, 1),
+            s(1, 2),
+            s(1, 1),
+            Op::Sync { c: 1 },
+            Op::Sync { c: 0 },
+            s(0, 1),
+            s(1, 1),
+        ],
         false,
     )
     .unwrap();
@@ -538,23 +561,28 @@ fn writes_naming_a_merged_id_belong_to_the_survivor_everywhere() {
 }
 
 /// Two owners undo the same merge at two counters, both offline, giving
-/// different phones. Each counter keeps the undo it applied first (known
-/// limit: they are not reconciled), and each tells its owner that the
-/// merge was undone twice.
+/// different phones. Each undo waits for the hub's order; the first there
+/// (A's, sent first) is the one every counter keeps, and each tells its
+/// owner that the merge was undone twice: the counters agree.
 #[test]
-fn the_same_merge_undone_at_two_counters_is_reported_at_both() {
+fn the_same_merge_undone_at_two_counters_ends_the_same_everywhere() {
     let (mut hub, mut cs, ids) = registered_at_both(900);
     let now = at();
     let survivor = id_of(&cs[0].store, SHARED).unwrap();
     let merged = *ids.iter().find(|id| **id != survivor).unwrap();
     for (k, phone) in cs.iter_mut().zip([OWN, "010-8888-9999"]) {
         let owner = k.owner.clone();
-        k.store.undo_merge(&owner, merged, phone, now, &mut k.ids).unwrap();
+        assert!(k.store.undo_merge(&owner, merged, phone, now, &mut k.ids).unwrap().pending);
     }
     sync_all(&mut cs, &mut hub);
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
     for k in &cs {
+        assert_eq!(id_of(&k.store, OWN), Some(merged), "the first undo in the hub's order is kept");
+        assert_eq!(id_of(&k.store, "010-8888-9999"), None);
+        assert_eq!(id_of(&k.store, SHARED), Some(survivor));
         let seen = k.store.sync_anomalies(&k.owner, 1_000).unwrap();
         assert!(seen.iter().any(|x| x.kind == "merge_undone_twice" && x.subject == merged.to_string()), "{seen:?}");
+        assert!(seen.iter().all(|x| x.undoable.is_none() && !x.undo_pending), "{seen:?}");
     }
 }
 

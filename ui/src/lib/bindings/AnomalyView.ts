@@ -8,4 +8,9 @@ export type AnomalyView = { at: string, kind: string, subject: string, detail: u
  * For a merge the owner can still undo: the registration it merged
  * (give it to `Store::undo_merge` with a phone of its own).
  */
-undoable: string | null, };
+undoable: string | null, 
+/**
+ * For a merge whose undo was requested here and waits for the next
+ * sync (it is not offered again meanwhile).
+ */
+undo_pending: boolean, };

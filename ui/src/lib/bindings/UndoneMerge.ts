@@ -17,4 +17,10 @@ survivor: string,
  * The customer the registration is now (itself, unless the phone it
  * was given is another registration's).
  */
-now: string, moved: Moved, };
+now: string, moved: Moved, 
+/**
+ * Requested, not yet done: this counter syncs with a hub, and the undo
+ * takes effect when the next sync brings it back in the hub's order
+ * (`now` and `moved` say what it will do, as things stand here).
+ */
+pending: boolean, };
