@@ -100,6 +100,15 @@ pub enum Table {
     Products,
 }
 
+/// What `import` reads: customers or products, or visit history from
+/// another POS (`phone,date,total`, optional `name`, `items`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportTable {
+    Customers,
+    Products,
+    Visits,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Generate the demo shop (a Korean neighbourhood bakery-cafe) into a new database.
@@ -266,12 +275,12 @@ pub enum Command {
         #[command(flatten)]
         when: When,
     },
-    /// Import customers or products from CSV, all rows or none (owner).
+    /// Import customers, products or visit history from CSV, all rows or none (owner).
     Import {
         #[command(flatten)]
         common: Common,
         #[arg(value_enum)]
-        table: Table,
+        table: ImportTable,
         file: PathBuf,
         #[command(flatten)]
         when: When,
@@ -365,6 +374,21 @@ pub enum Command {
         common: Common,
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+    /// The owner's review of regulars (owner): the shop's visit model, customers per segment,
+    /// and who is drifting away against their own rhythm, most at stake first. --at reviews as
+    /// of a moment (visits after it are ignored).
+    Review {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        when: When,
+        /// How many drifting customers to list.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Fit the model again even if today's fit is kept.
+        #[arg(long)]
+        refit: bool,
     },
     /// Undo a merge sync made (owner): the merged registration becomes its own customer again
     /// under a phone of its own, with the sales, points, stamps and coupons it brought.

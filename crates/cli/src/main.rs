@@ -15,7 +15,7 @@ mod output;
 mod progress;
 mod sync;
 
-use args::{Cli, Command, Common, RoleArg, Table, When};
+use args::{Cli, Command, Common, ImportTable, RoleArg, Table, When};
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use dangol_domain::catalog::Cart;
@@ -194,6 +194,7 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         | Command::SetPin { common, .. }
         | Command::Audit { common, .. }
         | Command::Anomalies { common, .. }
+        | Command::Review { common, .. }
         | Command::Unmerge { common, .. }
         | Command::Tour { common, .. } => common,
     };
@@ -409,9 +410,15 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
         Command::Customer { common, id, when, role } => {
             let mut store = open_reading(&common)?;
             let viewer = viewer(&mut store, role, &common, &mut ids)?;
-            let profile = store.profile(dangol_store::parse_customer_id(&id)?, read_at(&store, &when)?, &viewer)?;
+            let at = read_at(&store, &when)?;
+            let profile = store.profile(dangol_store::parse_customer_id(&id)?, at, &viewer)?;
+            let rhythm = store.customer_rhythm(profile.id, at)?;
             let demo = store.shop_info()?;
-            print(common.json, &profile, || output::demo_banner(&demo, l) + &output::profile(&profile, l));
+            let mut out = serde_json::to_value(&profile).expect("plain data");
+            out["rhythm"] = serde_json::to_value(&rhythm).expect("plain data");
+            print(common.json, &out, || {
+                output::demo_banner(&demo, l) + &output::profile(&profile, l) + &output::rhythm(&rhythm, l)
+            });
         }
         Command::Preview { common, customer, cart, when, applied, suggestions, no_record } => {
             let cart = read_cart(&cart)?;
@@ -615,8 +622,9 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let f = std::fs::File::open(&file).map_err(|source| StoreError::Io { path: file.clone(), source })?;
             let size = f.metadata().map_err(|source| StoreError::Io { path: file.clone(), source })?.len();
             let kind = match table {
-                Table::Customers => "customers",
-                Table::Products => "products",
+                ImportTable::Customers => "customers",
+                ImportTable::Products => "products",
+                ImportTable::Visits => "visits",
             };
             dangol_store::csv_io::check_import_size(kind, size)?;
             let mut store = open_existing(&common)?;
@@ -632,12 +640,23 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
                 bar.set_position(done);
             };
             let reader = std::io::BufReader::new(f);
-            let report = match table {
-                Table::Customers => store.import_customers(&owner, reader, at, &mut ids, &mut report_progress)?,
-                Table::Products => store.import_products(&owner, reader, at, &mut ids, &mut report_progress)?,
-            };
-            bar.finish_and_clear();
-            print(common.json, &report, || output::import(&report, l));
+            match table {
+                ImportTable::Customers | ImportTable::Products => {
+                    let report = match table {
+                        ImportTable::Customers => {
+                            store.import_customers(&owner, reader, at, &mut ids, &mut report_progress)?
+                        }
+                        _ => store.import_products(&owner, reader, at, &mut ids, &mut report_progress)?,
+                    };
+                    bar.finish_and_clear();
+                    print(common.json, &report, || output::import(&report, l));
+                }
+                ImportTable::Visits => {
+                    let report = store.import_visits(&owner, reader, at, &mut ids, &mut report_progress)?;
+                    bar.finish_and_clear();
+                    print(common.json, &report, || output::visit_import(&report, l));
+                }
+            }
         }
         Command::Export { common, table, file } => {
             let mut store = open_reading(&common)?;
@@ -747,6 +766,13 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let owner = owner(&mut store, &common, &mut ids)?;
             let log = store.audit_log(&owner, limit)?;
             print(common.json, &log, || output::audit(&log, store.zone()));
+        }
+        Command::Review { common, when, limit, refit } => {
+            let mut store = open_reading(&common)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = read_at(&store, &when)?;
+            let review = store.review(&owner, at, limit.min(10_000), refit)?;
+            print(common.json, &review, || output::review(&review, l));
         }
         Command::Anomalies { common, limit } => {
             let mut store = open_reading(&common)?;

@@ -6,14 +6,17 @@ use chrono::{DateTime, Utc};
 use dangol_domain::catalog::{Cart, CartLine};
 use dangol_domain::i18n::Lang;
 use dangol_domain::money::format_won;
+use dangol_domain::review::rhythm::{Rhythm, Segment};
 use dangol_store::AuditView;
 use dangol_store::admin::RuleList;
 use dangol_store::counter::{
     CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
+use dangol_store::review::Review;
 use dangol_store::sync::AnomalyView;
 use dangol_store::unmerge::UndoneMerge;
+use dangol_store::visit_import::VisitImportReport;
 use dangol_store::{Store, StoreError, SystemIds, Viewer};
 use std::fmt::Write;
 use std::time::Duration;
@@ -484,13 +487,139 @@ pub fn tour(store: &mut Store, lang: Lang, ids: &mut SystemIds) -> Result<(), St
 }
 
 /// What an import did, and which encoding the file was read in.
-pub fn import(r: &ImportReport, lang: Lang) -> String {
-    let encoding = match r.encoding.as_str() {
+fn encoding_label(encoding: &str, lang: Lang) -> &'static str {
+    match encoding {
         "cp949" => lang.pick("CP949 (한글 엑셀 기본)", "CP949 (Korean Excel's default)"),
         "utf-8-bom" => lang.pick("UTF-8 (BOM 있음)", "UTF-8 with BOM"),
         "utf-16le" | "utf-16be" => "UTF-16",
         _ => "UTF-8",
-    };
+    }
+}
+
+/// A visit-history import, as the owner reads it.
+pub fn visit_import(r: &VisitImportReport, lang: Lang) -> String {
+    let encoding = encoding_label(&r.encoding, lang);
+    match lang {
+        Lang::Ko => format!(
+            "방문 {}건을 가져왔습니다 (이미 있던 방문 {}건, 새 고객 {}명; 포인트는 쌓지 않았습니다) · 인코딩: {encoding}\n",
+            r.visits, r.already, r.customers_created
+        ),
+        Lang::En => format!(
+            "imported {} visits ({} already there, {} new customers; no points earned) · encoding: {encoding}\n",
+            r.visits, r.already, r.customers_created
+        ),
+    }
+}
+
+fn segment_label(s: Segment, lang: Lang) -> &'static str {
+    match s {
+        Segment::Regular => lang.pick("단골", "regular"),
+        Segment::Drifting => lang.pick("뜸해짐", "drifting"),
+        Segment::PreRegular => lang.pick("예비 단골", "pre-regular"),
+        Segment::FirstVisit => lang.pick("첫 방문", "first visit"),
+        Segment::Lost => lang.pick("떠남", "lost"),
+        Segment::NoVisit => lang.pick("방문 없음", "no visit"),
+    }
+}
+
+/// "usually every 6 days; 13 days now" and the model's figures.
+pub fn rhythm(r: &Rhythm, lang: Lang) -> String {
+    let gap = r.usual_gap_days.map(|g| format!("{g:.0}"));
+    let since = r.days_since_last.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+    let p = r.p_alive.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "—".into());
+    let e = r.expected_visits_30d.map(|e| format!("{e:.1}")).unwrap_or_else(|| "—".into());
+    let seg = segment_label(r.segment, lang);
+    match (lang, gap) {
+        (Lang::Ko, Some(g)) => {
+            format!("리듬: 보통 {g}일마다 · 지금 {since}일째 · {seg} · 다시 올 확률 {p} · 30일 예상 방문 {e}\n")
+        }
+        (Lang::Ko, None) => format!("리듬: 방문 {}일 · {seg}\n", r.visit_days),
+        (Lang::En, Some(g)) => format!(
+            "rhythm: usually every {g} days; {since} days now · {seg} · P(alive) {p} · expected visits in 30 days {e}\n"
+        ),
+        (Lang::En, None) => format!("rhythm: {} visit days · {seg}\n", r.visit_days),
+    }
+}
+
+/// The owner's review: the model, the segments, the drifting list.
+pub fn review(r: &Review, lang: Lang) -> String {
+    let mut s = String::new();
+    match &r.model {
+        Some(m) => {
+            let _ = writeln!(
+                s,
+                "{} {} · r={:.3} α={:.2}{} a={:.3} b={:.3} · LL={:.1} · {} {}",
+                lang.pick("방문 모델(BG/NBD)", "visit model (BG/NBD)"),
+                r.as_of,
+                m.r,
+                m.alpha_days,
+                lang.pick("일", " days"),
+                m.a,
+                m.b,
+                m.log_likelihood,
+                m.customers,
+                lang.pick("명", "customers")
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "{}",
+                lang.pick(
+                    "방문 모델: 두 번 이상 온 고객이 아직 없습니다",
+                    "visit model: no customer has come back yet"
+                )
+            );
+        }
+    }
+    let counts: Vec<String> = Segment::ALL
+        .iter()
+        .map(|seg| format!("{} {}", segment_label(*seg, lang), r.segments.get(seg.key()).copied().unwrap_or(0)))
+        .collect();
+    let _ = writeln!(s, "{}", counts.join(" · "));
+    if r.drifting.is_empty() {
+        let _ = writeln!(s, "{}", lang.pick("뜸해진 단골이 없습니다", "no one is drifting away"));
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "{} ({}):",
+        lang.pick("뜸해진 고객, 놓치면 큰 순서", "drifting, most at stake first"),
+        r.drifting_total
+    );
+    for d in &r.drifting {
+        let gap = d.usual_gap_days.map(|g| format!("{g:.0}")).unwrap_or_else(|| "—".into());
+        let since = d.days_since_last.unwrap_or(0);
+        let p = d.p_alive.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "—".into());
+        let last = d.last_visit.map(|l| l.to_string()).unwrap_or_default();
+        let open = if d.open_complaints > 0 {
+            format!(" · {} {}", lang.pick("미해결 불만", "open complaints"), d.open_complaints)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "  {} · {}",
+            d.name,
+            match lang {
+                Lang::Ko => format!(
+                    "방문 {}일 · 보통 {gap}일마다, 지금 {since}일째 · 마지막 {last} · 다시 올 확률 {p} · 한 달 {}{open}",
+                    d.visits,
+                    format_won(d.monthly_value)
+                ),
+                Lang::En => format!(
+                    "{} visit days · usually every {gap} days, {since} days now · last {last} · P(alive) {p} · {} a month{open}",
+                    d.visits,
+                    format_won(d.monthly_value)
+                ),
+            }
+        );
+    }
+    s
+}
+
+pub fn import(r: &ImportReport, lang: Lang) -> String {
+    let encoding = encoding_label(&r.encoding, lang);
     match lang {
         Lang::Ko => format!(
             "{}줄을 가져왔습니다 (새로 {}, 바뀜 {}, 그대로 {}) · 인코딩: {encoding}\n",

@@ -22,6 +22,7 @@ pub mod loyalty;
 pub mod money;
 pub mod phone;
 pub mod points;
+pub mod review;
 pub mod rules;
 pub mod sale;
 pub mod suggest;

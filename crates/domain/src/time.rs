@@ -56,10 +56,26 @@ impl ShopZone {
         }
     }
 
+    /// The local date's day number (days since 1970-01-01): the unit the
+    /// visit rhythm counts in.
+    pub fn day(&self, at: DateTime<Utc>) -> i64 {
+        day_number(self.date(at))
+    }
+
     /// Whole days between two instants' local dates (`later - earlier`).
     pub fn days_between(&self, earlier: DateTime<Utc>, later: DateTime<Utc>) -> i64 {
         (self.date(later) - self.date(earlier)).num_days()
     }
+}
+
+/// A date's day number (days since 1970-01-01).
+pub fn day_number(date: NaiveDate) -> i64 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date")).num_days()
+}
+
+/// The date of a day number.
+pub fn date_of_day(day: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date") + chrono::Duration::days(day)
 }
 
 /// Age in completed years on a given date. Someone born on 29 February comes

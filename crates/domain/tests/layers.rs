@@ -8,22 +8,31 @@ use std::collections::{BTreeMap, BTreeSet};
 fn imports() -> BTreeMap<String, BTreeSet<String>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = BTreeMap::new();
+    // Code only: no comments, no test module (always last in a file here).
+    let code_of = |path: &std::path::Path| -> String {
+        let text = std::fs::read_to_string(path).unwrap();
+        text.split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap()
+            .lines()
+            .map(|l| l.split("//").next().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         if name == "lib" {
             continue;
         }
-        let text = std::fs::read_to_string(&path).unwrap();
-        // Code only: no comments, no test module (always last in a file here).
-        let code: String = text
-            .split("#[cfg(test)]\nmod tests")
-            .next()
-            .unwrap()
-            .lines()
-            .map(|l| l.split("//").next().unwrap())
-            .collect::<Vec<_>>()
-            .join("\n");
+        // A module with files of its own (`review/`) is one node: all its files.
+        let code: String = if path.is_dir() {
+            let mut files: Vec<_> = std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            files.iter().map(|f| code_of(f)).collect::<Vec<_>>().join("\n")
+        } else {
+            code_of(&path)
+        };
         let ident = |s: &str| s.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>();
         let mut deps = BTreeSet::new();
         for rest in code.split("crate::").skip(1) {

@@ -140,6 +140,8 @@ impl Store {
     /// the tables so the planner picks the right indexes.
     pub fn after_bulk(&mut self) -> Result<()> {
         self.rules.forget();
+        let zone = crate::settings::zone(&self.conn)?;
+        crate::rhythm::rebuild_all(&self.conn, zone)?;
         self.conn.execute_batch("ANALYZE")?;
         // A file goes back to WAL; an in-memory database cannot, and left
         // without a journal it could not roll anything back (a refused

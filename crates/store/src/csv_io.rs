@@ -84,21 +84,27 @@ pub struct ImportReport {
 pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
 
 /// How often (in rows) progress is reported.
-const PROGRESS_EVERY: u64 = 500;
+pub(crate) const PROGRESS_EVERY: u64 = 500;
 
 /// A file's text and the encoding it was read in.
-struct Decoded {
-    text: String,
-    encoding: &'static str,
+pub(crate) struct Decoded {
+    pub text: String,
+    pub encoding: &'static str,
 }
 
-fn row(line: u64, column: Option<&str>, kind: &str, ko: impl Into<String>, en: impl Into<String>) -> RowError {
+pub(crate) fn row(
+    line: u64,
+    column: Option<&str>,
+    kind: &str,
+    ko: impl Into<String>,
+    en: impl Into<String>,
+) -> RowError {
     RowError::new(line, column, kind, say(ko, en))
 }
 
 /// Reads at most `MAX_IMPORT_BYTES` and decodes them: UTF-8 (with or
 /// without BOM) when the bytes are UTF-8, else CP949 (EUC-KR's superset).
-fn decode(reader: impl Read) -> std::result::Result<Decoded, RowError> {
+pub(crate) fn decode(reader: impl Read) -> std::result::Result<Decoded, RowError> {
     let mut bytes = Vec::new();
     let read = reader.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes);
     if let Err(e) = read {
@@ -265,11 +271,11 @@ fn long_line(line: u64) -> RowError {
 }
 
 /// CSV records as (line number, column → value).
-type Rows = Vec<(u64, HashMap<&'static str, String>)>;
+pub(crate) type Rows = Vec<(u64, HashMap<&'static str, String>)>;
 
 /// Reads a CSV with a header row into (line, field map) records, reporting
 /// unknown, repeated or missing columns and unreadable rows.
-fn read_rows(text: &str, columns: &[(&'static str, &[&str])], required: &[&str]) -> (Rows, Vec<RowError>) {
+pub(crate) fn read_rows(text: &str, columns: &[(&'static str, &[&str])], required: &[&str]) -> (Rows, Vec<RowError>) {
     if let Some(e) = check_shape(text) {
         return (vec![], vec![e]);
     }
@@ -400,7 +406,7 @@ fn escape(cell: &str) -> String {
     if cell.starts_with(FORMULA_STARTS) { format!("'{cell}") } else { cell.to_string() }
 }
 
-fn field(map: &HashMap<&str, String>, key: &str) -> Option<String> {
+pub(crate) fn field(map: &HashMap<&str, String>, key: &str) -> Option<String> {
     map.get(key).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
@@ -865,7 +871,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn invalid(file_kind: &'static str, mut errors: Vec<RowError>) -> StoreError {
+pub(crate) fn invalid(file_kind: &'static str, mut errors: Vec<RowError>) -> StoreError {
     errors.truncate(MAX_REPORTED_ROWS);
     StoreError::InvalidRows { file_kind, errors }
 }

@@ -192,7 +192,7 @@ pub fn count_visit(conn: &Connection, rid: i64, at: DateTime<Utc>) -> Result<()>
     if score != old_score {
         conn.prepare_cached("INSERT OR IGNORE INTO search_stale (customer) VALUES (?1)")?.execute([rid])?;
     }
-    Ok(())
+    crate::rhythm::refresh(conn, rid)
 }
 
 /// Recomputes a customer's visit counter, last visit and rank from the
@@ -209,7 +209,7 @@ pub fn refresh_visits(conn: &Connection, rid: i64) -> Result<()> {
         .execute(params![rid, visits, last, score])?;
     conn.prepare_cached("UPDATE search_grams SET score = ?2 WHERE customer = ?1")?.execute(params![rid, score])?;
     conn.prepare_cached("DELETE FROM search_stale WHERE customer = ?1")?.execute([rid])?;
-    Ok(())
+    crate::rhythm::refresh(conn, rid)
 }
 
 /// Moves the grams of every customer listed as stale to the customer's

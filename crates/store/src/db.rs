@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_base.sql")),
     (9, include_str!("../migrations/0009_unmerge.sql")),
     (10, include_str!("../migrations/0010_field_writes.sql")),
+    (11, include_str!("../migrations/0011_rhythm.sql")),
 ];
 
 /// The newest schema version this build knows.
@@ -230,6 +231,9 @@ impl Store {
         }
         self.device = settings::device_id(&self.conn)?;
         self.zone = settings::zone(&self.conn)?;
+        if !self.shared {
+            crate::rhythm::build_if_needed(&mut self.conn, self.zone)?;
+        }
         Ok(())
     }
 
@@ -280,9 +284,13 @@ impl Store {
         Ok(())
     }
 
-    /// Reloads settings cached on open (after the owner changes them).
+    /// Reloads settings cached on open (after the owner changes them); a
+    /// new time zone moves every visit to its local day.
     pub fn reload_settings(&mut self) -> Result<()> {
         self.zone = settings::zone(&self.conn)?;
+        if !self.shared {
+            crate::rhythm::build_if_needed(&mut self.conn, self.zone)?;
+        }
         Ok(())
     }
 }

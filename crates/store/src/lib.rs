@@ -30,8 +30,11 @@ pub mod csv_io;
 pub mod escrow;
 pub mod inspect;
 pub mod refund;
+pub mod review;
+mod rhythm;
 pub mod sync;
 pub mod unmerge;
+pub mod visit_import;
 // Opening, time, roles, errors.
 pub mod clock;
 pub mod db;
