@@ -413,6 +413,17 @@ pub enum Command {
         #[arg(long, default_value_t = 2_000)]
         iterations: usize,
     },
+    /// Measure the owner's review (owner): opening the regulars screen and a full refit of the
+    /// visit model, each beside reading the same customer rows, and peak memory.
+    BenchReview {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        when: When,
+        /// Measured openings of the screen.
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
     /// Measure sync through a real hub (SQLite and PostgreSQL): one counter's events pushed and pulled
     /// by another against plain batched SQL floors, then many counters pushing at once (latency, loss, hub memory),
     /// and with --bootstrap-customers a new counter's start from the hub's snapshot of a big shop.

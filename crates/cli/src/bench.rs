@@ -74,7 +74,7 @@ pub struct Report {
     pub figures: Vec<Figure>,
 }
 
-fn percentile(samples: &mut [f64], p: f64) -> f64 {
+pub(crate) fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(|a, b| a.partial_cmp(b).expect("no NaN timings"));
     let idx = ((samples.len() as f64 - 1.0) * p).round() as usize;
     samples[idx]
@@ -439,7 +439,7 @@ impl Drop for DurableFloor {
     }
 }
 
-fn peak_rss_kib() -> u64 {
+pub(crate) fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

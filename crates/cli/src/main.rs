@@ -8,6 +8,7 @@
 
 mod args;
 mod bench;
+mod bench_review;
 mod bench_sync;
 mod emit;
 mod hub;
@@ -186,6 +187,7 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         | Command::Import { common, .. }
         | Command::Export { common, .. }
         | Command::Bench { common, .. }
+        | Command::BenchReview { common, .. }
         | Command::Rules { common, .. }
         | Command::SetRule { common, .. }
         | Command::Setting { common, .. }
@@ -792,6 +794,20 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let store = open_reading(&common)?;
             let report = bench::run(store, iterations)?;
             print(common.json, &report, || bench::render(&report));
+        }
+        Command::BenchReview { common, when, iterations } => {
+            let mut store = open_existing(&common)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = read_at(&store, &when)?;
+            let report = bench_review::run(&mut store, &owner, at, iterations.clamp(1, 10_000))?;
+            print(common.json, &report, || bench_review::render(&report));
+            if !(report.open_met && report.refit_met) {
+                return Err(StoreError::bad_input(
+                    "benchmark",
+                    "목표를 넘긴 수치가 있습니다",
+                    "a figure missed its target",
+                ));
+            }
         }
         Command::BenchSync { events, counters, backend, postgres, dir, bootstrap_customers, json, lang: _ } => {
             let backends = match backend {

@@ -199,6 +199,7 @@ pub fn column_label(column: &str, lang: Lang) -> &str {
         Lang::Ko => CUSTOMER_COLUMNS
             .iter()
             .chain(PRODUCT_COLUMNS.iter())
+            .chain(crate::visit_import::VISIT_COLUMNS.iter())
             .find(|(c, _)| *c == column)
             .and_then(|(_, korean)| korean.first().copied())
             .unwrap_or(column),

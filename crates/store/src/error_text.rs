@@ -121,7 +121,9 @@ pub fn message(e: &StoreError, lang: Lang) -> String {
             let kind = match (*file_kind, ko) {
                 ("customers", true) => "고객",
                 ("products", true) => "상품",
-                (_, true) => "",
+                ("visits", true) => "방문 기록",
+                (_, true) => "가져온",
+                ("visits", false) => "visit history",
                 (k, false) => k,
             };
             let mut out = if ko {

@@ -69,8 +69,9 @@ pub struct ReviewRow {
     pub segment: Segment,
     /// What their standing sales add up to (won).
     pub spend: i64,
-    /// What a month of their usual visits is worth (won): spend per visit
-    /// day × 30 / usual gap. The drifting list is ranked by it.
+    /// What a month of their visits is worth (won): spend per visit day ×
+    /// the visits a month held at the rate they came at (`monthly_value`).
+    /// The drifting list is ranked by it.
     pub monthly_value: i64,
     pub open_complaints: i64,
 }
@@ -279,7 +280,7 @@ impl Store {
             let segment = rhythm::segment(f.visit_days, f.usual_gap, since, p);
             *segments.entry(segment.key().into()).or_default() += 1;
             if segment == Segment::Drifting {
-                drifting.push((monthly_value(f), since, f));
+                drifting.push((monthly_value(f, params.as_ref()), since, f));
             }
         }
         let drifting_total = drifting.len() as u64;
@@ -312,13 +313,19 @@ impl Store {
     }
 }
 
-/// Spend per visit day × the visit days a month of their rhythm holds.
-fn monthly_value(f: &Facts) -> i64 {
+/// What a month of their visits is worth (won): spend per visit day × the
+/// visits a month holds at the rate they came at. With the model, that rate
+/// is its estimate while they came, (r + x)/(α + t_x) a day, which does not
+/// take two visits a day apart for a daily habit; without it, 30 days over
+/// their usual gap.
+fn monthly_value(f: &Facts, model: Option<&Params>) -> i64 {
     let per_visit = f.spend / i64::from(f.visit_days.max(1));
-    match f.usual_gap {
-        Some(gap) if gap > 0.0 => ((per_visit as f64) * HORIZON_DAYS / gap).round() as i64,
-        _ => per_visit,
-    }
+    let per_month = match (model, f.usual_gap) {
+        (Some(p), _) => HORIZON_DAYS * (p.r + f64::from(f.visit_days - 1)) / (p.alpha + (f.last - f.first) as f64),
+        (None, Some(gap)) if gap > 0.0 => HORIZON_DAYS / gap,
+        (None, _) => 1.0,
+    };
+    ((per_visit as f64) * per_month).round() as i64
 }
 
 fn row(conn: &Connection, f: &Facts, today: i64, params: Option<&Params>) -> Result<ReviewRow> {
@@ -339,7 +346,7 @@ fn row(conn: &Connection, f: &Facts, today: i64, params: Option<&Params>) -> Res
         expected_visits_30d: r.expected_visits_30d,
         segment: r.segment,
         spend: f.spend,
-        monthly_value: monthly_value(f),
+        monthly_value: monthly_value(f, params),
         open_complaints: open,
     })
 }

@@ -116,6 +116,8 @@ fn a_bad_visit_file_is_refused_row_by_row_and_changes_nothing() {
         "{err:?}"
     );
     assert_eq!(store.state_digest().unwrap(), before, "nothing written");
+    let ko = err.message(dangol_domain::i18n::Lang::Ko);
+    assert!(ko.starts_with("방문 기록 파일에 잘못된 줄이 6개") && ko.contains("번째 줄 (날짜)"), "{ko}");
     let missing =
         store.import_visits(&owner, "phone,total\n010-1234-5678,5000\n".as_bytes(), at(), &mut ids, &mut |_, _, _| {});
     assert!(matches!(missing, Err(StoreError::InvalidRows { .. })), "{missing:?}");
