@@ -100,6 +100,50 @@ pub enum Table {
     Products,
 }
 
+/// A review segment, as the command line names it.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentArg {
+    Regular,
+    Drifting,
+    PreRegular,
+    FirstVisit,
+    Lost,
+}
+
+impl SegmentArg {
+    pub fn segment(self) -> dangol_domain::review::rhythm::Segment {
+        use dangol_domain::review::rhythm::Segment;
+        match self {
+            SegmentArg::Regular => Segment::Regular,
+            SegmentArg::Drifting => Segment::Drifting,
+            SegmentArg::PreRegular => Segment::PreRegular,
+            SegmentArg::FirstVisit => Segment::FirstVisit,
+            SegmentArg::Lost => Segment::Lost,
+        }
+    }
+}
+
+/// How a segment's list is ordered.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortArg {
+    AtStake,
+    Overdue,
+    LeastLikely,
+    MostVisits,
+}
+
+impl SortArg {
+    pub fn sort(self) -> dangol_store::review::ReviewSort {
+        use dangol_store::review::ReviewSort;
+        match self {
+            SortArg::AtStake => ReviewSort::AtStake,
+            SortArg::Overdue => ReviewSort::Overdue,
+            SortArg::LeastLikely => ReviewSort::LeastLikely,
+            SortArg::MostVisits => ReviewSort::MostVisits,
+        }
+    }
+}
+
 /// What `import` reads: customers or products, or visit history from
 /// another POS (`phone,date,total`, optional `name`, `items`).
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -389,6 +433,16 @@ pub enum Command {
         /// Fit the model again even if today's fit is kept.
         #[arg(long)]
         refit: bool,
+        /// List this segment's customers instead of the summary.
+        #[arg(long, value_enum)]
+        segment: Option<SegmentArg>,
+        /// How the segment's list is ordered.
+        #[arg(long, value_enum, default_value_t = SortArg::AtStake)]
+        sort: SortArg,
+        /// Write the segment (default: drifting) to a CSV file: only customers who consented to
+        /// marketing; the others are counted and left out.
+        #[arg(long, value_name = "FILE.csv")]
+        export: Option<PathBuf>,
     },
     /// Undo a merge sync made (owner): the merged registration becomes its own customer again
     /// under a phone of its own, with the sales, points, stamps and coupons it brought.

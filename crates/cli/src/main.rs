@@ -769,12 +769,22 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let log = store.audit_log(&owner, limit)?;
             print(common.json, &log, || output::audit(&log, store.zone()));
         }
-        Command::Review { common, when, limit, refit } => {
-            let mut store = open_reading(&common)?;
+        Command::Review { common, when, limit, refit, segment, sort, export } => {
+            let mut store = if export.is_some() { open_existing(&common)? } else { open_reading(&common)? };
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = read_at(&store, &when)?;
-            let review = store.review(&owner, at, limit.min(10_000), refit)?;
-            print(common.json, &review, || output::review(&review, l));
+            let limit = limit.min(10_000);
+            if let Some(file) = export {
+                let seg = segment.map_or(dangol_domain::review::rhythm::Segment::Drifting, |s| s.segment());
+                let done = store.export_segment(&owner, at, seg, &file, &mut ids)?;
+                print(common.json, &done, || output::segment_export(&done, l));
+            } else if let Some(seg) = segment {
+                let list = store.review_segment(&owner, at, seg.segment(), sort.sort(), limit)?;
+                print(common.json, &list, || output::segment_list(&list, l));
+            } else {
+                let review = store.review(&owner, at, limit, refit)?;
+                print(common.json, &review, || output::review(&review, l));
+            }
         }
         Command::Anomalies { common, limit } => {
             let mut store = open_reading(&common)?;

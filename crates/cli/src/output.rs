@@ -13,7 +13,7 @@ use dangol_store::counter::{
     CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
-use dangol_store::review::Review;
+use dangol_store::review::{Review, ReviewRow, SegmentExport, SegmentList};
 use dangol_store::sync::AnomalyView;
 use dangol_store::unmerge::UndoneMerge;
 use dangol_store::visit_import::VisitImportReport;
@@ -588,34 +588,59 @@ pub fn review(r: &Review, lang: Lang) -> String {
         r.drifting_total
     );
     for d in &r.drifting {
-        let gap = d.usual_gap_days.map(|g| format!("{g:.0}")).unwrap_or_else(|| "—".into());
-        let since = d.days_since_last.unwrap_or(0);
-        let p = d.p_alive.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "—".into());
-        let last = d.last_visit.map(|l| l.to_string()).unwrap_or_default();
-        let open = if d.open_complaints > 0 {
-            format!(" · {} {}", lang.pick("미해결 불만", "open complaints"), d.open_complaints)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            s,
-            "  {} · {}",
-            d.name,
-            match lang {
-                Lang::Ko => format!(
-                    "방문 {}일 · 보통 {gap}일마다, 지금 {since}일째 · 마지막 {last} · 다시 올 확률 {p} · 한 달 {}{open}",
-                    d.visits,
-                    format_won(d.monthly_value)
-                ),
-                Lang::En => format!(
-                    "{} visit days · usually every {gap} days, {since} days now · last {last} · P(alive) {p} · {} a month{open}",
-                    d.visits,
-                    format_won(d.monthly_value)
-                ),
-            }
-        );
+        let _ = writeln!(s, "{}", review_row(d, lang));
     }
     s
+}
+
+/// One customer of the review, on a line.
+fn review_row(d: &ReviewRow, lang: Lang) -> String {
+    let gap = d.usual_gap_days.map(|g| format!("{g:.0}")).unwrap_or_else(|| "—".into());
+    let since = d.days_since_last.unwrap_or(0);
+    let p = d.p_alive.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "—".into());
+    let last = d.last_visit.map(|l| l.to_string()).unwrap_or_default();
+    let open = if d.open_complaints > 0 {
+        format!(" · {} {}", lang.pick("미해결 불만", "open complaints"), d.open_complaints)
+    } else {
+        String::new()
+    };
+    let rest = match lang {
+        Lang::Ko => format!(
+            "방문 {}일 · 보통 {gap}일마다, 지금 {since}일째 · 마지막 {last} · 다시 올 확률 {p} · 한 달 {}{open}",
+            d.visits,
+            format_won(d.monthly_value)
+        ),
+        Lang::En => format!(
+            "{} visit days · usually every {gap} days, {since} days now · last {last} · P(alive) {p} · {} a month{open}",
+            d.visits,
+            format_won(d.monthly_value)
+        ),
+    };
+    format!("  {} · {rest}", d.name)
+}
+
+/// A segment's list.
+pub fn segment_list(list: &SegmentList, lang: Lang) -> String {
+    let mut s = format!("{} {}:\n", segment_label(list.segment, lang), list.total);
+    for d in &list.rows {
+        let _ = writeln!(s, "{}", review_row(d, lang));
+    }
+    s
+}
+
+/// What a segment's export wrote and left out.
+pub fn segment_export(e: &SegmentExport, lang: Lang) -> String {
+    let seg = segment_label(e.segment, lang);
+    match lang {
+        Lang::Ko => format!(
+            "{seg} 고객 {}명을 {}에 내보냈습니다 · 마케팅 수신을 거부한 {}명과 동의 여부를 묻지 않은 {}명은 뺐습니다\n",
+            e.exported, e.file, e.left_out_refused, e.left_out_not_asked
+        ),
+        Lang::En => format!(
+            "exported {} {seg} customers to {} · left out {} who said no to marketing and {} never asked\n",
+            e.exported, e.file, e.left_out_refused, e.left_out_not_asked
+        ),
+    }
 }
 
 pub fn import(r: &ImportReport, lang: Lang) -> String {

@@ -200,9 +200,12 @@ impl CustomerPatch {
     }
 
     /// The customer after the patch, validated as a registration is; the
-    /// consent's moment moves only when the consent changes.
+    /// consent's moment moves only when the consent changes, or is first
+    /// recorded (a "no" from a customer never asked is an answer, not
+    /// "still not asked").
     pub fn apply(self, before: &Customer, at: DateTime<Utc>) -> Result<Customer> {
-        let consent_changed = self.marketing_consent.is_some_and(|c| c != before.marketing_consent);
+        let consent_changed =
+            self.marketing_consent.is_some_and(|c| c != before.marketing_consent || before.consent_at.is_none());
         let input = CustomerInput {
             name: self.name.unwrap_or_else(|| before.name.clone()),
             phone: before.phone.digits().to_string(),
@@ -295,6 +298,24 @@ mod tests {
 
     fn input(name: &str, phone: &str) -> CustomerInput {
         CustomerInput { name: name.into(), phone: phone.into(), ..Default::default() }
+    }
+
+    /// Consent has three states: never asked, yes, no. A first "no" is
+    /// recorded (with its moment), so an export can tell the two apart; a
+    /// repeated answer keeps the first moment.
+    #[test]
+    fn a_first_no_to_marketing_is_recorded() {
+        let never = input("김민지", "010-1234-5678").validate(uuid::Uuid::nil(), at()).unwrap();
+        assert_eq!((never.marketing_consent, never.consent_at), (false, None));
+        let later = at() + chrono::Duration::days(1);
+        let no = CustomerPatch { marketing_consent: Some(false), ..Default::default() }.apply(&never, later).unwrap();
+        assert_eq!((no.marketing_consent, no.consent_at), (false, Some(later)));
+        let again = CustomerPatch { marketing_consent: Some(false), ..Default::default() }
+            .apply(&no, later + chrono::Duration::days(1))
+            .unwrap();
+        assert_eq!(again.consent_at, Some(later), "the same answer keeps its moment");
+        let untouched = CustomerPatch::default().apply(&never, later).unwrap();
+        assert_eq!(untouched.consent_at, None, "not asked stays not asked");
     }
 
     #[test]

@@ -789,6 +789,30 @@ impl Store {
         Ok(products.len())
     }
 
+    /// Writes rows of text to a CSV export the way every export is written
+    /// (never onto the database's files, through a private temporary file,
+    /// formula cells escaped, audited as `action` on `what`).
+    pub(crate) fn write_csv_export(
+        &mut self,
+        path: &Path,
+        header: &[&str],
+        rows: &[Vec<String>],
+        action: &'static str,
+        what: &'static str,
+        ids: &mut dyn IdSource,
+    ) -> Result<()> {
+        self.check_export_target(path)?;
+        let mut partial = Partial::create(path)?;
+        let mut out = csv::Writer::from_writer(&mut partial.file);
+        out.write_record(header).map_err(|e| csv_err(path, e))?;
+        for r in rows {
+            out.write_record(r.iter().map(|c| escape(c))).map_err(|e| csv_err(path, e))?;
+        }
+        out.flush().map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
+        drop(out);
+        self.audit_export(partial, action, what, rows.len(), ids)
+    }
+
     /// Puts a finished export in place inside the transaction that audits
     /// it: the entry is written, the file renamed, then the entry committed
     /// (a rename that fails rolls the entry back; a commit that fails takes

@@ -255,42 +255,193 @@ fn model(
     fit(conn, facts, day, &print, keep)
 }
 
+/// How a segment's list is ordered.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewSort {
+    /// What a month of their visits is worth, most first.
+    #[default]
+    AtStake,
+    /// Longest past their own rhythm (days gone ÷ usual gap) first.
+    Overdue,
+    /// Least likely to come back first.
+    LeastLikely,
+    /// Most visit days first.
+    MostVisits,
+}
+
+/// One segment's customers, ordered.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentList {
+    pub segment: Segment,
+    pub sort: ReviewSort,
+    /// How many the segment holds (the list shows at most the limit).
+    pub total: u64,
+    pub rows: Vec<ReviewRow>,
+}
+
+/// What a segment's export wrote, and who it left out.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentExport {
+    pub segment: Segment,
+    pub file: String,
+    /// Customers written: those who consented to marketing.
+    pub exported: u64,
+    /// Left out: they said no to marketing.
+    pub left_out_refused: u64,
+    /// Left out: never asked (no consent recorded).
+    pub left_out_not_asked: u64,
+}
+
+/// Every customer with a visit, classified as of a day.
+struct Classified {
+    model: Option<ModelView>,
+    today: i64,
+    never: u64,
+    /// (facts, segment, P(alive): 1 without a model).
+    all: Vec<(Facts, Segment, f64)>,
+}
+
+impl Classified {
+    fn params(&self) -> Option<Params> {
+        self.model.as_ref().map(ModelView::params)
+    }
+
+    /// The customers of `segment`, ordered by `sort` (ties: the longer
+    /// gone, then the row).
+    fn ordered(&self, segment: Segment, sort: ReviewSort) -> Vec<&(Facts, Segment, f64)> {
+        let params = self.params();
+        let mut list: Vec<_> = self.all.iter().filter(|(_, s, _)| *s == segment).collect();
+        let key = |(f, _, p): &(Facts, Segment, f64)| -> f64 {
+            let since = (self.today - f.last) as f64;
+            match sort {
+                ReviewSort::AtStake => monthly_value(f, params.as_ref()) as f64,
+                ReviewSort::Overdue => since / f.usual_gap.unwrap_or(1.0).max(1.0),
+                ReviewSort::LeastLikely => -p,
+                ReviewSort::MostVisits => f64::from(f.visit_days),
+            }
+        };
+        list.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.0.last.cmp(&b.0.last)).then(a.0.rid.cmp(&b.0.rid)));
+        list
+    }
+}
+
 impl Store {
-    /// The owner's review as of `at`: the model, the segments, and the
-    /// `limit` drifting customers most at stake. `refit` fits the model
-    /// again even if the kept fit is current.
-    pub fn review(&self, _owner: &Owner, at: DateTime<Utc>, limit: usize, refit: bool) -> Result<Review> {
+    fn classify(&self, at: DateTime<Utc>, refit: bool) -> Result<Classified> {
         let zone = self.zone;
         let today = zone.day(at);
         let (facts, never) = facts(&self.conn, zone, at)?;
         // A reader's connection fits without keeping the fit.
         let model = model(&self.conn, zone, at, &facts, refit, !self.is_shared())?;
         let params = model.as_ref().map(ModelView::params);
-        let mut segments: BTreeMap<String, u64> = Segment::ALL.iter().map(|s| (s.key().to_string(), 0)).collect();
-        *segments.entry(Segment::NoVisit.key().into()).or_default() += never;
         let mut alive: HashMap<(u32, i64, i64), f64> = HashMap::new();
-        let mut drifting: Vec<(i64, i64, &Facts)> = Vec::new();
-        for f in &facts {
-            let since = (today - f.last).max(0);
-            let h = (f.visit_days - 1, f.last - f.first, (today - f.first).max(f.last - f.first));
-            let p = match &params {
-                Some(p) => *alive.entry(h).or_insert_with(|| bgnbd::p_alive(p, &History::days(h.0, h.1, h.2))),
-                None => 1.0,
-            };
-            let segment = rhythm::segment(f.visit_days, f.usual_gap, since, p);
-            *segments.entry(segment.key().into()).or_default() += 1;
-            if segment == Segment::Drifting {
-                drifting.push((monthly_value(f, params.as_ref()), since, f));
-            }
+        let all = facts
+            .into_iter()
+            .map(|f| {
+                let since = (today - f.last).max(0);
+                let h = (f.visit_days - 1, f.last - f.first, (today - f.first).max(f.last - f.first));
+                let p = match &params {
+                    Some(p) => *alive.entry(h).or_insert_with(|| bgnbd::p_alive(p, &History::days(h.0, h.1, h.2))),
+                    None => 1.0,
+                };
+                let segment = rhythm::segment(f.visit_days, f.usual_gap, since, p);
+                (f, segment, p)
+            })
+            .collect();
+        Ok(Classified { model, today, never, all })
+    }
+
+    /// The owner's review as of `at`: the model, the segments, and the
+    /// `limit` drifting customers most at stake. `refit` fits the model
+    /// again even if the kept fit is current.
+    pub fn review(&self, _owner: &Owner, at: DateTime<Utc>, limit: usize, refit: bool) -> Result<Review> {
+        let c = self.classify(at, refit)?;
+        let mut segments: BTreeMap<String, u64> = Segment::ALL.iter().map(|s| (s.key().to_string(), 0)).collect();
+        *segments.entry(Segment::NoVisit.key().into()).or_default() += c.never;
+        for (_, s, _) in &c.all {
+            *segments.entry(s.key().into()).or_default() += 1;
         }
-        let drifting_total = drifting.len() as u64;
-        drifting.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.rid.cmp(&b.2.rid)));
+        let drifting = c.ordered(Segment::Drifting, ReviewSort::AtStake);
+        let params = c.params();
         let rows = drifting
             .iter()
             .take(limit)
-            .map(|(_, _, f)| row(&self.conn, f, today, params.as_ref()))
+            .map(|(f, _, _)| row(&self.conn, f, c.today, params.as_ref()))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Review { at, as_of: date_of_day(today), model, segments, drifting: rows, drifting_total })
+        let drifting_total = drifting.len() as u64;
+        Ok(Review { at, as_of: date_of_day(c.today), model: c.model.clone(), segments, drifting_total, drifting: rows })
+    }
+
+    /// One segment's customers as of `at`, ordered by `sort`, at most
+    /// `limit` of them (customers who never came are not listed).
+    pub fn review_segment(
+        &self,
+        _owner: &Owner,
+        at: DateTime<Utc>,
+        segment: Segment,
+        sort: ReviewSort,
+        limit: usize,
+    ) -> Result<SegmentList> {
+        let c = self.classify(at, false)?;
+        let list = c.ordered(segment, sort);
+        let params = c.params();
+        let rows = list
+            .iter()
+            .take(limit)
+            .map(|(f, _, _)| row(&self.conn, f, c.today, params.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SegmentList { segment, sort, total: list.len() as u64, rows })
+    }
+
+    /// Writes a segment's customers who consented to marketing to a CSV
+    /// file (name, phone, visits, last visit, usual gap, days gone), most
+    /// at stake first; the others are counted, not written. Audited.
+    pub fn export_segment(
+        &mut self,
+        _owner: &Owner,
+        at: DateTime<Utc>,
+        segment: Segment,
+        path: &std::path::Path,
+        ids: &mut dyn crate::IdSource,
+    ) -> Result<SegmentExport> {
+        let c = self.classify(at, false)?;
+        let mut people = Vec::new();
+        let (mut refused, mut not_asked) = (0, 0);
+        for (f, _, _) in c.ordered(segment, ReviewSort::AtStake) {
+            let who = customers::get_rid(&self.conn, f.rid)?.customer;
+            match (who.marketing_consent, who.consent_at) {
+                (true, _) => people.push((who, f.clone())),
+                (false, Some(_)) => refused += 1,
+                (false, None) => not_asked += 1,
+            }
+        }
+        let header = ["name", "phone", "visits", "last_visit", "usual_gap_days", "days_since_last", "spend"];
+        let rows: Vec<Vec<String>> = people
+            .iter()
+            .map(|(who, f)| {
+                vec![
+                    who.name.clone(),
+                    who.phone.formatted(),
+                    f.visit_days.to_string(),
+                    date_of_day(f.last).to_string(),
+                    f.usual_gap.map(|g| format!("{g}")).unwrap_or_default(),
+                    (c.today - f.last).to_string(),
+                    f.spend.to_string(),
+                ]
+            })
+            .collect();
+        let report = SegmentExport {
+            segment,
+            file: path.display().to_string(),
+            exported: rows.len() as u64,
+            left_out_refused: refused,
+            left_out_not_asked: not_asked,
+        };
+        self.write_csv_export(path, &header, &rows, "segment.exported", segment.key(), ids)?;
+        Ok(report)
     }
 
     /// One customer's rhythm as of `at` (visits after it ignored), under the

@@ -12,6 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use common::*;
 use dangol_domain::ids::SeededIds;
 use dangol_domain::review::rhythm::Segment;
+use dangol_store::review::ReviewSort;
 use dangol_store::{Store, StoreError};
 use std::fmt::Write;
 
@@ -167,6 +168,26 @@ fn each_regular_is_judged_against_their_own_rhythm() {
     let monthly = store.lookup("010-2222-0002", 1, &dangol_store::Viewer::Cashier).unwrap().hits[0].id;
     let r = store.customer_rhythm(monthly, today).unwrap();
     assert_eq!((r.usual_gap_days, r.days_since_last, r.segment), (Some(30.0), Some(25), Segment::Regular));
+    // A segment's list, sorted as asked; its export holds only those who
+    // said yes to marketing, and says who was left out.
+    let regulars = store.review_segment(&owner, today, Segment::Regular, ReviewSort::MostVisits, 10).unwrap();
+    let names: Vec<&str> = regulars.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!((regulars.total, names), (2, vec!["매주손님", "매달손님"]));
+    for (phone, yes) in [("010-3333-0003", true), ("010-2222-0002", false)] {
+        let id = store.lookup(phone, 1, &dangol_store::Viewer::Cashier).unwrap().hits[0].id;
+        let patch = dangol_domain::customer::CustomerPatch { marketing_consent: Some(yes), ..Default::default() };
+        store.edit_customer(id, patch, &dangol_store::Viewer::Cashier, today, &mut ids).unwrap();
+    }
+    let dir = std::env::temp_dir().join(format!("dangol-review-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("regulars.csv");
+    let export = store.export_segment(&owner, today, Segment::Regular, &file, &mut ids).unwrap();
+    assert_eq!((export.exported, export.left_out_refused, export.left_out_not_asked), (1, 1, 0));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("매주손님") && text.contains("010-3333-0003") && !text.contains("매달손님"), "{text}");
+    let drifting = store.export_segment(&owner, today, Segment::Drifting, &file, &mut ids).unwrap();
+    assert_eq!((drifting.exported, drifting.left_out_not_asked), (0, 1), "never asked: left out");
+    let _ = std::fs::remove_dir_all(&dir);
     // As of 30 days earlier, the visits since are ignored.
     let earlier: DateTime<Utc> = today - chrono::Duration::days(30);
     let then = store.customer_rhythm(monthly, earlier).unwrap();
