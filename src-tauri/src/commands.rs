@@ -237,6 +237,43 @@ pub fn owner_undo_merge(
     Ok(undone)
 }
 
+/// The owner's review of regulars as of now: the visit model (today's
+/// kept fit, or `refit`), customers per segment, the drifting most at
+/// stake first.
+#[tauri::command(async)]
+pub fn owner_review(state: State<AppState>, limit: usize, refit: bool) -> Reply<dangol_store::review::Review> {
+    state.as_owner(|s, owner, _| s.review(owner, s.now(), limit.min(1_000), refit))
+}
+
+/// One segment's customers, in the order asked.
+#[tauri::command(async)]
+pub fn owner_review_segment(
+    state: State<AppState>,
+    segment: dangol_domain::review::rhythm::Segment,
+    sort: dangol_store::review::ReviewSort,
+    limit: usize,
+) -> Reply<dangol_store::review::SegmentList> {
+    state.as_owner(|s, owner, _| s.review_segment(owner, s.now(), segment, sort, limit.min(1_000)))
+}
+
+/// Exports a segment's customers who consented to marketing to a CSV file
+/// in the Downloads folder (the home folder without one), named for the
+/// segment and the day.
+#[tauri::command(async)]
+pub fn owner_export_segment(
+    app: AppHandle,
+    state: State<AppState>,
+    segment: dangol_domain::review::rhythm::Segment,
+) -> Reply<dangol_store::review::SegmentExport> {
+    use tauri::Manager;
+    let folder = app.path().download_dir().or_else(|_| app.path().home_dir()).unwrap_or_else(|_| std::env::temp_dir());
+    state.as_owner(|s, owner, ids| {
+        let day = s.zone().date(s.now());
+        let file = folder.join(format!("dangol-{}-{day}.csv", segment.key()));
+        s.export_segment(owner, s.now(), segment, &file, ids)
+    })
+}
+
 fn not_a_file() -> dangol_store::StoreError {
     dangol_store::StoreError::bad_input("import", "파일 내용이 오지 않았습니다", "the file's bytes did not arrive")
 }

@@ -159,6 +159,9 @@ pub fn run() {
             commands::owner_audit,
             commands::owner_anomalies,
             commands::owner_undo_merge,
+            commands::owner_review,
+            commands::owner_review_segment,
+            commands::owner_export_segment,
             commands::owner_import,
             commands::sync_status,
         ])

@@ -21,7 +21,7 @@ use dangol_domain::review::rhythm::{self, HORIZON_DAYS, Rhythm, Segment};
 use dangol_domain::time::{ShopZone, date_of_day};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The fitted model as the owner sees it.
@@ -104,79 +104,102 @@ struct Facts {
     spend: i64,
 }
 
-/// Every customer with a visit up to `at`, and how many registered by then
-/// never came.
-fn facts(conn: &Connection, zone: ShopZone, at: DateTime<Utc>) -> Result<(Vec<Facts>, u64)> {
-    let newest: Option<i64> = conn.query_row("SELECT max(at) FROM sales", [], |r| r.get(0))?;
-    let registered: u64 = conn.query_row("SELECT count(*) FROM customers WHERE created_at <= ?1", [ms(at)], |r| {
-        r.get::<_, i64>(0).map(|n| n as u64)
-    })?;
+/// Every customer with a visit up to `at`, how many registered by then
+/// never came, and whether the rows were of now (no visit after `at`).
+struct AllFacts {
+    facts: Vec<Facts>,
+    never: u64,
+    of_now: bool,
+}
+
+/// Reads every customer's row in one pass (their rhythm kept as sales are
+/// written). If a visit after `at` shows up, the review is "as of" an
+/// earlier moment and the rhythms are read again from the sales up to it.
+fn facts(conn: &Connection, zone: ShopZone, at: DateTime<Utc>) -> Result<AllFacts> {
+    let until = ms(at);
     let mut out = Vec::new();
-    if newest.is_none_or(|n| n <= ms(at)) {
-        // Of now: the rows kept as sales are written.
+    let (mut never, mut newest) = (0u64, i64::MIN);
+    {
         let mut stmt = conn.prepare_cached(
-            "SELECT rid, visit_days, first_day, last_day, usual_gap, spend FROM customers WHERE visit_days > 0",
+            "SELECT rid, visit_days, first_day, last_day, usual_gap, spend, last_visit, created_at FROM customers",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Facts {
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let visit_days: i64 = r.get(1)?;
+            if visit_days == 0 {
+                // Registered by then and never came. (A customer with
+                // visits counts whenever registered: an imported history
+                // is older than its customer's row.)
+                if r.get::<_, i64>(7)? <= until {
+                    never += 1;
+                }
+                continue;
+            }
+            newest = newest.max(r.get::<_, Option<i64>>(6)?.unwrap_or(i64::MIN));
+            out.push(Facts {
                 rid: r.get(0)?,
-                visit_days: r.get::<_, i64>(1)? as u32,
+                visit_days: visit_days as u32,
                 first: r.get(2)?,
                 last: r.get(3)?,
                 usual_gap: r.get(4)?,
                 spend: r.get(5)?,
-            })
-        })?;
-        for f in rows {
-            out.push(f?);
-        }
-    } else {
-        // As of an earlier moment: the sales up to it.
-        let mut stmt = conn.prepare(&format!(
-            "SELECT s.customer, s.at, s.total FROM sales s WHERE s.customer IS NOT NULL AND s.at <= ?1 AND {STANDING} ORDER BY s.customer, s.at"
-        ))?;
-        let mut rows = stmt.query([ms(at)])?;
-        let mut current: Option<(i64, Summary)> = None;
-        let mut push = |rid: i64, s: Summary| {
-            if let (Some(&first), Some(&last)) = (s.days.first(), s.days.last()) {
-                out.push(Facts {
-                    rid,
-                    visit_days: s.days.len() as u32,
-                    first,
-                    last,
-                    usual_gap: rhythm::usual_gap(&s.days),
-                    spend: s.spend,
-                });
-            }
-        };
-        while let Some(r) = rows.next()? {
-            let rid: i64 = r.get(0)?;
-            let day = zone.day(from_ms(r.get(1)?));
-            let total: i64 = r.get(2)?;
-            if current.as_ref().is_none_or(|(c, _)| *c != rid)
-                && let Some((c, s)) = current.replace((rid, Summary::default()))
-            {
-                push(c, s);
-            }
-            if let Some((_, s)) = current.as_mut() {
-                s.add(day, total);
-            }
-        }
-        if let Some((c, s)) = current {
-            push(c, s);
+            });
         }
     }
-    let never = registered.saturating_sub(out.len() as u64);
-    Ok((out, never))
+    if newest <= until {
+        return Ok(AllFacts { facts: out, never, of_now: true });
+    }
+    // As of an earlier moment: the sales up to it.
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.customer, s.at, s.total FROM sales s WHERE s.customer IS NOT NULL AND s.at <= ?1 AND {STANDING} ORDER BY s.customer, s.at"
+    ))?;
+    let mut rows = stmt.query([until])?;
+    let mut current: Option<(i64, Summary)> = None;
+    let mut push = |rid: i64, s: Summary| {
+        if let (Some(&first), Some(&last)) = (s.days.first(), s.days.last()) {
+            out.push(Facts {
+                rid,
+                visit_days: s.days.len() as u32,
+                first,
+                last,
+                usual_gap: rhythm::usual_gap(&s.days),
+                spend: s.spend,
+            });
+        }
+    };
+    while let Some(r) = rows.next()? {
+        let rid: i64 = r.get(0)?;
+        let day = zone.day(from_ms(r.get(1)?));
+        let total: i64 = r.get(2)?;
+        if current.as_ref().is_none_or(|(c, _)| *c != rid)
+            && let Some((c, s)) = current.replace((rid, Summary::default()))
+        {
+            push(c, s);
+        }
+        if let Some((_, s)) = current.as_mut() {
+            s.add(day, total);
+        }
+    }
+    if let Some((c, s)) = current {
+        push(c, s);
+    }
+    let came: std::collections::HashSet<i64> = out.iter().map(|f| f.rid).collect();
+    let mut never = 0;
+    let mut stmt = conn.prepare_cached("SELECT rid FROM customers WHERE created_at <= ?1")?;
+    for rid in stmt.query_map([until], |r| r.get::<_, i64>(0))? {
+        if !came.contains(&rid?) {
+            never += 1;
+        }
+    }
+    Ok(AllFacts { facts: out, never, of_now: false })
 }
 
 /// What a kept fit is reused for: the same shop-local day, the same time
 /// zone, and a review of now or as of a moment (a fit a day old is still
 /// the shop's rhythm; `refit` fits again on demand).
-fn fingerprint(conn: &Connection, zone: ShopZone, at: DateTime<Utc>) -> Result<String> {
-    let newest: Option<i64> = conn.query_row("SELECT max(at) FROM sales", [], |r| r.get(0))?;
-    let of = if newest.is_none_or(|n| n <= ms(at)) { "now" } else { "as-of" };
-    Ok(format!("{of}:{}", zone.name()))
+fn fingerprint(zone: ShopZone, of_now: bool) -> String {
+    format!("{}:{}", if of_now { "now" } else { "as-of" }, zone.name())
 }
 
 fn cached_model(conn: &Connection, day: i64, print: &str) -> Result<Option<ModelView>> {
@@ -243,16 +266,16 @@ fn model(
     conn: &Connection,
     zone: ShopZone,
     at: DateTime<Utc>,
-    facts: &[Facts],
+    all: &AllFacts,
     refit: bool,
     keep: bool,
 ) -> Result<Option<ModelView>> {
     let day = zone.day(at);
-    let print = fingerprint(conn, zone, at)?;
+    let print = fingerprint(zone, all.of_now);
     if !refit && let Some(m) = cached_model(conn, day, &print)? {
         return Ok(Some(m));
     }
-    fit(conn, facts, day, &print, keep)
+    fit(conn, &all.facts, day, &print, keep)
 }
 
 /// How a segment's list is ordered.
@@ -301,8 +324,8 @@ struct Classified {
     model: Option<ModelView>,
     today: i64,
     never: u64,
-    /// (facts, segment, P(alive): 1 without a model).
-    all: Vec<(Facts, Segment, f64)>,
+    /// Each customer with a visit, and their segment.
+    all: Vec<(Facts, Segment)>,
 }
 
 impl Classified {
@@ -312,43 +335,51 @@ impl Classified {
 
     /// The customers of `segment`, ordered by `sort` (ties: the longer
     /// gone, then the row).
-    fn ordered(&self, segment: Segment, sort: ReviewSort) -> Vec<&(Facts, Segment, f64)> {
+    fn ordered(&self, segment: Segment, sort: ReviewSort) -> Vec<&(Facts, Segment)> {
         let params = self.params();
-        let mut list: Vec<_> = self.all.iter().filter(|(_, s, _)| *s == segment).collect();
-        let key = |(f, _, p): &(Facts, Segment, f64)| -> f64 {
+        let key = |(f, _): &(Facts, Segment)| -> f64 {
             let since = (self.today - f.last) as f64;
             match sort {
                 ReviewSort::AtStake => monthly_value(f, params.as_ref()) as f64,
                 ReviewSort::Overdue => since / f.usual_gap.unwrap_or(1.0).max(1.0),
-                ReviewSort::LeastLikely => -p,
+                ReviewSort::LeastLikely => -params.as_ref().map_or(1.0, |p| alive(p, f, self.today)),
                 ReviewSort::MostVisits => f64::from(f.visit_days),
             }
         };
-        list.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.0.last.cmp(&b.0.last)).then(a.0.rid.cmp(&b.0.rid)));
-        list
+        let mut keyed: Vec<(f64, &(Facts, Segment))> =
+            self.all.iter().filter(|(_, s)| *s == segment).map(|e| (key(e), e)).collect();
+        keyed.sort_by(|(ka, a), (kb, b)| kb.total_cmp(ka).then(a.0.last.cmp(&b.0.last)).then(a.0.rid.cmp(&b.0.rid)));
+        keyed.into_iter().map(|(_, e)| e).collect()
     }
+}
+
+/// P(alive) of a customer as of `today`.
+fn alive(p: &Params, f: &Facts, today: i64) -> f64 {
+    bgnbd::p_alive(p, &History::days(f.visit_days - 1, f.last - f.first, (today - f.first).max(f.last - f.first)))
 }
 
 impl Store {
     fn classify(&self, at: DateTime<Utc>, refit: bool) -> Result<Classified> {
         let zone = self.zone;
         let today = zone.day(at);
-        let (facts, never) = facts(&self.conn, zone, at)?;
+        let all = facts(&self.conn, zone, at)?;
         // A reader's connection fits without keeping the fit.
-        let model = model(&self.conn, zone, at, &facts, refit, !self.is_shared())?;
+        let model = model(&self.conn, zone, at, &all, refit, !self.is_shared())?;
         let params = model.as_ref().map(ModelView::params);
-        let mut alive: HashMap<(u32, i64, i64), f64> = HashMap::new();
-        let all = facts
+        let never = all.never;
+        let all = all
+            .facts
             .into_iter()
             .map(|f| {
                 let since = (today - f.last).max(0);
-                let h = (f.visit_days - 1, f.last - f.first, (today - f.first).max(f.last - f.first));
+                // P(alive) decides a segment only for a customer gone longer
+                // than `LOST_AFTER_DAYS` (the rows shown compute their own).
                 let p = match &params {
-                    Some(p) => *alive.entry(h).or_insert_with(|| bgnbd::p_alive(p, &History::days(h.0, h.1, h.2))),
-                    None => 1.0,
+                    Some(p) if since > rhythm::LOST_AFTER_DAYS => alive(p, &f, today),
+                    _ => 1.0,
                 };
                 let segment = rhythm::segment(f.visit_days, f.usual_gap, since, p);
-                (f, segment, p)
+                (f, segment)
             })
             .collect();
         Ok(Classified { model, today, never, all })
@@ -359,17 +390,20 @@ impl Store {
     /// again even if the kept fit is current.
     pub fn review(&self, _owner: &Owner, at: DateTime<Utc>, limit: usize, refit: bool) -> Result<Review> {
         let c = self.classify(at, refit)?;
-        let mut segments: BTreeMap<String, u64> = Segment::ALL.iter().map(|s| (s.key().to_string(), 0)).collect();
-        *segments.entry(Segment::NoVisit.key().into()).or_default() += c.never;
-        for (_, s, _) in &c.all {
-            *segments.entry(s.key().into()).or_default() += 1;
+        let mut counts = [0u64; Segment::ALL.len()];
+        let slot = |s: Segment| Segment::ALL.iter().position(|x| *x == s).expect("every segment is listed");
+        counts[slot(Segment::NoVisit)] += c.never;
+        for (_, s) in &c.all {
+            counts[slot(*s)] += 1;
         }
+        let segments: BTreeMap<String, u64> =
+            Segment::ALL.iter().zip(counts).map(|(s, n)| (s.key().to_string(), n)).collect();
         let drifting = c.ordered(Segment::Drifting, ReviewSort::AtStake);
         let params = c.params();
         let rows = drifting
             .iter()
             .take(limit)
-            .map(|(f, _, _)| row(&self.conn, f, c.today, params.as_ref()))
+            .map(|(f, _)| row(&self.conn, f, c.today, params.as_ref()))
             .collect::<Result<Vec<_>>>()?;
         let drifting_total = drifting.len() as u64;
         Ok(Review { at, as_of: date_of_day(c.today), model: c.model.clone(), segments, drifting_total, drifting: rows })
@@ -391,7 +425,7 @@ impl Store {
         let rows = list
             .iter()
             .take(limit)
-            .map(|(f, _, _)| row(&self.conn, f, c.today, params.as_ref()))
+            .map(|(f, _)| row(&self.conn, f, c.today, params.as_ref()))
             .collect::<Result<Vec<_>>>()?;
         Ok(SegmentList { segment, sort, total: list.len() as u64, rows })
     }
@@ -410,7 +444,7 @@ impl Store {
         let c = self.classify(at, false)?;
         let mut people = Vec::new();
         let (mut refused, mut not_asked) = (0, 0);
-        for (f, _, _) in c.ordered(segment, ReviewSort::AtStake) {
+        for (f, _) in c.ordered(segment, ReviewSort::AtStake) {
             let who = customers::get_rid(&self.conn, f.rid)?.customer;
             match (who.marketing_consent, who.consent_at) {
                 (true, _) => people.push((who, f.clone())),
@@ -452,14 +486,18 @@ impl Store {
         let rid = customers::get(&self.conn, customer)?.rid;
         let days = crate::rhythm::of_customer(&self.conn, rid, zone, Some(at))?.days;
         let day = zone.day(at);
-        let print = fingerprint(&self.conn, zone, at)?;
-        let model = match cached_model(&self.conn, day, &print)? {
-            Some(m) => Some(m),
-            None => {
-                let (facts, _) = facts(&self.conn, zone, at)?;
-                fit(&self.conn, &facts, day, &print, false)?
+        // A kept fit of today serves any customer; without one, fit now.
+        let mut model = None;
+        for of_now in [true, false] {
+            if model.is_none() {
+                model = cached_model(&self.conn, day, &fingerprint(zone, of_now))?;
             }
-        };
+        }
+        if model.is_none() {
+            let all = facts(&self.conn, zone, at)?;
+            model = fit(&self.conn, &all.facts, day, &fingerprint(zone, all.of_now), false)?;
+        }
+
         Ok(rhythm::rhythm(&days, day, model.map(|m| m.params()).as_ref()))
     }
 }

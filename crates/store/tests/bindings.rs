@@ -47,6 +47,10 @@ fn export(dir: &Path) {
     NewShop::export_all(&cfg).unwrap();
     ImportReport::export_all(&cfg).unwrap();
     dangol_store::unmerge::UndoneMerge::export_all(&cfg).unwrap();
+    dangol_store::review::Review::export_all(&cfg).unwrap();
+    dangol_store::review::SegmentList::export_all(&cfg).unwrap();
+    dangol_store::review::SegmentExport::export_all(&cfg).unwrap();
+    dangol_store::review::ReviewSort::export_all(&cfg).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<String, String> {

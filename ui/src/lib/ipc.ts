@@ -29,6 +29,11 @@ import type { RuleList } from "./bindings/RuleList";
 import type { ShopInfo } from "./bindings/ShopInfo";
 import type { SyncView } from "./bindings/SyncView";
 import type { UndoneMerge } from "./bindings/UndoneMerge";
+import type { Review } from "./bindings/Review";
+import type { ReviewSort } from "./bindings/ReviewSort";
+import type { Segment } from "./bindings/Segment";
+import type { SegmentExport } from "./bindings/SegmentExport";
+import type { SegmentList } from "./bindings/SegmentList";
 
 export class WireError extends Error {
   readonly view: ErrorView;
@@ -109,6 +114,12 @@ export const api = {
   ownerAudit: (limit = 100) => call<AuditView[]>("owner_audit", { limit }),
   ownerAnomalies: (limit = 100) => call<AnomalyView[]>("owner_anomalies", { limit }),
   ownerUndoMerge: (merged: string, phone: string) => call<UndoneMerge>("owner_undo_merge", { merged, phone }),
+  /** The review of regulars: the visit model, segment counts, the drifting most at stake first. */
+  ownerReview: (limit = 100, refit = false) => call<Review>("owner_review", { limit, refit }),
+  ownerReviewSegment: (segment: Segment, sort: ReviewSort, limit = 100) =>
+    call<SegmentList>("owner_review_segment", { segment, sort, limit }),
+  /** Writes the segment's consenting customers to a CSV in Downloads. */
+  ownerExportSegment: (segment: Segment) => call<SegmentExport>("owner_export_segment", { segment }),
   /** The file's bytes as they are: the store detects UTF-8 (BOM or not) or CP949 itself. */
   ownerImport: async (table: "customers" | "products", bytes: Uint8Array): Promise<ImportReport> => {
     try {

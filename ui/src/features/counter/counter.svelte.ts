@@ -24,7 +24,7 @@ import { chooseLang, loadLang, saveLang } from "../../lib/lang";
 import { api, toWireError, WireError } from "../../lib/ipc";
 import { applied, decision, dismiss, emptySelection, isDefault, sameRules, toggle, type Selection } from "./selection";
 
-export type Dialog = null | "register" | "feedback" | "goodwill" | "settings";
+export type Dialog = null | "register" | "feedback" | "goodwill" | "settings" | "review";
 
 /** How long the "press Esc again to discard" question stays up. */
 const DISCARD_WINDOW_MS = 5_000;

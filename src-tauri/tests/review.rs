@@ -1,0 +1,137 @@
+//! The owner's review of regulars in the real window: behind the owner PIN
+//! (a wrong PIN refused), the segments with their counts, the drifting list
+//! naming the demo's drifted regular 정우진 with his own rhythm, his recent
+//! visits on a click, another order and another segment, the consent-only
+//! export; in Korean with no English, then in English; at 1280×800 and
+//! 1920×1080. A screenshot per step under `target/e2e-screenshots/<test>/`.
+//!
+//! Run with `xvfb-run cargo test -p dangol-app --test review -- --ignored`
+//! (scripts/test.sh does this).
+
+mod support;
+
+use support::SERIAL;
+use support::counter::{demo_db, launch_on};
+
+/// No English word of four letters or more in the dialog's own text.
+fn english_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() >= 4).map(str::to_string).collect()
+}
+
+/// The dialog's words that are not the shop's data (names, dates, sums).
+fn dialog_text(s: &support::Session) -> String {
+    let v = s.exec(
+        "return ['review-model', 'review-segments', 'review-sort'].map(t => document.querySelector(`[data-testid=${t}]`)?.innerText ?? '').join(' ') + ' ' + (document.querySelector('[data-testid=review-list] thead')?.innerText ?? '')",
+    );
+    v.as_str().unwrap_or("").to_string()
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
+fn the_owner_reviews_regulars_against_their_own_rhythm() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "owner-review";
+    let db = demo_db(test, 300);
+    let home = db.parent().unwrap().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut app = launch_on(test, 4614, db, &[("HOME", home.to_str().unwrap())]);
+    let s = &mut app.s;
+
+    s.click(&s.find("[data-testid=open-review]"));
+    let pin = s.find("[data-testid=review-pin]");
+    s.type_into(&pin, "0000\u{E007}");
+    let refused = s.wait("a wrong PIN is refused", || s.try_find("[data-testid=review-error]").map(|e| s.text(&e)));
+    assert!(refused.contains("PIN"), "{refused}");
+    assert!(s.try_find("[data-testid=review-segments]").is_none(), "nothing shown without the PIN");
+    let pin = s.find("[data-testid=review-pin]");
+    s.clear(&pin);
+    s.type_into(&pin, "2468\u{E007}");
+    s.find("[data-testid=review-segments]");
+
+    // The segments, each with its count; the drifting list, most at stake
+    // first, names the drifted regular with his rhythm.
+    let drifting = s.find("[data-testid=segment][data-segment=drifting]");
+    assert_eq!(s.exec("return document.querySelector('[data-testid=segment][data-segment=drifting]').getAttribute('aria-selected')"), serde_json::json!("true"));
+    assert!(s.text(&drifting).starts_with("뜸해짐"), "{}", s.text(&drifting));
+    let row = s.wait("정우진 among the drifting", || {
+        s.find_all("[data-testid=review-row]").into_iter().find(|r| s.text(r).contains("정우진"))
+    });
+    let said = s.text(&row);
+    assert!(said.contains("보통") && said.contains("일마다") && said.contains("일째"), "{said}");
+    let words = english_words(&dialog_text(s));
+    assert!(words.is_empty(), "no English in the Korean review: {words:?}");
+    s.shot("regulars-ko-1280");
+
+    // His recent visits, on a click.
+    s.click(&row);
+    let detail = s.wait("his recent visits", || {
+        s.try_find("[data-testid=review-detail]").map(|e| s.text(&e)).filter(|t| t.contains("₩"))
+    });
+    assert!(detail.contains("최근 방문"), "{detail}");
+    s.shot("drill-down-ko");
+
+    // Another order, another segment.
+    s.exec("const sel = document.querySelector('[data-testid=review-sort]'); sel.value = 'most_visits'; sel.dispatchEvent(new Event('change'))");
+    s.click(&s.find("[data-testid=segment][data-segment=regular]"));
+    s.wait("the regulars, most visits first", || {
+        let rows = s.find_all("[data-testid=review-row]");
+        (rows.len() > 3).then_some(())
+    });
+    let visits: Vec<i64> = s
+        .exec("return [...document.querySelectorAll('[data-testid=review-row] td:nth-child(2)')].map(td => parseInt(td.innerText))")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert!(visits.windows(2).all(|w| w[0] >= w[1]), "most visits first: {visits:?}");
+
+    // The consent-only export says who was left out and why.
+    s.click(&s.find("[data-testid=review-export]"));
+    let saved = s.wait("the export is done", || s.try_find("[data-testid=review-saved]").map(|e| s.text(&e)));
+    assert!(saved.contains("내보냈습니다") && saved.contains("수신 거부") && saved.contains("뺐습니다"), "{saved}");
+    let written: Vec<_> = walk(&home).into_iter().filter(|p| p.extension().is_some_and(|e| e == "csv")).collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let csv = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(csv.contains("name,phone,visits"), "{csv}");
+    s.shot("regulars-sorted-exported-ko");
+
+    // 1920×1080.
+    s.resize(1920, 1080);
+    s.wait("a 1920-wide window", || (s.exec("return window.innerWidth").as_f64()? >= 1900.0).then_some(()));
+    s.click(&s.find("[data-testid=segment][data-segment=drifting]"));
+    s.wait("the drifting again", || {
+        s.find_all("[data-testid=review-row]").into_iter().find(|r| s.text(r).contains("정우진"))
+    });
+    s.shot("regulars-ko-1920");
+
+    // In English.
+    s.click(&s.find("[data-testid=review-close]"));
+    s.click(&s.find("[data-testid=lang]"));
+    s.click(&s.find("[data-testid=open-review]"));
+    let pin = s.find("[data-testid=review-pin]");
+    s.type_into(&pin, "2468\u{E007}");
+    let tile = s.find("[data-testid=segment][data-segment=drifting]");
+    assert!(s.text(&tile).starts_with("Drifting"), "{}", s.text(&tile));
+    let row = s.wait("정우진 in English", || {
+        s.find_all("[data-testid=review-row]").into_iter().find(|r| s.text(r).contains("정우진"))
+    });
+    let said = s.text(&row);
+    assert!(said.contains("usually every") && said.contains("days now"), "{said}");
+    s.shot("regulars-en-1920");
+    s.resize(1280, 800);
+    s.wait("a 1280-wide window", || (s.exec("return window.innerWidth").as_f64()? <= 1300.0).then_some(()));
+    s.shot("regulars-en-1280");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out
+}
