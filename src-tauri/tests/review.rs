@@ -18,6 +18,15 @@ fn english_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() >= 4).map(str::to_string).collect()
 }
 
+/// The text of the listed row naming `name`, read in one script (the list
+/// is redrawn as it loads).
+fn row_text(s: &support::Session, name: &str) -> Option<String> {
+    let v = s.exec(&format!(
+        "return [...document.querySelectorAll('[data-testid=review-row]')].map(r => r.innerText).find(t => t.includes('{name}')) ?? null"
+    ));
+    v.as_str().map(str::to_string)
+}
+
 /// The dialog's words that are not the shop's data (names, dates, sums).
 fn dialog_text(s: &support::Session) -> String {
     let v = s.exec(
@@ -53,17 +62,20 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     let drifting = s.find("[data-testid=segment][data-segment=drifting]");
     assert_eq!(s.exec("return document.querySelector('[data-testid=segment][data-segment=drifting]').getAttribute('aria-selected')"), serde_json::json!("true"));
     assert!(s.text(&drifting).starts_with("뜸해짐"), "{}", s.text(&drifting));
-    let row = s.wait("정우진 among the drifting", || {
-        s.find_all("[data-testid=review-row]").into_iter().find(|r| s.text(r).contains("정우진"))
-    });
-    let said = s.text(&row);
+    let said = s.wait("정우진 among the drifting", || row_text(s, "정우진"));
     assert!(said.contains("보통") && said.contains("일마다") && said.contains("일째"), "{said}");
     let words = english_words(&dialog_text(s));
     assert!(words.is_empty(), "no English in the Korean review: {words:?}");
     s.shot("regulars-ko-1280");
 
-    // His recent visits, on a click.
-    s.click(&row);
+    // His recent visits, on a click on his name.
+    let nth = s.exec("return 1 + [...document.querySelectorAll('[data-testid=review-row]')].findIndex(r => r.innerText.includes('정우진'))");
+    let name = s.find(&format!(
+        "tbody tr[data-testid=review-row]:nth-of-type({}) [data-testid=review-name]",
+        nth.as_i64().unwrap()
+    ));
+    assert_eq!(s.text(&name), "정우진");
+    s.click(&name);
     let detail = s.wait("his recent visits", || {
         s.try_find("[data-testid=review-detail]").map(|e| s.text(&e)).filter(|t| t.contains("₩"))
     });
@@ -100,9 +112,7 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     s.resize(1920, 1080);
     s.wait("a 1920-wide window", || (s.exec("return window.innerWidth").as_f64()? >= 1900.0).then_some(()));
     s.click(&s.find("[data-testid=segment][data-segment=drifting]"));
-    s.wait("the drifting again", || {
-        s.find_all("[data-testid=review-row]").into_iter().find(|r| s.text(r).contains("정우진"))
-    });
+    s.wait("the drifting again", || row_text(s, "정우진"));
     s.shot("regulars-ko-1920");
 
     // In English.
@@ -113,10 +123,7 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     s.type_into(&pin, "2468\u{E007}");
     let tile = s.find("[data-testid=segment][data-segment=drifting]");
     assert!(s.text(&tile).starts_with("Drifting"), "{}", s.text(&tile));
-    let row = s.wait("정우진 in English", || {
-        s.find_all("[data-testid=review-row]").into_iter().find(|r| s.text(r).contains("정우진"))
-    });
-    let said = s.text(&row);
+    let said = s.wait("정우진 in English", || row_text(s, "정우진"));
     assert!(said.contains("usually every") && said.contains("days now"), "{said}");
     s.shot("regulars-en-1920");
     s.resize(1280, 800);

@@ -117,7 +117,8 @@ struct AllFacts {
 /// earlier moment and the rhythms are read again from the sales up to it.
 fn facts(conn: &Connection, zone: ShopZone, at: DateTime<Utc>) -> Result<AllFacts> {
     let until = ms(at);
-    let mut out = Vec::new();
+    let rows: i64 = conn.query_row("SELECT max(rid) FROM customers", [], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(0);
+    let mut out = Vec::with_capacity(rows.max(0) as usize);
     let (mut never, mut newest) = (0u64, i64::MIN);
     {
         let mut stmt = conn.prepare_cached(
@@ -335,7 +336,9 @@ impl Classified {
 
     /// The customers of `segment`, ordered by `sort` (ties: the longer
     /// gone, then the row).
-    fn ordered(&self, segment: Segment, sort: ReviewSort) -> Vec<&(Facts, Segment)> {
+    /// How many the segment holds, and its first `limit` customers in
+    /// order.
+    fn ordered(&self, segment: Segment, sort: ReviewSort, limit: usize) -> (usize, Vec<&(Facts, Segment)>) {
         let params = self.params();
         let key = |(f, _): &(Facts, Segment)| -> f64 {
             let since = (self.today - f.last) as f64;
@@ -348,8 +351,17 @@ impl Classified {
         };
         let mut keyed: Vec<(f64, &(Facts, Segment))> =
             self.all.iter().filter(|(_, s)| *s == segment).map(|e| (key(e), e)).collect();
-        keyed.sort_by(|(ka, a), (kb, b)| kb.total_cmp(ka).then(a.0.last.cmp(&b.0.last)).then(a.0.rid.cmp(&b.0.rid)));
-        keyed.into_iter().map(|(_, e)| e).collect()
+        let total = keyed.len();
+        let order = |(ka, a): &(f64, &(Facts, Segment)), (kb, b): &(f64, &(Facts, Segment))| {
+            kb.total_cmp(ka).then(a.0.last.cmp(&b.0.last)).then(a.0.rid.cmp(&b.0.rid))
+        };
+        // Only the first `limit` need an order: pick them, then sort those.
+        if limit < keyed.len() {
+            keyed.select_nth_unstable_by(limit, order);
+            keyed.truncate(limit);
+        }
+        keyed.sort_by(order);
+        (total, keyed.into_iter().map(|(_, e)| e).collect())
     }
 }
 
@@ -398,14 +410,11 @@ impl Store {
         }
         let segments: BTreeMap<String, u64> =
             Segment::ALL.iter().zip(counts).map(|(s, n)| (s.key().to_string(), n)).collect();
-        let drifting = c.ordered(Segment::Drifting, ReviewSort::AtStake);
+        let (total, drifting) = c.ordered(Segment::Drifting, ReviewSort::AtStake, limit);
         let params = c.params();
-        let rows = drifting
-            .iter()
-            .take(limit)
-            .map(|(f, _)| row(&self.conn, f, c.today, params.as_ref()))
-            .collect::<Result<Vec<_>>>()?;
-        let drifting_total = drifting.len() as u64;
+        let rows =
+            drifting.iter().map(|(f, _)| row(&self.conn, f, c.today, params.as_ref())).collect::<Result<Vec<_>>>()?;
+        let drifting_total = total as u64;
         Ok(Review { at, as_of: date_of_day(c.today), model: c.model.clone(), segments, drifting_total, drifting: rows })
     }
 
@@ -420,14 +429,11 @@ impl Store {
         limit: usize,
     ) -> Result<SegmentList> {
         let c = self.classify(at, false)?;
-        let list = c.ordered(segment, sort);
+        let (total, list) = c.ordered(segment, sort, limit);
         let params = c.params();
-        let rows = list
-            .iter()
-            .take(limit)
-            .map(|(f, _)| row(&self.conn, f, c.today, params.as_ref()))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(SegmentList { segment, sort, total: list.len() as u64, rows })
+        let rows =
+            list.iter().map(|(f, _)| row(&self.conn, f, c.today, params.as_ref())).collect::<Result<Vec<_>>>()?;
+        Ok(SegmentList { segment, sort, total: total as u64, rows })
     }
 
     /// Writes a segment's customers who consented to marketing to a CSV
@@ -444,7 +450,7 @@ impl Store {
         let c = self.classify(at, false)?;
         let mut people = Vec::new();
         let (mut refused, mut not_asked) = (0, 0);
-        for (f, _) in c.ordered(segment, ReviewSort::AtStake) {
+        for (f, _) in c.ordered(segment, ReviewSort::AtStake, usize::MAX).1 {
             let who = customers::get_rid(&self.conn, f.rid)?.customer;
             match (who.marketing_consent, who.consent_at) {
                 (true, _) => people.push((who, f.clone())),

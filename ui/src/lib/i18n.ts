@@ -492,7 +492,7 @@ const en: Record<Key, string> = {
   "review.col.value": "A month's worth",
   "review.rhythm": "usually every {gap} days · {since} days now",
   "review.rhythmNone": "{days} visit days",
-  "review.days": "{n} days",
+  "review.days": "{n}",
   "review.showing": "{shown} of {total}",
   "review.empty": "No customers in this group",
   "review.export": "Export to CSV (marketing consent only)",

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | no visit | registered, never came |
 //! | first visit | one visit day, within `ONE_VISIT_LOST_DAYS` |
-//! | lost | gone longer than `LOST_AFTER_DAYS` with P(alive) below `LOST_P_ALIVE`, or longer than `GONE_DAYS`; one visit day and gone longer than `ONE_VISIT_LOST_DAYS` |
+//! | lost | gone longer than `LOST_AFTER_DAYS` with P(alive) below `LOST_P_ALIVE` or fewer than `REGULAR_VISIT_DAYS` visit days, or longer than `GONE_DAYS`; one visit day and gone longer than `ONE_VISIT_LOST_DAYS` |
 //! | drifting | two or more visit days and gone longer than `overdue_after(usual gap)`: 1.5 × their usual gap, and at least 3 days past it |
 //! | regular | `REGULAR_VISIT_DAYS` or more visit days, not drifting |
 //! | pre-regular | two or three visit days, not drifting |
@@ -90,7 +90,9 @@ pub fn segment(visit_days: u32, usual_gap: Option<f64>, days_since_last: i64, p_
         (1, _) | (_, None) if days_since_last > ONE_VISIT_LOST_DAYS => Segment::Lost,
         (1, _) | (_, None) => Segment::FirstVisit,
         (_, Some(_)) if days_since_last > GONE_DAYS => Segment::Lost,
-        (_, Some(_)) if p_alive < LOST_P_ALIVE && days_since_last > LOST_AFTER_DAYS => Segment::Lost,
+        (n, Some(_)) if (p_alive < LOST_P_ALIVE || n < REGULAR_VISIT_DAYS) && days_since_last > LOST_AFTER_DAYS => {
+            Segment::Lost
+        }
         (_, Some(gap)) if days_since_last as f64 > overdue_after(gap) => Segment::Drifting,
         (n, _) if n >= REGULAR_VISIT_DAYS => Segment::Regular,
         _ => Segment::PreRegular,
@@ -178,6 +180,7 @@ mod tests {
             ("a weekly regular gone 340 days (winning back still pays)", every(7, 80), 340, Segment::Drifting),
             ("a daily regular gone over a year", every(1, 60), 400, Segment::Lost),
             ("an irregular customer gone over two years", every(200, 4), 800, Segment::Lost),
+            ("two visits, then gone over a year", every(6, 2), 489, Segment::Lost),
             ("two visits, a week apart, yesterday", every(7, 2), 1, Segment::PreRegular),
             ("one visit, last week", vec![1000], 7, Segment::FirstVisit),
             ("one visit, a year ago", vec![1000], 365, Segment::Lost),
