@@ -394,8 +394,14 @@ impl DiscountRule {
         self.stacking == Stacking::Exclusive
     }
 
+    /// The stamps the rule's conditions ask for together (saturating: an
+    /// absurd count in a stored rule asks for more than anyone has, it
+    /// does not overflow).
     pub fn stamps_needed(&self) -> i64 {
-        self.conditions.iter().map(|c| if let Condition::Stamps { count } = c { *count } else { 0 }).sum()
+        self.conditions
+            .iter()
+            .map(|c| if let Condition::Stamps { count } = c { *count } else { 0 })
+            .fold(0i64, i64::saturating_add)
     }
 
     pub fn needs_coupon(&self) -> bool {
@@ -420,6 +426,18 @@ mod tests {
         assert_eq!(r.benefit.kind(), "percent_off");
         assert!(r.active);
         assert_eq!(r.stacking, Stacking::Stackable);
+    }
+
+    /// Found by the engine's property test: two stamp conditions whose
+    /// counts add past i64 overflowed; they ask for more than anyone has.
+    #[test]
+    fn stamp_counts_add_without_overflow() {
+        let r: DiscountRule = serde_json::from_str(&format!(
+            r#"{{"id":"x","name":"X","benefit":{{"type":"amount_off","amount":500}},"conditions":[{{"type":"stamps","count":1}},{{"type":"stamps","count":{}}}]}}"#,
+            i64::MAX
+        ))
+        .unwrap();
+        assert_eq!(r.stamps_needed(), i64::MAX);
     }
 
     #[test]
