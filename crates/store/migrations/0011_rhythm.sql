@@ -13,13 +13,13 @@ ALTER TABLE customers ADD COLUMN visit_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE customers ADD COLUMN usual_gap REAL;
 ALTER TABLE customers ADD COLUMN spend INTEGER NOT NULL DEFAULT 0;
 
--- The last fit of the model: as of which shop-local day, over which
--- sales (the fingerprint: how many, and the newest), its parameters
--- (alpha in days) and how long it took.
+-- The kept fits of the model, one per kind of review (of now, or as of an
+-- earlier moment) and time zone: as of which shop-local day, its
+-- parameters (alpha in days) and how long it took. A fit is reused for
+-- the rest of its day; the owner refits on demand.
 CREATE TABLE review_model (
-    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint    TEXT PRIMARY KEY,
     as_of_day      INTEGER NOT NULL,
-    fingerprint    TEXT NOT NULL,
     r              REAL NOT NULL,
     alpha          REAL NOT NULL,
     a              REAL NOT NULL,
@@ -28,4 +28,4 @@ CREATE TABLE review_model (
     customers      INTEGER NOT NULL,
     groups         INTEGER NOT NULL,
     fitted_ms      INTEGER NOT NULL
-);
+) WITHOUT ROWID;

@@ -7,12 +7,13 @@
 //! The customers' rhythms come from their rows (`rhythm`, kept as sales
 //! are written) when the review is of now; a review "as of" an earlier
 //! moment reads the sales up to it instead (visits after it are ignored).
-//! The model is fitted once per shop-local day and set of sales and kept
-//! in `review_model` (`refit` forces a new fit).
+//! The model is fitted once per shop-local day (of now, and as of an
+//! earlier moment, each kept) in `review_model`; sales later that day do
+//! not refit it (`refit` does).
 
 use crate::error::Result;
 use crate::owner::Owner;
-use crate::rhythm::{STANDING, Summary};
+use crate::rhythm::{STANDING_AT, Summary};
 use crate::time::{from_ms, ms};
 use crate::{Store, customers};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -153,7 +154,7 @@ fn facts(conn: &Connection, zone: ShopZone, at: DateTime<Utc>) -> Result<AllFact
     // As of an earlier moment: the sales up to it.
     let mut out = Vec::new();
     let mut stmt = conn.prepare(&format!(
-        "SELECT s.customer, s.at, s.total FROM sales s WHERE s.customer IS NOT NULL AND s.at <= ?1 AND {STANDING} ORDER BY s.customer, s.at"
+        "SELECT s.customer, s.at, s.total FROM sales s WHERE s.customer IS NOT NULL AND s.at <= ?1 AND {STANDING_AT} ORDER BY s.customer, s.at"
     ))?;
     let mut rows = stmt.query([until])?;
     let mut current: Option<(i64, Summary)> = None;
@@ -206,7 +207,7 @@ fn fingerprint(zone: ShopZone, of_now: bool) -> String {
 fn cached_model(conn: &Connection, day: i64, print: &str) -> Result<Option<ModelView>> {
     Ok(conn
         .query_row(
-            "SELECT r, alpha, a, b, log_likelihood, customers, groups, fitted_ms FROM review_model WHERE id = 1 AND as_of_day = ?1 AND fingerprint = ?2",
+            "SELECT r, alpha, a, b, log_likelihood, customers, groups, fitted_ms FROM review_model WHERE as_of_day = ?1 AND fingerprint = ?2",
             params![day, print],
             |r| {
                 Ok(ModelView {
@@ -226,8 +227,9 @@ fn cached_model(conn: &Connection, day: i64, print: &str) -> Result<Option<Model
         .optional()?)
 }
 
-/// Fits the model to `facts` as of `day`, and keeps the fit if `keep`.
-fn fit(conn: &Connection, facts: &[Facts], day: i64, print: &str, keep: bool) -> Result<Option<ModelView>> {
+/// Fits the model to `facts` as of `day`, and keeps the fit (`best_effort`:
+/// a reader's connection, where a busy writer is no error).
+fn fit(conn: &Connection, facts: &[Facts], day: i64, print: &str, best_effort: bool) -> Result<Option<ModelView>> {
     let started = std::time::Instant::now();
     let mut groups = Groups::new();
     for f in facts {
@@ -236,16 +238,21 @@ fn fit(conn: &Connection, facts: &[Facts], day: i64, print: &str, keep: bool) ->
     let Some(fit) = bgnbd::fit(&groups) else { return Ok(None) };
     let took = started.elapsed().as_millis() as i64;
     let p = fit.params;
-    if keep {
-        conn.execute(
-        "INSERT INTO review_model (id, as_of_day, fingerprint, r, alpha, a, b, log_likelihood, customers, groups, fitted_ms)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET as_of_day = excluded.as_of_day, fingerprint = excluded.fingerprint,
+    let kept = conn.execute(
+        "INSERT INTO review_model (fingerprint, as_of_day, r, alpha, a, b, log_likelihood, customers, groups, fitted_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (fingerprint) DO UPDATE SET as_of_day = excluded.as_of_day,
            r = excluded.r, alpha = excluded.alpha, a = excluded.a, b = excluded.b,
            log_likelihood = excluded.log_likelihood, customers = excluded.customers, groups = excluded.groups,
            fitted_ms = excluded.fitted_ms",
-        params![day, print, p.r, p.alpha, p.a, p.b, fit.log_likelihood, fit.customers as i64, fit.groups as i64, took],
-        )?;
+        params![print, day, p.r, p.alpha, p.a, p.b, fit.log_likelihood, fit.customers as i64, fit.groups as i64, took],
+    );
+    // A reader keeps the fit if the writer lets it (a record reading
+    // leaves, like an export's audit entry); if not, the next one fits again.
+    if let Err(e) = kept
+        && !best_effort
+    {
+        return Err(e.into());
     }
     Ok(Some(ModelView {
         r: p.r,
@@ -262,21 +269,21 @@ fn fit(conn: &Connection, facts: &[Facts], day: i64, print: &str, keep: bool) ->
 }
 
 /// The model as of `at`: the kept fit if it is of the same day (unless
-/// `refit`), else a new one (kept if `keep`).
+/// `refit`), else a new one, kept (`best_effort` on a reader's connection).
 fn model(
     conn: &Connection,
     zone: ShopZone,
     at: DateTime<Utc>,
     all: &AllFacts,
     refit: bool,
-    keep: bool,
+    best_effort: bool,
 ) -> Result<Option<ModelView>> {
     let day = zone.day(at);
     let print = fingerprint(zone, all.of_now);
     if !refit && let Some(m) = cached_model(conn, day, &print)? {
         return Ok(Some(m));
     }
-    fit(conn, &all.facts, day, &print, keep)
+    fit(conn, &all.facts, day, &print, best_effort)
 }
 
 /// How a segment's list is ordered.
@@ -375,8 +382,7 @@ impl Store {
         let zone = self.zone;
         let today = zone.day(at);
         let all = facts(&self.conn, zone, at)?;
-        // A reader's connection fits without keeping the fit.
-        let model = model(&self.conn, zone, at, &all, refit, !self.is_shared())?;
+        let model = model(&self.conn, zone, at, &all, refit, self.is_shared())?;
         let params = model.as_ref().map(ModelView::params);
         let never = all.never;
         let all = all
@@ -447,6 +453,13 @@ impl Store {
         path: &std::path::Path,
         ids: &mut dyn crate::IdSource,
     ) -> Result<SegmentExport> {
+        if segment == Segment::NoVisit {
+            return Err(crate::error::StoreError::bad_input(
+                "segment",
+                "방문 기록이 없는 고객은 내보낼 목록이 없습니다",
+                "customers with no visit are not listed, so there is nothing to export",
+            ));
+        }
         let c = self.classify(at, false)?;
         let mut people = Vec::new();
         let (mut refused, mut not_asked) = (0, 0);
@@ -485,8 +498,7 @@ impl Store {
     }
 
     /// One customer's rhythm as of `at` (visits after it ignored), under the
-    /// kept model if it is of the same day, else one fitted now and not
-    /// kept (this may be a reader's connection).
+    /// kept model if it is of the same day, else one fitted now and kept.
     pub fn customer_rhythm(&self, customer: Uuid, at: DateTime<Utc>) -> Result<Rhythm> {
         let zone = self.zone;
         let rid = customers::get(&self.conn, customer)?.rid;
@@ -501,7 +513,7 @@ impl Store {
         }
         if model.is_none() {
             let all = facts(&self.conn, zone, at)?;
-            model = fit(&self.conn, &all.facts, day, &fingerprint(zone, all.of_now), false)?;
+            model = fit(&self.conn, &all.facts, day, &fingerprint(zone, all.of_now), self.is_shared())?;
         }
 
         Ok(rhythm::rhythm(&days, day, model.map(|m| m.params()).as_ref()))

@@ -22,6 +22,11 @@ const BUILT: &str = "rhythm_built";
 /// The standing sales of a customer (not a reversal, not reversed).
 pub(crate) const STANDING: &str = "s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)";
 
+/// The sales that stood at the moment bound to `?1` (not a reversal, not
+/// reversed by then: a refund after it does not reach back).
+pub(crate) const STANDING_AT: &str =
+    "s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid AND r.at <= ?1)";
+
 /// A customer's rhythm from their standing sales' (moment, total).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Summary {
@@ -62,10 +67,10 @@ pub(crate) fn of_customer(
     until: Option<DateTime<Utc>>,
 ) -> Result<Summary> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT s.at, s.total FROM sales s WHERE s.customer = ?1 AND s.at <= ?2 AND {STANDING} ORDER BY s.at"
+        "SELECT s.at, s.total FROM sales s WHERE s.customer = ?2 AND s.at <= ?1 AND {STANDING_AT} ORDER BY s.at"
     ))?;
     let until = until.map_or(i64::MAX, crate::time::ms);
-    let mut rows = stmt.query(params![rid, until])?;
+    let mut rows = stmt.query(params![until, rid])?;
     let mut out = Summary::default();
     while let Some(r) = rows.next()? {
         let at = crate::time::from_ms(r.get(0)?);

@@ -67,13 +67,32 @@ struct Visit {
     id: Uuid,
 }
 
-/// A date (shop-local noon, so the visit lands on that day in any zone) or
-/// an RFC 3339 moment.
-fn parse_date(s: &str, zone: dangol_domain::time::ShopZone) -> Option<DateTime<Utc>> {
+/// A date (shop-local noon, so the visit lands on that day in any zone;
+/// with the date) or an RFC 3339 moment.
+fn parse_date(s: &str, zone: dangol_domain::time::ShopZone) -> Option<(DateTime<Utc>, Option<NaiveDate>)> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(zone.start_of(d) + Duration::hours(12));
+        return Some((zone.start_of(d) + Duration::hours(12), Some(d)));
     }
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s).ok().map(|t| (t.with_timezone(&Utc), None))
+}
+
+/// The lines' amounts, from catalog prices, scaled so they add up to the
+/// visit's total (the remainder on the last line).
+fn scale_to_total(lines: &mut [SaleLine], total: i64) {
+    let listed: i128 = lines.iter().map(|l| i128::from(l.amount)).sum();
+    let mut left = i128::from(total);
+    let n = lines.len();
+    for (i, l) in lines.iter_mut().enumerate() {
+        let share = if i + 1 == n {
+            left
+        } else if listed > 0 {
+            i128::from(total) * i128::from(l.amount) / listed
+        } else {
+            0
+        };
+        left -= share;
+        l.amount = i64::try_from(share).unwrap_or(0);
+    }
 }
 
 /// Whole won: digits, optionally grouped with commas, optionally ending in 원.
@@ -151,7 +170,7 @@ impl Store {
                 }
             };
             let date = field(map, "date").unwrap_or_default();
-            let Some(when) = parse_date(&date, zone) else {
+            let Some((when, day)) = parse_date(&date, zone) else {
                 bad(
                     "date",
                     "format",
@@ -160,7 +179,13 @@ impl Store {
                 );
                 continue;
             };
-            if when > at {
+            // A date is in the future only after today (a visit today,
+            // imported in the morning, is not); a moment after now is.
+            let future = match day {
+                Some(d) => d > zone.date(at),
+                None => when > at,
+            };
+            if future {
                 bad(
                     "date",
                     "future",
@@ -264,7 +289,10 @@ impl Store {
             let nth = seen.entry(key).or_insert(0);
             let id = visit_id(&phone, when, total, &items_text, *nth);
             *nth += 1;
-            visits.push(Visit { phone, name, at: when, total, lines, id });
+            scale_to_total(&mut lines, total);
+            // Today's visit imported before noon is dated now (the id stays
+            // the row's, so a later import of the same file finds it).
+            visits.push(Visit { phone, name, at: when.min(at), total, lines, id });
         }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.line);
@@ -377,10 +405,31 @@ mod tests {
         );
         assert!(parse_items("AMR*0").is_err() && parse_items("*2").is_err() && parse_items("AMR*two").is_err());
         let zone = dangol_domain::time::ShopZone::default();
-        let noon = parse_date("1997-01-18", zone).unwrap();
+        let (noon, _) = parse_date("1997-01-18", zone).unwrap();
         assert_eq!(zone.local(noon).to_string(), "1997-01-18 12:00:00");
         assert!(parse_date("2026-11-23T10:00:00+09:00", zone).is_some());
         assert!(parse_date("18/01/1997", zone).is_none() && parse_date("1997-02-30", zone).is_none());
+    }
+
+    #[test]
+    fn line_amounts_add_up_to_the_total() {
+        let line = |amount: i64| SaleLine {
+            sku: "X".into(),
+            name: "X".into(),
+            category: "c".into(),
+            unit_price: amount,
+            qty: 1,
+            amount,
+            discount: 0,
+        };
+        for (amounts, total) in
+            [(vec![4500, 3000, 2500], 9000), (vec![1000], 777), (vec![0, 0], 500), (vec![3, 3, 3], 10)]
+        {
+            let mut lines: Vec<SaleLine> = amounts.into_iter().map(line).collect();
+            scale_to_total(&mut lines, total);
+            assert_eq!(lines.iter().map(|l| l.amount).sum::<i64>(), total);
+            assert!(lines.iter().all(|l| l.amount >= 0));
+        }
     }
 
     #[test]

@@ -146,17 +146,18 @@ fn each_regular_is_judged_against_their_own_rhythm() {
     for n in 0..20 {
         writeln!(csv, "010-3333-0003,{},9000,매주손님,", day(2 + 7 * n)).unwrap();
     }
-    // Once, last week.
+    // Once, last week; and a first visit today, imported before noon.
     writeln!(csv, "010-4444-0004,{},3000,,", day(7)).unwrap();
+    writeln!(csv, "010-5555-0005,{},3000,,", day(0)).unwrap();
     let report = store.import_visits(&owner, csv.as_bytes(), today, &mut ids, &mut |_, _, _| {}).unwrap();
-    assert_eq!((report.visits, report.customers_created), (60 + 12 + 20 + 1, 4));
+    assert_eq!((report.visits, report.customers_created), (60 + 12 + 20 + 2, 5));
     let review = store.review(&owner, today, 10, false).unwrap();
     let daily = review.drifting.iter().find(|d| d.name == "매일손님").expect("the daily regular is drifting");
     assert_eq!((daily.usual_gap_days, daily.days_since_last, daily.visits), (Some(1.0), Some(5), 60));
     assert!(review.drifting.iter().all(|d| d.name != "매달손님" && d.name != "매주손님"), "{:?}", review.drifting);
     let seg = |k: Segment| review.segments[k.key()];
     assert_eq!(seg(Segment::Drifting), 1, "{:?}", review.segments);
-    assert_eq!(seg(Segment::FirstVisit), 1);
+    assert_eq!(seg(Segment::FirstVisit), 2);
     // Imported visits earn no points.
     for who in ["010-1111-0001", "010-2222-0002"] {
         let id = store.lookup(who, 1, &dangol_store::Viewer::Cashier).unwrap().hits[0].id;

@@ -99,11 +99,14 @@ pub fn expected_visits(p: &Params, h: &History, days: f64) -> Option<f64> {
     let (r, alpha, a, b) = (p.r, p.alpha, p.a, p.b);
     let x = h.x as f64;
     let z = days / (alpha + h.t + days);
-    // ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z), by Euler's
-    // transformation (α+T)/(α+T+t) = 1 − z: (1−z)^(a−1) ·
+    // ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z). By Euler's
+    // transformation, with (α+T)/(α+T+t) = 1 − z, it is (1−z)^(a−1) ·
     // 2F1(a+b−1−r, a−1; a+b+x−1; z), whose parameters stay small however
-    // many visits the customer made.
-    let tail = (1.0 - z).powf(a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)?;
+    // many visits the customer made; where a is huge (a fit at its bound)
+    // that series is the one that blows up, and the direct form converges.
+    let euler = || Some((1.0 - z).powf(a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)?);
+    let direct = || Some((1.0 - z).powf(r + x) * hyp2f1(r + x, b + x, a + b + x - 1.0, z)?);
+    let tail = euler().filter(|t| t.is_finite()).or_else(|| direct().filter(|t| t.is_finite()))?;
     let gone = if h.x == 0 { 0.0 } else { odds_gone(p, h) };
     let e = (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail) / (1.0 + gone);
     e.is_finite().then_some(e.max(0.0))
@@ -332,6 +335,27 @@ mod tests {
             let plain = total_log_likelihood(&p, &groups);
             assert!((fast - plain).abs() < 1e-9 * plain.abs(), "{fast} vs {plain}");
         }
+    }
+
+    /// Fits at the bounds still give an expectation, never more than a
+    /// customer who never leaves would make: the posterior rate given
+    /// alive, (r + x)/(α + T) a day, times the horizon.
+    #[test]
+    fn the_expectation_survives_fits_at_their_bounds() {
+        let h = History { x: 4, t_x: 40.0, t: 50.0 };
+        let never_leaves = 30.0 * (2.0 + 4.0) / (20.0 + 50.0);
+        // a and b both near e^20: the transformed series overflows, the
+        // direct one converges.
+        let huge = Params { r: 2.0, alpha: 20.0, a: 4.0e8, b: 4.8e8 };
+        let e = expected_visits(&huge, &h, 30.0).expect("an expectation");
+        assert!(e > 0.0 && e <= never_leaves, "{e} vs {never_leaves}");
+        // Dropping out all but impossible (b ≫ a): the customer who never leaves.
+        let stays = Params { r: 2.0, alpha: 20.0, a: 10.0, b: 4.8e8 };
+        let e = expected_visits(&stays, &h, 30.0).unwrap();
+        assert!((e - never_leaves).abs() < 0.01 * never_leaves, "{e} vs {never_leaves}");
+        // One visit day, a + b below 1: the series is still defined.
+        let q = Params { r: 0.5, alpha: 5.0, a: 0.3, b: 0.4 };
+        assert!(expected_visits(&q, &History { x: 0, t_x: 0.0, t: 10.0 }, 30.0).is_some());
     }
 
     #[test]

@@ -38,25 +38,28 @@ pub fn ln_gamma(x: f64) -> f64 {
 /// The most series terms 2F1 sums before giving up.
 const MAX_TERMS: usize = 200_000;
 
-/// 2F1(a, b; c; z) for 0 ≤ z < 1 and c > 0, by its power series, summed
-/// until a term is below 1e-16 of the sum. `None` where the series does
-/// not converge in `MAX_TERMS` terms or overflows.
+/// 2F1(a, b; c; z) for 0 ≤ z < 1 (c not 0 or a negative whole number),
+/// by its power series, summed until the terms are shrinking and below
+/// 1e-16 of the sum. `None` where the series does not converge in
+/// `MAX_TERMS` terms or overflows.
 pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
-    if !(0.0..1.0).contains(&z) || c <= 0.0 || !(a.is_finite() && b.is_finite() && c.is_finite()) {
+    let c_pole = c <= 0.0 && c.fract() == 0.0;
+    if !(0.0..1.0).contains(&z) || c_pole || !(a.is_finite() && b.is_finite() && c.is_finite()) {
         return None;
     }
     let (mut term, mut sum) = (1.0_f64, 1.0_f64);
     for n in 0..MAX_TERMS {
         let n = n as f64;
+        let before = term.abs();
         term *= (a + n) * (b + n) / ((c + n) * (n + 1.0)) * z;
         sum += term;
         if !sum.is_finite() {
             return None;
         }
-        // Past the largest term (n beyond a, b and c), a term this small
-        // ends the sum; a term of exactly 0 (a or b a non-positive
-        // integer) ends a polynomial.
-        if term == 0.0 || (n > a.abs() + b.abs() && term.abs() <= 1e-16 * sum.abs()) {
+        // A term of exactly 0 (a or b a non-positive integer) ends a
+        // polynomial; otherwise the sum ends once the terms shrink and one
+        // is this small.
+        if term == 0.0 || (term.abs() <= before && term.abs() <= 1e-16 * sum.abs()) {
             return Some(sum);
         }
     }
@@ -106,6 +109,10 @@ mod tests {
         let want = 1.0 - 2.0 * b * z / c + b * (b + 1.0) * z * z / (c * (c + 1.0));
         assert!(close(hyp2f1(-2.0, b, c, z).unwrap(), want, 1e-14));
         assert_eq!(hyp2f1(1.0, 1.0, 2.0, 1.0), None, "outside [0, 1)");
+        assert_eq!(hyp2f1(1.0, 1.0, -2.0, 0.5), None, "c a pole");
+        // c below zero but not a whole number: the series is defined.
+        // 2F1(a, b; b; z) = (1 − z)^−a for any such b.
+        assert!(close(hyp2f1(0.7, -0.4, -0.4, 0.3).unwrap(), 0.7f64.powf(-0.7), 1e-12));
     }
 
     proptest! {
