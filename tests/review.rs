@@ -129,3 +129,31 @@ fn chrono_free_add_days(date: &str, n: u32) -> String {
     }
     format!("{y:04}-{m:02}-{d:02}")
 }
+
+#[test]
+fn the_owners_reports_read_the_demo_shop() {
+    let dir = temp_dir("review-reports");
+    let db = demo_db(&dir, 300);
+    let path = db.to_str().unwrap();
+    let missed = owner_json(&["report", "--db", path, "missed", "--weeks", "8"]);
+    assert_eq!(missed["weeks"].as_array().unwrap().len(), 8, "{missed}");
+    for key in ["from", "to", "month", "this_month", "by_rule", "reasons"] {
+        assert!(!missed[key].is_null(), "missed.{key}: {missed}");
+    }
+    let suggestions = owner_json(&["report", "--db", path, "suggestions"]);
+    assert!(suggestions["by_kind"].is_array() && suggestions["weeks"].is_array(), "{suggestions}");
+    let voice = owner_json(&["report", "--db", path, "voice", "--weeks", "52"]);
+    let open = voice["open"].as_array().unwrap();
+    assert!(!open.is_empty(), "the demo has open complaints: {voice}");
+    let ages: Vec<i64> = open.iter().map(|o| o["age_days"].as_i64().unwrap()).collect();
+    assert!(ages.windows(2).all(|w| w[0] >= w[1]), "oldest first: {ages:?}");
+    let ko = owner_ok(&["report", "--db", path, "voice", "--lang", "ko"]);
+    assert!(ko.contains("미해결 불만") && !ko.contains("service"), "{ko}");
+    // The cashier is refused, with nothing shown.
+    let out = run(&["report", "--db", path, "missed", "--json"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    // An absurd window is refused before anything is read.
+    let out = run(&strs(&as_owner(&["report", "--db", path, "voice", "--weeks", "1000"])));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -274,6 +274,24 @@ pub fn owner_export_segment(
     })
 }
 
+/// What the counter missed over the last `weeks` weeks.
+#[tauri::command(async)]
+pub fn owner_report_missed(state: State<AppState>, weeks: u32) -> Reply<dangol_store::reports::MissedReport> {
+    state.as_owner(|s, owner, _| s.missed_report(owner, s.now(), weeks))
+}
+
+/// How the suggestions fared over the last `weeks` weeks.
+#[tauri::command(async)]
+pub fn owner_report_suggestions(state: State<AppState>, weeks: u32) -> Reply<dangol_store::reports::SuggestionReport> {
+    state.as_owner(|s, owner, _| s.suggestion_report(owner, s.now(), weeks))
+}
+
+/// The voice of customer over the last `weeks` weeks, and every open complaint.
+#[tauri::command(async)]
+pub fn owner_report_voice(state: State<AppState>, weeks: u32) -> Reply<dangol_store::reports::VoiceReport> {
+    state.as_owner(|s, owner, _| s.voice_report(owner, s.now(), weeks))
+}
+
 fn not_a_file() -> dangol_store::StoreError {
     dangol_store::StoreError::bad_input("import", "파일 내용이 오지 않았습니다", "the file's bytes did not arrive")
 }

@@ -162,6 +162,9 @@ pub fn run() {
             commands::owner_review,
             commands::owner_review_segment,
             commands::owner_export_segment,
+            commands::owner_report_missed,
+            commands::owner_report_suggestions,
+            commands::owner_report_voice,
             commands::owner_import,
             commands::sync_status,
         ])

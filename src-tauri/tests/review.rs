@@ -115,6 +115,9 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     s.wait("the drifting again", || row_text(s, "정우진"));
     s.shot("regulars-ko-1920");
 
+    // The other reports, each a tab.
+    tabs(s, "ko", "1920");
+
     // In English.
     s.click(&s.find("[data-testid=review-close]"));
     s.click(&s.find("[data-testid=lang]"));
@@ -129,6 +132,26 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     s.resize(1280, 800);
     s.wait("a 1280-wide window", || (s.exec("return window.innerWidth").as_f64()? <= 1300.0).then_some(()));
     s.shot("regulars-en-1280");
+    tabs(s, "en", "1280");
+}
+
+/// What the counter missed, the suggestions and the voice of customer,
+/// each opened and shot; the Korean ones carry no English of their own.
+fn tabs(s: &mut support::Session, lang: &str, size: &str) {
+    for (tab, marker) in
+        [("missed", "missed-headline"), ("suggestions", "suggestion-weeks"), ("voice", "voice-headline")]
+    {
+        s.click(&s.find(&format!("[data-testid=review-tab][data-tab={tab}]")));
+        s.wait(&format!("the {tab} report"), || s.try_find(&format!("[data-testid={marker}]")).map(|_| ()));
+        if lang == "ko" {
+            // The report's own words (headings, labels, headlines), not the shop's data.
+            let own = s.exec("return [...document.querySelectorAll('[data-testid=review] h3, [data-testid=review] thead, [data-testid=review] .headline, [data-testid=review-tabs]')].map(e => e.innerText).join(' ')");
+            let words = english_words(own.as_str().unwrap_or(""));
+            assert!(words.is_empty(), "no English in the Korean {tab} report: {words:?}");
+        }
+        s.shot(&format!("{tab}-{lang}-{size}"));
+    }
+    s.click(&s.find("[data-testid=review-tab][data-tab=regulars]"));
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -123,6 +123,14 @@ impl SegmentArg {
     }
 }
 
+/// Which owner's report.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportArg {
+    Missed,
+    Suggestions,
+    Voice,
+}
+
 /// How a segment's list is ordered.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortArg {
@@ -466,6 +474,20 @@ pub enum Command {
         /// Measured repetitions per figure.
         #[arg(long, default_value_t = 2_000)]
         iterations: usize,
+    },
+    /// The owner's reports (owner): what the counter missed (discounts dismissed at checkout and
+    /// the saving not given, this month and by week), how the suggestions fared, or the voice of
+    /// customer (open complaints oldest first, time to resolve, categories by month).
+    Report {
+        #[command(flatten)]
+        common: Common,
+        #[arg(value_enum)]
+        report: ReportArg,
+        #[command(flatten)]
+        when: When,
+        /// Weeks to cover, ending with this one (1-104).
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=104))]
+        weeks: u32,
     },
     /// Measure the owner's review (owner): opening the regulars screen and a full refit of the
     /// visit model, each beside reading the same customer rows, and peak memory.

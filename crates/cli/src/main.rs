@@ -197,6 +197,7 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         | Command::Audit { common, .. }
         | Command::Anomalies { common, .. }
         | Command::Review { common, .. }
+        | Command::Report { common, .. }
         | Command::Unmerge { common, .. }
         | Command::Tour { common, .. } => common,
     };
@@ -784,6 +785,25 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             } else {
                 let review = store.review(&owner, at, limit, refit)?;
                 print(common.json, &review, || output::review(&review, l));
+            }
+        }
+        Command::Report { common, report, when, weeks } => {
+            let mut store = open_reading(&common)?;
+            let owner = owner(&mut store, &common, &mut ids)?;
+            let at = read_at(&store, &when)?;
+            match report {
+                args::ReportArg::Missed => {
+                    let r = store.missed_report(&owner, at, weeks)?;
+                    print(common.json, &r, || output::missed(&r, l));
+                }
+                args::ReportArg::Suggestions => {
+                    let r = store.suggestion_report(&owner, at, weeks)?;
+                    print(common.json, &r, || output::suggestions(&r, l));
+                }
+                args::ReportArg::Voice => {
+                    let r = store.voice_report(&owner, at, weeks)?;
+                    print(common.json, &r, || output::voice(&r, store.zone(), l));
+                }
             }
         }
         Command::Anomalies { common, limit } => {

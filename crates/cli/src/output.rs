@@ -13,6 +13,7 @@ use dangol_store::counter::{
     CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
+use dangol_store::reports::{MissedReport, SuggestionReport, VoiceReport};
 use dangol_store::review::{Review, ReviewRow, SegmentExport, SegmentList};
 use dangol_store::sync::AnomalyView;
 use dangol_store::unmerge::UndoneMerge;
@@ -641,6 +642,103 @@ pub fn segment_export(e: &SegmentExport, lang: Lang) -> String {
             e.exported, e.file, e.left_out_refused, e.left_out_not_asked
         ),
     }
+}
+
+/// What the counter missed.
+pub fn missed(r: &MissedReport, lang: Lang) -> String {
+    let mut s = String::new();
+    let month: i64 = r.this_month.iter().map(|m| m.saving).sum();
+    let _ = writeln!(
+        s,
+        "{}",
+        match lang {
+            Lang::Ko => format!("이번 달({} 부터) 손님이 받지 못한 할인: {}", r.month, format_won(month)),
+            Lang::En =>
+                format!("this month (since {}) customers did not get {} of discounts", r.month, format_won(month)),
+        }
+    );
+    for m in &r.this_month {
+        let _ = writeln!(
+            s,
+            "  {} · {}",
+            lang.pick(&m.name_ko, &m.name_en),
+            match lang {
+                Lang::Ko => format!("{}번, 손님 {}명, {}", m.count, m.customers, format_won(m.saving)),
+                Lang::En => format!("{} times, {} customers, {}", m.count, m.customers, format_won(m.saving)),
+            }
+        );
+    }
+    let _ = writeln!(s, "{}", lang.pick("주별:", "by week:"));
+    for w in &r.weeks {
+        let _ = writeln!(s, "  {} · {} · {}", w.week, w.count, format_won(w.saving));
+    }
+    if !r.reasons.is_empty() {
+        let why: Vec<String> = r.reasons.iter().map(|x| format!("{} ({})", x.reason, x.count)).collect();
+        let _ = writeln!(s, "{} {}", lang.pick("이유:", "reasons:"), why.join(", "));
+    }
+    s
+}
+
+/// How the suggestions fared.
+pub fn suggestions(r: &SuggestionReport, lang: Lang) -> String {
+    let mut s = format!("{} {} – {}\n", lang.pick("제안", "suggestions"), r.from, r.to);
+    for k in &r.by_kind {
+        let _ = writeln!(
+            s,
+            "  {} · {}",
+            k.kind,
+            match lang {
+                Lang::Ko => format!("보여줌 {} · 받아들임 {} · 넘김 {}", k.shown, k.accepted, k.dismissed),
+                Lang::En => format!("shown {} · accepted {} · dismissed {}", k.shown, k.accepted, k.dismissed),
+            }
+        );
+    }
+    if !r.reasons.is_empty() {
+        let why: Vec<String> = r.reasons.iter().map(|x| format!("{} ({})", x.reason, x.count)).collect();
+        let _ = writeln!(s, "{} {}", lang.pick("넘긴 이유:", "dismissed because:"), why.join(", "));
+    }
+    s
+}
+
+/// The voice of customer.
+pub fn voice(r: &VoiceReport, zone: dangol_domain::time::ShopZone, lang: Lang) -> String {
+    let mut s = match lang {
+        Lang::Ko => format!(
+            "{} – {} · 불만 {} · 칭찬 {} · 요청 {} · 해결 {}건 (중앙값 {}일)\n미해결 불만 {}건, 오래된 순:\n",
+            r.from,
+            r.to,
+            r.complaints,
+            r.compliments,
+            r.requests,
+            r.resolved,
+            r.median_days_to_resolve.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into()),
+            r.open.len()
+        ),
+        Lang::En => format!(
+            "{} – {} · complaints {} · compliments {} · requests {} · resolved {} (median {} days)\nopen complaints {}, oldest first:\n",
+            r.from,
+            r.to,
+            r.complaints,
+            r.compliments,
+            r.requests,
+            r.resolved,
+            r.median_days_to_resolve.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into()),
+            r.open.len()
+        ),
+    };
+    for o in &r.open {
+        let _ = writeln!(
+            s,
+            "  {} · {} · {} · {}{} · {}",
+            zone.local(o.at).format("%Y-%m-%d"),
+            o.name,
+            dangol_domain::i18n::category_name(&o.category, lang),
+            o.age_days,
+            lang.pick("일째", " days open"),
+            o.text
+        );
+    }
+    s
 }
 
 pub fn import(r: &ImportReport, lang: Lang) -> String {

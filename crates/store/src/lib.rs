@@ -30,6 +30,7 @@ pub mod csv_io;
 pub mod escrow;
 pub mod inspect;
 pub mod refund;
+pub mod reports;
 pub mod review;
 mod rhythm;
 pub mod sync;

@@ -51,6 +51,9 @@ fn export(dir: &Path) {
     dangol_store::review::SegmentList::export_all(&cfg).unwrap();
     dangol_store::review::SegmentExport::export_all(&cfg).unwrap();
     dangol_store::review::ReviewSort::export_all(&cfg).unwrap();
+    dangol_store::reports::MissedReport::export_all(&cfg).unwrap();
+    dangol_store::reports::SuggestionReport::export_all(&cfg).unwrap();
+    dangol_store::reports::VoiceReport::export_all(&cfg).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<String, String> {

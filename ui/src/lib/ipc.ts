@@ -34,6 +34,9 @@ import type { ReviewSort } from "./bindings/ReviewSort";
 import type { Segment } from "./bindings/Segment";
 import type { SegmentExport } from "./bindings/SegmentExport";
 import type { SegmentList } from "./bindings/SegmentList";
+import type { MissedReport } from "./bindings/MissedReport";
+import type { SuggestionReport } from "./bindings/SuggestionReport";
+import type { VoiceReport } from "./bindings/VoiceReport";
 
 export class WireError extends Error {
   readonly view: ErrorView;
@@ -120,6 +123,10 @@ export const api = {
     call<SegmentList>("owner_review_segment", { segment, sort, limit }),
   /** Writes the segment's consenting customers to a CSV in Downloads. */
   ownerExportSegment: (segment: Segment) => call<SegmentExport>("owner_export_segment", { segment }),
+  /** The owner's reports over the last `weeks` weeks. */
+  ownerMissedReport: (weeks: number) => call<MissedReport>("owner_report_missed", { weeks }),
+  ownerSuggestionReport: (weeks: number) => call<SuggestionReport>("owner_report_suggestions", { weeks }),
+  ownerVoiceReport: (weeks: number) => call<VoiceReport>("owner_report_voice", { weeks }),
   /** The file's bytes as they are: the store detects UTF-8 (BOM or not) or CP949 itself. */
   ownerImport: async (table: "customers" | "products", bytes: Uint8Array): Promise<ImportReport> => {
     try {
