@@ -10,6 +10,11 @@
 
 mod support;
 
+use dangol_domain::catalog::{Cart, CartLine};
+use dangol_domain::gate::Decision;
+use dangol_domain::i18n::Lang;
+use dangol_store::counter::{CheckoutRequest, PreviewRequest};
+use dangol_store::{PromptAction, Store, SystemIds, Viewer};
 use support::SERIAL;
 use support::counter::{demo_db, launch_on};
 
@@ -41,6 +46,7 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let test = "owner-review";
     let db = demo_db(test, 300);
+    counter_activity(&db);
     let home = db.parent().unwrap().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let mut app = launch_on(test, 4614, db, &[("HOME", home.to_str().unwrap())]);
@@ -149,6 +155,8 @@ fn tabs(s: &mut support::Session, lang: &str, size: &str) {
             let words = english_words(own.as_str().unwrap_or(""));
             assert!(words.is_empty(), "no English in the Korean {tab} report: {words:?}");
         }
+        // WebKitGTK repaints a resized dialog a frame late.
+        std::thread::sleep(std::time::Duration::from_millis(300));
         s.shot(&format!("{tab}-{lang}-{size}"));
     }
     s.click(&s.find("[data-testid=review-tab][data-tab=regulars]"));
@@ -164,4 +172,56 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// Today at the counter, before the owner looks: the demo's two seniors pay
+/// full price, the cashier dismissing every discount they could have had
+/// with a reason; one usual item is accepted and one skipped.
+fn counter_activity(db: &std::path::Path) {
+    let mut store = Store::open(db).unwrap();
+    let now = store.now();
+    let mut ids = SystemIds;
+    for (name, reason) in [("김영자", "손님이 다음에 쓰시겠다고 함"), ("박정호", "바빠서 못 물어봄")]
+    {
+        let who = store.lookup(name, 1, &Viewer::Cashier).unwrap().hits[0].id;
+        let cart =
+            Cart { lines: vec![CartLine { sku: "AMR".into(), qty: 2 }, CartLine { sku: "CROIS".into(), qty: 1 }] };
+        let preview = store
+            .preview(&PreviewRequest {
+                customer: Some(who),
+                cart: cart.clone(),
+                told: vec![],
+                selected: None,
+                at: now,
+                lang: Lang::Ko,
+                viewer: Viewer::Cashier,
+                limit: 5,
+            })
+            .unwrap();
+        let dismiss: Vec<(String, String)> =
+            preview.eligible.iter().map(|e| (e.rule_id.clone(), reason.to_string())).collect();
+        assert!(!dismiss.is_empty(), "{name} could have had a discount");
+        let request = CheckoutRequest {
+            visit: ids_next(&mut ids, now),
+            customer: Some(who),
+            cart,
+            decision: Decision { apply: vec![], dismiss },
+            at: now,
+            lang: Lang::Ko,
+            goodwill: None,
+            confirm_large: false,
+        };
+        store.checkout(&request, None, &mut ids).unwrap();
+        let (key, action, why) = if name == "김영자" {
+            ("usual_item:CROIS", PromptAction::Accepted, None)
+        } else {
+            ("usual_item:AMR", PromptAction::Dismissed, Some("오늘은 됐대요"))
+        };
+        store.record_prompt(who, key, action, why, now, &mut ids).unwrap();
+    }
+}
+
+fn ids_next(ids: &mut SystemIds, now: chrono::DateTime<chrono::Utc>) -> uuid::Uuid {
+    use dangol_domain::ids::IdSource;
+    ids.next_id(now)
 }
