@@ -147,6 +147,18 @@ fn the_owners_reports_read_the_demo_shop() {
     assert!(!open.is_empty(), "the demo has open complaints: {voice}");
     let ages: Vec<i64> = open.iter().map(|o| o["age_days"].as_i64().unwrap()).collect();
     assert!(ages.windows(2).all(|w| w[0] >= w[1]), "oldest first: {ages:?}");
+    let trend = owner_json(&["report", "--db", path, "trend", "--weeks", "2"]);
+    let days = trend["days"].as_array().unwrap();
+    assert!((8..=14).contains(&days.len()), "every day of two weeks: {trend}");
+    let sales: u64 = days.iter().map(|d| d["sales"].as_u64().unwrap()).sum();
+    let split: u64 = days
+        .iter()
+        .map(|d| {
+            d["new_customers"].as_u64().unwrap() + d["returning"].as_u64().unwrap() + d["walk_ins"].as_u64().unwrap()
+        })
+        .sum();
+    assert!(sales > 0 && sales == split, "every sale is new, returning or a walk-in: {trend}");
+    assert!(trend["regulars_revenue"].as_i64().unwrap() <= trend["revenue"].as_i64().unwrap());
     let ko = owner_ok(&["report", "--db", path, "voice", "--lang", "ko"]);
     assert!(ko.contains("미해결 불만") && !ko.contains("service"), "{ko}");
     // The cashier is refused, with nothing shown.

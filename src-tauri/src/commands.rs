@@ -292,6 +292,12 @@ pub fn owner_report_voice(state: State<AppState>, weeks: u32) -> Reply<dangol_st
     state.as_owner(|s, owner, _| s.voice_report(owner, s.now(), weeks))
 }
 
+/// Visits and sales day by day over the last `weeks` weeks.
+#[tauri::command(async)]
+pub fn owner_report_trend(state: State<AppState>, weeks: u32) -> Reply<dangol_store::reports::TrendReport> {
+    state.as_owner(|s, owner, _| s.trend_report(owner, s.now(), weeks))
+}
+
 fn not_a_file() -> dangol_store::StoreError {
     dangol_store::StoreError::bad_input("import", "파일 내용이 오지 않았습니다", "the file's bytes did not arrive")
 }

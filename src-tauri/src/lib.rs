@@ -165,6 +165,7 @@ pub fn run() {
             commands::owner_report_missed,
             commands::owner_report_suggestions,
             commands::owner_report_voice,
+            commands::owner_report_trend,
             commands::owner_import,
             commands::sync_status,
         ])

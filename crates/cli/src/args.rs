@@ -129,6 +129,7 @@ pub enum ReportArg {
     Missed,
     Suggestions,
     Voice,
+    Trend,
 }
 
 /// How a segment's list is ordered.
@@ -477,7 +478,8 @@ pub enum Command {
     },
     /// The owner's reports (owner): what the counter missed (discounts dismissed at checkout and
     /// the saving not given, this month and by week), how the suggestions fared, or the voice of
-    /// customer (open complaints oldest first, time to resolve, categories by month).
+    /// customer (open complaints oldest first, time to resolve, categories by month), or visits
+    /// and sales day by day (new and returning customers, walk-ins, regulars' share).
     Report {
         #[command(flatten)]
         common: Common,

@@ -804,6 +804,10 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
                     let r = store.voice_report(&owner, at, weeks)?;
                     print(common.json, &r, || output::voice(&r, store.zone(), l));
                 }
+                args::ReportArg::Trend => {
+                    let r = store.trend_report(&owner, at, weeks)?;
+                    print(common.json, &r, || output::trend(&r, l));
+                }
             }
         }
         Command::Anomalies { common, limit } => {

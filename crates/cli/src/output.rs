@@ -13,7 +13,7 @@ use dangol_store::counter::{
     CustomerSummary, LookupResult, PreviewRequest, PreviewView, Profile, Receipt, RefundReceipt, ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
-use dangol_store::reports::{MissedReport, SuggestionReport, VoiceReport};
+use dangol_store::reports::{MissedReport, SuggestionReport, TrendReport, VoiceReport};
 use dangol_store::review::{Review, ReviewRow, SegmentExport, SegmentList};
 use dangol_store::sync::AnomalyView;
 use dangol_store::unmerge::UndoneMerge;
@@ -736,6 +736,38 @@ pub fn voice(r: &VoiceReport, zone: dangol_domain::time::ShopZone, lang: Lang) -
             o.age_days,
             lang.pick("일째", " days open"),
             o.text
+        );
+    }
+    s
+}
+
+/// Visits and sales day by day.
+pub fn trend(r: &TrendReport, lang: Lang) -> String {
+    let share = if r.revenue > 0 { format!("{}%", r.regulars_revenue * 100 / r.revenue) } else { "—".into() };
+    let mut s = match lang {
+        Lang::Ko => format!(
+            "{} – {} · 매출 {} · 단골 몫 {share}\n날짜 · 판매 · 첫 방문 · 다시 옴 · 비회원 · 매출\n",
+            r.from,
+            r.to,
+            format_won(r.revenue)
+        ),
+        Lang::En => format!(
+            "{} – {} · revenue {} · regulars' share {share}\nday · sales · first visits · returning · walk-ins · revenue\n",
+            r.from,
+            r.to,
+            format_won(r.revenue)
+        ),
+    };
+    for d in &r.days {
+        let _ = writeln!(
+            s,
+            "  {} · {} · {} · {} · {} · {}",
+            d.day,
+            d.sales,
+            d.new_customers,
+            d.returning,
+            d.walk_ins,
+            format_won(d.revenue)
         );
     }
     s

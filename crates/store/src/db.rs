@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_unmerge.sql")),
     (10, include_str!("../migrations/0010_field_writes.sql")),
     (11, include_str!("../migrations/0011_rhythm.sql")),
+    (12, include_str!("../migrations/0012_sales_by_at.sql")),
 ];
 
 /// The newest schema version this build knows.

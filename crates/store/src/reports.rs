@@ -1,7 +1,8 @@
 //! The owner's reports beside the regulars review, each one table read over
 //! a window of shop-local weeks (Monday to Sunday): what the counter missed
 //! (eligible discounts dismissed at checkout, with the saving customers did
-//! not get), how the suggestions fared, and the voice of customer.
+//! not get), how the suggestions fared, the voice of customer, and visits
+//! and sales day by day (new and returning customers, regulars' share).
 
 use crate::Store;
 use crate::error::Result;
@@ -145,6 +146,36 @@ pub struct VoiceReport {
     pub requests: u64,
     /// By month and category, oldest month first.
     pub by_month: Vec<CategoryMonth>,
+}
+
+/// One day's visits.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayVisits {
+    pub day: NaiveDate,
+    /// Sales that stand (walk-ins included).
+    pub sales: u64,
+    /// Sales to a customer on their first visit day.
+    pub new_customers: u64,
+    /// Sales to a customer who had come before.
+    pub returning: u64,
+    pub walk_ins: u64,
+    pub revenue: i64,
+    /// Revenue from regulars (customers with `REGULAR_VISIT_DAYS` or more
+    /// visit days).
+    pub regulars_revenue: i64,
+}
+
+/// Visits and sales over time.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Every day of the window, oldest first.
+    pub days: Vec<DayVisits>,
+    pub revenue: i64,
+    pub regulars_revenue: i64,
 }
 
 /// The window: `weeks` whole shop-local weeks ending with the one `at` is
@@ -378,5 +409,64 @@ impl Store {
             requests,
             by_month,
         })
+    }
+
+    /// Visits and sales, day by day, over the last `weeks` weeks (owner):
+    /// new and returning customers, walk-ins, and regulars' share of the
+    /// revenue. Reads the window's sales by their moment (`sales_by_at`).
+    pub fn trend_report(&self, _owner: &Owner, at: DateTime<Utc>, weeks: u32) -> Result<TrendReport> {
+        let zone = self.zone;
+        let (from, to, start, end) = window(zone, at, weeks);
+        let regular = i64::from(dangol_domain::review::rhythm::REGULAR_VISIT_DAYS);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.at, s.total, s.customer, c.first_day, c.visit_days FROM sales s LEFT JOIN customers c ON c.rid = s.customer
+             WHERE s.at >= ?1 AND s.at <= ?2 AND s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
+        )?;
+        let mut by_day: BTreeMap<NaiveDate, DayVisits> = BTreeMap::new();
+        let mut d = from;
+        while d <= to {
+            by_day.insert(
+                d,
+                DayVisits {
+                    day: d,
+                    sales: 0,
+                    new_customers: 0,
+                    returning: 0,
+                    walk_ins: 0,
+                    revenue: 0,
+                    regulars_revenue: 0,
+                },
+            );
+            d += Duration::days(1);
+        }
+        let mut rows = stmt.query([start, end])?;
+        while let Some(r) = rows.next()? {
+            let when = from_ms(r.get(0)?);
+            let total: i64 = r.get(1)?;
+            let customer: Option<i64> = r.get(2)?;
+            let first: Option<i64> = r.get(3)?;
+            let visit_days: Option<i64> = r.get(4)?;
+            let date = zone.date(when);
+            let Some(v) = by_day.get_mut(&date) else { continue };
+            v.sales += 1;
+            v.revenue = v.revenue.saturating_add(total);
+            match customer {
+                None => v.walk_ins += 1,
+                Some(_) => {
+                    if first == Some(dangol_domain::time::day_number(date)) {
+                        v.new_customers += 1;
+                    } else {
+                        v.returning += 1;
+                    }
+                    if visit_days.unwrap_or(0) >= regular {
+                        v.regulars_revenue = v.regulars_revenue.saturating_add(total);
+                    }
+                }
+            }
+        }
+        let days: Vec<DayVisits> = by_day.into_values().collect();
+        let revenue = days.iter().map(|d| d.revenue).fold(0i64, i64::saturating_add);
+        let regulars_revenue = days.iter().map(|d| d.regulars_revenue).fold(0i64, i64::saturating_add);
+        Ok(TrendReport { from, to, days, revenue, regulars_revenue })
     }
 }

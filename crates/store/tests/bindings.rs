@@ -54,6 +54,7 @@ fn export(dir: &Path) {
     dangol_store::reports::MissedReport::export_all(&cfg).unwrap();
     dangol_store::reports::SuggestionReport::export_all(&cfg).unwrap();
     dangol_store::reports::VoiceReport::export_all(&cfg).unwrap();
+    dangol_store::reports::TrendReport::export_all(&cfg).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<String, String> {

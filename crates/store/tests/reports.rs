@@ -3,7 +3,8 @@
 //! month's missed saving with the cashier's reason; suggestions accepted
 //! and dismissed are counted by kind with the reasons; the voice of customer
 //! lists the open complaint oldest first with its age, and the resolved one
-//! with its time to resolve. Only the owner reads them (an `Owner` is
+//! with its time to resolve; the day-by-day trend counts the two sales as
+//! first visits. Only the owner reads them (an `Owner` is
 //! required by type).
 
 mod common;
@@ -34,6 +35,15 @@ fn the_reports_count_what_happened_at_the_counter() {
     assert_eq!(missed.weeks.len(), 4, "every week of the window, none left out");
     assert_eq!(missed.weeks.iter().map(|w| w.saving).sum::<i64>(), 1_600);
     assert_eq!(missed.reasons[0].reason, "손님이 사양함");
+
+    // Visits and sales by day: today's sale is a first visit, the earlier
+    // one too (neither had come before), no walk-ins, no regulars yet.
+    let t = store.trend_report(&owner, at(), 2).unwrap();
+    assert_eq!(t.days.len() as i64, (t.to - t.from).num_days() + 1, "every day of the window");
+    let sales: u64 = t.days.iter().map(|d| d.sales).sum();
+    let new: u64 = t.days.iter().map(|d| d.new_customers).sum();
+    assert_eq!((sales, new, t.regulars_revenue), (2, 2, 0), "{t:?}");
+    assert_eq!(t.revenue, 2 * 8_000);
 
     // Suggestions: one accepted, one dismissed with a reason (plus the
     // two discount dismissals the checkouts recorded).

@@ -37,6 +37,7 @@ import type { SegmentList } from "./bindings/SegmentList";
 import type { MissedReport } from "./bindings/MissedReport";
 import type { SuggestionReport } from "./bindings/SuggestionReport";
 import type { VoiceReport } from "./bindings/VoiceReport";
+import type { TrendReport } from "./bindings/TrendReport";
 
 export class WireError extends Error {
   readonly view: ErrorView;
@@ -127,6 +128,7 @@ export const api = {
   ownerMissedReport: (weeks: number) => call<MissedReport>("owner_report_missed", { weeks }),
   ownerSuggestionReport: (weeks: number) => call<SuggestionReport>("owner_report_suggestions", { weeks }),
   ownerVoiceReport: (weeks: number) => call<VoiceReport>("owner_report_voice", { weeks }),
+  ownerTrendReport: (weeks: number) => call<TrendReport>("owner_report_trend", { weeks }),
   /** The file's bytes as they are: the store detects UTF-8 (BOM or not) or CP949 itself. */
   ownerImport: async (table: "customers" | "products", bytes: Uint8Array): Promise<ImportReport> => {
     try {
