@@ -144,9 +144,12 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
 /// What the counter missed, the suggestions and the voice of customer,
 /// each opened and shot; the Korean ones carry no English of their own.
 fn tabs(s: &mut support::Session, lang: &str, size: &str) {
-    for (tab, marker) in
-        [("missed", "missed-headline"), ("suggestions", "suggestion-weeks"), ("voice", "voice-headline")]
-    {
+    for (tab, marker) in [
+        ("trend", "trend-headline"),
+        ("missed", "missed-headline"),
+        ("suggestions", "suggestion-weeks"),
+        ("voice", "voice-headline"),
+    ] {
         s.click(&s.find(&format!("[data-testid=review-tab][data-tab={tab}]")));
         s.wait(&format!("the {tab} report"), || s.try_find(&format!("[data-testid={marker}]")).map(|_| ()));
         if lang == "ko" {
