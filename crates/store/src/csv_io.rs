@@ -580,10 +580,7 @@ impl Store {
             }
             match change {
                 Change::Create(c) => {
-                    customers::insert(&tx, c, 0, None)?;
-                    let mut payload = customers::event_payload(c);
-                    payload["source"] = "import".into();
-                    outbox::append(&tx, ids, device, at, "customer.created", &payload)?;
+                    insert_imported(&tx, c, ids, device, at)?;
                     report.created += 1;
                 }
                 Change::Update { rid, before, after } => {
@@ -894,6 +891,22 @@ fn same_file(a: &Path, b: &Path) -> bool {
             _ => false,
         }
     }
+}
+
+/// Registers a customer a file brought, and records the event that
+/// carries them to the other counters (marked as imported); returns the row.
+pub(crate) fn insert_imported(
+    tx: &rusqlite::Connection,
+    c: &Customer,
+    ids: &mut dyn IdSource,
+    device: uuid::Uuid,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let rid = customers::insert(tx, c, 0, None)?;
+    let mut payload = customers::event_payload(c);
+    payload["source"] = "import".into();
+    outbox::append(tx, ids, device, at, "customer.created", &payload)?;
+    Ok(rid)
 }
 
 pub(crate) fn invalid(file_kind: &'static str, mut errors: Vec<RowError>) -> StoreError {

@@ -13,8 +13,7 @@
 
 use crate::error::Result;
 use crate::owner::Owner;
-use crate::rhythm::{STANDING_AT, Summary};
-use crate::time::{from_ms, ms};
+use crate::time::ms;
 use crate::{Store, customers};
 use chrono::{DateTime, NaiveDate, Utc};
 use dangol_domain::review::bgnbd::{self, Groups, History, Params};
@@ -105,6 +104,14 @@ struct Facts {
     spend: i64,
 }
 
+impl Facts {
+    /// The model's (x, t_x, T) in whole days as of `today`.
+    fn history(&self, today: i64) -> (u32, i64, i64) {
+        let span = self.last - self.first;
+        (self.visit_days - 1, span, (today - self.first).max(span))
+    }
+}
+
 /// Every customer with a visit up to `at`, how many registered by then
 /// never came, and whether the rows were of now (no visit after `at`).
 struct AllFacts {
@@ -153,12 +160,7 @@ fn facts(conn: &Connection, zone: ShopZone, at: DateTime<Utc>) -> Result<AllFact
     }
     // As of an earlier moment: the sales up to it.
     let mut out = Vec::new();
-    let mut stmt = conn.prepare(&format!(
-        "SELECT s.customer, s.at, s.total FROM sales s WHERE s.customer IS NOT NULL AND s.at <= ?1 AND {STANDING_AT} ORDER BY s.customer, s.at"
-    ))?;
-    let mut rows = stmt.query([until])?;
-    let mut current: Option<(i64, Summary)> = None;
-    let mut push = |rid: i64, s: Summary| {
+    crate::rhythm::each_customer(conn, zone, until, |rid, s| {
         if let (Some(&first), Some(&last)) = (s.days.first(), s.days.last()) {
             out.push(Facts {
                 rid,
@@ -169,23 +171,8 @@ fn facts(conn: &Connection, zone: ShopZone, at: DateTime<Utc>) -> Result<AllFact
                 spend: s.spend,
             });
         }
-    };
-    while let Some(r) = rows.next()? {
-        let rid: i64 = r.get(0)?;
-        let day = zone.day(from_ms(r.get(1)?));
-        let total: i64 = r.get(2)?;
-        if current.as_ref().is_none_or(|(c, _)| *c != rid)
-            && let Some((c, s)) = current.replace((rid, Summary::default()))
-        {
-            push(c, s);
-        }
-        if let Some((_, s)) = current.as_mut() {
-            s.add(day, total);
-        }
-    }
-    if let Some((c, s)) = current {
-        push(c, s);
-    }
+        Ok(())
+    })?;
     let came: std::collections::HashSet<i64> = out.iter().map(|f| f.rid).collect();
     let mut never = 0;
     let mut stmt = conn.prepare_cached("SELECT rid FROM customers WHERE created_at <= ?1")?;
@@ -233,7 +220,8 @@ fn fit(conn: &Connection, facts: &[Facts], day: i64, print: &str, best_effort: b
     let started = std::time::Instant::now();
     let mut groups = Groups::new();
     for f in facts {
-        groups.add(f.visit_days - 1, f.last - f.first, (day - f.first).max(f.last - f.first), 1);
+        let (x, t_x, t) = f.history(day);
+        groups.add(x, t_x, t, 1);
     }
     let Some(fit) = bgnbd::fit(&groups) else { return Ok(None) };
     let took = started.elapsed().as_millis() as i64;
@@ -374,7 +362,8 @@ impl Classified {
 
 /// P(alive) of a customer as of `today`.
 fn alive(p: &Params, f: &Facts, today: i64) -> f64 {
-    bgnbd::p_alive(p, &History::days(f.visit_days - 1, f.last - f.first, (today - f.first).max(f.last - f.first)))
+    let (x, t_x, t) = f.history(today);
+    bgnbd::p_alive(p, &History::days(x, t_x, t))
 }
 
 impl Store {

@@ -19,12 +19,10 @@ use rusqlite::{Connection, params};
 /// The settings key holding the zone the summaries were built in.
 const BUILT: &str = "rhythm_built";
 
-/// The standing sales of a customer (not a reversal, not reversed).
-pub(crate) const STANDING: &str = "s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)";
-
 /// The sales that stood at the moment bound to `?1` (not a reversal, not
-/// reversed by then: a refund after it does not reach back).
-pub(crate) const STANDING_AT: &str =
+/// reversed by then: a refund after it does not reach back); with
+/// `i64::MAX`, the sales that stand.
+const STANDING_AT: &str =
     "s.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid AND r.at <= ?1)";
 
 /// A customer's rhythm from their standing sales' (moment, total).
@@ -92,31 +90,41 @@ pub(crate) fn rebuild_all(conn: &Connection, zone: ShopZone) -> Result<()> {
         "UPDATE customers SET first_day = NULL, last_day = NULL, visit_days = 0, usual_gap = NULL, spend = 0",
         [],
     )?;
+    each_customer(conn, zone, i64::MAX, |rid, s| s.write(conn, rid))?;
+    settings::set(conn, BUILT, zone.name())?;
+    Ok(())
+}
+
+/// Every customer's summary from the sales that stood at `until` (ms),
+/// in one pass over the sales, given to `f` customer by customer (only
+/// customers with such a sale).
+pub(crate) fn each_customer(
+    conn: &Connection,
+    zone: ShopZone,
+    until: i64,
+    mut f: impl FnMut(i64, Summary) -> Result<()>,
+) -> Result<()> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT s.customer, s.at, s.total FROM sales s WHERE s.customer IS NOT NULL AND {STANDING} ORDER BY s.customer, s.at"
+        "SELECT s.customer, s.at, s.total FROM sales s WHERE s.customer IS NOT NULL AND s.at <= ?1 AND {STANDING_AT} ORDER BY s.customer, s.at"
     ))?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query([until])?;
     let mut current: Option<(i64, Summary)> = None;
     while let Some(r) = rows.next()? {
         let rid: i64 = r.get(0)?;
-        let at = crate::time::from_ms(r.get(1)?);
+        let day = zone.day(crate::time::from_ms(r.get(1)?));
         let total: i64 = r.get(2)?;
-        match &mut current {
-            Some((c, s)) if *c == rid => s.add(zone.day(at), total),
-            _ => {
-                if let Some((c, s)) = current.take() {
-                    s.write(conn, c)?;
-                }
-                let mut s = Summary::default();
-                s.add(zone.day(at), total);
-                current = Some((rid, s));
-            }
+        if current.as_ref().is_none_or(|(c, _)| *c != rid)
+            && let Some((c, s)) = current.replace((rid, Summary::default()))
+        {
+            f(c, s)?;
+        }
+        if let Some((_, s)) = current.as_mut() {
+            s.add(day, total);
         }
     }
     if let Some((c, s)) = current {
-        s.write(conn, c)?;
+        f(c, s)?;
     }
-    settings::set(conn, BUILT, zone.name())?;
     Ok(())
 }
 

@@ -13,12 +13,13 @@
 //! or, without one, `고객` and the phone's last four digits.
 
 use crate::checkout::{Origin, SaleEffects, write_sale};
-use crate::csv_io::{PROGRESS_EVERY, Progress, decode, field, invalid, read_rows, row};
+use crate::csv_io::{PROGRESS_EVERY, Progress, decode, field, insert_imported, invalid, read_rows, row};
 use crate::error::{Result, RowError};
 use crate::owner::Owner;
 use crate::{Store, audit, catalog, customers, ledger, outbox};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dangol_domain::customer::{Customer, CustomerInput};
+use dangol_domain::error::cut;
 use dangol_domain::ids::IdSource;
 use dangol_domain::phone::Phone;
 use dangol_domain::sale::{SaleDraft, SaleLine};
@@ -332,10 +333,7 @@ impl Store {
                             let name = v.name.clone().unwrap_or_else(|| format!("고객 {}", v.phone.last4()));
                             let input = CustomerInput { name, phone: v.phone.digits().into(), ..Default::default() };
                             let customer: Customer = input.validate(ids.next_id(at), at)?;
-                            let rid = customers::insert(&tx, &customer, 0, None)?;
-                            let mut payload = customers::event_payload(&customer);
-                            payload["source"] = "import".into();
-                            outbox::append(&tx, ids, device, at, "customer.created", &payload)?;
+                            let rid = insert_imported(&tx, &customer, ids, device, at)?;
                             report.customers_created += 1;
                             (rid, customer.id)
                         }
@@ -381,10 +379,6 @@ impl Store {
         progress("writing", total_rows, total_rows);
         Ok(report)
     }
-}
-
-fn cut(s: &str) -> String {
-    dangol_domain::error::cut(s)
 }
 
 #[cfg(test)]
