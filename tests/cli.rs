@@ -475,6 +475,18 @@ fn owner_configures_rules_time_zone_and_coupons() {
     );
     let refused = run(&["set-rule", "--db", db, rule.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(7), "rules are the owner's");
+    // Before saving, what it would do; nothing is written.
+    let before = fingerprint(std::path::Path::new(db));
+    let preview = owner_json(&["set-rule", "--db", db, rule.to_str().unwrap(), "--preview"]);
+    assert_eq!(preview["summary"]["en"], "Everyone: ₩500 off the whole cart");
+    assert_eq!(preview["customers"], preview["customers_total"]);
+    let (sales, applied) = (preview["sales"].as_u64().unwrap(), preview["sales_applied"].as_u64().unwrap());
+    assert!(sales > 0 && applied == sales, "every sale of the last 30 days saves ₩500: {preview}");
+    assert_eq!(preview["saving"].as_u64().unwrap(), 500 * applied);
+    let said = owner_ok(&["set-rule", "--db", db, rule.to_str().unwrap(), "--preview"]);
+    assert!(said.contains("would have applied to"), "{said}");
+    assert_eq!(fingerprint(std::path::Path::new(db)), before, "a preview saves nothing");
+    assert!(!json(&["rules", "--db", db])["rules"].as_array().unwrap().iter().any(|r| r["id"] == "rainy-day"));
     owner_ok(&["set-rule", "--db", db, rule.to_str().unwrap()]);
     let bad_rule = write(
         &dir,

@@ -199,6 +199,17 @@ pub fn owner_save_rule(state: State<AppState>, json: String) -> Reply<RuleList> 
     })
 }
 
+/// What a rule would do before it is saved (its summary in plain words,
+/// who qualifies today, the last 30 days' sales it would have applied to),
+/// from the JSON the form wrote: validated as saving would validate it.
+#[tauri::command(async)]
+pub fn owner_rule_preview(state: State<AppState>, json: String) -> Reply<dangol_store::rule_preview::RulePreview> {
+    state.as_owner(|s, owner, _| {
+        let rule = DiscountRule::from_json(&json)?;
+        s.rule_preview(owner, &rule, s.now())
+    })
+}
+
 #[tauri::command(async)]
 pub fn owner_update_setting(state: State<AppState>, key: String, value: String) -> Reply<ShopInfo> {
     state.as_owner(|s, owner, ids| s.update_setting(owner, &key, &value, s.now(), ids).and_then(|_| s.shop_info()))

@@ -154,6 +154,7 @@ pub fn run() {
             commands::owner_unlock,
             commands::owner_lock,
             commands::owner_save_rule,
+            commands::owner_rule_preview,
             commands::owner_update_setting,
             commands::owner_change_pin,
             commands::owner_audit,

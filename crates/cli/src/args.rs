@@ -357,6 +357,10 @@ pub enum Command {
         common: Common,
         #[arg(value_name = "RULE.json")]
         file: PathBuf,
+        /// Save nothing: say what the rule would do (in plain words, who
+        /// qualifies today, the last 30 days' sales it would have applied to).
+        #[arg(long)]
+        preview: bool,
         #[command(flatten)]
         when: When,
     },

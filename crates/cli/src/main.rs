@@ -681,12 +681,17 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let list = store.rule_list()?;
             print(common.json, &list, || output::rules(&list, l));
         }
-        Command::SetRule { common, file, when } => {
+        Command::SetRule { common, file, preview, when } => {
             let text = read_small(&file, MAX_RULE_BYTES, "rule file")?;
             let rule = dangol_domain::rules::DiscountRule::from_json(&text)?;
             let mut store = open_existing(&common)?;
             let owner = owner(&mut store, &common, &mut ids)?;
             let at = at(&mut store, &when, &common, &mut ids)?;
+            if preview {
+                let p = store.rule_preview(&owner, &rule, at)?;
+                print(common.json, &p, || output::rule_preview(&p, l));
+                return Ok(());
+            }
             store.upsert_rule(&owner, &rule, at, &mut ids)?;
             print(common.json, &rule, || {
                 l.pick(&format!("할인 규칙 {}을(를) 저장했습니다\n", rule.id), &format!("rule {} saved\n", rule.id))

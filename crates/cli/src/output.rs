@@ -324,6 +324,36 @@ pub fn rules(list: &RuleList, lang: Lang) -> String {
     s
 }
 
+/// What a rule would do (`set-rule --preview`).
+pub fn rule_preview(p: &dangol_store::rule_preview::RulePreview, lang: Lang) -> String {
+    match lang {
+        Lang::Ko => format!(
+            "{}\n오늘 조건에 맞는 고객: 전체 {}명 중 {}명\n지난 30일({}~{}) 판매 {}건 중 {}건에 적용됐을 것 · 고객 {}명 · 할인 합계 {}\n",
+            p.summary.ko,
+            p.customers_total,
+            p.customers,
+            p.from,
+            p.to,
+            p.sales,
+            p.sales_applied,
+            p.customers_applied,
+            format_won(p.saving)
+        ),
+        Lang::En => format!(
+            "{}\nqualify today: {} of {} customers\nlast 30 days ({} to {}): would have applied to {} of {} sales · {} customers · {} off in all\n",
+            p.summary.en,
+            p.customers,
+            p.customers_total,
+            p.from,
+            p.to,
+            p.sales_applied,
+            p.sales,
+            p.customers_applied,
+            format_won(p.saving)
+        ),
+    }
+}
+
 pub fn audit(log: &[AuditView], zone: dangol_domain::time::ShopZone) -> String {
     let mut s = String::new();
     for e in log {

@@ -467,6 +467,17 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Whether the customer meets every condition of `rule` that is about
+    /// them (tier, age, birthday, first visit, stamps, coupon), leaving out
+    /// the cart, the moment, the validity dates and the usage limit: "who
+    /// qualifies" in the owner's rule preview.
+    pub fn meets_customer_conditions(&self, rule: &DiscountRule) -> bool {
+        rule.conditions
+            .iter()
+            .filter(|c| !matches!(c, Condition::TimeWindow { .. } | Condition::MinSpend { .. }))
+            .all(|c| self.check(rule, c).is_ok())
+    }
+
     /// True when the rules may be applied together in one sale: at most one
     /// exclusive rule and then alone, no rule twice, one points redemption,
     /// and enough stamps for every stamp reward.

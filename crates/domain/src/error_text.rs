@@ -36,6 +36,32 @@ pub fn field_label(field: &str, lang: Lang) -> String {
         "marketing_consent" => ("마케팅 동의", "marketing consent"),
         "quantity" => ("수량", "quantity"),
         "dismiss_reason" => ("할인을 건너뛰는 사유", "reason for dismissing a discount"),
+        // A discount rule's fields, by their path in the rule.
+        "id" => ("규칙 코드", "rule code"),
+        "name_en" => ("영어 이름", "English name"),
+        "benefit" => ("혜택", "benefit"),
+        "benefit.percent_bp" => ("할인율", "percent off"),
+        "benefit.amount" => ("할인 금액", "amount off"),
+        "benefit.count" => ("무료 개수", "items free"),
+        "benefit.max_unit_price" => ("개당 최대 가격", "most per item"),
+        "benefit.buy" => ("사는 개수", "items bought"),
+        "benefit.get" => ("무료 개수", "items free"),
+        "benefit.won_per_point" => ("1포인트의 값", "value of a point"),
+        "benefit.min_points" => ("최소 사용 포인트", "fewest points"),
+        "benefit.max_share_bp" => ("최대 결제 비율", "largest share paid"),
+        "scope.categories" => ("적용 분류", "categories"),
+        "scope.skus" => ("적용 상품", "products"),
+        "conditions" => ("조건", "conditions"),
+        "conditions.min_age.years" => ("나이 조건", "age"),
+        "conditions.stamps.count" => ("스탬프 개수", "stamps"),
+        "conditions.min_spend.amount" => ("최소 구매 금액", "least spend"),
+        "conditions.birthday.window.days" => ("생일 전후 일수", "days around the birthday"),
+        "conditions.time_window" => ("요일·시간 조건", "days and hours"),
+        "conditions.time_window.days" => ("요일", "days"),
+        "valid_from" => ("시작일", "first day"),
+        "valid_until" => ("종료일", "last day"),
+        "limit.count" => ("1인당 횟수", "uses per customer"),
+        "stacking" => ("함께 쓰기", "combining"),
         other => return other.to_string(),
     };
     lang.pick(ko, en).to_string()
@@ -301,6 +327,9 @@ impl DomainError {
             DomainError::InvalidRule { rule_id, field, problem } => {
                 let place = if field.is_empty() { String::new() } else { format!(" {field}") };
                 if ko {
+                    // The field in words; the English message keeps its path in the rule.
+                    let place =
+                        if field.is_empty() { String::new() } else { format!("의 {}", field_label(field, lang)) };
                     format!("할인 규칙 '{rule_id}'{place}: {}", problem_text(problem, lang))
                 } else {
                     format!("invalid discount rule {rule_id:?}{place}: {}", problem_text(problem, lang))
@@ -370,7 +399,22 @@ mod tests {
             crate::customer::parse_birth_date("1958/03/02", chrono::Utc::now()).unwrap_err(),
             DomainError::OwnerApprovalRequired { amount: 5000, limit: 3000 },
         ];
-        for e in errors {
+        // A rule's field is said in words, not as its path in the rule.
+        let rules = [
+            r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":20000}}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"amount_off","amount":0}}"#,
+            r#"{"id":"x y","name":"X","benefit":{"type":"amount_off","amount":5}}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"free_items","count":0}}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"redeem_points","won_per_point":0}}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"conditions":[{"type":"min_age","years":-3}]}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"conditions":[{"type":"birthday","window":{"type":"days","days":400}}]}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"conditions":[{"type":"time_window","window":{"start":"10:00:00","end":"10:00:00"}}]}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"limit":{"count":0,"per":"day"}}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"valid_until":"9999-01-01"}"#,
+            r#"{"id":"x","name":"X","benefit":{"type":"percent_off","percent_bp":1000},"scope":{"type":"categories","categories":[]}}"#,
+        ]
+        .map(|json| crate::rules::DiscountRule::from_json(json).unwrap_err());
+        for e in errors.into_iter().chain(rules) {
             let ko = e.message(Lang::Ko);
             let english: Vec<&str> = ko
                 .split(|c: char| !c.is_ascii_alphabetic())

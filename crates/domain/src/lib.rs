@@ -23,6 +23,7 @@ pub mod money;
 pub mod phone;
 pub mod points;
 pub mod review;
+pub mod rule_text;
 pub mod rules;
 pub mod sale;
 pub mod suggest;

@@ -33,6 +33,7 @@ pub mod refund;
 pub mod reports;
 pub mod review;
 mod rhythm;
+pub mod rule_preview;
 pub mod sync;
 pub mod unmerge;
 pub mod visit_import;

@@ -55,6 +55,7 @@ fn export(dir: &Path) {
     dangol_store::reports::SuggestionReport::export_all(&cfg).unwrap();
     dangol_store::reports::VoiceReport::export_all(&cfg).unwrap();
     dangol_store::reports::TrendReport::export_all(&cfg).unwrap();
+    dangol_store::rule_preview::RulePreview::export_all(&cfg).unwrap();
 }
 
 fn files(dir: &Path) -> BTreeMap<String, String> {

@@ -26,6 +26,7 @@ import type { Product } from "./bindings/Product";
 import type { Profile } from "./bindings/Profile";
 import type { Receipt } from "./bindings/Receipt";
 import type { RuleList } from "./bindings/RuleList";
+import type { RulePreview } from "./bindings/RulePreview";
 import type { ShopInfo } from "./bindings/ShopInfo";
 import type { SyncView } from "./bindings/SyncView";
 import type { UndoneMerge } from "./bindings/UndoneMerge";
@@ -113,6 +114,8 @@ export const api = {
   /** A rule as JSON text (the store parses and validates it) or as data. */
   ownerSaveRule: (rule: DiscountRule | string) =>
     call<RuleList>("owner_save_rule", { json: typeof rule === "string" ? rule : JSON.stringify(rule) }),
+  /** What a rule (as JSON text) would do before it is saved; refused as saving would refuse it. */
+  ownerRulePreview: (json: string) => call<RulePreview>("owner_rule_preview", { json }),
   ownerUpdateSetting: (key: string, value: string) => call<ShopInfo>("owner_update_setting", { key, value }),
   ownerChangePin: (newPin: string) => call<null>("owner_change_pin", { newPin }),
   ownerAudit: (limit = 100) => call<AuditView[]>("owner_audit", { limit }),

@@ -1,0 +1,327 @@
+//! What a discount rule would do, before the owner saves it: the rule in
+//! plain words, how many customers meet its conditions about the customer
+//! today, and the last 30 days' sales replayed through the eligibility
+//! engine with the rule alone (how many it would have applied to, for how
+//! many customers, and what it would have taken off).
+//!
+//! The replay gives each sale the customer's facts as they were then where
+//! the rule asks about them (visits before it, stamps and points up to it,
+//! the coupons held then, the rule's earlier uses, those of the replay
+//! included); birth date and tier are today's. Nothing is written.
+
+use crate::Store;
+use crate::error::Result;
+use crate::owner::Owner;
+use crate::time::{from_ms, ms};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dangol_domain::catalog::{PricedCart, PricedLine};
+use dangol_domain::customer::Tier;
+use dangol_domain::eligibility::{CustomerFacts, Engine, RuleUse};
+use dangol_domain::lang::{Lang, Localized};
+use dangol_domain::loyalty::Coupon;
+use dangol_domain::rules::{Benefit, Condition, DiscountRule};
+use dangol_domain::time::ShopZone;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The days of sales a preview replays.
+pub const PREVIEW_DAYS: i64 = 30;
+
+/// What a rule would do.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RulePreview {
+    /// The rule in one sentence.
+    pub summary: Localized,
+    /// Customers who meet its conditions about the customer today.
+    pub customers: u64,
+    /// Every customer.
+    pub customers_total: u64,
+    /// The replayed days (shop-local, inclusive).
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Completed sales in those days (refunded ones left out).
+    pub sales: u64,
+    /// The sales it would have applied to (on its own, saving something).
+    pub sales_applied: u64,
+    /// The identified customers of those sales.
+    pub customers_applied: u64,
+    /// What it would have taken off them together (won; points paid
+    /// included for a points rule).
+    pub saving: i64,
+}
+
+/// What the rule asks about the customer, so the replay reads only that.
+struct Needs {
+    visits: bool,
+    stamps: bool,
+    coupons: bool,
+    points: bool,
+    uses: bool,
+}
+
+impl Needs {
+    fn of(rule: &DiscountRule) -> Needs {
+        let has = |f: fn(&Condition) -> bool| rule.conditions.iter().any(f);
+        Needs {
+            visits: has(|c| matches!(c, Condition::FirstVisit)),
+            stamps: has(|c| matches!(c, Condition::Stamps { .. })),
+            coupons: has(|c| matches!(c, Condition::Coupon)),
+            points: matches!(rule.benefit, Benefit::RedeemPoints { .. }),
+            uses: rule.limit.is_some(),
+        }
+    }
+}
+
+impl Store {
+    /// What `rule` would do (validated as saving would: an invalid rule is
+    /// refused with the same error), as of `at`.
+    pub fn rule_preview(&self, _owner: &Owner, rule: &DiscountRule, at: DateTime<Utc>) -> Result<RulePreview> {
+        rule.validate()?;
+        let mut rule = rule.clone();
+        // An inactive rule is previewed as it would be switched on.
+        let summary = dangol_domain::rule_text::summary(&rule);
+        rule.active = true;
+        let zone = self.zone();
+        let needs = Needs::of(&rule);
+        let (customers, customers_total) = qualifying(&self.conn, &rule, &needs, zone, at)?;
+        let to = zone.date(at);
+        let from = to - Duration::days(PREVIEW_DAYS - 1);
+        let replay = replay(&self.conn, &rule, &needs, zone, zone.start_of(from), at)?;
+        Ok(RulePreview {
+            summary,
+            customers,
+            customers_total,
+            from,
+            to,
+            sales: replay.sales,
+            sales_applied: replay.applied,
+            customers_applied: replay.customers,
+            saving: replay.saving,
+        })
+    }
+}
+
+/// Customers meeting the rule's conditions about them today, and all.
+fn qualifying(
+    conn: &Connection,
+    rule: &DiscountRule,
+    needs: &Needs,
+    zone: ShopZone,
+    at: DateTime<Utc>,
+) -> Result<(u64, u64)> {
+    let stamps: HashMap<i64, i64> = if needs.stamps {
+        let mut stmt = conn.prepare("SELECT customer, sum(stamps) FROM stamp_ledger GROUP BY customer")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+    } else {
+        HashMap::new()
+    };
+    let mut coupons: HashMap<i64, Vec<Coupon>> = HashMap::new();
+    if needs.coupons {
+        let mut stmt = conn.prepare(
+            "SELECT customer, id, code, rule_id, issued_at, expires_at, used_at FROM coupons WHERE rule_id = ?1",
+        )?;
+        let mut rows = stmt.query([&rule.id])?;
+        while let Some(r) = rows.next()? {
+            coupons.entry(r.get(0)?).or_default().push(coupon(r, 1)?);
+        }
+    }
+    let cart = PricedCart { lines: Vec::new() };
+    let rules = std::slice::from_ref(rule);
+    let (mut meet, mut all) = (0u64, 0u64);
+    let mut stmt = conn.prepare("SELECT rid, birth_date, tier, visits FROM customers")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        all += 1;
+        let rid: i64 = r.get(0)?;
+        let facts = CustomerFacts {
+            birth_date: birth_date(r.get(1)?),
+            tier: Tier::parse(&r.get::<_, String>(2)?).unwrap_or_default(),
+            visits: r.get::<_, i64>(3)?.clamp(0, u32::MAX as i64) as u32,
+            stamps: stamps.get(&rid).copied().unwrap_or(0),
+            coupons: coupons.remove(&rid).unwrap_or_default(),
+            ..CustomerFacts::default()
+        };
+        if Engine::new(rules, &cart, &facts, at, zone, Lang::Ko).meets_customer_conditions(rule) {
+            meet += 1;
+        }
+    }
+    Ok((meet, all))
+}
+
+fn birth_date(text: Option<String>) -> Option<NaiveDate> {
+    text.and_then(|t| t.parse().ok())
+}
+
+/// A coupon read from columns `first..first + 6` (id, code, rule, issued,
+/// expires, used).
+fn coupon(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Coupon> {
+    let id: Vec<u8> = r.get(first)?;
+    let used: Option<i64> = r.get(first + 5)?;
+    Ok(Coupon {
+        id: Uuid::from_slice(&id).unwrap_or_default(),
+        code: r.get(first + 1)?,
+        rule_id: r.get(first + 2)?,
+        issued_at: from_ms(r.get(first + 3)?),
+        expires_at: from_ms(r.get(first + 4)?),
+        used_at: used.map(from_ms),
+    })
+}
+
+#[derive(Default)]
+struct Replay {
+    sales: u64,
+    applied: u64,
+    customers: u64,
+    saving: i64,
+}
+
+/// One customer as the replay knows them.
+struct Known {
+    birth_date: Option<NaiveDate>,
+    tier: Tier,
+    coupons: Vec<Coupon>,
+    uses: Vec<RuleUse>,
+    applied: bool,
+}
+
+/// The sales from `since` to `until`, each with the rule alone.
+fn replay(
+    conn: &Connection,
+    rule: &DiscountRule,
+    needs: &Needs,
+    zone: ShopZone,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Replay> {
+    let mut out = Replay::default();
+    let mut known: HashMap<i64, Known> = HashMap::new();
+    let rules = std::slice::from_ref(rule);
+    let mut lines_stmt = conn.prepare_cached(
+        "SELECT sku, name, category, unit_price, qty FROM sale_lines WHERE sale = ?1 ORDER BY line_no",
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT s.rid, s.customer, s.at FROM sales s
+         WHERE s.at >= ?1 AND s.at <= ?2 AND s.reverses IS NULL
+           AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)
+         ORDER BY s.at, s.rid",
+    )?;
+    let mut rows = stmt.query(params![ms(since), ms(until)])?;
+    while let Some(r) = rows.next()? {
+        let (sale, customer, at): (i64, Option<i64>, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let at = from_ms(at);
+        out.sales += 1;
+        let lines = lines_stmt
+            .query_map([sale], |l| {
+                Ok(PricedLine {
+                    sku: l.get(0)?,
+                    name: l.get(1)?,
+                    category: l.get(2)?,
+                    unit_price: l.get(3)?,
+                    qty: l.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let cart = PricedCart { lines };
+        let facts = match customer {
+            None => CustomerFacts { walk_in: true, ..CustomerFacts::default() },
+            Some(rid) => {
+                let k = match known.entry(rid) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(know(conn, rule, needs, rid, since)?),
+                };
+                then(conn, needs, rid, k, at)?
+            }
+        };
+        let engine = Engine::new(rules, &cart, &facts, at, zone, Lang::Ko);
+        if engine.why_not(rule).is_some() {
+            continue;
+        }
+        let saving = engine.apply(&[rule]).total_saving;
+        out.applied += 1;
+        out.saving = out.saving.saturating_add(saving);
+        if let Some(k) = customer.and_then(|rid| known.get_mut(&rid)) {
+            k.uses.push(RuleUse { rule_id: rule.id.clone(), at });
+            if !k.applied {
+                k.applied = true;
+                out.customers += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What does not change from sale to sale: the profile, the coupons for
+/// this rule, its real uses before the replayed days.
+fn know(conn: &Connection, rule: &DiscountRule, needs: &Needs, rid: i64, since: DateTime<Utc>) -> Result<Known> {
+    let (birth, tier): (Option<String>, String) =
+        conn.query_row("SELECT birth_date, tier FROM customers WHERE rid = ?1", [rid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let mut coupons = Vec::new();
+    if needs.coupons {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, code, rule_id, issued_at, expires_at, used_at FROM coupons WHERE customer = ?1 AND rule_id = ?2",
+        )?;
+        let mut rows = stmt.query(params![rid, rule.id])?;
+        while let Some(r) = rows.next()? {
+            coupons.push(coupon(r, 0)?);
+        }
+    }
+    let mut uses = Vec::new();
+    if needs.uses {
+        let mut stmt = conn.prepare_cached(
+            "SELECT s.at FROM sale_discounts d JOIN sales s ON s.rid = d.sale
+             WHERE d.customer = ?1 AND d.rule_id = ?2 AND s.at < ?3 AND s.reverses IS NULL
+               AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
+        )?;
+        for t in stmt.query_map(params![rid, rule.id, ms(since)], |r| r.get::<_, i64>(0))? {
+            uses.push(RuleUse { rule_id: rule.id.clone(), at: from_ms(t?) });
+        }
+    }
+    Ok(Known {
+        birth_date: birth_date(birth),
+        tier: Tier::parse(&tier).unwrap_or_default(),
+        coupons,
+        uses,
+        applied: false,
+    })
+}
+
+/// The customer's facts at the moment of a sale.
+fn then(conn: &Connection, needs: &Needs, rid: i64, k: &Known, at: DateTime<Utc>) -> Result<CustomerFacts> {
+    let before = ms(at);
+    let visits: i64 = if needs.visits {
+        conn.prepare_cached(
+            "SELECT count(*) FROM sales s WHERE s.customer = ?1 AND s.at < ?2 AND s.reverses IS NULL
+             AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
+        )?
+        .query_row(params![rid, before], |r| r.get(0))?
+    } else {
+        0
+    };
+    let stamps: i64 = if needs.stamps {
+        conn.prepare_cached("SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1 AND at < ?2")?
+            .query_row(params![rid, before], |r| r.get(0))?
+    } else {
+        0
+    };
+    let points: i64 = if needs.points {
+        conn.prepare_cached("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1 AND at < ?2")?
+            .query_row(params![rid, before], |r| r.get(0))?
+    } else {
+        0
+    };
+    // A coupon used later was still unused then.
+    let coupons = k.coupons.iter().map(|c| Coupon { used_at: c.used_at.filter(|u| *u < at), ..c.clone() }).collect();
+    Ok(CustomerFacts {
+        birth_date: k.birth_date,
+        tier: k.tier,
+        visits: visits.clamp(0, u32::MAX as i64) as u32,
+        points,
+        stamps,
+        coupons,
+        rule_uses: k.uses.clone(),
+        walk_in: false,
+    })
+}
