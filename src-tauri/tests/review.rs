@@ -152,6 +152,10 @@ fn tabs(s: &mut support::Session, lang: &str, size: &str) {
     ] {
         s.click(&s.find(&format!("[data-testid=review-tab][data-tab={tab}]")));
         s.wait(&format!("the {tab} report"), || s.try_find(&format!("[data-testid={marker}]")).map(|_| ()));
+        if tab == "missed" {
+            // The near misses are drawn, as a table or as "none".
+            s.wait("the near misses", || s.try_find("[data-testid=near-misses], [data-testid=near-none]").map(|_| ()));
+        }
         if lang == "ko" {
             // The report's own words (headings, labels, headlines), not the shop's data.
             let own = s.exec("return [...document.querySelectorAll('[data-testid=review] h3, [data-testid=review] thead, [data-testid=review] .headline, [data-testid=review-tabs]')].map(e => e.innerText).join(' ')");

@@ -706,6 +706,29 @@ pub fn missed(r: &MissedReport, lang: Lang) -> String {
         let why: Vec<String> = r.reasons.iter().map(|x| format!("{} ({})", x.reason, x.count)).collect();
         let _ = writeln!(s, "{} {}", lang.pick("이유:", "reasons:"), why.join(", "));
     }
+    let _ = writeln!(s, "{}", lang.pick("아깝게 놓친 할인:", "near misses:"));
+    for n in &r.near_misses {
+        let why: Vec<String> = n
+            .reasons
+            .iter()
+            .map(|x| format!("{} ({})", dangol_domain::i18n::near_miss_kind(&x.reason, lang), x.count))
+            .collect();
+        let short = n.median_short.map(|w| match lang {
+            Lang::Ko => format!(" · 보통 {} 모자람", format_won(w)),
+            Lang::En => format!(" · typically {} short", format_won(w)),
+        });
+        let _ = writeln!(
+            s,
+            "  {} · {} · {}{}",
+            lang.pick(&n.name_ko, &n.name_en),
+            match lang {
+                Lang::Ko => format!("{}번, 손님 {}명", n.count, n.customers),
+                Lang::En => format!("{} times, {} customers", n.count, n.customers),
+            },
+            why.join(", "),
+            short.unwrap_or_default()
+        );
+    }
     s
 }
 

@@ -572,6 +572,7 @@ fn generate_customer(
             lines,
             discounts,
             missed: vec![],
+            near_misses: vec![],
             subtotal,
             discount_total,
             total,

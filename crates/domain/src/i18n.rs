@@ -37,6 +37,32 @@ pub fn category_name(category: &str, lang: Lang) -> &str {
     lang.pick(ko, en)
 }
 
+/// Why a sale almost got a discount, in words: a near miss's reason kind
+/// (`spend_short`, …) as the owner's report counts it; a kind without words
+/// is shown as it is.
+pub fn near_miss_kind(kind: &str, lang: Lang) -> &str {
+    let (ko, en) = match kind {
+        "spend_short" => ("조금 더 사면 받을 수 있었음", "a little more spend"),
+        "need_more_items" => ("한두 개 더 사면 받을 수 있었음", "one or two more items"),
+        "nothing_in_scope" => ("대상 상품이 장바구니에 없었음", "nothing it covers in the cart"),
+        "stamps_short" => ("스탬프가 조금 모자람", "a few stamps short"),
+        "birthday_ahead" => ("생일이 곧 다가옴", "birthday coming up"),
+        "birthday_passed" => ("생일이 막 지남", "birthday just passed"),
+        "age_short" => ("곧 그 나이가 됨", "nearly old enough"),
+        "tier_below" => ("한 등급 아래", "one tier below"),
+        "coupon_expired" => ("쿠폰이 막 만료됨", "coupon just expired"),
+        "opens_in" => ("할인 시간 직전", "just before its hours"),
+        "closed_ago" => ("할인 시간 직후", "just after its hours"),
+        "not_yet_valid" => ("곧 시작하는 할인", "starts soon"),
+        "validity_ended" => ("막 끝난 할인", "just ended"),
+        "limit_reached" => ("횟수를 이미 다 씀", "already used up"),
+        "birthday_treat_used" => ("생일 혜택을 이미 받음", "birthday treat already given"),
+        "points_short" => ("포인트가 조금 모자람", "a few points short"),
+        other => return other,
+    };
+    lang.pick(ko, en)
+}
+
 fn scope_text(scope: &Scope, lang: Lang) -> String {
     match scope {
         Scope::Cart => lang.pick("상품", "an item").to_string(),

@@ -5,7 +5,7 @@
 
 use crate::catalog::PricedCart;
 use crate::customer::Tier;
-use crate::eligibility::Evaluation;
+use crate::eligibility::{Evaluation, Reason};
 use crate::gate::{Cleared, Missed};
 use crate::loyalty::LoyaltySettings;
 use crate::money::Won;
@@ -43,6 +43,10 @@ pub struct SaleDraft {
     pub lines: Vec<SaleLine>,
     pub discounts: Vec<AppliedDiscount>,
     pub missed: Vec<Missed>,
+    /// Discounts the sale almost got, as the engine saw them (absent from
+    /// sales recorded before they were kept).
+    #[serde(default)]
+    pub near_misses: Vec<NearMissed>,
     pub subtotal: Won,
     pub discount_total: Won,
     pub total: Won,
@@ -96,6 +100,14 @@ impl Goodwill {
         }
         Ok(Goodwill { amount, reason: reason.to_string(), approved_by_owner })
     }
+}
+
+/// A discount a sale almost got, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearMissed {
+    pub rule_id: String,
+    pub name: String,
+    pub reason: Reason,
 }
 
 /// The customer-side inputs of a sale draft.
@@ -197,6 +209,11 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
         lines,
         discounts,
         missed: cleared.missed.clone(),
+        near_misses: eval
+            .near_misses
+            .iter()
+            .map(|n| NearMissed { rule_id: n.rule_id.clone(), name: n.name.clone(), reason: n.reason.clone() })
+            .collect(),
         subtotal,
         discount_total,
         total,

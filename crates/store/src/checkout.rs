@@ -387,7 +387,7 @@ pub(crate) struct WrittenSale {
 
 /// Writes everything a completed sale is, from its draft: the sale and its
 /// lines, points spent and earned, stamps, goodwill, discounts and the
-/// coupons they used, missed discounts, the customer's visit counters and
+/// coupons they used, missed discounts and near misses, the customer's visit counters and
 /// the prompt log. Both a checkout at this counter and another counter's
 /// sale arriving by sync write through here, so they cannot differ. A
 /// single-use coupon already used by another sale goes to the earlier of
@@ -486,6 +486,14 @@ pub(crate) fn write_sale(
             "INSERT INTO missed_discounts (sale, rule_id, name, saving, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
         .execute(params![sale_rid, m.rule_id, m.name, m.saving, m.reason])?;
+    }
+    for n in &draft.near_misses {
+        let detail = serde_json::to_value(&n.reason).expect("plain data");
+        let kind = detail.get("reason").and_then(|k| k.as_str()).unwrap_or("other").to_string();
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO near_misses (sale, rule_id, name, reason, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![sale_rid, n.rule_id, n.name, kind, detail.to_string()])?;
     }
     if let Some(crid) = rid {
         customers::count_visit(tx, crid, draft.at)?;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_field_writes.sql")),
     (11, include_str!("../migrations/0011_rhythm.sql")),
     (12, include_str!("../migrations/0012_sales_by_at.sql")),
+    (13, include_str!("../migrations/0013_near_misses.sql")),
 ];
 
 /// The newest schema version this build knows.

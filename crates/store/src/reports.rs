@@ -1,7 +1,8 @@
 //! The owner's reports beside the regulars review, each one table read over
 //! a window of shop-local weeks (Monday to Sunday): what the counter missed
 //! (eligible discounts dismissed at checkout, with the saving customers did
-//! not get), how the suggestions fared, the voice of customer, and visits
+//! not get, and near misses: discounts a sale almost got, as the engine saw
+//! them at checkout, `near_misses`), how the suggestions fared, the voice of customer, and visits
 //! and sales day by day (new and returning customers, regulars' share).
 
 use crate::Store;
@@ -54,6 +55,26 @@ pub struct MissedWeek {
     pub saving: i64,
 }
 
+/// One rule's near misses: sales that almost got it, and why not.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NearMissRule {
+    pub rule_id: String,
+    /// Its Korean and English names as the rule now has them (the
+    /// recorded name when the rule is gone).
+    pub name_ko: String,
+    pub name_en: String,
+    /// Sales that almost got it.
+    pub count: u64,
+    /// Distinct customers those sales were for.
+    pub customers: u64,
+    /// Why not, most common first: the reason's kind (`spend_short`,
+    /// `birthday_ahead`, `stamps_short`, `opens_in`, …).
+    pub reasons: Vec<ReasonCount>,
+    /// For sales short of a least spend: the median won they were short.
+    pub median_short: Option<i64>,
+}
+
 /// What the counter missed.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,6 +92,8 @@ pub struct MissedReport {
     pub weeks: Vec<MissedWeek>,
     /// Why the cashier dismissed them, most given first.
     pub reasons: Vec<ReasonCount>,
+    /// The whole window's near misses by rule, most first.
+    pub near_misses: Vec<NearMissRule>,
 }
 
 /// One kind of suggestion's fate.
@@ -201,6 +224,63 @@ fn reasons(counts: HashMap<String, u64>) -> Vec<ReasonCount> {
     v
 }
 
+/// The near misses of the sales from `start` to `end` (ms), by rule.
+fn near_misses(
+    conn: &rusqlite::Connection,
+    start: i64,
+    end: i64,
+    names: &HashMap<String, (String, String)>,
+) -> Result<Vec<NearMissRule>> {
+    #[derive(Default)]
+    struct Acc {
+        name: String,
+        count: u64,
+        who: HashSet<i64>,
+        why: HashMap<String, u64>,
+        short: Vec<i64>,
+    }
+    let mut by_rule: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT n.rule_id, n.name, n.reason, n.detail, s.customer
+         FROM near_misses n JOIN sales s ON s.rid = n.sale WHERE s.at >= ?1 AND s.at <= ?2",
+    )?;
+    let mut rows = stmt.query([start, end])?;
+    while let Some(r) = rows.next()? {
+        let (rule, name, reason, detail): (String, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let acc = by_rule.entry(rule).or_default();
+        if acc.name.is_empty() {
+            acc.name = name;
+        }
+        acc.count += 1;
+        acc.who.extend(r.get::<_, Option<i64>>(4)?);
+        if reason == "spend_short"
+            && let Some(short) =
+                serde_json::from_str::<serde_json::Value>(&detail).ok().and_then(|d| d["short"].as_i64())
+        {
+            acc.short.push(short);
+        }
+        *acc.why.entry(reason).or_default() += 1;
+    }
+    let mut out: Vec<NearMissRule> = by_rule
+        .into_iter()
+        .map(|(rule_id, mut a)| {
+            a.short.sort_unstable();
+            NearMissRule {
+                name_ko: names.get(&rule_id).map_or_else(|| a.name.clone(), |n| n.0.clone()),
+                name_en: names.get(&rule_id).map_or_else(|| a.name.clone(), |n| n.1.clone()),
+                rule_id,
+                count: a.count,
+                customers: a.who.len() as u64,
+                reasons: reasons(a.why),
+                median_short: (!a.short.is_empty()).then(|| a.short[(a.short.len() - 1) / 2]),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_id.cmp(&b.rule_id)));
+    Ok(out)
+}
+
 /// Every Monday from `from` to `to`.
 fn mondays(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     let mut out = Vec::new();
@@ -277,6 +357,7 @@ impl Store {
                 MissedWeek { week: w, count, saving }
             })
             .collect();
+        let near_misses = near_misses(&self.conn, start, end, &names)?;
         Ok(MissedReport {
             from,
             to,
@@ -285,6 +366,7 @@ impl Store {
             by_rule: rules(all),
             weeks,
             reasons: reasons(why),
+            near_misses,
         })
     }
 

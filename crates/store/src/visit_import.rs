@@ -350,6 +350,7 @@ impl Store {
                 lines: v.lines.clone(),
                 discounts: Vec::new(),
                 missed: Vec::new(),
+                near_misses: Vec::new(),
                 subtotal,
                 discount_total: 0,
                 total: v.total,

@@ -220,6 +220,26 @@ const ko = {
   "report.notSaved": "받지 못한 금액",
   "report.byWeek": "주별 놓친 금액",
   "report.reasons": "넘긴 이유",
+  "report.nearMisses": "아깝게 놓친 할인 (거의 받을 뻔한 경우)",
+  "report.nearNone": "이 기간에는 거의 받을 뻔한 할인이 없었습니다",
+  "report.why": "왜",
+  "report.typicallyShort": "보통 {won} 모자람",
+  "near.spend_short": "조금 더 사면 받을 수 있었음",
+  "near.need_more_items": "한두 개 더 사면 받을 수 있었음",
+  "near.nothing_in_scope": "대상 상품이 장바구니에 없었음",
+  "near.stamps_short": "스탬프가 조금 모자람",
+  "near.birthday_ahead": "생일이 곧 다가옴",
+  "near.birthday_passed": "생일이 막 지남",
+  "near.age_short": "곧 그 나이가 됨",
+  "near.tier_below": "한 등급 아래",
+  "near.coupon_expired": "쿠폰이 막 만료됨",
+  "near.opens_in": "할인 시간 직전",
+  "near.closed_ago": "할인 시간 직후",
+  "near.not_yet_valid": "곧 시작하는 할인",
+  "near.validity_ended": "막 끝난 할인",
+  "near.limit_reached": "횟수를 이미 다 씀",
+  "near.birthday_treat_used": "생일 혜택을 이미 받음",
+  "near.points_short": "포인트가 조금 모자람",
   "report.suggestionsNone": "이 기간에 보여준 제안이 없습니다",
   "report.kind": "종류",
   "report.shown": "보여줌",
@@ -646,6 +666,26 @@ const en: Record<Key, string> = {
   "report.notSaved": "Not saved",
   "report.byWeek": "Missed by week",
   "report.reasons": "Dismissed because",
+  "report.nearMisses": "Near misses (discounts a sale almost got)",
+  "report.nearNone": "No near misses in this window",
+  "report.why": "Why not",
+  "report.typicallyShort": "typically {won} short",
+  "near.spend_short": "a little more spend",
+  "near.need_more_items": "one or two more items",
+  "near.nothing_in_scope": "nothing it covers in the cart",
+  "near.stamps_short": "a few stamps short",
+  "near.birthday_ahead": "birthday coming up",
+  "near.birthday_passed": "birthday just passed",
+  "near.age_short": "nearly old enough",
+  "near.tier_below": "one tier below",
+  "near.coupon_expired": "coupon just expired",
+  "near.opens_in": "just before its hours",
+  "near.closed_ago": "just after its hours",
+  "near.not_yet_valid": "starts soon",
+  "near.validity_ended": "just ended",
+  "near.limit_reached": "already used up",
+  "near.birthday_treat_used": "birthday treat already given",
+  "near.points_short": "a few points short",
   "report.suggestionsNone": "No suggestion shown in this period",
   "report.kind": "Kind",
   "report.shown": "Shown",
@@ -881,6 +921,11 @@ export function categoryLabel(lang: Lang, category: string): string {
 
 /** An audit action code ("setting.changed") as the owner reads it; an unknown code as it is. */
 /** What sync found ("customers_merged"), as the owner reads it. */
+/** Why a sale almost got a discount (a near miss's reason kind). */
+export function nearMissLabel(lang: Lang, kind: string): string {
+  return label(lang, "near.", kind);
+}
+
 export function anomalyLabel(lang: Lang, kind: string): string {
   return label(lang, "anomaly.", kind);
 }
