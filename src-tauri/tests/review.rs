@@ -70,6 +70,12 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     assert!(s.text(&drifting).starts_with("뜸해짐"), "{}", s.text(&drifting));
     let said = s.wait("정우진 among the drifting", || row_text(s, "정우진"));
     assert!(said.contains("보통") && said.contains("일마다") && said.contains("일째"), "{said}");
+    // His last year in 4-week spans as a sparkline beside his rhythm: he
+    // came, then stopped.
+    let spark = s.exec("return [...document.querySelectorAll('[data-testid=review-row]')].find(r => r.innerText.includes('정우진'))?.querySelector('[data-testid=review-spark]')?.getAttribute('data-values') ?? null");
+    let weeks: Vec<u32> =
+        spark.as_str().expect("a sparkline in his row").split(',').map(|v| v.parse().unwrap()).collect();
+    assert_eq!(weeks.len(), 13, "{weeks:?}");
     let words = english_words(&dialog_text(s));
     assert!(words.is_empty(), "no English in the Korean review: {words:?}");
     s.shot("regulars-ko-1280");

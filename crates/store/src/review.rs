@@ -74,7 +74,15 @@ pub struct ReviewRow {
     /// The drifting list is ranked by it.
     pub monthly_value: i64,
     pub open_complaints: i64,
+    /// Days they came in each 4-week span of the last year (`SPANS` spans
+    /// of `SPAN_DAYS` days ending on the review's day), oldest first: the
+    /// list's sparkline, which shows a regular fading out.
+    pub visits_by_span: Vec<u32>,
 }
+
+/// The spans a row's sparkline covers, and their length in days.
+pub const SPANS: i64 = 13;
+pub const SPAN_DAYS: i64 = 28;
 
 /// The review as of a moment.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -407,8 +415,10 @@ impl Store {
             Segment::ALL.iter().zip(counts).map(|(s, n)| (s.key().to_string(), n)).collect();
         let (total, drifting) = c.ordered(Segment::Drifting, ReviewSort::AtStake, limit);
         let params = c.params();
-        let rows =
-            drifting.iter().map(|(f, _)| row(&self.conn, f, c.today, params.as_ref())).collect::<Result<Vec<_>>>()?;
+        let rows = drifting
+            .iter()
+            .map(|(f, _)| row(&self.conn, self.zone, f, c.today, params.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
         let drifting_total = total as u64;
         Ok(Review { at, as_of: date_of_day(c.today), model: c.model.clone(), segments, drifting_total, drifting: rows })
     }
@@ -426,8 +436,10 @@ impl Store {
         let c = self.classify(at, false)?;
         let (total, list) = c.ordered(segment, sort, limit);
         let params = c.params();
-        let rows =
-            list.iter().map(|(f, _)| row(&self.conn, f, c.today, params.as_ref())).collect::<Result<Vec<_>>>()?;
+        let rows = list
+            .iter()
+            .map(|(f, _)| row(&self.conn, self.zone, f, c.today, params.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
         Ok(SegmentList { segment, sort, total: total as u64, rows })
     }
 
@@ -524,7 +536,30 @@ fn monthly_value(f: &Facts, model: Option<&Params>) -> i64 {
     ((per_visit as f64) * per_month).round() as i64
 }
 
-fn row(conn: &Connection, f: &Facts, today: i64, params: Option<&Params>) -> Result<ReviewRow> {
+/// Distinct visit days in each of the `SPANS` spans of `SPAN_DAYS` days
+/// ending on `today` (a day number), oldest first; refunded sales left out.
+fn visits_by_span(conn: &Connection, zone: ShopZone, rid: i64, today: i64) -> Result<Vec<u32>> {
+    let first = today - SPAN_DAYS * SPANS + 1;
+    let since = ms(zone.start_of(date_of_day(first)));
+    let until = ms(zone.start_of(date_of_day(today + 1)));
+    let mut days: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT s.at FROM sales s WHERE s.customer = ?1 AND s.at >= ?2 AND s.at < ?3 AND s.reverses IS NULL
+             AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
+        )?
+        .query_map(params![rid, since, until], |r| r.get::<_, i64>(0))?
+        .map(|t| t.map(|t| zone.day(crate::time::from_ms(t))))
+        .collect::<rusqlite::Result<_>>()?;
+    days.sort_unstable();
+    days.dedup();
+    let mut spans = vec![0u32; SPANS as usize];
+    for d in days.into_iter().filter(|d| (first..=today).contains(d)) {
+        spans[((d - first) / SPAN_DAYS) as usize] += 1;
+    }
+    Ok(spans)
+}
+
+fn row(conn: &Connection, zone: ShopZone, f: &Facts, today: i64, params: Option<&Params>) -> Result<ReviewRow> {
     let c = customers::get_rid(conn, f.rid)?.customer;
     let r = rhythm::summary(f.visit_days, f.first, f.last, f.usual_gap, today, params);
     let open: i64 = conn
@@ -544,5 +579,6 @@ fn row(conn: &Connection, f: &Facts, today: i64, params: Option<&Params>) -> Res
         spend: f.spend,
         monthly_value: monthly_value(f, params),
         open_complaints: open,
+        visits_by_span: visits_by_span(conn, zone, f.rid, today)?,
     })
 }

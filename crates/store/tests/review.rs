@@ -154,6 +154,9 @@ fn each_regular_is_judged_against_their_own_rhythm() {
     let review = store.review(&owner, today, 10, false).unwrap();
     let daily = review.drifting.iter().find(|d| d.name == "매일손님").expect("the daily regular is drifting");
     assert_eq!((daily.usual_gap_days, daily.days_since_last, daily.visits), (Some(1.0), Some(5), 60));
+    // Their last year in 4-week spans, oldest first (the last ends today):
+    // came daily from 64 to 5 days ago.
+    assert_eq!(daily.visits_by_span, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 28, 23]);
     assert!(review.drifting.iter().all(|d| d.name != "매달손님" && d.name != "매주손님"), "{:?}", review.drifting);
     let seg = |k: Segment| review.segments[k.key()];
     assert_eq!(seg(Segment::Drifting), 1, "{:?}", review.segments);
@@ -174,6 +177,10 @@ fn each_regular_is_judged_against_their_own_rhythm() {
     let regulars = store.review_segment(&owner, today, Segment::Regular, ReviewSort::MostVisits, 10).unwrap();
     let names: Vec<&str> = regulars.rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!((regulars.total, names), (2, vec!["매주손님", "매달손님"]));
+    // Weekly from 135 to 2 days ago: four visits in each of the last five spans.
+    assert_eq!(regulars.rows[0].visits_by_span, [0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4]);
+    let monthly_spans: u32 = regulars.rows[1].visits_by_span.iter().sum();
+    assert_eq!(monthly_spans, 12, "monthly for a year: all twelve within the 364 days");
     for (phone, yes) in [("010-3333-0003", true), ("010-2222-0002", false)] {
         let id = store.lookup(phone, 1, &dangol_store::Viewer::Cashier).unwrap().hits[0].id;
         let patch = dangol_domain::customer::CustomerPatch { marketing_consent: Some(yes), ..Default::default() };

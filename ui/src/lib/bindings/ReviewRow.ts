@@ -19,4 +19,10 @@ spend: number,
  * the visits a month held at the rate they came at (`monthly_value`).
  * The drifting list is ranked by it.
  */
-monthly_value: number, open_complaints: number, };
+monthly_value: number, open_complaints: number, 
+/**
+ * Days they came in each 4-week span of the last year (`SPANS` spans
+ * of `SPAN_DAYS` days ending on the review's day), oldest first: the
+ * list's sparkline, which shows a regular fading out.
+ */
+visits_by_span: Array<number>, };
