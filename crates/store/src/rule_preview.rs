@@ -55,6 +55,8 @@ pub struct RulePreview {
 
 /// What the rule asks about the customer, so the replay reads only that.
 struct Needs {
+    /// Birth date or tier.
+    profile: bool,
     visits: bool,
     stamps: bool,
     coupons: bool,
@@ -66,12 +68,18 @@ impl Needs {
     fn of(rule: &DiscountRule) -> Needs {
         let has = |f: fn(&Condition) -> bool| rule.conditions.iter().any(f);
         Needs {
+            profile: has(|c| matches!(c, Condition::MinTier { .. } | Condition::MinAge { .. } | Condition::Birthday { .. })),
             visits: has(|c| matches!(c, Condition::FirstVisit)),
             stamps: has(|c| matches!(c, Condition::Stamps { .. })),
             coupons: has(|c| matches!(c, Condition::Coupon)),
             points: matches!(rule.benefit, Benefit::RedeemPoints { .. }),
             uses: rule.limit.is_some(),
         }
+    }
+
+    /// Whether anything about the customer is read at all.
+    fn any(&self) -> bool {
+        self.profile || self.visits || self.stamps || self.coupons || self.points || self.uses
     }
 }
 
@@ -112,6 +120,12 @@ fn qualifying(
     zone: ShopZone,
     at: DateTime<Utc>,
 ) -> Result<(u64, u64)> {
+    let about_customer =
+        rule.conditions.iter().any(|c| !matches!(c, Condition::TimeWindow { .. } | Condition::MinSpend { .. }));
+    if !about_customer {
+        let all: i64 = conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?;
+        return Ok((all as u64, all as u64));
+    }
     let stamps: HashMap<i64, i64> = if needs.stamps {
         let mut stmt = conn.prepare("SELECT customer, sum(stamps) FROM stamp_ledger GROUP BY customer")?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
@@ -184,10 +198,14 @@ struct Known {
     tier: Tier,
     coupons: Vec<Coupon>,
     uses: Vec<RuleUse>,
+    /// Completed visits before the sale being replayed (as far as the rule
+    /// cares: 0 or more).
+    visits: u32,
     applied: bool,
 }
 
-/// The sales from `since` to `until`, each with the rule alone.
+/// The sales from `since` to `until`, each with the rule alone, in the
+/// order they were made, read with their lines in one pass.
 fn replay(
     conn: &Connection,
     rule: &DiscountRule,
@@ -198,51 +216,82 @@ fn replay(
 ) -> Result<Replay> {
     let mut out = Replay::default();
     let mut known: HashMap<i64, Known> = HashMap::new();
-    let rules = std::slice::from_ref(rule);
-    let mut lines_stmt = conn.prepare_cached(
-        "SELECT sku, name, category, unit_price, qty FROM sale_lines WHERE sale = ?1 ORDER BY line_no",
-    )?;
     let mut stmt = conn.prepare(
-        "SELECT s.rid, s.customer, s.at FROM sales s
+        "SELECT s.rid, s.customer, s.at, l.sku, l.name, l.category, l.unit_price, l.qty
+         FROM sales s LEFT JOIN sale_lines l ON l.sale = s.rid
          WHERE s.at >= ?1 AND s.at <= ?2 AND s.reverses IS NULL
            AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)
-         ORDER BY s.at, s.rid",
+         ORDER BY s.at, s.rid, l.line_no",
     )?;
     let mut rows = stmt.query(params![ms(since), ms(until)])?;
-    while let Some(r) = rows.next()? {
-        let (sale, customer, at): (i64, Option<i64>, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let at = from_ms(at);
-        out.sales += 1;
-        let lines = lines_stmt
-            .query_map([sale], |l| {
-                Ok(PricedLine {
-                    sku: l.get(0)?,
-                    name: l.get(1)?,
-                    category: l.get(2)?,
-                    unit_price: l.get(3)?,
-                    qty: l.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let cart = PricedCart { lines };
-        let facts = match customer {
-            None => CustomerFacts { walk_in: true, ..CustomerFacts::default() },
-            Some(rid) => {
-                let k = match known.entry(rid) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => e.insert(know(conn, rule, needs, rid, since)?),
-                };
-                then(conn, needs, rid, k, at)?
-            }
+    // The sale being read: (rid, customer, at), and its lines so far.
+    let mut current: Option<(i64, Option<i64>, i64)> = None;
+    let mut lines: Vec<PricedLine> = Vec::new();
+    let ctx = Ctx { conn, rule, needs, zone, since };
+    loop {
+        let row = rows.next()?;
+        let key = match row {
+            Some(r) => Some((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, i64>(2)?)),
+            None => None,
         };
-        let engine = Engine::new(rules, &cart, &facts, at, zone, Lang::Ko);
-        if engine.why_not(rule).is_some() {
-            continue;
+        if let Some((rid, customer, at)) = current
+            && key.map(|k| k.0) != Some(rid)
+        {
+            let cart = PricedCart { lines: std::mem::take(&mut lines) };
+            one_sale(&ctx, &mut known, &mut out, customer, from_ms(at), &cart)?;
         }
-        let saving = engine.apply(&[rule]).total_saving;
+        let Some(r) = row else { break };
+        current = key;
+        if let Some(sku) = r.get::<_, Option<String>>(3)? {
+            lines.push(PricedLine { sku, name: r.get(4)?, category: r.get(5)?, unit_price: r.get(6)?, qty: r.get(7)? });
+        }
+    }
+    Ok(out)
+}
+
+/// What every replayed sale shares.
+struct Ctx<'a> {
+    conn: &'a Connection,
+    rule: &'a DiscountRule,
+    needs: &'a Needs,
+    zone: ShopZone,
+    since: DateTime<Utc>,
+}
+
+/// One replayed sale: the rule alone on its cart, the customer's facts as
+/// they were then; counted, with its saving when the rule applies.
+fn one_sale(
+    ctx: &Ctx<'_>,
+    known: &mut HashMap<i64, Known>,
+    out: &mut Replay,
+    customer: Option<i64>,
+    at: DateTime<Utc>,
+    cart: &PricedCart,
+) -> Result<()> {
+    let Ctx { conn, rule, needs, zone, since } = *ctx;
+    out.sales += 1;
+    let facts = match customer {
+        None => CustomerFacts { walk_in: true, ..CustomerFacts::default() },
+        Some(_) if !needs.any() => CustomerFacts::default(),
+        Some(rid) => {
+            let k = match known.entry(rid) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(know(conn, rule, needs, rid, since)?),
+            };
+            then(conn, needs, rid, k, at)?
+        }
+    };
+    let engine = Engine::new(std::slice::from_ref(rule), cart, &facts, at, zone, Lang::Ko);
+    let applies = engine.why_not(rule).is_none();
+    if applies {
         out.applied += 1;
-        out.saving = out.saving.saturating_add(saving);
-        if let Some(k) = customer.and_then(|rid| known.get_mut(&rid)) {
+        out.saving = out.saving.saturating_add(engine.apply(&[rule]).total_saving);
+    }
+    if let Some(rid) = customer {
+        let k = known.entry(rid).or_insert_with(Known::nobody);
+        // Every completed sale is a visit for the next one.
+        k.visits = k.visits.saturating_add(1);
+        if applies {
             k.uses.push(RuleUse { rule_id: rule.id.clone(), at });
             if !k.applied {
                 k.applied = true;
@@ -250,7 +299,7 @@ fn replay(
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// What does not change from sale to sale: the profile, the coupons for
@@ -279,27 +328,44 @@ fn know(conn: &Connection, rule: &DiscountRule, needs: &Needs, rid: i64, since: 
             uses.push(RuleUse { rule_id: rule.id.clone(), at: from_ms(t?) });
         }
     }
+    // Whether they came before the replayed days (the rule asks whether a
+    // sale is a first visit; the replay counts the rest).
+    let visits: u32 = if needs.visits {
+        conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM sales s WHERE s.customer = ?1 AND s.at < ?2 AND s.reverses IS NULL
+             AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid))",
+        )?
+        .query_row(params![rid, ms(since)], |r| r.get(0))?
+    } else {
+        0
+    };
     Ok(Known {
         birth_date: birth_date(birth),
         tier: Tier::parse(&tier).unwrap_or_default(),
         coupons,
         uses,
+        visits,
         applied: false,
     })
+}
+
+impl Known {
+    /// A customer the rule asks nothing about.
+    fn nobody() -> Known {
+        Known {
+            birth_date: None,
+            tier: Tier::default(),
+            coupons: Vec::new(),
+            uses: Vec::new(),
+            visits: 0,
+            applied: false,
+        }
+    }
 }
 
 /// The customer's facts at the moment of a sale.
 fn then(conn: &Connection, needs: &Needs, rid: i64, k: &Known, at: DateTime<Utc>) -> Result<CustomerFacts> {
     let before = ms(at);
-    let visits: i64 = if needs.visits {
-        conn.prepare_cached(
-            "SELECT count(*) FROM sales s WHERE s.customer = ?1 AND s.at < ?2 AND s.reverses IS NULL
-             AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = s.rid)",
-        )?
-        .query_row(params![rid, before], |r| r.get(0))?
-    } else {
-        0
-    };
     let stamps: i64 = if needs.stamps {
         conn.prepare_cached("SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1 AND at < ?2")?
             .query_row(params![rid, before], |r| r.get(0))?
@@ -317,7 +383,7 @@ fn then(conn: &Connection, needs: &Needs, rid: i64, k: &Known, at: DateTime<Utc>
     Ok(CustomerFacts {
         birth_date: k.birth_date,
         tier: k.tier,
-        visits: visits.clamp(0, u32::MAX as i64) as u32,
+        visits: k.visits,
         points,
         stamps,
         coupons,
