@@ -119,6 +119,8 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     let csv = std::fs::read_to_string(&written[0]).unwrap();
     assert!(csv.contains("name,phone,visits"), "{csv}");
     s.shot("regulars-sorted-exported-ko");
+    // The other reports, each a tab, at 1280×800.
+    tabs(s, "ko", "1280");
 
     // 1920×1080.
     s.resize(1920, 1080);
@@ -141,6 +143,7 @@ fn the_owner_reviews_regulars_against_their_own_rhythm() {
     let said = s.wait("정우진 in English", || row_text(s, "정우진"));
     assert!(said.contains("usually every") && said.contains("days now"), "{said}");
     s.shot("regulars-en-1920");
+    tabs(s, "en", "1920");
     s.resize(1280, 800);
     s.wait("a 1280-wide window", || (s.exec("return window.innerWidth").as_f64()? <= 1300.0).then_some(()));
     s.shot("regulars-en-1280");

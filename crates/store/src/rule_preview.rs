@@ -68,7 +68,9 @@ impl Needs {
     fn of(rule: &DiscountRule) -> Needs {
         let has = |f: fn(&Condition) -> bool| rule.conditions.iter().any(f);
         Needs {
-            profile: has(|c| matches!(c, Condition::MinTier { .. } | Condition::MinAge { .. } | Condition::Birthday { .. })),
+            profile: has(|c| {
+                matches!(c, Condition::MinTier { .. } | Condition::MinAge { .. } | Condition::Birthday { .. })
+            }),
             visits: has(|c| matches!(c, Condition::FirstVisit)),
             stamps: has(|c| matches!(c, Condition::Stamps { .. })),
             coupons: has(|c| matches!(c, Condition::Coupon)),

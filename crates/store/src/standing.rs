@@ -190,11 +190,13 @@ pub(crate) fn load_context(
             .map(|(sku, name, n)| UsualItem { sku, name, share_pct: n * 100 / recent.len() as u32 })
             .collect();
     }
-    let usual_interval_days = {
-        let mut gaps: Vec<i64> = visit_times.windows(2).map(|w| (w[0] - w[1]).num_days()).collect();
-        gaps.sort_unstable();
-        (gaps.len() >= 2).then(|| gaps[gaps.len() / 2].max(1))
-    };
+    // One definition of "usual" everywhere: the rhythm kept on the row (the
+    // median gap between distinct shop-local visit days, `rhythm.rs`), as
+    // the owner's review shows it, in whole days.
+    let usual_interval_days = conn
+        .prepare_cached("SELECT usual_gap FROM customers WHERE rid = ?1")?
+        .query_row([rid], |r| r.get::<_, Option<f64>>(0))?
+        .map(|gap| (gap.round() as i64).max(1));
     let open_complaints =
         feedback::open_for(conn, rid)?.into_iter().filter(|f| f.kind == FeedbackKind::Complaint).collect();
     let history = HistorySummary {

@@ -172,6 +172,14 @@ fn each_regular_is_judged_against_their_own_rhythm() {
     let monthly = store.lookup("010-2222-0002", 1, &dangol_store::Viewer::Cashier).unwrap().hits[0].id;
     let r = store.customer_rhythm(monthly, today).unwrap();
     assert_eq!((r.usual_gap_days, r.days_since_last, r.segment), (Some(30.0), Some(25), Segment::Regular));
+    // The counter's card says the same "usual" as the review.
+    for (phone, gap) in [("010-2222-0002", 30), ("010-3333-0003", 7), ("010-1111-0001", 1)] {
+        let id = store.lookup(phone, 1, &dangol_store::Viewer::Cashier).unwrap().hits[0].id;
+        let card = store.profile(id, today, &dangol_store::Viewer::Cashier).unwrap();
+        let rhythm = store.customer_rhythm(id, today).unwrap();
+        assert_eq!(card.usual_interval_days, Some(gap), "{phone}");
+        assert_eq!(rhythm.usual_gap_days, Some(gap as f64), "{phone}");
+    }
     // A segment's list, sorted as asked; its export holds only those who
     // said yes to marketing, and says who was left out.
     let regulars = store.review_segment(&owner, today, Segment::Regular, ReviewSort::MostVisits, 10).unwrap();

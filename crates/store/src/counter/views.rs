@@ -115,6 +115,9 @@ pub struct Profile {
     pub visits: i64,
     pub last_visit: Option<DateTime<Utc>>,
     pub total_spent: i64,
+    /// Their usual gap between visits in whole days: the review's rhythm
+    /// (the median gap between distinct visit days), `None` before a
+    /// second visit day.
     pub usual_interval_days: Option<i64>,
     pub usual_items: Vec<UsualItem>,
     pub recent_visits: Vec<VisitView>,

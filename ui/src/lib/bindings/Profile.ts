@@ -12,7 +12,13 @@ export type Profile = { id: string, name: string, preferred_name: string | null,
 /**
  * The full number, for the owner only (absent for a cashier).
  */
-phone?: string, tier: string, birth_date: string | null, age: number | null, tags: Array<string>, notes: string, marketing_consent: boolean, card_code: string | null, created_at: string, visits: number, last_visit: string | null, total_spent: number, usual_interval_days: number | null, usual_items: Array<UsualItem>, recent_visits: Array<VisitView>, points: number, 
+phone?: string, tier: string, birth_date: string | null, age: number | null, tags: Array<string>, notes: string, marketing_consent: boolean, card_code: string | null, created_at: string, visits: number, last_visit: string | null, total_spent: number, 
+/**
+ * Their usual gap between visits in whole days: the review's rhythm
+ * (the median gap between distinct visit days), `None` before a
+ * second visit day.
+ */
+usual_interval_days: number | null, usual_items: Array<UsualItem>, recent_visits: Array<VisitView>, points: number, 
 /**
  * Once the counter syncs: the points it may redeem here (the rest are
  * held at other counters until they sync); `None` on its own.
