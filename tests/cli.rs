@@ -475,7 +475,9 @@ fn owner_configures_rules_time_zone_and_coupons() {
     );
     let refused = run(&["set-rule", "--db", db, rule.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(7), "rules are the owner's");
-    // Before saving, what it would do; nothing is written.
+    // Before saving, what it would do (the owner's too); nothing is written.
+    let refused = run(&["set-rule", "--db", db, rule.to_str().unwrap(), "--preview"]);
+    assert_eq!(refused.status.code(), Some(7), "a rule's preview is the owner's");
     let before = fingerprint(std::path::Path::new(db));
     let preview = owner_json(&["set-rule", "--db", db, rule.to_str().unwrap(), "--preview"]);
     assert_eq!(preview["summary"]["en"], "Everyone: ₩500 off the whole cart");
