@@ -456,6 +456,10 @@ fn a_rule_that_used_to_crash_the_window_is_set_aside() {
     s.click(&s.find("[data-testid=owner-unlock]"));
     let aside = s.find("[data-testid=rule-set-aside][data-rule=bread-huge]");
     let why = s.text(&aside);
-    assert!(why.contains("1~100 사이여야 합니다") && why.contains("benefit.buy"), "the reason, in Korean: {why}");
+    // The field is named the way the rule form names it, not by its JSON path.
+    assert!(
+        why.contains("1~100 사이여야 합니다") && why.contains("사는 개수") && !why.contains("benefit.buy"),
+        "the reason, in Korean: {why}"
+    );
     s.shot("rule-set-aside");
 }
