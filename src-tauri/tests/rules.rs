@@ -3,6 +3,7 @@
 //! done over the last 30 days; a changed percentage read again; letters
 //! where a number goes and a number beyond the store's range, each named
 //! on its field in Korean; saved; a new rule built from nothing and saved;
+//! JSON typed by hand (defaults left out) taken back into the form;
 //! in Korean with no English, then in English; at 1280×800 and 1920×1080.
 //! A screenshot per step under `target/e2e-screenshots/rule-form/`.
 //!
@@ -140,6 +141,18 @@ fn the_owner_edits_a_rule_as_a_form_and_sees_what_it_would_do() {
             .then_some(())
     });
     s.find("[data-testid=rule][data-rule=\"rainy-day\"]");
+
+    // JSON typed by hand, leaving out what has a default, back to the form.
+    s.click(&s.find("[data-testid=rule-new]"));
+    s.click(&s.find("[data-testid=rule-as-json]"));
+    let json = s.find("[data-testid=rule-json]");
+    s.clear(&json);
+    s.type_into(&json, r#"{"id":"typed","name":"손으로 쓴 규칙","benefit":{"type":"amount_off","amount":300}}"#);
+    s.click(&s.find("[data-testid=rule-as-form]"));
+    wait_summary(s, "모든 고객: 장바구니 전체 ₩300 할인");
+    let id = s.find("[data-testid=rule-id]");
+    assert_eq!(s.attr(&id, "disabled"), None, "a rule not saved yet keeps its code editable");
+    s.click(&s.find("[data-testid=rule-cancel]"));
 
     // 1920×1080.
     s.resize(1920, 1080);

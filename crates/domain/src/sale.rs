@@ -44,8 +44,10 @@ pub struct SaleDraft {
     pub discounts: Vec<AppliedDiscount>,
     pub missed: Vec<Missed>,
     /// Discounts the sale almost got, as the engine saw them (absent from
-    /// sales recorded before they were kept).
-    #[serde(default)]
+    /// sales recorded before they were kept). Read leniently: an entry this
+    /// build cannot read (a reason a newer Dangol knows) is left out, never
+    /// the sale.
+    #[serde(default, deserialize_with = "readable_near_misses")]
     pub near_misses: Vec<NearMissed>,
     pub subtotal: Won,
     pub discount_total: Won,
@@ -108,6 +110,11 @@ pub struct NearMissed {
     pub rule_id: String,
     pub name: String,
     pub reason: Reason,
+}
+
+fn readable_near_misses<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NearMissed>, D::Error> {
+    let raw: Vec<serde_json::Value> = Deserialize::deserialize(d)?;
+    Ok(raw.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
 }
 
 /// The customer-side inputs of a sale draft.
@@ -223,5 +230,41 @@ pub fn draft(id: Uuid, checkout: &Checkout, at: DateTime<Utc>) -> SaleDraft {
         stamps_earned,
         stamps_redeemed,
         goodwill,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sale_json(near: Option<serde_json::Value>) -> String {
+        let mut v = serde_json::json!({
+            "id": "0191e8ad-f400-7d7a-95b0-1ab78a89fd5c", "customer_id": null, "at": "2026-11-23T01:00:00Z",
+            "lines": [], "discounts": [], "missed": [], "subtotal": 0, "discount_total": 0, "total": 0,
+            "points_earned": 0, "points_expire_at": null, "points_redeemed": 0, "stamps_earned": 0,
+            "stamps_redeemed": 0, "goodwill": null
+        });
+        if let Some(n) = near {
+            v["near_misses"] = n;
+        }
+        v.to_string()
+    }
+
+    #[test]
+    fn a_near_miss_this_build_cannot_read_never_costs_the_sale() {
+        let old: SaleDraft = serde_json::from_str(&sale_json(None)).unwrap();
+        assert!(old.near_misses.is_empty(), "a sale from before near misses were kept");
+        let newer = serde_json::json!([
+            {"rule_id": "a", "name": "A", "reason": {"reason": "spend_short", "min": 10000, "subtotal": 9600, "short": 400}},
+            {"rule_id": "b", "name": "B", "reason": {"reason": "moon_phase", "phase": "full"}},
+            "not even an object"
+        ]);
+        let read: SaleDraft = serde_json::from_str(&sale_json(Some(newer))).unwrap();
+        assert_eq!(read.near_misses.len(), 1);
+        assert_eq!(read.near_misses[0].rule_id, "a");
+        assert!(
+            serde_json::from_str::<SaleDraft>(&sale_json(Some(serde_json::json!(7)))).is_err(),
+            "not a list at all"
+        );
     }
 }

@@ -4,10 +4,16 @@
 //! engine with the rule alone (how many it would have applied to, for how
 //! many customers, and what it would have taken off).
 //!
-//! The replay gives each sale the customer's facts as they were then where
-//! the rule asks about them (visits before it, stamps and points up to it,
-//! the coupons held then, the rule's earlier uses, those of the replay
-//! included); birth date and tier are today's. Nothing is written.
+//! The replay is of the rule alone, as if it had run those days (its own
+//! validity dates left out, so a promotion that starts next week shows what
+//! it would have done): each sale gets the customer's facts as they were
+//! then where the rule asks about them (visits before it; stamps and points
+//! earned up to it, less what the replay's own earlier applications spent,
+//! other redemptions in those days left out; coupons held then, one used by
+//! the replay gone from then on; the rule's uses before those days and the
+//! replay's own); birth date and tier are today's; points are as recorded
+//! (a lot that expired is taken off when the next sale sweeps it). Nothing
+//! is written.
 
 use crate::Store;
 use crate::error::Result;
@@ -33,6 +39,9 @@ pub const PREVIEW_DAYS: i64 = 30;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RulePreview {
+    /// The rule as the store reads it (every default filled in), for a
+    /// form to start from.
+    pub rule: DiscountRule,
     /// The rule in one sentence.
     pub summary: Localized,
     /// Customers who meet its conditions about the customer today.
@@ -93,7 +102,10 @@ impl Store {
         let mut rule = rule.clone();
         // An inactive rule is previewed as it would be switched on.
         let summary = dangol_domain::rule_text::summary(&rule);
+        let as_read = rule.clone();
         rule.active = true;
+        rule.valid_from = None;
+        rule.valid_until = None;
         let zone = self.zone();
         let needs = Needs::of(&rule);
         let (customers, customers_total) = qualifying(&self.conn, &rule, &needs, zone, at)?;
@@ -101,6 +113,7 @@ impl Store {
         let from = to - Duration::days(PREVIEW_DAYS - 1);
         let replay = replay(&self.conn, &rule, &needs, zone, zone.start_of(from), at)?;
         Ok(RulePreview {
+            rule: as_read,
             summary,
             customers,
             customers_total,
@@ -203,6 +216,9 @@ struct Known {
     /// Completed visits before the sale being replayed (as far as the rule
     /// cares: 0 or more).
     visits: u32,
+    /// Stamps and points the replay's own applications spent.
+    stamps_spent: i64,
+    points_spent: i64,
     applied: bool,
 }
 
@@ -280,20 +296,32 @@ fn one_sale(
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => e.insert(know(conn, rule, needs, rid, since)?),
             };
-            then(conn, needs, rid, k, at)?
+            then(conn, needs, rid, k, since, at)?
         }
     };
     let engine = Engine::new(std::slice::from_ref(rule), cart, &facts, at, zone, Lang::Ko);
     let applies = engine.why_not(rule).is_none();
+    let mut spent = (0, 0, None);
     if applies {
+        let applied = engine.apply(&[rule]);
         out.applied += 1;
-        out.saving = out.saving.saturating_add(engine.apply(&[rule]).total_saving);
+        out.saving = out.saving.saturating_add(applied.total_saving);
+        // What applying it uses up, as checkout would: stamps, points, a coupon.
+        let coupon = if needs.coupons { engine.evaluate().find(&rule.id).and_then(|e| e.coupon_id) } else { None };
+        spent = (rule.stamps_needed(), applied.points_used, coupon);
     }
     if let Some(rid) = customer {
         let k = known.entry(rid).or_insert_with(Known::nobody);
         // Every completed sale is a visit for the next one.
         k.visits = k.visits.saturating_add(1);
         if applies {
+            k.stamps_spent = k.stamps_spent.saturating_add(spent.0);
+            k.points_spent = k.points_spent.saturating_add(spent.1);
+            if let Some(used) = spent.2
+                && let Some(c) = k.coupons.iter_mut().find(|c| c.id == used)
+            {
+                c.used_at = Some(at);
+            }
             k.uses.push(RuleUse { rule_id: rule.id.clone(), at });
             if !k.applied {
                 k.applied = true;
@@ -316,7 +344,10 @@ fn know(conn: &Connection, rule: &DiscountRule, needs: &Needs, rid: i64, since: 
         )?;
         let mut rows = stmt.query(params![rid, rule.id])?;
         while let Some(r) = rows.next()? {
-            coupons.push(coupon(r, 0)?);
+            // Used in the replayed days: the replay's to use.
+            let mut c = coupon(r, 0)?;
+            c.used_at = c.used_at.filter(|u| *u < since);
+            coupons.push(c);
         }
     }
     let mut uses = Vec::new();
@@ -347,6 +378,8 @@ fn know(conn: &Connection, rule: &DiscountRule, needs: &Needs, rid: i64, since: 
         coupons,
         uses,
         visits,
+        stamps_spent: 0,
+        points_spent: 0,
         applied: false,
     })
 }
@@ -360,28 +393,50 @@ impl Known {
             coupons: Vec::new(),
             uses: Vec::new(),
             visits: 0,
+            stamps_spent: 0,
+            points_spent: 0,
             applied: false,
         }
     }
 }
 
 /// The customer's facts at the moment of a sale.
-fn then(conn: &Connection, needs: &Needs, rid: i64, k: &Known, at: DateTime<Utc>) -> Result<CustomerFacts> {
-    let before = ms(at);
+fn then(
+    conn: &Connection,
+    needs: &Needs,
+    rid: i64,
+    k: &Known,
+    since: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<CustomerFacts> {
+    let (before, window) = (ms(at), ms(since));
+    // Everything up to the sale, but the replayed days' redemptions are
+    // the replay's own (`k`), not what was really redeemed then.
     let stamps: i64 = if needs.stamps {
-        conn.prepare_cached("SELECT coalesce(sum(stamps), 0) FROM stamp_ledger WHERE customer = ?1 AND at < ?2")?
-            .query_row(params![rid, before], |r| r.get(0))?
+        let held: i64 = conn
+            .prepare_cached(
+                "SELECT coalesce(sum(CASE WHEN at >= ?3 AND kind = 'redeem' THEN 0 ELSE stamps END), 0)
+                 FROM stamp_ledger WHERE customer = ?1 AND at < ?2",
+            )?
+            .query_row(params![rid, before, window], |r| r.get(0))?;
+        held.saturating_sub(k.stamps_spent)
     } else {
         0
     };
     let points: i64 = if needs.points {
-        conn.prepare_cached("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1 AND at < ?2")?
-            .query_row(params![rid, before], |r| r.get(0))?
+        let held: i64 = conn
+            .prepare_cached(
+                "SELECT coalesce(sum(CASE WHEN at >= ?3 AND kind = 'redeem' THEN 0 ELSE points END), 0)
+                 FROM points_ledger WHERE customer = ?1 AND at < ?2",
+            )?
+            .query_row(params![rid, before, window], |r| r.get(0))?;
+        held.saturating_sub(k.points_spent)
     } else {
         0
     };
-    // A coupon used later was still unused then.
-    let coupons = k.coupons.iter().map(|c| Coupon { used_at: c.used_at.filter(|u| *u < at), ..c.clone() }).collect();
+    // Used before the replayed days, or by the replay's own earlier sale
+    // (`know` and `one_sale`).
+    let coupons = k.coupons.clone();
     Ok(CustomerFacts {
         birth_date: k.birth_date,
         tier: k.tier,

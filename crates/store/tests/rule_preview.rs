@@ -192,3 +192,44 @@ fn an_invalid_rule_is_refused_as_saving_would_refuse_it() {
     assert_eq!(previewed, saved);
     assert!(previewed.contains("benefit.percent_bp"), "{previewed}");
 }
+
+/// Applying a rule uses up what it needs, in the replay as at checkout: ten
+/// stamps are spent once, a single-use coupon once; and a rule's own dates
+/// do not hide what it would have done.
+#[test]
+fn the_replay_spends_stamps_and_coupons_once_and_leaves_the_dates_out() {
+    let (mut store, mut ids) = shop(&[]);
+    let who = add(&mut store, &mut ids, "김영자", "010-2222-3333", None, None);
+    store.owner_adjust(who, 0, 12, None, "이전 가게에서 모은 스탬프", at() - days(40), &mut ids).unwrap();
+    let coupon_rule: DiscountRule = serde_json::from_value(serde_json::json!({
+        "id": "coupon-1000", "name": "쿠폰 1,000원", "benefit": {"type": "amount_off", "amount": 1000},
+        "conditions": [{"type": "coupon"}], "active": false
+    }))
+    .unwrap();
+    let owner = owner(&mut store, &mut ids);
+    clock(&mut store, at() - days(40));
+    store.upsert_rule(&owner, &coupon_rule, at() - days(40), &mut ids).unwrap();
+    store.issue_coupon(&owner, who, "coupon-1000", "C-1", at() + days(90), at() - days(40), &mut ids).unwrap();
+    // Three sales of bread (no stamps earned: stamps are for drinks).
+    for d in [9, 6, 3] {
+        checkout(&mut store, &mut ids, who, &[("BREAD", 1)], &[], at() - days(d));
+    }
+    clock(&mut store, at());
+    let owner = common::owner(&mut store, &mut ids);
+    let stamps: DiscountRule = serde_json::from_value(serde_json::json!({
+        "id": "stamp-10", "name": "스탬프 10개", "benefit": {"type": "amount_off", "amount": 2000},
+        "conditions": [{"type": "stamps", "count": 10}]
+    }))
+    .unwrap();
+    let p = store.rule_preview(&owner, &stamps, at()).unwrap();
+    assert_eq!((p.sales, p.sales_applied, p.saving), (3, 1, 2_000), "twelve stamps pay for one reward");
+    let p = store.rule_preview(&owner, &coupon_rule, at()).unwrap();
+    assert_eq!((p.sales_applied, p.saving), (1, 1_000), "a single-use coupon is used once");
+    assert!(!p.rule.active && p.summary.ko.starts_with("(꺼짐)"), "the rule comes back as read");
+    let mut later = stamps.clone();
+    later.conditions.clear();
+    later.valid_from = Some((at() + days(7)).date_naive());
+    let p = store.rule_preview(&owner, &later, at()).unwrap();
+    assert_eq!(p.sales_applied, 3, "a promotion that starts next week: what it would have done");
+    assert_eq!(p.rule.valid_from, later.valid_from);
+}

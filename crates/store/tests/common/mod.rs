@@ -263,7 +263,7 @@ pub fn checkout_best(
     checkout(store, ids, customer, lines, &best, when)
 }
 
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 18] = [
     "settings",
     "customers",
     "search_grams",
@@ -274,6 +274,7 @@ pub const TABLES: [&str; 17] = [
     "coupons",
     "sale_discounts",
     "missed_discounts",
+    "near_misses",
     "points_ledger",
     "stamp_ledger",
     "feedback",

@@ -70,6 +70,7 @@ describe("the rule form", () => {
     const age = { ...blankCondition("min_age"), years: "예순" };
     expect(fromDraft({ ...d, conditions: [age] })).toEqual(number("conditions.min_age.years"));
     expect(fromDraft({ ...d, limitCount: "x" })).toEqual(number("limit.count"));
+    expect(fromDraft({ ...d, benefit: "amount_off", amount: "9007199254740993" })).toEqual(number("benefit.amount"));
   });
 
   it("names a date or a time that is not one", () => {
@@ -85,6 +86,12 @@ describe("the rule form", () => {
     expect(fromDraft({ ...d, conditions: [hours("9:30", "17:05")] })).toMatchObject({
       conditions: [{ window: { start: "09:30:00", end: "17:05:00" } }],
     });
+  });
+
+  it("reads a rule typed by hand that leaves out what has a default", () => {
+    const typed = { id: "x", name: "X", benefit: { type: "redeem_points" } } as unknown as DiscountRule;
+    const d = toDraft(typed);
+    expect([d.scope, d.conditions.length, d.wonPerPoint, d.minPoints, d.maxShare, d.active]).toEqual(["cart", 0, "1", "0", "", true]);
   });
 
   it("leaves ranges to the store: an absurd number still becomes a rule", () => {

@@ -139,22 +139,25 @@ export function toDraft(rule: DiscountRule): RuleDraft {
       break;
     case "free_items":
       d.count = String(b.count);
-      d.maxUnitPrice = b.max_unit_price === null ? "" : String(b.max_unit_price);
+      d.maxUnitPrice = b.max_unit_price == null ? "" : String(b.max_unit_price);
       break;
     case "buy_x_get_y":
       d.buy = String(b.buy);
       d.get = String(b.get);
       break;
     case "redeem_points":
-      d.wonPerPoint = String(b.won_per_point);
-      d.minPoints = String(b.min_points);
-      d.maxShare = b.max_share_bp === null ? "" : percentText(b.max_share_bp);
+      d.wonPerPoint = String(b.won_per_point ?? 1);
+      d.minPoints = String(b.min_points ?? 0);
+      d.maxShare = b.max_share_bp == null ? "" : percentText(b.max_share_bp);
       break;
   }
-  d.scope = rule.scope.type;
-  if (rule.scope.type === "categories") d.scopeList = rule.scope.categories.join(", ");
-  if (rule.scope.type === "products") d.scopeList = rule.scope.skus.join(", ");
-  d.conditions = rule.conditions.map((c) => {
+  // A rule as the store returns it has every field; one typed by hand may
+  // leave out what has a default.
+  const scope = rule.scope ?? { type: "cart" };
+  d.scope = scope.type;
+  if (scope.type === "categories") d.scopeList = scope.categories.join(", ");
+  if (scope.type === "products") d.scopeList = scope.skus.join(", ");
+  d.conditions = (rule.conditions ?? []).map((c) => {
     const x = blankCondition(c.type);
     switch (c.type) {
       case "min_tier":
@@ -186,7 +189,7 @@ export function toDraft(rule: DiscountRule): RuleDraft {
   d.limitCount = rule.limit ? String(rule.limit.count) : "";
   d.limitPer = rule.limit?.per ?? "month";
   d.exclusive = rule.stacking === "exclusive";
-  d.active = rule.active;
+  d.active = rule.active ?? true;
   return d;
 }
 
@@ -202,7 +205,8 @@ class Bad extends Error {
 /** A whole number as typed (thousands separators and spaces allowed). */
 function whole(text: string, field: string): number {
   const t = text.replace(/[,\s]/g, "");
-  if (!/^-?\d+$/.test(t)) throw new Bad(field);
+  // Beyond 2^53 a JavaScript number is no longer exact: refused here, by name.
+  if (!/^-?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw new Bad(field);
   return Number(t);
 }
 
