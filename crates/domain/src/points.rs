@@ -128,10 +128,17 @@ impl PointsBook {
         book
     }
 
-    /// Folds one stored entry into the book.
+    /// Folds one stored entry into the book. An entry linked to a lot this
+    /// book does not hold counts in the sum only: it drew on (or settles) a
+    /// lot kept on another customer's ledger, which an undone merge gave
+    /// back to its registration (the undo writes the matching entry there,
+    /// `dangol_store::unmerge`), so no lot of this customer is touched.
     pub fn apply(&mut self, e: &PointsEntry) {
         self.sum = self.sum.saturating_add(e.amount);
         let linked = e.lot.and_then(|id| self.index.get(&id).copied());
+        if e.lot.is_some() && linked.is_none() {
+            return;
+        }
         match (linked, e.amount > 0) {
             (Some(i), _) => {
                 let lot = &mut self.lots[i];
@@ -287,12 +294,21 @@ impl PointsBook {
     }
 
     /// Gives points back to the lots they were taken from (a refund of a
-    /// redemption): `taken` lists (lot id, points taken).
+    /// redemption): `taken` lists (lot id, points taken). Points taken from
+    /// a lot this customer no longer holds (an undone merge gave it back to
+    /// the other registration) come back as a lot of their own that does
+    /// not expire.
     pub fn give_back(&self, taken: &[(i64, i64)], at: DateTime<Utc>) -> Vec<NewPoints> {
         taken
             .iter()
             .filter(|(_, n)| *n > 0)
-            .map(|&(lot, n)| NewPoints { at, kind: LedgerKind::Reverse, amount: n, expires_at: None, lot: Some(lot) })
+            .map(|&(lot, n)| NewPoints {
+                at,
+                kind: LedgerKind::Reverse,
+                amount: n,
+                expires_at: None,
+                lot: self.index.contains_key(&lot).then_some(lot),
+            })
             .collect()
     }
 
@@ -369,6 +385,34 @@ mod tests {
         fn book(&self) -> PointsBook {
             PointsBook::replay(&self.entries)
         }
+    }
+
+    #[test]
+    fn entries_linked_to_a_lot_held_elsewhere_count_in_the_sum_only() {
+        // Lot 99 is on another customer's ledger (a merge was undone).
+        let mut l = Ledger { entries: Vec::new() };
+        l.write(vec![open_lot(t(0), LedgerKind::Earn, 500, Some(t(30)))]);
+        l.write(vec![NewPoints { at: t(1), kind: LedgerKind::Redeem, amount: -200, expires_at: None, lot: Some(99) }]);
+        let book = l.book();
+        assert_eq!(book.balance(), 300);
+        assert_eq!(book.lots()[0].remaining, 500, "the customer's own lot is untouched");
+        l.write(vec![NewPoints { at: t(2), kind: LedgerKind::Adjust, amount: 200, expires_at: None, lot: Some(99) }]);
+        let book = l.book();
+        assert_eq!((book.balance(), book.lots().len(), book.usable_total(t(2))), (500, 1, 500), "settled: no new lot");
+        // Expiry still takes the own lot whole.
+        assert_eq!(book.due(t(30)), 500);
+    }
+
+    #[test]
+    fn points_given_back_to_a_lot_held_elsewhere_open_a_lot() {
+        let mut l = Ledger { entries: Vec::new() };
+        let own = l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(30)))])[0];
+        let back = l.book().give_back(&[(own, 40), (99, 60)], t(1));
+        assert_eq!(back[0].lot, Some(own));
+        assert_eq!((back[1].lot, back[1].amount, back[1].expires_at), (None, 60, None));
+        l.write(back);
+        let book = l.book();
+        assert_eq!((book.balance(), book.usable_total(t(40))), (200, 60), "the lot of its own outlives lot one");
     }
 
     #[test]

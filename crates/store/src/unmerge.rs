@@ -24,7 +24,16 @@
 //! missing is moved from the other side as a pair of adjustments, so
 //! neither is below zero and the two still add up to the one customer's
 //! balance. The amount is decided there and carried in the event: every
-//! counter writes the same adjustments whatever else it has seen. A
+//! counter writes the same adjustments whatever else it has seen.
+//! Points are settled as of the undo's moment: lots that expired by then
+//! are swept first (what expired is neither owed nor handed over). While
+//! the two were one customer, a redemption in one's name could draw on a
+//! lot the other earned; the undo squares those lots (`square_lots`: the
+//! holder's lot is drawn down by what the other side took, the other
+//! side's entry is balanced), so each side's lots hold what the one
+//! customer's history left in them and expire as they would have, and
+//! then what one side's name owes the other moves (property test against
+//! a separate model of lots: `crates/store/tests/unmerge.rs`). A
 //! counter that, offline, redeemed the one customer's points while the
 //! owner undid the merge can leave a side below zero: that is a debt,
 //! reported to the owner (`points_overdrawn`), like any redemption sync
@@ -39,7 +48,7 @@ use chrono::{DateTime, Utc};
 use dangol_domain::customer::Customer;
 use dangol_domain::loyalty::LedgerKind;
 use dangol_domain::phone::Phone;
-use dangol_domain::points::open_lot;
+use dangol_domain::points::{NewPoints, open_lot};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use uuid::Uuid;
@@ -110,8 +119,9 @@ pub struct Moved {
     pub coupons: i64,
     pub feedback: i64,
     pub prompts: i64,
-    /// Points moved as a pair of adjustments so neither balance is below
-    /// zero (positive: to the registration given back).
+    /// Points one side's name owed the other, moved as adjustments so
+    /// neither balance is below zero (positive: to the registration given
+    /// back), after the lots the two drew from each other were squared.
     pub points_settled: i64,
     pub stamps_settled: i64,
 }
@@ -215,19 +225,33 @@ pub(crate) fn unmerge(
     let held = customers::get_rid(tx, to)?.customer;
     let after = registers::overlay(tx, to, &held, &writes)?;
     update_keeping_cards(tx, to, &held, after)?;
+    // Points are settled as of the undo's moment: what expired by then is
+    // swept first (each expiry follows its lot), so it is neither owed
+    // nor handed over.
+    for rid in [from, to] {
+        ledger::sweep(tx, &mut ledger::points_book(tx, rid)?, rid, a.at)?;
+    }
     let mut moved = move_rows(tx, merged, from, to)?;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
+    // What each side's own receipts add up to (its name), before the
+    // lots are squared.
+    let named = (points_sum(tx, from)?, points_sum(tx, to)?);
     let (points, stamps) = match settle {
-        Settle::Here => (
-            shortfall(points_sum(tx, from)?, points_sum(tx, to)?),
-            shortfall(ledger::stamps(tx, from)?, ledger::stamps(tx, to)?),
-        ),
+        Settle::Here => (shortfall(named.0, named.1), shortfall(ledger::stamps(tx, from)?, ledger::stamps(tx, to)?)),
         Settle::AsRecorded(p, s) => (p, s),
     };
     moved.points_settled = points;
     moved.stamps_settled = stamps;
-    move_points(tx, from, to, points, by, a.at)?;
+    // Redemptions in one side's name drew on lots the other side now
+    // holds: square them, so each side holds exactly what its lots hold.
+    square_lots(tx, from, to, by, a.at)?;
+    square_lots(tx, to, from, by, a.at)?;
+    // Then what its name is owed moves, as adjustments.
+    let overflow = || StoreError::bad_input("points", "정산할 포인트가 너무 큽니다", "the points to settle overflow");
+    let target = named.1.checked_add(points).ok_or_else(overflow)?;
+    let owed = target.checked_sub(points_sum(tx, to)?).ok_or_else(overflow)?;
+    move_points(tx, from, to, owed, by, a.at)?;
     if stamps != 0 {
         ledger::write_stamps(tx, from, None, a.at, LedgerKind::Adjust, -stamps)?;
         ledger::write_stamps(tx, to, None, a.at, LedgerKind::Adjust, stamps)?;
@@ -337,6 +361,34 @@ fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
     Ok(tx
         .prepare_cached("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1")?
         .query_row([rid], |r| r.get(0))?)
+}
+
+/// Squares the lots `holder` keeps with the entries `drawer` wrote against
+/// them while the two were one customer: `holder` writes the net drawn
+/// from each lot (so the lot holds what the one customer's history left
+/// in it) and `drawer` the opposite, linked to the same lot (an entry
+/// linked to a lot another ledger keeps counts in the sum only:
+/// `PointsBook::apply`). The two sides' sums together do not change; a
+/// second call finds nothing left to square.
+fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: DateTime<Utc>) -> Result<()> {
+    let drawn: Vec<(i64, i64)> = tx
+        .prepare_cached(
+            "SELECT e.lot, sum(e.points) FROM points_ledger e JOIN points_ledger l ON l.rid = e.lot
+             WHERE e.customer = ?2 AND l.customer = ?1 GROUP BY e.lot HAVING sum(e.points) != 0 ORDER BY e.lot",
+        )?
+        .query_map([holder, drawer], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if drawn.is_empty() {
+        return Ok(());
+    }
+    let note = Some("고객 병합 취소: 다른 등록이 쓴 포인트");
+    let entry =
+        |lot: i64, amount: i64| NewPoints { at, kind: LedgerKind::Adjust, amount, expires_at: None, lot: Some(lot) };
+    let here: Vec<NewPoints> = drawn.iter().map(|&(lot, n)| entry(lot, n)).collect();
+    let there: Vec<NewPoints> = drawn.iter().map(|&(lot, n)| entry(lot, -n)).collect();
+    ledger::write_points(tx, &mut ledger::points_book(tx, holder)?, holder, by, None, note, &here)?;
+    ledger::write_points(tx, &mut ledger::points_book(tx, drawer)?, drawer, by, None, note, &there)?;
+    Ok(())
 }
 
 /// What moves towards `to` so that neither sum is below zero (when the

@@ -621,3 +621,212 @@ fn the_merged_registrations_card_goes_back_with_it() {
     }
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
+
+/// What the owner does to points in the expiry property test. Before the
+/// merge, counter `c` adds points to the registration it made (0: the
+/// survivor, registered first at A; 1: the one given back, at B); after
+/// it, A adds and takes points (its writes are the survivor's).
+#[derive(Debug, Clone)]
+enum PointsOp {
+    /// Points added, expiring `minutes` later.
+    Earn { c: usize, points: i64, minutes: i64 },
+    /// Points taken at A (refused beyond what is usable or what A holds).
+    Spend { points: i64 },
+    /// The clock moves on.
+    Wait { hours: i64 },
+}
+
+fn points_op(spends: bool) -> impl Strategy<Value = PointsOp> {
+    let spend = if spends { 3 } else { 0 };
+    prop_oneof![
+        3 => (0..2usize, 1..2_000i64, 30..6_000i64).prop_map(|(c, points, minutes)| PointsOp::Earn { c, points, minutes }),
+        spend => (1..2_500i64).prop_map(|points| PointsOp::Spend { points }),
+        2 => (1..48i64).prop_map(|hours| PointsOp::Wait { hours }),
+    ]
+}
+
+type Moment = chrono::DateTime<chrono::Utc>;
+
+/// The reference for points with expiry, written apart from the store: a
+/// list of lots, spending from the one that expires first (then the
+/// first added), and each side's net: added in its name, less taken in
+/// its name, less what expired unused of the lots added in its name.
+#[derive(Default)]
+struct LotModel {
+    /// (side, expires, unspent), in the order A wrote them.
+    lots: Vec<(usize, Moment, i64)>,
+    net: [i64; 2],
+    /// What A may take: what it added less what it took (expiry aside).
+    held_a: i64,
+}
+
+impl LotModel {
+    fn expire(&mut self, now: Moment) {
+        for (side, expires, left) in self.lots.iter_mut() {
+            if *expires <= now && *left > 0 {
+                self.net[*side] -= *left;
+                *left = 0;
+            }
+        }
+    }
+
+    fn earn(&mut self, side: usize, points: i64, expires: Moment, by_a: bool) {
+        self.lots.push((side, expires, points));
+        self.net[side] += points;
+        if by_a {
+            self.held_a += points;
+        }
+    }
+
+    /// A takes points in the survivor's name: whether it may; if so, done.
+    fn spend(&mut self, points: i64, now: Moment) -> bool {
+        self.expire(now);
+        if points > self.lots.iter().map(|l| l.2).sum::<i64>() || points > self.held_a {
+            return false;
+        }
+        let mut order: Vec<usize> = (0..self.lots.len()).filter(|&i| self.lots[i].2 > 0).collect();
+        order.sort_by_key(|&i| (self.lots[i].1, i));
+        let mut left = points;
+        for i in order {
+            let take = left.min(self.lots[i].2);
+            self.lots[i].2 -= take;
+            left -= take;
+        }
+        self.net[0] -= points;
+        self.held_a -= points;
+        true
+    }
+}
+
+/// A customer's points as the store keeps them, read from its ledger.
+fn book_of(s: &Store, who: Uuid) -> dangol_domain::points::PointsBook {
+    let r = s.reader();
+    let mut stmt = r
+        .prepare(
+            "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot FROM points_ledger p
+             JOIN customers c ON c.rid = p.customer WHERE c.id = ?1",
+        )
+        .unwrap();
+    let ms = |v: i64| chrono::DateTime::from_timestamp_millis(v).unwrap();
+    let entries: Vec<dangol_domain::points::PointsEntry> = stmt
+        .query_map([who.as_bytes()], |row| {
+            Ok(dangol_domain::points::PointsEntry {
+                id: row.get(0)?,
+                at: ms(row.get(1)?),
+                kind: dangol_domain::loyalty::LedgerKind::parse(&row.get::<_, String>(2)?).unwrap(),
+                amount: row.get(3)?,
+                expires_at: row.get::<_, Option<i64>>(4)?.map(ms),
+                lot: row.get(5)?,
+            })
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    dangol_domain::points::PointsBook::replay(&entries)
+}
+
+/// Each registration earns points that expire, offline at its own
+/// counter; sync merges them; A takes points (drawn from the lots that
+/// expire first, whoever earned them) and time passes; the owner undoes
+/// the merge. The settlement counts only what is usable at the undo:
+/// points that expired unused (swept or not) are not moved, so neither
+/// side owes points it never had, neither receives points that had
+/// expired, and together they hold what the one customer could use.
+/// Checked against `LotModel` at both counters.
+fn settles_only_usable_points(before: &[PointsOp], after: &[PointsOp]) -> Result<(), TestCaseError> {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(1100 + i)).collect();
+    let mut now = at();
+    let mut sides = Vec::new();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+        sides.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
+        now += minutes(1);
+    }
+    // A's book holds its own lots first, then B's as the merge brings them.
+    let mut earned: [Vec<(Moment, i64)>; 2] = [Vec::new(), Vec::new()];
+    let mut model = LotModel::default();
+    let mut serial = 0;
+    for (phase, ops) in [before, after].into_iter().enumerate() {
+        if phase == 1 {
+            for (c, lots) in earned.iter().enumerate() {
+                for &(expires, points) in lots {
+                    model.earn(c, points, expires, c == 0);
+                }
+            }
+            sync_all(&mut cs, &mut hub);
+            prop_assert_eq!(id_of(&cs[0].store, SHARED), Some(sides[0]), "A's registration came first");
+        }
+        for op in ops {
+            now += minutes(1);
+            if let PointsOp::Wait { hours } = op {
+                now += chrono::Duration::hours(*hours);
+                continue;
+            }
+            for k in cs.iter_mut() {
+                clock(&mut k.store, now);
+            }
+            match *op {
+                PointsOp::Earn { c, points, minutes: m } => {
+                    // After the merge, only A writes (for the survivor).
+                    let c = if phase == 0 { c } else { 0 };
+                    // No two lots expire at the same instant: counters
+                    // break such ties by their own row ids.
+                    serial += 1;
+                    let expires = now + minutes(m) + chrono::Duration::seconds(serial);
+                    let k = &mut cs[c];
+                    let owner = k.owner.clone();
+                    k.store
+                        .adjust_balances(&owner, sides[c], points, 0, Some(expires), "적립", now, &mut k.ids)
+                        .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                    if phase == 0 {
+                        earned[c].push((expires, points));
+                    } else {
+                        model.earn(0, points, expires, true);
+                    }
+                }
+                PointsOp::Spend { points } => {
+                    let a = &mut cs[0];
+                    let owner = a.owner.clone();
+                    let done = a.store.adjust_balances(&owner, sides[0], -points, 0, None, "사용", now, &mut a.ids);
+                    prop_assert_eq!(done.is_ok(), model.spend(points, now), "{:?}: {:?}", op, done);
+                }
+                PointsOp::Wait { .. } => unreachable!(),
+            }
+        }
+    }
+    now += minutes(1);
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+    }
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    a.store.undo_merge(&owner, sides[1], OWN, now, &mut a.ids).unwrap();
+    sync_all(&mut cs, &mut hub);
+    model.expire(now);
+    let moved = expected_settlement(model.net[0], model.net[1]);
+    let want = [model.net[0] - moved, model.net[1] + moved];
+    prop_assert!(want[0] >= 0 && want[1] >= 0, "the model: {:?}", want);
+    for k in &cs {
+        for (side, who) in sides.iter().enumerate() {
+            let book = book_of(&k.store, *who);
+            prop_assert_eq!(book.available(now), want[side], "side {}: what is left after expiry", side);
+            prop_assert_eq!(book.usable_total(now), want[side], "side {}: usable, with no debt", side);
+        }
+        let seen = k.store.sync_anomalies(&k.owner, 1_000).unwrap();
+        prop_assert!(seen.iter().all(|x| x.kind != "points_overdrawn"), "{:?}", seen);
+    }
+    prop_assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #[test]
+    fn an_undo_settles_only_points_usable_at_its_moment(
+        before in proptest::collection::vec(points_op(false), 0..12),
+        after in proptest::collection::vec(points_op(true), 0..20),
+    ) {
+        settles_only_usable_points(&before, &after)?;
+    }
+}

@@ -5,7 +5,8 @@
  */
 export type Moved = { sales: number, points_entries: number, stamp_entries: number, coupons: number, feedback: number, prompts: number, 
 /**
- * Points moved as a pair of adjustments so neither balance is below
- * zero (positive: to the registration given back).
+ * Points one side's name owed the other, moved as adjustments so
+ * neither balance is below zero (positive: to the registration given
+ * back), after the lots the two drew from each other were squared.
  */
 points_settled: number, stamps_settled: number, };
