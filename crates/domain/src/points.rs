@@ -113,6 +113,11 @@ pub struct PointsBook {
     sum: i64,
     /// Legacy unlinked spends that no lot could cover.
     debt: i64,
+    /// Where spends linked to a lot this book does not hold were drawn
+    /// (entry id, lot id or `None` for the part no lot covered, points):
+    /// after an undone merge, a redemption in one registration's name can
+    /// name a lot the other one keeps (`drawn_for`).
+    drawn_elsewhere: Vec<(i64, Option<i64>, i64)>,
 }
 
 impl PointsBook {
@@ -128,17 +133,10 @@ impl PointsBook {
         book
     }
 
-    /// Folds one stored entry into the book. An entry linked to a lot this
-    /// book does not hold counts in the sum only: it drew on (or settles) a
-    /// lot kept on another customer's ledger, which an undone merge gave
-    /// back to its registration (the undo writes the matching entry there,
-    /// `dangol_store::unmerge`), so no lot of this customer is touched.
+    /// Folds one stored entry into the book.
     pub fn apply(&mut self, e: &PointsEntry) {
         self.sum = self.sum.saturating_add(e.amount);
         let linked = e.lot.and_then(|id| self.index.get(&id).copied());
-        if e.lot.is_some() && linked.is_none() {
-            return;
-        }
         match (linked, e.amount > 0) {
             (Some(i), _) => {
                 let lot = &mut self.lots[i];
@@ -163,16 +161,31 @@ impl PointsBook {
                 });
             }
             (None, false) => {
-                // A legacy unlinked spend: allocated as a spend is now.
+                // A legacy unlinked spend (or one naming a lot this book
+                // does not hold): allocated as a spend is now.
+                let foreign = e.lot.is_some();
                 let mut left = e.amount.saturating_neg();
                 for (i, take) in self.allocation(left, e.at) {
                     self.lots[i].remaining -= take;
                     self.lots[i].spent += take;
                     left -= take;
+                    if foreign {
+                        self.drawn_elsewhere.push((e.id, Some(self.lots[i].id), take));
+                    }
+                }
+                if foreign && left > 0 {
+                    self.drawn_elsewhere.push((e.id, None, left));
                 }
                 self.debt = self.debt.saturating_add(left);
             }
         }
+    }
+
+    /// How the spend `entry`, linked to a lot this book does not hold, was
+    /// drawn here: (lot id, points) per lot, and `None` for the part no lot
+    /// covered (a debt).
+    pub fn drawn_for(&self, entry: i64) -> Vec<(Option<i64>, i64)> {
+        self.drawn_elsewhere.iter().filter(|d| d.0 == entry).map(|d| (d.1, d.2)).collect()
     }
 
     /// The sum of the ledger.
@@ -294,21 +307,12 @@ impl PointsBook {
     }
 
     /// Gives points back to the lots they were taken from (a refund of a
-    /// redemption): `taken` lists (lot id, points taken). Points taken from
-    /// a lot this customer no longer holds (an undone merge gave it back to
-    /// the other registration) come back as a lot of their own that does
-    /// not expire.
+    /// redemption): `taken` lists (lot id, points taken).
     pub fn give_back(&self, taken: &[(i64, i64)], at: DateTime<Utc>) -> Vec<NewPoints> {
         taken
             .iter()
             .filter(|(_, n)| *n > 0)
-            .map(|&(lot, n)| NewPoints {
-                at,
-                kind: LedgerKind::Reverse,
-                amount: n,
-                expires_at: None,
-                lot: self.index.contains_key(&lot).then_some(lot),
-            })
+            .map(|&(lot, n)| NewPoints { at, kind: LedgerKind::Reverse, amount: n, expires_at: None, lot: Some(lot) })
             .collect()
     }
 
@@ -388,31 +392,32 @@ mod tests {
     }
 
     #[test]
-    fn entries_linked_to_a_lot_held_elsewhere_count_in_the_sum_only() {
+    fn a_spend_naming_a_lot_held_elsewhere_is_drawn_here_and_says_where() {
         // Lot 99 is on another customer's ledger (a merge was undone).
         let mut l = Ledger { entries: Vec::new() };
-        l.write(vec![open_lot(t(0), LedgerKind::Earn, 500, Some(t(30)))]);
-        l.write(vec![NewPoints { at: t(1), kind: LedgerKind::Redeem, amount: -200, expires_at: None, lot: Some(99) }]);
+        let late = l.write(vec![open_lot(t(0), LedgerKind::Earn, 500, Some(t(60)))])[0];
+        let soon = l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(30)))])[0];
+        let spend = l.write(vec![NewPoints {
+            at: t(1),
+            kind: LedgerKind::Redeem,
+            amount: -700,
+            expires_at: None,
+            lot: Some(99),
+        }])[0];
         let book = l.book();
-        assert_eq!(book.balance(), 300);
-        assert_eq!(book.lots()[0].remaining, 500, "the customer's own lot is untouched");
-        l.write(vec![NewPoints { at: t(2), kind: LedgerKind::Adjust, amount: 200, expires_at: None, lot: Some(99) }]);
+        assert_eq!(book.balance(), -100);
+        assert_eq!(book.drawn_for(spend), vec![(Some(soon), 100), (Some(late), 500), (None, 100)]);
+        assert!(book.drawn_for(late).is_empty(), "only spends naming a lot held elsewhere are listed");
+        // Giving the points back where they were drawn (the other ledger
+        // pays for them) leaves the lots as before the spend, the debt
+        // covered by a lot of its own: balance and usable agree.
+        l.write(vec![
+            NewPoints { at: t(2), kind: LedgerKind::Adjust, amount: 100, expires_at: None, lot: Some(soon) },
+            NewPoints { at: t(2), kind: LedgerKind::Adjust, amount: 500, expires_at: None, lot: Some(late) },
+            open_lot(t(2), LedgerKind::Adjust, 100, None),
+        ]);
         let book = l.book();
-        assert_eq!((book.balance(), book.lots().len(), book.usable_total(t(2))), (500, 1, 500), "settled: no new lot");
-        // Expiry still takes the own lot whole.
-        assert_eq!(book.due(t(30)), 500);
-    }
-
-    #[test]
-    fn points_given_back_to_a_lot_held_elsewhere_open_a_lot() {
-        let mut l = Ledger { entries: Vec::new() };
-        let own = l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(30)))])[0];
-        let back = l.book().give_back(&[(own, 40), (99, 60)], t(1));
-        assert_eq!(back[0].lot, Some(own));
-        assert_eq!((back[1].lot, back[1].amount, back[1].expires_at), (None, 60, None));
-        l.write(back);
-        let book = l.book();
-        assert_eq!((book.balance(), book.usable_total(t(40))), (200, 60), "the lot of its own outlives lot one");
+        assert_eq!((book.balance(), book.usable_total(t(2))), (600, 600));
     }
 
     #[test]

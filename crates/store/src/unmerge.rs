@@ -23,17 +23,20 @@
 //! points the merged registration earned (or the other way round), what is
 //! missing is moved from the other side as a pair of adjustments, so
 //! neither is below zero and the two still add up to the one customer's
-//! balance. The amount is decided there and carried in the event: every
-//! counter writes the same adjustments whatever else it has seen.
+//! balance. The amount is decided there and carried in the event, so every
+//! counter ends with the same two balances whatever else it has seen (the
+//! entries that get there are worked out from each counter's own lots).
 //! Points are settled as of the undo's moment: lots that expired by then
 //! are swept first (what expired is neither owed nor handed over). While
 //! the two were one customer, a redemption in one's name could draw on a
 //! lot the other earned; the undo squares those lots (`square_lots`: the
-//! holder's lot is drawn down by what the other side took, the other
-//! side's entry is balanced), so each side's lots hold what the one
-//! customer's history left in them and expire as they would have, and
-//! then what one side's name owes the other moves (property test against
-//! a separate model of lots: `crates/store/tests/unmerge.rs`). A
+//! holder's lot is drawn down by what the other side took, and the other
+//! side's book gets back what it drew for that redemption from its own
+//! lots), so each side's lots hold what the one customer's history left in
+//! them and expire as they would have. Then what one side's name owes the
+//! other moves: taken from the giver's lots that expire first, given as a
+//! lot that does not expire (property test against a separate model of
+//! lots: `crates/store/tests/unmerge.rs`). A
 //! counter that, offline, redeemed the one customer's points while the
 //! owner undid the merge can leave a side below zero: that is a debt,
 //! reported to the owner (`points_overdrawn`), like any redemption sync
@@ -119,9 +122,10 @@ pub struct Moved {
     pub coupons: i64,
     pub feedback: i64,
     pub prompts: i64,
-    /// Points one side's name owed the other, moved as adjustments so
-    /// neither balance is below zero (positive: to the registration given
-    /// back), after the lots the two drew from each other were squared.
+    /// Points one side owed the other so that neither balance is below
+    /// zero (positive: to the registration given back). The adjustments
+    /// written also square the lots the two drew from each other, so they
+    /// can move more than this between the lots.
     pub points_settled: i64,
     pub stamps_settled: i64,
 }
@@ -364,30 +368,78 @@ fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
 }
 
 /// Squares the lots `holder` keeps with the entries `drawer` wrote against
-/// them while the two were one customer: `holder` writes the net drawn
-/// from each lot (so the lot holds what the one customer's history left
-/// in it) and `drawer` the opposite, linked to the same lot (an entry
-/// linked to a lot another ledger keeps counts in the sum only:
-/// `PointsBook::apply`). The two sides' sums together do not change; a
-/// second call finds nothing left to square.
+/// them while the two were one customer. For each such entry (written in
+/// the drawer's name, linked to the holder's lot L):
+/// - the holder writes the same amount linked to L, so L holds what the
+///   one customer's history left in it (and expires as it would have);
+/// - the drawer undoes what its own book made of the entry: a spend naming
+///   a lot the book does not hold is drawn from the book's own lots
+///   (`PointsBook::drawn_for`), so those points are given back where they
+///   were drawn (what no lot covered comes back as a lot that does not
+///   expire); points given back to L opened a lot in the drawer's book,
+///   which gives them up again.
+///
+/// Each entry written carries the registration tag of the row it squares,
+/// so a later undo moves it with that row. The two sums together do not
+/// change (the caller then moves what one side's name owes the other).
 fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: DateTime<Utc>) -> Result<()> {
-    let drawn: Vec<(i64, i64)> = tx
+    type Tag = Option<Vec<u8>>;
+    let crossing: Vec<(i64, i64, i64, i64, Tag, Tag)> = tx
         .prepare_cached(
-            "SELECT e.lot, sum(e.points) FROM points_ledger e JOIN points_ledger l ON l.rid = e.lot
-             WHERE e.customer = ?2 AND l.customer = ?1 GROUP BY e.lot HAVING sum(e.points) != 0 ORDER BY e.lot",
+            "SELECT e.rid, e.lot, e.points, max(e.at, l.at), re.registration, rl.registration
+             FROM points_ledger e JOIN points_ledger l ON l.rid = e.lot
+             LEFT JOIN registration_rows re ON re.tbl = 'points_ledger' AND re.row = e.rid
+             LEFT JOIN registration_rows rl ON rl.tbl = 'points_ledger' AND rl.row = l.rid
+             WHERE e.customer = ?2 AND l.customer = ?1 AND e.kind != 'expire' ORDER BY e.rid",
         )?
-        .query_map([holder, drawer], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([holder, drawer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    if drawn.is_empty() {
+    if crossing.is_empty() {
         return Ok(());
     }
-    let note = Some("고객 병합 취소: 다른 등록이 쓴 포인트");
-    let entry =
-        |lot: i64, amount: i64| NewPoints { at, kind: LedgerKind::Adjust, amount, expires_at: None, lot: Some(lot) };
-    let here: Vec<NewPoints> = drawn.iter().map(|&(lot, n)| entry(lot, n)).collect();
-    let there: Vec<NewPoints> = drawn.iter().map(|&(lot, n)| entry(lot, -n)).collect();
-    ledger::write_points(tx, &mut ledger::points_book(tx, holder)?, holder, by, None, note, &here)?;
-    ledger::write_points(tx, &mut ledger::points_book(tx, drawer)?, drawer, by, None, note, &there)?;
+    let note = Some("고객 병합 취소: 다른 등록의 포인트 정리");
+    let tag = |ids: Vec<i64>, registration: &Tag| -> Result<()> {
+        if let Some(r) = registration {
+            for id in ids {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) VALUES ('points_ledger', ?1, ?2)",
+                )?
+                .execute(params![id, r])?;
+            }
+        }
+        Ok(())
+    };
+    // How the drawer's book drew each crossing spend, as read before any
+    // squaring is written.
+    let drawn = ledger::points_book(tx, drawer)?;
+    let mut drawer_book = drawn.clone();
+    let mut holder_book = ledger::points_book(tx, holder)?;
+    for (entry, lot, points, entry_at, entry_tag, lot_tag) in crossing {
+        let when = at.max(crate::time::from_ms(entry_at));
+        let adjust = |amount: i64, lot: Option<i64>| NewPoints {
+            at: when,
+            kind: LedgerKind::Adjust,
+            amount,
+            expires_at: None,
+            lot,
+        };
+        let ids = ledger::write_points(tx, &mut holder_book, holder, by, None, note, &[adjust(points, Some(lot))])?;
+        tag(ids, &lot_tag)?;
+        let back: Vec<NewPoints> = if points < 0 {
+            drawn.drawn_for(entry).into_iter().map(|(lot, n)| adjust(n, lot)).collect()
+        } else {
+            // The lot the give-back opened here, as far as it still holds
+            // the points; the rest from the lots that expire first.
+            let left = drawer_book.lot(entry).map_or(0, |l| l.remaining.max(0)).min(points);
+            let mut out = vec![adjust(-left, Some(entry))];
+            if points > left {
+                out.extend(drawer_book.spend_as_recorded(points - left, when, LedgerKind::Adjust).0);
+            }
+            out
+        };
+        let ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &back)?;
+        tag(ids, &entry_tag)?;
+    }
     Ok(())
 }
 

@@ -5,8 +5,9 @@
  */
 export type Moved = { sales: number, points_entries: number, stamp_entries: number, coupons: number, feedback: number, prompts: number, 
 /**
- * Points one side's name owed the other, moved as adjustments so
- * neither balance is below zero (positive: to the registration given
- * back), after the lots the two drew from each other were squared.
+ * Points one side owed the other so that neither balance is below
+ * zero (positive: to the registration given back). The adjustments
+ * written also square the lots the two drew from each other, so they
+ * can move more than this between the lots.
  */
 points_settled: number, stamps_settled: number, };
