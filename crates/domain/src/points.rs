@@ -111,12 +111,15 @@ pub struct PointsBook {
     /// Lot id → index in `lots`.
     index: std::collections::HashMap<i64, usize>,
     sum: i64,
-    /// Legacy unlinked spends that no lot could cover.
+    /// Spends drawn as they are now (legacy unlinked ones, and those naming
+    /// a lot the book does not hold when they are folded in) that no lot
+    /// could cover.
     debt: i64,
-    /// Where spends linked to a lot this book does not hold were drawn
-    /// (entry id, lot id or `None` for the part no lot covered, points):
-    /// after an undone merge, a redemption in one registration's name can
-    /// name a lot the other one keeps (`drawn_for`).
+    /// Where spends naming a lot the book did not hold when they were
+    /// folded in were drawn (entry id, lot id or `None` for the part no lot
+    /// covered, points): after an undone merge, a redemption in one
+    /// registration's name can name a lot the other one keeps; a link to a
+    /// lot that opens later in the book's order is listed too (`drawn_for`).
     drawn_elsewhere: Vec<(i64, Option<i64>, i64)>,
 }
 

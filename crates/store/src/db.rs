@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_rhythm.sql")),
     (12, include_str!("../migrations/0012_sales_by_at.sql")),
     (13, include_str!("../migrations/0013_near_misses.sql")),
+    (14, include_str!("../migrations/0014_squared_points.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -29,14 +29,14 @@
 //! Points are settled as of the undo's moment: lots that expired by then
 //! are swept first (what expired is neither owed nor handed over). While
 //! the two were one customer, a redemption in one's name could draw on a
-//! lot the other earned; the undo squares those lots (`square_lots`: the
-//! holder's lot is drawn down by what the other side took, and the other
-//! side's book gets back what it drew for that redemption from its own
-//! lots), so each side's lots hold what the one customer's history left in
-//! them and expire as they would have. Then what one side's name owes the
-//! other moves: taken from the giver's lots that expire first, given as a
-//! lot that does not expire (property test against a separate model of
-//! lots: `crates/store/tests/unmerge.rs`). A
+//! lot the other earned; the undo squares each such redemption once
+//! (`square_lots`, balances unchanged): the lot gives up what it took and
+//! its holder is repaid as a lot that does not expire, and the redeeming
+//! side gets back what its own book drew for it and pays from its points
+//! usable now. Then the settlement moves (taken from the giver's lots that
+//! expire first, given as a lot that does not expire), so each side ends
+//! at what its own receipts add up to and the settlement (property test
+//! against a separate model of lots: `crates/store/tests/unmerge.rs`). A
 //! counter that, offline, redeemed the one customer's points while the
 //! owner undid the merge can leave a side below zero: that is a debt,
 //! reported to the owner (`points_overdrawn`), like any redemption sync
@@ -248,10 +248,11 @@ pub(crate) fn unmerge(
     moved.points_settled = points;
     moved.stamps_settled = stamps;
     // Redemptions in one side's name drew on lots the other side now
-    // holds: square them, so each side holds exactly what its lots hold.
+    // holds: square them (balances unchanged).
     square_lots(tx, from, to, by, a.at)?;
     square_lots(tx, to, from, by, a.at)?;
-    // Then what its name is owed moves, as adjustments.
+    // Then the settlement moves, so `to` ends at its receipts' sum plus
+    // the settlement (as at every counter) and `from` at the rest.
     let overflow = || StoreError::bad_input("points", "정산할 포인트가 너무 큽니다", "the points to settle overflow");
     let target = named.1.checked_add(points).ok_or_else(overflow)?;
     let owed = target.checked_sub(points_sum(tx, to)?).ok_or_else(overflow)?;
@@ -367,38 +368,47 @@ fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
         .query_row([rid], |r| r.get(0))?)
 }
 
-/// Squares the lots `holder` keeps with the entries `drawer` wrote against
-/// them while the two were one customer. For each such entry (written in
-/// the drawer's name, linked to the holder's lot L):
-/// - the holder writes the same amount linked to L, so L holds what the
-///   one customer's history left in it (and expires as it would have);
-/// - the drawer undoes what its own book made of the entry: a spend naming
-///   a lot the book does not hold is drawn from the book's own lots
-///   (`PointsBook::drawn_for`), so those points are given back where they
-///   were drawn (what no lot covered comes back as a lot that does not
-///   expire); points given back to L opened a lot in the drawer's book,
-///   which gives them up again.
+/// Squares the lots `holder` keeps with the redemptions `drawer` made
+/// against them while the two were one customer, each such entry once
+/// (`squared_points`), without changing either side's balance:
+/// - the holder's lot gives up what the redemption took from it (so it
+///   holds what the one customer's history left in it and expires as it
+///   would have) and the holder gets those points back as a lot that does
+///   not expire: it is owed them;
+/// - the drawer's book, which drew the redemption from its own lots (the
+///   lot it names is not there: `PointsBook::drawn_for`), gets them back
+///   where they were drawn, and then pays them from its points usable now
+///   (those expiring first; a debt if it has none).
 ///
-/// Each entry written carries the registration tag of the row it squares,
-/// so a later undo moves it with that row. The two sums together do not
-/// change (the caller then moves what one side's name owes the other).
+/// The entries are dated after every entry they square, so replaying them
+/// never changes how those were drawn, and carry the registration tag of
+/// the rows they balance (the lot's on the holder's side, the
+/// redemption's, or its sale's, on the drawer's), so a later undo moves
+/// them with those rows and each registration's sum stays its own.
 fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: DateTime<Utc>) -> Result<()> {
     type Tag = Option<Vec<u8>>;
     let crossing: Vec<(i64, i64, i64, i64, Tag, Tag)> = tx
         .prepare_cached(
-            "SELECT e.rid, e.lot, e.points, max(e.at, l.at), re.registration, rl.registration
+            "SELECT e.rid, e.lot, -e.points, max(e.at, l.at), rl.registration,
+                    coalesce(re.registration, rs.registration, rr.registration)
              FROM points_ledger e JOIN points_ledger l ON l.rid = e.lot
-             LEFT JOIN registration_rows re ON re.tbl = 'points_ledger' AND re.row = e.rid
              LEFT JOIN registration_rows rl ON rl.tbl = 'points_ledger' AND rl.row = l.rid
-             WHERE e.customer = ?2 AND l.customer = ?1 AND e.kind != 'expire' ORDER BY e.rid",
+             LEFT JOIN registration_rows re ON re.tbl = 'points_ledger' AND re.row = e.rid
+             LEFT JOIN registration_rows rs ON rs.tbl = 'sales' AND rs.row = e.sale
+             LEFT JOIN sales s ON s.rid = e.sale
+             LEFT JOIN registration_rows rr ON rr.tbl = 'sales' AND rr.row = s.reverses
+             WHERE e.customer = ?2 AND l.customer = ?1 AND e.points < 0
+               AND NOT EXISTS (SELECT 1 FROM squared_points q WHERE q.entry = e.rid)
+             ORDER BY e.rid",
         )?
         .query_map([holder, drawer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    if crossing.is_empty() {
+    let Some(latest) = crossing.iter().map(|c| c.3).max() else {
         return Ok(());
-    }
+    };
+    let when = at.max(crate::time::from_ms(latest));
     let note = Some("고객 병합 취소: 다른 등록의 포인트 정리");
-    let tag = |ids: Vec<i64>, registration: &Tag| -> Result<()> {
+    let tag = |ids: &[i64], registration: &Tag| -> Result<()> {
         if let Some(r) = registration {
             for id in ids {
                 tx.prepare_cached(
@@ -409,36 +419,28 @@ fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: 
         }
         Ok(())
     };
-    // How the drawer's book drew each crossing spend, as read before any
-    // squaring is written.
-    let drawn = ledger::points_book(tx, drawer)?;
-    let mut drawer_book = drawn.clone();
+    let adjust =
+        |amount: i64, lot: Option<i64>| NewPoints { at: when, kind: LedgerKind::Adjust, amount, expires_at: None, lot };
     let mut holder_book = ledger::points_book(tx, holder)?;
-    for (entry, lot, points, entry_at, entry_tag, lot_tag) in crossing {
-        let when = at.max(crate::time::from_ms(entry_at));
-        let adjust = |amount: i64, lot: Option<i64>| NewPoints {
-            at: when,
-            kind: LedgerKind::Adjust,
-            amount,
-            expires_at: None,
-            lot,
-        };
-        let ids = ledger::write_points(tx, &mut holder_book, holder, by, None, note, &[adjust(points, Some(lot))])?;
-        tag(ids, &lot_tag)?;
-        let back: Vec<NewPoints> = if points < 0 {
-            drawn.drawn_for(entry).into_iter().map(|(lot, n)| adjust(n, lot)).collect()
-        } else {
-            // The lot the give-back opened here, as far as it still holds
-            // the points; the rest from the lots that expire first.
-            let left = drawer_book.lot(entry).map_or(0, |l| l.remaining.max(0)).min(points);
-            let mut out = vec![adjust(-left, Some(entry))];
-            if points > left {
-                out.extend(drawer_book.spend_as_recorded(points - left, when, LedgerKind::Adjust).0);
-            }
-            out
-        };
-        let ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &back)?;
-        tag(ids, &entry_tag)?;
+    let mut drawer_book = ledger::points_book(tx, drawer)?;
+    for (entry, lot, taken, _, lot_tag, entry_tag) in crossing {
+        let ids = ledger::write_points(
+            tx,
+            &mut holder_book,
+            holder,
+            by,
+            None,
+            note,
+            &[adjust(-taken, Some(lot)), adjust(taken, None)],
+        )?;
+        tag(&ids, &lot_tag)?;
+        let mut back: Vec<NewPoints> =
+            drawer_book.drawn_for(entry).into_iter().map(|(lot, n)| adjust(n, lot)).collect();
+        let mut ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &back)?;
+        back = drawer_book.spend_as_recorded(taken, when, LedgerKind::Adjust).0;
+        ids.extend(ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &back)?);
+        tag(&ids, &entry_tag)?;
+        tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([entry])?;
     }
     Ok(())
 }

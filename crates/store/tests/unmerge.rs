@@ -817,6 +817,24 @@ fn settles_only_usable_points(before: &[PointsOp], after: &[PointsOp]) -> Result
         prop_assert!(seen.iter().all(|x| x.kind != "points_overdrawn"), "{:?}", seen);
     }
     prop_assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+    // Once every lot has expired, each side's book still agrees with
+    // itself (no lot below zero, no hidden debt) and with the other
+    // counter's.
+    let end = now + days(5);
+    for (side, who) in sides.iter().enumerate() {
+        let at_each: Vec<(i64, i64)> = cs
+            .iter()
+            .map(|k| {
+                let book = book_of(&k.store, *who);
+                (book.available(end), book.usable_total(end))
+            })
+            .collect();
+        for (available, usable) in &at_each {
+            prop_assert_eq!(available, usable, "side {}: after expiry", side);
+            prop_assert!(*available >= 0, "side {}: {} after expiry", side, available);
+        }
+        prop_assert_eq!(at_each[0], at_each[1], "side {}: A and B after expiry", side);
+    }
     Ok(())
 }
 
