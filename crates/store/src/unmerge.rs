@@ -29,11 +29,12 @@
 //! Points are settled as of the undo's moment: lots that expired by then
 //! are swept first (what expired is neither owed nor handed over). While
 //! the two were one customer, a redemption in one's name could draw on a
-//! lot the other earned; the undo squares each such redemption once
-//! (`square_lots`, balances unchanged): the lot gives up what it took and
-//! its holder is repaid as a lot that does not expire, and the redeeming
-//! side gets back what its own book drew for it and pays from its points
-//! usable now. Then the settlement moves (taken from the giver's lots that
+//! lot the other earned (and its refund give the points back to that
+//! lot); the undo squares each such entry once (`square_lots`, balances
+//! unchanged): the lot gives up what they took, net, and its holder is
+//! repaid as a lot that does not expire, and the other side gets back what
+//! its own book drew for them and pays from its points usable now. Then
+//! the settlement moves (taken from the giver's lots that
 //! expire first, given as a lot that does not expire), so each side ends
 //! at what its own receipts add up to and the settlement (property test
 //! against a separate model of lots: `crates/store/tests/unmerge.rs`). A
@@ -249,14 +250,13 @@ pub(crate) fn unmerge(
     moved.stamps_settled = stamps;
     // Redemptions in one side's name drew on lots the other side now
     // holds: square them (balances unchanged).
-    square_lots(tx, from, to, by, a.at)?;
-    square_lots(tx, to, from, by, a.at)?;
+    let squared = square_lots(tx, from, to, by, a.at)?.max(square_lots(tx, to, from, by, a.at)?);
     // Then the settlement moves, so `to` ends at its receipts' sum plus
     // the settlement (as at every counter) and `from` at the rest.
     let overflow = || StoreError::bad_input("points", "정산할 포인트가 너무 큽니다", "the points to settle overflow");
     let target = named.1.checked_add(points).ok_or_else(overflow)?;
     let owed = target.checked_sub(points_sum(tx, to)?).ok_or_else(overflow)?;
-    move_points(tx, from, to, owed, by, a.at)?;
+    move_points(tx, from, to, owed, by, squared)?;
     if stamps != 0 {
         ledger::write_stamps(tx, from, None, a.at, LedgerKind::Adjust, -stamps)?;
         ledger::write_stamps(tx, to, None, a.at, LedgerKind::Adjust, stamps)?;
@@ -368,28 +368,40 @@ fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
         .query_row([rid], |r| r.get(0))?)
 }
 
-/// Squares the lots `holder` keeps with the redemptions `drawer` made
-/// against them while the two were one customer, each such entry once
-/// (`squared_points`), without changing either side's balance:
-/// - the holder's lot gives up what the redemption took from it (so it
+/// Squares the lots `holder` keeps with the entries `drawer` wrote against
+/// them while the two were one customer (redemptions, and the points their
+/// refunds gave back), each entry once (`squared_points`), without
+/// changing either side's balance:
+/// - each such lot gives up what those entries took from it, net (so it
 ///   holds what the one customer's history left in it and expires as it
-///   would have) and the holder gets those points back as a lot that does
-///   not expire: it is owed them;
-/// - the drawer's book, which drew the redemption from its own lots (the
-///   lot it names is not there: `PointsBook::drawn_for`), gets them back
-///   where they were drawn, and then pays them from its points usable now
-///   (those expiring first; a debt if it has none).
+///   would have), and its holder is repaid that as a lot that does not
+///   expire;
+/// - the drawer's book drew each of those redemptions from its own lots
+///   (the lot named is not there: `PointsBook::drawn_for`) and opened a
+///   lot of its own for each give-back: the points go back where they
+///   were drawn, the give-backs' lots give theirs up, and the drawer pays
+///   the net from its points usable now (those expiring first; a debt if
+///   it has none).
 ///
-/// The entries are dated after every entry they square, so replaying them
-/// never changes how those were drawn, and carry the registration tag of
-/// the rows they balance (the lot's on the holder's side, the
-/// redemption's, or its sale's, on the drawer's), so a later undo moves
-/// them with those rows and each registration's sum stays its own.
-fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: DateTime<Utc>) -> Result<()> {
+/// The entries are dated `when` (returned), after every entry they square,
+/// so replaying them never changes how those were drawn, and carry the
+/// registration tag of the rows they balance (the lot's on the holder's
+/// side; the entry's, or its sale's, on the drawer's), so a later undo
+/// moves them with those rows and each registration's sum stays its own.
+fn square_lots(
+    tx: &Connection,
+    holder: i64,
+    drawer: i64,
+    by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
     type Tag = Option<Vec<u8>>;
+    if holder == drawer {
+        return Ok(at);
+    }
     let crossing: Vec<(i64, i64, i64, i64, Tag, Tag)> = tx
         .prepare_cached(
-            "SELECT e.rid, e.lot, -e.points, max(e.at, l.at), rl.registration,
+            "SELECT e.rid, e.lot, e.points, max(e.at, l.at), rl.registration,
                     coalesce(re.registration, rs.registration, rr.registration)
              FROM points_ledger e JOIN points_ledger l ON l.rid = e.lot
              LEFT JOIN registration_rows rl ON rl.tbl = 'points_ledger' AND rl.row = l.rid
@@ -397,14 +409,14 @@ fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: 
              LEFT JOIN registration_rows rs ON rs.tbl = 'sales' AND rs.row = e.sale
              LEFT JOIN sales s ON s.rid = e.sale
              LEFT JOIN registration_rows rr ON rr.tbl = 'sales' AND rr.row = s.reverses
-             WHERE e.customer = ?2 AND l.customer = ?1 AND e.points < 0
+             WHERE e.customer = ?2 AND l.customer = ?1 AND e.kind != 'expire'
                AND NOT EXISTS (SELECT 1 FROM squared_points q WHERE q.entry = e.rid)
              ORDER BY e.rid",
         )?
         .query_map([holder, drawer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let Some(latest) = crossing.iter().map(|c| c.3).max() else {
-        return Ok(());
+        return Ok(at);
     };
     let when = at.max(crate::time::from_ms(latest));
     let note = Some("고객 병합 취소: 다른 등록의 포인트 정리");
@@ -421,9 +433,25 @@ fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: 
     };
     let adjust =
         |amount: i64, lot: Option<i64>| NewPoints { at: when, kind: LedgerKind::Adjust, amount, expires_at: None, lot };
+    let overflow = || StoreError::bad_input("points", "정리할 포인트가 너무 큽니다", "the points to square overflow");
+    // Net per (holder's lot, its tag) and per drawer tag.
+    let mut by_lot: Vec<(i64, Tag, i64)> = Vec::new();
+    let mut by_tag: Vec<(Tag, i64)> = Vec::new();
+    for (_, lot, points, _, lot_tag, entry_tag) in &crossing {
+        match by_lot.iter_mut().find(|x| x.0 == *lot) {
+            Some(x) => x.2 = x.2.checked_add(*points).ok_or_else(overflow)?,
+            None => by_lot.push((*lot, lot_tag.clone(), *points)),
+        }
+        match by_tag.iter_mut().find(|x| x.0 == *entry_tag) {
+            Some(x) => x.1 = x.1.checked_add(*points).ok_or_else(overflow)?,
+            None => by_tag.push((entry_tag.clone(), *points)),
+        }
+    }
     let mut holder_book = ledger::points_book(tx, holder)?;
-    let mut drawer_book = ledger::points_book(tx, drawer)?;
-    for (entry, lot, taken, _, lot_tag, entry_tag) in crossing {
+    for (lot, lot_tag, net) in by_lot {
+        // What the drawer's entries did to the lot, net (a refund gives
+        // back what its sale took): the lot does it too, and the holder is
+        // repaid what it lost.
         let ids = ledger::write_points(
             tx,
             &mut holder_book,
@@ -431,18 +459,41 @@ fn square_lots(tx: &Connection, holder: i64, drawer: i64, by: Option<Uuid>, at: 
             by,
             None,
             note,
-            &[adjust(-taken, Some(lot)), adjust(taken, None)],
+            &[adjust(net, Some(lot)), adjust(-net, None)],
         )?;
         tag(&ids, &lot_tag)?;
-        let mut back: Vec<NewPoints> =
-            drawer_book.drawn_for(entry).into_iter().map(|(lot, n)| adjust(n, lot)).collect();
-        let mut ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &back)?;
-        back = drawer_book.spend_as_recorded(taken, when, LedgerKind::Adjust).0;
-        ids.extend(ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &back)?);
-        tag(&ids, &entry_tag)?;
+    }
+    let mut drawer_book = ledger::points_book(tx, drawer)?;
+    // Redemptions first: a give-back's lot may be among the lots a later
+    // redemption was drawn from here.
+    let mut order: Vec<&(i64, i64, i64, i64, Tag, Tag)> = crossing.iter().collect();
+    order.sort_by_key(|c| (c.2 > 0, c.0));
+    for (entry, _, points, _, _, entry_tag) in order {
+        let undo: Vec<NewPoints> = if *points < 0 {
+            drawer_book.drawn_for(*entry).into_iter().map(|(lot, n)| adjust(n, lot)).collect()
+        } else {
+            // The lot this give-back opened here, as far as it still holds
+            // them; the rest from the points that expire first.
+            let left = drawer_book.lot(*entry).map_or(0, |l| l.remaining.max(0)).min(*points);
+            let mut out = vec![adjust(-left, Some(*entry))];
+            out.extend(drawer_book.spend_as_recorded(points - left, when, LedgerKind::Adjust).0);
+            out
+        };
+        let ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &undo)?;
+        tag(&ids, entry_tag)?;
         tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([entry])?;
     }
-    Ok(())
+    for (entry_tag, net) in by_tag {
+        // The drawer pays what its entries took, net, from what it can use now.
+        let pay = if net < 0 {
+            drawer_book.spend_as_recorded(-net, when, LedgerKind::Adjust).0
+        } else {
+            vec![adjust(net, None)]
+        };
+        let ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &pay)?;
+        tag(&ids, &entry_tag)?;
+    }
+    Ok(when)
 }
 
 /// What moves towards `to` so that neither sum is below zero (when the

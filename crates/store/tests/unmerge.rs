@@ -848,3 +848,69 @@ proptest! {
         settles_only_usable_points(&before, &after)?;
     }
 }
+
+/// The merged registration's sale, made at B before the merge, redeemed
+/// points and was refunded there; at A, where the survivor's lot expires
+/// first, the sale drew that lot and the refund gave the points back to
+/// it, and then the survivor spent the lot to nothing. The
+/// undo squares the sale's entries net (nothing taken), so the lot stays
+/// at zero: each side can use exactly its balance, at both counters.
+#[test]
+fn a_refund_before_the_undo_squares_with_its_sale() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(1300 + i)).collect();
+    let mut now = at();
+    let mut sides = Vec::new();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+        sides.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
+        now += minutes(1);
+    }
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+    }
+    let (x, y) = (sides[0], sides[1]);
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    a.store.adjust_balances(&owner, x, 5_000, 0, Some(now + days(10)), "적립", now, &mut a.ids).unwrap();
+    let b = &mut cs[1];
+    let owner = b.owner.clone();
+    b.store.adjust_balances(&owner, y, 5_000, 0, Some(now + days(30)), "적립", now, &mut b.ids).unwrap();
+    let lines = [("CAKE", 1)];
+    // Points only: the other discounts the cart qualifies for are dismissed.
+    let eligible = preview(&b.store, y, &lines, now).eligible;
+    let decision = dangol_domain::gate::Decision {
+        apply: vec!["points".into()],
+        dismiss: eligible
+            .iter()
+            .filter(|d| d.rule_id != "points")
+            .map(|d| (d.rule_id.clone(), "손님 요청".into()))
+            .collect(),
+    };
+    let sale = b.store.checkout(&checkout_req(y, &lines, decision, now), None, &mut b.ids).unwrap();
+    assert!(sale.points_redeemed > 0, "{sale:?}");
+    b.store.owner_refund(sale.sale_id, "손님 변심", now, &mut b.ids).unwrap();
+    sync_all(&mut cs, &mut hub);
+    assert_eq!(id_of(&cs[0].store, SHARED), Some(x));
+    now += minutes(1);
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+    }
+    // B, where the last visit was, holds the points now.
+    let b = &mut cs[1];
+    let owner = b.owner.clone();
+    b.store.adjust_balances(&owner, x, -5_000, 0, None, "사용", now, &mut b.ids).unwrap();
+    sync_all(&mut cs, &mut hub);
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    a.store.undo_merge(&owner, y, OWN, now, &mut a.ids).unwrap();
+    sync_all(&mut cs, &mut hub);
+    for k in &cs {
+        for (who, want) in [(x, 0), (y, 5_000)] {
+            let book = book_of(&k.store, who);
+            assert_eq!((book.available(now), book.usable_total(now)), (want, want), "{who}");
+            assert!(book.lots().iter().all(|l| l.remaining >= 0), "{:?}", book.lots());
+        }
+    }
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+}
