@@ -725,6 +725,23 @@ fn book_of(s: &Store, who: Uuid) -> dangol_domain::points::PointsBook {
     dangol_domain::points::PointsBook::replay(&entries)
 }
 
+/// Two counters, not yet synced, each registering the shared phone a
+/// minute apart (A first, so A's registration survives the merge): the
+/// hub, the counters, the two ids in the counters' order, and the clock
+/// after them.
+fn registered_offline(seed: u64) -> (SqliteLog, Vec<Counter>, Vec<Uuid>, Moment) {
+    let hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(seed + i)).collect();
+    let mut now = at();
+    let mut sides = Vec::new();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now);
+        sides.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
+        now += minutes(1);
+    }
+    (hub, cs, sides, now)
+}
+
 /// Each registration earns points that expire, offline at its own
 /// counter; sync merges them; A takes points (drawn from the lots that
 /// expire first, whoever earned them) and time passes; the owner undoes
@@ -734,15 +751,7 @@ fn book_of(s: &Store, who: Uuid) -> dangol_domain::points::PointsBook {
 /// expired, and together they hold what the one customer could use.
 /// Checked against `LotModel` at both counters.
 fn settles_only_usable_points(before: &[PointsOp], after: &[PointsOp]) -> Result<(), TestCaseError> {
-    let mut hub = SqliteLog::open_in_memory().unwrap();
-    let mut cs: Vec<Counter> = (0..2).map(|i| counter(1100 + i)).collect();
-    let mut now = at();
-    let mut sides = Vec::new();
-    for k in cs.iter_mut() {
-        clock(&mut k.store, now);
-        sides.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
-        now += minutes(1);
-    }
+    let (mut hub, mut cs, sides, mut now) = registered_offline(1100);
     // A's book holds its own lots first, then B's as the merge brings them.
     let mut earned: [Vec<(Moment, i64)>; 2] = [Vec::new(), Vec::new()];
     let mut model = LotModel::default();
@@ -857,15 +866,7 @@ proptest! {
 /// at zero: each side can use exactly its balance, at both counters.
 #[test]
 fn a_refund_before_the_undo_squares_with_its_sale() {
-    let mut hub = SqliteLog::open_in_memory().unwrap();
-    let mut cs: Vec<Counter> = (0..2).map(|i| counter(1300 + i)).collect();
-    let mut now = at();
-    let mut sides = Vec::new();
-    for k in cs.iter_mut() {
-        clock(&mut k.store, now);
-        sides.push(k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id);
-        now += minutes(1);
-    }
+    let (mut hub, mut cs, sides, mut now) = registered_offline(1300);
     for k in cs.iter_mut() {
         clock(&mut k.store, now);
     }
