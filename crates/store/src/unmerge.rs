@@ -33,8 +33,8 @@
 //! lot); the undo squares each such entry once (`square_lots`, balances
 //! unchanged): the lot gives up what they took, net, and its holder is
 //! repaid as a lot that does not expire, and the other side gets back what
-//! its own book drew for them and pays from its points usable now. Then
-//! the settlement moves (taken from the giver's lots that
+//! its own book drew for them and, once every lot is squared, pays from
+//! its points usable then. Then the settlement moves (taken from the giver's lots that
 //! expire first, given as a lot that does not expire), so each side ends
 //! at what its own receipts add up to and the settlement (property test
 //! against a separate model of lots: `crates/store/tests/unmerge.rs`). A
@@ -248,15 +248,27 @@ pub(crate) fn unmerge(
     };
     moved.points_settled = points;
     moved.stamps_settled = stamps;
-    // Redemptions in one side's name drew on lots the other side now
-    // holds: square them (balances unchanged).
-    let squared = square_lots(tx, from, to, by, a.at)?.max(square_lots(tx, to, from, by, a.at)?);
-    // Then the settlement moves, so `to` ends at its receipts' sum plus
-    // the settlement (as at every counter) and `from` at the rest.
-    let overflow = || StoreError::bad_input("points", "정산할 포인트가 너무 큽니다", "the points to settle overflow");
-    let target = named.1.checked_add(points).ok_or_else(overflow)?;
-    let owed = target.checked_sub(points_sum(tx, to)?).ok_or_else(overflow)?;
-    move_points(tx, from, to, owed, by, squared)?;
+    // What follows is written after every entry either side holds (an
+    // undo applies where the hub placed it, maybe after events dated later
+    // than the owner's request), so replaying a book never draws it first.
+    let latest: Option<i64> = tx
+        .prepare_cached("SELECT max(at) FROM points_ledger WHERE customer IN (?1, ?2)")?
+        .query_row([from, to], |r| r.get(0))?;
+    let when = latest.map_or(a.at, |l| a.at.max(crate::time::from_ms(l)));
+    // Entries in one side's name drew on lots the other side now holds:
+    // square them (balances unchanged), let what expired by then go, and
+    // have each side pay what it took. Then the settlement moves, so `to`
+    // ends at its receipts' sum plus the settlement (as at every counter)
+    // and `from` at the rest, less what expired on each since the undo's
+    // moment.
+    let owing = square_lots(tx, from, to, by, when)?;
+    if when > a.at {
+        for rid in [from, to] {
+            ledger::sweep(tx, &mut ledger::points_book(tx, rid)?, rid, when)?;
+        }
+    }
+    pay_squared(tx, owing, by, when)?;
+    move_points(tx, from, to, points, by, when)?;
     if stamps != 0 {
         ledger::write_stamps(tx, from, None, a.at, LedgerKind::Adjust, -stamps)?;
         ledger::write_stamps(tx, to, None, a.at, LedgerKind::Adjust, stamps)?;
@@ -368,40 +380,26 @@ fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
         .query_row([rid], |r| r.get(0))?)
 }
 
-/// Squares the lots `holder` keeps with the entries `drawer` wrote against
-/// them while the two were one customer (redemptions, and the points their
-/// refunds gave back), each entry once (`squared_points`), without
-/// changing either side's balance:
-/// - each such lot gives up what those entries took from it, net (so it
-///   holds what the one customer's history left in it and expires as it
-///   would have), and its holder is repaid that as a lot that does not
-///   expire;
-/// - the drawer's book drew each of those redemptions from its own lots
-///   (the lot named is not there: `PointsBook::drawn_for`) and opened a
-///   lot of its own for each give-back: the points go back where they
-///   were drawn, the give-backs' lots give theirs up, and the drawer pays
-///   the net from its points usable now (those expiring first; a debt if
-///   it has none).
-///
-/// The entries are dated `when` (returned), after every entry they square,
-/// so replaying them never changes how those were drawn, and carry the
-/// registration tag of the rows they balance (the lot's on the holder's
-/// side; the entry's, or its sale's, on the drawer's), so a later undo
-/// moves them with those rows and each registration's sum stays its own.
-fn square_lots(
-    tx: &Connection,
-    holder: i64,
-    drawer: i64,
-    by: Option<Uuid>,
-    at: DateTime<Utc>,
-) -> Result<DateTime<Utc>> {
-    type Tag = Option<Vec<u8>>;
-    if holder == drawer {
-        return Ok(at);
-    }
-    let crossing: Vec<(i64, i64, i64, i64, Tag, Tag)> = tx
+/// A registration's tag (`registration_rows`), if the row has one.
+type Tag = Option<Vec<u8>>;
+
+/// An entry one side wrote against a lot the other side now holds.
+struct Crossing {
+    entry: i64,
+    lot: i64,
+    points: i64,
+    /// The lot's registration tag, and the entry's (or its sale's).
+    lot_tag: Tag,
+    entry_tag: Tag,
+}
+
+/// What a side must still pay after the squaring: (customer, tag, points).
+pub(crate) type Owing = Vec<(i64, Tag, i64)>;
+
+fn crossing(tx: &Connection, holder: i64, drawer: i64) -> Result<Vec<Crossing>> {
+    Ok(tx
         .prepare_cached(
-            "SELECT e.rid, e.lot, e.points, max(e.at, l.at), rl.registration,
+            "SELECT e.rid, e.lot, e.points, rl.registration,
                     coalesce(re.registration, rs.registration, rr.registration)
              FROM points_ledger e JOIN points_ledger l ON l.rid = e.lot
              LEFT JOIN registration_rows rl ON rl.tbl = 'points_ledger' AND rl.row = l.rid
@@ -413,87 +411,126 @@ fn square_lots(
                AND NOT EXISTS (SELECT 1 FROM squared_points q WHERE q.entry = e.rid)
              ORDER BY e.rid",
         )?
-        .query_map([holder, drawer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let Some(latest) = crossing.iter().map(|c| c.3).max() else {
-        return Ok(at);
-    };
-    let when = at.max(crate::time::from_ms(latest));
-    let note = Some("고객 병합 취소: 다른 등록의 포인트 정리");
-    let tag = |ids: &[i64], registration: &Tag| -> Result<()> {
-        if let Some(r) = registration {
-            for id in ids {
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) VALUES ('points_ledger', ?1, ?2)",
-                )?
-                .execute(params![id, r])?;
+        .query_map([holder, drawer], |r| {
+            Ok(Crossing {
+                entry: r.get(0)?,
+                lot: r.get(1)?,
+                points: r.get(2)?,
+                lot_tag: r.get(3)?,
+                entry_tag: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes squaring entries at `when` on `rid`'s ledger, tagged.
+fn write_squaring(
+    tx: &Connection,
+    book: &mut dangol_domain::points::PointsBook,
+    rid: i64,
+    by: Option<Uuid>,
+    entries: &[NewPoints],
+    registration: &Tag,
+) -> Result<()> {
+    let ids = ledger::write_points(tx, book, rid, by, None, Some("고객 병합 취소: 다른 등록의 포인트 정리"), entries)?;
+    if let Some(r) = registration {
+        for id in ids {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) VALUES ('points_ledger', ?1, ?2)",
+            )?
+            .execute(params![id, r])?;
+        }
+    }
+    Ok(())
+}
+
+fn adjust_at(when: DateTime<Utc>, amount: i64, lot: Option<i64>) -> NewPoints {
+    NewPoints { at: when, kind: LedgerKind::Adjust, amount, expires_at: None, lot }
+}
+
+/// Squares the lots each side keeps with the entries the other side wrote
+/// against them while the two were one customer (redemptions, and the
+/// points their refunds gave back), each entry once (`squared_points`),
+/// without changing either side's balance, in two steps over both sides:
+/// 1. each such lot gives up what those entries took from it, net (so it
+///    holds what the one customer's history left in it and expires as it
+///    would have), and its holder is repaid that as a lot that does not
+///    expire;
+/// 2. the writing side's book drew each of those redemptions from its own
+///    lots (the lot named is not there: `PointsBook::drawn_for`) and
+///    opened a lot of its own for each give-back: the points go back
+///    where they were drawn and the give-backs' lots give theirs up.
+///
+/// What each side took, net, is returned for `pay_squared`, once every lot
+/// is squared (so a payment never takes what a lot still owes). Entries
+/// are dated `when`, after every entry either customer holds, so replaying
+/// a book never draws them first, and carry the registration tag of the
+/// rows they balance (the lot's on the holder's side; the entry's, or its
+/// sale's, on the other), so a later undo moves them with those rows and
+/// each registration's sum stays its own.
+fn square_lots(tx: &Connection, from: i64, to: i64, by: Option<Uuid>, when: DateTime<Utc>) -> Result<Owing> {
+    if from == to {
+        return Ok(Vec::new());
+    }
+    let overflow = || StoreError::bad_input("points", "정리할 포인트가 너무 큽니다", "the points to square overflow");
+    let sides = [(from, to, crossing(tx, from, to)?), (to, from, crossing(tx, to, from)?)];
+    for (holder, _, found) in &sides {
+        let mut by_lot: Vec<(i64, &Tag, i64)> = Vec::new();
+        for c in found {
+            match by_lot.iter_mut().find(|x| x.0 == c.lot) {
+                Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
+                None => by_lot.push((c.lot, &c.lot_tag, c.points)),
             }
         }
-        Ok(())
-    };
-    let adjust =
-        |amount: i64, lot: Option<i64>| NewPoints { at: when, kind: LedgerKind::Adjust, amount, expires_at: None, lot };
-    let overflow = || StoreError::bad_input("points", "정리할 포인트가 너무 큽니다", "the points to square overflow");
-    // Net per (holder's lot, its tag) and per drawer tag.
-    let mut by_lot: Vec<(i64, Tag, i64)> = Vec::new();
-    let mut by_tag: Vec<(Tag, i64)> = Vec::new();
-    for (_, lot, points, _, lot_tag, entry_tag) in &crossing {
-        match by_lot.iter_mut().find(|x| x.0 == *lot) {
-            Some(x) => x.2 = x.2.checked_add(*points).ok_or_else(overflow)?,
-            None => by_lot.push((*lot, lot_tag.clone(), *points)),
-        }
-        match by_tag.iter_mut().find(|x| x.0 == *entry_tag) {
-            Some(x) => x.1 = x.1.checked_add(*points).ok_or_else(overflow)?,
-            None => by_tag.push((entry_tag.clone(), *points)),
+        let mut book = ledger::points_book(tx, *holder)?;
+        for (lot, tag, net) in by_lot {
+            let entries = [adjust_at(when, net, Some(lot)), adjust_at(when, -net, None)];
+            write_squaring(tx, &mut book, *holder, by, &entries, tag)?;
         }
     }
-    let mut holder_book = ledger::points_book(tx, holder)?;
-    for (lot, lot_tag, net) in by_lot {
-        // What the drawer's entries did to the lot, net (a refund gives
-        // back what its sale took): the lot does it too, and the holder is
-        // repaid what it lost.
-        let ids = ledger::write_points(
-            tx,
-            &mut holder_book,
-            holder,
-            by,
-            None,
-            note,
-            &[adjust(net, Some(lot)), adjust(-net, None)],
-        )?;
-        tag(&ids, &lot_tag)?;
+    let mut owing: Owing = Vec::new();
+    for (_, drawer, found) in &sides {
+        let mut book = ledger::points_book(tx, *drawer)?;
+        // Redemptions first: a give-back's lot may be among the lots a
+        // later redemption was drawn from here.
+        let mut order: Vec<&Crossing> = found.iter().collect();
+        order.sort_by_key(|c| (c.points > 0, c.entry));
+        for c in order {
+            let undo: Vec<NewPoints> = if c.points < 0 {
+                book.drawn_for(c.entry).into_iter().map(|(lot, n)| adjust_at(when, n, lot)).collect()
+            } else {
+                // The lot this give-back opened here, as far as it still
+                // holds them; the rest from the points that expire first.
+                let left = book.lot(c.entry).map_or(0, |l| l.remaining.max(0)).min(c.points);
+                let mut out = vec![adjust_at(when, -left, Some(c.entry))];
+                out.extend(book.spend_as_recorded(c.points - left, when, LedgerKind::Adjust).0);
+                out
+            };
+            write_squaring(tx, &mut book, *drawer, by, &undo, &c.entry_tag)?;
+            tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([c.entry])?;
+            match owing.iter_mut().find(|x| x.0 == *drawer && x.1 == c.entry_tag) {
+                Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
+                None => owing.push((*drawer, c.entry_tag.clone(), c.points)),
+            }
+        }
     }
-    let mut drawer_book = ledger::points_book(tx, drawer)?;
-    // Redemptions first: a give-back's lot may be among the lots a later
-    // redemption was drawn from here.
-    let mut order: Vec<&(i64, i64, i64, i64, Tag, Tag)> = crossing.iter().collect();
-    order.sort_by_key(|c| (c.2 > 0, c.0));
-    for (entry, _, points, _, _, entry_tag) in order {
-        let undo: Vec<NewPoints> = if *points < 0 {
-            drawer_book.drawn_for(*entry).into_iter().map(|(lot, n)| adjust(n, lot)).collect()
-        } else {
-            // The lot this give-back opened here, as far as it still holds
-            // them; the rest from the points that expire first.
-            let left = drawer_book.lot(*entry).map_or(0, |l| l.remaining.max(0)).min(*points);
-            let mut out = vec![adjust(-left, Some(*entry))];
-            out.extend(drawer_book.spend_as_recorded(points - left, when, LedgerKind::Adjust).0);
-            out
-        };
-        let ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &undo)?;
-        tag(&ids, entry_tag)?;
-        tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([entry])?;
-    }
-    for (entry_tag, net) in by_tag {
-        // The drawer pays what its entries took, net, from what it can use now.
+    Ok(owing)
+}
+
+/// Each side pays, at `when`, what its entries took from the other's lots
+/// (net), from the points it can use then (those expiring first; a debt if
+/// it has none), tagged as those entries were.
+fn pay_squared(tx: &Connection, owing: Owing, by: Option<Uuid>, when: DateTime<Utc>) -> Result<()> {
+    for (rid, tag, net) in owing {
+        let mut book = ledger::points_book(tx, rid)?;
         let pay = if net < 0 {
-            drawer_book.spend_as_recorded(-net, when, LedgerKind::Adjust).0
+            book.spend_as_recorded(-net, when, LedgerKind::Adjust).0
         } else {
-            vec![adjust(net, None)]
+            vec![adjust_at(when, net, None)]
         };
-        let ids = ledger::write_points(tx, &mut drawer_book, drawer, by, None, note, &pay)?;
-        tag(&ids, &entry_tag)?;
+        write_squaring(tx, &mut book, rid, by, &pay, &tag)?;
     }
-    Ok(when)
+    Ok(())
 }
 
 /// What moves towards `to` so that neither sum is below zero (when the

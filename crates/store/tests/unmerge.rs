@@ -915,3 +915,45 @@ fn a_refund_before_the_undo_squares_with_its_sale() {
     }
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
+
+/// The squaring runs both ways with one date, after every entry either
+/// side holds. Here A spends in the survivor's name on day 1 from the
+/// merged registration's lot (it expires first); the owner asks for the
+/// undo on day 20, offline; B, which never heard of the merge, redeems in
+/// the merged registration's name on day 30 and reaches the hub first, so
+/// at A that redemption draws the survivor's lot and the undo applies
+/// after it. Squared on day 20 one way and day 30 the other, the
+/// survivor's payment named a lot opened ten days later, and replaying its
+/// book left a lot below zero (usable 100 with a balance of 0).
+#[test]
+fn an_undo_applied_after_later_entries_squares_after_them() {
+    let (mut hub, mut cs, sides, now) = registered_offline(1400);
+    let (x, y) = (sides[0], sides[1]);
+    let day = |d: i64| now + days(d);
+    let adjust = |k: &mut Counter, who: Uuid, points: i64, expires: Option<i64>, when| {
+        clock(&mut k.store, when);
+        let owner = k.owner.clone();
+        k.store.adjust_balances(&owner, who, points, 0, expires.map(day), "조정", when, &mut k.ids).unwrap();
+    };
+    adjust(&mut cs[0], x, 100, Some(100), day(0));
+    adjust(&mut cs[1], y, 100, Some(50), day(0));
+    sync(&mut cs[1], &mut hub);
+    sync(&mut cs[0], &mut hub);
+    adjust(&mut cs[0], x, -100, None, day(1));
+    let a = &mut cs[0];
+    clock(&mut a.store, day(20));
+    let owner = a.owner.clone();
+    assert!(a.store.undo_merge(&owner, y, OWN, day(20), &mut a.ids).unwrap().pending);
+    adjust(&mut cs[1], y, -100, None, day(30));
+    sync(&mut cs[1], &mut hub);
+    clock(&mut cs[0].store, day(31));
+    sync_all(&mut cs, &mut hub);
+    for k in &cs {
+        for who in [x, y] {
+            let book = book_of(&k.store, who);
+            assert_eq!(book.available(day(31)), book.usable_total(day(31)), "{who}: {:?}", book.lots());
+            assert!(book.lots().iter().all(|l| l.remaining >= 0), "{who}: {:?}", book.lots());
+        }
+    }
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+}
