@@ -38,6 +38,12 @@ pub struct PointsEntry {
     /// The lot this entry draws from or gives back to; `None` opens a lot
     /// (positive) or is a legacy unlinked spend (negative).
     pub lot: Option<i64>,
+    /// The entry drew on (or gave back to) a lot another customer's ledger
+    /// keeps, and was squared there when the merge that joined the two was
+    /// undone: it counts in the sum only, touching no lot here, however
+    /// the book is replayed (`dangol_store::unmerge`).
+    #[serde(default)]
+    pub elsewhere: bool,
 }
 
 /// An entry to write: an id is assigned when it is stored.
@@ -60,6 +66,7 @@ impl NewPoints {
             amount: self.amount,
             expires_at: self.expires_at,
             lot: self.lot,
+            elsewhere: false,
         }
     }
 }
@@ -111,16 +118,9 @@ pub struct PointsBook {
     /// Lot id → index in `lots`.
     index: std::collections::HashMap<i64, usize>,
     sum: i64,
-    /// Spends drawn as they are now (legacy unlinked ones, and those naming
-    /// a lot the book does not hold when they are folded in) that no lot
-    /// could cover.
+    /// Legacy unlinked spends (and spends naming a lot the book does not
+    /// hold when they are folded in) that no lot could cover.
     debt: i64,
-    /// Where spends naming a lot the book did not hold when they were
-    /// folded in were drawn (entry id, lot id or `None` for the part no lot
-    /// covered, points): after an undone merge, a redemption in one
-    /// registration's name can name a lot the other one keeps; a link to a
-    /// lot that opens later in the book's order is listed too (`drawn_for`).
-    drawn_elsewhere: Vec<(i64, Option<i64>, i64)>,
 }
 
 impl PointsBook {
@@ -139,6 +139,9 @@ impl PointsBook {
     /// Folds one stored entry into the book.
     pub fn apply(&mut self, e: &PointsEntry) {
         self.sum = self.sum.saturating_add(e.amount);
+        if e.elsewhere {
+            return;
+        }
         let linked = e.lot.and_then(|id| self.index.get(&id).copied());
         match (linked, e.amount > 0) {
             (Some(i), _) => {
@@ -166,29 +169,15 @@ impl PointsBook {
             (None, false) => {
                 // A legacy unlinked spend (or one naming a lot this book
                 // does not hold): allocated as a spend is now.
-                let foreign = e.lot.is_some();
                 let mut left = e.amount.saturating_neg();
                 for (i, take) in self.allocation(left, e.at) {
                     self.lots[i].remaining -= take;
                     self.lots[i].spent += take;
                     left -= take;
-                    if foreign {
-                        self.drawn_elsewhere.push((e.id, Some(self.lots[i].id), take));
-                    }
-                }
-                if foreign && left > 0 {
-                    self.drawn_elsewhere.push((e.id, None, left));
                 }
                 self.debt = self.debt.saturating_add(left);
             }
         }
-    }
-
-    /// How the spend `entry`, linked to a lot this book does not hold, was
-    /// drawn here: (lot id, points) per lot, and `None` for the part no lot
-    /// covered (a debt).
-    pub fn drawn_for(&self, entry: i64) -> Vec<(Option<i64>, i64)> {
-        self.drawn_elsewhere.iter().filter(|d| d.0 == entry).map(|d| (d.1, d.2)).collect()
     }
 
     /// The sum of the ledger.
@@ -395,32 +384,25 @@ mod tests {
     }
 
     #[test]
-    fn a_spend_naming_a_lot_held_elsewhere_is_drawn_here_and_says_where() {
-        // Lot 99 is on another customer's ledger (a merge was undone).
+    fn an_entry_squared_elsewhere_counts_in_the_sum_only() {
+        // Entry 3 drew 700 from lot 99, which another customer keeps.
         let mut l = Ledger { entries: Vec::new() };
-        let late = l.write(vec![open_lot(t(0), LedgerKind::Earn, 500, Some(t(60)))])[0];
-        let soon = l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(30)))])[0];
-        let spend = l.write(vec![NewPoints {
-            at: t(1),
-            kind: LedgerKind::Redeem,
-            amount: -700,
-            expires_at: None,
-            lot: Some(99),
-        }])[0];
+        l.write(vec![open_lot(t(0), LedgerKind::Earn, 500, Some(t(60)))]);
+        l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(30)))]);
+        let spend = NewPoints { at: t(1), kind: LedgerKind::Redeem, amount: -700, expires_at: None, lot: Some(99) };
+        l.entries.push(PointsEntry { elsewhere: true, ..spend.stored(3) });
         let book = l.book();
         assert_eq!(book.balance(), -100);
-        assert_eq!(book.drawn_for(spend), vec![(Some(soon), 100), (Some(late), 500), (None, 100)]);
-        assert!(book.drawn_for(late).is_empty(), "only spends naming a lot held elsewhere are listed");
-        // Giving the points back where they were drawn (the other ledger
-        // pays for them) leaves the lots as before the spend, the debt
-        // covered by a lot of its own: balance and usable agree.
-        l.write(vec![
-            NewPoints { at: t(2), kind: LedgerKind::Adjust, amount: 100, expires_at: None, lot: Some(soon) },
-            NewPoints { at: t(2), kind: LedgerKind::Adjust, amount: 500, expires_at: None, lot: Some(late) },
-            open_lot(t(2), LedgerKind::Adjust, 100, None),
-        ]);
+        assert_eq!(
+            book.lots().iter().map(|x| x.remaining).collect::<Vec<_>>(),
+            vec![500, 100],
+            "no lot here is touched"
+        );
+        assert_eq!(book.usable_total(t(1)), 600, "the sum owes 700 the lots still hold: the undo pays it");
+        // Not squared (an undo from before), the same entry is drawn here.
+        l.entries[2].elsewhere = false;
         let book = l.book();
-        assert_eq!((book.balance(), book.usable_total(t(2))), (600, 600));
+        assert_eq!((book.balance(), book.usable_total(t(1))), (-100, -100));
     }
 
     #[test]
@@ -506,9 +488,33 @@ mod tests {
     #[test]
     fn legacy_unlinked_spends_are_allocated_at_their_own_moment() {
         let entries = vec![
-            PointsEntry { id: 1, at: t(0), kind: LedgerKind::Earn, amount: 100, expires_at: Some(t(5)), lot: None },
-            PointsEntry { id: 2, at: t(1), kind: LedgerKind::Adjust, amount: 50, expires_at: None, lot: None },
-            PointsEntry { id: 3, at: t(6), kind: LedgerKind::Redeem, amount: -30, expires_at: None, lot: None },
+            PointsEntry {
+                id: 1,
+                at: t(0),
+                kind: LedgerKind::Earn,
+                amount: 100,
+                expires_at: Some(t(5)),
+                lot: None,
+                elsewhere: false,
+            },
+            PointsEntry {
+                id: 2,
+                at: t(1),
+                kind: LedgerKind::Adjust,
+                amount: 50,
+                expires_at: None,
+                lot: None,
+                elsewhere: false,
+            },
+            PointsEntry {
+                id: 3,
+                at: t(6),
+                kind: LedgerKind::Redeem,
+                amount: -30,
+                expires_at: None,
+                lot: None,
+                elsewhere: false,
+            },
         ];
         let book = PointsBook::replay(&entries);
         assert_eq!(book.lot(1).unwrap().remaining, 100, "an expired lot is not spent from");

@@ -3,8 +3,11 @@
 -- redemption, the points its refund gave back) could name a lot the other
 -- earned; when the owner undoes the merge, the two sides' lots are squared
 -- for each such entry once (`unmerge::square_lots`), and the entry is
--- listed here so that no later undo squares it again. Local bookkeeping:
--- row ids are this file's.
+-- listed here: from then on it counts in its customer's sum only, touching
+-- none of its lots when the book is replayed (`PointsEntry::elsewhere`),
+-- and no later undo squares it again. The undo's own balancing entries
+-- that count in the sum only are listed too. Local bookkeeping: row ids
+-- are this file's.
 CREATE TABLE squared_points (
     entry INTEGER PRIMARY KEY REFERENCES points_ledger (rid)
 );

@@ -13,7 +13,9 @@ use uuid::Uuid;
 /// A customer's points entries, as stored.
 pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<PointsEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT rid, at, kind, points, expires_at, lot FROM points_ledger WHERE customer = ?1 ORDER BY at, rid",
+        "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot, q.entry IS NOT NULL
+         FROM points_ledger p LEFT JOIN squared_points q ON q.entry = p.rid
+         WHERE p.customer = ?1 ORDER BY p.at, p.rid",
     )?;
     let rows = stmt.query_map([customer_rid], |r| {
         let kind: String = r.get(2)?;
@@ -24,6 +26,7 @@ pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<Points
             amount: r.get(3)?,
             expires_at: r.get::<_, Option<i64>>(4)?.map(from_ms),
             lot: r.get(5)?,
+            elsewhere: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

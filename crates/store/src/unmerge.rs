@@ -32,9 +32,10 @@
 //! lot the other earned (and its refund give the points back to that
 //! lot); the undo squares each such entry once (`square_lots`, balances
 //! unchanged): the lot gives up what they took, net, and its holder is
-//! repaid as a lot that does not expire, and the other side gets back what
-//! its own book drew for them and, once every lot is squared, pays from
-//! its points usable then. Then the settlement moves (taken from the giver's lots that
+//! repaid as a lot that does not expire; the entries then count in their
+//! side's sum only (never drawn from its lots on replay), and, once every
+//! lot is squared, that side pays what they took from its points usable
+//! then. Then the settlement moves (taken from the giver's lots that
 //! expire first, given as a lot that does not expire), so each side ends
 //! at what its own receipts add up to and the settlement (property test
 //! against a separate model of lots: `crates/store/tests/unmerge.rs`). A
@@ -431,17 +432,17 @@ fn write_squaring(
     by: Option<Uuid>,
     entries: &[NewPoints],
     registration: &Tag,
-) -> Result<()> {
+) -> Result<Vec<i64>> {
     let ids = ledger::write_points(tx, book, rid, by, None, Some("고객 병합 취소: 다른 등록의 포인트 정리"), entries)?;
     if let Some(r) = registration {
-        for id in ids {
+        for id in &ids {
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO registration_rows (tbl, row, registration) VALUES ('points_ledger', ?1, ?2)",
             )?
             .execute(params![id, r])?;
         }
     }
-    Ok(())
+    Ok(ids)
 }
 
 fn adjust_at(when: DateTime<Utc>, amount: i64, lot: Option<i64>) -> NewPoints {
@@ -450,24 +451,20 @@ fn adjust_at(when: DateTime<Utc>, amount: i64, lot: Option<i64>) -> NewPoints {
 
 /// Squares the lots each side keeps with the entries the other side wrote
 /// against them while the two were one customer (redemptions, and the
-/// points their refunds gave back), each entry once (`squared_points`),
-/// without changing either side's balance, in two steps over both sides:
+/// points their refunds gave back), each entry once, without changing
+/// either side's balance:
 /// 1. each such lot gives up what those entries took from it, net (so it
 ///    holds what the one customer's history left in it and expires as it
 ///    would have), and its holder is repaid that as a lot that does not
 ///    expire;
-/// 2. the writing side's book drew each of those redemptions from its own
-///    lots (the lot named is not there: `PointsBook::drawn_for`) and
-///    opened a lot of its own for each give-back: the points go back
-///    where they were drawn and the give-backs' lots give theirs up.
+/// 2. the entries are listed in `squared_points`: from then on they count
+///    in their own side's sum only, touching none of its lots however its
+///    book is replayed (`PointsEntry::elsewhere`), and what each side took,
+///    net, is returned for `pay_squared`, once every lot is squared.
 ///
-/// What each side took, net, is returned for `pay_squared`, once every lot
-/// is squared (so a payment never takes what a lot still owes). Entries
-/// are dated `when`, after every entry either customer holds, so replaying
-/// a book never draws them first, and carry the registration tag of the
-/// rows they balance (the lot's on the holder's side; the entry's, or its
-/// sale's, on the other), so a later undo moves them with those rows and
-/// each registration's sum stays its own.
+/// Entries are dated `when`, after every entry either customer holds, so
+/// replaying a book never draws them first, and carry the registration tag
+/// of the lot they balance, so a later undo moves them with it.
 fn square_lots(tx: &Connection, from: i64, to: i64, by: Option<Uuid>, when: DateTime<Utc>) -> Result<Owing> {
     if from == to {
         return Ok(Vec::new());
@@ -490,23 +487,7 @@ fn square_lots(tx: &Connection, from: i64, to: i64, by: Option<Uuid>, when: Date
     }
     let mut owing: Owing = Vec::new();
     for (_, drawer, found) in &sides {
-        let mut book = ledger::points_book(tx, *drawer)?;
-        // Redemptions first: a give-back's lot may be among the lots a
-        // later redemption was drawn from here.
-        let mut order: Vec<&Crossing> = found.iter().collect();
-        order.sort_by_key(|c| (c.points > 0, c.entry));
-        for c in order {
-            let undo: Vec<NewPoints> = if c.points < 0 {
-                book.drawn_for(c.entry).into_iter().map(|(lot, n)| adjust_at(when, n, lot)).collect()
-            } else {
-                // The lot this give-back opened here, as far as it still
-                // holds them; the rest from the points that expire first.
-                let left = book.lot(c.entry).map_or(0, |l| l.remaining.max(0)).min(c.points);
-                let mut out = vec![adjust_at(when, -left, Some(c.entry))];
-                out.extend(book.spend_as_recorded(c.points - left, when, LedgerKind::Adjust).0);
-                out
-            };
-            write_squaring(tx, &mut book, *drawer, by, &undo, &c.entry_tag)?;
+        for c in found {
             tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([c.entry])?;
             match owing.iter_mut().find(|x| x.0 == *drawer && x.1 == c.entry_tag) {
                 Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
@@ -519,9 +500,15 @@ fn square_lots(tx: &Connection, from: i64, to: i64, by: Option<Uuid>, when: Date
 
 /// Each side pays, at `when`, what its entries took from the other's lots
 /// (net), from the points it can use then (those expiring first; a debt if
-/// it has none), tagged as those entries were.
+/// it has none), tagged as those entries were. The entries squared count
+/// in its sum already, so the payment comes with an entry that counts in
+/// the sum only (listed in `squared_points`): the lots give the points up,
+/// the balance stays.
 fn pay_squared(tx: &Connection, owing: Owing, by: Option<Uuid>, when: DateTime<Utc>) -> Result<()> {
     for (rid, tag, net) in owing {
+        if net == 0 {
+            continue;
+        }
         let mut book = ledger::points_book(tx, rid)?;
         let pay = if net < 0 {
             book.spend_as_recorded(-net, when, LedgerKind::Adjust).0
@@ -529,6 +516,11 @@ fn pay_squared(tx: &Connection, owing: Owing, by: Option<Uuid>, when: DateTime<U
             vec![adjust_at(when, net, None)]
         };
         write_squaring(tx, &mut book, rid, by, &pay, &tag)?;
+        // Counted in the sum only: the book it is folded into here is not
+        // used again (read back, it is `elsewhere`).
+        for id in write_squaring(tx, &mut book, rid, by, &[adjust_at(when, -net, None)], &tag)? {
+            tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([id])?;
+        }
     }
     Ok(())
 }

@@ -703,8 +703,9 @@ fn book_of(s: &Store, who: Uuid) -> dangol_domain::points::PointsBook {
     let r = s.reader();
     let mut stmt = r
         .prepare(
-            "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot FROM points_ledger p
-             JOIN customers c ON c.rid = p.customer WHERE c.id = ?1",
+            "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot,
+                    EXISTS (SELECT 1 FROM squared_points q WHERE q.entry = p.rid)
+             FROM points_ledger p JOIN customers c ON c.rid = p.customer WHERE c.id = ?1",
         )
         .unwrap();
     let ms = |v: i64| chrono::DateTime::from_timestamp_millis(v).unwrap();
@@ -717,6 +718,7 @@ fn book_of(s: &Store, who: Uuid) -> dangol_domain::points::PointsBook {
                 amount: row.get(3)?,
                 expires_at: row.get::<_, Option<i64>>(4)?.map(ms),
                 lot: row.get(5)?,
+                elsewhere: row.get(6)?,
             })
         })
         .unwrap()
@@ -916,6 +918,13 @@ fn a_refund_before_the_undo_squares_with_its_sale() {
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
 
+/// The owner at `k` adds (expiring at `expires`) or takes points, at `when`.
+fn adjust_on(k: &mut Counter, who: Uuid, points: i64, expires: Option<Moment>, when: Moment) {
+    clock(&mut k.store, when);
+    let owner = k.owner.clone();
+    k.store.adjust_balances(&owner, who, points, 0, expires, "조정", when, &mut k.ids).unwrap();
+}
+
 /// The squaring runs both ways with one date, after every entry either
 /// side holds. Here A spends in the survivor's name on day 1 from the
 /// merged registration's lot (it expires first); the owner asks for the
@@ -931,9 +940,7 @@ fn an_undo_applied_after_later_entries_squares_after_them() {
     let (x, y) = (sides[0], sides[1]);
     let day = |d: i64| now + days(d);
     let adjust = |k: &mut Counter, who: Uuid, points: i64, expires: Option<i64>, when| {
-        clock(&mut k.store, when);
-        let owner = k.owner.clone();
-        k.store.adjust_balances(&owner, who, points, 0, expires.map(day), "조정", when, &mut k.ids).unwrap();
+        adjust_on(k, who, points, expires.map(day), when)
     };
     adjust(&mut cs[0], x, 100, Some(100), day(0));
     adjust(&mut cs[1], y, 100, Some(50), day(0));
@@ -956,4 +963,45 @@ fn an_undo_applied_after_later_entries_squares_after_them() {
         }
     }
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+}
+
+/// A squared redemption is never drawn again. A spends in the survivor's
+/// name on day 1 from the merged registration's lot (it expires first);
+/// the owner undoes the merge on day 20 and A applies it at once, while B
+/// had already added points to the survivor on day 0, expiring on day 15,
+/// that A learns of only afterwards. Had the redemption been redrawn on
+/// replay, it would have taken B's points at A (so they never expire
+/// there) but not at B: the counters parted by 100 points.
+#[test]
+fn a_lot_learned_after_the_undo_does_not_redraw_a_squared_redemption() {
+    let (mut hub, mut cs, sides, now) = registered_offline(1500);
+    let (x, y) = (sides[0], sides[1]);
+    let day = |d: i64| now + days(d);
+    let adjust = |k: &mut Counter, who: Uuid, points: i64, expires: Option<i64>, when| {
+        adjust_on(k, who, points, expires.map(day), when)
+    };
+    adjust(&mut cs[0], x, 100, None, day(0));
+    adjust(&mut cs[1], y, 100, Some(10), day(0));
+    sync_all(&mut cs, &mut hub);
+    adjust(&mut cs[1], x, 100, Some(15), day(0));
+    adjust(&mut cs[0], x, -100, None, day(1));
+    let a = &mut cs[0];
+    clock(&mut a.store, day(20));
+    let owner = a.owner.clone();
+    a.store.undo_merge(&owner, y, OWN, day(20), &mut a.ids).unwrap();
+    sync(&mut cs[0], &mut hub);
+    clock(&mut cs[1].store, day(21));
+    clock(&mut cs[0].store, day(21));
+    sync_all(&mut cs, &mut hub);
+    for k in &cs {
+        for who in [x, y] {
+            let book = book_of(&k.store, who);
+            assert_eq!(book.available(day(21)), book.usable_total(day(21)), "{who}: {:?}", book.lots());
+            assert!(book.lots().iter().all(|l| l.remaining >= 0), "{who}: {:?}", book.lots());
+        }
+        assert_eq!(book_of(&k.store, x).available(day(21)), 0, "B's points expired on day 15 at both");
+        assert_eq!(book_of(&k.store, y).available(day(21)), 100, "repaid what the survivor took");
+    }
+    // (Not the digests: A has not yet written the expiry of B's lot, which
+    // it learned of after its last write; B has.)
 }
