@@ -207,7 +207,9 @@ struct Replay {
     saving: i64,
 }
 
-/// One customer as the replay knows them.
+/// One customer as the replay knows them (the default: a customer the rule
+/// asks nothing about).
+#[derive(Default)]
 struct Known {
     birth_date: Option<NaiveDate>,
     tier: Tier,
@@ -311,7 +313,7 @@ fn one_sale(
         spent = (rule.stamps_needed(), applied.points_used, coupon);
     }
     if let Some(rid) = customer {
-        let k = known.entry(rid).or_insert_with(Known::nobody);
+        let k = known.entry(rid).or_default();
         // Every completed sale is a visit for the next one.
         k.visits = k.visits.saturating_add(1);
         if applies {
@@ -378,26 +380,8 @@ fn know(conn: &Connection, rule: &DiscountRule, needs: &Needs, rid: i64, since: 
         coupons,
         uses,
         visits,
-        stamps_spent: 0,
-        points_spent: 0,
-        applied: false,
+        ..Known::default()
     })
-}
-
-impl Known {
-    /// A customer the rule asks nothing about.
-    fn nobody() -> Known {
-        Known {
-            birth_date: None,
-            tier: Tier::default(),
-            coupons: Vec::new(),
-            uses: Vec::new(),
-            visits: 0,
-            stamps_spent: 0,
-            points_spent: 0,
-            applied: false,
-        }
-    }
 }
 
 /// The customer's facts at the moment of a sale.
@@ -409,31 +393,19 @@ fn then(
     since: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> Result<CustomerFacts> {
-    let (before, window) = (ms(at), ms(since));
     // Everything up to the sale, but the replayed days' redemptions are
     // the replay's own (`k`), not what was really redeemed then.
-    let stamps: i64 = if needs.stamps {
-        let held: i64 = conn
-            .prepare_cached(
-                "SELECT coalesce(sum(CASE WHEN at >= ?3 AND kind = 'redeem' THEN 0 ELSE stamps END), 0)
-                 FROM stamp_ledger WHERE customer = ?1 AND at < ?2",
-            )?
-            .query_row(params![rid, before, window], |r| r.get(0))?;
-        held.saturating_sub(k.stamps_spent)
-    } else {
-        0
+    let held = |table: &str, column: &str, spent: i64| -> Result<i64> {
+        let sum: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT coalesce(sum(CASE WHEN at >= ?3 AND kind = 'redeem' THEN 0 ELSE {column} END), 0)
+                 FROM {table} WHERE customer = ?1 AND at < ?2"
+            ))?
+            .query_row(params![rid, ms(at), ms(since)], |r| r.get(0))?;
+        Ok(sum.saturating_sub(spent))
     };
-    let points: i64 = if needs.points {
-        let held: i64 = conn
-            .prepare_cached(
-                "SELECT coalesce(sum(CASE WHEN at >= ?3 AND kind = 'redeem' THEN 0 ELSE points END), 0)
-                 FROM points_ledger WHERE customer = ?1 AND at < ?2",
-            )?
-            .query_row(params![rid, before, window], |r| r.get(0))?;
-        held.saturating_sub(k.points_spent)
-    } else {
-        0
-    };
+    let stamps = if needs.stamps { held("stamp_ledger", "stamps", k.stamps_spent)? } else { 0 };
+    let points = if needs.points { held("points_ledger", "points", k.points_spent)? } else { 0 };
     // Used before the replayed days, or by the replay's own earlier sale
     // (`know` and `one_sale`).
     let coupons = k.coupons.clone();

@@ -234,9 +234,7 @@ pub(crate) fn unmerge(
     // Points are settled as of the undo's moment: what expired by then is
     // swept first (each expiry follows its lot), so it is neither owed
     // nor handed over.
-    for rid in [from, to] {
-        ledger::sweep(tx, &mut ledger::points_book(tx, rid)?, rid, a.at)?;
-    }
+    sweep_both(tx, from, to, a.at)?;
     let mut moved = move_rows(tx, merged, from, to)?;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
@@ -264,9 +262,7 @@ pub(crate) fn unmerge(
     // moment.
     let owing = square_lots(tx, from, to, by, when)?;
     if when > a.at {
-        for rid in [from, to] {
-            ledger::sweep(tx, &mut ledger::points_book(tx, rid)?, rid, when)?;
-        }
+        sweep_both(tx, from, to, when)?;
     }
     pay_squared(tx, owing, by, when)?;
     move_points(tx, from, to, points, by, when)?;
@@ -375,6 +371,20 @@ fn move_rows(tx: &Connection, registration: Uuid, from: i64, to: i64) -> Result<
     })
 }
 
+/// Expires what is due at `at` on both sides.
+fn sweep_both(tx: &Connection, from: i64, to: i64, at: DateTime<Utc>) -> Result<()> {
+    for rid in [from, to] {
+        ledger::sweep(tx, &mut ledger::points_book(tx, rid)?, rid, at)?;
+    }
+    Ok(())
+}
+
+/// Lists an entry as squared: it counts in its customer's sum only.
+fn mark_squared(tx: &Connection, entry: i64) -> Result<()> {
+    tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([entry])?;
+    Ok(())
+}
+
 fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
     Ok(tx
         .prepare_cached("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1")?
@@ -395,7 +405,7 @@ struct Crossing {
 }
 
 /// What a side must still pay after the squaring: (customer, tag, points).
-pub(crate) type Owing = Vec<(i64, Tag, i64)>;
+type Owing = Vec<(i64, Tag, i64)>;
 
 fn crossing(tx: &Connection, holder: i64, drawer: i64) -> Result<Vec<Crossing>> {
     Ok(tx
@@ -488,7 +498,7 @@ fn square_lots(tx: &Connection, from: i64, to: i64, by: Option<Uuid>, when: Date
     let mut owing: Owing = Vec::new();
     for (_, drawer, found) in &sides {
         for c in found {
-            tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([c.entry])?;
+            mark_squared(tx, c.entry)?;
             match owing.iter_mut().find(|x| x.0 == *drawer && x.1 == c.entry_tag) {
                 Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
                 None => owing.push((*drawer, c.entry_tag.clone(), c.points)),
@@ -519,7 +529,7 @@ fn pay_squared(tx: &Connection, owing: Owing, by: Option<Uuid>, when: DateTime<U
         // Counted in the sum only: the book it is folded into here is not
         // used again (read back, it is `elsewhere`).
         for id in write_squaring(tx, &mut book, rid, by, &[adjust_at(when, -net, None)], &tag)? {
-            tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([id])?;
+            mark_squared(tx, id)?;
         }
     }
     Ok(())
