@@ -471,9 +471,8 @@ fn generate_customer(
         if at >= as_of {
             continue;
         }
-        // Lots a year old expire before the visit.
-        let due = points.sweep(at);
-        note(&mut points, due);
+        // Lots a year old expire before the visit (derived, not written).
+        points.expire_through(at);
         let mut lines: Vec<SaleLine> = Vec::new();
         let n_lines = *rng.weighted(&[(1usize, 45u32), (2, 35), (3, 15), (4, 5)]);
         for k in 0..n_lines {

@@ -1,28 +1,34 @@
 //! Points as a ledger of lots.
 //!
 //! Every positive entry that names no lot opens a *lot* (an earn, an owner's
-//! gift, a legacy give-back) with its own expiry, or none. Every other entry
-//! names the lot it draws from or gives back to, so the ledger says exactly
-//! where each point went:
+//! gift, a legacy give-back) with its own expiry, or none. What happens to
+//! the lots is derived from the entries alone, in one order, so every
+//! counter holding the same entries holds the same lots, whatever order
+//! they arrived in and whatever lots each knew when it wrote its links:
 //!
 //! - a lot expires at its own time, and only its own unspent remainder
-//!   expires (`sweep` writes one `expire` entry per lot that is due);
-//! - spending (a redemption, a negative adjustment) draws from the lots that
-//!   expire first, never from a lot that has already expired;
-//! - a refund gives redeemed points back to the lots they were taken from,
-//!   and takes back the points the sale earned: what is left of its own lot,
-//!   plus whatever of that lot the customer already spent, from the lots
-//!   that expire first (points of that lot that expired are not taken twice);
-//! - the balance is always the sum of the entries, and what the customer can
-//!   use at a moment is that sum less what is due to expire by then.
+//!   expires: expiry is *derived* while replaying (before each entry, every
+//!   lot due by its moment expires), never written; `expire` entries that
+//!   older versions wrote are ignored;
+//! - spending (a redemption, a negative adjustment) draws from the lots
+//!   usable at its moment that expire first; the lot an entry names is
+//!   only the writer's view then, not followed;
+//! - a refund gives redeemed points back to the lots the replay drew the
+//!   sale's redemption from, and takes back the points the sale earned:
+//!   what is left of that sale's own lot first, then from the lots that
+//!   expire first (points of that lot that expired are not taken twice,
+//!   as the refund's amount already says);
+//! - what no lot covers is a debt; the balance is the sum of the entries
+//!   less what expired, and what the customer can use at a moment is that
+//!   sum less what is due to expire by then.
 //!
-//! Entries are replayed in `(at, id)` order. Ledgers written before lots were
-//! linked (schema version 2) have unlinked spends; replay allocates them the
-//! same way a spend is allocated now, at their own moment.
+//! Entries are replayed in `(at, id)` order; an entry dated before what the
+//! book has replayed makes it replay again from the start.
 
 use crate::loyalty::LedgerKind;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// One points ledger entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +50,15 @@ pub struct PointsEntry {
     /// the book is replayed (`dangol_store::unmerge`).
     #[serde(default)]
     pub elsewhere: bool,
+    /// The sale this entry is part of (its row id), if any.
+    #[serde(default)]
+    pub sale: Option<i64>,
+    /// For an entry of a refund: the row id of the sale it reverses.
+    #[serde(default)]
+    pub reverses: Option<i64>,
+    /// Draws from the lot it names first (a merge undo squaring a lot).
+    #[serde(default)]
+    pub targeted: bool,
 }
 
 /// An entry to write: an id is assigned when it is stored.
@@ -67,6 +82,9 @@ impl NewPoints {
             expires_at: self.expires_at,
             lot: self.lot,
             elsewhere: false,
+            sale: None,
+            reverses: None,
+            targeted: false,
         }
     }
 }
@@ -116,11 +134,20 @@ pub struct TakeBack {
 pub struct PointsBook {
     lots: Vec<Lot>,
     /// Lot id → index in `lots`.
-    index: std::collections::HashMap<i64, usize>,
+    index: HashMap<i64, usize>,
+    /// The entries' sum less what has expired.
     sum: i64,
-    /// Legacy unlinked spends (and spends naming a lot the book does not
-    /// hold when they are folded in) that no lot could cover.
+    /// Spends that no lot could cover.
     debt: i64,
+    /// The entries replayed, in replay order.
+    entries: Vec<PointsEntry>,
+    /// The moment expiry has been derived through.
+    through: Option<DateTime<Utc>>,
+    /// Per sale: (lot index, points) its redemption drew, less what its
+    /// refund gave back.
+    drawn: HashMap<i64, Vec<(usize, i64)>>,
+    /// Per sale: the lot its earn opened.
+    earned: HashMap<i64, i64>,
 }
 
 impl PointsBook {
@@ -131,53 +158,158 @@ impl PointsBook {
         sorted.sort_by_key(|e| (e.at, e.id));
         let mut book = PointsBook::default();
         for e in sorted {
-            book.apply(e);
+            book.fold(e);
         }
         book
     }
 
-    /// Folds one stored entry into the book.
+    /// Folds one stored entry into the book. An entry dated before what
+    /// the book has replayed (another counter's, arriving late) replays
+    /// the whole ledger again, so the lots are what they would be had it
+    /// come in time.
     pub fn apply(&mut self, e: &PointsEntry) {
-        self.sum = self.sum.saturating_add(e.amount);
-        if e.elsewhere {
+        let late =
+            self.entries.last().is_some_and(|l| (e.at, e.id) < (l.at, l.id)) || self.through.is_some_and(|t| e.at < t);
+        if late {
+            let mut all = std::mem::take(&mut self.entries);
+            all.push(e.clone());
+            *self = PointsBook::replay(&all);
+        } else {
+            self.fold(e);
+        }
+    }
+
+    /// Expires every lot due by `at` (derived: nothing is written). Returns
+    /// the points that expired now.
+    pub fn expire_through(&mut self, at: DateTime<Utc>) -> i64 {
+        let mut gone = 0i64;
+        for lot in self.lots.iter_mut().filter(|l| l.remaining > 0 && l.expired_at(at)) {
+            lot.expired = lot.expired.saturating_add(lot.remaining);
+            gone = gone.saturating_add(lot.remaining);
+            lot.remaining = 0;
+        }
+        self.sum = self.sum.saturating_sub(gone);
+        self.through = Some(self.through.map_or(at, |t| t.max(at)));
+        gone
+    }
+
+    fn fold(&mut self, e: &PointsEntry) {
+        // Written by older versions at a sweep: expiry is derived now.
+        if e.kind == LedgerKind::Expire {
             return;
         }
-        let linked = e.lot.and_then(|id| self.index.get(&id).copied());
-        match (linked, e.amount > 0) {
-            (Some(i), _) => {
-                let lot = &mut self.lots[i];
-                lot.remaining = lot.remaining.saturating_add(e.amount);
-                if e.kind == LedgerKind::Expire {
-                    lot.expired = lot.expired.saturating_sub(e.amount);
-                } else {
-                    lot.spent = lot.spent.saturating_sub(e.amount);
-                }
-            }
-            (None, true) => {
-                self.index.insert(e.id, self.lots.len());
-                self.lots.push(Lot {
-                    id: e.id,
-                    kind: e.kind,
-                    opened_at: e.at,
-                    expires_at: e.expires_at,
-                    opened: e.amount,
-                    remaining: e.amount,
-                    expired: 0,
-                    spent: 0,
-                });
-            }
-            (None, false) => {
-                // A legacy unlinked spend (or one naming a lot this book
-                // does not hold): allocated as a spend is now.
-                let mut left = e.amount.saturating_neg();
-                for (i, take) in self.allocation(left, e.at) {
-                    self.lots[i].remaining -= take;
-                    self.lots[i].spent += take;
-                    left -= take;
-                }
-                self.debt = self.debt.saturating_add(left);
+        self.expire_through(e.at);
+        self.entries.push(e.clone());
+        self.sum = self.sum.saturating_add(e.amount);
+        if e.elsewhere || e.amount == 0 {
+            return;
+        }
+        if e.amount > 0 {
+            self.add(e);
+        } else {
+            let first = match (e.kind, e.reverses) {
+                (LedgerKind::Reverse, Some(sale)) => self.earned.get(&sale).copied(),
+                _ if e.targeted => e.lot,
+                _ => None,
+            };
+            let taken = self.draw(e.amount.saturating_neg(), e.at, first, e.targeted);
+            if e.kind == LedgerKind::Redeem
+                && let Some(sale) = e.sale
+            {
+                self.drawn.entry(sale).or_default().extend(taken);
             }
         }
+        // Points given back to a lot that has expired expire with it.
+        self.expire_through(e.at);
+    }
+
+    /// A positive entry: points given back to where a refunded sale's
+    /// redemption drew them, or to the lot it names (legacy), or a new lot.
+    fn add(&mut self, e: &PointsEntry) {
+        let mut left = e.amount;
+        if e.kind == LedgerKind::Reverse
+            && e.lot.is_some()
+            && let Some(sale) = e.reverses
+        {
+            for (i, n) in self.drawn.entry(sale).or_default().iter_mut() {
+                let back = left.min(*n);
+                let lot = &mut self.lots[*i];
+                lot.remaining += back;
+                lot.spent -= back;
+                *n -= back;
+                left -= back;
+            }
+            // Drawn as a debt: given back, the debt is paid.
+            let paid = left.min(self.debt);
+            self.debt -= paid;
+            left -= paid;
+            if left == 0 {
+                return;
+            }
+        } else if let Some(i) = e.lot.and_then(|id| self.index.get(&id).copied()) {
+            let lot = &mut self.lots[i];
+            lot.remaining = lot.remaining.saturating_add(left);
+            lot.spent = lot.spent.saturating_sub(left);
+            return;
+        }
+        self.index.insert(e.id, self.lots.len());
+        self.lots.push(Lot {
+            id: e.id,
+            kind: e.kind,
+            opened_at: e.at,
+            expires_at: e.expires_at,
+            opened: left,
+            remaining: left,
+            expired: 0,
+            spent: 0,
+        });
+        if e.kind == LedgerKind::Earn
+            && let Some(sale) = e.sale
+        {
+            self.earned.insert(sale, e.id);
+        }
+    }
+
+    /// Draws `amount` at `at`: from lot `first` while it lasts (if usable;
+    /// if it has expired and `reclaim`, from what expired of it), then from
+    /// the lots that expire first; the rest is a debt. Returns (lot index,
+    /// points) drawn.
+    fn draw(&mut self, amount: i64, at: DateTime<Utc>, first: Option<i64>, reclaim: bool) -> Vec<(usize, i64)> {
+        let mut left = amount;
+        let mut taken = Vec::new();
+        if let Some(i) = first.and_then(|id| self.index.get(&id).copied()) {
+            let lot = &mut self.lots[i];
+            if !lot.expired_at(at) {
+                taken.push((i, left.min(lot.remaining.max(0))));
+            } else if reclaim {
+                // What the squared entries took, they took before the lot
+                // expired: that much of it never expired.
+                let back = left.min(lot.expired.max(0));
+                lot.expired -= back;
+                lot.remaining += back;
+                self.sum = self.sum.saturating_add(back);
+                taken.push((i, back));
+            }
+        }
+        // The named lot is drawn before the others are chosen.
+        for &(i, take) in &taken {
+            self.lots[i].remaining -= take;
+            self.lots[i].spent += take;
+            left -= take;
+        }
+        for (i, take) in self.allocation(left, at) {
+            self.lots[i].remaining -= take;
+            self.lots[i].spent += take;
+            left -= take;
+            taken.push((i, take));
+        }
+        self.debt = self.debt.saturating_add(left);
+        taken
+    }
+
+    /// Spends no lot could cover.
+    pub fn debt(&self) -> i64 {
+        self.debt
     }
 
     /// The sum of the ledger.
@@ -194,7 +326,7 @@ impl PointsBook {
     }
 
     /// Points in lots that have expired by `at` and are still unspent: what
-    /// `sweep(at)` would remove.
+    /// expires when the book reaches `at`.
     pub fn due(&self, at: DateTime<Utc>) -> i64 {
         self.lots.iter().filter(|l| l.remaining > 0 && l.expired_at(at)).map(|l| l.remaining).sum()
     }
@@ -218,28 +350,18 @@ impl PointsBook {
         Some((soon.iter().map(|(_, n)| n).sum(), first))
     }
 
-    /// One `expire` entry per lot that is due at `at`, removing exactly its
-    /// unspent remainder.
-    pub fn sweep(&self, at: DateTime<Utc>) -> Vec<NewPoints> {
-        self.lots
-            .iter()
-            .filter(|l| l.remaining > 0 && l.expired_at(at))
-            .map(|l| NewPoints {
-                at,
-                kind: LedgerKind::Expire,
-                amount: -l.remaining,
-                expires_at: None,
-                lot: Some(l.id),
-            })
-            .collect()
-    }
-
     /// Lots usable at `at`, in the order spending draws on them: the one
-    /// that expires first, lots without expiry last, older lots first.
+    /// that expires first, lots without expiry last, lots opened earlier
+    /// first.
     fn usable(&self, at: DateTime<Utc>) -> Vec<usize> {
         let mut order: Vec<usize> =
             (0..self.lots.len()).filter(|&i| self.lots[i].remaining > 0 && !self.lots[i].expired_at(at)).collect();
-        order.sort_by_key(|&i| (self.lots[i].expires_at.is_none(), self.lots[i].expires_at, self.lots[i].id));
+        // Ids are local (another counter numbers the same lot otherwise):
+        // among lots expiring together, the one opened first, by time.
+        order.sort_by_key(|&i| {
+            let l = &self.lots[i];
+            (l.expires_at.is_none(), l.expires_at, l.opened_at, l.id)
+        });
         order
     }
 
@@ -312,7 +434,7 @@ impl PointsBook {
     /// lot `lot`: what is left of that lot first, then as much of what the
     /// customer already spent from it as the other usable lots hold. Points
     /// of the lot that expired unused are not taken again. Call after
-    /// sweeping at `at`.
+    /// `expire_through(at)`.
     pub fn take_back(&self, lot: i64, earned: i64, at: DateTime<Utc>) -> TakeBack {
         let mut out = TakeBack::default();
         let Some(own) = self.lot(lot) else {
@@ -370,10 +492,15 @@ mod tests {
 
     impl Ledger {
         fn write(&mut self, new: Vec<NewPoints>) -> Vec<i64> {
+            self.write_for(None, None, new)
+        }
+        /// Writes the entries of sale `sale` (or of a refund reversing
+        /// `reverses`).
+        fn write_for(&mut self, sale: Option<i64>, reverses: Option<i64>, new: Vec<NewPoints>) -> Vec<i64> {
             new.into_iter()
                 .map(|n| {
                     let id = self.entries.len() as i64 + 1;
-                    self.entries.push(n.stored(id));
+                    self.entries.push(PointsEntry { sale, reverses, ..n.stored(id) });
                     id
                 })
                 .collect()
@@ -406,19 +533,40 @@ mod tests {
     }
 
     #[test]
+    fn a_squaring_entry_takes_from_its_lot_what_was_spent_before_it_expired() {
+        // Lot 1 (100, expiring on day 10) was drawn by an entry that a
+        // merge undo has since moved to the other customer; on day 20 the
+        // undo squares it: the lot gives up 100, repaid as a lot that
+        // never expires. The lot never expired: it had been spent.
+        let mut l = Ledger { entries: vec![] };
+        let lot = l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(10)))])[0];
+        let give_up = NewPoints { at: t(20), kind: LedgerKind::Adjust, amount: -100, expires_at: None, lot: Some(lot) };
+        l.entries.push(PointsEntry { targeted: true, ..give_up.stored(2) });
+        l.write(vec![open_lot(t(20), LedgerKind::Adjust, 100, None)]);
+        let book = l.book();
+        let drawn = book.lot(lot).unwrap();
+        assert_eq!((drawn.remaining, drawn.spent, drawn.expired), (0, 100, 0));
+        assert_eq!((book.balance(), book.debt(), book.available(t(30))), (100, 0, 100));
+        // An ordinary spend on day 20 finds the lot expired: a debt.
+        l.entries[1].targeted = false;
+        let book = l.book();
+        assert_eq!(book.lot(lot).unwrap().expired, 100);
+        assert_eq!((book.balance(), book.debt()), (0, 100));
+    }
+
+    #[test]
     fn an_owner_gift_without_expiry_is_never_taken_by_the_expiry_of_another_lot() {
         // The reproduced bug: a gift of 100 (no expiry), then 400 earned;
         // a year later the 400 expire, and on the next visit nothing more.
         let mut l = Ledger { entries: vec![] };
         l.write(vec![open_lot(t(0), LedgerKind::Adjust, 100, None)]);
         l.write(vec![open_lot(t(1), LedgerKind::Earn, 400, Some(t(366)))]);
-        let sweep = l.book().sweep(t(400));
-        assert_eq!(sweep.len(), 1, "only the earned lot is due");
-        assert_eq!(sweep[0].amount, -400);
-        l.write(sweep);
-        assert_eq!(l.book().balance(), 100);
-        assert!(l.book().sweep(t(800)).is_empty(), "the gift never expires");
-        assert_eq!(l.book().available(t(800)), 100);
+        let mut book = l.book();
+        assert_eq!(book.due(t(400)), 400, "only the earned lot is due");
+        assert_eq!(book.expire_through(t(400)), 400);
+        assert_eq!(book.balance(), 100);
+        assert_eq!(book.expire_through(t(800)), 0, "the gift never expires");
+        assert_eq!(book.available(t(800)), 100);
     }
 
     #[test]
@@ -444,16 +592,16 @@ mod tests {
         let a = l.write(vec![open_lot(t(0), LedgerKind::Earn, 500, Some(t(365)))])[0];
         // A sale redeems 200 and earns 40.
         let spent = l.book().spend(200, t(10), LedgerKind::Redeem).unwrap();
-        l.write(spent.clone());
-        let earned = l.write(vec![open_lot(t(10), LedgerKind::Earn, 40, Some(t(375)))])[0];
+        l.write_for(Some(1), None, spent.clone());
+        let earned = l.write_for(Some(1), None, vec![open_lot(t(10), LedgerKind::Earn, 40, Some(t(375)))])[0];
         assert_eq!(l.book().balance(), 340);
         // Refunded: 200 back to lot a, 40 taken from the sale's own lot.
         let taken: Vec<(i64, i64)> = spent.iter().map(|e| (e.lot.unwrap(), -e.amount)).collect();
         let back = l.book().give_back(&taken, t(20));
-        l.write(back);
+        l.write_for(Some(2), Some(1), back);
         let tb = l.book().take_back(earned, 40, t(20));
         assert_eq!(tb.unrecovered, 0);
-        l.write(tb.entries);
+        l.write_for(Some(2), Some(1), tb.entries);
         let book = l.book();
         assert_eq!(book.balance(), 500);
         assert_eq!(book.lot(a).unwrap().remaining, 500, "the redeemed points are back in their own lot");
@@ -463,14 +611,14 @@ mod tests {
     #[test]
     fn taking_back_points_already_spent_never_goes_below_zero() {
         let mut l = Ledger { entries: vec![] };
-        let earned = l.write(vec![open_lot(t(0), LedgerKind::Earn, 300, Some(t(365)))])[0];
+        let earned = l.write_for(Some(1), None, vec![open_lot(t(0), LedgerKind::Earn, 300, Some(t(365)))])[0];
         l.write(l.book().spend(250, t(1), LedgerKind::Redeem).unwrap());
         l.write(vec![open_lot(t(2), LedgerKind::Adjust, 100, None)]);
         let tb = l.book().take_back(earned, 300, t(3));
         // 50 left in its own lot, then 100 of the 250 spent from the gift.
         assert_eq!(tb.entries.iter().map(|e| e.amount).sum::<i64>(), -150);
         assert_eq!(tb.unrecovered, 150);
-        l.write(tb.entries);
+        l.write_for(Some(2), Some(1), tb.entries);
         assert_eq!(l.book().balance(), 0);
     }
 
@@ -479,8 +627,9 @@ mod tests {
         let mut l = Ledger { entries: vec![] };
         let earned = l.write(vec![open_lot(t(0), LedgerKind::Earn, 300, Some(t(10)))])[0];
         l.write(vec![open_lot(t(1), LedgerKind::Adjust, 100, None)]);
-        l.write(l.book().sweep(t(20)));
-        let tb = l.book().take_back(earned, 300, t(20));
+        let mut book = l.book();
+        book.expire_through(t(20));
+        let tb = book.take_back(earned, 300, t(20));
         assert!(tb.entries.is_empty(), "the sale's points expired; the gift is not taken: {:?}", tb.entries);
         assert_eq!(tb.unrecovered, 0);
     }
@@ -496,6 +645,9 @@ mod tests {
                 expires_at: Some(t(5)),
                 lot: None,
                 elsewhere: false,
+                sale: None,
+                reverses: None,
+                targeted: false,
             },
             PointsEntry {
                 id: 2,
@@ -505,6 +657,9 @@ mod tests {
                 expires_at: None,
                 lot: None,
                 elsewhere: false,
+                sale: None,
+                reverses: None,
+                targeted: false,
             },
             PointsEntry {
                 id: 3,
@@ -514,10 +669,14 @@ mod tests {
                 expires_at: None,
                 lot: None,
                 elsewhere: false,
+                sale: None,
+                reverses: None,
+                targeted: false,
             },
         ];
         let book = PointsBook::replay(&entries);
-        assert_eq!(book.lot(1).unwrap().remaining, 100, "an expired lot is not spent from");
+        let expired = book.lot(1).unwrap();
+        assert_eq!((expired.spent, expired.expired), (0, 100), "an expired lot is not spent from");
         assert_eq!(book.lot(2).unwrap().remaining, 20);
         assert_eq!(book.available(t(6)), 20);
     }

@@ -238,7 +238,7 @@ impl Store {
         ctx.check(&tx, ids, at, Some(row.registered()), "adjustment")?;
         let rid = row.rid;
         let mut book = ledger::points_book(&tx, rid)?;
-        ledger::sweep(&tx, &mut book, rid, at)?;
+        book.expire_through(at);
         let before = Balances { points: book.available(at), stamps: ledger::stamps(&tx, rid)? };
         if before.stamps + stamps < 0 {
             return Err(StoreError::BadInput {

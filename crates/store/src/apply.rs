@@ -597,6 +597,7 @@ fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         // in events written before it was carried).
         points_unrecovered: Option<i64>,
         stamps_unrecovered: Option<i64>,
+        points_taken: Option<i64>,
     }
     let r: Reversed = read!(a.event);
     let known: bool =
@@ -630,7 +631,7 @@ fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     let loyalty = settings::loyalty(tx)?;
     let original = Original { rid, customer, totals };
     let recorded = match (r.points_unrecovered, r.stamps_unrecovered) {
-        (Some(points), Some(stamps)) => Some(Unrecovered { points, stamps }),
+        (Some(points), Some(stamps)) => Some(Unrecovered { points, stamps, taken: r.points_taken }),
         _ => None,
     };
     let done = write_reversal(
@@ -705,22 +706,23 @@ fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     let rid = customer_or_quarantine!(tx, a, j.customer);
     // An adjustment has no id of its own: the event's id marks it applied.
     let mut book = ledger::points_book(tx, rid)?;
-    ledger::sweep(tx, &mut book, rid, a.at)?;
+    book.expire_through(a.at);
     // Applied exactly as made (a debt where no lot covers it), so every
     // counter's ledger sums alike.
     let entries = if j.points > 0 {
         vec![open_lot(a.at, LedgerKind::Adjust, j.points, j.expires_at)]
     } else if j.points < 0 {
-        let (entries, short) = book.spend_as_recorded(-j.points, a.at, LedgerKind::Adjust);
-        if short > 0 {
-            let who = customers::get_rid(tx, rid)?.customer.id;
-            a.anomaly("points_overdrawn", who, serde_json::json!({"adjustment": j.points, "beyond_balance": short}));
-        }
-        entries
+        book.spend_as_recorded(-j.points, a.at, LedgerKind::Adjust).0
     } else {
         vec![]
     };
+    let debt = book.debt();
     ledger::write_points(tx, &mut book, rid, Some(a.event.device), None, Some(&j.note), &entries)?;
+    let short = book.debt().saturating_sub(debt);
+    if short > 0 {
+        let who = customers::get_rid(tx, rid)?.customer.id;
+        a.anomaly("points_overdrawn", who, serde_json::json!({"adjustment": j.points, "beyond_balance": short}));
+    }
     let stamps = ledger::stamps(tx, rid)?;
     if stamps + j.stamps < 0 {
         a.anomaly(

@@ -84,7 +84,7 @@ impl BulkLoad<'_> {
         for x in &d.discounts {
             disc.execute(params![rid, x.rule_id, x.name, x.saving, customer_rid])?;
         }
-        ledger::sweep(&self.tx, book, customer_rid, d.at)?;
+        book.expire_through(d.at);
         if d.points_redeemed > 0 {
             let spend =
                 book.spend(d.points_redeemed, d.at, LedgerKind::Redeem).map_err(|e| crate::StoreError::BadInput {

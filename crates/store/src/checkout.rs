@@ -403,7 +403,7 @@ pub(crate) fn write_sale(
     let sale_rid = insert_sale(tx, draft, rid, device, None, None)?;
     let mut written = WrittenSale { expired: 0, short: 0, coupons_taken: Vec::new() };
     if let Some((crid, book)) = customer {
-        written.expired = ledger::sweep(tx, book, crid, draft.at)?;
+        written.expired = book.expire_through(draft.at);
         if draft.points_redeemed > 0 {
             let spend = match effects.origin {
                 Origin::Here => {
@@ -429,13 +429,13 @@ pub(crate) fn write_sale(
                     }
                     spend
                 }
-                Origin::Elsewhere => {
-                    let (entries, short) = book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem);
-                    written.short = short;
-                    entries
-                }
+                // Drawn as recorded there; what no lot here covers (once
+                // the replay has it in its place) is a debt.
+                Origin::Elsewhere => book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem).0,
             };
+            let debt = book.debt();
             ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &spend)?;
+            written.short = book.debt().saturating_sub(debt).max(0);
         }
         if draft.points_earned > 0 {
             let lot = open_lot(draft.at, LedgerKind::Earn, draft.points_earned, draft.points_expire_at);

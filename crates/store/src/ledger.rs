@@ -7,29 +7,73 @@ use crate::time::{from_ms, ms};
 use chrono::{DateTime, Utc};
 use dangol_domain::loyalty::LedgerKind;
 use dangol_domain::points::{NewPoints, PointsBook, PointsEntry};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, named_params, params};
 use uuid::Uuid;
 
-/// A customer's points entries, as stored.
+/// The note on the entries a merge undo writes to square a lot: each draws
+/// from the lot it names first (`PointsEntry::targeted`).
+pub(crate) const SQUARING_NOTE: &str = "고객 병합 취소: 다른 등록의 포인트 정리";
+
+/// The entries' columns as `entry` reads them, for the customers
+/// `WHERE` picks (`:squaring` is `SQUARING_NOTE`).
+/// Only the rare rows that may need them look up the sale a refund reverses
+/// or the note, so the index `points_by_customer` covers the rest.
+const ENTRIES: &str = "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot, q.entry IS NOT NULL, p.sale,
+        CASE WHEN p.kind = 'reverse' THEN (SELECT s.reverses FROM sales s WHERE s.rid = p.sale) END,
+        CASE WHEN p.kind = 'adjust' AND p.points < 0 AND p.lot IS NOT NULL
+             THEN coalesce((SELECT n.note = :squaring FROM points_ledger n WHERE n.rid = p.rid), 0) ELSE 0 END,
+        p.customer
+    FROM points_ledger p LEFT JOIN squared_points q ON q.entry = p.rid";
+
+/// One entry with what the replay needs to know of it: the sale it is
+/// part of, the sale that sale reverses (a refund), whether a merge undo
+/// squared it or wrote it to square a lot.
+fn entry(r: &rusqlite::Row) -> rusqlite::Result<PointsEntry> {
+    let kind: String = r.get(2)?;
+    Ok(PointsEntry {
+        id: r.get(0)?,
+        at: from_ms(r.get(1)?),
+        kind: LedgerKind::parse(&kind).unwrap_or(LedgerKind::Adjust),
+        amount: r.get(3)?,
+        expires_at: r.get::<_, Option<i64>>(4)?.map(from_ms),
+        lot: r.get(5)?,
+        elsewhere: r.get(6)?,
+        sale: r.get(7)?,
+        reverses: r.get(8)?,
+        targeted: r.get(9)?,
+    })
+}
+
+/// A customer's points entries, as stored. `expire` entries older versions
+/// wrote at sweeps are left out: expiry is derived.
 pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<PointsEntry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot, q.entry IS NOT NULL
-         FROM points_ledger p LEFT JOIN squared_points q ON q.entry = p.rid
-         WHERE p.customer = ?1 ORDER BY p.at, p.rid",
-    )?;
-    let rows = stmt.query_map([customer_rid], |r| {
-        let kind: String = r.get(2)?;
-        Ok(PointsEntry {
-            id: r.get(0)?,
-            at: from_ms(r.get(1)?),
-            kind: LedgerKind::parse(&kind).unwrap_or(LedgerKind::Adjust),
-            amount: r.get(3)?,
-            expires_at: r.get::<_, Option<i64>>(4)?.map(from_ms),
-            lot: r.get(5)?,
-            elsewhere: r.get(6)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ENTRIES} WHERE p.customer = :customer AND p.kind != 'expire' ORDER BY p.at, p.rid"
+    ))?;
+    let rows = stmt.query_map(named_params! {":customer": customer_rid, ":squaring": SQUARING_NOTE}, entry)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every customer's points balance, as the replay derives it, in one pass
+/// over the ledger: (customer row id, balance), by row id.
+pub fn all_points_balances(conn: &Connection) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare(&format!("{ENTRIES} WHERE p.kind != 'expire' ORDER BY p.customer, p.at, p.rid"))?;
+    let mut rows = stmt.query(named_params! {":squaring": SQUARING_NOTE})?;
+    let mut out = Vec::new();
+    let mut held: Option<(i64, Vec<PointsEntry>)> = None;
+    while let Some(r) = rows.next()? {
+        let customer: i64 = r.get(10)?;
+        if held.as_ref().is_some_and(|(c, _)| *c != customer)
+            && let Some((c, entries)) = held.take()
+        {
+            out.push((c, PointsBook::replay(&entries).balance()));
+        }
+        held.get_or_insert_with(|| (customer, Vec::new())).1.push(entry(r)?);
+    }
+    if let Some((c, entries)) = held {
+        out.push((c, PointsBook::replay(&entries).balance()));
+    }
+    Ok(out)
 }
 
 /// A customer's points lots.
@@ -86,6 +130,11 @@ pub fn write_points(
         "INSERT INTO points_ledger (customer, at, kind, points, expires_at, sale, note, lot, device) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut written = Vec::with_capacity(entries.len());
+    // Folded as they will be read back (`points_entries`).
+    let reverses: Option<i64> = match sale {
+        Some(s) => conn.prepare_cached("SELECT reverses FROM sales WHERE rid = ?1")?.query_row([s], |r| r.get(0))?,
+        None => None,
+    };
     for e in entries.iter().filter(|e| e.amount != 0) {
         stmt.execute(params![
             customer_rid,
@@ -99,18 +148,18 @@ pub fn write_points(
             by.map(|d| *d.as_bytes())
         ])?;
         let id = conn.last_insert_rowid();
-        book.apply(&e.stored(id));
+        let targeted = e.kind == LedgerKind::Adjust && e.amount < 0 && e.lot.is_some() && note == Some(SQUARING_NOTE);
+        book.apply(&PointsEntry { sale, reverses, targeted, ..e.stored(id) });
         written.push(id);
     }
     Ok(written)
 }
 
-/// Expires what is due at `at`: one `expire` entry per lot. Returns the
-/// points expired.
-pub fn sweep(conn: &Connection, book: &mut PointsBook, customer_rid: i64, at: DateTime<Utc>) -> Result<i64> {
-    let due = book.sweep(at);
-    write_points(conn, book, customer_rid, None, None, Some("expired lot"), &due)?;
-    Ok(-due.iter().map(|e| e.amount).sum::<i64>())
+/// A customer's points balance: the entries' sum less what expired, as
+/// the replay derives it (the same at every counter holding the same
+/// entries).
+pub fn points_balance(conn: &Connection, customer_rid: i64) -> Result<i64> {
+    Ok(points_book(conn, customer_rid)?.balance())
 }
 
 /// A customer's stamp balance.

@@ -75,7 +75,7 @@ impl Store {
         )?;
         let reversal_id = ids.next_id(at);
         let reversed = Original { rid: orig_rid, customer: customer_rid, totals: n };
-        let Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, .. } =
+        let Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, taken, .. } =
             write_reversal(&tx, &reversed, reversal_id, at, reason, ctx.device, &loyalty, None, None)?;
         audit::record(
             &tx,
@@ -96,6 +96,7 @@ impl Store {
             &serde_json::json!({
                 "reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total,
                 "points_unrecovered": unrecovered, "stamps_unrecovered": stamps_unrecovered,
+                "points_taken": taken,
             }),
         )?;
         tx.commit()?;
@@ -126,6 +127,12 @@ pub(crate) struct Original {
 pub(crate) struct Unrecovered {
     pub points: i64,
     pub stamps: i64,
+    /// The points its take-back removed there (absent in events written
+    /// before it was carried: then what was earned less `points`). Points
+    /// of the sale's lot that had expired there were not taken, and what
+    /// had expired depends on what that counter knew, so only this says
+    /// exactly what to take.
+    pub taken: Option<i64>,
 }
 
 /// What a reversal left: balances, and what could not be taken back.
@@ -134,6 +141,8 @@ pub(crate) struct Reversal {
     pub stamps_balance: i64,
     pub unrecovered: i64,
     pub stamps_unrecovered: i64,
+    /// Points the take-back removed (what other counters take).
+    pub taken: i64,
     /// Points taken back beyond what the lots here held (another counter's
     /// refund applied exactly): the balance is below zero by this much.
     pub debt: i64,
@@ -167,10 +176,10 @@ pub(crate) fn write_reversal(
         params![orig_rid, rev_rid],
     )?;
     let (mut points_balance, mut stamps_balance, mut unrecovered, mut stamps_unrecovered) = (0, 0, 0, 0);
-    let mut debt = 0;
+    let (mut debt, mut taken_back) = (0, 0);
     if let Some(crid) = customer_rid {
         let mut book = ledger::points_book(tx, crid)?;
-        ledger::sweep(tx, &mut book, crid, at)?;
+        book.expire_through(at);
         // Redeemed points go back to the lots they came from (a legacy
         // unlinked redemption comes back as a lot of its own).
         let mut taken: Vec<(i64, i64)> = Vec::new();
@@ -203,21 +212,23 @@ pub(crate) fn write_reversal(
             // A refund here takes back no more than this counter holds in
             // escrow; the rest is unrecovered, as when already spent.
             let target = match recorded {
-                Some(r) => earned - r.points,
+                Some(r) => r.taken.unwrap_or(earned - r.points),
                 None if by.is_none() => crate::escrow::take_back_cap(tx, crid, device, earned)?,
                 None => earned,
             };
             let mut take = book.take_back(lot, target, at);
-            if recorded.is_some() && take.unrecovered > 0 {
-                debt = take.unrecovered;
+            let written = -take.entries.iter().map(|e| e.amount).sum::<i64>();
+            if recorded.is_some() && written < target {
+                debt = target - written;
                 take.entries.push(dangol_domain::points::NewPoints {
                     at,
                     kind: LedgerKind::Reverse,
-                    amount: -take.unrecovered,
+                    amount: -debt,
                     expires_at: None,
                     lot: None,
                 });
             }
+            taken_back = written + debt;
             unrecovered = recorded.map_or(take.unrecovered + (earned - target), |r| r.points);
             ledger::write_points(
                 tx,
@@ -229,7 +240,7 @@ pub(crate) fn write_reversal(
                 &take.entries,
             )?;
         }
-        ledger::sweep(tx, &mut book, crid, at)?;
+        book.expire_through(at);
         points_balance = book.available(at);
         let stamps_now = ledger::stamps(tx, crid)? + s_redeemed;
         let stamps_back = match recorded {
@@ -249,5 +260,5 @@ pub(crate) fn write_reversal(
         }
         customers::refresh_visits(tx, crid)?;
     }
-    Ok(Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, debt })
+    Ok(Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, taken: taken_back, debt })
 }

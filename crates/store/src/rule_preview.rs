@@ -11,9 +11,9 @@
 //! earned up to it, less what the replay's own earlier applications spent,
 //! other redemptions in those days left out; coupons held then, one used by
 //! the replay gone from then on; the rule's uses before those days and the
-//! replay's own); birth date and tier are today's; points are as recorded
-//! (a lot that expired is taken off when the next sale sweeps it). Nothing
-//! is written.
+//! replay's own); birth date and tier are today's; points are what the
+//! ledger's replay makes of the entries before the sale (what expired by
+//! then is gone). Nothing is written.
 
 use crate::Store;
 use crate::error::Result;
@@ -24,7 +24,8 @@ use dangol_domain::catalog::{PricedCart, PricedLine};
 use dangol_domain::customer::Tier;
 use dangol_domain::eligibility::{CustomerFacts, Engine, RuleUse};
 use dangol_domain::lang::{Lang, Localized};
-use dangol_domain::loyalty::Coupon;
+use dangol_domain::loyalty::{Coupon, LedgerKind};
+use dangol_domain::points::PointsBook;
 use dangol_domain::rules::{Benefit, Condition, DiscountRule};
 use dangol_domain::time::ShopZone;
 use rusqlite::{Connection, params};
@@ -405,7 +406,16 @@ fn then(
         Ok(sum.saturating_sub(spent))
     };
     let stamps = if needs.stamps { held("stamp_ledger", "stamps", k.stamps_spent)? } else { 0 };
-    let points = if needs.points { held("points_ledger", "points", k.points_spent)? } else { 0 };
+    let points = if needs.points {
+        // As the replay derives them (what expired by then is gone).
+        let entries: Vec<_> = crate::ledger::points_entries(conn, rid)?
+            .into_iter()
+            .filter(|e| e.at < at && !(e.at >= since && e.kind == LedgerKind::Redeem))
+            .collect();
+        PointsBook::replay(&entries).available(at).saturating_sub(k.points_spent)
+    } else {
+        0
+    };
     // Used before the replayed days, or by the replay's own earlier sale
     // (`know` and `one_sale`).
     let coupons = k.coupons.clone();

@@ -474,7 +474,8 @@ impl Store {
 
 /// Queries whose rows, in order, are the shop's shared state: what every
 /// counter and the hub must agree on once they hold the same events.
-/// Money and balances are sums of ledgers (never a stored balance); ids are
+/// Money and balances are sums of ledgers (never a stored balance; points
+/// as the replay derives them, in `state_digest`); ids are
 /// the survivors' after merges; this counter's own bookkeeping (cursors,
 /// its device id, prompt memory's local row ids) is left out.
 const STATE: &[&str] = &[
@@ -485,7 +486,6 @@ const STATE: &[&str] = &[
     "SELECT hex(c.id), r.field, r.wall, r.logical, hex(r.device) FROM profile_registers r JOIN customers c ON c.rid = r.customer ORDER BY c.id, r.field",
     "SELECT hex(s.id), coalesce(hex(c.id), ''), s.at, s.subtotal, s.discount_total, s.total, s.points_earned, s.points_redeemed, s.stamps_earned, s.stamps_redeemed, coalesce(hex(r.id), ''), hex(s.device) FROM sales s LEFT JOIN customers c ON c.rid = s.customer LEFT JOIN sales r ON r.rid = s.reverses ORDER BY s.id",
     "SELECT hex(s.id), l.line_no, l.sku, l.qty, l.amount, l.discount FROM sale_lines l JOIN sales s ON s.rid = l.sale ORDER BY s.id, l.line_no",
-    "SELECT hex(c.id), sum(p.points) FROM points_ledger p JOIN customers c ON c.rid = p.customer GROUP BY c.id ORDER BY c.id",
     "SELECT hex(c.id), sum(t.stamps) FROM stamp_ledger t JOIN customers c ON c.rid = t.customer GROUP BY c.id ORDER BY c.id",
     "SELECT hex(k.id), k.code, hex(c.id), k.rule_id, k.expires_at, coalesce(hex(s.id), '') FROM coupons k JOIN customers c ON c.rid = k.customer LEFT JOIN sales s ON s.rid = k.used_sale ORDER BY k.id",
     "SELECT hex(f.id), hex(c.id), f.kind, f.category, f.text, f.status, coalesce(f.resolution, '') FROM feedback f JOIN customers c ON c.rid = f.customer ORDER BY f.id",
@@ -514,6 +514,23 @@ impl Store {
             }
             h.update(b"\x1e");
         }
+        // Points: each customer's balance as the replay derives it (expiry
+        // is derived, never written, so the rows' sum would leave it out).
+        let hex = |rid: i64| -> Result<String> {
+            Ok(self
+                .conn
+                .prepare_cached("SELECT hex(id) FROM customers WHERE rid = ?1")?
+                .query_row([rid], |r| r.get(0))?)
+        };
+        let mut points = crate::ledger::all_points_balances(&self.conn)?
+            .into_iter()
+            .map(|(rid, balance)| Ok((hex(rid)?, balance)))
+            .collect::<Result<Vec<_>>>()?;
+        points.sort();
+        for (id, balance) in points {
+            h.update(format!("{id}\u{1f}{balance}\n").as_bytes());
+        }
+        h.update(b"\x1e");
         // The owner's PIN is left out: each counter may re-hash it (a
         // legacy hash upgraded on use), so equal PINs need not be equal text.
         let settings: Vec<(String, String)> = crate::settings::SHARED

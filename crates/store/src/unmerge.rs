@@ -26,8 +26,8 @@
 //! balance. The amount is decided there and carried in the event, so every
 //! counter ends with the same two balances whatever else it has seen (the
 //! entries that get there are worked out from each counter's own lots).
-//! Points are settled as of the undo's moment: lots that expired by then
-//! are swept first (what expired is neither owed nor handed over). While
+//! Points are settled as of the undo's moment: what expired by then
+//! (derived by the replay) is neither owed nor handed over. While
 //! the two were one customer, a redemption in one's name could draw on a
 //! lot the other earned (and its refund give the points back to that
 //! lot); the undo squares each such entry once (`square_lots`, balances
@@ -56,6 +56,7 @@ use dangol_domain::phone::Phone;
 use dangol_domain::points::{NewPoints, open_lot};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The event kind an undone merge travels as.
@@ -68,9 +69,8 @@ pub const MOST_SETTLED: i64 = 1_000_000_000_000;
 /// The tables whose rows belong to one customer and are tagged.
 const TAGGED: [&str; 6] = ["sales", "points_ledger", "stamp_ledger", "coupons", "feedback", "prompt_log"];
 
-/// The rows of table `t` that are tagged. An expiry is not: it follows
-/// its lot (`move_rows`), because which event happens to sweep a lot
-/// differs from counter to counter.
+/// The rows of table `t` that are tagged. An `expire` entry (written by
+/// older versions at a sweep) is not: it follows its lot (`move_rows`).
 fn only_owned(t: &str) -> &'static str {
     if t == "points_ledger" { " AND kind != 'expire'" } else { "" }
 }
@@ -231,16 +231,16 @@ pub(crate) fn unmerge(
     let held = customers::get_rid(tx, to)?.customer;
     let after = registers::overlay(tx, to, &held, &writes)?;
     update_keeping_cards(tx, to, &held, after)?;
-    // Points are settled as of the undo's moment: what expired by then is
-    // swept first (each expiry follows its lot), so it is neither owed
-    // nor handed over.
-    sweep_both(tx, from, to, a.at)?;
+    // Points are settled as of the undo's moment, each lot's expiry as the
+    // one customer's book had it then: what expired is neither owed nor
+    // handed over.
+    let expired = expired_by_lot(tx, [from, to], a.at)?;
     let mut moved = move_rows(tx, merged, from, to)?;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
-    // What each side's own receipts add up to (its name), before the
-    // lots are squared.
-    let named = (points_sum(tx, from)?, points_sum(tx, to)?);
+    // What each side's own receipts add up to (its name), less what
+    // expired of the lots it holds, before the lots are squared.
+    let named = (named_sum(tx, from, &expired)?, named_sum(tx, to, &expired)?);
     let (points, stamps) = match settle {
         Settle::Here => (shortfall(named.0, named.1), shortfall(ledger::stamps(tx, from)?, ledger::stamps(tx, to)?)),
         Settle::AsRecorded(p, s) => (p, s),
@@ -261,9 +261,6 @@ pub(crate) fn unmerge(
     // and `from` at the rest, less what expired on each since the undo's
     // moment.
     let owing = square_lots(tx, from, to, by, when)?;
-    if when > a.at {
-        sweep_both(tx, from, to, when)?;
-    }
     pay_squared(tx, owing, by, when)?;
     move_points(tx, from, to, points, by, when)?;
     if stamps != 0 {
@@ -271,7 +268,7 @@ pub(crate) fn unmerge(
         ledger::write_stamps(tx, to, None, a.at, LedgerKind::Adjust, stamps)?;
     }
     for rid in [from, to] {
-        let (p, st) = (points_sum(tx, rid)?, ledger::stamps(tx, rid)?);
+        let (p, st) = (ledger::points_balance(tx, rid)?, ledger::stamps(tx, rid)?);
         let who = customers::get_rid(tx, rid)?.customer.id;
         if p < 0 {
             a.anomaly("points_overdrawn", who, serde_json::json!({"merge_undone": merged, "beyond_balance": -p}));
@@ -349,7 +346,8 @@ fn move_rows(tx: &Connection, registration: Uuid, from: i64, to: i64) -> Result<
         "UPDATE points_ledger SET customer = ?2 WHERE customer = ?1 AND (rid IN ({}) OR {of_moved_sales})",
         tagged("points_ledger")
     ))?;
-    // A lot's expiry goes with the lot.
+    // A lot's expiry goes with the lot (`expire` entries older versions
+    // wrote; expiry is derived now).
     points_entries += untagged(
         "UPDATE points_ledger SET customer = ?2 WHERE customer = ?1 AND kind = 'expire' AND lot IN (SELECT rid FROM points_ledger WHERE customer = ?2)",
     )?;
@@ -371,24 +369,32 @@ fn move_rows(tx: &Connection, registration: Uuid, from: i64, to: i64) -> Result<
     })
 }
 
-/// Expires what is due at `at` on both sides.
-fn sweep_both(tx: &Connection, from: i64, to: i64, at: DateTime<Utc>) -> Result<()> {
-    for rid in [from, to] {
-        ledger::sweep(tx, &mut ledger::points_book(tx, rid)?, rid, at)?;
-    }
-    Ok(())
-}
-
 /// Lists an entry as squared: it counts in its customer's sum only.
 fn mark_squared(tx: &Connection, entry: i64) -> Result<()> {
     tx.prepare_cached("INSERT INTO squared_points (entry) VALUES (?1)")?.execute([entry])?;
     Ok(())
 }
 
-fn points_sum(tx: &Connection, rid: i64) -> Result<i64> {
-    Ok(tx
-        .prepare_cached("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1")?
-        .query_row([rid], |r| r.get(0))?)
+/// What expired of each lot (by its id) by `at`, as the books of `rids`
+/// replay it before the undo moves anything.
+fn expired_by_lot(tx: &Connection, rids: [i64; 2], at: DateTime<Utc>) -> Result<HashMap<i64, i64>> {
+    let mut out = HashMap::new();
+    for rid in rids {
+        let mut book = ledger::points_book(tx, rid)?;
+        book.expire_through(at);
+        out.extend(book.lots().iter().map(|l| (l.id, l.expired)));
+    }
+    Ok(out)
+}
+
+/// A side's entries summed, less what `expired` says expired of the lots
+/// it now holds.
+fn named_sum(tx: &Connection, rid: i64, expired: &HashMap<i64, i64>) -> Result<i64> {
+    let rows: Vec<(i64, i64)> = tx
+        .prepare_cached("SELECT rid, points FROM points_ledger WHERE customer = ?1 AND kind != 'expire'")?
+        .query_map([rid], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows.iter().map(|(id, points)| points - expired.get(id).copied().unwrap_or(0)).sum())
 }
 
 /// A registration's tag (`registration_rows`), if the row has one.
@@ -443,7 +449,7 @@ fn write_squaring(
     entries: &[NewPoints],
     registration: &Tag,
 ) -> Result<Vec<i64>> {
-    let ids = ledger::write_points(tx, book, rid, by, None, Some("고객 병합 취소: 다른 등록의 포인트 정리"), entries)?;
+    let ids = ledger::write_points(tx, book, rid, by, None, Some(ledger::SQUARING_NOTE), entries)?;
     if let Some(r) = registration {
         for id in &ids {
             tx.prepare_cached(
