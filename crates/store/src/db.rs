@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_sales_by_at.sql")),
     (13, include_str!("../migrations/0013_near_misses.sql")),
     (14, include_str!("../migrations/0014_squared_points.sql")),
+    (15, include_str!("../migrations/0015_points_replay.sql")),
 ];
 
 /// The newest schema version this build knows.
