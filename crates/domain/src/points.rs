@@ -148,6 +148,12 @@ pub struct PointsBook {
     drawn: HashMap<i64, Vec<(usize, i64)>>,
     /// Per sale: the lot its earn opened.
     earned: HashMap<i64, i64>,
+    /// Indices of the lots that may still hold points (the rest are spent
+    /// or expired): what expiry and spending look at.
+    live: Vec<usize>,
+    /// (entry id, lot id, points) for every entry that drew on a lot or
+    /// gave back to one, signed as the entry.
+    draws: Vec<(i64, i64, i64)>,
 }
 
 impl PointsBook {
@@ -183,14 +189,25 @@ impl PointsBook {
     /// the points that expired now.
     pub fn expire_through(&mut self, at: DateTime<Utc>) -> i64 {
         let mut gone = 0i64;
-        for lot in self.lots.iter_mut().filter(|l| l.remaining > 0 && l.expired_at(at)) {
-            lot.expired = lot.expired.saturating_add(lot.remaining);
-            gone = gone.saturating_add(lot.remaining);
-            lot.remaining = 0;
-        }
+        let lots = &mut self.lots;
+        self.live.retain(|&i| {
+            let lot = &mut lots[i];
+            if lot.remaining > 0 && lot.expired_at(at) {
+                lot.expired = lot.expired.saturating_add(lot.remaining);
+                gone = gone.saturating_add(lot.remaining);
+                lot.remaining = 0;
+            }
+            lot.remaining > 0
+        });
         self.sum = self.sum.saturating_sub(gone);
         self.through = Some(self.through.map_or(at, |t| t.max(at)));
         gone
+    }
+
+    /// (entry id, lot id, points) for every entry that drew on a lot or gave
+    /// back to one, as replayed, signed as the entry.
+    pub fn draws(&self) -> &[(i64, i64, i64)] {
+        &self.draws
     }
 
     fn fold(&mut self, e: &PointsEntry) {
@@ -213,6 +230,7 @@ impl PointsBook {
                 _ => None,
             };
             let taken = self.draw(e.amount.saturating_neg(), e.at, first, e.targeted);
+            self.draws.extend(taken.iter().map(|&(i, n)| (e.id, self.lots[i].id, -n)));
             if e.kind == LedgerKind::Redeem
                 && let Some(sale) = e.sale
             {
@@ -223,45 +241,65 @@ impl PointsBook {
         self.expire_through(e.at);
     }
 
-    /// A positive entry: points given back to where a refunded sale's
-    /// redemption drew them, or to the lot it names (legacy), or a new lot.
+    /// Puts points back into lot `i` (it may hold points again).
+    fn refill(&mut self, i: usize, points: i64, entry: i64) {
+        let lot = &mut self.lots[i];
+        lot.remaining = lot.remaining.saturating_add(points);
+        lot.spent = lot.spent.saturating_sub(points);
+        if !self.live.contains(&i) {
+            self.live.push(i);
+        }
+        self.draws.push((entry, self.lots[i].id, points));
+    }
+
+    /// A positive entry: points a refund gives back go where the refunded
+    /// sale's redemption was drawn (then pay what it left as a debt, then,
+    /// if any are left, become a lot that does not expire, whatever lot
+    /// the writer named); points given back to a named lot by a ledger
+    /// older than sales being linked go there; anything else opens a lot,
+    /// which first pays what is owed.
     fn add(&mut self, e: &PointsEntry) {
         let mut left = e.amount;
+        let mut expires_at = e.expires_at;
         if e.kind == LedgerKind::Reverse
-            && e.lot.is_some()
             && let Some(sale) = e.reverses
         {
-            for (i, n) in self.drawn.entry(sale).or_default().iter_mut() {
-                let back = left.min(*n);
-                let lot = &mut self.lots[*i];
-                lot.remaining += back;
-                lot.spent -= back;
-                *n -= back;
+            let drawn = self.drawn.remove(&sale).unwrap_or_default();
+            let mut kept = Vec::with_capacity(drawn.len());
+            for (i, n) in drawn {
+                let back = left.min(n);
+                if back > 0 {
+                    self.refill(i, back, e.id);
+                }
                 left -= back;
+                if n > back {
+                    kept.push((i, n - back));
+                }
             }
-            // Drawn as a debt: given back, the debt is paid.
-            let paid = left.min(self.debt);
-            self.debt -= paid;
-            left -= paid;
-            if left == 0 {
-                return;
-            }
+            self.drawn.insert(sale, kept);
+            expires_at = None;
         } else if let Some(i) = e.lot.and_then(|id| self.index.get(&id).copied()) {
-            let lot = &mut self.lots[i];
-            lot.remaining = lot.remaining.saturating_add(left);
-            lot.spent = lot.spent.saturating_sub(left);
+            self.refill(i, left, e.id);
+            return;
+        }
+        // What is owed is paid first.
+        let paid = left.min(self.debt);
+        self.debt -= paid;
+        left -= paid;
+        if left == 0 && e.kind == LedgerKind::Reverse {
             return;
         }
         self.index.insert(e.id, self.lots.len());
+        self.live.push(self.lots.len());
         self.lots.push(Lot {
             id: e.id,
             kind: e.kind,
             opened_at: e.at,
-            expires_at: e.expires_at,
-            opened: left,
+            expires_at,
+            opened: e.amount,
             remaining: left,
             expired: 0,
-            spent: 0,
+            spent: paid,
         });
         if e.kind == LedgerKind::Earn
             && let Some(sale) = e.sale
@@ -304,6 +342,7 @@ impl PointsBook {
             taken.push((i, take));
         }
         self.debt = self.debt.saturating_add(left);
+        taken.retain(|t| t.1 > 0);
         taken
     }
 
@@ -354,8 +393,15 @@ impl PointsBook {
     /// that expires first, lots without expiry last, lots opened earlier
     /// first.
     fn usable(&self, at: DateTime<Utc>) -> Vec<usize> {
-        let mut order: Vec<usize> =
-            (0..self.lots.len()).filter(|&i| self.lots[i].remaining > 0 && !self.lots[i].expired_at(at)).collect();
+        let mut order: Vec<usize> = self
+            .live
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let l = &self.lots[i];
+                l.remaining > 0 && !l.expired_at(at) && l.opened_at <= at
+            })
+            .collect();
         // Ids are local (another counter numbers the same lot otherwise):
         // among lots expiring together, the one opened first, by time.
         order.sort_by_key(|&i| {
@@ -547,11 +593,58 @@ mod tests {
         let drawn = book.lot(lot).unwrap();
         assert_eq!((drawn.remaining, drawn.spent, drawn.expired), (0, 100, 0));
         assert_eq!((book.balance(), book.debt(), book.available(t(30))), (100, 0, 100));
-        // An ordinary spend on day 20 finds the lot expired: a debt.
+        // An ordinary spend on day 20 finds the lot expired: a debt, which
+        // the next lot pays.
         l.entries[1].targeted = false;
         let book = l.book();
         assert_eq!(book.lot(lot).unwrap().expired, 100);
-        assert_eq!((book.balance(), book.debt()), (0, 100));
+        assert_eq!((book.balance(), book.debt(), book.available(t(30))), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_debt_is_paid_by_the_next_lot_so_its_points_do_not_expire_twice() {
+        // 40 spent that no lot held; then 100 earned: 60 usable, spent; the
+        // lot is then empty, and its expiry takes nothing.
+        let mut l = Ledger { entries: vec![] };
+        let spend = NewPoints { at: t(0), kind: LedgerKind::Adjust, amount: -40, expires_at: None, lot: None };
+        l.write(vec![spend]);
+        l.write(vec![open_lot(t(1), LedgerKind::Earn, 100, Some(t(10)))]);
+        assert_eq!((l.book().debt(), l.book().usable_total(t(2))), (0, 60));
+        l.write(l.book().spend(60, t(2), LedgerKind::Redeem).unwrap());
+        let mut book = l.book();
+        assert_eq!(book.expire_through(t(20)), 0);
+        assert_eq!(book.balance(), 0);
+    }
+
+    #[test]
+    fn a_refund_gives_back_where_the_replay_drew_whatever_lot_its_writer_named() {
+        // Sale 1 redeemed 100 (drawn from lot x, expiring on day 5); one
+        // counter wrote the give-back naming x, another (which saw x
+        // expired when it applied the sale) as a lot of its own. Both are
+        // the same refund: the 100 go back to x, and expire with it.
+        for named in [true, false] {
+            let mut l = Ledger { entries: vec![] };
+            let x = l.write(vec![open_lot(t(0), LedgerKind::Earn, 100, Some(t(5)))])[0];
+            let spend = NewPoints { at: t(1), kind: LedgerKind::Redeem, amount: -100, expires_at: None, lot: None };
+            l.write_for(Some(1), None, vec![spend]);
+            let back = if named {
+                NewPoints { at: t(9), kind: LedgerKind::Reverse, amount: 100, expires_at: None, lot: Some(x) }
+            } else {
+                open_lot(t(9), LedgerKind::Reverse, 100, Some(t(374)))
+            };
+            l.write_for(Some(2), Some(1), vec![back]);
+            let book = l.book();
+            assert_eq!((book.balance(), book.lot(x).unwrap().expired), (0, 100), "named: {named}");
+        }
+    }
+
+    #[test]
+    fn a_lot_opened_later_is_not_usable_before_it() {
+        let mut l = Ledger { entries: vec![] };
+        l.write(vec![open_lot(t(5), LedgerKind::Earn, 100, None)]);
+        assert_eq!(l.book().usable_total(t(4)), 0);
+        assert!(l.book().spend(10, t(4), LedgerKind::Redeem).is_err());
+        assert_eq!(l.book().usable_total(t(5)), 100);
     }
 
     #[test]

@@ -496,6 +496,24 @@ const STATE: &[&str] = &[
 ];
 
 impl Store {
+    /// Every customer with points entries and their balance as the ledger's
+    /// replay derives it (what expired is gone; a debt shows below zero),
+    /// by id.
+    pub fn points_balances(&self) -> Result<Vec<(Uuid, i64)>> {
+        let mut out = crate::ledger::all_points_balances(&self.conn)?
+            .into_iter()
+            .map(|(rid, balance)| {
+                let id: [u8; 16] = self
+                    .conn
+                    .prepare_cached("SELECT id FROM customers WHERE rid = ?1")?
+                    .query_row([rid], |r| r.get(0))?;
+                Ok((Uuid::from_bytes(id), balance))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort();
+        Ok(out)
+    }
+
     /// A digest of the shop's shared state (see `STATE`): two counters
     /// holding the same events have the same digest.
     pub fn state_digest(&self) -> Result<String> {
@@ -516,17 +534,8 @@ impl Store {
         }
         // Points: each customer's balance as the replay derives it (expiry
         // is derived, never written, so the rows' sum would leave it out).
-        let hex = |rid: i64| -> Result<String> {
-            Ok(self
-                .conn
-                .prepare_cached("SELECT hex(id) FROM customers WHERE rid = ?1")?
-                .query_row([rid], |r| r.get(0))?)
-        };
-        let mut points = crate::ledger::all_points_balances(&self.conn)?
-            .into_iter()
-            .map(|(rid, balance)| Ok((hex(rid)?, balance)))
-            .collect::<Result<Vec<_>>>()?;
-        points.sort();
+        let points: Vec<(String, i64)> =
+            self.points_balances()?.into_iter().map(|(id, b)| (id.simple().to_string().to_uppercase(), b)).collect();
         for (id, balance) in points {
             h.update(format!("{id}\u{1f}{balance}\n").as_bytes());
         }

@@ -235,6 +235,8 @@ pub(crate) fn unmerge(
     // one customer's book had it then: what expired is neither owed nor
     // handed over.
     let expired = expired_by_lot(tx, [from, to], a.at)?;
+    // Which lot each entry drew, as the one customer's book replays it.
+    let draws = ledger::points_book(tx, from)?.draws().to_vec();
     let mut moved = move_rows(tx, merged, from, to)?;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
@@ -260,7 +262,7 @@ pub(crate) fn unmerge(
     // ends at its receipts' sum plus the settlement (as at every counter)
     // and `from` at the rest, less what expired on each since the undo's
     // moment.
-    let owing = square_lots(tx, from, to, by, when)?;
+    let owing = square_lots(tx, from, to, &draws, by, when)?;
     pay_squared(tx, owing, by, when)?;
     move_points(tx, from, to, points, by, when)?;
     if stamps != 0 {
@@ -400,11 +402,16 @@ fn named_sum(tx: &Connection, rid: i64, expired: &HashMap<i64, i64>) -> Result<i
 /// A registration's tag (`registration_rows`), if the row has one.
 type Tag = Option<Vec<u8>>;
 
-/// An entry one side wrote against a lot the other side now holds.
+/// An entry one side wrote that drew (or gave back to) a lot the other side
+/// now holds, and every other lot that entry drew: the entry is squared
+/// whole.
 struct Crossing {
     entry: i64,
     lot: i64,
     points: i64,
+    /// Who now holds the lot, and who wrote the entry.
+    holder: i64,
+    drawer: i64,
     /// The lot's registration tag, and the entry's (or its sale's).
     lot_tag: Tag,
     entry_tag: Tag,
@@ -413,32 +420,53 @@ struct Crossing {
 /// What a side must still pay after the squaring: (customer, tag, points).
 type Owing = Vec<(i64, Tag, i64)>;
 
-fn crossing(tx: &Connection, holder: i64, drawer: i64) -> Result<Vec<Crossing>> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT e.rid, e.lot, e.points, rl.registration,
-                    coalesce(re.registration, rs.registration, rr.registration)
-             FROM points_ledger e JOIN points_ledger l ON l.rid = e.lot
-             LEFT JOIN registration_rows rl ON rl.tbl = 'points_ledger' AND rl.row = l.rid
-             LEFT JOIN registration_rows re ON re.tbl = 'points_ledger' AND re.row = e.rid
-             LEFT JOIN registration_rows rs ON rs.tbl = 'sales' AND rs.row = e.sale
-             LEFT JOIN sales s ON s.rid = e.sale
-             LEFT JOIN registration_rows rr ON rr.tbl = 'sales' AND rr.row = s.reverses
-             WHERE e.customer = ?2 AND l.customer = ?1 AND e.kind != 'expire'
-               AND NOT EXISTS (SELECT 1 FROM squared_points q WHERE q.entry = e.rid)
-             ORDER BY e.rid",
-        )?
-        .query_map([holder, drawer], |r| {
-            Ok(Crossing {
-                entry: r.get(0)?,
-                lot: r.get(1)?,
-                points: r.get(2)?,
-                lot_tag: r.get(3)?,
-                entry_tag: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+/// The draws (from the one customer's replay, before the undo moved
+/// anything) of every entry, not yet squared, that drew on a lot now on
+/// the other side.
+fn crossings(tx: &Connection, sides: [i64; 2], draws: &[(i64, i64, i64)]) -> Result<Vec<Crossing>> {
+    let owner_of = |rid: i64| -> Result<Option<i64>> {
+        Ok(tx
+            .prepare_cached(
+                "SELECT customer FROM points_ledger p WHERE rid = ?1
+                 AND NOT EXISTS (SELECT 1 FROM squared_points q WHERE q.entry = p.rid)",
+            )?
+            .query_row([rid], |r| r.get(0))
+            .optional()?)
+    };
+    let mut placed = Vec::with_capacity(draws.len());
+    let mut crossing_entries = std::collections::BTreeSet::new();
+    for &(entry, lot, points) in draws {
+        let (Some(drawer), Some(holder)) = (owner_of(entry)?, owner_of(lot)?) else { continue };
+        if !sides.contains(&drawer) || !sides.contains(&holder) {
+            continue;
+        }
+        if drawer != holder {
+            crossing_entries.insert(entry);
+        }
+        placed.push((entry, lot, points, holder, drawer));
+    }
+    let mut out = Vec::new();
+    for (entry, lot, points, holder, drawer) in placed.into_iter().filter(|p| crossing_entries.contains(&p.0)) {
+        let (lot_tag, entry_tag) = tx
+            .prepare_cached(
+                "SELECT (SELECT registration FROM registration_rows WHERE tbl = 'points_ledger' AND row = l.rid),
+                        coalesce(re.registration, rs.registration, rr.registration)
+                 FROM points_ledger e JOIN points_ledger l ON l.rid = ?2
+                 LEFT JOIN registration_rows re ON re.tbl = 'points_ledger' AND re.row = e.rid
+                 LEFT JOIN registration_rows rs ON rs.tbl = 'sales' AND rs.row = e.sale
+                 LEFT JOIN sales s ON s.rid = e.sale
+                 LEFT JOIN registration_rows rr ON rr.tbl = 'sales' AND rr.row = s.reverses
+                 WHERE e.rid = ?1",
+            )?
+            .query_row([entry, lot], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        out.push(Crossing { entry, lot, points, holder, drawer, lot_tag, entry_tag });
+    }
+    Ok(out)
 }
+
+/// The note on a side's payment for what its squared entries took: spent
+/// as any spend is, from the points usable then.
+const PAYMENT_NOTE: &str = "고객 병합 취소: 다른 등록에서 쓴 포인트 정산";
 
 /// Writes squaring entries at `when` on `rid`'s ledger, tagged.
 fn write_squaring(
@@ -446,10 +474,11 @@ fn write_squaring(
     book: &mut dangol_domain::points::PointsBook,
     rid: i64,
     by: Option<Uuid>,
+    note: &str,
     entries: &[NewPoints],
     registration: &Tag,
 ) -> Result<Vec<i64>> {
-    let ids = ledger::write_points(tx, book, rid, by, None, Some(ledger::SQUARING_NOTE), entries)?;
+    let ids = ledger::write_points(tx, book, rid, by, None, Some(note), entries)?;
     if let Some(r) = registration {
         for id in &ids {
             tx.prepare_cached(
@@ -481,34 +510,42 @@ fn adjust_at(when: DateTime<Utc>, amount: i64, lot: Option<i64>) -> NewPoints {
 /// Entries are dated `when`, after every entry either customer holds, so
 /// replaying a book never draws them first, and carry the registration tag
 /// of the lot they balance, so a later undo moves them with it.
-fn square_lots(tx: &Connection, from: i64, to: i64, by: Option<Uuid>, when: DateTime<Utc>) -> Result<Owing> {
+fn square_lots(
+    tx: &Connection,
+    from: i64,
+    to: i64,
+    draws: &[(i64, i64, i64)],
+    by: Option<Uuid>,
+    when: DateTime<Utc>,
+) -> Result<Owing> {
     if from == to {
         return Ok(Vec::new());
     }
     let overflow = || StoreError::bad_input("points", "정리할 포인트가 너무 큽니다", "the points to square overflow");
-    let sides = [(from, to, crossing(tx, from, to)?), (to, from, crossing(tx, to, from)?)];
-    for (holder, _, found) in &sides {
+    let found = crossings(tx, [from, to], draws)?;
+    for holder in [from, to] {
         let mut by_lot: Vec<(i64, &Tag, i64)> = Vec::new();
-        for c in found {
+        for c in found.iter().filter(|c| c.holder == holder) {
             match by_lot.iter_mut().find(|x| x.0 == c.lot) {
                 Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
                 None => by_lot.push((c.lot, &c.lot_tag, c.points)),
             }
         }
-        let mut book = ledger::points_book(tx, *holder)?;
+        let mut book = ledger::points_book(tx, holder)?;
         for (lot, tag, net) in by_lot {
             let entries = [adjust_at(when, net, Some(lot)), adjust_at(when, -net, None)];
-            write_squaring(tx, &mut book, *holder, by, &entries, tag)?;
+            write_squaring(tx, &mut book, holder, by, ledger::SQUARING_NOTE, &entries, tag)?;
         }
     }
     let mut owing: Owing = Vec::new();
-    for (_, drawer, found) in &sides {
-        for c in found {
+    let mut squared = std::collections::BTreeSet::new();
+    for c in &found {
+        if squared.insert(c.entry) {
             mark_squared(tx, c.entry)?;
-            match owing.iter_mut().find(|x| x.0 == *drawer && x.1 == c.entry_tag) {
-                Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
-                None => owing.push((*drawer, c.entry_tag.clone(), c.points)),
-            }
+        }
+        match owing.iter_mut().find(|x| x.0 == c.drawer && x.1 == c.entry_tag) {
+            Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
+            None => owing.push((c.drawer, c.entry_tag.clone(), c.points)),
         }
     }
     Ok(owing)
@@ -531,10 +568,10 @@ fn pay_squared(tx: &Connection, owing: Owing, by: Option<Uuid>, when: DateTime<U
         } else {
             vec![adjust_at(when, net, None)]
         };
-        write_squaring(tx, &mut book, rid, by, &pay, &tag)?;
+        write_squaring(tx, &mut book, rid, by, PAYMENT_NOTE, &pay, &tag)?;
         // Counted in the sum only: the book it is folded into here is not
         // used again (read back, it is `elsewhere`).
-        for id in write_squaring(tx, &mut book, rid, by, &[adjust_at(when, -net, None)], &tag)? {
+        for id in write_squaring(tx, &mut book, rid, by, PAYMENT_NOTE, &[adjust_at(when, -net, None)], &tag)? {
             mark_squared(tx, id)?;
         }
     }

@@ -125,14 +125,10 @@ impl God {
     }
 }
 
-/// Customers whose points sum below zero in `s`.
+/// Customers whose points balance (as the ledger's replay derives it) is
+/// below zero in `s`.
 fn below_zero(s: &Store) -> Vec<String> {
-    s.reader()
-        .query_column(
-            "SELECT hex(k.id) || ': ' || (SELECT sum(points) FROM points_ledger WHERE customer = k.rid) FROM customers k
-             WHERE (SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = k.rid) < 0",
-        )
-        .unwrap()
+    s.points_balances().unwrap().into_iter().filter(|(_, b)| *b < 0).map(|(id, b)| format!("{id}: {b}")).collect()
 }
 
 const PHONES: [&str; 4] = ["010-1111-0001", "010-1111-0002", "010-1111-0003", "010-1111-0004"];

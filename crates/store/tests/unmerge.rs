@@ -397,16 +397,10 @@ fn run(before: &[Op], after: &[Op], b_first: bool) -> Result<Vec<Counter>, TestC
     Ok(cs)
 }
 
-/// The customer's points ledger summed (a debt shows below zero, where
-/// the card shows zero usable points).
+/// The customer's points balance as the ledger's replay derives it (a
+/// debt shows below zero, where the card shows zero usable points).
 fn points_of(s: &Store, who: Uuid) -> i64 {
-    s.reader()
-        .query_row(
-            "SELECT coalesce(sum(p.points), 0) FROM points_ledger p JOIN customers c ON c.rid = p.customer WHERE c.id = ?1",
-            [who.as_bytes()],
-            |r| r.get(0),
-        )
-        .unwrap()
+    s.points_balances().unwrap().into_iter().find(|(id, _)| *id == who).map_or(0, |(_, b)| b)
 }
 
 fn scalar_hex(s: &Store, sql: &str, id: &Uuid) -> String {
@@ -982,5 +976,46 @@ fn a_lot_learned_after_the_undo_does_not_redraw_a_squared_redemption() {
     }
     // Expiry is derived, so A agrees although it learned of B's lot after
     // its last write.
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+}
+
+/// Which entries the undo squares is read from the one customer's replay,
+/// not from the lot an entry named when written. B takes 100 in the
+/// survivor's name on day 10, knowing only the merged registration's lot
+/// (expiring on day 50), so its entry names that lot; A had added 100 in
+/// the survivor's name on day 5 (expiring on day 40) offline, and once
+/// each counter holds both, the replay draws the 100 from A's lot (it
+/// expires first). The owner undoes the merge on day 60: nothing crossed, so
+/// nothing is squared, and both sides are at 0 (each lot spent or
+/// expired). Squared by the named lot, the survivor owed 100 and the
+/// other side was repaid 100 it never lost.
+#[test]
+fn an_undo_squares_what_the_replay_drew_not_what_an_entry_named() {
+    let (mut hub, mut cs, sides, now) = registered_offline(1600);
+    let (x, y) = (sides[0], sides[1]);
+    let day = |d: i64| now + days(d);
+    adjust_on(&mut cs[1], y, 100, Some(day(50)), day(0));
+    sync_all(&mut cs, &mut hub);
+    adjust_on(&mut cs[0], x, 100, Some(day(40)), day(5));
+    adjust_on(&mut cs[1], x, -100, None, day(10));
+    for i in [1, 0, 1] {
+        sync_round(&mut cs[i], &mut hub);
+    }
+    let a = &mut cs[0];
+    clock(&mut a.store, day(60));
+    let owner = a.owner.clone();
+    a.store.undo_merge(&owner, y, OWN, day(60), &mut a.ids).unwrap();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, day(61));
+    }
+    sync_all(&mut cs, &mut hub);
+    for k in &cs {
+        for who in [x, y] {
+            let book = book_of(&k.store, who);
+            assert_eq!((book.available(day(61)), book.usable_total(day(61))), (0, 0), "{who}: {:?}", book.lots());
+        }
+        let seen = k.store.sync_anomalies(&k.owner, 1_000).unwrap();
+        assert!(seen.iter().all(|x| x.kind != "points_overdrawn"), "{seen:?}");
+    }
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
