@@ -30,7 +30,9 @@
 //! (derived by the replay) is neither owed nor handed over. While
 //! the two were one customer, a redemption in one's name could draw on a
 //! lot the other earned (and its refund give the points back to that
-//! lot); the undo squares each such entry once (`square_lots`, balances
+//! lot), as the one customer's replay drew it (not the lot the entry
+//! named when written); the undo squares each such entry once, whole
+//! (`square_lots`, balances
 //! unchanged): the lot gives up what they took, net, and its holder is
 //! repaid as a lot that does not expire; the entries then count in their
 //! side's sum only (never drawn from its lots on replay), and, once every
