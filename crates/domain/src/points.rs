@@ -22,8 +22,9 @@
 //!   less what expired, and what the customer can use at a moment is that
 //!   sum less what is due to expire by then.
 //!
-//! Entries are replayed in `(at, id)` order; an entry dated before what the
-//! book has replayed makes it replay again from the start.
+//! Entries are replayed by moment, then by the counter that wrote them,
+//! then in that counter's order (`PointsEntry::order`); an entry that falls
+//! before what the book has replayed makes it replay again from the start.
 
 use crate::loyalty::LedgerKind;
 use chrono::{DateTime, Duration, Utc};
@@ -59,6 +60,20 @@ pub struct PointsEntry {
     /// Draws from the lot it names first (a merge undo squaring a lot).
     #[serde(default)]
     pub targeted: bool,
+    /// The counter whose event wrote it: entries of one moment are
+    /// replayed by counter, then in the order that counter wrote them
+    /// (which every counter keeps: the hub passes each counter's events on
+    /// in its order), so row ids, local to each database, never decide.
+    #[serde(default)]
+    pub origin: Option<uuid::Uuid>,
+}
+
+impl PointsEntry {
+    /// Where the entry falls in the replay: by moment, then by the counter
+    /// that wrote it, then in that counter's order.
+    pub fn order(&self) -> (DateTime<Utc>, Option<uuid::Uuid>, i64) {
+        (self.at, self.origin, self.id)
+    }
 }
 
 /// An entry to write: an id is assigned when it is stored.
@@ -85,6 +100,7 @@ impl NewPoints {
             sale: None,
             reverses: None,
             targeted: false,
+            origin: None,
         }
     }
 }
@@ -104,6 +120,8 @@ pub struct Lot {
     /// Points of this lot spent (redeemed, adjusted down, taken back) net of
     /// what was given back to it.
     pub spent: i64,
+    /// The counter whose entry opened it (`PointsEntry::origin`).
+    pub origin: Option<uuid::Uuid>,
 }
 
 impl Lot {
@@ -158,10 +176,10 @@ pub struct PointsBook {
 
 impl PointsBook {
     /// Replays a ledger. Entries may come in any order; they are applied in
-    /// `(at, id)` order.
+    /// `PointsEntry::order`.
     pub fn replay(entries: &[PointsEntry]) -> PointsBook {
         let mut sorted: Vec<&PointsEntry> = entries.iter().collect();
-        sorted.sort_by_key(|e| (e.at, e.id));
+        sorted.sort_by_key(|e| e.order());
         let mut book = PointsBook::default();
         for e in sorted {
             book.fold(e);
@@ -174,8 +192,7 @@ impl PointsBook {
     /// the whole ledger again, so the lots are what they would be had it
     /// come in time.
     pub fn apply(&mut self, e: &PointsEntry) {
-        let late =
-            self.entries.last().is_some_and(|l| (e.at, e.id) < (l.at, l.id)) || self.through.is_some_and(|t| e.at < t);
+        let late = self.entries.last().is_some_and(|l| e.order() < l.order()) || self.through.is_some_and(|t| e.at < t);
         if late {
             let mut all = std::mem::take(&mut self.entries);
             all.push(e.clone());
@@ -300,6 +317,7 @@ impl PointsBook {
             remaining: left,
             expired: 0,
             spent: paid,
+            origin: e.origin,
         });
         if e.kind == LedgerKind::Earn
             && let Some(sale) = e.sale
@@ -403,10 +421,11 @@ impl PointsBook {
             })
             .collect();
         // Ids are local (another counter numbers the same lot otherwise):
-        // among lots expiring together, the one opened first, by time.
+        // among lots expiring together, the one opened first, in replay
+        // order.
         order.sort_by_key(|&i| {
             let l = &self.lots[i];
-            (l.expires_at.is_none(), l.expires_at, l.opened_at, l.id)
+            (l.expires_at.is_none(), l.expires_at, l.opened_at, l.origin, l.id)
         });
         order
     }
@@ -741,6 +760,7 @@ mod tests {
                 sale: None,
                 reverses: None,
                 targeted: false,
+                origin: None,
             },
             PointsEntry {
                 id: 2,
@@ -753,6 +773,7 @@ mod tests {
                 sale: None,
                 reverses: None,
                 targeted: false,
+                origin: None,
             },
             PointsEntry {
                 id: 3,
@@ -765,6 +786,7 @@ mod tests {
                 sale: None,
                 reverses: None,
                 targeted: false,
+                origin: None,
             },
         ];
         let book = PointsBook::replay(&entries);

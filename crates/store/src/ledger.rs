@@ -15,14 +15,15 @@ use uuid::Uuid;
 pub(crate) const SQUARING_NOTE: &str = "고객 병합 취소: 다른 등록의 포인트 정리";
 
 /// The entries' columns as `entry` reads them, for the customers
-/// `WHERE` picks (`:squaring` is `SQUARING_NOTE`).
+/// `WHERE` picks (`:squaring` is `SQUARING_NOTE`, `:own` this counter's
+/// device id, which its own rows leave out).
 /// Only the rare rows that may need them look up the sale a refund reverses
 /// or the note, so the index `points_by_customer` covers the rest.
 const ENTRIES: &str = "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot, q.entry IS NOT NULL, p.sale,
         CASE WHEN p.kind = 'reverse' THEN (SELECT s.reverses FROM sales s WHERE s.rid = p.sale) END,
         CASE WHEN p.kind = 'adjust' AND p.points < 0 AND p.lot IS NOT NULL
              THEN coalesce((SELECT n.note = :squaring FROM points_ledger n WHERE n.rid = p.rid), 0) ELSE 0 END,
-        p.customer
+        p.customer, coalesce(p.device, :own)
     FROM points_ledger p LEFT JOIN squared_points q ON q.entry = p.rid";
 
 /// One entry with what the replay needs to know of it: the sale it is
@@ -41,7 +42,16 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<PointsEntry> {
         sale: r.get(7)?,
         reverses: r.get(8)?,
         targeted: r.get(9)?,
+        origin: r.get::<_, Option<[u8; 16]>>(11)?.map(Uuid::from_bytes),
     })
+}
+
+/// This counter's device id as its own rows stand for it (`None` before it
+/// has one). Read only: a reader must not write.
+fn own(conn: &Connection) -> Result<Option<[u8; 16]>> {
+    Ok(crate::settings::get(conn, crate::settings::DEVICE_ID)?
+        .and_then(|v| Uuid::parse_str(&v).ok())
+        .map(|u| *u.as_bytes()))
 }
 
 /// A customer's points entries, as stored. `expire` entries older versions
@@ -50,7 +60,8 @@ pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<Points
     let mut stmt = conn.prepare_cached(&format!(
         "{ENTRIES} WHERE p.customer = :customer AND p.kind != 'expire' ORDER BY p.at, p.rid"
     ))?;
-    let rows = stmt.query_map(named_params! {":customer": customer_rid, ":squaring": SQUARING_NOTE}, entry)?;
+    let rows = stmt
+        .query_map(named_params! {":customer": customer_rid, ":squaring": SQUARING_NOTE, ":own": own(conn)?}, entry)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -58,7 +69,7 @@ pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<Points
 /// over the ledger: (customer row id, balance), by row id.
 pub fn all_points_balances(conn: &Connection) -> Result<Vec<(i64, i64)>> {
     let mut stmt = conn.prepare(&format!("{ENTRIES} WHERE p.kind != 'expire' ORDER BY p.customer, p.at, p.rid"))?;
-    let mut rows = stmt.query(named_params! {":squaring": SQUARING_NOTE})?;
+    let mut rows = stmt.query(named_params! {":squaring": SQUARING_NOTE, ":own": own(conn)?})?;
     let mut out = Vec::new();
     let mut held: Option<(i64, Vec<PointsEntry>)> = None;
     while let Some(r) = rows.next()? {
@@ -131,6 +142,10 @@ pub fn write_points(
     )?;
     let mut written = Vec::with_capacity(entries.len());
     // Folded as they will be read back (`points_entries`).
+    let origin = match by {
+        Some(d) => Some(d),
+        None => own(conn)?.map(Uuid::from_bytes),
+    };
     let reverses: Option<i64> = match sale {
         Some(s) => conn.prepare_cached("SELECT reverses FROM sales WHERE rid = ?1")?.query_row([s], |r| r.get(0))?,
         None => None,
@@ -149,7 +164,7 @@ pub fn write_points(
         ])?;
         let id = conn.last_insert_rowid();
         let targeted = e.kind == LedgerKind::Adjust && e.amount < 0 && e.lot.is_some() && note == Some(SQUARING_NOTE);
-        book.apply(&PointsEntry { sale, reverses, targeted, ..e.stored(id) });
+        book.apply(&PointsEntry { sale, reverses, targeted, origin, ..e.stored(id) });
         written.push(id);
     }
     Ok(written)

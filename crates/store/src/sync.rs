@@ -514,6 +514,13 @@ impl Store {
         Ok(out)
     }
 
+    /// A customer's points book as the ledger's replay derives it (the
+    /// card, the owner's checks and tests read it).
+    pub fn points_book(&self, customer: Uuid) -> Result<dangol_domain::points::PointsBook> {
+        let rid = crate::customers::get(&self.conn, customer)?.rid;
+        crate::ledger::points_book(&self.conn, rid)
+    }
+
     /// A digest of the shop's shared state (see `STATE`): two counters
     /// holding the same events have the same digest.
     pub fn state_digest(&self) -> Result<String> {

@@ -665,38 +665,9 @@ impl LotModel {
     }
 }
 
-/// A customer's points as the store keeps them, read from its ledger.
+/// A customer's points as the store keeps them.
 fn book_of(s: &Store, who: Uuid) -> dangol_domain::points::PointsBook {
-    let r = s.reader();
-    let mut stmt = r
-        .prepare(
-            "SELECT p.rid, p.at, p.kind, p.points, p.expires_at, p.lot,
-                    EXISTS (SELECT 1 FROM squared_points q WHERE q.entry = p.rid), p.sale, s.reverses,
-                    p.kind = 'adjust' AND p.points < 0 AND p.lot IS NOT NULL AND p.note = '고객 병합 취소: 다른 등록의 포인트 정리'
-             FROM points_ledger p JOIN customers c ON c.rid = p.customer LEFT JOIN sales s ON s.rid = p.sale
-             WHERE c.id = ?1 AND p.kind != 'expire'",
-        )
-        .unwrap();
-    let ms = |v: i64| chrono::DateTime::from_timestamp_millis(v).unwrap();
-    let entries: Vec<dangol_domain::points::PointsEntry> = stmt
-        .query_map([who.as_bytes()], |row| {
-            Ok(dangol_domain::points::PointsEntry {
-                id: row.get(0)?,
-                at: ms(row.get(1)?),
-                kind: dangol_domain::loyalty::LedgerKind::parse(&row.get::<_, String>(2)?).unwrap(),
-                amount: row.get(3)?,
-                expires_at: row.get::<_, Option<i64>>(4)?.map(ms),
-                lot: row.get(5)?,
-                elsewhere: row.get(6)?,
-                sale: row.get(7)?,
-                reverses: row.get(8)?,
-                targeted: row.get(9)?,
-            })
-        })
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    dangol_domain::points::PointsBook::replay(&entries)
+    s.points_book(who).unwrap()
 }
 
 /// Two counters, not yet synced, each registering the shared phone a
