@@ -216,19 +216,24 @@ pub(crate) fn write_reversal(
                 None if by.is_none() => crate::escrow::take_back_cap(tx, crid, device, earned)?,
                 None => earned,
             };
+            // Worked out on the book as it stands here; an entry from
+            // elsewhere is taken exactly (what the lots here did not
+            // cover, as one entry naming no lot), and the replay, which
+            // puts it at its moment, says what no lot covered: the debt.
             let mut take = book.take_back(lot, target, at);
-            let written = -take.entries.iter().map(|e| e.amount).sum::<i64>();
+            let mut written = -take.entries.iter().map(|e| e.amount).sum::<i64>();
             if recorded.is_some() && written < target {
-                debt = target - written;
                 take.entries.push(dangol_domain::points::NewPoints {
                     at,
                     kind: LedgerKind::Reverse,
-                    amount: -debt,
+                    amount: written - target,
                     expires_at: None,
                     lot: None,
                 });
+                written = target;
             }
-            taken_back = written + debt;
+            taken_back = written;
+            let owed = book.debt();
             unrecovered = recorded.map_or(take.unrecovered + (earned - target), |r| r.points);
             ledger::write_points(
                 tx,
@@ -239,6 +244,7 @@ pub(crate) fn write_reversal(
                 Some("refund: earned points back"),
                 &take.entries,
             )?;
+            debt = book.debt().saturating_sub(owed).max(0);
         }
         book.expire_through(at);
         points_balance = book.available(at);
