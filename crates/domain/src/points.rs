@@ -157,6 +157,9 @@ pub struct PointsBook {
     sum: i64,
     /// Spends that no lot could cover.
     debt: i64,
+    /// The same, by the entry that owes it, oldest first: the next lots pay
+    /// them in that order.
+    debts: std::collections::VecDeque<(i64, i64)>,
     /// The entries replayed, in replay order.
     entries: Vec<PointsEntry>,
     /// The moment expiry has been derived through.
@@ -246,7 +249,7 @@ impl PointsBook {
                 _ if e.targeted => e.lot,
                 _ => None,
             };
-            let taken = self.draw(e.amount.saturating_neg(), e.at, first, e.targeted);
+            let taken = self.draw(e.id, e.amount.saturating_neg(), e.at, first, e.targeted);
             self.draws.extend(taken.iter().map(|&(i, n)| (e.id, self.lots[i].id, -n)));
             if e.kind == LedgerKind::Redeem
                 && let Some(sale) = e.sale
@@ -299,13 +302,18 @@ impl PointsBook {
             self.refill(i, left, e.id);
             return;
         }
-        // What is owed is paid first.
-        let paid = left.min(self.debt);
-        self.debt -= paid;
+        // What is owed is paid first: by a give-back, or by the new lot
+        // (the debtor's draw on it).
+        let paid = if e.kind == LedgerKind::Reverse {
+            let paid = self.pay_debt(left, None);
+            if paid == left {
+                return;
+            }
+            paid
+        } else {
+            self.pay_debt(left, Some(e.id))
+        };
         left -= paid;
-        if left == 0 && e.kind == LedgerKind::Reverse {
-            return;
-        }
         self.index.insert(e.id, self.lots.len());
         self.live.push(self.lots.len());
         self.lots.push(Lot {
@@ -330,7 +338,14 @@ impl PointsBook {
     /// if it has expired and `reclaim`, from what expired of it), then from
     /// the lots that expire first; the rest is a debt. Returns (lot index,
     /// points) drawn.
-    fn draw(&mut self, amount: i64, at: DateTime<Utc>, first: Option<i64>, reclaim: bool) -> Vec<(usize, i64)> {
+    fn draw(
+        &mut self,
+        entry: i64,
+        amount: i64,
+        at: DateTime<Utc>,
+        first: Option<i64>,
+        reclaim: bool,
+    ) -> Vec<(usize, i64)> {
         let mut left = amount;
         let mut taken = Vec::new();
         if let Some(i) = first.and_then(|id| self.index.get(&id).copied()) {
@@ -359,9 +374,34 @@ impl PointsBook {
             left -= take;
             taken.push((i, take));
         }
-        self.debt = self.debt.saturating_add(left);
+        if left > 0 {
+            self.debt = self.debt.saturating_add(left);
+            self.debts.push_back((entry, left));
+        }
         taken.retain(|t| t.1 > 0);
         taken
+    }
+
+    /// Pays up to `points` of what is owed, oldest debt first; paid from
+    /// lot `lot` (recorded as that debtor's draw on it) or by a give-back
+    /// (`None`). Returns what was paid.
+    fn pay_debt(&mut self, points: i64, lot: Option<i64>) -> i64 {
+        let mut paid = 0;
+        while paid < points
+            && let Some((entry, owed)) = self.debts.front_mut()
+        {
+            let n = (*owed).min(points - paid);
+            *owed -= n;
+            paid += n;
+            if let Some(lot) = lot {
+                self.draws.push((*entry, lot, -n));
+            }
+            if *owed == 0 {
+                self.debts.pop_front();
+            }
+        }
+        self.debt -= paid;
+        paid
     }
 
     /// Spends no lot could cover.
@@ -633,6 +673,9 @@ mod tests {
         let mut book = l.book();
         assert_eq!(book.expire_through(t(20)), 0);
         assert_eq!(book.balance(), 0);
+        // The debtor's draw on the lot that paid it is on record (a merge
+        // undo squares what each entry drew).
+        assert!(book.draws().contains(&(1, 2, -40)), "{:?}", book.draws());
     }
 
     #[test]

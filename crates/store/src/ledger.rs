@@ -66,23 +66,27 @@ pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<Points
 }
 
 /// Every customer's points balance, as the replay derives it, in one pass
-/// over the ledger: (customer row id, balance), by row id.
-pub fn all_points_balances(conn: &Connection) -> Result<Vec<(i64, i64)>> {
-    let mut stmt = conn.prepare(&format!("{ENTRIES} WHERE p.kind != 'expire' ORDER BY p.customer, p.at, p.rid"))?;
+/// over the ledger: (customer id, balance), by the customer's row id.
+pub fn all_points_balances(conn: &Connection) -> Result<Vec<(Uuid, i64)>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT e.*, c.id FROM ({ENTRIES} WHERE p.kind != 'expire') e JOIN customers c ON c.rid = e.customer
+         ORDER BY e.customer, e.at, e.rid"
+    ))?;
     let mut rows = stmt.query(named_params! {":squaring": SQUARING_NOTE, ":own": own(conn)?})?;
     let mut out = Vec::new();
-    let mut held: Option<(i64, Vec<PointsEntry>)> = None;
+    let mut held: Option<(i64, Uuid, Vec<PointsEntry>)> = None;
     while let Some(r) = rows.next()? {
         let customer: i64 = r.get(10)?;
-        if held.as_ref().is_some_and(|(c, _)| *c != customer)
-            && let Some((c, entries)) = held.take()
+        if held.as_ref().is_some_and(|(c, _, _)| *c != customer)
+            && let Some((_, id, entries)) = held.take()
         {
-            out.push((c, PointsBook::replay(&entries).balance()));
+            out.push((id, PointsBook::replay(&entries).balance()));
         }
-        held.get_or_insert_with(|| (customer, Vec::new())).1.push(entry(r)?);
+        let id = Uuid::from_bytes(r.get(12)?);
+        held.get_or_insert_with(|| (customer, id, Vec::new())).2.push(entry(r)?);
     }
-    if let Some((c, entries)) = held {
-        out.push((c, PointsBook::replay(&entries).balance()));
+    if let Some((_, id, entries)) = held {
+        out.push((id, PointsBook::replay(&entries).balance()));
     }
     Ok(out)
 }

@@ -500,16 +500,7 @@ impl Store {
     /// replay derives it (what expired is gone; a debt shows below zero),
     /// by id.
     pub fn points_balances(&self) -> Result<Vec<(Uuid, i64)>> {
-        let mut out = crate::ledger::all_points_balances(&self.conn)?
-            .into_iter()
-            .map(|(rid, balance)| {
-                let id: [u8; 16] = self
-                    .conn
-                    .prepare_cached("SELECT id FROM customers WHERE rid = ?1")?
-                    .query_row([rid], |r| r.get(0))?;
-                Ok((Uuid::from_bytes(id), balance))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut out = crate::ledger::all_points_balances(&self.conn)?;
         out.sort();
         Ok(out)
     }

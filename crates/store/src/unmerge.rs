@@ -257,7 +257,12 @@ pub(crate) fn unmerge(
     let latest: Option<i64> = tx
         .prepare_cached("SELECT max(at) FROM points_ledger WHERE customer IN (?1, ?2)")?
         .query_row([from, to], |r| r.get(0))?;
-    let when = latest.map_or(a.at, |l| a.at.max(crate::time::from_ms(l)));
+    // Strictly after it: entries of one moment replay by the counter that
+    // wrote them, and this one's may sort first.
+    let when = latest.map_or(a.at, |l| {
+        let l = crate::time::from_ms(l);
+        if l < a.at { a.at } else { l + chrono::Duration::milliseconds(1) }
+    });
     // Entries in one side's name drew on lots the other side now holds:
     // square them (balances unchanged), let what expired by then go, and
     // have each side pay what it took. Then the settlement moves, so `to`
@@ -539,15 +544,21 @@ fn square_lots(
             write_squaring(tx, &mut book, holder, by, ledger::SQUARING_NOTE, &entries, tag)?;
         }
     }
+    // Each entry squared counts in its side's sum only from now on, whole
+    // (what it drew from lots, and any part no lot covered or that paid a
+    // debt), so its side owes its whole amount.
     let mut owing: Owing = Vec::new();
     let mut squared = std::collections::BTreeSet::new();
     for c in &found {
-        if squared.insert(c.entry) {
-            mark_squared(tx, c.entry)?;
+        if !squared.insert(c.entry) {
+            continue;
         }
+        mark_squared(tx, c.entry)?;
+        let points: i64 =
+            tx.prepare_cached("SELECT points FROM points_ledger WHERE rid = ?1")?.query_row([c.entry], |r| r.get(0))?;
         match owing.iter_mut().find(|x| x.0 == c.drawer && x.1 == c.entry_tag) {
-            Some(x) => x.2 = x.2.checked_add(c.points).ok_or_else(overflow)?,
-            None => owing.push((c.drawer, c.entry_tag.clone(), c.points)),
+            Some(x) => x.2 = x.2.checked_add(points).ok_or_else(overflow)?,
+            None => owing.push((c.drawer, c.entry_tag.clone(), points)),
         }
     }
     Ok(owing)
