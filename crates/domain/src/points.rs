@@ -428,9 +428,12 @@ impl PointsBook {
         self.lots.iter().filter(|l| l.remaining > 0 && l.expired_at(at)).map(|l| l.remaining).sum()
     }
 
-    /// What the customer can use at `at`: the balance less what is due.
+    /// What the customer can use at `at`: the balance less what is due and
+    /// what lots opened after `at` hold (a counter whose clock is behind
+    /// another's).
     pub fn available(&self, at: DateTime<Utc>) -> i64 {
-        self.sum - self.due(at)
+        let later: i64 = self.lots.iter().filter(|l| l.opened_at > at && !l.expired_at(at)).map(|l| l.remaining).sum();
+        self.sum - self.due(at) - later
     }
 
     /// Points that expire after `at` and within `within`, and the first such
@@ -704,7 +707,7 @@ mod tests {
     fn a_lot_opened_later_is_not_usable_before_it() {
         let mut l = Ledger { entries: vec![] };
         l.write(vec![open_lot(t(5), LedgerKind::Earn, 100, None)]);
-        assert_eq!(l.book().usable_total(t(4)), 0);
+        assert_eq!((l.book().usable_total(t(4)), l.book().available(t(4))), (0, 0));
         assert!(l.book().spend(10, t(4), LedgerKind::Redeem).is_err());
         assert_eq!(l.book().usable_total(t(5)), 100);
     }
