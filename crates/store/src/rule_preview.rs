@@ -25,7 +25,7 @@ use dangol_domain::customer::Tier;
 use dangol_domain::eligibility::{CustomerFacts, Engine, RuleUse};
 use dangol_domain::lang::{Lang, Localized};
 use dangol_domain::loyalty::{Coupon, LedgerKind};
-use dangol_domain::points::PointsBook;
+use dangol_domain::points::{PointsBook, PointsEntry};
 use dangol_domain::rules::{Benefit, Condition, DiscountRule};
 use dangol_domain::time::ShopZone;
 use rusqlite::{Connection, params};
@@ -219,6 +219,10 @@ struct Known {
     /// Completed visits before the sale being replayed (as far as the rule
     /// cares: 0 or more).
     visits: u32,
+    /// The customer's points entries in replay order, less the replayed
+    /// days' redemptions (the replay's own applications spend instead):
+    /// read once, replayed up to each sale.
+    points: Vec<PointsEntry>,
     /// Stamps and points the replay's own applications spent.
     stamps_spent: i64,
     points_spent: i64,
@@ -375,12 +379,18 @@ fn know(conn: &Connection, rule: &DiscountRule, needs: &Needs, rid: i64, since: 
     } else {
         0
     };
+    let mut points = Vec::new();
+    if needs.points {
+        points = crate::ledger::points_entries(conn, rid)?;
+        points.retain(|e| !(e.at >= since && e.kind == LedgerKind::Redeem));
+    }
     Ok(Known {
         birth_date: birth_date(birth),
         tier: Tier::parse(&tier).unwrap_or_default(),
         coupons,
         uses,
         visits,
+        points,
         ..Known::default()
     })
 }
@@ -396,23 +406,22 @@ fn then(
 ) -> Result<CustomerFacts> {
     // Everything up to the sale, but the replayed days' redemptions are
     // the replay's own (`k`), not what was really redeemed then.
-    let held = |table: &str, column: &str, spent: i64| -> Result<i64> {
+    let stamps = if needs.stamps {
         let sum: i64 = conn
-            .prepare_cached(&format!(
-                "SELECT coalesce(sum(CASE WHEN at >= ?3 AND kind = 'redeem' THEN 0 ELSE {column} END), 0)
-                 FROM {table} WHERE customer = ?1 AND at < ?2"
-            ))?
+            .prepare_cached(
+                "SELECT coalesce(sum(CASE WHEN at >= ?3 AND kind = 'redeem' THEN 0 ELSE stamps END), 0)
+                 FROM stamp_ledger WHERE customer = ?1 AND at < ?2",
+            )?
             .query_row(params![rid, ms(at), ms(since)], |r| r.get(0))?;
-        Ok(sum.saturating_sub(spent))
+        sum.saturating_sub(k.stamps_spent)
+    } else {
+        0
     };
-    let stamps = if needs.stamps { held("stamp_ledger", "stamps", k.stamps_spent)? } else { 0 };
     let points = if needs.points {
-        // As the replay derives them (what expired by then is gone).
-        let entries: Vec<_> = crate::ledger::points_entries(conn, rid)?
-            .into_iter()
-            .filter(|e| e.at < at && !(e.at >= since && e.kind == LedgerKind::Redeem))
-            .collect();
-        PointsBook::replay(&entries).available(at).saturating_sub(k.points_spent)
+        // As the replay derives them (what expired by then is gone); the
+        // entries are in replay order, so those before the sale lead.
+        let before = k.points.partition_point(|e| e.at < at);
+        PointsBook::replay(&k.points[..before]).available(at).saturating_sub(k.points_spent)
     } else {
         0
     };

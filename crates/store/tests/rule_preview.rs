@@ -233,3 +233,27 @@ fn the_replay_spends_stamps_and_coupons_once_and_leaves_the_dates_out() {
     assert_eq!(p.sales_applied, 3, "a promotion that starts next week: what it would have done");
     assert_eq!(p.rule.valid_from, later.valid_from);
 }
+
+/// A points rule is replayed on the points the customer could use at each
+/// sale: points that had expired by then are gone, though no sale wrote
+/// their expiry.
+#[test]
+fn a_points_rule_sees_only_points_usable_at_each_sale() {
+    let (mut store, mut ids) = shop(&[]);
+    let who = add(&mut store, &mut ids, "정우진", "010-4321-1004", None, None);
+    store.owner_adjust(who, 6_000, 0, Some(at() - days(5)), "이벤트", at() - days(40), &mut ids).unwrap();
+    for d in [9, 3] {
+        checkout(&mut store, &mut ids, who, &[("BREAD", 1)], &[], at() - days(d));
+    }
+    clock(&mut store, at());
+    let owner = common::owner(&mut store, &mut ids);
+    let points: DiscountRule = serde_json::from_value(serde_json::json!({
+        "id": "points", "name": "포인트 사용",
+        "benefit": {"type": "redeem_points", "won_per_point": 1, "min_points": 1000, "max_share_bp": 5000}
+    }))
+    .unwrap();
+    let p = store.rule_preview(&owner, &points, at()).unwrap();
+    // The first sale pays ₩2,400 of its ₩4,800 with points; by the second
+    // the 3,600 left had expired, and 240 earned are below the minimum.
+    assert_eq!((p.sales, p.sales_applied, p.saving), (2, 1, 2_400), "the gift had expired by the second sale");
+}
