@@ -511,10 +511,9 @@ impl PointsBook {
 
     /// Entries that spend exactly `amount`, as another counter already did
     /// while offline: from the lots that expire first as far as they go,
-    /// the rest as one unlinked spend (a debt: the balance may go below
-    /// zero, and the caller reports it). Returns the entries and the part
-    /// no lot covered.
-    pub fn spend_as_recorded(&self, amount: i64, at: DateTime<Utc>, kind: LedgerKind) -> (Vec<NewPoints>, i64) {
+    /// the rest as one unlinked spend. What no lot covers is the replay's
+    /// to say, once the entries are in their place (`debt`).
+    pub fn spend_as_recorded(&self, amount: i64, at: DateTime<Utc>, kind: LedgerKind) -> Vec<NewPoints> {
         let mut entries: Vec<NewPoints> = self
             .allocation(amount, at)
             .into_iter()
@@ -525,7 +524,7 @@ impl PointsBook {
         if short > 0 {
             entries.push(NewPoints { at, kind, amount: -short, expires_at: None, lot: None });
         }
-        (entries, short)
+        entries
     }
 
     /// Gives points back to the lots they were taken from (a refund of a
@@ -795,45 +794,9 @@ mod tests {
     #[test]
     fn legacy_unlinked_spends_are_allocated_at_their_own_moment() {
         let entries = vec![
-            PointsEntry {
-                id: 1,
-                at: t(0),
-                kind: LedgerKind::Earn,
-                amount: 100,
-                expires_at: Some(t(5)),
-                lot: None,
-                elsewhere: false,
-                sale: None,
-                reverses: None,
-                targeted: false,
-                origin: None,
-            },
-            PointsEntry {
-                id: 2,
-                at: t(1),
-                kind: LedgerKind::Adjust,
-                amount: 50,
-                expires_at: None,
-                lot: None,
-                elsewhere: false,
-                sale: None,
-                reverses: None,
-                targeted: false,
-                origin: None,
-            },
-            PointsEntry {
-                id: 3,
-                at: t(6),
-                kind: LedgerKind::Redeem,
-                amount: -30,
-                expires_at: None,
-                lot: None,
-                elsewhere: false,
-                sale: None,
-                reverses: None,
-                targeted: false,
-                origin: None,
-            },
+            open_lot(t(0), LedgerKind::Earn, 100, Some(t(5))).stored(1),
+            open_lot(t(1), LedgerKind::Adjust, 50, None).stored(2),
+            NewPoints { at: t(6), kind: LedgerKind::Redeem, amount: -30, expires_at: None, lot: None }.stored(3),
         ];
         let book = PointsBook::replay(&entries);
         let expired = book.lot(1).unwrap();

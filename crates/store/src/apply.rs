@@ -712,7 +712,7 @@ fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     let entries = if j.points > 0 {
         vec![open_lot(a.at, LedgerKind::Adjust, j.points, j.expires_at)]
     } else if j.points < 0 {
-        book.spend_as_recorded(-j.points, a.at, LedgerKind::Adjust).0
+        book.spend_as_recorded(-j.points, a.at, LedgerKind::Adjust)
     } else {
         vec![]
     };

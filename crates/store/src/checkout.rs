@@ -431,7 +431,7 @@ pub(crate) fn write_sale(
                 }
                 // Drawn as recorded there; what no lot here covers (once
                 // the replay has it in its place) is a debt.
-                Origin::Elsewhere => book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem).0,
+                Origin::Elsewhere => book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem),
             };
             let debt = book.debt();
             ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &spend)?;

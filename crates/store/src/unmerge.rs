@@ -55,7 +55,7 @@ use chrono::{DateTime, Utc};
 use dangol_domain::customer::Customer;
 use dangol_domain::loyalty::LedgerKind;
 use dangol_domain::phone::Phone;
-use dangol_domain::points::{NewPoints, open_lot};
+use dangol_domain::points::{NewPoints, PointsBook, open_lot};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -236,9 +236,10 @@ pub(crate) fn unmerge(
     // Points are settled as of the undo's moment, each lot's expiry as the
     // one customer's book had it then: what expired is neither owed nor
     // handed over.
-    let expired = expired_by_lot(tx, [from, to], a.at)?;
     // Which lot each entry drew, as the one customer's book replays it.
-    let draws = ledger::points_book(tx, from)?.draws().to_vec();
+    let one = ledger::points_book(tx, from)?;
+    let draws = one.draws().to_vec();
+    let expired = expired_by_lot([one, ledger::points_book(tx, to)?], a.at);
     let mut moved = move_rows(tx, merged, from, to)?;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
@@ -384,16 +385,15 @@ fn mark_squared(tx: &Connection, entry: i64) -> Result<()> {
     Ok(())
 }
 
-/// What expired of each lot (by its id) by `at`, as the books of `rids`
-/// replay it before the undo moves anything.
-fn expired_by_lot(tx: &Connection, rids: [i64; 2], at: DateTime<Utc>) -> Result<HashMap<i64, i64>> {
+/// What expired of each lot (by its id) by `at`, as `books` (read before
+/// the undo moves anything) replay it.
+fn expired_by_lot(books: [PointsBook; 2], at: DateTime<Utc>) -> HashMap<i64, i64> {
     let mut out = HashMap::new();
-    for rid in rids {
-        let mut book = ledger::points_book(tx, rid)?;
+    for mut book in books {
         book.expire_through(at);
         out.extend(book.lots().iter().map(|l| (l.id, l.expired)));
     }
-    Ok(out)
+    out
 }
 
 /// A side's entries summed, less what `expired` says expired of the lots
@@ -478,7 +478,7 @@ const PAYMENT_NOTE: &str = "고객 병합 취소: 다른 등록에서 쓴 포인
 /// Writes squaring entries at `when` on `rid`'s ledger, tagged.
 fn write_squaring(
     tx: &Connection,
-    book: &mut dangol_domain::points::PointsBook,
+    book: &mut PointsBook,
     rid: i64,
     by: Option<Uuid>,
     note: &str,
@@ -577,7 +577,7 @@ fn pay_squared(tx: &Connection, owing: Owing, by: Option<Uuid>, when: DateTime<U
         }
         let mut book = ledger::points_book(tx, rid)?;
         let pay = if net < 0 {
-            book.spend_as_recorded(-net, when, LedgerKind::Adjust).0
+            book.spend_as_recorded(-net, when, LedgerKind::Adjust)
         } else {
             vec![adjust_at(when, net, None)]
         };
@@ -614,7 +614,7 @@ fn move_points(tx: &Connection, from: i64, to: i64, points: i64, by: Option<Uuid
     };
     let note = "고객 병합 취소 정산";
     let mut book = ledger::points_book(tx, giver)?;
-    let (entries, _) = book.spend_as_recorded(n, at, LedgerKind::Adjust);
+    let entries = book.spend_as_recorded(n, at, LedgerKind::Adjust);
     ledger::write_points(tx, &mut book, giver, by, None, Some(note), &entries)?;
     let mut book = ledger::points_book(tx, taker)?;
     ledger::write_points(tx, &mut book, taker, by, None, Some(note), &[open_lot(at, LedgerKind::Adjust, n, None)])?;

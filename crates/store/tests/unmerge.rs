@@ -670,6 +670,19 @@ fn book_of(s: &Store, who: Uuid) -> dangol_domain::points::PointsBook {
     s.points_book(who).unwrap()
 }
 
+/// At every counter, each customer's book agrees with itself at `when`:
+/// what is available is what its lots hold (no hidden debt), and no lot is
+/// below zero.
+fn books_whole(cs: &[Counter], whos: [Uuid; 2], when: Moment) {
+    for k in cs {
+        for who in whos {
+            let book = book_of(&k.store, who);
+            assert_eq!(book.available(when), book.usable_total(when), "{who}: {:?}", book.lots());
+            assert!(book.lots().iter().all(|l| l.remaining >= 0), "{who}: {:?}", book.lots());
+        }
+    }
+}
+
 /// Two counters, not yet synced, each registering the shared phone a
 /// minute apart (A first, so A's registration survives the merge): the
 /// hub, the counters, the two ids in the counters' order, and the clock
@@ -898,13 +911,7 @@ fn an_undo_applied_after_later_entries_squares_after_them() {
     sync_round(&mut cs[1], &mut hub);
     clock(&mut cs[0].store, day(31));
     sync_all(&mut cs, &mut hub);
-    for k in &cs {
-        for who in [x, y] {
-            let book = book_of(&k.store, who);
-            assert_eq!(book.available(day(31)), book.usable_total(day(31)), "{who}: {:?}", book.lots());
-            assert!(book.lots().iter().all(|l| l.remaining >= 0), "{who}: {:?}", book.lots());
-        }
-    }
+    books_whole(&cs, [x, y], day(31));
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
 
@@ -936,12 +943,8 @@ fn a_lot_learned_after_the_undo_does_not_redraw_a_squared_redemption() {
     clock(&mut cs[1].store, day(21));
     clock(&mut cs[0].store, day(21));
     sync_all(&mut cs, &mut hub);
+    books_whole(&cs, [x, y], day(21));
     for k in &cs {
-        for who in [x, y] {
-            let book = book_of(&k.store, who);
-            assert_eq!(book.available(day(21)), book.usable_total(day(21)), "{who}: {:?}", book.lots());
-            assert!(book.lots().iter().all(|l| l.remaining >= 0), "{who}: {:?}", book.lots());
-        }
         assert_eq!(book_of(&k.store, x).available(day(21)), 0, "B's points expired on day 15 at both");
         assert_eq!(book_of(&k.store, y).available(day(21)), 100, "repaid what the survivor took");
     }
