@@ -396,6 +396,23 @@ fn seeding(storage: &[&str], dir: &Path) {
     assert_eq!(card(&a, &who), card(&b, &who));
     assert_eq!(digest(&a), digest(&b));
 
+    // The hub's state, seeded, and B, started from its snapshot, take an
+    // undone merge as any counter does (a guard the seed put back once
+    // refused moving an entry to the registration it came from).
+    let (_, _, merged) = merged_couple(dir, &hub, &key, [&a, &b]);
+    owner_json(&["unmerge", "--db", a.to_str().unwrap(), "--customer", &merged, "--phone", "010-7777-8888"]);
+    for db in [&a, &b, &a, &b] {
+        synced(db, &hub, &key, "계산대");
+    }
+    let e = dir.join("e.db");
+    synced(&e, &hub, &key, "계산대 5");
+    for db in [&a, &b, &e] {
+        let own = json(&["lookup", "--db", db.to_str().unwrap(), "7777-8888"]);
+        assert_eq!(own["hits"][0]["id"], merged.as_str(), "{}: {own}", db.display());
+    }
+    assert_eq!(digest(&a), digest(&b));
+    assert_eq!(digest(&a), digest(&e), "the hub's snapshot holds the undo");
+
     // Another counter with its own bulk history cannot join.
     let c = dir.join("c.db");
     ok(&["demo", "--db", c.to_str().unwrap(), "--customers", "20", "--seed", "8"]);
@@ -424,19 +441,10 @@ fn a_counter_with_history_seeds_an_empty_postgres_hub_and_a_new_counter_starts_f
     seeding(&["--postgres", &cluster.url(), "--shop", "seeded"], &dir);
 }
 
-/// Two cashiers register a couple who share a phone, each at their own
-/// counter, offline; sync merges them. The owner lists what sync found,
-/// undoes the merge at A with the husband's own phone, and every counter
-/// (and a new one starting from the hub's snapshot) ends with two
-/// customers, each with their own sale. An undo the owner cannot do is
-/// refused with its kind and changes nothing.
-fn merge_undone(storage: &[&str], dir: &Path) {
-    let key = dir.join("join.key");
-    let hub = start_hub(storage, &key);
-    let (a, _) = first_counter(dir);
-    synced(&a, &hub, &key, "계산대 1");
-    let b = dir.join("b.db");
-    synced(&b, &hub, &key, "계산대 2");
+/// The same phone registered offline at `a` ("이순자") and at `b`
+/// ("박철수"), each buying once, then synced until sync has merged the two:
+/// (wife, husband, the one merged into the other).
+fn merged_couple(dir: &Path, hub: &HubProcess, key: &Path, [a, b]: [&Path; 2]) -> (String, String, String) {
     let add = |db: &Path, name: &str| {
         json(&[
             "add-customer",
@@ -453,16 +461,34 @@ fn merge_undone(storage: &[&str], dir: &Path) {
             .unwrap()
             .to_string()
     };
-    let (wife, husband) = (add(&a, "이순자"), add(&b, "박철수"));
-    buy(dir, &a, &wife, "SALT");
-    buy(dir, &b, &husband, "AMR");
-    for db in [&a, &b, &a] {
-        synced(db, &hub, &key, "계산대");
+    let (wife, husband) = (add(a, "이순자"), add(b, "박철수"));
+    buy(dir, a, &wife, "SALT");
+    buy(dir, b, &husband, "AMR");
+    for db in [a, b, a] {
+        synced(db, hub, key, "계산대");
     }
     let one = json(&["lookup", "--db", a.to_str().unwrap(), "5555-6666"]);
     assert_eq!(one["hits"].as_array().unwrap().len(), 1, "sync merged the two: {one}");
     let survivor = one["hits"][0]["id"].as_str().unwrap().to_string();
     let merged = if survivor == wife { husband.clone() } else { wife.clone() };
+    (wife, husband, merged)
+}
+
+/// Two cashiers register a couple who share a phone, each at their own
+/// counter, offline; sync merges them. The owner lists what sync found,
+/// undoes the merge at A with the husband's own phone, and every counter
+/// (and a new one starting from the hub's snapshot) ends with two
+/// customers, each with their own sale. An undo the owner cannot do is
+/// refused with its kind and changes nothing.
+fn merge_undone(storage: &[&str], dir: &Path) {
+    let key = dir.join("join.key");
+    let hub = start_hub(storage, &key);
+    let (a, _) = first_counter(dir);
+    synced(&a, &hub, &key, "계산대 1");
+    let b = dir.join("b.db");
+    synced(&b, &hub, &key, "계산대 2");
+    let (wife, husband, merged) = merged_couple(dir, &hub, &key, [&a, &b]);
+    let survivor = if merged == wife { husband.clone() } else { wife.clone() };
 
     let path = a.to_str().unwrap();
     let found = owner_json(&["anomalies", "--db", path]);

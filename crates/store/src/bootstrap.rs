@@ -22,6 +22,12 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use std::path::Path;
 use uuid::Uuid;
 
+/// The points ledger's guard as migrations 9 and 16 make it: amounts,
+/// times, links and writers never change; the one column an undone merge
+/// may change is the customer. Put back after the seed names its writer.
+const LEDGER_GUARD: &str = "CREATE TRIGGER points_ledger_no_update BEFORE UPDATE OF rid, at, kind, points, expires_at, sale, note, lot, device ON points_ledger
+BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only'); END;";
+
 /// How a counter's state began (`sync_state.base`).
 pub const SNAPSHOT: &str = "snapshot";
 pub const SEEDED: &str = "seeded";
@@ -138,10 +144,7 @@ impl Store {
         // this counter's is the one change made to it, here, once.
         tx.execute_batch("DROP TRIGGER points_ledger_no_update")?;
         tx.execute("UPDATE points_ledger SET device = ?1 WHERE device IS NULL", [source.as_bytes()])?;
-        tx.execute_batch(
-            "CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger
-BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only'); END;",
-        )?;
+        tx.execute_batch(LEDGER_GUARD)?;
         reset_identity(&tx, device, "hub-state", &"0".repeat(64), pos, SEEDED, now)?;
         tx.commit()?;
         self.device = device;

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_near_misses.sql")),
     (14, include_str!("../migrations/0014_squared_points.sql")),
     (15, include_str!("../migrations/0015_points_replay.sql")),
+    (16, include_str!("../migrations/0016_ledger_guard.sql")),
 ];
 
 /// The newest schema version this build knows.
