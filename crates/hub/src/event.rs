@@ -31,8 +31,9 @@ pub const HUB_SCHEMA_VERSION: i64 = 1;
 /// Event kinds whose effect depends on their place in the hub's order (a
 /// claim on the shop's points pool, a return to it, the owner's undo of a
 /// merge: the first undo of a merge in the order is the one every counter
-/// keeps): a pull serves them to their own counter too, so it learns what
-/// the order decided.
+/// keeps): a pull serves them whole to their own counter too, so it
+/// learns what the order decided. Its other events come back as markers
+/// (no payload), so it learns where each was placed.
 pub const ORDERED_KINDS: &[&str] = &["points.claimed", "points.returned", "customer.unmerged"];
 
 /// An event as a counter pushes it (its outbox row).
@@ -223,9 +224,10 @@ pub trait EventLog: Send {
     /// Accepts a batch of one device's events, all or nothing (see the
     /// module's rules). The events may come in any order and may repeat.
     fn push(&mut self, device: Uuid, events: &[PushedEvent]) -> Result<PushAck>;
-    /// Events after hub position `after`, oldest first, at most `limit`,
-    /// leaving out `except`'s own (a counter pulls the others') except the
-    /// `ORDERED_KINDS`.
+    /// Events after hub position `after`, oldest first, at most `limit`.
+    /// `except`'s own events (a counter pulling) come as markers of their
+    /// place (no payload: it holds them), except the `ORDERED_KINDS`, which
+    /// come whole.
     fn pull(&mut self, after: i64, limit: usize, except: Option<Uuid>) -> Result<Vec<HubEvent>>;
     /// The highest contiguous sequence held for `device` (0: none).
     fn acked(&mut self, device: Uuid) -> Result<i64>;

@@ -112,8 +112,9 @@ impl Statements {
             )?,
             set_acked: c.prepare("UPDATE devices SET acked_seq = $2 WHERE device = $1")?,
             pull: c.prepare(
-                "SELECT pos, device, seq, event_id, at, kind, schema_version, payload FROM events
-                 WHERE pos > $1 AND (device IS DISTINCT FROM $2 OR kind = ANY($4)) ORDER BY pos LIMIT $3",
+                "SELECT pos, device, seq, event_id, at, kind, schema_version,
+                        CASE WHEN device = $2 AND NOT kind = ANY($4) THEN '' ELSE payload END
+                 FROM events WHERE pos > $1 ORDER BY pos LIMIT $3",
             )?,
             head: c.prepare("SELECT coalesce(max(pos), 0) FROM events")?,
             device_for: c.prepare(&format!("{DEVICE_COLUMNS} WHERE e.token_hash = $1"))?,

@@ -186,8 +186,9 @@ impl EventLog for SqliteLog {
     fn pull(&mut self, after: i64, limit: usize, except: Option<Uuid>) -> Result<Vec<HubEvent>> {
         let except = except.map(|d| d.as_bytes().to_vec()).unwrap_or_default();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT pos, device, seq, event_id, at, kind, schema_version, payload FROM events
-             WHERE pos > ?1 AND (device != ?2 OR kind IN (?4, ?5, ?6)) ORDER BY pos LIMIT ?3",
+            "SELECT pos, device, seq, event_id, at, kind, schema_version,
+                    CASE WHEN device = ?2 AND kind NOT IN (?4, ?5, ?6) THEN '' ELSE payload END
+             FROM events WHERE pos > ?1 ORDER BY pos LIMIT ?3",
         )?;
         let [claimed, returned, unmerged] = ORDERED_KINDS else { unreachable!("three ordered kinds") };
         let limit = limit.min(i64::MAX as usize) as i64;

@@ -7,7 +7,7 @@
 //! accepted, and paging through `pull` gives the same sequence.
 
 use dangol_hub::cluster::TempCluster;
-use dangol_hub::{EventLog, HubError, PgLog, PushedEvent, SqliteLog};
+use dangol_hub::{EventLog, HubError, HubEvent, PgLog, PushedEvent, SqliteLog};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::collections::BTreeMap;
@@ -161,9 +161,14 @@ fn check_against_model(log: &mut dyn EventLog, ops: &[Op]) -> Result<(), TestCas
         paged.extend(page);
     }
     prop_assert_eq!(&paged, &all);
-    let others = log.pull(0, 10_000, Some(device(0))).unwrap();
-    prop_assert!(others.iter().all(|e| e.device != device(0)));
-    prop_assert_eq!(others.len(), all.iter().filter(|e| e.device != device(0)).count());
+    // A counter's own events come back in their places, as markers.
+    let pulled = log.pull(0, 10_000, Some(device(0))).unwrap();
+    let places = |v: &[HubEvent]| v.iter().map(|e| (e.pos, e.device, e.event.seq)).collect::<Vec<_>>();
+    prop_assert_eq!(places(&pulled), places(&all));
+    for (got, held) in pulled.iter().zip(&all) {
+        let own = held.device == device(0) && !dangol_hub::ORDERED_KINDS.contains(&held.event.kind.as_str());
+        prop_assert_eq!(&got.event.payload, if own { "" } else { held.event.payload.as_str() });
+    }
     Ok(())
 }
 
@@ -247,9 +252,10 @@ fn check_enrolment(log: &mut dyn EventLog) {
     assert_eq!(all.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["계산대 1", "계산대 2"]);
 }
 
-/// A counter pulls the others' events, and its own only of the kinds
-/// whose effect depends on the hub's order (escrow claims and returns, the
-/// owner's undo of a merge), in that order.
+/// A counter pulls the others' events whole, and its own as markers of
+/// their place, whole only of the kinds whose effect depends on the hub's
+/// order (escrow claims and returns, the owner's undo of a merge), in that
+/// order.
 fn check_ordered_kinds_come_back(log: &mut dyn EventLog) {
     let (a, b) = (device(1), device(2));
     let mut claim = event(1, 2);
@@ -262,11 +268,13 @@ fn check_ordered_kinds_come_back(log: &mut dyn EventLog) {
     log.push(a, &[event(1, 1), claim]).unwrap();
     log.push(b, &[event(2, 1), give_back]).unwrap();
     log.push(a, &[event(1, 3), undo]).unwrap();
-    let seen = |log: &mut dyn EventLog, d| -> Vec<(Uuid, i64)> {
-        log.pull(0, 100, Some(d)).unwrap().iter().map(|e| (e.device, e.event.seq)).collect()
+    let seen = |log: &mut dyn EventLog, d| -> Vec<(Uuid, i64, bool)> {
+        log.pull(0, 100, Some(d)).unwrap().iter().map(|e| (e.device, e.event.seq, e.event.payload.is_empty())).collect()
     };
-    assert_eq!(seen(log, a), [(a, 2), (b, 1), (b, 2), (a, 4)]);
-    assert_eq!(seen(log, b), [(a, 1), (a, 2), (b, 2), (a, 3), (a, 4)]);
+    let whole = |d, seq| (d, seq, false);
+    let marker = |d, seq| (d, seq, true);
+    assert_eq!(seen(log, a), [marker(a, 1), whole(a, 2), whole(b, 1), whole(b, 2), marker(a, 3), whole(a, 4)]);
+    assert_eq!(seen(log, b), [whole(a, 1), whole(a, 2), marker(b, 1), whole(b, 2), whole(a, 3), whole(a, 4)]);
 }
 
 #[test]
