@@ -266,11 +266,17 @@ impl Store {
         } else {
             vec![]
         };
-        ledger::write_points(&tx, &mut book, rid, None, None, Some(note), &entries)?;
+        let rows = ledger::write_points(&tx, &mut book, rid, None, None, Some(note), &entries)?;
         ledger::write_stamps(&tx, rid, None, at, LedgerKind::Adjust, stamps)?;
         let after = Balances { points: book.available(at), stamps: before.stamps + stamps };
-        let change = serde_json::json!({"customer": row.customer.id, "points": points, "stamps": stamps, "expires_at": expires_at, "note": note});
-        outbox::append(&tx, ids, ctx.device, at, "balances.adjusted", &change)?;
+        let mut change = serde_json::json!({"customer": row.customer.id, "points": points, "stamps": stamps, "expires_at": expires_at, "note": note});
+        // The entries a take was written in go with it, so every counter
+        // writes the same (`ledger::as_written`).
+        if points < 0 {
+            change["parts"] = entries.iter().map(|e| e.amount).collect();
+        }
+        let seq = outbox::append(&tx, ids, ctx.device, at, "balances.adjusted", &change)?;
+        ledger::claim_own(&tx, &rows, seq)?;
         audit::record(
             &tx,
             ids,

@@ -557,7 +557,18 @@ fn sale_completed(tx: &Connection, a: &mut Applying, draft: &SaleDraft) -> Resul
     let applied: Vec<&str> =
         draft.discounts.iter().map(|d| d.rule_id.as_str()).filter(|id| *id != GOODWILL_ID).collect();
     let dismissed: Vec<(&str, &str)> = draft.missed.iter().map(|m| (m.rule_id.as_str(), m.reason.as_str())).collect();
-    let effects = SaleEffects { applied_rules: &applied, dismissed: &dismissed, origin: Origin::Elsewhere };
+    #[derive(Deserialize, Default)]
+    struct Parts {
+        #[serde(default)]
+        redeem_parts: Vec<i64>,
+    }
+    let parts: Parts = serde_json::from_str(&a.event.payload).unwrap_or_default();
+    let effects = SaleEffects {
+        applied_rules: &applied,
+        dismissed: &dismissed,
+        origin: Origin::Elsewhere,
+        redeem_parts: &parts.redeem_parts,
+    };
     let written = match rid {
         Some(r) => {
             let mut book = ledger::points_book(tx, r)?;
@@ -598,6 +609,8 @@ fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         points_unrecovered: Option<i64>,
         stamps_unrecovered: Option<i64>,
         points_taken: Option<i64>,
+        #[serde(default)]
+        taken_parts: Vec<i64>,
     }
     let r: Reversed = read!(a.event);
     let known: bool =
@@ -628,23 +641,15 @@ fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         );
         return Ok(Outcome::Applied);
     }
-    let loyalty = settings::loyalty(tx)?;
     let original = Original { rid, customer, totals };
     let recorded = match (r.points_unrecovered, r.stamps_unrecovered) {
-        (Some(points), Some(stamps)) => Some(Unrecovered { points, stamps, taken: r.points_taken }),
+        (Some(points), Some(stamps)) => {
+            Some(Unrecovered { points, stamps, taken: r.points_taken, taken_parts: &r.taken_parts })
+        }
         _ => None,
     };
-    let done = write_reversal(
-        tx,
-        &original,
-        r.reversal_id,
-        a.at,
-        &r.reason,
-        a.event.device,
-        &loyalty,
-        recorded,
-        Some(a.event.device),
-    )?;
+    let done =
+        write_reversal(tx, &original, r.reversal_id, a.at, &r.reason, a.event.device, recorded, Some(a.event.device))?;
     if let Some(crid) = customer {
         let who = customers::get_rid(tx, crid)?.customer.id;
         if done.debt > 0 {
@@ -701,6 +706,10 @@ fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         stamps: i64,
         expires_at: Option<DateTime<Utc>>,
         note: String,
+        /// The entries it was written in there (absent in events from
+        /// before they were carried).
+        #[serde(default)]
+        parts: Vec<i64>,
     }
     let j: Adjusted = read!(a.event);
     let rid = customer_or_quarantine!(tx, a, j.customer);
@@ -711,6 +720,8 @@ fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     // counter's ledger sums alike.
     let entries = if j.points > 0 {
         vec![open_lot(a.at, LedgerKind::Adjust, j.points, j.expires_at)]
+    } else if ledger::parts_of(&j.parts, -j.points) {
+        ledger::as_written(a.at, LedgerKind::Adjust, &j.parts)
     } else if j.points < 0 {
         book.spend_as_recorded(-j.points, a.at, LedgerKind::Adjust)
     } else {

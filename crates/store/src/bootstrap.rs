@@ -35,6 +35,7 @@ pub const SEEDED: &str = "seeded";
 fn reset_identity(tx: &Connection, device: Uuid, hub: &str, token: &str, pos: i64, base: &str, now: i64) -> Result<()> {
     settings::set(tx, settings::DEVICE_ID, &device.to_string())?;
     tx.execute("DELETE FROM outbox", [])?;
+    tx.execute("DELETE FROM own_points", [])?;
     tx.execute("DELETE FROM sync_state", [])?;
     tx.execute(
         "INSERT INTO sync_state (id, hub, token, joined_at, pushed_seq, pulled_pos, base) VALUES (1, ?1, ?2, ?3, 0, ?4, ?5)",

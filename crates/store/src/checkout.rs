@@ -147,7 +147,7 @@ impl Store {
             &draft,
             rid.map(|r| (r, &mut standing.book)),
             ctx.device,
-            &SaleEffects { applied_rules: &applied, dismissed: &dismissed, origin: Origin::Here },
+            &SaleEffects { applied_rules: &applied, dismissed: &dismissed, origin: Origin::Here, redeem_parts: &[] },
         )?;
         let expired = written.expired;
         if let Some(g) = &draft.goodwill {
@@ -176,7 +176,14 @@ impl Store {
                 &serde_json::json!({"customer": req.customer, "points": expired}),
             )?;
         }
-        outbox::append(&tx, ids, ctx.device, req.at, "sale.completed", &draft)?;
+        // The entries its redemption was written in go with it, so every
+        // counter writes the same (`ledger::as_written`).
+        let mut payload = serde_json::to_value(&draft).expect("plain data");
+        if !written.redeem_parts.is_empty() {
+            payload["redeem_parts"] = serde_json::json!(written.redeem_parts);
+        }
+        let seq = outbox::append(&tx, ids, ctx.device, req.at, "sale.completed", &payload)?;
+        ledger::claim_own(&tx, &written.points_rows, seq)?;
         let stamps_balance = standing.facts.stamps - draft.stamps_redeemed + draft.stamps_earned;
         tx.commit()?;
         Ok(Receipt {
@@ -373,6 +380,9 @@ pub(crate) struct SaleEffects<'a> {
     pub applied_rules: &'a [&'a str],
     pub dismissed: &'a [(&'a str, &'a str)],
     pub origin: Origin,
+    /// From elsewhere: the entries the redemption was written in there
+    /// (each negative; empty in events from before they were carried).
+    pub redeem_parts: &'a [i64],
 }
 
 /// What writing a sale did beyond its rows.
@@ -383,6 +393,11 @@ pub(crate) struct WrittenSale {
     pub short: i64,
     /// Coupons the sale used that another sale had already used.
     pub coupons_taken: Vec<Uuid>,
+    /// The points entries it wrote.
+    pub points_rows: Vec<i64>,
+    /// The entries its redemption was written in (each negative), for its
+    /// event to carry.
+    pub redeem_parts: Vec<i64>,
 }
 
 /// Writes everything a completed sale is, from its draft: the sale and its
@@ -401,7 +416,13 @@ pub(crate) fn write_sale(
 ) -> Result<WrittenSale> {
     let rid = customer.as_ref().map(|(r, _)| *r);
     let sale_rid = insert_sale(tx, draft, rid, device, None, None)?;
-    let mut written = WrittenSale { expired: 0, short: 0, coupons_taken: Vec::new() };
+    let mut written = WrittenSale {
+        expired: 0,
+        short: 0,
+        coupons_taken: Vec::new(),
+        points_rows: Vec::new(),
+        redeem_parts: Vec::new(),
+    };
     if let Some((crid, book)) = customer {
         written.expired = book.expire_through(draft.at);
         if draft.points_redeemed > 0 {
@@ -429,17 +450,23 @@ pub(crate) fn write_sale(
                     }
                     spend
                 }
-                // Drawn as recorded there; what no lot here covers (once
-                // the replay has it in its place) is a debt.
+                // Written as there; what no lot here covers (once the
+                // replay has it in its place) is a debt.
+                Origin::Elsewhere if ledger::parts_of(effects.redeem_parts, draft.points_redeemed) => {
+                    ledger::as_written(draft.at, LedgerKind::Redeem, effects.redeem_parts)
+                }
                 Origin::Elsewhere => book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem),
             };
+            written.redeem_parts = spend.iter().map(|e| e.amount).collect();
             let debt = book.debt();
-            ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &spend)?;
+            let rows = ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &spend)?;
+            written.points_rows.extend(rows);
             written.short = book.debt().saturating_sub(debt).max(0);
         }
         if draft.points_earned > 0 {
             let lot = open_lot(draft.at, LedgerKind::Earn, draft.points_earned, draft.points_expire_at);
-            ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &[lot])?;
+            let rows = ledger::write_points(tx, book, crid, effects.origin.by(device), Some(sale_rid), None, &[lot])?;
+            written.points_rows.extend(rows);
         }
         ledger::write_stamps(tx, crid, Some(sale_rid), draft.at, LedgerKind::Redeem, -draft.stamps_redeemed)?;
         ledger::write_stamps(tx, crid, Some(sale_rid), draft.at, LedgerKind::Earn, draft.stamps_earned)?;

@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_squared_points.sql")),
     (15, include_str!("../migrations/0015_points_replay.sql")),
     (16, include_str!("../migrations/0016_ledger_guard.sql")),
+    (17, include_str!("../migrations/0017_placed_points.sql")),
 ];
 
 /// The newest schema version this build knows.

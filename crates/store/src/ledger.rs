@@ -65,30 +65,75 @@ pub fn points_entries(conn: &Connection, customer_rid: i64) -> Result<Vec<Points
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Every customer's points balance, as the replay derives it, in one pass
-/// over the ledger: (customer id, balance), by the customer's row id.
-pub fn all_points_balances(conn: &Connection) -> Result<Vec<(Uuid, i64)>> {
+/// Every customer's points book, as the replay derives it, in one pass
+/// over the ledger, handed to `each` with the customer's id, by the
+/// customer's row id.
+pub fn each_points_book(conn: &Connection, mut each: impl FnMut(Uuid, PointsBook)) -> Result<()> {
     let mut stmt = conn.prepare(&format!(
         "SELECT e.*, c.id FROM ({ENTRIES} WHERE p.kind != 'expire') e JOIN customers c ON c.rid = e.customer
          ORDER BY e.customer, e.at, e.rid"
     ))?;
     let mut rows = stmt.query(named_params! {":squaring": SQUARING_NOTE, ":own": own(conn)?})?;
-    let mut out = Vec::new();
     let mut held: Option<(i64, Uuid, Vec<PointsEntry>)> = None;
     while let Some(r) = rows.next()? {
         let customer: i64 = r.get(10)?;
         if held.as_ref().is_some_and(|(c, _, _)| *c != customer)
             && let Some((_, id, entries)) = held.take()
         {
-            out.push((id, PointsBook::replay(&entries).balance()));
+            each(id, PointsBook::replay(&entries));
         }
         let id = Uuid::from_bytes(r.get(12)?);
         held.get_or_insert_with(|| (customer, id, Vec::new())).2.push(entry(r)?);
     }
     if let Some((_, id, entries)) = held {
-        out.push((id, PointsBook::replay(&entries).balance()));
+        each(id, PointsBook::replay(&entries));
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Entries that remove points in the `parts` another counter wrote them
+/// in (each negative), naming no lot: every counter then holds the same
+/// entries, whatever lots it held when it applied them (which entries an
+/// undone merge squares depends on how a spend was split).
+pub(crate) fn as_written(at: DateTime<Utc>, kind: LedgerKind, parts: &[i64]) -> Vec<NewPoints> {
+    parts.iter().map(|&amount| NewPoints { at, kind, amount, expires_at: None, lot: None }).collect()
+}
+
+/// Whether `parts` (as an event carries them) split exactly `total`
+/// points taken, each part taking some.
+pub(crate) fn parts_of(parts: &[i64], total: i64) -> bool {
+    !parts.is_empty()
+        && parts.iter().all(|p| *p < 0)
+        && parts.iter().try_fold(0i64, |s, p| s.checked_sub(*p)) == Some(total)
+}
+
+/// Records `rows`, points entries this counter wrote for an event of its
+/// own, as that event's (`seq`): they are placed in the hub's order where
+/// it is (`placed_points_book`).
+pub(crate) fn claim_own(conn: &Connection, rows: &[i64], seq: i64) -> Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT INTO own_points (entry, seq) VALUES (?1, ?2)")?;
+    for row in rows {
+        stmt.execute([*row, seq])?;
+    }
+    Ok(())
+}
+
+/// A customer's points lots from the entries the hub's order has placed so
+/// far: this counter's own entries of events the hub has not yet passed
+/// back are left out (every other counter's entries are here only once
+/// placed). What an undone merge squares is worked out from these, so
+/// every counter works out the same whenever its own events reach the hub.
+pub(crate) fn placed_points_book(conn: &Connection, customer_rid: i64) -> Result<PointsBook> {
+    let unplaced: std::collections::HashSet<i64> = conn
+        .prepare_cached(
+            "SELECT o.entry FROM own_points o JOIN points_ledger p ON p.rid = o.entry
+             WHERE p.customer = ?1 AND o.seq > (SELECT placed_seq FROM sync_state WHERE id = 1)",
+        )?
+        .query_map([customer_rid], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut entries = points_entries(conn, customer_rid)?;
+    entries.retain(|e| !unplaced.contains(&e.id));
+    Ok(PointsBook::replay(&entries))
 }
 
 /// A customer's points lots.

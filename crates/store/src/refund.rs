@@ -9,12 +9,11 @@ use crate::counter::RefundReceipt;
 use crate::error::{Result, StoreError};
 use crate::owner::Owner;
 use crate::time::{from_ms, ms};
-use crate::{Store, audit, customers, ledger, outbox, settings};
+use crate::{Store, audit, customers, ledger, outbox};
 use chrono::DateTime;
 use chrono::Utc;
 use dangol_domain::ids::IdSource;
 use dangol_domain::loyalty::LedgerKind;
-use dangol_domain::points::open_lot;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
 
@@ -39,7 +38,6 @@ impl Store {
             });
         }
         let ctx = self.write_ctx()?;
-        let loyalty = settings::loyalty(&self.conn)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         type Row = (i64, Option<i64>, i64, [i64; 7], Option<i64>);
         let original: Row = tx
@@ -75,8 +73,16 @@ impl Store {
         )?;
         let reversal_id = ids.next_id(at);
         let reversed = Original { rid: orig_rid, customer: customer_rid, totals: n };
-        let Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, taken, .. } =
-            write_reversal(&tx, &reversed, reversal_id, at, reason, ctx.device, &loyalty, None, None)?;
+        let Reversal {
+            points_balance,
+            stamps_balance,
+            unrecovered,
+            stamps_unrecovered,
+            taken,
+            points_rows,
+            taken_parts,
+            ..
+        } = write_reversal(&tx, &reversed, reversal_id, at, reason, ctx.device, None, None)?;
         audit::record(
             &tx,
             ids,
@@ -87,7 +93,7 @@ impl Store {
                 .after(serde_json::json!({"reversal_id": reversal_id, "points_balance": points_balance, "points_unrecovered": unrecovered}))
                 .note(reason),
         )?;
-        outbox::append(
+        let seq = outbox::append(
             &tx,
             ids,
             ctx.device,
@@ -96,9 +102,10 @@ impl Store {
             &serde_json::json!({
                 "reversal_id": reversal_id, "original_id": sale_id, "reason": reason, "total": -total,
                 "points_unrecovered": unrecovered, "stamps_unrecovered": stamps_unrecovered,
-                "points_taken": taken,
+                "points_taken": taken, "taken_parts": taken_parts,
             }),
         )?;
+        ledger::claim_own(&tx, &points_rows, seq)?;
         tx.commit()?;
         Ok(RefundReceipt {
             reversal_id,
@@ -124,7 +131,7 @@ pub(crate) struct Original {
 /// What a refund could not take back at the counter that made it: carried
 /// in its event so other counters take back exactly the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Unrecovered {
+pub(crate) struct Unrecovered<'a> {
     pub points: i64,
     pub stamps: i64,
     /// The points its take-back removed there (absent in events written
@@ -133,6 +140,9 @@ pub(crate) struct Unrecovered {
     /// had expired depends on what that counter knew, so only this says
     /// exactly what to take.
     pub taken: Option<i64>,
+    /// The entries the take-back was written in there (each negative;
+    /// empty in events from before they were carried).
+    pub taken_parts: &'a [i64],
 }
 
 /// What a reversal left: balances, and what could not be taken back.
@@ -146,6 +156,11 @@ pub(crate) struct Reversal {
     /// Points taken back beyond what the lots here held (another counter's
     /// refund applied exactly): the balance is below zero by this much.
     pub debt: i64,
+    /// The points entries it wrote.
+    pub points_rows: Vec<i64>,
+    /// The entries the take-back was written in (each negative), for its
+    /// event to carry.
+    pub taken_parts: Vec<i64>,
 }
 
 /// Writes a sale's reversal (see the module's rules). A refund here and a
@@ -158,8 +173,7 @@ pub(crate) fn write_reversal(
     at: DateTime<Utc>,
     reason: &str,
     device: Uuid,
-    loyalty: &dangol_domain::loyalty::LoyaltySettings,
-    recorded: Option<Unrecovered>,
+    recorded: Option<Unrecovered<'_>>,
     by: Option<Uuid>,
 ) -> Result<Reversal> {
     let (orig_rid, customer_rid) = (original.rid, original.customer);
@@ -177,27 +191,31 @@ pub(crate) fn write_reversal(
     )?;
     let (mut points_balance, mut stamps_balance, mut unrecovered, mut stamps_unrecovered) = (0, 0, 0, 0);
     let (mut debt, mut taken_back) = (0, 0);
+    let mut points_rows = Vec::new();
+    let mut taken_parts = Vec::new();
     if let Some(crid) = customer_rid {
         let mut book = ledger::points_book(tx, crid)?;
         book.expire_through(at);
-        // Redeemed points go back to the lots they came from (a legacy
-        // unlinked redemption comes back as a lot of its own).
-        let mut taken: Vec<(i64, i64)> = Vec::new();
-        let mut legacy = 0;
-        let mut stmt =
-            tx.prepare_cached("SELECT lot, points FROM points_ledger WHERE sale = ?1 AND kind = 'redeem'")?;
-        for row in stmt.query_map([orig_rid], |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)))? {
-            match row? {
-                (Some(lot), n) => taken.push((lot, -n)),
-                (None, n) => legacy -= n,
-            }
-        }
-        drop(stmt);
-        let mut back = book.give_back(&taken, at);
-        if legacy > 0 {
-            back.push(open_lot(at, LedgerKind::Reverse, legacy, loyalty.expiry_from(at)));
-        }
-        ledger::write_points(tx, &mut book, crid, by, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
+        // Redeemed points go back where the replay drew the sale's
+        // redemption (`PointsBook`), one entry for each of its entries, so
+        // every counter holding the same entries writes the same.
+        let back: Vec<dangol_domain::points::NewPoints> = tx
+            .prepare_cached("SELECT lot, points FROM points_ledger WHERE sale = ?1 AND kind = 'redeem' ORDER BY rid")?
+            .query_map([orig_rid], |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)))?
+            .filter_map(|row| match row {
+                Ok((lot, n)) if n < 0 => Some(Ok(dangol_domain::points::NewPoints {
+                    at,
+                    kind: LedgerKind::Reverse,
+                    amount: -n,
+                    expires_at: None,
+                    lot,
+                })),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        points_rows =
+            ledger::write_points(tx, &mut book, crid, by, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
         let earned_lot: Option<(i64, i64)> = tx
             .query_row(
                 "SELECT rid, points FROM points_ledger WHERE sale = ?1 AND kind = 'earn' AND lot IS NULL AND points > 0",
@@ -220,7 +238,13 @@ pub(crate) fn write_reversal(
             // elsewhere is taken exactly (what the lots here did not
             // cover, as one entry naming no lot), and the replay, which
             // puts it at its moment, says what no lot covered: the debt.
-            let mut take = book.take_back(lot, target, at);
+            let mut take = match recorded {
+                Some(r) if crate::ledger::parts_of(r.taken_parts, target) => dangol_domain::points::TakeBack {
+                    entries: crate::ledger::as_written(at, LedgerKind::Reverse, r.taken_parts),
+                    unrecovered: 0,
+                },
+                _ => book.take_back(lot, target, at),
+            };
             let mut written = -take.entries.iter().map(|e| e.amount).sum::<i64>();
             if recorded.is_some() && written < target {
                 take.entries.push(dangol_domain::points::NewPoints {
@@ -233,9 +257,10 @@ pub(crate) fn write_reversal(
                 written = target;
             }
             taken_back = written;
+            taken_parts = take.entries.iter().map(|e| e.amount).collect();
             let owed = book.debt();
             unrecovered = recorded.map_or(take.unrecovered + (earned - target), |r| r.points);
-            ledger::write_points(
+            points_rows.extend(ledger::write_points(
                 tx,
                 &mut book,
                 crid,
@@ -243,7 +268,7 @@ pub(crate) fn write_reversal(
                 Some(rev_rid),
                 Some("refund: earned points back"),
                 &take.entries,
-            )?;
+            )?);
             debt = book.debt().saturating_sub(owed).max(0);
         }
         book.expire_through(at);
@@ -266,5 +291,14 @@ pub(crate) fn write_reversal(
         }
         customers::refresh_visits(tx, crid)?;
     }
-    Ok(Reversal { points_balance, stamps_balance, unrecovered, stamps_unrecovered, taken: taken_back, debt })
+    Ok(Reversal {
+        points_balance,
+        stamps_balance,
+        unrecovered,
+        stamps_unrecovered,
+        taken: taken_back,
+        debt,
+        points_rows,
+        taken_parts,
+    })
 }

@@ -299,6 +299,13 @@ impl Store {
             )?;
             // The owner's undo of a merge made here is applied when it
             // comes back, at its place in the hub's order, as everywhere.
+            // This counter's own entries are placed in the hub's order up
+            // to its last event passed back (an undo here is worked out
+            // from those only: `ledger::placed_points_book`).
+            if e.device == own && e.pos > cursor {
+                tx.prepare_cached("UPDATE sync_state SET placed_seq = max(placed_seq, ?1) WHERE id = 1")?
+                    .execute([e.seq])?;
+            }
             let own_undo = e.device == own && e.kind == crate::unmerge::UNMERGED;
             if e.pos <= cursor || held || (e.device == own && !own_undo) {
                 // This counter's own claims and returns come back from the
@@ -500,7 +507,8 @@ impl Store {
     /// replay derives it (what expired is gone; a debt shows below zero),
     /// by id.
     pub fn points_balances(&self) -> Result<Vec<(Uuid, i64)>> {
-        let mut out = crate::ledger::all_points_balances(&self.conn)?;
+        let mut out = Vec::new();
+        crate::ledger::each_points_book(&self.conn, |id, book| out.push((id, book.balance())))?;
         out.sort();
         Ok(out)
     }
@@ -530,12 +538,34 @@ impl Store {
             }
             h.update(b"\x1e");
         }
-        // Points: each customer's balance as the replay derives it (expiry
-        // is derived, never written, so the rows' sum would leave it out).
-        let points: Vec<(String, i64)> =
-            self.points_balances()?.into_iter().map(|(id, b)| (id.simple().to_string().to_uppercase(), b)).collect();
-        for (id, balance) in points {
-            h.update(format!("{id}\u{1f}{balance}\n").as_bytes());
+        // Points: each customer's book as the replay derives it (expiry is
+        // derived, never written, so the rows' sum would leave it out): the
+        // balance, the debt and every lot by what it is, not by its row id
+        // (local to each file), so counters that agree on the balance but
+        // not on which lots hold it (and so on what expires later) part.
+        let mut points: Vec<(String, String)> = Vec::new();
+        crate::ledger::each_points_book(&self.conn, |id, book| {
+            let mut line =
+                format!("{}\u{1f}{}\u{1f}{}", id.simple().to_string().to_uppercase(), book.balance(), book.debt());
+            for l in book.lots() {
+                line.push_str(&format!(
+                    "\u{1f}{}/{:?}/{}/{:?}/{}/{}/{}/{}",
+                    ms(l.opened_at),
+                    l.origin,
+                    l.kind.as_str(),
+                    l.expires_at.map(ms),
+                    l.opened,
+                    l.remaining,
+                    l.expired,
+                    l.spent
+                ));
+            }
+            points.push((id.to_string(), line));
+        })?;
+        points.sort();
+        for (_, line) in points {
+            h.update(line.as_bytes());
+            h.update(b"\n");
         }
         h.update(b"\x1e");
         // The owner's PIN is left out: each counter may re-hash it (a

@@ -236,10 +236,12 @@ pub(crate) fn unmerge(
     // Points are settled as of the undo's moment, each lot's expiry as the
     // one customer's book had it then: what expired is neither owed nor
     // handed over.
-    // Which lot each entry drew, as the one customer's book replays it.
-    let one = ledger::points_book(tx, from)?;
-    let draws = one.draws().to_vec();
-    let expired = expired_by_lot([one, ledger::points_book(tx, to)?], a.at);
+    // Which lot each entry drew, as the one customer's book replays the
+    // entries placed before the undo in the hub's order (those every
+    // counter holds when it applies the undo, whatever of its own it has
+    // written since).
+    let draws = ledger::placed_points_book(tx, from)?.draws().to_vec();
+    let expired = expired_by_lot([ledger::points_book(tx, from)?, ledger::points_book(tx, to)?], a.at);
     let mut moved = move_rows(tx, merged, from, to)?;
     let own = crate::settings::device_id(tx)?;
     let by = (a.event.device != own).then_some(a.event.device);
@@ -256,7 +258,11 @@ pub(crate) fn unmerge(
     // undo applies where the hub placed it, maybe after events dated later
     // than the owner's request), so replaying a book never draws it first.
     let latest: Option<i64> = tx
-        .prepare_cached("SELECT max(at) FROM points_ledger WHERE customer IN (?1, ?2)")?
+        .prepare_cached(
+            "SELECT max(at) FROM points_ledger p WHERE customer IN (?1, ?2) AND NOT EXISTS (
+                SELECT 1 FROM own_points o WHERE o.entry = p.rid
+                AND o.seq > (SELECT placed_seq FROM sync_state WHERE id = 1))",
+        )?
         .query_row([from, to], |r| r.get(0))?;
     // Strictly after it: entries of one moment replay by the counter that
     // wrote them, and this one's may sort first.
@@ -576,12 +582,9 @@ fn pay_squared(tx: &Connection, owing: Owing, by: Option<Uuid>, when: DateTime<U
             continue;
         }
         let mut book = ledger::points_book(tx, rid)?;
-        let pay = if net < 0 {
-            book.spend_as_recorded(-net, when, LedgerKind::Adjust)
-        } else {
-            vec![adjust_at(when, net, None)]
-        };
-        write_squaring(tx, &mut book, rid, by, PAYMENT_NOTE, &pay, &tag)?;
+        // One entry naming no lot: the replay draws it where it falls, so
+        // every counter writes the same entry whatever lots it holds.
+        write_squaring(tx, &mut book, rid, by, PAYMENT_NOTE, &[adjust_at(when, net, None)], &tag)?;
         // Counted in the sum only: the book it is folded into here is not
         // used again (read back, it is `elsewhere`).
         for id in write_squaring(tx, &mut book, rid, by, PAYMENT_NOTE, &[adjust_at(when, -net, None)], &tag)? {
@@ -613,9 +616,10 @@ fn move_points(tx: &Connection, from: i64, to: i64, points: i64, by: Option<Uuid
         std::cmp::Ordering::Less => (to, from, -points),
     };
     let note = "고객 병합 취소 정산";
+    // One entry naming no lot: the replay draws it where it falls, so every
+    // counter writes the same entry whatever lots it holds.
     let mut book = ledger::points_book(tx, giver)?;
-    let entries = book.spend_as_recorded(n, at, LedgerKind::Adjust);
-    ledger::write_points(tx, &mut book, giver, by, None, Some(note), &entries)?;
+    ledger::write_points(tx, &mut book, giver, by, None, Some(note), &[adjust_at(at, -n, None)])?;
     let mut book = ledger::points_book(tx, taker)?;
     ledger::write_points(tx, &mut book, taker, by, None, Some(note), &[open_lot(at, LedgerKind::Adjust, n, None)])?;
     Ok(())

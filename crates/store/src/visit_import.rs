@@ -312,7 +312,7 @@ impl Store {
             encoding: file.encoding.into(),
         };
         let mut known: HashMap<String, (i64, Uuid)> = HashMap::new();
-        let effects = SaleEffects { applied_rules: &[], dismissed: &[], origin: Origin::Here };
+        let effects = SaleEffects { applied_rules: &[], dismissed: &[], origin: Origin::Here, redeem_parts: &[] };
         for (i, v) in visits.iter().enumerate() {
             if (i as u64).is_multiple_of(PROGRESS_EVERY) {
                 progress("writing", i as u64, total_rows);
