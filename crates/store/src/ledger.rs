@@ -107,6 +107,12 @@ pub(crate) fn parts_of(parts: &[i64], total: i64) -> bool {
         && parts.iter().try_fold(0i64, |s, p| s.checked_sub(*p)) == Some(total)
 }
 
+/// This counter's own points entries of events the hub's order has not
+/// passed back yet (none on a counter that has not joined a hub: there
+/// everything is in its place as written).
+pub(crate) const UNPLACED: &str = "SELECT entry FROM own_points
+    WHERE seq > (SELECT placed_seq FROM sync_state WHERE id = 1 AND joined_at IS NOT NULL)";
+
 /// Records `rows`, points entries this counter wrote for an event of its
 /// own, as that event's (`seq`): they are placed in the hub's order where
 /// it is (`placed_points_book`).
@@ -125,10 +131,7 @@ pub(crate) fn claim_own(conn: &Connection, rows: &[i64], seq: i64) -> Result<()>
 /// every counter works out the same whenever its own events reach the hub.
 pub(crate) fn placed_points_book(conn: &Connection, customer_rid: i64) -> Result<PointsBook> {
     let unplaced: std::collections::HashSet<i64> = conn
-        .prepare_cached(
-            "SELECT o.entry FROM own_points o JOIN points_ledger p ON p.rid = o.entry
-             WHERE p.customer = ?1 AND o.seq > (SELECT placed_seq FROM sync_state WHERE id = 1)",
-        )?
+        .prepare_cached(&format!("SELECT p.rid FROM points_ledger p WHERE p.customer = ?1 AND p.rid IN ({UNPLACED})"))?
         .query_map([customer_rid], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut entries = points_entries(conn, customer_rid)?;

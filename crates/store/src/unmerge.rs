@@ -258,11 +258,10 @@ pub(crate) fn unmerge(
     // undo applies where the hub placed it, maybe after events dated later
     // than the owner's request), so replaying a book never draws it first.
     let latest: Option<i64> = tx
-        .prepare_cached(
-            "SELECT max(at) FROM points_ledger p WHERE customer IN (?1, ?2) AND NOT EXISTS (
-                SELECT 1 FROM own_points o WHERE o.entry = p.rid
-                AND o.seq > (SELECT placed_seq FROM sync_state WHERE id = 1))",
-        )?
+        .prepare_cached(&format!(
+            "SELECT max(at) FROM points_ledger WHERE customer IN (?1, ?2) AND rid NOT IN ({})",
+            ledger::UNPLACED
+        ))?
         .query_row([from, to], |r| r.get(0))?;
     // Strictly after it: entries of one moment replay by the counter that
     // wrote them, and this one's may sort first.

@@ -915,6 +915,47 @@ fn an_undo_applied_after_later_entries_squares_after_them() {
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
 
+/// An undo is worked out from the entries placed before it in the hub's
+/// order. A spends in the survivor's name on day 1 from the merged
+/// registration's lot (it expires first); the owner undoes the merge on
+/// day 20; B, before it hears of the undo, adds 50 points to the survivor
+/// on day 25, expiring on day 30, and only then syncs: its entry reaches
+/// the hub after the undo. Had B worked the squaring out with its own
+/// entry (dating it after day 25), the survivor's payment would have taken
+/// those 50 there and the 100 expiring on day 100 at A: the counters held
+/// the same balances but different lots.
+#[test]
+fn an_undo_leaves_out_what_the_applying_counter_wrote_after_its_place() {
+    let (mut hub, mut cs, sides, now) = registered_offline(1450);
+    let (x, y) = (sides[0], sides[1]);
+    let day = |d: i64| now + days(d);
+    adjust_on(&mut cs[0], x, 100, Some(day(100)), day(0));
+    adjust_on(&mut cs[1], y, 100, Some(day(50)), day(0));
+    sync_round(&mut cs[1], &mut hub);
+    sync_round(&mut cs[0], &mut hub);
+    adjust_on(&mut cs[0], x, -100, None, day(1));
+    sync_round(&mut cs[0], &mut hub);
+    sync_round(&mut cs[1], &mut hub);
+    let a = &mut cs[0];
+    clock(&mut a.store, day(20));
+    let owner = a.owner.clone();
+    assert!(a.store.undo_merge(&owner, y, OWN, day(20), &mut a.ids).unwrap().pending);
+    sync_round(&mut cs[0], &mut hub);
+    adjust_on(&mut cs[1], x, 50, Some(day(30)), day(25));
+    sync_round(&mut cs[1], &mut hub);
+    clock(&mut cs[0].store, day(26));
+    sync_all(&mut cs, &mut hub);
+    books_whole(&cs, [x, y], day(26));
+    for who in [x, y] {
+        let lots = |k: &Counter| {
+            let book = book_of(&k.store, who);
+            book.lots().iter().map(|l| (l.opened_at, l.expires_at, l.remaining, l.expired)).collect::<Vec<_>>()
+        };
+        assert_eq!(lots(&cs[0]), lots(&cs[1]), "{who}: the same lots at A and B");
+    }
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+}
+
 /// A squared redemption is never drawn again. A spends in the survivor's
 /// name on day 1 from the merged registration's lot (it expires first);
 /// the owner undoes the merge on day 20 and A applies it at once, while B
