@@ -401,17 +401,7 @@ fn seeding(storage: &[&str], dir: &Path) {
     // refused moving an entry to the registration it came from).
     let (_, _, merged) = merged_couple(dir, &hub, &key, [&a, &b]);
     owner_json(&["unmerge", "--db", a.to_str().unwrap(), "--customer", &merged, "--phone", "010-7777-8888"]);
-    for db in [&a, &b, &a, &b] {
-        synced(db, &hub, &key, "계산대");
-    }
-    let e = dir.join("e.db");
-    synced(&e, &hub, &key, "계산대 5");
-    for db in [&a, &b, &e] {
-        let own = json(&["lookup", "--db", db.to_str().unwrap(), "7777-8888"]);
-        assert_eq!(own["hits"][0]["id"], merged.as_str(), "{}: {own}", db.display());
-    }
-    assert_eq!(digest(&a), digest(&b));
-    assert_eq!(digest(&a), digest(&e), "the hub's snapshot holds the undo");
+    undone_everywhere(&hub, &key, [&a, &b], &dir.join("e.db"), &merged);
 
     // Another counter with its own bulk history cannot join.
     let c = dir.join("c.db");
@@ -474,6 +464,22 @@ fn merged_couple(dir: &Path, hub: &HubProcess, key: &Path, [a, b]: [&Path; 2]) -
     (wife, husband, merged)
 }
 
+/// After the owner undid `merged` at `a` under 010-7777-8888: `a` and `b`
+/// sync until both hold it, and `new` starts from the hub's snapshot; the
+/// registration has its own phone at all three, which hold the same shop.
+fn undone_everywhere(hub: &HubProcess, key: &Path, [a, b]: [&Path; 2], new: &Path, merged: &str) {
+    for db in [a, b, a, b] {
+        synced(db, hub, key, "계산대");
+    }
+    synced(new, hub, key, "새 계산대");
+    for db in [a, b, new] {
+        let own = json(&["lookup", "--db", db.to_str().unwrap(), "7777-8888"]);
+        assert_eq!(own["hits"][0]["id"], merged, "{}: {own}", db.display());
+    }
+    assert_eq!(digest(a), digest(b));
+    assert_eq!(digest(a), digest(new), "the hub's snapshot holds the undo");
+}
+
 /// Two cashiers register a couple who share a phone, each at their own
 /// counter, offline; sync merges them. The owner lists what sync found,
 /// undoes the merge at A with the husband's own phone, and every counter
@@ -524,20 +530,13 @@ fn merge_undone(storage: &[&str], dir: &Path) {
         (Some(merged.as_str()), Some(1)),
         "{undone}"
     );
-    for db in [&a, &b, &a, &b] {
-        synced(db, &hub, &key, "계산대");
-    }
     let c = dir.join("c.db");
-    synced(&c, &hub, &key, "계산대 3");
+    undone_everywhere(&hub, &key, [&a, &b], &c, &merged);
     for db in [&a, &b, &c] {
-        let own = json(&["lookup", "--db", db.to_str().unwrap(), "7777-8888"]);
-        assert_eq!(own["hits"][0]["id"], merged.as_str(), "{}: {own}", db.display());
         for who in [&wife, &husband] {
             assert_eq!(card(db, who)["visits"], 1, "{}: {who} has their own sale", db.display());
         }
     }
-    assert_eq!(digest(&a), digest(&b));
-    assert_eq!(digest(&a), digest(&c), "the hub's snapshot holds the undo");
     let after = owner_json(&["anomalies", "--db", path]);
     assert!(after.as_array().unwrap().iter().all(|x| x["undoable"].is_null()), "{after}");
     assert!(after.as_array().unwrap().iter().any(|x| x["kind"] == "merge_undone"), "{after}");

@@ -527,13 +527,15 @@ impl PointsBook {
         entries
     }
 
-    /// Gives points back to the lots they were taken from (a refund of a
-    /// redemption): `taken` lists (lot id, points taken).
-    pub fn give_back(&self, taken: &[(i64, i64)], at: DateTime<Utc>) -> Vec<NewPoints> {
+    /// Gives points back (a refund of a redemption), one entry for each
+    /// entry that took them: `taken` lists (the lot it named, points
+    /// taken). The replay puts them back where it drew the sale's
+    /// redemption, whatever lot was named.
+    pub fn give_back(&self, taken: &[(Option<i64>, i64)], at: DateTime<Utc>) -> Vec<NewPoints> {
         taken
             .iter()
             .filter(|(_, n)| *n > 0)
-            .map(|&(lot, n)| NewPoints { at, kind: LedgerKind::Reverse, amount: n, expires_at: None, lot: Some(lot) })
+            .map(|&(lot, n)| NewPoints { at, kind: LedgerKind::Reverse, amount: n, expires_at: None, lot })
             .collect()
     }
 
@@ -753,7 +755,7 @@ mod tests {
         let earned = l.write_for(Some(1), None, vec![open_lot(t(10), LedgerKind::Earn, 40, Some(t(375)))])[0];
         assert_eq!(l.book().balance(), 340);
         // Refunded: 200 back to lot a, 40 taken from the sale's own lot.
-        let taken: Vec<(i64, i64)> = spent.iter().map(|e| (e.lot.unwrap(), -e.amount)).collect();
+        let taken: Vec<(Option<i64>, i64)> = spent.iter().map(|e| (e.lot, -e.amount)).collect();
         let back = l.book().give_back(&taken, t(20));
         l.write_for(Some(2), Some(1), back);
         let tb = l.book().take_back(earned, 40, t(20));

@@ -163,7 +163,7 @@ fn run(ops: &[Op], step: Duration) -> Result<(Ledger, DateTime<Utc>), TestCaseEr
                 let s = model.refund(sale, now);
                 // Ledger: the same through the book, as one refund.
                 let (spent, lot) = ledger.sales[sale].clone();
-                let taken: Vec<(i64, i64)> = spent.iter().map(|e| (e.lot.unwrap(), -e.amount)).collect();
+                let taken: Vec<(Option<i64>, i64)> = spent.iter().map(|e| (e.lot, -e.amount)).collect();
                 let mut book = ledger.book();
                 book.expire_through(now);
                 let mut written = book.give_back(&taken, now);

@@ -271,7 +271,7 @@ impl Store {
         let after = Balances { points: book.available(at), stamps: before.stamps + stamps };
         let mut change = serde_json::json!({"customer": row.customer.id, "points": points, "stamps": stamps, "expires_at": expires_at, "note": note});
         // The entries a take was written in go with it, so every counter
-        // writes the same (`ledger::as_written`).
+        // writes the same (`ledger::spent_elsewhere`).
         if points < 0 {
             change["parts"] = entries.iter().map(|e| e.amount).collect();
         }

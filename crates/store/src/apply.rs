@@ -562,7 +562,11 @@ fn sale_completed(tx: &Connection, a: &mut Applying, draft: &SaleDraft) -> Resul
         #[serde(default)]
         redeem_parts: Vec<i64>,
     }
-    let parts: Parts = serde_json::from_str(&a.event.payload).unwrap_or_default();
+    // Only a redemption has parts: the payload is read again for them then.
+    let parts: Parts = match draft.points_redeemed > 0 {
+        true => serde_json::from_str(&a.event.payload).unwrap_or_default(),
+        false => Parts::default(),
+    };
     let effects = SaleEffects {
         applied_rules: &applied,
         dismissed: &dismissed,
@@ -720,10 +724,8 @@ fn balances_adjusted(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     // counter's ledger sums alike.
     let entries = if j.points > 0 {
         vec![open_lot(a.at, LedgerKind::Adjust, j.points, j.expires_at)]
-    } else if ledger::parts_of(&j.parts, -j.points) {
-        ledger::as_written(a.at, LedgerKind::Adjust, &j.parts)
     } else if j.points < 0 {
-        book.spend_as_recorded(-j.points, a.at, LedgerKind::Adjust)
+        ledger::spent_elsewhere(&book, &j.parts, -j.points, a.at, LedgerKind::Adjust)
     } else {
         vec![]
     };

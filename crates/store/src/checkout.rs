@@ -176,12 +176,7 @@ impl Store {
                 &serde_json::json!({"customer": req.customer, "points": expired}),
             )?;
         }
-        // The entries its redemption was written in go with it, so every
-        // counter writes the same (`ledger::as_written`).
-        let mut payload = serde_json::to_value(&draft).expect("plain data");
-        if !written.redeem_parts.is_empty() {
-            payload["redeem_parts"] = serde_json::json!(written.redeem_parts);
-        }
+        let payload = Completed { draft: &draft, redeem_parts: &written.redeem_parts };
         let seq = outbox::append(&tx, ids, ctx.device, req.at, "sale.completed", &payload)?;
         ledger::claim_own(&tx, &written.points_rows, seq)?;
         let stamps_balance = standing.facts.stamps - draft.stamps_redeemed + draft.stamps_earned;
@@ -385,6 +380,17 @@ pub(crate) struct SaleEffects<'a> {
     pub redeem_parts: &'a [i64],
 }
 
+/// A sale as its event carries it: the draft, and the entries its
+/// redemption was written in, so every counter writes the same
+/// (`ledger::spent_elsewhere`).
+#[derive(serde::Serialize)]
+struct Completed<'a> {
+    #[serde(flatten)]
+    draft: &'a SaleDraft,
+    #[serde(skip_serializing_if = "<[i64]>::is_empty")]
+    redeem_parts: &'a [i64],
+}
+
 /// What writing a sale did beyond its rows.
 pub(crate) struct WrittenSale {
     /// Points that expired at the sale's moment, before it.
@@ -452,10 +458,13 @@ pub(crate) fn write_sale(
                 }
                 // Written as there; what no lot here covers (once the
                 // replay has it in its place) is a debt.
-                Origin::Elsewhere if ledger::parts_of(effects.redeem_parts, draft.points_redeemed) => {
-                    ledger::as_written(draft.at, LedgerKind::Redeem, effects.redeem_parts)
-                }
-                Origin::Elsewhere => book.spend_as_recorded(draft.points_redeemed, draft.at, LedgerKind::Redeem),
+                Origin::Elsewhere => ledger::spent_elsewhere(
+                    book,
+                    effects.redeem_parts,
+                    draft.points_redeemed,
+                    draft.at,
+                    LedgerKind::Redeem,
+                ),
             };
             written.redeem_parts = spend.iter().map(|e| e.amount).collect();
             let debt = book.debt();

@@ -99,6 +99,19 @@ pub(crate) fn as_written(at: DateTime<Utc>, kind: LedgerKind, parts: &[i64]) -> 
     parts.iter().map(|&amount| NewPoints { at, kind, amount, expires_at: None, lot: None }).collect()
 }
 
+/// Another counter's spend of `amount`, as its writer split it (`parts`,
+/// when its event carries them) or, in events from before they were
+/// carried, from the lots here that expire first.
+pub(crate) fn spent_elsewhere(
+    book: &PointsBook,
+    parts: &[i64],
+    amount: i64,
+    at: DateTime<Utc>,
+    kind: LedgerKind,
+) -> Vec<NewPoints> {
+    if parts_of(parts, amount) { as_written(at, kind, parts) } else { book.spend_as_recorded(amount, at, kind) }
+}
+
 /// Whether `parts` (as an event carries them) split exactly `total`
 /// points taken, each part taking some.
 pub(crate) fn parts_of(parts: &[i64], total: i64) -> bool {

@@ -199,21 +199,11 @@ pub(crate) fn write_reversal(
         // Redeemed points go back where the replay drew the sale's
         // redemption (`PointsBook`), one entry for each of its entries, so
         // every counter holding the same entries writes the same.
-        let back: Vec<dangol_domain::points::NewPoints> = tx
-            .prepare_cached("SELECT lot, points FROM points_ledger WHERE sale = ?1 AND kind = 'redeem' ORDER BY rid")?
-            .query_map([orig_rid], |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, i64>(1)?)))?
-            .filter_map(|row| match row {
-                Ok((lot, n)) if n < 0 => Some(Ok(dangol_domain::points::NewPoints {
-                    at,
-                    kind: LedgerKind::Reverse,
-                    amount: -n,
-                    expires_at: None,
-                    lot,
-                })),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
-            })
+        let taken: Vec<(Option<i64>, i64)> = tx
+            .prepare_cached("SELECT lot, -points FROM points_ledger WHERE sale = ?1 AND kind = 'redeem' ORDER BY rid")?
+            .query_map([orig_rid], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        let back = book.give_back(&taken, at);
         points_rows =
             ledger::write_points(tx, &mut book, crid, by, Some(rev_rid), Some("refund: redeemed points back"), &back)?;
         let earned_lot: Option<(i64, i64)> = tx

@@ -291,23 +291,27 @@ impl Store {
         let mut rows_moved = false;
         let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut cursor = state(&tx)?.map_or(0, |s| s.pulled_pos);
+        // This counter's own entries are placed in the hub's order up to
+        // its last event passed back (an undo here is worked out from those
+        // only: `ledger::placed_points_book`): recorded before the next
+        // event is applied, and at the end.
+        let mut placed: Option<i64> = None;
         for e in events {
-            let held: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM inbox WHERE event_id = ?1)",
-                [e.event_id.as_bytes()],
-                |r| r.get(0),
-            )?;
-            // The owner's undo of a merge made here is applied when it
-            // comes back, at its place in the hub's order, as everywhere.
-            // This counter's own entries are placed in the hub's order up
-            // to its last event passed back (an undo here is worked out
-            // from those only: `ledger::placed_points_book`).
             if e.device == own && e.pos > cursor {
-                tx.prepare_cached("UPDATE sync_state SET placed_seq = max(placed_seq, ?1) WHERE id = 1")?
-                    .execute([e.seq])?;
+                placed = Some(placed.map_or(e.seq, |p| p.max(e.seq)));
             }
+            // The owner's undo of a merge made here is applied when it
+            // comes back, at its place in the hub's order, as everywhere;
+            // the rest of its own events come back as markers.
             let own_undo = e.device == own && e.kind == crate::unmerge::UNMERGED;
-            if e.pos <= cursor || held || (e.device == own && !own_undo) {
+            let skip = e.pos <= cursor
+                || (e.device == own && !own_undo)
+                || tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM inbox WHERE event_id = ?1)",
+                    [e.event_id.as_bytes()],
+                    |r| r.get(0),
+                )?;
+            if skip {
                 // This counter's own claims and returns come back from the
                 // hub: their place in its order decides what the pool grants.
                 if e.device == own && e.pos > cursor {
@@ -317,6 +321,7 @@ impl Store {
                 cursor = cursor.max(e.pos);
                 continue;
             }
+            record_placed(&tx, placed.take())?;
             let mut a = Applying::new(e);
             let outcome = if e.schema_version > SCHEMA_VERSION {
                 Outcome::Quarantined(format!(
@@ -367,6 +372,7 @@ impl Store {
             rows_moved |= a.moved.is_some();
             cursor = e.pos;
         }
+        record_placed(&tx, placed)?;
         tx.execute("UPDATE sync_state SET pulled_pos = max(pulled_pos, ?1) WHERE id = 1", [cursor])?;
         tx.commit()?;
         if rows_moved {
@@ -543,7 +549,7 @@ impl Store {
         // balance, the debt and every lot by what it is, not by its row id
         // (local to each file), so counters that agree on the balance but
         // not on which lots hold it (and so on what expires later) part.
-        let mut points: Vec<(String, String)> = Vec::new();
+        let mut points: Vec<String> = Vec::new();
         crate::ledger::each_points_book(&self.conn, |id, book| {
             let mut line =
                 format!("{}\u{1f}{}\u{1f}{}", id.simple().to_string().to_uppercase(), book.balance(), book.debt());
@@ -560,10 +566,11 @@ impl Store {
                     l.spent
                 ));
             }
-            points.push((id.to_string(), line));
+            points.push(line);
         })?;
+        // Each line starts with the customer's id: by id.
         points.sort();
-        for (_, line) in points {
+        for line in points {
             h.update(line.as_bytes());
             h.update(b"\n");
         }
@@ -578,6 +585,15 @@ impl Store {
         h.update(format!("{settings:?}").as_bytes());
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+/// Records that the hub's order has passed this counter's own events back
+/// up to `seq` (`None`: none since last recorded).
+fn record_placed(tx: &Connection, seq: Option<i64>) -> Result<()> {
+    if let Some(seq) = seq {
+        tx.prepare_cached("UPDATE sync_state SET placed_seq = max(placed_seq, ?1) WHERE id = 1")?.execute([seq])?;
+    }
+    Ok(())
 }
 
 fn acknowledge(tx: &Connection, hub_acked: i64) -> Result<()> {
