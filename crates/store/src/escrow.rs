@@ -26,6 +26,17 @@
 //! the points are, or allows the owner's overdraft
 //! (`LoyaltySettings::offline_overdraft_points`), recorded as an anomaly.
 //!
+//! A counter can end up holding less than nothing: the owner's overdraft,
+//! a spend (unaware of an undone merge) of points the undo gave to the
+//! other registration, a return of what a cover took meanwhile. Then the
+//! others would hold more than the customer has, and could spend it
+//! between them. Wherever an event writes a customer's points, at its
+//! place in the hub's order, and at each return and each undone merge,
+//! every counter below zero is covered from the pool and then from the
+//! counters holding the most (`cover`), worked out from what the hub's
+//! order has placed so every counter writes the same shifts
+//! (`escrow_shifts`); the customer's total never changes.
+//!
 //! Known limit: allowances are counted in points, not in lots; expiry is
 //! kept by the lots. A counter never redeems more than the customer's
 //! usable points (the lots it sees), and never more than its allowance.
@@ -38,6 +49,7 @@ use chrono::{DateTime, Utc};
 use dangol_domain::ids::IdSource;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// A claim on the pool.
@@ -78,11 +90,13 @@ pub(crate) fn held(conn: &Connection, customer: i64, device: Uuid, own: Uuid) ->
     };
     let moved: i64 = conn
         .prepare_cached(
-            "SELECT coalesce(sum(CASE kind WHEN 'claim' THEN coalesce(granted, 0) ELSE -asked END), 0)
-             FROM escrow_moves WHERE customer = ?1 AND device = ?2",
+            "SELECT coalesce(sum(points), 0) FROM (
+                SELECT CASE kind WHEN 'claim' THEN coalesce(granted, 0) ELSE -asked END AS points
+                FROM escrow_moves WHERE customer = ?1 AND device = ?2
+                UNION ALL SELECT points FROM escrow_shifts WHERE customer = ?1 AND device = ?2)",
         )?
         .query_row(params![customer, device.as_bytes()], |r| r.get(0))?;
-    ledger.checked_add(moved).ok_or_else(|| StoreError::bad_input("points", "합계가 너무 큽니다", "the sum overflows"))
+    ledger.checked_add(moved).ok_or_else(overflow)
 }
 
 /// The pool's points for `customer`, in the hub's order as applied here.
@@ -199,7 +213,147 @@ pub(crate) fn observe(tx: &Connection, e: &IncomingEvent) -> Result<Option<Outco
          ON CONFLICT (customer) DO UPDATE SET points = excluded.points",
     )?
     .execute(params![customer, pool_after])?;
+    if kind == "return" {
+        cover_after(tx, e.event_id, &[customer])?;
+    }
     Ok(Some(Outcome::Applied))
+}
+
+/// What each counter holds of a customer's points as the hub's order has
+/// placed them so far, the same at every counter applying an event at the
+/// same place: every other counter's entries and moves applied here, and
+/// this counter's own only once placed (its entries of events not yet
+/// passed back, and its moves not yet back, are left out).
+fn placed_allowances(tx: &Connection, customer: i64, own: Uuid) -> Result<BTreeMap<Uuid, i64>> {
+    let rows: Vec<(Vec<u8>, i64)> = tx
+        .prepare_cached(&format!(
+            "SELECT coalesce(device, ?2), points FROM points_ledger
+             WHERE customer = ?1 AND kind != 'expire' AND rid NOT IN ({})
+             UNION ALL SELECT device, CASE kind WHEN 'claim' THEN coalesce(granted, 0) ELSE -asked END
+             FROM escrow_moves WHERE customer = ?1 AND pos IS NOT NULL
+             UNION ALL SELECT device, points FROM escrow_shifts WHERE customer = ?1",
+            crate::ledger::UNPLACED
+        ))?
+        .query_map(params![customer, own.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for (device, points) in rows {
+        // A CHECK keeps every device 16 bytes.
+        let held = out.entry(Uuid::from_slice(&device).unwrap_or_default()).or_default();
+        *held = held.checked_add(points).ok_or_else(overflow)?;
+    }
+    Ok(out)
+}
+
+fn overflow() -> StoreError {
+    StoreError::bad_input("points", "합계가 너무 큽니다", "the sum overflows")
+}
+
+/// Squares the allowances of the two customers an undone merge left
+/// (`sides`), at the undo's place in the hub's order. The moves made while
+/// they were one customer stay with the survivor while every entry goes
+/// back to its side, so a counter can hold less than nothing on one side
+/// (the points it returned were earned on the other) and others more than
+/// the side has: each side is covered (`cover`).
+pub(crate) fn square_allowances(tx: &Connection, undo: Uuid, sides: [i64; 2]) -> Result<()> {
+    let own = crate::settings::device_id(tx)?;
+    let sides: &[i64] = if sides[0] == sides[1] { &sides[..1] } else { &sides };
+    for &customer in sides {
+        cover(tx, undo, customer, placed_allowances(tx, customer, own)?)?;
+    }
+    Ok(())
+}
+
+/// After `event` wrote points entries for `customers` at its place in the
+/// hub's order (applied from another counter, or this counter's own passed
+/// back), or returned points: covers any counter below zero. A counter
+/// goes below zero by spending what an undone merge had given to the
+/// other side, by the owner's overdraft, or by returning what a cover took
+/// meanwhile; until covered, the others hold more than the customer has.
+/// What no one could cover (the customer owes points) is covered as later
+/// events bring points.
+pub(crate) fn cover_after(tx: &Connection, event: Uuid, customers: &[i64]) -> Result<()> {
+    if customers.is_empty() {
+        return Ok(());
+    }
+    let own = crate::settings::device_id(tx)?;
+    for &customer in customers {
+        let held = placed_allowances(tx, customer, own)?;
+        if held.values().any(|h| *h < 0) {
+            cover(tx, event, customer, held)?;
+        }
+    }
+    Ok(())
+}
+
+/// The highest points entry so far (taken before an event is applied).
+pub(crate) fn ledger_mark(tx: &Connection) -> Result<i64> {
+    Ok(tx.prepare_cached("SELECT coalesce(max(rid), 0) FROM points_ledger")?.query_row([], |r| r.get(0))?)
+}
+
+/// The customers with points entries written after `mark`.
+pub(crate) fn touched_since(tx: &Connection, mark: i64) -> Result<Vec<i64>> {
+    Ok(tx
+        .prepare_cached("SELECT DISTINCT customer FROM points_ledger WHERE rid > ?1 ORDER BY customer")?
+        .query_map([mark], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The customers with points entries this counter's own event `seq` wrote.
+pub(crate) fn touched_by_own(tx: &Connection, seq: i64) -> Result<Vec<i64>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT DISTINCT p.customer FROM own_points o JOIN points_ledger p ON p.rid = o.entry
+             WHERE o.seq = ?1 ORDER BY p.customer",
+        )?
+        .query_map([seq], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Brings every counter below zero in `held` (a customer's allowances as
+/// placed) to zero, from the pool, then from the counters holding the most
+/// (ties by device id), recorded as `event`'s shifts: the customer's total
+/// (its balance before expiry) does not change, and every counter applying
+/// `event` at its place writes the same shifts. A customer overdrawn in
+/// total keeps what no one can cover as a debt.
+fn cover(tx: &Connection, event: Uuid, customer: i64, held: BTreeMap<Uuid, i64>) -> Result<()> {
+    let mut short: Vec<(Uuid, i64)> = held.iter().filter(|(_, h)| **h < 0).map(|(d, h)| (*d, -*h)).collect();
+    let need = short.iter().try_fold(0i64, |s, (_, n)| s.checked_add(*n)).ok_or_else(overflow)?;
+    if need == 0 {
+        return Ok(());
+    }
+    let from_pool = need.min(pool(tx, customer)?);
+    let mut found = from_pool;
+    let mut shifts: BTreeMap<Uuid, i64> = BTreeMap::new();
+    let mut givers: Vec<(Uuid, i64)> = held.iter().filter(|(_, h)| **h > 0).map(|(d, h)| (*d, *h)).collect();
+    givers.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    for (device, h) in givers {
+        let take = (need - found).min(h);
+        if take == 0 {
+            break;
+        }
+        shifts.insert(device, -take);
+        found += take;
+    }
+    short.sort();
+    for (device, n) in short {
+        let give = found.min(n);
+        if give == 0 {
+            break;
+        }
+        shifts.insert(device, give);
+        found -= give;
+    }
+    let mut write =
+        tx.prepare_cached("INSERT INTO escrow_shifts (event_id, customer, device, points) VALUES (?1, ?2, ?3, ?4)")?;
+    for (device, points) in shifts {
+        write.execute(params![event.as_bytes(), customer, device.as_bytes(), points])?;
+    }
+    if from_pool > 0 {
+        tx.prepare_cached("UPDATE escrow_pool SET points = points - ?2 WHERE customer = ?1")?
+            .execute(params![customer, from_pool])?;
+    }
+    Ok(())
 }
 
 /// Writes one of this counter's moves: the event for the hub and the row
@@ -383,7 +537,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT DISTINCT device FROM points_ledger WHERE customer = ?1 AND device IS NOT NULL
-                 UNION SELECT device FROM escrow_moves WHERE customer = ?1",
+                 UNION SELECT device FROM escrow_moves WHERE customer = ?1
+                 UNION SELECT device FROM escrow_shifts WHERE customer = ?1",
             )?
             .query_map([rid], |r| r.get::<_, Vec<u8>>(0))?
             .filter_map(|b| b.ok().and_then(|b| Uuid::from_slice(&b).ok()))

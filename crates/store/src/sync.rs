@@ -312,10 +312,19 @@ impl Store {
                     |r| r.get(0),
                 )?;
             if skip {
-                // This counter's own claims and returns come back from the
-                // hub: their place in its order decides what the pool grants.
                 if e.device == own && e.pos > cursor {
+                    // This counter's own points entries are placed here: any
+                    // counter below zero is covered here, as at every other
+                    // counter applying the event (worked out from what is
+                    // placed, so recorded first).
+                    let touched = crate::escrow::touched_by_own(&tx, e.seq)?;
+                    if !touched.is_empty() || e.kind == crate::escrow::RETURNED {
+                        record_placed(&tx, placed.take())?;
+                    }
+                    // Its own claims and returns come back from the hub:
+                    // their place in its order decides what the pool grants.
                     crate::escrow::observe(&tx, e)?;
+                    crate::escrow::cover_after(&tx, e.event_id, &touched)?;
                 }
                 report.already += 1;
                 cursor = cursor.max(e.pos);
@@ -330,9 +339,17 @@ impl Store {
                 ))
             } else {
                 let sp = tx.savepoint()?;
+                let mark = crate::escrow::ledger_mark(&sp)?;
                 let outcome = apply(&sp, &mut a)?;
                 match outcome {
-                    Outcome::Applied => sp.commit()?,
+                    Outcome::Applied => {
+                        // Any counter below zero where the event wrote
+                        // points (an undo covers its two sides itself).
+                        if e.kind != crate::unmerge::UNMERGED {
+                            crate::escrow::cover_after(&sp, e.event_id, &crate::escrow::touched_since(&sp, mark)?)?;
+                        }
+                        sp.commit()?
+                    }
                     // Nothing of a quarantined event stays applied.
                     Outcome::Quarantined(_) => {
                         a.anomalies.clear();

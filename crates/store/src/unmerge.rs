@@ -44,7 +44,10 @@
 //! counter that, offline, redeemed the one customer's points while the
 //! owner undid the merge can leave a side below zero: that is a debt,
 //! reported to the owner (`points_overdrawn`), like any redemption sync
-//! finds beyond a balance.
+//! finds beyond a balance. Last, each side's allowances in escrow are
+//! covered (`escrow::square_allowances`): the moves between counters made
+//! while the two were one stay with the survivor, and no counter may be
+//! left holding less than nothing on one side and too much on the other.
 
 use crate::apply::{Anomaly, Applying, IncomingEvent, Outcome, merge};
 use crate::customers::{self, CustomerRow};
@@ -282,6 +285,9 @@ pub(crate) fn unmerge(
         ledger::write_stamps(tx, from, None, a.at, LedgerKind::Adjust, -stamps)?;
         ledger::write_stamps(tx, to, None, a.at, LedgerKind::Adjust, stamps)?;
     }
+    // Each side's points in escrow: no counter left holding less than
+    // nothing on one side and the same too much on the other.
+    crate::escrow::square_allowances(tx, a.event.event_id, [from, to])?;
     for rid in [from, to] {
         let (p, st) = (ledger::points_balance(tx, rid)?, ledger::stamps(tx, rid)?);
         let who = customers::get_rid(tx, rid)?.customer.id;
