@@ -28,14 +28,18 @@
 //!
 //! A counter can end up holding less than nothing: the owner's overdraft,
 //! a spend (unaware of an undone merge) of points the undo gave to the
-//! other registration, a return of what a cover took meanwhile. Then the
-//! others would hold more than the customer has, and could spend it
-//! between them. Wherever an event writes a customer's points, at its
-//! place in the hub's order, and at each return and each undone merge,
-//! every counter below zero is covered from the pool and then from the
-//! counters holding the most (`cover`), worked out from what the hub's
-//! order has placed so every counter writes the same shifts
-//! (`escrow_shifts`); the customer's total never changes.
+//! other registration, a return of what an undo's cover took meanwhile.
+//! Then the others hold more than the customer has and could spend it
+//! between them. Wherever an event takes a customer's points, at its place
+//! in the hub's order, a counter below zero is covered from the pool
+//! (`cover_after`), worked out from what the order has placed so every
+//! counter writes the same shifts (`escrow_shifts`); never from another
+//! counter, whose allowance only shrinks by what it does itself. What the
+//! pool cannot give, the counters holding the customer's points return at
+//! their next round (`escrow_short`, `escrow_rebalance`), and the cover at
+//! the return's place gives it. An undone merge, which re-divides what was
+//! one customer's, covers each side from its pool and then from the
+//! counters holding the most there (`square_allowances`).
 //!
 //! Known limit: allowances are counted in points, not in lots; expiry is
 //! kept by the lots. A counter never redeems more than the customer's
@@ -196,7 +200,7 @@ pub(crate) fn observe(tx: &Connection, e: &IncomingEvent) -> Result<Option<Outco
     tx.prepare_cached(
         "INSERT INTO escrow_moves (event_id, customer, device, kind, asked, granted, pos, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (event_id) DO UPDATE SET granted = excluded.granted, pos = excluded.pos",
+         ON CONFLICT (event_id) DO UPDATE SET customer = excluded.customer, granted = excluded.granted, pos = excluded.pos",
     )?
     .execute(params![
         e.event_id.as_bytes(),
@@ -254,34 +258,39 @@ fn overflow() -> StoreError {
 /// they were one customer stay with the survivor while every entry goes
 /// back to its side, so a counter can hold less than nothing on one side
 /// (the points it returned were earned on the other) and others more than
-/// the side has: each side is covered (`cover`).
+/// the side has. Each side is covered from its pool and then from the
+/// counters holding the most there (`cover`): the undo re-divides what was
+/// one customer's, so what a counter held of it is no longer what it
+/// believed anyway (its spends of the one customer, made unaware of the
+/// undo, are that side's debt with or without the cover), and once it
+/// learns of the undo it holds what the side has.
 pub(crate) fn square_allowances(tx: &Connection, undo: Uuid, sides: [i64; 2]) -> Result<()> {
     let own = crate::settings::device_id(tx)?;
     let sides: &[i64] = if sides[0] == sides[1] { &sides[..1] } else { &sides };
     for &customer in sides {
-        cover(tx, undo, customer, placed_allowances(tx, customer, own)?)?;
+        cover(tx, undo, customer, placed_allowances(tx, customer, own)?, Takers::PoolThenCounters)?;
     }
     Ok(())
 }
 
-/// After `event` wrote points entries for `customers` at its place in the
-/// hub's order (applied from another counter, or this counter's own passed
-/// back), or returned points: covers any counter below zero. A counter
-/// goes below zero by spending what an undone merge had given to the
-/// other side, by the owner's overdraft, or by returning what a cover took
-/// meanwhile; until covered, the others hold more than the customer has.
-/// What no one could cover (the customer owes points) is covered as later
-/// events bring points.
+/// After `event`, at its place in the hub's order, wrote points entries
+/// (applied from another counter, or this counter's own passed back) or
+/// returned points for `customers`: covers any counter below zero from the
+/// pool. A counter goes below zero by the owner's overdraft, by spending
+/// (unaware of an undone merge) the one customer's points the undo gave to
+/// the other side, or by returning what an undo's cover took meanwhile.
+/// Only the pool gives: a counter's allowance shrinks only by what it does
+/// itself, so what it believes it holds is never more than it holds. What
+/// the pool cannot cover leaves the customer `escrow_short`: the counters
+/// holding its points return what is missing at their next round
+/// (`escrow_rebalance`), and the cover at that return's place gives it.
 pub(crate) fn cover_after(tx: &Connection, event: Uuid, customers: &[i64]) -> Result<()> {
     if customers.is_empty() {
         return Ok(());
     }
     let own = crate::settings::device_id(tx)?;
     for &customer in customers {
-        let held = placed_allowances(tx, customer, own)?;
-        if held.values().any(|h| *h < 0) {
-            cover(tx, event, customer, held)?;
-        }
+        cover(tx, event, customer, placed_allowances(tx, customer, own)?, Takers::Pool)?;
     }
     Ok(())
 }
@@ -291,50 +300,65 @@ pub(crate) fn ledger_mark(tx: &Connection) -> Result<i64> {
     Ok(tx.prepare_cached("SELECT coalesce(max(rid), 0) FROM points_ledger")?.query_row([], |r| r.get(0))?)
 }
 
-/// The customers with points entries written after `mark`.
-pub(crate) fn touched_since(tx: &Connection, mark: i64) -> Result<Vec<i64>> {
+/// The customers whose allowances may need a cover after entries written
+/// since `mark`: those the entries took points from (a counter may have
+/// gone below zero), and those already short (a counter's own earnings
+/// may have filled its hole).
+pub(crate) fn to_cover_since(tx: &Connection, mark: i64) -> Result<Vec<i64>> {
     Ok(tx
-        .prepare_cached("SELECT DISTINCT customer FROM points_ledger WHERE rid > ?1 ORDER BY customer")?
+        .prepare_cached(
+            "SELECT DISTINCT customer FROM points_ledger WHERE rid > ?1
+             AND (points < 0 OR customer IN (SELECT customer FROM escrow_short)) ORDER BY customer",
+        )?
         .query_map([mark], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// The customers with points entries this counter's own event `seq` wrote.
-pub(crate) fn touched_by_own(tx: &Connection, seq: i64) -> Result<Vec<i64>> {
+/// The same for this counter's own event `seq`, passed back by the hub.
+pub(crate) fn to_cover_by_own(tx: &Connection, seq: i64) -> Result<Vec<i64>> {
     Ok(tx
         .prepare_cached(
             "SELECT DISTINCT p.customer FROM own_points o JOIN points_ledger p ON p.rid = o.entry
-             WHERE o.seq = ?1 ORDER BY p.customer",
+             WHERE o.seq = ?1 AND (p.points < 0 OR p.customer IN (SELECT customer FROM escrow_short))
+             ORDER BY p.customer",
         )?
         .query_map([seq], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// Who gives to a counter below zero.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takers {
+    Pool,
+    PoolThenCounters,
+}
+
 /// Brings every counter below zero in `held` (a customer's allowances as
-/// placed) to zero, from the pool, then from the counters holding the most
-/// (ties by device id), recorded as `event`'s shifts: the customer's total
-/// (its balance before expiry) does not change, and every counter applying
-/// `event` at its place writes the same shifts. A customer overdrawn in
-/// total keeps what no one can cover as a debt.
-fn cover(tx: &Connection, event: Uuid, customer: i64, held: BTreeMap<Uuid, i64>) -> Result<()> {
+/// placed) towards zero, from the pool and, at an undo, then from the
+/// counters holding the most (ties by device id); the short counters are
+/// filled in device order. Recorded as `event`'s shifts: the customer's
+/// total (its balance before expiry) does not change, and every counter
+/// applying `event` at its place writes the same shifts. Whether some
+/// counter is still below zero is kept in `escrow_short`.
+fn cover(tx: &Connection, event: Uuid, customer: i64, held: BTreeMap<Uuid, i64>, takers: Takers) -> Result<()> {
     let mut short: Vec<(Uuid, i64)> = held.iter().filter(|(_, h)| **h < 0).map(|(d, h)| (*d, -*h)).collect();
     let need = short.iter().try_fold(0i64, |s, (_, n)| s.checked_add(*n)).ok_or_else(overflow)?;
-    if need == 0 {
-        return Ok(());
-    }
     let from_pool = need.min(pool(tx, customer)?);
     let mut found = from_pool;
     let mut shifts: BTreeMap<Uuid, i64> = BTreeMap::new();
-    let mut givers: Vec<(Uuid, i64)> = held.iter().filter(|(_, h)| **h > 0).map(|(d, h)| (*d, *h)).collect();
-    givers.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-    for (device, h) in givers {
-        let take = (need - found).min(h);
-        if take == 0 {
-            break;
+    if takers == Takers::PoolThenCounters {
+        let mut givers: Vec<(Uuid, i64)> = held.iter().filter(|(_, h)| **h > 0).map(|(d, h)| (*d, *h)).collect();
+        givers.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        for (device, h) in givers {
+            let take = (need - found).min(h);
+            if take == 0 {
+                break;
+            }
+            shifts.insert(device, -take);
+            found += take;
         }
-        shifts.insert(device, -take);
-        found += take;
     }
+    let still_short = found < need;
     short.sort();
     for (device, n) in short {
         let give = found.min(n);
@@ -353,7 +377,21 @@ fn cover(tx: &Connection, event: Uuid, customer: i64, held: BTreeMap<Uuid, i64>)
         tx.prepare_cached("UPDATE escrow_pool SET points = points - ?2 WHERE customer = ?1")?
             .execute(params![customer, from_pool])?;
     }
+    let sql = match still_short {
+        true => "INSERT OR IGNORE INTO escrow_short (customer) VALUES (?1)",
+        false => "DELETE FROM escrow_short WHERE customer = ?1",
+    };
+    tx.prepare_cached(sql)?.execute([customer])?;
     Ok(())
+}
+
+/// What the counters below zero for `customer` miss, as placed.
+fn missing(tx: &Connection, customer: i64, own: Uuid) -> Result<i64> {
+    placed_allowances(tx, customer, own)?
+        .values()
+        .filter(|h| **h < 0)
+        .try_fold(0i64, |s, h| s.checked_sub(*h))
+        .ok_or_else(overflow)
 }
 
 /// Writes one of this counter's moves: the event for the hub and the row
@@ -492,6 +530,27 @@ impl Store {
                 if here > 0 {
                     write_move(&tx, &mut w, customer, "return", here)?;
                 }
+            }
+        }
+        // A counter below zero for a customer whose points this counter
+        // holds: return what it misses (the cover at the return's place
+        // gives it), unless a return of this counter's is on its way.
+        let short: Vec<i64> = tx
+            .prepare_cached("SELECT customer FROM escrow_short ORDER BY customer")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for customer in short {
+            let returning: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM escrow_moves WHERE customer = ?1 AND device = ?2 AND kind = 'return' AND pos IS NULL)",
+                )?
+                .query_row(params![customer, own.as_bytes()], |r| r.get(0))?;
+            if returning {
+                continue;
+            }
+            let give = missing(&tx, customer, own)?.min(held(&tx, customer, own, own)?);
+            if give > 0 {
+                write_move(&tx, &mut w, customer, "return", give)?;
             }
         }
         tx.execute(

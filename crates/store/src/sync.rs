@@ -317,7 +317,7 @@ impl Store {
                     // counter below zero is covered here, as at every other
                     // counter applying the event (worked out from what is
                     // placed, so recorded first).
-                    let touched = crate::escrow::touched_by_own(&tx, e.seq)?;
+                    let touched = crate::escrow::to_cover_by_own(&tx, e.seq)?;
                     if !touched.is_empty() || e.kind == crate::escrow::RETURNED {
                         record_placed(&tx, placed.take())?;
                     }
@@ -346,7 +346,7 @@ impl Store {
                         // Any counter below zero where the event wrote
                         // points (an undo covers its two sides itself).
                         if e.kind != crate::unmerge::UNMERGED {
-                            crate::escrow::cover_after(&sp, e.event_id, &crate::escrow::touched_since(&sp, mark)?)?;
+                            crate::escrow::cover_after(&sp, e.event_id, &crate::escrow::to_cover_since(&sp, mark)?)?;
                         }
                         sp.commit()?
                     }

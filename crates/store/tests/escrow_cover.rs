@@ -1,21 +1,30 @@
-//! Points in escrow when the owner undoes a merge. Three counters: A and B
-//! each register the same phone offline (so sync merges the two), and all
-//! three sell to, gift, take from and redeem for the customer in a
-//! generated order, syncing when the order says (points follow the
-//! customer's visits between the counters' allowances and the pool). The
-//! owner undoes the merge at a generated counter; everyone syncs; more
-//! generated work on both registrations; everyone syncs again.
+//! A counter whose allowance for a customer is below zero, and how it is
+//! covered without letting two counters cut off from each other spend more
+//! than the customer has.
+//!
+//! The owner undoes a merge. Three counters: A and B each register the
+//! same phone offline (so sync merges the two), and all three sell to,
+//! gift, take from and redeem for the customer in a generated order,
+//! syncing when the order says (points follow the customer's visits
+//! between the counters' allowances and the pool). The owner undoes the
+//! merge at a generated counter; the counters keep working while the undo
+//! travels; everyone syncs; more generated work on both registrations;
+//! everyone syncs again.
 //!
 //! Checked, at every counter, after the undo and again at the end:
 //! - for each registration, every counter's allowance and the pool are
-//!   never below zero and add up to its balance;
+//!   never below zero (nothing at all above zero where the registration
+//!   owes points) and add up to its balance;
 //! - every counter holds the same allowances for each registration.
 //!
 //! Then the test that needs no knowledge of escrow's bookkeeping: the
 //! network is cut, and every counter spends, for each registration, all
-//! the points it is allowed to. However the allowances were split, once
-//! everyone syncs no balance is below zero and no counter reports points
-//! overdrawn.
+//! the points it is allowed to. Once everyone syncs no balance is lower
+//! than its debt before, and no counter reports points overdrawn.
+//!
+//! And the owner's overdraft: the counter that went below zero is covered
+//! by what the counter holding the points returns, never by taking from it
+//! behind its back.
 
 mod common;
 
@@ -196,6 +205,23 @@ fn points_of(s: &Store, who: Uuid) -> i64 {
     s.points_balances().unwrap().into_iter().find(|(id, _)| *id == who).map_or(0, |(_, b)| b)
 }
 
+/// A hub and `n` counters joined to it.
+fn shop(n: u64, seed: u64) -> (SqliteLog, Vec<Counter>) {
+    (SqliteLog::open_in_memory().unwrap(), (0..n).map(|i| counter(seed + i)).collect())
+}
+
+/// Moves every counter's clock a minute on, together; returns the moment.
+fn ticker() -> impl FnMut(&mut [Counter]) -> chrono::DateTime<chrono::Utc> {
+    let mut now = at();
+    move |cs: &mut [Counter]| {
+        now += minutes(1);
+        for c in cs.iter_mut() {
+            clock(&mut c.store, now);
+        }
+        now
+    }
+}
+
 fn counter_of(op: &Op) -> usize {
     match op {
         Op::Visit { c, .. } | Op::Adjust { c, .. } | Op::Redeem { c, .. } | Op::Sync { c } => *c,
@@ -213,16 +239,8 @@ struct Work {
 
 fn run(work: &Work, undoer: usize) -> Result<(), TestCaseError> {
     let Work { before, merged: merged_ops, during, after } = work;
-    let mut hub = SqliteLog::open_in_memory().unwrap();
-    let mut cs: Vec<Counter> = (0..3).map(|i| counter(700 + i)).collect();
-    let mut now = at();
-    let mut tick = |cs: &mut [Counter]| {
-        now += minutes(1);
-        for c in cs.iter_mut() {
-            clock(&mut c.store, now);
-        }
-        now
-    };
+    let (mut hub, mut cs) = shop(3, 700);
+    let mut tick = ticker();
     // A registers first (its registration survives the merge), B a minute
     // later, both offline.
     let mut registered = Vec::new();
@@ -308,7 +326,7 @@ fn run(work: &Work, undoer: usize) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
     #[test]
     fn after_an_undo_no_counter_may_spend_points_that_are_not_there(
         before in proptest::collection::vec(op(), 0..12),
@@ -319,4 +337,58 @@ proptest! {
     ) {
         run(&Work { before, merged, during, after }, undoer)?;
     }
+}
+
+#[test]
+fn a_counter_below_zero_is_covered_by_what_the_holder_returns_never_behind_its_back() {
+    let (mut hub, mut cs) = shop(2, 760);
+    let mut tick = ticker();
+    let t = tick(&mut cs);
+    let a = &mut cs[0];
+    let owner = a.owner.clone();
+    let who = a.store.add_customer(input("박단골", SHARED), &Viewer::Cashier, t, &mut a.ids).unwrap().id;
+    a.store.adjust_balances(&owner, who, 5_000, 0, None, "단골 선물", t, &mut a.ids).unwrap();
+    let loyalty = dangol_domain::loyalty::LoyaltySettings { offline_overdraft_points: 2_000, ..Default::default() };
+    a.store.update_setting(&owner, "loyalty", &serde_json::to_string(&loyalty).unwrap(), t, &mut a.ids).unwrap();
+    sync_until_quiet(&mut cs, &mut hub);
+    let held = |c: &Counter| -> BTreeMap<Uuid, i64> {
+        c.store.escrow_allowances(who).unwrap().0.into_iter().filter(|(_, h)| *h != 0).collect()
+    };
+    let (da, db) = (cs[0].store.device(), cs[1].store.device());
+    assert_eq!(held(&cs[1]), BTreeMap::from([(da, 5_000)]), "A holds the gift");
+    // B, holding nothing, redeems under the owner's overdraft.
+    let t = tick(&mut cs);
+    let b = &mut cs[1];
+    let lines = [("CAKE", 2)];
+    let mut rules: Vec<String> = preview(&b.store, who, &lines, t).best.rule_ids;
+    rules.push("points".into());
+    let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
+    let r = b.store.checkout(&checkout_req(who, &lines, apply(&rules), t), None, &mut b.ids).unwrap();
+    let over = r.points_redeemed;
+    assert!(over > 0 && over <= 2_000, "{over}");
+    // The customer's next visit is at A, so A keeps the points.
+    let t = tick(&mut cs);
+    let a = &mut cs[0];
+    let lines = [("AMR", 1)];
+    let rules: Vec<String> =
+        preview(&a.store, who, &lines, t).best.rule_ids.into_iter().filter(|r| r != "points").collect();
+    let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
+    let visit = a.store.checkout(&checkout_req(who, &lines, apply(&rules), t), None, &mut a.ids).unwrap();
+    let a_holds = 5_000 + visit.points_earned;
+    // B's sale reaches the hub and comes back to B: B is below zero, and
+    // the pool is empty; nothing is taken from A, which has not heard.
+    sync_round(&mut cs[1], &mut hub);
+    let earned_b = r.points_earned;
+    assert_eq!(held(&cs[1]), BTreeMap::from([(da, 5_000), (db, earned_b - over)]), "B's own view");
+    assert_eq!(cs[0].store.escrow_view(who).unwrap().held_here, a_holds, "A holds what it believes");
+    // A hears of it and, holding the points, returns what B misses; the
+    // cover at the return's place gives it to B.
+    sync_until_quiet(&mut cs, &mut hub);
+    let balance = a_holds + earned_b - over;
+    for c in &cs {
+        assert_eq!(held(c), BTreeMap::from([(da, balance)]), "A holds what there is, B is back at zero");
+        assert_eq!(c.store.escrow_view(who).unwrap().pool, 0);
+        assert_eq!(points_of(&c.store, who), balance);
+    }
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
