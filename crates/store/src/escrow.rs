@@ -17,7 +17,9 @@
 //! counter computes the same grants, and the counter that claimed counts its
 //! grant only once its claim comes back from the hub (`hub::ORDERED_KINDS`).
 //! A counter knows every move of its own allowance except grants not yet
-//! pulled, so what it believes it holds is never more than it holds.
+//! pulled, so what it believes it holds is never more than it holds
+//! (outside an undone merge, which re-divides the one customer's points:
+//! see below).
 //!
 //! Points follow the customer: after each round a counter returns what it
 //! holds for customers whose last visit was at another counter, and claims
@@ -385,13 +387,15 @@ fn cover(tx: &Connection, event: Uuid, customer: i64, held: BTreeMap<Uuid, i64>,
     Ok(())
 }
 
-/// What the counters below zero for `customer` miss, as placed.
-fn missing(tx: &Connection, customer: i64, own: Uuid) -> Result<i64> {
-    placed_allowances(tx, customer, own)?
-        .values()
-        .filter(|h| **h < 0)
-        .try_fold(0i64, |s, h| s.checked_sub(*h))
-        .ok_or_else(overflow)
+/// What the other counters below zero for `customer` miss, as placed;
+/// nothing while this counter is below zero itself (its own earnings fill
+/// its own hole first).
+fn missing_elsewhere(tx: &Connection, customer: i64, own: Uuid) -> Result<i64> {
+    let held = placed_allowances(tx, customer, own)?;
+    if held.get(&own).is_some_and(|h| *h < 0) {
+        return Ok(0);
+    }
+    held.values().filter(|h| **h < 0).try_fold(0i64, |s, h| s.checked_sub(*h)).ok_or_else(overflow)
 }
 
 /// Writes one of this counter's moves: the event for the hub and the row
@@ -548,7 +552,7 @@ impl Store {
             if returning {
                 continue;
             }
-            let give = missing(&tx, customer, own)?.min(held(&tx, customer, own, own)?);
+            let give = missing_elsewhere(&tx, customer, own)?.min(held(&tx, customer, own, own)?);
             if give > 0 {
                 write_move(&tx, &mut w, customer, "return", give)?;
             }
