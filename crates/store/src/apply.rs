@@ -93,6 +93,9 @@ pub(crate) struct Applying<'a> {
     /// What an undone merge moved between customers (cached books are
     /// then stale).
     pub moved: Option<unmerge::Moved>,
+    /// A reversal of this counter's own was removed (cached books are
+    /// then stale).
+    pub removed: bool,
 }
 
 impl<'a> Applying<'a> {
@@ -104,6 +107,7 @@ impl<'a> Applying<'a> {
             settings_changed: false,
             registration: None,
             moved: None,
+            removed: false,
         }
     }
 }
@@ -638,12 +642,27 @@ fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     }
     let already: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM sales WHERE reverses = ?1)", [rid], |x| x.get(0))?;
     if already {
-        a.anomaly(
-            "refunded_twice",
-            r.original_id,
-            serde_json::json!({"sale": r.original_id, "reversal": r.reversal_id}),
-        );
-        return Ok(Outcome::Applied);
+        // Refunded at two counters cut off from each other: the first in
+        // the hub's order stands everywhere. This one is later, unless the
+        // other is this counter's own, not yet placed: then that one goes.
+        match crate::refund::void_own(tx, rid)? {
+            Some(voided) => {
+                a.anomaly(
+                    "refunded_twice",
+                    r.original_id,
+                    serde_json::json!({"sale": r.original_id, "reversal": voided}),
+                );
+                a.removed = true;
+            }
+            None => {
+                a.anomaly(
+                    "refunded_twice",
+                    r.original_id,
+                    serde_json::json!({"sale": r.original_id, "reversal": r.reversal_id}),
+                );
+                return Ok(Outcome::Applied);
+            }
+        }
     }
     let original = Original { rid, customer, totals };
     let recorded = match (r.points_unrecovered, r.stamps_unrecovered) {

@@ -47,7 +47,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_points_replay.sql")),
     (16, include_str!("../migrations/0016_ledger_guard.sql")),
     (17, include_str!("../migrations/0017_placed_points.sql")),
-    (18, include_str!("../migrations/0018_escrow_shifts.sql")),
+    (18, include_str!("../migrations/0018_shifts_and_voids.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -119,6 +119,58 @@ impl Store {
     }
 }
 
+/// Removes this counter's own reversal of sale `original` (row id) when
+/// another counter's reversal of it comes first in the hub's order: the
+/// two counters refunded it while cut off from each other, and every
+/// other counter keeps the first. Only a reversal whose event the hub has
+/// not passed back yet is removed (one passed back came first), and only
+/// while no other entry names one of its points lots. Returns the removed
+/// reversal's id; the caller then writes the first one.
+pub(crate) fn void_own(tx: &rusqlite::Connection, original: i64) -> Result<Option<Uuid>> {
+    let own = crate::settings::device_id(tx)?;
+    let row: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached("SELECT rid, id FROM sales WHERE reverses = ?1 AND device = ?2")?
+        .query_row(params![original, own.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((rid, id)) = row else { return Ok(None) };
+    // A CHECK keeps every id 16 bytes.
+    let id = Uuid::from_slice(&id).unwrap_or_default();
+    let unplaced: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'sale.reversed' AND json_extract(payload, '$.reversal_id') = ?1
+             AND seq > (SELECT placed_seq FROM sync_state WHERE id = 1 AND joined_at IS NOT NULL))",
+        )?
+        .query_row([id.to_string()], |r| r.get(0))?;
+    let drawn_elsewhere: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM points_ledger o WHERE o.sale IS NOT ?1
+             AND o.lot IN (SELECT rid FROM points_ledger WHERE sale = ?1))",
+        )?
+        .query_row([rid], |r| r.get(0))?;
+    if !unplaced || drawn_elsewhere {
+        return Ok(None);
+    }
+    let entries = "SELECT rid FROM points_ledger WHERE sale = ?1";
+    let stamps = "SELECT rid FROM stamp_ledger WHERE sale = ?1";
+    tx.prepare_cached("INSERT INTO voiding (sale) VALUES (?1)")?.execute([rid])?;
+    for sql in [
+        format!("DELETE FROM own_points WHERE entry IN ({entries})"),
+        format!("DELETE FROM squared_points WHERE entry IN ({entries})"),
+        format!(
+            "DELETE FROM registration_rows WHERE (tbl = 'points_ledger' AND row IN ({entries}))
+             OR (tbl = 'stamp_ledger' AND row IN ({stamps})) OR (tbl = 'sales' AND row = ?1)"
+        ),
+        "DELETE FROM points_ledger WHERE sale = ?1".to_string(),
+        "DELETE FROM stamp_ledger WHERE sale = ?1".to_string(),
+        "DELETE FROM sale_lines WHERE sale = ?1".to_string(),
+        "DELETE FROM sales WHERE rid = ?1".to_string(),
+        "DELETE FROM voiding WHERE sale = ?1".to_string(),
+    ] {
+        tx.prepare_cached(&sql)?.execute([rid])?;
+    }
+    Ok(Some(id))
+}
+
 /// The sale a reversal negates: its row id, customer and totals
 /// (subtotal, discount_total, total, points earned and redeemed, stamps
 /// earned and redeemed).

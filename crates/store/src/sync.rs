@@ -386,7 +386,7 @@ impl Store {
             ])?;
             report.anomalies += record_anomalies(&tx, now, &a)?;
             settings_changed |= a.settings_changed;
-            rows_moved |= a.moved.is_some();
+            rows_moved |= a.moved.is_some() || a.removed;
             cursor = e.pos;
         }
         record_placed(&tx, placed)?;

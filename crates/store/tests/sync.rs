@@ -162,6 +162,12 @@ enum Op {
     Refund {
         c: usize,
     },
+    /// The owner at `c` refunds any sale it knows, wherever it was made
+    /// (so two counters cut off from each other may refund the same one).
+    RefundAny {
+        c: usize,
+        nth: usize,
+    },
     Adjust {
         c: usize,
         who: usize,
@@ -209,6 +215,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::IssueCoupon { c, who }),
         4 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::UseCoupon { c, who }),
         1 => c.clone().prop_map(|c| Op::Refund { c }),
+        3 => (c.clone(), 0..3usize).prop_map(|(c, nth)| Op::RefundAny { c, nth }),
         2 => (c.clone(), 0..8usize, -3000..3000i64).prop_map(|(c, who, points)| Op::Adjust { c, who, points }),
         2 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::Gift { c, who }),
         4 => (c.clone(), 0..8usize, 1..4i64).prop_map(|(c, who, cakes)| Op::Redeem { c, who, cakes }),
@@ -240,6 +247,8 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut sales_made: BTreeSet<Uuid> = BTreeSet::new();
     let mut coupon_uses: BTreeMap<String, Vec<(chrono::DateTime<chrono::Utc>, Uuid)>> = BTreeMap::new();
     let mut last_sale: Vec<Option<Uuid>> = vec![None; 3];
+    // Each refund taken: its reversal's id and the sale it refunds.
+    let mut refunds: Vec<(Uuid, Uuid)> = Vec::new();
     let mut open_feedback: Vec<Vec<Uuid>> = vec![Vec::new(); 3];
     let mut coupon_n = 0;
     for op in ops {
@@ -351,7 +360,24 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 if let Some(sale) = last_sale[*c].take() {
                     let owner = k.owner.clone();
                     if let Ok(r) = k.store.refund(&owner, sale, "손님 변심", now, &mut k.ids) {
-                        sales_made.insert(r.reversal_id);
+                        refunds.push((r.reversal_id, sale));
+                    }
+                }
+            }
+            Op::RefundAny { c, nth } => {
+                let k = &mut cs[*c];
+                let known: Vec<Uuid> = k
+                    .store
+                    .reader()
+                    .query_column("SELECT lower(hex(id)) FROM sales WHERE reverses IS NULL ORDER BY id")
+                    .unwrap()
+                    .iter()
+                    .map(|h| Uuid::parse_str(h).unwrap())
+                    .collect();
+                if let Some(&sale) = known.get(nth % known.len().max(1)) {
+                    let owner = k.owner.clone();
+                    if let Ok(r) = k.store.refund(&owner, sale, "손님 변심", now, &mut k.ids) {
+                        refunds.push((r.reversal_id, sale));
                     }
                 }
             }
@@ -424,13 +450,33 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         }
     }
     let digests: Vec<String> = cs.iter().map(|c| c.store.state_digest().unwrap()).collect();
+    // The refunds in the hub's order.
+    let placed_reversals: Vec<(Uuid, i64)> = hub
+        .pull(0, 1_000_000, None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.kind == "sale.reversed")
+        .map(|e| {
+            let p: serde_json::Value = serde_json::from_str(&e.event.payload).unwrap();
+            (Uuid::parse_str(p["reversal_id"].as_str().unwrap()).unwrap(), e.pos)
+        })
+        .collect();
     prop_assert!(digests.windows(2).all(|w| w[0] == w[1]), "every counter converges: {digests:?}");
     for c in &cs {
         let status = c.store.sync_status().unwrap();
         prop_assert_eq!(status.waiting, 0);
         let held = c.store.reader().query_column("SELECT lower(hex(id)) FROM sales").unwrap();
         let held: BTreeSet<String> = held.into_iter().collect();
-        let made: BTreeSet<String> = sales_made.iter().map(|s| s.simple().to_string()).collect();
+        // Every sale, and of each refunded sale's refunds the first in the
+        // hub's order (two counters cut off from each other may both have
+        // refunded it; the other is reported).
+        let mut made: BTreeSet<String> = sales_made.iter().map(|s| s.simple().to_string()).collect();
+        let mut first: BTreeMap<Uuid, Uuid> = BTreeMap::new();
+        for (reversal, _) in &placed_reversals {
+            let original = refunds.iter().find(|(r, _)| r == reversal).map(|(_, o)| *o).unwrap();
+            first.entry(original).or_insert(*reversal);
+        }
+        made.extend(first.values().map(|r| r.simple().to_string()));
         prop_assert_eq!(&held, &made, "every sale, exactly once");
         // Stamps have no escrow: two counters can each redeem them offline;
         // the second redemption to arrive is recorded as it happened (a
@@ -713,4 +759,32 @@ fn points_follow_the_customer_and_a_counter_redeems_only_what_it_holds() {
         sync(&mut b, &mut hub, w);
     }
     assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+}
+
+#[test]
+fn a_sale_refunded_at_two_counters_offline_ends_the_same_everywhere() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let (mut a, mut b) = (counter(21), counter(22));
+    let w = Weather { lose_ack: false, repull: false };
+    let now = at();
+    clock(&mut a.store, now);
+    clock(&mut b.store, now);
+    let who = a.store.add_customer(input("박단골", "010-7777-4321"), &Viewer::Cashier, now, &mut a.ids).unwrap().id;
+    let sale = checkout_best(&mut a.store, &mut a.ids, who, &[("CAKE", 2)], now).sale_id;
+    sync(&mut a, &mut hub, w);
+    sync(&mut b, &mut hub, w);
+    // Cut off from each other, both owners refund the same sale.
+    let later = now + minutes(5);
+    clock(&mut a.store, later);
+    clock(&mut b.store, later);
+    let (oa, ob) = (a.owner.clone(), b.owner.clone());
+    a.store.refund(&oa, sale, "손님 변심", later, &mut a.ids).unwrap();
+    b.store.refund(&ob, sale, "손님 변심", later + minutes(1), &mut b.ids).unwrap();
+    for _ in 0..2 {
+        sync(&mut b, &mut hub, w);
+        sync(&mut a, &mut hub, w);
+    }
+    assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap(), "both counters agree");
+    let seen = [&a, &b].map(|c| c.store.sync_anomalies(&c.owner, 10).unwrap());
+    assert!(seen.iter().all(|s| s.iter().any(|x| x.kind == "refunded_twice")), "{seen:?}");
 }

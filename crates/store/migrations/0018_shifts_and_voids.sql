@@ -1,4 +1,6 @@
--- Dangol schema, version 18: allowances squared when a merge is undone.
+-- Dangol schema, version 18: allowances covered where a counter is below
+-- zero (an undone merge, an overdraft), and a refund voided where another
+-- refund of the same sale came first.
 --
 -- While two registrations were one customer, the counters' allowances
 -- and the pool were kept for the one customer: one counter's points could
@@ -34,3 +36,31 @@ CREATE TRIGGER escrow_shifts_fixed BEFORE UPDATE ON escrow_shifts
 CREATE TABLE escrow_short (
     customer INTEGER PRIMARY KEY REFERENCES customers (rid)
 );
+
+-- A refund voided. Two counters cut off from each other refunded one sale;
+-- the refund first in the hub's order stands everywhere, and the later one
+-- is reported (`refunded_twice`). The counter that made the later one held
+-- it from the moment it was made: when the first arrives there, it removes
+-- its own (`refund::void_own`) before writing the first, so it holds what
+-- every other counter holds. `voiding` names the reversal being removed,
+-- and only inside that transaction: the history triggers let its rows go,
+-- and no other row.
+CREATE TABLE voiding (
+    sale INTEGER PRIMARY KEY
+);
+DROP TRIGGER sales_no_delete;
+CREATE TRIGGER sales_no_delete BEFORE DELETE ON sales
+    WHEN NOT EXISTS (SELECT 1 FROM voiding WHERE sale = OLD.rid)
+    BEGIN SELECT RAISE(ABORT, 'sales are insert-only; refund with a reversal'); END;
+DROP TRIGGER sale_lines_no_delete;
+CREATE TRIGGER sale_lines_no_delete BEFORE DELETE ON sale_lines
+    WHEN NOT EXISTS (SELECT 1 FROM voiding WHERE sale = OLD.sale)
+    BEGIN SELECT RAISE(ABORT, 'sale lines are insert-only'); END;
+DROP TRIGGER points_ledger_no_delete;
+CREATE TRIGGER points_ledger_no_delete BEFORE DELETE ON points_ledger
+    WHEN NOT EXISTS (SELECT 1 FROM voiding WHERE sale = OLD.sale)
+    BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only'); END;
+DROP TRIGGER stamp_ledger_no_delete;
+CREATE TRIGGER stamp_ledger_no_delete BEFORE DELETE ON stamp_ledger
+    WHEN NOT EXISTS (SELECT 1 FROM voiding WHERE sale = OLD.sale)
+    BEGIN SELECT RAISE(ABORT, 'the stamp ledger is append-only'); END;
