@@ -93,9 +93,10 @@ pub(crate) struct Applying<'a> {
     /// What an undone merge moved between customers (cached books are
     /// then stale).
     pub moved: Option<unmerge::Moved>,
-    /// A reversal of this counter's own was removed (cached books are
-    /// then stale).
-    pub removed: bool,
+    /// A reversal of this counter's own was removed: the points ledger's
+    /// highest row id after it (the rows written next may reuse the ids
+    /// it freed; cached books are stale).
+    pub removed: Option<i64>,
 }
 
 impl<'a> Applying<'a> {
@@ -107,7 +108,7 @@ impl<'a> Applying<'a> {
             settings_changed: false,
             registration: None,
             moved: None,
-            removed: false,
+            removed: None,
         }
     }
 }
@@ -652,7 +653,7 @@ fn sale_reversed(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
                     r.original_id,
                     serde_json::json!({"sale": r.original_id, "reversal": voided}),
                 );
-                a.removed = true;
+                a.removed = Some(crate::escrow::ledger_mark(tx)?);
             }
             None => {
                 a.anomaly(

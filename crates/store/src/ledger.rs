@@ -159,8 +159,10 @@ pub fn points_book(conn: &Connection, customer_rid: i64) -> Result<PointsBook> {
 
 /// The last customer's points lots, read once for a visit's previews and
 /// its checkout. The ledger is append-only (a trigger refuses edits) and
-/// its row ids only grow, so while its highest row id is unchanged no entry
-/// was added and the lots read before are still the lots. The cache is
+/// its row ids only grow (but for a voided refund's rows, after which the
+/// cache is dropped: `refund::void_own`), so while its highest row id is
+/// unchanged no entry was added and the lots read before are still the
+/// lots. The cache is
 /// filled only outside transactions, from committed rows, so a rolled-back
 /// write that reuses a row id can never be mistaken for one it has seen.
 #[derive(Default)]

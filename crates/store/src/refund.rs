@@ -124,7 +124,9 @@ impl Store {
 /// two counters refunded it while cut off from each other, and every
 /// other counter keeps the first. Only a reversal whose event the hub has
 /// not passed back yet is removed (one passed back came first), and only
-/// while no other entry names one of its points lots. Returns the removed
+/// while no other entry names one of its points lots (an undone merge
+/// squares placed entries only, so none of its entries is squared). Its
+/// audit entry stays: the owner did refund it. Returns the removed
 /// reversal's id; the caller then writes the first one.
 pub(crate) fn void_own(tx: &rusqlite::Connection, original: i64) -> Result<Option<Uuid>> {
     let own = crate::settings::device_id(tx)?;
@@ -155,7 +157,6 @@ pub(crate) fn void_own(tx: &rusqlite::Connection, original: i64) -> Result<Optio
     tx.prepare_cached("INSERT INTO voiding (sale) VALUES (?1)")?.execute([rid])?;
     for sql in [
         format!("DELETE FROM own_points WHERE entry IN ({entries})"),
-        format!("DELETE FROM squared_points WHERE entry IN ({entries})"),
         format!(
             "DELETE FROM registration_rows WHERE (tbl = 'points_ledger' AND row IN ({entries}))
              OR (tbl = 'stamp_ledger' AND row IN ({stamps})) OR (tbl = 'sales' AND row = ?1)"

@@ -345,6 +345,9 @@ impl Store {
                     Outcome::Applied => {
                         // Any counter below zero where the event wrote
                         // points (an undo covers its two sides itself).
+                        // After a refund of this counter's own was removed,
+                        // the event's rows may reuse the ids it freed.
+                        let mark = a.removed.unwrap_or(mark);
                         if e.kind != crate::unmerge::UNMERGED {
                             crate::escrow::cover_after(&sp, e.event_id, &crate::escrow::to_cover_since(&sp, mark)?)?;
                         }
@@ -386,7 +389,7 @@ impl Store {
             ])?;
             report.anomalies += record_anomalies(&tx, now, &a)?;
             settings_changed |= a.settings_changed;
-            rows_moved |= a.moved.is_some() || a.removed;
+            rows_moved |= a.moved.is_some() || a.removed.is_some();
             cursor = e.pos;
         }
         record_placed(&tx, placed)?;
