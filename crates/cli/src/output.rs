@@ -434,6 +434,11 @@ fn anomaly_label(kind: &str, l: Lang) -> String {
         "stamps_overdrawn" => ("가진 것보다 많은 스탬프 사용", "stamps redeemed beyond the balance"),
         "card_code_taken" => ("이미 다른 고객이 쓰는 카드 번호", "a card number another customer has"),
         "refunded_twice" => ("같은 판매를 두 계산대에서 환불", "one sale refunded at two counters"),
+        "rule_superseded" => ("할인 규칙 수정이 나중 수정에 밀림", "a discount rule's change lost to a later one"),
+        "product_superseded" => ("상품 수정이 나중 수정에 밀림", "a product's change lost to a later one"),
+        "barcode_taken" => {
+            ("두 상품에 같은 바코드(나중 수정이 가짐)", "one barcode given to two products (the later change keeps it)")
+        }
         other => return other.to_string(),
     };
     l.pick(ko, en).to_string()

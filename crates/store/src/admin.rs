@@ -81,7 +81,10 @@ impl Store {
         ctx.check(&tx, ids, at, None, "rule")?;
         let before = rules::body(&tx, &rule.id)?.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
         rules::upsert(&tx, rule, at)?;
-        outbox::append(&tx, ids, ctx.device, at, "rule.upserted", rule)?;
+        // The event's moment is the write's clock: of two counters' saves
+        // of one rule, the later by (clock, device) stands everywhere.
+        let clock = settings::claim_clock(&tx, &rules::clock_key(&rule.id), crate::time::ms(at), ctx.device)?;
+        outbox::append(&tx, ids, ctx.device, crate::time::from_ms(clock), "rule.upserted", rule)?;
         let mut entry =
             audit::Entry::owner("rule.saved", rule.id.clone()).after(serde_json::to_value(rule).expect("plain data"));
         if let Some(b) = before {

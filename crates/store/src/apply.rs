@@ -291,13 +291,23 @@ fn apply_kind(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         }
         "product.upserted" => {
             let p: Product = read!(e);
-            catalog::upsert(tx, &p, a.at)?;
+            catalog::upsert_from(tx, a, p)?;
             Ok(Outcome::Applied)
         }
         "rule.upserted" => {
             let r: DiscountRule = read!(e);
             if let Err(err) = r.validate() {
                 return Ok(Outcome::Quarantined(format!("rule {} is not valid here: {err}", r.id)));
+            }
+            // The later save by (clock, device) stands everywhere, whatever
+            // order the saves arrive in; the other is shown to the owner.
+            if !settings::later_than_held(tx, &rules::clock_key(&r.id), e.at_ms, e.device)? {
+                a.anomaly(
+                    "rule_superseded",
+                    &r.id,
+                    serde_json::json!({"rule": r.id, "lost_at": e.at_ms, "lost_by": e.device}),
+                );
+                return Ok(Outcome::Applied);
             }
             rules::upsert(tx, &r, a.at)?;
             a.settings_changed = true;

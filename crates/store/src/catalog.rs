@@ -21,6 +21,44 @@ pub fn upsert(conn: &Connection, p: &Product, at: DateTime<Utc>) -> Result<bool>
     Ok(!existed)
 }
 
+/// The key of a product's write clock (`settings::claim_clock`).
+pub fn clock_key(sku: &str) -> String {
+    format!("product:{sku}")
+}
+
+/// Another counter's write of a product: the later write by (clock,
+/// device) stands everywhere, whatever order they arrive in. A barcode
+/// another product holds goes to the product whose latest write is later
+/// (the other keeps none); either way the owner is told. Without this, two
+/// counters giving one barcode to two products offline stopped every
+/// counter's sync at the unique index.
+pub(crate) fn upsert_from(tx: &Connection, a: &mut crate::apply::Applying, mut p: Product) -> Result<()> {
+    let (clock, device) = (a.event.at_ms, a.event.device);
+    if !crate::settings::later_than_held(tx, &clock_key(&p.sku), clock, device)? {
+        a.anomaly("product_superseded", &p.sku, serde_json::json!({"sku": p.sku, "lost_at": clock, "lost_by": device}));
+        return Ok(());
+    }
+    if let Some(code) = p.barcode.clone() {
+        let holder: Option<String> = tx
+            .prepare_cached("SELECT sku FROM products WHERE barcode = ?1 AND sku != ?2")?
+            .query_row(params![code, p.sku], |r| r.get(0))
+            .optional()?;
+        if let Some(holder) = holder {
+            let held = crate::settings::held_clock(tx, &clock_key(&holder))?;
+            let later = held.is_none_or(|h| (clock, device.as_bytes().to_vec()) > h);
+            let (keeps, loses) = if later { (&p.sku, &holder) } else { (&holder, &p.sku) };
+            a.anomaly("barcode_taken", &code, serde_json::json!({"barcode": code, "kept_by": keeps, "lost_by": loses}));
+            if later {
+                tx.prepare_cached("UPDATE products SET barcode = NULL WHERE sku = ?1")?.execute([&holder])?;
+            } else {
+                p.barcode = None;
+            }
+        }
+    }
+    upsert(tx, &p, a.at)?;
+    Ok(())
+}
+
 /// A product by SKU or barcode.
 pub fn find(conn: &Connection, sku_or_barcode: &str) -> Result<Option<Product>> {
     Ok(conn

@@ -717,7 +717,10 @@ impl Store {
             } else {
                 report.updated += 1;
             }
-            outbox::append(&tx, ids, device, at, "product.upserted", p)?;
+            // The event's moment is the write's clock: of two counters'
+            // writes of one product, the later stands everywhere.
+            let clock = crate::settings::claim_clock(&tx, &catalog::clock_key(&p.sku), crate::time::ms(at), device)?;
+            outbox::append(&tx, ids, device, crate::time::from_ms(clock), "product.upserted", p)?;
         }
         audit::record(
             &tx,

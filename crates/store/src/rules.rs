@@ -12,6 +12,11 @@ use dangol_domain::i18n::Lang;
 use dangol_domain::rules::DiscountRule;
 use rusqlite::{Connection, params};
 
+/// The key of a rule's write clock (`settings::claim_clock`).
+pub fn clock_key(id: &str) -> String {
+    format!("rule:{id}")
+}
+
 pub fn upsert(conn: &Connection, rule: &DiscountRule, at: DateTime<Utc>) -> Result<()> {
     rule.validate()?;
     conn.prepare_cached("INSERT INTO rules (id, body, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at")?

@@ -47,23 +47,46 @@ fn clock_of(conn: &Connection, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
 /// Changes a shared setting here: it becomes the latest (its clock after
 /// any change held), and the clock to carry in its event is returned.
 pub fn set_shared_here(conn: &Connection, key: &str, value: &str, at_ms: i64, device: Uuid) -> Result<i64> {
-    let clock = clock_of(conn, key)?.map_or(at_ms, |(held, _)| at_ms.max(held + 1));
+    let clock = claim_clock(conn, key, at_ms, device)?;
     set(conn, key, value)?;
-    conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
-        .execute(params![key, clock, device.as_bytes()])?;
     Ok(clock)
 }
 
 /// Applies another counter's change of a shared setting if it is later,
 /// by (clock, device), than the change held; returns whether it was.
 pub fn set_shared_from(conn: &Connection, key: &str, value: &str, clock: i64, device: Uuid) -> Result<bool> {
-    let later = clock_of(conn, key)?.is_none_or(|held| (clock, device.as_bytes().to_vec()) > held);
+    let later = later_than_held(conn, key, clock, device)?;
     if later {
         set(conn, key, value)?;
+    }
+    Ok(later)
+}
+
+/// A write here to `key` (a setting, `rule:ID`, `product:SKU`): it becomes
+/// the latest, its clock after any write held (so an edit made after
+/// seeing another wins whatever the clocks say). Returns its clock.
+pub fn claim_clock(conn: &Connection, key: &str, at_ms: i64, device: Uuid) -> Result<i64> {
+    let clock = clock_of(conn, key)?.map_or(at_ms, |(held, _)| at_ms.max(held + 1));
+    conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, clock, device.as_bytes()])?;
+    Ok(clock)
+}
+
+/// Whether another counter's write to `key` is later, by (clock, device),
+/// than the write held (none held: it is); if it is, it becomes the one
+/// held. The latest write wins everywhere, whatever order they arrive in.
+pub fn later_than_held(conn: &Connection, key: &str, clock: i64, device: Uuid) -> Result<bool> {
+    let later = clock_of(conn, key)?.is_none_or(|held| (clock, device.as_bytes().to_vec()) > held);
+    if later {
         conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
             .execute(params![key, clock, device.as_bytes()])?;
     }
     Ok(later)
+}
+
+/// The (clock, device) of the write held for `key`, if any.
+pub fn held_clock(conn: &Connection, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
+    clock_of(conn, key)
 }
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {

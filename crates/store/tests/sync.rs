@@ -826,3 +826,91 @@ fn a_sale_refunded_at_two_counters_offline_ends_the_same_everywhere() {
     let seen = [&a, &b].map(|c| c.store.sync_anomalies(&c.owner, 10).unwrap());
     assert!(seen.iter().all(|s| s.iter().any(|x| x.kind == "refunded_twice")), "{seen:?}");
 }
+
+/// Two counters, cut off from each other, write the same thing offline;
+/// then each syncs, in the given order, until both hold everything.
+fn offline_pair(seed: u64) -> (SqliteLog, Counter, Counter) {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let (mut a, mut b) = (counter(seed), counter(seed + 1));
+    let w = Weather { lose_ack: false, repull: false };
+    sync(&mut a, &mut hub, w);
+    sync(&mut b, &mut hub, w);
+    (hub, a, b)
+}
+
+fn heal(hub: &mut SqliteLog, first: &mut Counter, second: &mut Counter) {
+    let w = Weather { lose_ack: false, repull: false };
+    for _ in 0..2 {
+        sync(first, hub, w);
+        sync(second, hub, w);
+    }
+}
+
+#[test]
+fn a_rule_saved_at_two_counters_offline_is_the_later_save_everywhere() {
+    for a_first in [true, false] {
+        let (mut hub, mut a, mut b) = offline_pair(31);
+        let now = at();
+        clock(&mut a.store, now);
+        clock(&mut b.store, now);
+        let (oa, ob) = (a.owner.clone(), b.owner.clone());
+        let mut ra = rule("senior-65");
+        ra.name = "경로 우대 A".into();
+        let mut rb = rule("senior-65");
+        rb.name = "경로 우대 B".into();
+        a.store.upsert_rule(&oa, &ra, now, &mut a.ids).unwrap();
+        b.store.upsert_rule(&ob, &rb, now + minutes(1), &mut b.ids).unwrap();
+        if a_first {
+            heal(&mut hub, &mut a, &mut b);
+        } else {
+            heal(&mut hub, &mut b, &mut a);
+        }
+        for c in [&a, &b] {
+            let name = c.store.rules().unwrap().into_iter().find(|r| r.id == "senior-65").unwrap().name;
+            assert_eq!(name, "경로 우대 B", "the later save stands (A synced first: {a_first})");
+        }
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    }
+}
+
+#[test]
+fn one_barcode_given_to_two_products_offline_syncs_and_ends_the_same_everywhere() {
+    for a_first in [true, false] {
+        let (mut hub, mut a, mut b) = offline_pair(41);
+        let now = at();
+        clock(&mut a.store, now);
+        clock(&mut b.store, now);
+        let csv = |sku: &str, price: i64| {
+            format!("sku,name,category,price,barcode\n{sku},새 상품,베이커리,{price},8809999000011\n")
+        };
+        a.store.owner_import_products(csv("NEWA", 3000).as_bytes(), now, &mut a.ids).unwrap();
+        b.store.owner_import_products(csv("NEWB", 3500).as_bytes(), now + minutes(1), &mut b.ids).unwrap();
+        // And the same product's price, changed at both.
+        a.store
+            .owner_import_products("sku,name,category,price\nSALT,소금빵,베이커리,3300\n".as_bytes(), now, &mut a.ids)
+            .unwrap();
+        b.store
+            .owner_import_products(
+                "sku,name,category,price\nSALT,소금빵,베이커리,3400\n".as_bytes(),
+                now + minutes(1),
+                &mut b.ids,
+            )
+            .unwrap();
+        if a_first {
+            heal(&mut hub, &mut a, &mut b);
+        } else {
+            heal(&mut hub, &mut b, &mut a);
+        }
+        for c in [&a, &b] {
+            let held: Vec<String> =
+                c.store.reader().query_column("SELECT sku FROM products WHERE barcode = '8809999000011'").unwrap();
+            assert_eq!(held, vec!["NEWB".to_string()], "the later write holds the barcode (A synced first: {a_first})");
+            let price: Vec<String> =
+                c.store.reader().query_column("SELECT price FROM products WHERE sku = 'SALT'").unwrap();
+            assert_eq!(price, vec!["3400".to_string()], "the later price stands");
+            let told = c.store.sync_anomalies(&c.owner, 20).unwrap();
+            assert!(told.iter().any(|x| x.kind == "barcode_taken"), "{told:?}");
+        }
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    }
+}
