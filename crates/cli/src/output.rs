@@ -434,6 +434,10 @@ fn anomaly_label(kind: &str, l: Lang) -> String {
         "stamps_overdrawn" => ("가진 것보다 많은 스탬프 사용", "stamps redeemed beyond the balance"),
         "card_code_taken" => ("이미 다른 고객이 쓰는 카드 번호", "a card number another customer has"),
         "refunded_twice" => ("같은 판매를 두 계산대에서 환불", "one sale refunded at two counters"),
+        "feedback_resolved_twice" => (
+            "같은 의견을 두 계산대에서 따로 처리함(먼저 처리한 내용을 남김)",
+            "one feedback resolved at two counters (the first stands)",
+        ),
         "rule_superseded" => ("할인 규칙 수정이 나중 수정에 밀림", "a discount rule's change lost to a later one"),
         "product_superseded" => ("상품 수정이 나중 수정에 밀림", "a product's change lost to a later one"),
         "barcode_taken" => {

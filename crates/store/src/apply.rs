@@ -253,8 +253,26 @@ fn apply_kind(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
                 }
                 Err(err) => return Err(err),
             };
-            if f.status == FeedbackStatus::Open {
+            // Resolved at two counters cut off from each other: the earlier
+            // resolution by (clock, device) stands everywhere, and the owner
+            // sees the other.
+            let held = (f.status != FeedbackStatus::Open).then(|| (ms(f.resolved_at.unwrap_or(f.at)), Vec::new()));
+            let key = feedback::clock_key(r.id);
+            if settings::earlier_than_held(tx, &key, e.at_ms, e.device, held)? {
+                if f.status != FeedbackStatus::Open {
+                    a.anomaly(
+                        "feedback_resolved_twice",
+                        r.id,
+                        serde_json::json!({"feedback": r.id, "kept": r.resolution, "lost": f.resolution}),
+                    );
+                }
                 feedback::resolve(tx, r.id, &r.resolution, a.at)?;
+            } else {
+                a.anomaly(
+                    "feedback_resolved_twice",
+                    r.id,
+                    serde_json::json!({"feedback": r.id, "kept": f.resolution, "lost": r.resolution}),
+                );
             }
             Ok(Outcome::Applied)
         }
@@ -571,16 +589,19 @@ fn sale_completed(tx: &Connection, a: &mut Applying, draft: &SaleDraft) -> Resul
     }
     let applied: Vec<&str> =
         draft.discounts.iter().map(|d| d.rule_id.as_str()).filter(|id| *id != GOODWILL_ID).collect();
-    let dismissed: Vec<(&str, &str)> = draft.missed.iter().map(|m| (m.rule_id.as_str(), m.reason.as_str())).collect();
     #[derive(Deserialize, Default)]
     struct Parts {
         #[serde(default)]
         redeem_parts: Vec<i64>,
+        /// What the selling counter's prompt memory recorded as dismissed
+        /// (absent in events written before it was carried: `missed`).
+        #[serde(default)]
+        dismissed: Option<Vec<(String, String)>>,
     }
-    // Only a redemption has parts: the payload is read again for them then.
-    let parts: Parts = match draft.points_redeemed > 0 {
-        true => serde_json::from_str(&a.event.payload).unwrap_or_default(),
-        false => Parts::default(),
+    let parts: Parts = serde_json::from_str(&a.event.payload).unwrap_or_default();
+    let dismissed: Vec<(&str, &str)> = match &parts.dismissed {
+        Some(d) => d.iter().map(|(id, reason)| (id.as_str(), reason.as_str())).collect(),
+        None => draft.missed.iter().map(|m| (m.rule_id.as_str(), m.reason.as_str())).collect(),
     };
     let effects = SaleEffects {
         applied_rules: &applied,
@@ -716,14 +737,28 @@ fn coupon_issued(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         return Ok(Outcome::Applied);
     }
     let rid = customer_or_quarantine!(tx, a, c.customer);
-    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM coupons WHERE code = ?1)", [&c.code], |r| r.get(0))?;
-    // Two counters issued the same code offline: the second keeps its id
-    // under a code that says so, and the owner sees it.
-    let code = if taken {
-        a.anomaly("coupon_code_taken", &c.code, serde_json::json!({"coupon": c.id, "code": c.code}));
-        format!("{}~{}", c.code, &c.id.simple().to_string()[..8])
-    } else {
-        c.code.clone()
+    let holder: Option<(i64, i64, Vec<u8>)> = tx
+        .prepare_cached("SELECT rid, issued_at, id FROM coupons WHERE code = ?1")?
+        .query_row([&c.code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    // Two counters issued the same code offline: the earlier issue (by its
+    // moment, then id) keeps the code everywhere, whatever order they
+    // arrive in; the other keeps its id under a code that says so, and
+    // the owner sees it.
+    let renamed = |id: Uuid| format!("{}~{}", c.code, &id.simple().to_string()[..8]);
+    let code = match holder {
+        None => c.code.clone(),
+        Some((holder_rid, issued_at, holder_id)) => {
+            a.anomaly("coupon_code_taken", &c.code, serde_json::json!({"coupon": c.id, "code": c.code}));
+            let holder_id = Uuid::from_slice(&holder_id).unwrap_or_default();
+            if (ms(a.at), c.id) < (issued_at, holder_id) {
+                tx.prepare_cached("UPDATE coupons SET code = ?2 WHERE rid = ?1")?
+                    .execute(params![holder_rid, renamed(holder_id)])?;
+                c.code.clone()
+            } else {
+                renamed(c.id)
+            }
+        }
     };
     tx.execute(
         "INSERT INTO coupons (id, code, customer, rule_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

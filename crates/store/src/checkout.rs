@@ -176,7 +176,7 @@ impl Store {
                 &serde_json::json!({"customer": req.customer, "points": expired}),
             )?;
         }
-        let payload = Completed { draft: &draft, redeem_parts: &written.redeem_parts };
+        let payload = Completed { draft: &draft, redeem_parts: &written.redeem_parts, dismissed: &dismissed };
         let seq = outbox::append(&tx, ids, ctx.device, req.at, "sale.completed", &payload)?;
         ledger::claim_own(&tx, &written.points_rows, seq)?;
         let stamps_balance = standing.facts.stamps - draft.stamps_redeemed + draft.stamps_earned;
@@ -389,6 +389,11 @@ struct Completed<'a> {
     draft: &'a SaleDraft,
     #[serde(skip_serializing_if = "<[i64]>::is_empty")]
     redeem_parts: &'a [i64],
+    /// Every discount the cashier dismissed, with the reason, as the
+    /// prompt memory here records them (`missed` keeps only those the
+    /// owner's report shows), so every counter records the same.
+    #[serde(skip_serializing_if = "<[(&str, &str)]>::is_empty")]
+    dismissed: &'a [(&'a str, &'a str)],
 }
 
 /// What writing a sale did beyond its rows.

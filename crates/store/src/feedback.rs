@@ -52,6 +52,11 @@ pub fn get(conn: &Connection, id: Uuid) -> Result<Feedback> {
     .ok_or_else(|| StoreError::not_found("feedback", id))
 }
 
+/// The key of a resolution's clock (`settings::earlier_than_held`).
+pub fn clock_key(id: Uuid) -> String {
+    format!("feedback:{id}")
+}
+
 pub fn resolve(conn: &Connection, id: Uuid, resolution: &str, at: DateTime<Utc>) -> Result<()> {
     conn.prepare_cached("UPDATE feedback SET status = 'resolved', resolved_at = ?2, resolution = ?3 WHERE id = ?1")?
         .execute(params![id.as_bytes(), ms(at), resolution])?;

@@ -84,6 +84,26 @@ pub fn later_than_held(conn: &Connection, key: &str, clock: i64, device: Uuid) -
     Ok(later)
 }
 
+/// Whether another counter's write to `key` is earlier, by (clock,
+/// device), than the write held, `fallback` standing for a write held
+/// before clocks were kept (none at all: it is); if it is, it becomes the
+/// one held. The first write wins everywhere, whatever order they arrive in.
+pub fn earlier_than_held(
+    conn: &Connection,
+    key: &str,
+    clock: i64,
+    device: Uuid,
+    fallback: Option<(i64, Vec<u8>)>,
+) -> Result<bool> {
+    let held = clock_of(conn, key)?.or(fallback);
+    let earlier = held.is_none_or(|held| (clock, device.as_bytes().to_vec()) < held);
+    if earlier {
+        conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
+            .execute(params![key, clock, device.as_bytes()])?;
+    }
+    Ok(earlier)
+}
+
 /// The (clock, device) of the write held for `key`, if any.
 pub fn held_clock(conn: &Connection, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
     clock_of(conn, key)

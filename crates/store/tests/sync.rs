@@ -914,3 +914,85 @@ fn one_barcode_given_to_two_products_offline_syncs_and_ends_the_same_everywhere(
         assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
     }
 }
+
+#[test]
+fn feedback_resolved_at_two_counters_offline_keeps_the_earlier_resolution_everywhere() {
+    for a_first in [true, false] {
+        let (mut hub, mut a, mut b) = offline_pair(51);
+        let now = at();
+        clock(&mut a.store, now);
+        clock(&mut b.store, now);
+        let who = a.store.add_customer(input("최단골", "010-5555-1212"), &Viewer::Cashier, now, &mut a.ids).unwrap().id;
+        let f = a.store.add_feedback(who, FeedbackKind::Complaint, "맛", "너무 짰어요", now, &mut a.ids).unwrap().id;
+        heal(&mut hub, &mut a, &mut b);
+        a.store.resolve_feedback(f, "사과하고 환불해 드렸습니다", now + minutes(1), &mut a.ids).unwrap();
+        b.store.resolve_feedback(f, "다시 구워 드렸습니다", now + minutes(2), &mut b.ids).unwrap();
+        if a_first {
+            heal(&mut hub, &mut a, &mut b);
+        } else {
+            heal(&mut hub, &mut b, &mut a);
+        }
+        for c in [&a, &b] {
+            let kept: Vec<String> = c.store.reader().query_column("SELECT resolution FROM feedback").unwrap();
+            assert_eq!(kept, vec!["사과하고 환불해 드렸습니다".to_string()], "A synced first: {a_first}");
+        }
+        assert!(b.store.sync_anomalies(&b.owner, 20).unwrap().iter().any(|x| x.kind == "feedback_resolved_twice"));
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    }
+}
+
+#[test]
+fn one_coupon_code_issued_at_two_counters_offline_stays_with_the_earlier_everywhere() {
+    for a_first in [true, false] {
+        let (mut hub, mut a, mut b) = offline_pair(61);
+        let now = at();
+        clock(&mut a.store, now);
+        clock(&mut b.store, now);
+        let who = a.store.add_customer(input("최단골", "010-5555-3434"), &Viewer::Cashier, now, &mut a.ids).unwrap().id;
+        heal(&mut hub, &mut a, &mut b);
+        let (oa, ob) = (a.owner.clone(), b.owner.clone());
+        a.store.issue_coupon(&oa, who, "coupon-3000", "WELCOME", now + days(30), now + minutes(1), &mut a.ids).unwrap();
+        b.store.issue_coupon(&ob, who, "coupon-3000", "WELCOME", now + days(30), now + minutes(2), &mut b.ids).unwrap();
+        if a_first {
+            heal(&mut hub, &mut a, &mut b);
+        } else {
+            heal(&mut hub, &mut b, &mut a);
+        }
+        for c in [&a, &b] {
+            let holder: Vec<String> =
+                c.store.reader().query_column("SELECT issued_at FROM coupons WHERE code = 'WELCOME'").unwrap();
+            let first = (now + minutes(1)).timestamp_millis().to_string();
+            assert_eq!(holder, vec![first], "the earlier issue keeps the code (A first: {a_first})");
+            let renamed: Vec<String> =
+                c.store.reader().query_column("SELECT code FROM coupons WHERE code LIKE 'WELCOME~%'").unwrap();
+            assert_eq!(renamed.len(), 1, "the other keeps its id under a code that says so");
+        }
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    }
+}
+
+#[test]
+fn a_dismissed_optional_discount_is_remembered_the_same_at_every_counter() {
+    let (mut hub, mut a, mut b) = offline_pair(71);
+    let now = at();
+    clock(&mut a.store, now);
+    clock(&mut b.store, now);
+    let who = a.store.add_customer(input("최단골", "010-5555-5656"), &Viewer::Cashier, now, &mut a.ids).unwrap().id;
+    let owner = a.owner.clone();
+    a.store.adjust_balances(&owner, who, 5_000, 0, None, "단골 선물", now, &mut a.ids).unwrap();
+    let lines = [("CAKE", 1)];
+    let best: Vec<String> =
+        preview(&a.store, who, &lines, now).best.rule_ids.into_iter().filter(|r| r != "points").collect();
+    let decision = dangol_domain::gate::Decision {
+        apply: best,
+        dismiss: vec![("points".to_string(), "다음에 쓸게요".to_string())],
+    };
+    a.store.checkout(&checkout_req(who, &lines, decision, now), None, &mut a.ids).unwrap();
+    heal(&mut hub, &mut a, &mut b);
+    let dismissed = |c: &Counter| -> Vec<String> {
+        c.store.reader().query_column("SELECT key || ' ' || action FROM prompt_log ORDER BY key, action").unwrap()
+    };
+    assert!(dismissed(&a).iter().any(|k| k.starts_with("discount:points")), "{:?}", dismissed(&a));
+    assert_eq!(dismissed(&b), dismissed(&a), "B remembers what A's cashier dismissed");
+    assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+}
