@@ -319,7 +319,13 @@ fn apply_kind(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             }
             // The later save by (clock, device) stands everywhere, whatever
             // order the saves arrive in; the other is shown to the owner.
-            if !settings::later_than_held(tx, &rules::clock_key(&r.id), e.at_ms, e.device)? {
+            // A save from before clocks were kept counts at its moment.
+            let before: Option<i64> = tx
+                .prepare_cached("SELECT updated_at FROM rules WHERE id = ?1")?
+                .query_row([&r.id], |x| x.get(0))
+                .optional()?;
+            let held = before.map(|at| (at, Vec::new()));
+            if !settings::later_than_held(tx, &rules::clock_key(&r.id), e.at_ms, e.device, held)? {
                 a.anomaly(
                     "rule_superseded",
                     &r.id,
@@ -745,7 +751,9 @@ fn coupon_issued(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     // moment, then id) keeps the code everywhere, whatever order they
     // arrive in; the other keeps its id under a code that says so, and
     // the owner sees it.
-    let renamed = |id: Uuid| format!("{}~{}", c.code, &id.simple().to_string()[..8]);
+    // The whole id: ids made within a minute share their first characters,
+    // and a renamed code must be unique too.
+    let renamed = |id: Uuid| format!("{}~{}", c.code, id.simple());
     let code = match holder {
         None => c.code.clone(),
         Some((holder_rid, issued_at, holder_id)) => {

@@ -34,7 +34,7 @@ pub fn clock_key(sku: &str) -> String {
 /// counter's sync at the unique index.
 pub(crate) fn upsert_from(tx: &Connection, a: &mut crate::apply::Applying, mut p: Product) -> Result<()> {
     let (clock, device) = (a.event.at_ms, a.event.device);
-    if !crate::settings::later_than_held(tx, &clock_key(&p.sku), clock, device)? {
+    if !crate::settings::later_than_held(tx, &clock_key(&p.sku), clock, device, written_at(tx, &p.sku)?)? {
         a.anomaly("product_superseded", &p.sku, serde_json::json!({"sku": p.sku, "lost_at": clock, "lost_by": device}));
         return Ok(());
     }
@@ -44,7 +44,7 @@ pub(crate) fn upsert_from(tx: &Connection, a: &mut crate::apply::Applying, mut p
             .query_row(params![code, p.sku], |r| r.get(0))
             .optional()?;
         if let Some(holder) = holder {
-            let held = crate::settings::held_clock(tx, &clock_key(&holder))?;
+            let held = crate::settings::held_clock(tx, &clock_key(&holder))?.or(written_at(tx, &holder)?);
             let later = held.is_none_or(|h| (clock, device.as_bytes().to_vec()) > h);
             let (keeps, loses) = if later { (&p.sku, &holder) } else { (&holder, &p.sku) };
             a.anomaly("barcode_taken", &code, serde_json::json!({"barcode": code, "kept_by": keeps, "lost_by": loses}));
@@ -57,6 +57,15 @@ pub(crate) fn upsert_from(tx: &Connection, a: &mut crate::apply::Applying, mut p
     }
     upsert(tx, &p, a.at)?;
     Ok(())
+}
+
+/// A product's write from before clocks were kept, at its moment.
+fn written_at(tx: &Connection, sku: &str) -> Result<Option<(i64, Vec<u8>)>> {
+    Ok(tx
+        .prepare_cached("SELECT updated_at FROM products WHERE sku = ?1")?
+        .query_row([sku], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(|at| (at, Vec::new())))
 }
 
 /// A product by SKU or barcode.

@@ -55,7 +55,7 @@ pub fn set_shared_here(conn: &Connection, key: &str, value: &str, at_ms: i64, de
 /// Applies another counter's change of a shared setting if it is later,
 /// by (clock, device), than the change held; returns whether it was.
 pub fn set_shared_from(conn: &Connection, key: &str, value: &str, clock: i64, device: Uuid) -> Result<bool> {
-    let later = later_than_held(conn, key, clock, device)?;
+    let later = later_than_held(conn, key, clock, device, None)?;
     if later {
         set(conn, key, value)?;
     }
@@ -73,10 +73,17 @@ pub fn claim_clock(conn: &Connection, key: &str, at_ms: i64, device: Uuid) -> Re
 }
 
 /// Whether another counter's write to `key` is later, by (clock, device),
-/// than the write held (none held: it is); if it is, it becomes the one
-/// held. The latest write wins everywhere, whatever order they arrive in.
-pub fn later_than_held(conn: &Connection, key: &str, clock: i64, device: Uuid) -> Result<bool> {
-    let later = clock_of(conn, key)?.is_none_or(|held| (clock, device.as_bytes().to_vec()) > held);
+/// than the write held, `fallback` standing for a write held before clocks
+/// were kept (none at all: it is); if it is, it becomes the one held. The
+/// latest write wins everywhere, whatever order they arrive in.
+pub fn later_than_held(
+    conn: &Connection,
+    key: &str,
+    clock: i64,
+    device: Uuid,
+    fallback: Option<(i64, Vec<u8>)>,
+) -> Result<bool> {
+    let later = clock_of(conn, key)?.or(fallback).is_none_or(|held| (clock, device.as_bytes().to_vec()) > held);
     if later {
         conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
             .execute(params![key, clock, device.as_bytes()])?;

@@ -996,3 +996,28 @@ fn a_dismissed_optional_discount_is_remembered_the_same_at_every_counter() {
     assert_eq!(dismissed(&b), dismissed(&a), "B remembers what A's cashier dismissed");
     assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
 }
+
+#[test]
+fn a_rule_saved_before_clocks_were_kept_counts_at_its_moment() {
+    let (mut hub, mut a, mut b) = offline_pair(81);
+    let now = at();
+    clock(&mut a.store, now);
+    clock(&mut b.store, now);
+    let (oa, ob) = (a.owner.clone(), b.owner.clone());
+    let mut early = rule("senior-65");
+    early.name = "경로 우대 B".into();
+    let mut late = rule("senior-65");
+    late.name = "경로 우대 A".into();
+    b.store.upsert_rule(&ob, &early, now + minutes(1), &mut b.ids).unwrap();
+    a.store.upsert_rule(&oa, &late, now + minutes(2), &mut a.ids).unwrap();
+    // Both saves were made by a build that kept no clocks for rules.
+    for c in [&mut a, &mut b] {
+        c.store.connection().execute("DELETE FROM setting_clock WHERE key LIKE 'rule:%'", []).unwrap();
+    }
+    heal(&mut hub, &mut a, &mut b);
+    for c in [&a, &b] {
+        let name = c.store.rules().unwrap().into_iter().find(|r| r.id == "senior-65").unwrap().name;
+        assert_eq!(name, "경로 우대 A", "the later save stands");
+    }
+    assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+}
