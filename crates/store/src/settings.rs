@@ -67,8 +67,7 @@ pub fn set_shared_from(conn: &Connection, key: &str, value: &str, clock: i64, de
 /// seeing another wins whatever the clocks say). Returns its clock.
 pub fn claim_clock(conn: &Connection, key: &str, at_ms: i64, device: Uuid) -> Result<i64> {
     let clock = clock_of(conn, key)?.map_or(at_ms, |(held, _)| at_ms.max(held + 1));
-    conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
-        .execute(params![key, clock, device.as_bytes()])?;
+    hold(conn, key, clock, device)?;
     Ok(clock)
 }
 
@@ -83,12 +82,7 @@ pub fn later_than_held(
     device: Uuid,
     fallback: Option<(i64, Vec<u8>)>,
 ) -> Result<bool> {
-    let later = clock_of(conn, key)?.or(fallback).is_none_or(|held| (clock, device.as_bytes().to_vec()) > held);
-    if later {
-        conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
-            .execute(params![key, clock, device.as_bytes()])?;
-    }
-    Ok(later)
+    wins(conn, key, (clock, device), fallback, std::cmp::Ordering::Greater)
 }
 
 /// Whether another counter's write to `key` is earlier, by (clock,
@@ -102,13 +96,31 @@ pub fn earlier_than_held(
     device: Uuid,
     fallback: Option<(i64, Vec<u8>)>,
 ) -> Result<bool> {
+    wins(conn, key, (clock, device), fallback, std::cmp::Ordering::Less)
+}
+
+/// Whether a write to `key` compares to the write held (or `fallback`) as
+/// `order` says it must to win; a winner becomes the one held.
+fn wins(
+    conn: &Connection,
+    key: &str,
+    (clock, device): (i64, Uuid),
+    fallback: Option<(i64, Vec<u8>)>,
+    order: std::cmp::Ordering,
+) -> Result<bool> {
     let held = clock_of(conn, key)?.or(fallback);
-    let earlier = held.is_none_or(|held| (clock, device.as_bytes().to_vec()) < held);
-    if earlier {
-        conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
-            .execute(params![key, clock, device.as_bytes()])?;
+    let won = held.is_none_or(|held| (clock, device.as_bytes().to_vec()).cmp(&held) == order);
+    if won {
+        hold(conn, key, clock, device)?;
     }
-    Ok(earlier)
+    Ok(won)
+}
+
+/// Records (clock, device) as the write held for `key`.
+pub fn hold(conn: &Connection, key: &str, clock: i64, device: Uuid) -> Result<()> {
+    conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, clock, device.as_bytes()])?;
+    Ok(())
 }
 
 /// The (clock, device) of the write held for `key`, if any.

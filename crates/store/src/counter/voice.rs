@@ -136,7 +136,7 @@ impl Store {
             "feedback resolution",
         )?;
         feedback::resolve(&tx, id, resolution, at)?;
-        crate::settings::earlier_than_held(&tx, &feedback::clock_key(id), crate::time::ms(at), ctx.device, None)?;
+        crate::settings::hold(&tx, &feedback::clock_key(id), crate::time::ms(at), ctx.device)?;
         outbox::append(
             &tx,
             ids,
