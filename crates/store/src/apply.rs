@@ -443,7 +443,7 @@ fn customer_created(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         Err(err) => return Ok(Outcome::Quarantined(format!("the phone number cannot be read: {err}"))),
     };
     let created_at = c.created_at.unwrap_or(a.at);
-    let mut customer = Customer {
+    let customer = Customer {
         id: c.id,
         name: c.name,
         preferred_name: c.preferred_name,
@@ -458,19 +458,29 @@ fn customer_created(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
         created_at,
         updated_at: created_at,
     };
-    if let Some(card) = &customer.card_code
-        && customers::find_by_card(tx, card)?.is_some()
-    {
-        a.anomaly("card_code_taken", customer.id, serde_json::json!({"card_code": card}));
-        customer.card_code = None;
-    }
+    let id = customer.id;
     match customers::find_by_phone(tx, customer.phone.digits())? {
         None => {
-            customers::insert(tx, &customer, 0, None)?;
+            customers::insert_claiming(tx, &customer)?;
         }
         Some(held) => merge(tx, a, held, customer)?,
     }
+    card_contest(tx, a, id)?;
     Ok(Outcome::Applied)
+}
+
+/// Reports a card code that customer `id`'s profile (as applied) shares
+/// with another customer's: given to two customers at two counters
+/// offline. Who holds it is settled by `customers::settle_card`.
+fn card_contest(tx: &Connection, a: &mut Applying, id: Uuid) -> Result<()> {
+    let row = customers::get(tx, id)?;
+    if let Some(card) = &row.customer.card_code
+        && customers::card_claims(tx, card)? > 1
+    {
+        let holder = customers::find_by_card(tx, card)?.map(|h| h.customer.id);
+        a.anomaly("card_code_taken", row.customer.id, serde_json::json!({"card_code": card, "holder": holder}));
+    }
+    Ok(())
 }
 
 /// Two registrations of one phone: the earlier (by time, then id)
@@ -490,12 +500,17 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
         registers::set_base(tx, held.rid, &incoming, true)?;
         let mut after = registers::keep_edited(tx, held.rid, &held.customer, &incoming)?;
         after.card_code = after.card_code.or_else(|| held.customer.card_code.clone());
-        customers::update(tx, held.rid, &held.customer, &after)?;
+        customers::write_profile(tx, held.rid, &held.customer, &after)?;
         tx.prepare_cached("UPDATE customers SET id = ?2, created_at = ?3 WHERE rid = ?1")?.execute(params![
             held.rid,
             incoming.id.as_bytes(),
             ms(incoming.created_at)
         ])?;
+        // Between two claims stamped alike the id decides: settled again
+        // under the id the row has now.
+        if let Some(code) = &after.card_code {
+            customers::settle_card(tx, code)?;
+        }
         (incoming.id, held.customer)
     } else {
         registers::set_base(tx, held.rid, &held.customer, false)?;
@@ -504,7 +519,7 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
         if held.customer.card_code.is_none() && incoming.card_code.is_some() {
             let mut after = held.customer.clone();
             after.card_code = incoming.card_code.clone();
-            customers::update(tx, held.rid, &held.customer, &after)?;
+            customers::write_profile(tx, held.rid, &held.customer, &after)?;
         }
         (held.customer.id, incoming)
     };
@@ -546,7 +561,7 @@ fn customer_updated(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
     };
     // The phone is not a register: a merged customer's edit must not take
     // the survivor's phone away.
-    let (mut after, lost) = match registers::edited_elsewhere(
+    let (after, lost) = match registers::edited_elsewhere(
         tx,
         rid,
         u.customer.id,
@@ -566,13 +581,10 @@ fn customer_updated(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             serde_json::json!({"field": l.field, "kept": l.kept, "kept_at": l.kept_at, "lost": l.lost, "lost_at": stamp, "lost_by": a.event.device}),
         );
     }
-    if let Some(card) = &after.card_code
-        && customers::find_by_card(tx, card)?.is_some_and(|h| h.rid != rid)
-    {
-        a.anomaly("card_code_taken", after.id, serde_json::json!({"card_code": card}));
-        after.card_code = held.customer.card_code.clone();
+    customers::write_profile(tx, rid, &held.customer, &after)?;
+    if fields.contains_key("card_code") {
+        card_contest(tx, a, held.customer.id)?;
     }
-    customers::update(tx, rid, &held.customer, &after)?;
     Ok(Outcome::Applied)
 }
 

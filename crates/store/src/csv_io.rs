@@ -548,8 +548,10 @@ impl Store {
                     ));
                     continue;
                 }
+                let claimed = existing.as_ref().and_then(|r| r.customer.card_code.as_deref()) == Some(card.as_str());
                 if let Some(holder) = customers::find_by_card(&self.conn, &card)?
                     && holder.customer.id != id
+                    && !claimed
                 {
                     errors.push(row(
                         line,
@@ -744,6 +746,8 @@ impl Store {
         out.write_record(CUSTOMER_COLUMNS.map(|(c, _)| c)).map_err(|e| csv_err(path, e))?;
         let mut n = 0;
         customers::all(&self.conn, |row| {
+            // A card another customer holds does not find this one.
+            let card = row.card_held().unwrap_or_default().to_owned();
             let c = row.customer;
             let cells = [
                 c.name,
@@ -753,7 +757,7 @@ impl Store {
                 c.tier.as_str().to_string(),
                 if c.consent_at.is_none() { String::new() } else { c.marketing_consent.to_string() },
                 c.notes,
-                c.card_code.unwrap_or_default(),
+                card,
                 c.tags.join(";"),
             ];
             out.write_record(cells.iter().map(|c| escape(c))).map_err(|e| csv_err(path, e))?;

@@ -19,7 +19,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 /// Columns read by `from_row`, in order.
-pub(crate) const COLUMNS: &str = "rid, id, name, preferred_name, phone, birth_date, tier, tags, notes, marketing_consent, consent_at, card_code, created_at, updated_at, visits, last_visit";
+/// The profile's card code is the customer's claim (`card_claim`); whether
+/// they hold it is column 16 (see `settle_card`).
+pub(crate) const COLUMNS: &str = "rid, id, name, preferred_name, phone, birth_date, tier, tags, notes, marketing_consent, consent_at, card_claim, created_at, updated_at, visits, last_visit, card_code IS NOT NULL";
 
 /// A customer with the counters kept beside it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,9 +30,18 @@ pub struct CustomerRow {
     pub customer: Customer,
     pub visits: i64,
     pub last_visit: Option<DateTime<Utc>>,
+    /// Whether the card code the profile names is this customer's: another
+    /// customer can claim the same code at another counter offline, and
+    /// then only one of them holds it (`settle_card`).
+    pub holds_card: bool,
 }
 
 impl CustomerRow {
+    /// The card code that finds this customer, if any.
+    pub fn card_held(&self) -> Option<&str> {
+        self.customer.card_code.as_deref().filter(|_| self.holds_card)
+    }
+
     /// The moment no write about this customer may be dated before (see
     /// `WriteCtx::check`), and how the refusal names it.
     pub(crate) fn registered(&self) -> crate::clock::NotBefore {
@@ -67,6 +78,7 @@ pub(crate) fn from_row(r: &Row) -> rusqlite::Result<CustomerRow> {
         },
         visits: r.get(14)?,
         last_visit: last_visit.map(from_ms),
+        holds_card: r.get(16)?,
     })
 }
 
@@ -90,18 +102,27 @@ pub fn insert(conn: &Connection, c: &Customer, visits: i64, last_visit: Option<D
     Ok(rid)
 }
 
-/// Writes a customer's edited profile (`after`, same id): the row, and the
-/// search grams when the name changed (at the customer's current score).
-/// A card code held by another customer is reported as such.
+/// Writes a customer's edited profile (`after`, same id) made here: a card
+/// code given that another customer holds is reported as such (one the
+/// profile already claimed stays its claim).
 pub fn update(conn: &Connection, rid: i64, before: &Customer, after: &Customer) -> Result<()> {
-    if let Some(card) = &after.card_code
+    if let Some(card) = after.card_code.as_ref().filter(|c| before.card_code.as_ref() != Some(*c))
         && let Some(holder) = find_by_card(conn, card)?
         && holder.rid != rid
     {
         return Err(StoreError::Duplicate { what: "card code", key: card.clone(), customer: Some(holder.customer.id) });
     }
+    write_profile(conn, rid, before, after)
+}
+
+/// Writes a customer's profile (`after`, same id): the row, the search
+/// grams when the name changed (at the customer's current score), and the
+/// card code as a claim, its holder worked out again (`settle_card`).
+/// Another counter's edit, a merge or its undo writes through here: what
+/// was written where decides who holds a card, not the order it arrived.
+pub(crate) fn write_profile(conn: &Connection, rid: i64, before: &Customer, after: &Customer) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE customers SET name = ?2, name_norm = ?3, preferred_name = ?4, birth_date = ?5, tier = ?6, tags = ?7, notes = ?8, marketing_consent = ?9, consent_at = ?10, card_code = ?11, updated_at = ?12 WHERE rid = ?1",
+        "UPDATE customers SET name = ?2, name_norm = ?3, preferred_name = ?4, birth_date = ?5, tier = ?6, tags = ?7, notes = ?8, marketing_consent = ?9, consent_at = ?10, card_claim = ?11, updated_at = ?12 WHERE rid = ?1",
     )?
     .execute(params![
         rid,
@@ -123,10 +144,60 @@ pub fn update(conn: &Connection, rid: i64, before: &Customer, after: &Customer) 
             conn.prepare_cached("SELECT score FROM customers WHERE rid = ?1")?.query_row([rid], |r| r.get(0))?;
         insert_grams(conn, rid, &after.name, score)?;
     }
+    // The card field's stamp may have moved even where its value did not.
+    for code in [&before.card_code, &after.card_code].into_iter().flatten() {
+        settle_card(conn, code)?;
+    }
     Ok(())
 }
 
-/// Inserts the customer row only; unique constraints still apply.
+/// Gives `code` to the customer claiming it whose card field was written
+/// latest (its register's stamp, then counter, then the customer's id:
+/// a registration's own values are stamped zero, so between two of those
+/// the later registration). The same at every counter once the same
+/// writes are in, whatever order they came in.
+pub(crate) fn settle_card(conn: &Connection, code: &str) -> Result<Option<i64>> {
+    let holder: Option<i64> = conn
+        .prepare_cached(
+            "SELECT c.rid FROM customers c
+             LEFT JOIN profile_registers r ON r.customer = c.rid AND r.field = 'card_code'
+             WHERE c.card_claim = ?1
+             ORDER BY coalesce(r.wall, 0) DESC, coalesce(r.logical, 0) DESC, coalesce(r.device, x'') DESC, c.id DESC
+             LIMIT 1",
+        )?
+        .query_row([code], |r| r.get(0))
+        .optional()?;
+    conn.prepare_cached("UPDATE customers SET card_code = NULL WHERE card_code = ?1 AND rid IS NOT ?2")?
+        .execute(params![code, holder])?;
+    if let Some(rid) = holder {
+        conn.prepare_cached("UPDATE customers SET card_code = ?1 WHERE rid = ?2 AND card_code IS NOT ?1")?
+            .execute(params![code, rid])?;
+    }
+    Ok(holder)
+}
+
+/// How many customers claim `code` (more than one: given to two customers
+/// at two counters offline).
+pub(crate) fn card_claims(conn: &Connection, code: &str) -> Result<i64> {
+    Ok(conn.prepare_cached("SELECT count(*) FROM customers WHERE card_claim = ?1")?.query_row([code], |r| r.get(0))?)
+}
+
+/// Inserts a customer another counter registered (or an undone merge gives
+/// back): the phone is free (the caller checked), and a card code another
+/// customer claims is settled between them (`settle_card`).
+pub(crate) fn insert_claiming(conn: &Connection, c: &Customer) -> Result<i64> {
+    let unclaimed = Customer { card_code: None, ..c.clone() };
+    let rid = insert_row(conn, &unclaimed, 0, None)?;
+    insert_grams(conn, rid, &c.name, initial_score(c, 0, None))?;
+    if let Some(code) = &c.card_code {
+        conn.prepare_cached("UPDATE customers SET card_claim = ?2 WHERE rid = ?1")?.execute(params![rid, code])?;
+        settle_card(conn, code)?;
+    }
+    Ok(rid)
+}
+
+/// Inserts the customer row only, holding its card code; unique
+/// constraints still apply.
 pub(crate) fn insert_row(
     conn: &Connection,
     c: &Customer,
@@ -135,8 +206,8 @@ pub(crate) fn insert_row(
 ) -> Result<i64> {
     let score = initial_score(c, visits, last_visit);
     conn.prepare_cached(
-        "INSERT INTO customers (id, name, name_norm, preferred_name, phone, phone_last4, birth_date, tier, tags, notes, marketing_consent, consent_at, card_code, created_at, updated_at, visits, last_visit, score)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        "INSERT INTO customers (id, name, name_norm, preferred_name, phone, phone_last4, birth_date, tier, tags, notes, marketing_consent, consent_at, card_code, card_claim, created_at, updated_at, visits, last_visit, score)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         c.id.as_bytes(),

@@ -512,7 +512,7 @@ impl Store {
 /// the survivors' after merges; this counter's own bookkeeping (cursors,
 /// its device id, prompt memory's local row ids) is left out.
 const STATE: &[&str] = &[
-    "SELECT hex(id), name, coalesce(preferred_name, ''), phone, coalesce(birth_date, ''), tier, tags, notes, marketing_consent, coalesce(card_code, ''), visits, coalesce(last_visit, 0), visit_days, coalesce(first_day, 0), coalesce(last_day, 0), coalesce(usual_gap, 0), spend FROM customers ORDER BY id",
+    "SELECT hex(id), name, coalesce(preferred_name, ''), phone, coalesce(birth_date, ''), tier, tags, notes, marketing_consent, coalesce(card_code, ''), coalesce(card_claim, ''), visits, coalesce(last_visit, 0), visit_days, coalesce(first_day, 0), coalesce(last_day, 0), coalesce(usual_gap, 0), spend FROM customers ORDER BY id",
     "SELECT hex(m.merged), hex(c.id) FROM customer_merges m JOIN customers c ON c.rid = m.survivor ORDER BY m.merged",
     // The registers decide which later edit wins: counters that agree on
     // the profile but not on its stamps would part at the next edit.

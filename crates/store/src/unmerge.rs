@@ -206,26 +206,16 @@ pub(crate) fn unmerge(
     // still merged into it), so an edit lands on the same side whether it
     // was applied before the undo or after.
     rebuild_survivor(tx, from)?;
-    // Its card goes back with it: the merge copied it to a survivor that
-    // had none, and cards are unique, so a survivor holding it got it so.
-    // A card another customer took meanwhile stays with them.
-    if let Some(card) = restored.card_code.clone() {
-        match customers::find_by_card(tx, &card)? {
-            None => {}
-            Some(holder) if holder.rid == from => {
-                let mut without = holder.customer.clone();
-                without.card_code = None;
-                customers::update(tx, from, &holder.customer, &without)?;
-            }
-            Some(_) => restored.card_code = None,
-        }
-    }
+    // Its card goes back with it as its claim: the merge copied it to a
+    // survivor that had none, and the rebuild above took it away again;
+    // where another customer claims it too, `customers::settle_card` says
+    // who holds it, as for any two claims.
     // The phone given back is free here, or another counter registered it
     // meanwhile: then those two are one customer, by the same rule as any
     // two registrations of one phone (the order they arrive in does not
     // change the result).
     let to = match customers::find_by_phone(tx, restored.phone.digits())? {
-        None => customers::insert(tx, &restored, 0, None)?,
+        None => customers::insert_claiming(tx, &restored)?,
         Some(held) => {
             let rid = held.rid;
             merge(tx, a, held, restored.clone())?;
@@ -235,7 +225,7 @@ pub(crate) fn unmerge(
     let writes = registers::writes_of(tx, &[merged])?;
     let held = customers::get_rid(tx, to)?.customer;
     let after = registers::overlay(tx, to, &held, &writes)?;
-    update_keeping_cards(tx, to, &held, after)?;
+    customers::write_profile(tx, to, &held, &after)?;
     // Points are settled as of the undo's moment, each lot's expiry as the
     // one customer's book had it then: what expired is neither owed nor
     // handed over.
@@ -335,18 +325,7 @@ fn rebuild_survivor(tx: &Connection, rid: i64) -> Result<()> {
     }
     let start = registers::restart(tx, rid, &row, &base)?;
     let after = registers::overlay(tx, rid, &start, &registers::writes_of(tx, &on_row)?)?;
-    update_keeping_cards(tx, rid, &row, after)
-}
-
-/// Writes a rebuilt profile; a card another customer holds now stays
-/// theirs (the row keeps the card it had).
-fn update_keeping_cards(tx: &Connection, rid: i64, before: &Customer, mut after: Customer) -> Result<()> {
-    if let Some(card) = &after.card_code
-        && customers::find_by_card(tx, card)?.is_some_and(|h| h.rid != rid)
-    {
-        after.card_code = before.card_code.clone();
-    }
-    customers::update(tx, rid, before, &after)
+    customers::write_profile(tx, rid, &row, &after)
 }
 
 /// Moves the registration's rows from `from` to `to`: its tagged rows, the

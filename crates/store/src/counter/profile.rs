@@ -43,7 +43,7 @@ impl Store {
             tags: c.tags.clone(),
             notes: c.notes.clone(),
             marketing_consent: c.marketing_consent,
-            card_code: c.card_code.clone(),
+            card_code: ctx.row.card_held().map(str::to_owned),
             created_at: c.created_at,
             visits: ctx.row.visits,
             last_visit: ctx.row.last_visit,

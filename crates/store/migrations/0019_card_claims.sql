@@ -1,0 +1,17 @@
+-- Dangol schema, version 19: a card code given to two customers at two
+-- counters offline ends with the same customer everywhere.
+--
+-- A customer's card code is a profile field like any other: a register
+-- ordered by its hybrid-logical stamp, the same value at every counter
+-- once the edits are in. Card codes are also unique, and until now the
+-- counter that wrote a card kept it while every other counter gave it to
+-- whichever customer's write arrived first. Now each customer's register
+-- value is its claim (`card_claim`), and `card_code`, still unique, names
+-- the holder only: among the customers claiming a code, the one whose
+-- card field was written latest (stamp, counter, then customer id). It is
+-- worked out again whenever a claim changes (`customers::settle_card`),
+-- so it is the same at every counter whatever order the writes came in,
+-- and a card its holder gives up goes back to the next claim.
+ALTER TABLE customers ADD COLUMN card_claim TEXT;
+UPDATE customers SET card_claim = card_code WHERE card_code IS NOT NULL;
+CREATE INDEX customers_card_claim ON customers (card_claim) WHERE card_claim IS NOT NULL;
