@@ -714,14 +714,14 @@ impl Store {
                 report.unchanged += 1;
                 continue;
             }
+            // The event's moment is the write's clock: of two counters'
+            // writes of one product, the later stands everywhere.
+            let clock = crate::settings::claim_clock(&tx, &catalog::clock_key(&p.sku), crate::time::ms(at), device)?;
             if catalog::upsert(&tx, p, at)? {
                 report.created += 1;
             } else {
                 report.updated += 1;
             }
-            // The event's moment is the write's clock: of two counters'
-            // writes of one product, the later stands everywhere.
-            let clock = crate::settings::claim_clock(&tx, &catalog::clock_key(&p.sku), crate::time::ms(at), device)?;
             outbox::append(&tx, ids, device, crate::time::from_ms(clock), "product.upserted", p)?;
         }
         audit::record(

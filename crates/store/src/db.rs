@@ -48,7 +48,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_ledger_guard.sql")),
     (17, include_str!("../migrations/0017_placed_points.sql")),
     (18, include_str!("../migrations/0018_shifts_and_voids.sql")),
-    (19, include_str!("../migrations/0019_card_claims.sql")),
+    (19, include_str!("../migrations/0019_code_claims.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -123,11 +123,6 @@ pub fn hold(conn: &Connection, key: &str, clock: i64, device: Uuid) -> Result<()
     Ok(())
 }
 
-/// The (clock, device) of the write held for `key`, if any.
-pub fn held_clock(conn: &Connection, key: &str) -> Result<Option<(i64, Vec<u8>)>> {
-    clock_of(conn, key)
-}
-
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
 }

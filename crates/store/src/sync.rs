@@ -524,7 +524,7 @@ const STATE: &[&str] = &[
     "SELECT hex(f.id), hex(c.id), f.kind, f.category, f.text, f.status, coalesce(f.resolution, '') FROM feedback f JOIN customers c ON c.rid = f.customer ORDER BY f.id",
     "SELECT hex(c.id), count(*) FROM prompt_log p JOIN customers c ON c.rid = p.customer GROUP BY c.id ORDER BY c.id",
     "SELECT id, body FROM rules ORDER BY id",
-    "SELECT sku, coalesce(barcode, ''), name, category, price FROM products ORDER BY sku",
+    "SELECT sku, coalesce(barcode, ''), coalesce(barcode_claim, ''), name, category, price, active FROM products ORDER BY sku",
     "SELECT hex(id), actor, action, subject FROM audit_log ORDER BY id",
 ];
 

@@ -142,6 +142,15 @@ enum Op {
         phone: usize,
         card: Option<usize>,
     },
+    /// The owner's import writes a product (a few SKUs and barcodes, so
+    /// two counters offline give one barcode to two products, and move
+    /// on from it).
+    Product {
+        c: usize,
+        sku: usize,
+        barcode: Option<usize>,
+        price: i64,
+    },
     /// The owner's import gives the customer with `phone` a card.
     Card {
         c: usize,
@@ -220,6 +229,8 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (c.clone(), 0..PHONES.len(), proptest::option::of(0..CARDS.len()))
             .prop_map(|(c, phone, card)| Op::Register { c, phone, card }),
         1 => (c.clone(), 0..PHONES.len(), 0..CARDS.len()).prop_map(|(c, phone, card)| Op::Card { c, phone, card }),
+        1 => (c.clone(), 0..3usize, proptest::option::of(0..3usize), 1..5i64)
+            .prop_map(|(c, sku, barcode, price)| Op::Product { c, sku, barcode, price: price * 1000 }),
         5 => (c.clone(), 0..8usize, proptest::collection::vec((0..5usize, 1..4i64), 1..4))
             .prop_map(|(c, who, lines)| Op::Sale { c, who, lines }),
         1 => (c.clone(), 0..8usize).prop_map(|(c, who)| Op::Feedback { c, who }),
@@ -285,6 +296,13 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 {
                     cards_given.entry(code).or_default().insert(r.id);
                 }
+            }
+            Op::Product { c, sku, barcode, price } => {
+                let k = &mut cs[*c];
+                // A blank barcode keeps the one the product holds here.
+                let code = barcode.map(|b| format!("880999900{b:04}")).unwrap_or_default();
+                let csv = format!("sku,name,category,price,barcode\nNEW{sku},새 상품,베이커리,{price},{code}\n");
+                let _ = k.store.owner_import_products(csv.as_bytes(), now, &mut k.ids);
             }
             Op::Card { c, phone, card } => {
                 let k = &mut cs[*c];
@@ -566,6 +584,17 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 given.iter().filter_map(|id| c.store.profile(*id, now, &Viewer::Cashier).ok().map(|p| p.id)).collect();
             prop_assert!(to.contains(&holders[0].id), "{} is held by one it was given to: {:?}", code, holders);
         }
+        // A barcode some product's latest write claims is held by exactly
+        // one of them.
+        let unheld = c
+            .store
+            .reader()
+            .query_column(
+                "SELECT DISTINCT barcode_claim FROM products p WHERE barcode_claim IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM products h WHERE h.barcode = p.barcode_claim)",
+            )
+            .unwrap();
+        prop_assert!(unheld.is_empty(), "claimed barcodes no product holds: {:?}", unheld);
         let phones = c.store.reader().query_column("SELECT phone FROM customers").unwrap();
         let distinct: BTreeSet<&String> = phones.iter().collect();
         prop_assert_eq!(distinct.len(), phones.len(), "each phone is one customer");
@@ -1171,4 +1200,36 @@ fn a_card_taken_at_a_merge_is_settled_under_the_survivors_id() {
         Op::Register { c: 0, phone: 1, card: Some(2) },
     ];
     run(&ops).unwrap();
+}
+
+#[test]
+fn a_barcode_its_holder_moves_on_from_goes_back_to_the_other_product_everywhere() {
+    for a_first in [true, false] {
+        let (mut hub, mut a, mut b) = offline_pair(61);
+        let now = at();
+        clock(&mut a.store, now);
+        clock(&mut b.store, now);
+        let csv = |sku: &str, barcode: &str| {
+            format!("sku,name,category,price,barcode\n{sku},새 상품,베이커리,3000,{barcode}\n")
+        };
+        a.store.owner_import_products(csv("NEWA", "8809999000011").as_bytes(), now, &mut a.ids).unwrap();
+        // B gives the same barcode to another product, later, and then
+        // moves that product to a barcode of its own, all before hearing
+        // of A's.
+        b.store.owner_import_products(csv("NEWB", "8809999000011").as_bytes(), now + minutes(1), &mut b.ids).unwrap();
+        b.store.owner_import_products(csv("NEWB", "8809999000028").as_bytes(), now + minutes(2), &mut b.ids).unwrap();
+        if a_first {
+            heal(&mut hub, &mut a, &mut b);
+        } else {
+            heal(&mut hub, &mut b, &mut a);
+        }
+        for c in [&a, &b] {
+            let held = |code: &str| {
+                c.store.reader().query_column(&format!("SELECT sku FROM products WHERE barcode = '{code}'")).unwrap()
+            };
+            assert_eq!(held("8809999000011"), vec!["NEWA".to_string()], "given back (A synced first: {a_first})");
+            assert_eq!(held("8809999000028"), vec!["NEWB".to_string()]);
+        }
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    }
 }

@@ -1,5 +1,6 @@
--- Dangol schema, version 19: a card code given to two customers at two
--- counters offline ends with the same customer everywhere.
+-- Dangol schema, version 19: a card code or a barcode given to two
+-- customers or products at two counters offline ends with the same one
+-- everywhere.
 --
 -- A customer's card code is a profile field like any other: a register
 -- ordered by its hybrid-logical stamp, the same value at every counter
@@ -15,3 +16,12 @@
 ALTER TABLE customers ADD COLUMN card_claim TEXT;
 UPDATE customers SET card_claim = card_code WHERE card_code IS NOT NULL;
 CREATE INDEX customers_card_claim ON customers (card_claim) WHERE card_claim IS NOT NULL;
+
+-- The same for a product's barcode: a product's latest write (by clock,
+-- counter) carries its claim (`barcode_claim`); `barcode` names the
+-- holder, the product whose latest write is later (then its SKU)
+-- (`catalog::settle_barcode`). Before, a barcode the holder moved on from
+-- stayed with no product at some counters and went back at others.
+ALTER TABLE products ADD COLUMN barcode_claim TEXT;
+UPDATE products SET barcode_claim = barcode WHERE barcode IS NOT NULL;
+CREATE INDEX products_barcode_claim ON products (barcode_claim) WHERE barcode_claim IS NOT NULL;
