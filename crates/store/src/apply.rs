@@ -494,43 +494,68 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
     let (survivor, merged) = if incoming_first {
         // The rows here were written for the registration that is merged.
         unmerge::tag_held(tx, held.rid, held.customer.id)?;
+        // It is kept with its own card, not one an earlier merge gave it.
+        let own_card = registers::base(tx, held.rid)?.map_or(held.customer.card_code.clone(), |b| b.card_code);
         // The fields edits wrote here stay (the survivor's own values are
         // older than any edit): where the survivor arrived first, the same
         // edits are applied to it and win the same fields.
         registers::set_base(tx, held.rid, &incoming, true)?;
-        let mut after = registers::keep_edited(tx, held.rid, &held.customer, &incoming)?;
-        after.card_code = after.card_code.or_else(|| held.customer.card_code.clone());
+        let after = registers::keep_edited(tx, held.rid, &held.customer, &incoming)?;
         customers::write_profile(tx, held.rid, &held.customer, &after)?;
         tx.prepare_cached("UPDATE customers SET id = ?2, created_at = ?3 WHERE rid = ?1")?.execute(params![
             held.rid,
             incoming.id.as_bytes(),
             ms(incoming.created_at)
         ])?;
-        // Between two claims stamped alike the id decides: settled again
-        // under the id the row has now.
-        if let Some(code) = &after.card_code {
-            customers::settle_card(tx, code)?;
-        }
-        (incoming.id, held.customer)
+        (incoming.id, Customer { card_code: own_card, ..held.customer })
     } else {
         registers::set_base(tx, held.rid, &held.customer, false)?;
-        // The same rule as above, whichever registration arrived first: a
-        // survivor without a card takes the merged one's.
-        if held.customer.card_code.is_none() && incoming.card_code.is_some() {
-            let mut after = held.customer.clone();
-            after.card_code = incoming.card_code.clone();
-            customers::write_profile(tx, held.rid, &held.customer, &after)?;
-        }
         (held.customer.id, incoming)
     };
     let row = serde_json::to_string(&merged).expect("plain data");
     tx.prepare_cached("INSERT OR IGNORE INTO customer_merges (merged, survivor, at, row) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![merged.id.as_bytes(), held.rid, ms(a.at), row])?;
+    card_of_merged(tx, held.rid)?;
     a.anomaly(
         "customers_merged",
         survivor,
         serde_json::json!({"survivor": survivor, "merged": merged.id, "phone": merged.phone.masked()}),
     );
+    Ok(())
+}
+
+/// The card a customer's row claims once registrations are merged into
+/// it: where an edit wrote the field, the edit's; otherwise the surviving
+/// registration's own card, else the card of the earliest merged
+/// registration that has one (by its time, then id). That is the same
+/// whatever order the registrations arrived in (a survivor taking the
+/// first merged card to arrive was not). Its holder is settled again,
+/// under the id the row has now (`customers::settle_card`).
+pub(crate) fn card_of_merged(tx: &Connection, rid: i64) -> Result<()> {
+    let row = customers::get_rid(tx, rid)?.customer;
+    let edited: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM profile_registers WHERE customer = ?1 AND field = 'card_code')")?
+        .query_row([rid], |r| r.get(0))?;
+    let card = match registers::base(tx, rid)? {
+        Some(base) if !edited => match base.card_code {
+            Some(own) => Some(own),
+            None => {
+                let mut stmt = tx.prepare_cached("SELECT row FROM customer_merges WHERE survivor = ?1")?;
+                let kept = stmt.query_map([rid], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+                kept.iter()
+                    .filter_map(|k| serde_json::from_str::<Customer>(k).ok())
+                    .filter(|c| c.card_code.is_some())
+                    .min_by_key(|c| (c.created_at, c.id))
+                    .and_then(|c| c.card_code)
+            }
+        },
+        _ => row.card_code.clone(),
+    };
+    if card != row.card_code {
+        customers::write_profile(tx, rid, &row, &Customer { card_code: card, ..row.clone() })?;
+    } else if let Some(code) = &card {
+        customers::settle_card(tx, code)?;
+    }
     Ok(())
 }
 

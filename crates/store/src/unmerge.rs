@@ -206,10 +206,9 @@ pub(crate) fn unmerge(
     // still merged into it), so an edit lands on the same side whether it
     // was applied before the undo or after.
     rebuild_survivor(tx, from)?;
-    // Its card goes back with it as its claim: the merge copied it to a
-    // survivor that had none, and the rebuild above took it away again;
-    // where another customer claims it too, `customers::settle_card` says
-    // who holds it, as for any two claims.
+    // Its card goes back with it as its claim: a survivor that took it at
+    // the merge gave it up in the rebuild above; where another customer
+    // claims it too, `customers::settle_card` says who holds it.
     // The phone given back is free here, or another counter registered it
     // meanwhile: then those two are one customer, by the same rule as any
     // two registrations of one phone (the order they arrive in does not
@@ -325,7 +324,9 @@ fn rebuild_survivor(tx: &Connection, rid: i64) -> Result<()> {
     }
     let start = registers::restart(tx, rid, &row, &base)?;
     let after = registers::overlay(tx, rid, &start, &registers::writes_of(tx, &on_row)?)?;
-    customers::write_profile(tx, rid, &row, &after)
+    customers::write_profile(tx, rid, &row, &after)?;
+    // A registration still merged into it may bring its card.
+    crate::apply::card_of_merged(tx, rid)
 }
 
 /// Moves the registration's rows from `from` to `to`: its tagged rows, the

@@ -1233,3 +1233,17 @@ fn a_barcode_its_holder_moves_on_from_goes_back_to_the_other_product_everywhere(
         assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
     }
 }
+/// Three registrations of one phone, the earliest without a card, the
+/// other two with one each: the survivor took whichever merged card
+/// arrived first, so counters parted. It takes the earliest merged
+/// registration's now. (Found by the property test above, shrunk.)
+#[test]
+fn a_survivor_without_a_card_takes_the_earliest_merged_registrations_card() {
+    let ops = [
+        Op::Register { c: 2, phone: 0, card: None },
+        Op::Register { c: 0, phone: 0, card: Some(2) },
+        Op::Card { c: 1, phone: 0, card: 0 },
+        Op::Sync { c: 1, lose_ack: false, repull: false },
+    ];
+    run(&ops).unwrap();
+}
