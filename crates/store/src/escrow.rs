@@ -83,10 +83,17 @@ pub(crate) fn in_force(conn: &Connection) -> Result<bool> {
 /// this counter (`own`) that is never more than it holds.
 pub(crate) fn held(conn: &Connection, customer: i64, device: Uuid, own: Uuid) -> Result<i64> {
     let ledger: i64 = if device == own {
-        conn.prepare_cached(
+        // Points a refund made here gives back count once the hub's order
+        // has placed it: another counter cut off from this one may have
+        // refunded the same sale first, and then this one's is voided
+        // (`refund::void_own`); spent before that, they would be spent
+        // twice, once at each counter.
+        conn.prepare_cached(&format!(
             "SELECT coalesce(sum(points), 0) FROM points_ledger
-             WHERE customer = ?1 AND kind != 'expire' AND (device IS NULL OR device = ?2)",
-        )?
+             WHERE customer = ?1 AND kind != 'expire' AND (device IS NULL OR device = ?2)
+             AND NOT (kind = 'reverse' AND points > 0 AND rid IN ({}))",
+            crate::ledger::UNPLACED
+        ))?
         .query_row(params![customer, device.as_bytes()], |r| r.get(0))?
     } else {
         conn.prepare_cached(

@@ -1247,3 +1247,31 @@ fn a_survivor_without_a_card_takes_the_earliest_merged_registrations_card() {
     ];
     run(&ops).unwrap();
 }
+
+/// Two counters cut off from each other refund one sale paid partly with
+/// points, and each spends the points its refund gave back: one refund is
+/// voided once the other is placed first, so the shop's balance went below
+/// zero (the god's view). A refund's points are spendable once the hub's
+/// order placed it. (Found by the property test above, shrunk.)
+#[test]
+fn points_a_refund_gives_back_are_spent_only_once_the_hub_placed_it() {
+    let ops = [
+        Op::Register { c: 1, phone: 0, card: None },
+        Op::Register { c: 0, phone: 0, card: None },
+        Op::Gift { c: 0, who: 0 },
+        Op::Sale { c: 0, who: 0, lines: vec![(0, 1)] },
+        Op::Register { c: 1, phone: 0, card: None },
+        Op::Sale { c: 0, who: 0, lines: vec![(0, 1)] },
+        Op::Sale { c: 0, who: 0, lines: vec![(0, 1)] },
+        Op::RefundAny { c: 0, nth: 0 },
+        Op::Redeem { c: 0, who: 0, cakes: 1 },
+        Op::RefundAny { c: 0, nth: 1 },
+        Op::Sync { c: 0, lose_ack: false, repull: false },
+        Op::RefundAny { c: 0, nth: 0 },
+        Op::Sync { c: 2, lose_ack: false, repull: false },
+        Op::Redeem { c: 0, who: 0, cakes: 1 },
+        Op::RefundAny { c: 2, nth: 2 },
+        Op::Redeem { c: 2, who: 0, cakes: 1 },
+    ];
+    run(&ops).unwrap();
+}
