@@ -507,6 +507,7 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
             incoming.id.as_bytes(),
             ms(incoming.created_at)
         ])?;
+        customers::settle_updated(tx, held.rid)?;
         (incoming.id, Customer { card_code: own_card, ..held.customer })
     } else {
         registers::set_base(tx, held.rid, &held.customer, false)?;

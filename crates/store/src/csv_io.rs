@@ -588,8 +588,11 @@ impl Store {
                 Change::Update { rid, before, after } => {
                     let mut after = after.as_ref().clone();
                     after.updated_at = at;
+                    // Stamped first: who holds a card and when the profile
+                    // last changed are worked out from the stamps.
+                    let edited = crate::registers::edited_here(&tx, *rid, before, &after, device, at)?;
                     customers::update(&tx, *rid, before, &after)?;
-                    if let Some(mut event) = crate::registers::edited_here(&tx, *rid, before, &after, device, at)? {
+                    if let Some(mut event) = edited {
                         event["source"] = "import".into();
                         outbox::append(&tx, ids, device, at, "customer.updated", &event)?;
                     }

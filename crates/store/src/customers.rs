@@ -148,6 +148,18 @@ pub(crate) fn write_profile(conn: &Connection, rid: i64, before: &Customer, afte
     for code in [&before.card_code, &after.card_code].into_iter().flatten() {
         settle_card(conn, code)?;
     }
+    settle_updated(conn, rid)
+}
+
+/// A profile was last changed at the latest of its registration and its
+/// fields' stamps: the same at every counter, whatever order the edits and
+/// merges came in (the moment each write was applied would not be).
+pub(crate) fn settle_updated(conn: &Connection, rid: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE customers SET updated_at = max(created_at, coalesce((SELECT max(wall) FROM profile_registers WHERE customer = ?1), 0))
+         WHERE rid = ?1",
+    )?
+    .execute([rid])?;
     Ok(())
 }
 

@@ -512,7 +512,7 @@ impl Store {
 /// the survivors' after merges; this counter's own bookkeeping (cursors,
 /// its device id, prompt memory's local row ids) is left out.
 const STATE: &[&str] = &[
-    "SELECT hex(id), name, coalesce(preferred_name, ''), phone, coalesce(birth_date, ''), tier, tags, notes, marketing_consent, coalesce(card_code, ''), coalesce(card_claim, ''), visits, coalesce(last_visit, 0), visit_days, coalesce(first_day, 0), coalesce(last_day, 0), coalesce(usual_gap, 0), spend FROM customers ORDER BY id",
+    "SELECT hex(id), name, coalesce(preferred_name, ''), phone, coalesce(birth_date, ''), tier, tags, notes, marketing_consent, coalesce(consent_at, 0), created_at, updated_at, coalesce(card_code, ''), coalesce(card_claim, ''), visits, coalesce(last_visit, 0), visit_days, coalesce(first_day, 0), coalesce(last_day, 0), coalesce(usual_gap, 0), spend FROM customers ORDER BY id",
     "SELECT hex(m.merged), hex(c.id) FROM customer_merges m JOIN customers c ON c.rid = m.survivor ORDER BY m.merged",
     // The registers decide which later edit wins: counters that agree on
     // the profile but not on its stamps would part at the next edit.
@@ -520,9 +520,17 @@ const STATE: &[&str] = &[
     "SELECT hex(s.id), coalesce(hex(c.id), ''), s.at, s.subtotal, s.discount_total, s.total, s.points_earned, s.points_redeemed, s.stamps_earned, s.stamps_redeemed, coalesce(hex(r.id), ''), hex(s.device) FROM sales s LEFT JOIN customers c ON c.rid = s.customer LEFT JOIN sales r ON r.rid = s.reverses ORDER BY s.id",
     "SELECT hex(s.id), l.line_no, l.sku, l.qty, l.amount, l.discount FROM sale_lines l JOIN sales s ON s.rid = l.sale ORDER BY s.id, l.line_no",
     "SELECT hex(c.id), sum(t.stamps) FROM stamp_ledger t JOIN customers c ON c.rid = t.customer GROUP BY c.id ORDER BY c.id",
-    "SELECT hex(k.id), k.code, hex(c.id), k.rule_id, k.expires_at, coalesce(hex(s.id), '') FROM coupons k JOIN customers c ON c.rid = k.customer LEFT JOIN sales s ON s.rid = k.used_sale ORDER BY k.id",
-    "SELECT hex(f.id), hex(c.id), f.kind, f.category, f.text, f.status, coalesce(f.resolution, '') FROM feedback f JOIN customers c ON c.rid = f.customer ORDER BY f.id",
-    "SELECT hex(c.id), count(*) FROM prompt_log p JOIN customers c ON c.rid = p.customer GROUP BY c.id ORDER BY c.id",
+    // What each sale applied, what the cashier dismissed and why, what it
+    // nearly reached, and the goodwill given: the owner's reports.
+    "SELECT hex(s.id), d.rule_id, d.name, d.saving, coalesce(hex(k.id), ''), coalesce(hex(c.id), '') FROM sale_discounts d JOIN sales s ON s.rid = d.sale LEFT JOIN coupons k ON k.rid = d.coupon LEFT JOIN customers c ON c.rid = d.customer ORDER BY s.id, d.rule_id",
+    "SELECT hex(s.id), m.rule_id, m.name, m.saving, m.reason FROM missed_discounts m JOIN sales s ON s.rid = m.sale ORDER BY s.id, m.rule_id",
+    "SELECT hex(s.id), n.rule_id, n.name, n.reason, n.detail FROM near_misses n JOIN sales s ON s.rid = n.sale ORDER BY s.id, n.rule_id",
+    "SELECT hex(s.id), g.amount, g.reason, g.approved_by_owner, g.at FROM goodwill g JOIN sales s ON s.rid = g.sale ORDER BY s.id",
+    "SELECT hex(k.id), k.code, hex(c.id), k.rule_id, k.issued_at, k.expires_at, coalesce(hex(s.id), ''), coalesce(k.used_at, 0) FROM coupons k JOIN customers c ON c.rid = k.customer LEFT JOIN sales s ON s.rid = k.used_sale ORDER BY k.id",
+    "SELECT hex(f.id), hex(c.id), f.at, f.kind, f.category, f.text, f.status, coalesce(f.resolved_at, 0), coalesce(f.resolution, '') FROM feedback f JOIN customers c ON c.rid = f.customer ORDER BY f.id",
+    // Prompt memory: what was shown, taken and dismissed, when and why
+    // (the suggestions' fatigue and dismissal rules read it).
+    "SELECT hex(c.id), p.at, p.key, p.kind, p.action, coalesce(p.reason, '') FROM prompt_log p JOIN customers c ON c.rid = p.customer ORDER BY c.id, p.at, p.key, p.action, coalesce(p.reason, '')",
     "SELECT id, body FROM rules ORDER BY id",
     "SELECT sku, coalesce(barcode, ''), coalesce(barcode_claim, ''), name, category, price, active FROM products ORDER BY sku",
     "SELECT hex(id), actor, action, subject FROM audit_log ORDER BY id",
