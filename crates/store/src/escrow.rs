@@ -80,21 +80,25 @@ pub(crate) fn in_force(conn: &Connection) -> Result<bool> {
 }
 
 /// What counter `device` holds of `customer`'s points, as known here. For
-/// this counter (`own`) that is never more than it holds.
+/// this counter (`own`) that is never more than it may spend: points a
+/// refund made here gives back count once the hub's order has placed it.
+/// Another counter cut off from this one may have refunded the same sale
+/// first, and then this one's is voided (`refund::void_own`); spent before
+/// that, they would be spent twice, once at each counter.
 pub(crate) fn held(conn: &Connection, customer: i64, device: Uuid, own: Uuid) -> Result<i64> {
+    held_counting(conn, customer, device, own, false)
+}
+
+/// `held`, with this counter's unplaced refunds' points counted or not.
+fn held_counting(conn: &Connection, customer: i64, device: Uuid, own: Uuid, unplaced_refunds: bool) -> Result<i64> {
     let ledger: i64 = if device == own {
-        // Points a refund made here gives back count once the hub's order
-        // has placed it: another counter cut off from this one may have
-        // refunded the same sale first, and then this one's is voided
-        // (`refund::void_own`); spent before that, they would be spent
-        // twice, once at each counter.
         conn.prepare_cached(&format!(
             "SELECT coalesce(sum(points), 0) FROM points_ledger
              WHERE customer = ?1 AND kind != 'expire' AND (device IS NULL OR device = ?2)
-             AND NOT (kind = 'reverse' AND points > 0 AND rid IN ({}))",
+             AND (?3 OR NOT (kind = 'reverse' AND points > 0 AND rid IN ({})))",
             crate::ledger::UNPLACED
         ))?
-        .query_row(params![customer, device.as_bytes()], |r| r.get(0))?
+        .query_row(params![customer, device.as_bytes(), unplaced_refunds], |r| r.get(0))?
     } else {
         conn.prepare_cached(
             "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1 AND kind != 'expire' AND device = ?2",
@@ -164,7 +168,10 @@ pub(crate) fn take_back_cap(conn: &Connection, customer: i64, own: Uuid, earned:
     if !in_force(conn)? {
         return Ok(earned);
     }
-    Ok(earned.min(held(conn, customer, own, own)?.max(0)))
+    // Taking back counts what an unplaced refund gave back here: were that
+    // refund voided, this counter would be left below zero and covered
+    // (`cover_after`), never the shop's balance.
+    Ok(earned.min(held_counting(conn, customer, own, own, true)?.max(0)))
 }
 
 /// Applies a claim or a return at its place in the hub's order: this
@@ -600,7 +607,8 @@ pub(crate) fn record_overdraft(
 impl Store {
     /// Every counter's allowance for a customer and the pool, as known
     /// here (for the owner's checks and tests): they add up to the balance
-    /// before expiry.
+    /// before expiry, once the hub has placed this counter's refunds (what
+    /// they give back is not this counter's to spend before).
     pub fn escrow_allowances(&self, customer: Uuid) -> Result<(Vec<(Uuid, i64)>, i64)> {
         let rid = customers::get(&self.conn, customer)?.rid;
         let mut devices: Vec<Uuid> = self

@@ -1304,3 +1304,45 @@ fn points_a_refund_gives_back_are_spent_only_once_the_hub_placed_it() {
     ];
     run(&ops).unwrap();
 }
+
+/// A counter holding none of a customer's points refunds a sale paid
+/// partly with points (the points come back here, not spendable until the
+/// hub places the refund) and then a sale that earned points: the second
+/// refund takes back what that sale earned from what the first gave back,
+/// as it would once placed, instead of leaving it with the customer.
+#[test]
+fn a_refund_takes_back_from_what_an_unplaced_refund_gave_back_here() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let (mut a, mut b) = (counter(71), counter(72));
+    let w = Weather { lose_ack: false, repull: false };
+    let now = at();
+    clock(&mut a.store, now);
+    clock(&mut b.store, now);
+    let who = a.store.add_customer(input("정단골", "010-7777-5555"), &Viewer::Cashier, now, &mut a.ids).unwrap().id;
+    let oa = a.owner.clone();
+    a.store.adjust_balances(&oa, who, 5_000, 0, None, "단골 선물", now, &mut a.ids).unwrap();
+    let p = preview(&a.store, who, &[("CAKE", 2)], now);
+    let mut rules: Vec<&str> = p.best.rule_ids.iter().map(String::as_str).collect();
+    rules.push("points");
+    let paid_with_points =
+        a.store.checkout(&checkout_req(who, &[("CAKE", 2)], apply(&rules), now), None, &mut a.ids).unwrap();
+    assert!(paid_with_points.points_redeemed > 0, "{paid_with_points:?}");
+    let earning = checkout_best(&mut a.store, &mut a.ids, who, &[("BREAD", 1)], now + minutes(1));
+    assert!(earning.points_earned > 0 && earning.points_earned <= paid_with_points.points_redeemed);
+    sync(&mut a, &mut hub, w);
+    sync(&mut b, &mut hub, w);
+    // B holds none of the customer's points; offline, its owner refunds both.
+    let later = now + minutes(5);
+    clock(&mut b.store, later);
+    let ob = b.owner.clone();
+    b.store.refund(&ob, paid_with_points.sale_id, "손님 변심", later, &mut b.ids).unwrap();
+    let second = b.store.refund(&ob, earning.sale_id, "손님 변심", later + minutes(1), &mut b.ids).unwrap();
+    assert_eq!(second.points_unrecovered, 0, "taken back from what the first refund gave back: {second:?}");
+    for _ in 0..2 {
+        sync(&mut b, &mut hub, w);
+        sync(&mut a, &mut hub, w);
+    }
+    assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    let balance = a.store.profile(who, later, &Viewer::Cashier).unwrap().points;
+    assert_eq!(balance, 5_000, "both sales undone: the gift is what is left");
+}
