@@ -34,7 +34,6 @@ use crate::time::{from_ms, ms};
 use crate::unmerge;
 use crate::{catalog, feedback, ledger, registers, rules, settings};
 use chrono::{DateTime, NaiveDate, Utc};
-use dangol_domain::catalog::Product;
 use dangol_domain::customer::{Customer, Tier};
 use dangol_domain::feedback::{Feedback, FeedbackStatus};
 use dangol_domain::hlc::Hlc;
@@ -308,8 +307,8 @@ fn apply_kind(tx: &Connection, a: &mut Applying) -> Result<Outcome> {
             Ok(Outcome::Applied)
         }
         "product.upserted" => {
-            let p: Product = read!(e);
-            catalog::upsert_from(tx, a, p)?;
+            let w: catalog::Written = read!(e);
+            catalog::upsert_from(tx, a, w)?;
             Ok(Outcome::Applied)
         }
         "rule.upserted" => {

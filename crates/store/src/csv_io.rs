@@ -645,9 +645,10 @@ impl Store {
                 continue;
             };
             let sku = map.get("sku").map(String::as_str).unwrap_or("").trim();
-            // What is stored under this SKU: a blank barcode keeps its barcode,
-            // and a row equal to it changes nothing.
-            let stored = catalog::find(&self.conn, sku)?.filter(|p| p.sku == sku);
+            // What is stored under this SKU: a blank barcode keeps the barcode
+            // its writes gave it (held, or claimed while another product
+            // holds it), and a row equal to it changes nothing.
+            let stored = catalog::stored(&self.conn, sku)?;
             let barcode = field(map, "barcode").or_else(|| stored.as_ref().and_then(|p| p.barcode.clone()));
             let product = Product::new(
                 sku,
@@ -684,7 +685,8 @@ impl Store {
                     ));
                     continue;
                 }
-                if let Some(other) = catalog::find(&self.conn, code)?.filter(|o| o.sku != p.sku) {
+                let claimed = stored.as_ref().and_then(|s| s.barcode.as_deref()) == Some(code.as_str());
+                if let Some(other) = catalog::find(&self.conn, code)?.filter(|o| o.sku != p.sku && !claimed) {
                     errors.push(row(
                         line,
                         Some("barcode"),
@@ -719,13 +721,13 @@ impl Store {
             }
             // The event's moment is the write's clock: of two counters'
             // writes of one product, the later stands everywhere.
-            let clock = crate::settings::claim_clock(&tx, &catalog::clock_key(&p.sku), crate::time::ms(at), device)?;
-            if catalog::upsert(&tx, p, at)? {
+            let (new, clock, written) = catalog::write_here(&tx, p, at, device)?;
+            if new {
                 report.created += 1;
             } else {
                 report.updated += 1;
             }
-            outbox::append(&tx, ids, device, crate::time::from_ms(clock), "product.upserted", p)?;
+            outbox::append(&tx, ids, device, crate::time::from_ms(clock), "product.upserted", &written)?;
         }
         audit::record(
             &tx,

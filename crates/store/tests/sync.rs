@@ -299,7 +299,7 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             }
             Op::Product { c, sku, barcode, price } => {
                 let k = &mut cs[*c];
-                // A blank barcode keeps the one the product holds here.
+                // A blank barcode keeps the one the product claims here.
                 let code = barcode.map(|b| format!("880999900{b:04}")).unwrap_or_default();
                 let csv = format!("sku,name,category,price,barcode\nNEW{sku},새 상품,베이커리,{price},{code}\n");
                 let _ = k.store.owner_import_products(csv.as_bytes(), now, &mut k.ids);
@@ -1345,4 +1345,53 @@ fn a_refund_takes_back_from_what_an_unplaced_refund_gave_back_here() {
     assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
     let balance = a.store.profile(who, later, &Viewer::Cashier).unwrap().points;
     assert_eq!(balance, 5_000, "both sales undone: the gift is what is left");
+}
+
+#[test]
+fn a_price_change_neither_takes_a_barcode_back_nor_gives_up_its_claim() {
+    for a_first in [true, false] {
+        let (mut hub, mut a, mut b) = offline_pair(81);
+        let now = at();
+        clock(&mut a.store, now);
+        clock(&mut b.store, now);
+        let csv = |sku: &str, price: i64, barcode: &str| {
+            format!("sku,name,category,price,barcode\n{sku},새 상품,베이커리,{price},{barcode}\n")
+        };
+        let import = |c: &mut Counter, text: String, when| {
+            c.store.owner_import_products(text.as_bytes(), when, &mut c.ids).unwrap()
+        };
+        // Offline: A gives a product a barcode, B (not knowing) gives it to
+        // another product later, and A (not knowing either) changes the
+        // first product's price, its barcode left blank.
+        import(&mut a, csv("NEWP", 3000, "8809999000011"), now);
+        import(&mut b, csv("NEWQ", 4000, "8809999000011"), now + minutes(1));
+        import(&mut a, csv("NEWP", 3100, ""), now + minutes(2));
+        if a_first {
+            heal(&mut hub, &mut a, &mut b);
+        } else {
+            heal(&mut hub, &mut b, &mut a);
+        }
+        let held = |c: &Counter, code: &str| {
+            c.store.reader().query_column(&format!("SELECT sku FROM products WHERE barcode = '{code}'")).unwrap()
+        };
+        for c in [&a, &b] {
+            assert_eq!(
+                held(c, "8809999000011"),
+                vec!["NEWQ".to_string()],
+                "the later barcode write holds (A first: {a_first})"
+            );
+            let price = c.store.reader().query_column("SELECT price FROM products WHERE sku = 'NEWP'").unwrap();
+            assert_eq!(price, vec!["3100".to_string()]);
+        }
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+        // A, now knowing, changes the price again; B moves its product on:
+        // the first product's claim stood, so the barcode goes back to it.
+        import(&mut a, csv("NEWP", 3200, ""), now + minutes(3));
+        import(&mut b, csv("NEWQ", 4000, "8809999000028"), now + minutes(4));
+        heal(&mut hub, &mut a, &mut b);
+        for c in [&a, &b] {
+            assert_eq!(held(c, "8809999000011"), vec!["NEWP".to_string()], "given back (A first: {a_first})");
+        }
+        assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+    }
 }
