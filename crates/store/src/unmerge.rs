@@ -205,10 +205,17 @@ pub(crate) fn unmerge(
     // write naming it (or, on the survivor's row, naming a registration
     // still merged into it), so an edit lands on the same side whether it
     // was applied before the undo or after.
-    rebuild_survivor(tx, from)?;
     // Its card goes back with it as its claim: a survivor that took it at
-    // the merge gave it up in the rebuild above; where another customer
-    // claims it too, `customers::settle_card` says who holds it.
+    // the merge gives it up in the rebuild (a row merged before version 10,
+    // with no recorded start, gives up the card it shares with it); where
+    // another customer claims it too, `customers::settle_card` says who
+    // holds it.
+    if !rebuild_survivor(tx, from)? {
+        let row = customers::get_rid(tx, from)?.customer;
+        if restored.card_code.is_some() && row.card_code == restored.card_code {
+            customers::write_profile(tx, from, &row, &Customer { card_code: None, ..row.clone() })?;
+        }
+    }
     // The phone given back is free here, or another counter registered it
     // meanwhile: then those two are one customer, by the same rule as any
     // two registrations of one phone (the order they arrive in does not
@@ -312,9 +319,10 @@ pub(crate) fn unmerge(
 
 /// Rebuilds the survivor's row `rid` from the profile it started from and
 /// the writes of the registrations still on it. A row merged before
-/// version 10 has no recorded start and keeps its profile as it is.
-fn rebuild_survivor(tx: &Connection, rid: i64) -> Result<()> {
-    let Some(base) = registers::base(tx, rid)? else { return Ok(()) };
+/// version 10 has no recorded start and keeps its profile as it is
+/// (returns false).
+fn rebuild_survivor(tx: &Connection, rid: i64) -> Result<bool> {
+    let Some(base) = registers::base(tx, rid)? else { return Ok(false) };
     let row = customers::get_rid(tx, rid)?.customer;
     let mut on_row = vec![row.id];
     let mut merged = tx.prepare_cached("SELECT merged FROM customer_merges WHERE survivor = ?1")?;
@@ -326,7 +334,8 @@ fn rebuild_survivor(tx: &Connection, rid: i64) -> Result<()> {
     let after = registers::overlay(tx, rid, &start, &registers::writes_of(tx, &on_row)?)?;
     customers::write_profile(tx, rid, &row, &after)?;
     // A registration still merged into it may bring its card.
-    crate::apply::card_of_merged(tx, rid)
+    crate::apply::card_of_merged(tx, rid)?;
+    Ok(true)
 }
 
 /// Moves the registration's rows from `from` to `to`: its tagged rows, the

@@ -554,39 +554,51 @@ fn the_same_merge_undone_at_two_counters_ends_the_same_everywhere() {
 }
 
 /// The later registration brought a loyalty card; the merge gave it to the
-/// survivor, who had none. The undo gives it back, at every counter.
+/// survivor, who had none. The undo gives it back, at every counter, also
+/// for a merge made by version 9, which recorded no profile to rebuild the
+/// survivor from.
 #[test]
 fn the_merged_registrations_card_goes_back_with_it() {
-    let mut hub = SqliteLog::open_in_memory().unwrap();
-    let mut cs: Vec<Counter> = (0..2).map(|i| counter(1000 + i)).collect();
-    let now = at();
-    for k in cs.iter_mut() {
-        clock(&mut k.store, now + minutes(1));
-    }
-    let early = {
-        let k = &mut cs[0];
-        k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id
-    };
-    let late = {
-        let k = &mut cs[1];
-        let with_card = dangol_domain::customer::CustomerInput {
-            card_code: Some("CARD-70707".into()),
-            ..input("정다운", SHARED)
+    for before_v10 in [false, true] {
+        let mut hub = SqliteLog::open_in_memory().unwrap();
+        let mut cs: Vec<Counter> = (0..2).map(|i| counter(1000 + i)).collect();
+        let now = at();
+        for k in cs.iter_mut() {
+            clock(&mut k.store, now + minutes(1));
+        }
+        let early = {
+            let k = &mut cs[0];
+            k.store.add_customer(input("정다운", SHARED), &Viewer::Cashier, now, &mut k.ids).unwrap().id
         };
-        k.store.add_customer(with_card, &Viewer::Cashier, now + minutes(1), &mut k.ids).unwrap().id
-    };
-    sync_all(&mut cs, &mut hub);
-    assert_eq!(id_of(&cs[0].store, SHARED), Some(early));
-    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap(), "one customer, the same");
-    assert_eq!(id_of(&cs[0].store, "CARD-70707"), Some(early), "the merge gave the survivor the card");
-    let a = &mut cs[0];
-    let owner = a.owner.clone();
-    a.store.undo_merge(&owner, late, OWN, now + minutes(1), &mut a.ids).unwrap();
-    sync_all(&mut cs, &mut hub);
-    for k in &cs {
-        assert_eq!(id_of(&k.store, "CARD-70707"), Some(late), "the card went back with its registration");
+        let late = {
+            let k = &mut cs[1];
+            let with_card = dangol_domain::customer::CustomerInput {
+                card_code: Some("CARD-70707".into()),
+                ..input("정다운", SHARED)
+            };
+            k.store.add_customer(with_card, &Viewer::Cashier, now + minutes(1), &mut k.ids).unwrap().id
+        };
+        sync_all(&mut cs, &mut hub);
+        assert_eq!(id_of(&cs[0].store, SHARED), Some(early));
+        assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap(), "one customer, the same");
+        assert_eq!(id_of(&cs[0].store, "CARD-70707"), Some(early), "the merge gave the survivor the card");
+        if before_v10 {
+            for k in cs.iter_mut() {
+                k.store.connection().execute("DELETE FROM customer_bases", []).unwrap();
+            }
+        }
+        let a = &mut cs[0];
+        let owner = a.owner.clone();
+        a.store.undo_merge(&owner, late, OWN, now + minutes(1), &mut a.ids).unwrap();
+        sync_all(&mut cs, &mut hub);
+        for k in &cs {
+            assert_eq!(id_of(&k.store, "CARD-70707"), Some(late), "the card went back with its registration");
+            let claims =
+                k.store.reader().query_column("SELECT count(*) FROM customers WHERE card_claim IS NOT NULL").unwrap();
+            assert_eq!(claims, vec!["1".to_string()], "the survivor claims it no more (before v10: {before_v10})");
+        }
+        assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
     }
-    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
 
 /// What the owner does to points in the expiry property test. Before the
