@@ -17,11 +17,20 @@ ALTER TABLE customers ADD COLUMN card_claim TEXT;
 UPDATE customers SET card_claim = card_code WHERE card_code IS NOT NULL;
 CREATE INDEX customers_card_claim ON customers (card_claim) WHERE card_claim IS NOT NULL;
 
--- The same for a product's barcode: a product's latest write (by clock,
--- counter) carries its claim (`barcode_claim`); `barcode` names the
--- holder, the product whose latest write is later (then its SKU)
--- (`catalog::settle_barcode`). Before, a barcode the holder moved on from
--- stayed with no product at some counters and went back at others.
+-- The same for a product's barcode: its claim (`barcode_claim`) is a
+-- register of its own, ordered by the clock of the write that last changed
+-- it (`setting_clock` key `barcode:SKU`, carried in the event), so a price
+-- change neither takes a barcode back nor gives a claim up; `barcode`
+-- names the holder, the product whose barcode was written later (then its
+-- SKU) (`catalog::settle_barcode`). Before, a barcode the holder moved on
+-- from stayed with no product at some counters and went back at others.
 ALTER TABLE products ADD COLUMN barcode_claim TEXT;
 UPDATE products SET barcode_claim = barcode WHERE barcode IS NOT NULL;
 CREATE INDEX products_barcode_claim ON products (barcode_claim) WHERE barcode_claim IS NOT NULL;
+
+-- A profile was last changed at the latest of its registration and its
+-- fields' stamps (`customers::settle_updated`): the same at every counter,
+-- where it used to be the moment each counter applied the write.
+UPDATE customers
+SET updated_at = max(created_at, coalesce((SELECT max(wall) FROM profile_registers r WHERE r.customer = customers.rid), 0))
+WHERE updated_at != max(created_at, coalesce((SELECT max(wall) FROM profile_registers r WHERE r.customer = customers.rid), 0));
