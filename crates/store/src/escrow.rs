@@ -80,25 +80,20 @@ pub(crate) fn in_force(conn: &Connection) -> Result<bool> {
 }
 
 /// What counter `device` holds of `customer`'s points, as known here. For
-/// this counter (`own`) that is never more than it may spend: points a
-/// refund made here gives back count once the hub's order has placed it.
-/// Another counter cut off from this one may have refunded the same sale
-/// first, and then this one's is voided (`refund::void_own`); spent before
-/// that, they would be spent twice, once at each counter.
+/// this counter (`own`) that is never more than it may spend or take back:
+/// points a refund made here gives back count once the hub's order has
+/// placed it. Another counter cut off from this one may have refunded the
+/// same sale first, and then this one's is voided (`refund::void_own`);
+/// spent before that, they would be spent twice, once at each counter.
 pub(crate) fn held(conn: &Connection, customer: i64, device: Uuid, own: Uuid) -> Result<i64> {
-    held_counting(conn, customer, device, own, false)
-}
-
-/// `held`, with this counter's unplaced refunds' points counted or not.
-fn held_counting(conn: &Connection, customer: i64, device: Uuid, own: Uuid, unplaced_refunds: bool) -> Result<i64> {
     let ledger: i64 = if device == own {
         conn.prepare_cached(&format!(
             "SELECT coalesce(sum(points), 0) FROM points_ledger
              WHERE customer = ?1 AND kind != 'expire' AND (device IS NULL OR device = ?2)
-             AND (?3 OR NOT (kind = 'reverse' AND points > 0 AND rid IN ({})))",
+             AND NOT (kind = 'reverse' AND points > 0 AND rid IN ({}))",
             crate::ledger::UNPLACED
         ))?
-        .query_row(params![customer, device.as_bytes(), unplaced_refunds], |r| r.get(0))?
+        .query_row(params![customer, device.as_bytes()], |r| r.get(0))?
     } else {
         conn.prepare_cached(
             "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE customer = ?1 AND kind != 'expire' AND device = ?2",
@@ -168,10 +163,11 @@ pub(crate) fn take_back_cap(conn: &Connection, customer: i64, own: Uuid, earned:
     if !in_force(conn)? {
         return Ok(earned);
     }
-    // Taking back counts what an unplaced refund gave back here: were that
-    // refund voided, this counter would be left below zero and covered
-    // (`cover_after`), never the shop's balance.
-    Ok(earned.min(held_counting(conn, customer, own, own, true)?.max(0)))
+    // Not what an unplaced refund gave back here: were that refund voided
+    // (another counter's refund of the same sale placed first, and the
+    // customer's points spent there), the take-back would leave the
+    // customer owing what no counter holds. What is not taken is reported.
+    Ok(earned.min(held(conn, customer, own, own)?.max(0)))
 }
 
 /// Applies a claim or a return at its place in the hub's order: this

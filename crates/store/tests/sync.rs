@@ -1305,46 +1305,70 @@ fn points_a_refund_gives_back_are_spent_only_once_the_hub_placed_it() {
     run(&ops).unwrap();
 }
 
-/// A counter holding none of a customer's points refunds a sale paid
-/// partly with points (the points come back here, not spendable until the
-/// hub places the refund) and then a sale that earned points: the second
-/// refund takes back what that sale earned from what the first gave back,
-/// as it would once placed, instead of leaving it with the customer.
+/// A counter holding none of a customer's points refunds, offline, a sale
+/// paid partly with points (the points come back to it, not spendable
+/// until the hub places the refund) and then a sale that earned points.
+/// Another counter refunds the first sale too, is placed first, and spends
+/// everything the customer has. Had the second refund taken back what the
+/// sale earned from the first refund's points, the first refund's void
+/// would leave the customer owing what nobody holds: it takes back only
+/// what this counter holds, the rest reported as not recovered, and no
+/// balance goes below zero. (Found by a fresh-eyes review.)
 #[test]
-fn a_refund_takes_back_from_what_an_unplaced_refund_gave_back_here() {
+fn a_refund_takes_back_only_what_this_counter_holds_not_what_an_unplaced_refund_gave_back() {
     let mut hub = SqliteLog::open_in_memory().unwrap();
     let (mut a, mut b) = (counter(71), counter(72));
     let w = Weather { lose_ack: false, repull: false };
     let now = at();
     clock(&mut a.store, now);
     clock(&mut b.store, now);
-    let who = a.store.add_customer(input("정단골", "010-7777-5555"), &Viewer::Cashier, now, &mut a.ids).unwrap().id;
-    let oa = a.owner.clone();
-    a.store.adjust_balances(&oa, who, 5_000, 0, None, "단골 선물", now, &mut a.ids).unwrap();
-    let p = preview(&a.store, who, &[("CAKE", 2)], now);
-    let mut rules: Vec<&str> = p.best.rule_ids.iter().map(String::as_str).collect();
-    rules.push("points");
-    let paid_with_points =
-        a.store.checkout(&checkout_req(who, &[("CAKE", 2)], apply(&rules), now), None, &mut a.ids).unwrap();
-    assert!(paid_with_points.points_redeemed > 0, "{paid_with_points:?}");
-    let earning = checkout_best(&mut a.store, &mut a.ids, who, &[("BREAD", 1)], now + minutes(1));
-    assert!(earning.points_earned > 0 && earning.points_earned <= paid_with_points.points_redeemed);
-    sync(&mut a, &mut hub, w);
-    sync(&mut b, &mut hub, w);
-    // B holds none of the customer's points; offline, its owner refunds both.
-    let later = now + minutes(5);
-    clock(&mut b.store, later);
+    let who = b.store.add_customer(input("정단골", "010-7777-5555"), &Viewer::Cashier, now, &mut b.ids).unwrap().id;
     let ob = b.owner.clone();
-    b.store.refund(&ob, paid_with_points.sale_id, "손님 변심", later, &mut b.ids).unwrap();
-    let second = b.store.refund(&ob, earning.sale_id, "손님 변심", later + minutes(1), &mut b.ids).unwrap();
-    assert_eq!(second.points_unrecovered, 0, "taken back from what the first refund gave back: {second:?}");
-    for _ in 0..2 {
-        sync(&mut b, &mut hub, w);
+    b.store.adjust_balances(&ob, who, 5_000, 0, None, "단골 선물", now, &mut b.ids).unwrap();
+    let redeem = |c: &mut Counter, cakes: i64, when| {
+        let p = preview(&c.store, who, &[("CAKE", cakes)], when);
+        let mut rules: Vec<&str> = p.best.rule_ids.iter().map(String::as_str).collect();
+        rules.push("points");
+        c.store.checkout(&checkout_req(who, &[("CAKE", cakes)], apply(&rules), when), None, &mut c.ids).unwrap()
+    };
+    let paid_with_points = redeem(&mut b, 2, now);
+    assert!(paid_with_points.points_redeemed > 0, "{paid_with_points:?}");
+    let earning = checkout_best(&mut b.store, &mut b.ids, who, &[("BREAD", 1)], now + minutes(1));
+    assert!(earning.points_earned > 0 && earning.points_earned <= paid_with_points.points_redeemed);
+    sync(&mut b, &mut hub, w);
+    sync(&mut a, &mut hub, w);
+    // Offline: A (holding none of the customer's points) refunds both.
+    let later = now + minutes(5);
+    clock(&mut a.store, later);
+    clock(&mut b.store, later);
+    let oa = a.owner.clone();
+    a.store.refund(&oa, paid_with_points.sale_id, "손님 변심", later, &mut a.ids).unwrap();
+    let second = a.store.refund(&oa, earning.sale_id, "손님 변심", later + minutes(1), &mut a.ids).unwrap();
+    assert_eq!(second.points_unrecovered, earning.points_earned, "A holds none of them: {second:?}");
+    // B refunds the first sale too, reaches the hub first, and the
+    // customer spends everything at B.
+    b.store.refund(&ob, paid_with_points.sale_id, "손님 변심", later + minutes(2), &mut b.ids).unwrap();
+    sync(&mut b, &mut hub, w);
+    for cakes in [40, 20, 10, 5, 2, 1] {
+        let p = preview(&b.store, who, &[("CAKE", cakes)], later + minutes(3));
+        let mut rules: Vec<&str> = p.best.rule_ids.iter().map(String::as_str).collect();
+        rules.push("points");
+        let _ = b.store.checkout(
+            &checkout_req(who, &[("CAKE", cakes)], apply(&rules), later + minutes(3)),
+            None,
+            &mut b.ids,
+        );
+    }
+    for _ in 0..3 {
         sync(&mut a, &mut hub, w);
+        sync(&mut b, &mut hub, w);
     }
     assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
-    let balance = a.store.profile(who, later, &Viewer::Cashier).unwrap().points;
-    assert_eq!(balance, 5_000, "both sales undone: the gift is what is left");
+    for c in [&a, &b] {
+        assert!(below_zero(&c.store).is_empty(), "{:?}", below_zero(&c.store));
+        let told = c.store.sync_anomalies(&c.owner, 50).unwrap();
+        assert!(!told.iter().any(|x| x.kind == "points_overdrawn"), "{told:?}");
+    }
 }
 
 #[test]
