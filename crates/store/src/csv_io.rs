@@ -674,7 +674,11 @@ impl Store {
                 ));
                 continue;
             }
-            if let Some(code) = &p.barcode {
+            // A barcode the product already claims is kept, not given: two
+            // products may claim one while another counter's write travels
+            // (a file exported then shows it on the holder's line only).
+            let kept = stored.as_ref().is_some_and(|s| s.barcode == p.barcode);
+            if let Some(code) = p.barcode.as_ref().filter(|_| !kept) {
                 if let Some(first) = barcodes.insert(code.clone(), line) {
                     errors.push(row(
                         line,
@@ -685,8 +689,7 @@ impl Store {
                     ));
                     continue;
                 }
-                let claimed = stored.as_ref().and_then(|s| s.barcode.as_deref()) == Some(code.as_str());
-                if let Some(other) = catalog::find(&self.conn, code)?.filter(|o| o.sku != p.sku && !claimed) {
+                if let Some(other) = catalog::find(&self.conn, code)?.filter(|o| o.sku != p.sku) {
                     errors.push(row(
                         line,
                         Some("barcode"),

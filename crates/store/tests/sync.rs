@@ -1408,6 +1408,14 @@ fn a_price_change_neither_takes_a_barcode_back_nor_gives_up_its_claim() {
             assert_eq!(price, vec!["3100".to_string()]);
         }
         assert_eq!(a.store.state_digest().unwrap(), b.store.state_digest().unwrap());
+        // The catalog exported while the barcode is contested imports back
+        // unchanged (the claim that does not hold it shows blank).
+        let dir = temp_dir(&format!("contested-{a_first}"));
+        let file = dir.join("products.csv");
+        a.store.owner_export_products(&file).unwrap();
+        let back = a.store.owner_import_products(std::fs::File::open(&file).unwrap(), now + minutes(2), &mut a.ids);
+        let back = back.unwrap_or_else(|e| panic!("the exported catalog imports back: {e:?}"));
+        assert_eq!((back.created, back.updated), (0, 0), "{back:?}");
         // A, now knowing, changes the price again; B moves its product on:
         // the first product's claim stood, so the barcode goes back to it.
         import(&mut a, csv("NEWP", 3200, ""), now + minutes(3));
