@@ -533,11 +533,8 @@ pub(crate) fn merge(tx: &Connection, a: &mut Applying, held: CustomerRow, incomi
 /// under the id the row has now (`customers::settle_card`).
 pub(crate) fn card_of_merged(tx: &Connection, rid: i64) -> Result<()> {
     let row = customers::get_rid(tx, rid)?.customer;
-    let edited: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM profile_registers WHERE customer = ?1 AND field = 'card_code')")?
-        .query_row([rid], |r| r.get(0))?;
     let card = match registers::base(tx, rid)? {
-        Some(base) if !edited => match base.card_code {
+        Some(base) if !registers::written(tx, rid, "card_code")? => match base.card_code {
             Some(own) => Some(own),
             None => {
                 let mut stmt = tx.prepare_cached("SELECT row FROM customer_merges WHERE survivor = ?1")?;

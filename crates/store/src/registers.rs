@@ -150,6 +150,14 @@ fn take_later(conn: &Connection, customer: i64, profile: &mut Map<String, Value>
     }
 }
 
+/// Whether an edit wrote `field` of row `customer` (its register holds a
+/// stamp; a registration's own values hold none).
+pub(crate) fn written(conn: &Connection, customer: i64, field: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM profile_registers WHERE customer = ?1 AND field = ?2)")?
+        .query_row(params![customer, field], |r| r.get(0))?)
+}
+
 /// Applies `writes` to `profile` (on row `customer`), each where it is
 /// later than the field's register: the order they come in does not
 /// matter.

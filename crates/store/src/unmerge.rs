@@ -212,7 +212,12 @@ pub(crate) fn unmerge(
     // holds it.
     if !rebuild_survivor(tx, from)? {
         let row = customers::get_rid(tx, from)?.customer;
-        if restored.card_code.is_some() && row.card_code == restored.card_code {
+        // Unless an edit wrote the survivor's card: then it is the edit's,
+        // whichever order the edit and the undo came in.
+        if !registers::written(tx, from, "card_code")?
+            && restored.card_code.is_some()
+            && row.card_code == restored.card_code
+        {
             customers::write_profile(tx, from, &row, &Customer { card_code: None, ..row.clone() })?;
         }
     }

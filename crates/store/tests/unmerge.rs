@@ -1046,3 +1046,58 @@ fn an_undo_squares_what_the_replay_drew_not_what_an_entry_named() {
     }
     assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
 }
+
+/// A merge made by version 9 (no profile recorded to rebuild the survivor
+/// from): the survivor kept its own card, the merged registration's card
+/// waited with it. Offline, one owner gives the survivor that card by an
+/// import while another undoes the merge, placed first: the edit, later
+/// than any registration's own card, holds it at every counter, whichever
+/// came first where. (Found by a fresh-eyes review.)
+#[test]
+fn an_edit_giving_the_survivor_the_card_an_old_undo_gives_back_holds_it_everywhere() {
+    let mut hub = SqliteLog::open_in_memory().unwrap();
+    let mut cs: Vec<Counter> = (0..2).map(|i| counter(1100 + i)).collect();
+    let now = at();
+    for k in cs.iter_mut() {
+        clock(&mut k.store, now + minutes(1));
+    }
+    let with_card = |code: &str| dangol_domain::customer::CustomerInput {
+        card_code: Some(code.into()),
+        ..input("정다운", SHARED)
+    };
+    let early = {
+        let k = &mut cs[0];
+        k.store.add_customer(with_card("CARD-11111"), &Viewer::Cashier, now, &mut k.ids).unwrap().id
+    };
+    let late = {
+        let k = &mut cs[1];
+        k.store.add_customer(with_card("CARD-22222"), &Viewer::Cashier, now + minutes(1), &mut k.ids).unwrap().id
+    };
+    sync_all(&mut cs, &mut hub);
+    assert_eq!(id_of(&cs[0].store, "CARD-11111"), Some(early), "the survivor kept its own card");
+    for k in cs.iter_mut() {
+        k.store.connection().execute("DELETE FROM customer_bases", []).unwrap();
+    }
+    let later = now + minutes(2);
+    let b = &mut cs[1];
+    let owner = b.owner.clone();
+    b.store.undo_merge(&owner, late, OWN, later, &mut b.ids).unwrap();
+    let a = &mut cs[0];
+    a.store
+        .owner_import_customers(
+            format!("name,phone,card_code\n정다운,{SHARED},CARD-22222\n").as_bytes(),
+            later,
+            &mut a.ids,
+        )
+        .unwrap();
+    // The undo reaches the hub first.
+    let (first, second) = cs.split_at_mut(1);
+    for _ in 0..2 {
+        sync_round(&mut second[0], &mut hub);
+        sync_round(&mut first[0], &mut hub);
+    }
+    for k in &cs {
+        assert_eq!(id_of(&k.store, "CARD-22222"), Some(early), "the edit holds the card");
+    }
+    assert_eq!(cs[0].store.state_digest().unwrap(), cs[1].store.state_digest().unwrap());
+}
