@@ -10,7 +10,10 @@
 #     PATH or under /usr/lib/postgresql: the hub's PostgreSQL tests start a
 #     throw-away cluster with them, as the unprivileged user `postgres`;
 #   - tauri-driver from crates.io (WebDriver bridge for the end-to-end tests);
-#   - the front end's npm packages, exactly as locked (npm ci).
+#   - the front end's npm packages, exactly as locked (npm ci);
+#   - Schemathesis (pinned, from PyPI) in a virtual environment of the
+#     project's own (.venv): it drives the register API from its OpenAPI
+#     document in the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,4 +52,17 @@ fi
 # npm ci only when the lockfile changed since the last install.
 if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.dangol-lock; then
     (cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.dangol-lock)
+fi
+
+# Schemathesis, pinned, in .venv (python3-venv where Debian's Python lacks
+# ensurepip); reinstalled only when the pinned version changes.
+SCHEMATHESIS_VERSION=4.32.5
+if ! .venv/bin/python -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')" >/dev/null 2>&1; then
+    if ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+        if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv
+    fi
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

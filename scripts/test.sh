@@ -15,6 +15,8 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== the register API: Schemathesis from docs/openapi.json, and the example client"
+./scripts/register-api.sh
 echo "== TypeScript bindings are generated from Rust and up to date"
 cargo test -p dangol-store --features ts --test bindings --locked
 echo "== end to end: the real app window, driven through WebDriver under Xvfb"

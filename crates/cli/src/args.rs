@@ -578,6 +578,29 @@ pub enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Serve the register's local API (HTTP on 127.0.0.1 only, behind the token in --token-file, made if missing): find customers, read their card, quote a cart. See docs/register-api.md
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Where to listen: a loopback address (port 0: any free port; the address is printed).
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7300")]
+        listen: String,
+        /// The API's token (64 hex digits; made, readable only by you, if missing).
+        #[arg(long, value_name = "FILE")]
+        token_file: PathBuf,
+    },
+    /// Replace the register API's token with a new one: the old one is refused from the next request on.
+    RotateToken {
+        /// The API's token file.
+        #[arg(long, value_name = "FILE")]
+        token_file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Language of text output (ko|en).
+        #[arg(long, value_name = "ko|en")]
+        lang: Option<String>,
+    },
     /// First-run tour: create the demo database if missing, then show a lookup and a preview.
     Tour {
         #[command(flatten)]

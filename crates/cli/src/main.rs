@@ -14,6 +14,7 @@ mod emit;
 mod hub;
 mod output;
 mod progress;
+mod serve;
 mod sync;
 
 use args::{Cli, Command, Common, ImportTable, RoleArg, Table, When};
@@ -172,7 +173,9 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         Command::Hub { hub, .. } | Command::HubDevices { hub } | Command::HubRevoke { hub, .. } => {
             return (hub.json, hub.lang.clone());
         }
-        Command::BenchSync { json, lang, .. } => return (*json, lang.clone()),
+        Command::BenchSync { json, lang, .. } | Command::RotateToken { json, lang, .. } => {
+            return (*json, lang.clone());
+        }
         Command::Sync { common, .. } => common,
         Command::Demo { common, .. }
         | Command::Lookup { common, .. }
@@ -199,6 +202,7 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         | Command::Review { common, .. }
         | Command::Report { common, .. }
         | Command::Unmerge { common, .. }
+        | Command::Serve { common, .. }
         | Command::Tour { common, .. } => common,
     };
     (common.json, common.lang.clone())
@@ -383,6 +387,8 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
         Command::Hub { hub, listen, key_file, tls } => hub::serve(&hub, &listen, &key_file, &tls, l)?,
         Command::HubDevices { hub } => hub::devices(&hub, l)?,
         Command::HubRevoke { hub, device } => hub::revoke(&hub, &device, l)?,
+        Command::Serve { common, listen, token_file } => serve::serve(&common, &listen, &token_file, l)?,
+        Command::RotateToken { token_file, json, .. } => serve::rotate(&token_file, json, l)?,
         Command::Sync { common, hub, key_file, name, status } => {
             sync::run(&common, hub.as_deref(), key_file.as_deref(), name.as_deref(), status, l)?
         }

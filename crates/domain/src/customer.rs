@@ -16,6 +16,7 @@ pub const MAX_NOTE_BYTES: usize = 4_000;
 pub const MAX_CARD_CHARS: usize = 64;
 
 /// Membership tier, lowest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

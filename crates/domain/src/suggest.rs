@@ -82,6 +82,7 @@ pub struct Suggestion {
 }
 
 /// A usual item, from the customer's history.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsualItem {

@@ -19,6 +19,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// A lookup result row (`lookup --json`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerSummary {
@@ -38,6 +39,7 @@ pub struct CustomerSummary {
 
 /// What a lookup found (`lookup --json`): the best matches, and whether
 /// there are more than shown (then how many, counted up to a cap).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct LookupResult {
@@ -49,6 +51,7 @@ pub struct LookupResult {
     pub total_cap: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedbackView {
@@ -75,6 +78,7 @@ impl From<&Feedback> for FeedbackView {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CouponView {
@@ -83,6 +87,7 @@ pub struct CouponView {
     pub expires_at: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitView {
@@ -93,6 +98,7 @@ pub struct VisitView {
 }
 
 /// A customer's profile (`customer --json`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Profile {
@@ -132,6 +138,7 @@ pub struct Profile {
     pub recent_feedback: Vec<FeedbackView>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PointsExpiring {
@@ -139,6 +146,7 @@ pub struct PointsExpiring {
     pub at: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct EligibleView {
@@ -158,6 +166,7 @@ pub struct EligibleView {
     pub adds: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct NearMissView {
@@ -168,6 +177,7 @@ pub struct NearMissView {
     pub alternatives: Vec<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SuggestionView {
@@ -195,6 +205,7 @@ impl From<&Suggestion> for SuggestionView {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CartLineView {
@@ -207,6 +218,7 @@ pub struct CartLineView {
 }
 
 /// A cart preview (`preview --json`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PreviewView {

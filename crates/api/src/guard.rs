@@ -1,0 +1,89 @@
+//! What every request passes before an operation runs (service principle:
+//! a local API on a shop PC is reachable by every web page the shop's
+//! browser opens, so loopback alone protects nothing):
+//! - its `Host` must be this server by a loopback name (`127.0.0.1:PORT`,
+//!   `localhost:PORT`, `[::1]:PORT`): a page that rebinds its own domain
+//!   name to 127.0.0.1 still sends its own name (DNS rebinding);
+//! - it must carry the token (`Authorization: Bearer ...`), compared in
+//!   constant time (`token::same`);
+//! - no CORS headers are ever sent, so a browser page cannot read an
+//!   answer even when it guesses everything else.
+//!
+//! The body limit and the time limit are set where the router is made.
+
+use crate::Api;
+use crate::problem::{Problem, pick};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dangol_domain::i18n::Lang;
+use std::sync::Arc;
+
+/// The language a request asked for: English where `Accept-Language`
+/// prefers it, else Korean.
+pub fn lang(headers: &HeaderMap) -> Lang {
+    let asked = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    match asked.trim_start().get(..2) {
+        Some(l) if l.eq_ignore_ascii_case("en") => Lang::En,
+        _ => Lang::Ko,
+    }
+}
+
+/// Whether `host` names this server on loopback at `port`.
+pub fn loopback_host(host: &str, port: u16) -> bool {
+    ["127.0.0.1", "localhost", "[::1]"].iter().any(|name| host.eq_ignore_ascii_case(&format!("{name}:{port}")))
+}
+
+pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Response {
+    let lang = lang(req.headers());
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    if !loopback_host(host, api.port) {
+        return Problem::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "host_refused",
+            pick(
+                lang,
+                "이 API는 127.0.0.1 또는 localhost 주소로만 받습니다",
+                "this API answers only requests addressed to 127.0.0.1 or localhost",
+            ),
+        )
+        .into_response();
+    }
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !api.token.accepts(given.trim()) {
+        let mut r = Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            pick(
+                lang,
+                "토큰이 없거나 맞지 않습니다 (Authorization: Bearer 와 토큰 파일의 값)",
+                "the token is missing or wrong (Authorization: Bearer and the token file's value)",
+            ),
+        )
+        .into_response();
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return r;
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_at_this_port_are_this_server() {
+        assert!(loopback_host("127.0.0.1:8080", 8080));
+        assert!(loopback_host("LOCALHOST:8080", 8080));
+        assert!(loopback_host("[::1]:8080", 8080));
+        for other in ["127.0.0.1:8081", "evil.example:8080", "127.0.0.1", "localhost", "127.0.0.1:8080.evil", ""] {
+            assert!(!loopback_host(other, 8080), "{other}");
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The API as a register meets it: a real server on loopback, a real HTTP
+//! client, the demo shop. Every refusal is a test: no token, a wrong or
+//! rotated token, a foreign Host (DNS rebinding), a body too large or
+//! malformed, a path or method that does not exist; and what is answered:
+//! a search with phones masked, a customer's card, a quote that records
+//! nothing.
+
+use chrono::{DateTime, Utc};
+use dangol_api::{Running, token};
+use dangol_store::Store;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+struct Shop {
+    dir: PathBuf,
+    db: PathBuf,
+    token_file: PathBuf,
+    server: Option<Running>,
+    /// A featured customer's id and phone.
+    featured: (String, String),
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            let _ = s.stop();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn as_of() -> DateTime<Utc> {
+    "2026-11-22T09:00:00Z".parse().unwrap()
+}
+
+fn shop(name: &str) -> Shop {
+    let dir = std::env::temp_dir().join(format!("dangol-api-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("shop.db");
+    let mut store = Store::open(&db).unwrap();
+    let report = dangol_demo::generate(
+        &mut store,
+        &dangol_demo::DemoOptions { customers: 60, seed: 7, as_of: as_of() },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let f = &report.featured[0];
+    let featured = (f.id.to_string(), f.phone.clone());
+    store.set_clock(dangol_store::Clock::From { start: as_of(), since: std::time::Instant::now() });
+    let token_file = dir.join("api.token");
+    let server = dangol_api::start(store, "127.0.0.1:0".parse().unwrap(), &token_file).unwrap();
+    assert!(server.token_made, "the token file is made at first run");
+    Shop { dir, db, token_file, server: Some(server), featured }
+}
+
+impl Shop {
+    fn port(&self) -> u16 {
+        self.server.as_ref().unwrap().addr.port()
+    }
+
+    fn token(&self) -> String {
+        token::read(&self.token_file).unwrap()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port())
+    }
+
+    /// Counts rows the API must never write for a quote.
+    fn written(&self) -> (i64, i64, i64) {
+        let c = rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let n = |t: &str| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
+        (n("outbox"), n("prompt_log"), n("sales"))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    www_authenticate: Option<String>,
+    cors: bool,
+    body: Value,
+}
+
+fn answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    let mut r = r.expect("the server answers");
+    let header = |r: &ureq::http::Response<ureq::Body>, h: &str| {
+        r.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string)
+    };
+    let content_type = header(&r, "content-type").unwrap_or_default();
+    let www_authenticate = header(&r, "www-authenticate");
+    let cors = r.headers().keys().any(|k| k.as_str().starts_with("access-control-"));
+    let text = r.body_mut().read_to_string().unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Answer { status: r.status().as_u16(), content_type, www_authenticate, cors, body }
+}
+
+fn get(shop: &Shop, path: &str, token: Option<&str>, host: Option<&str>) -> Answer {
+    let mut req = agent().get(shop.url(path)).header("Accept-Language", "en");
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    if let Some(h) = host {
+        req = req.header("Host", h);
+    }
+    answer(req.call())
+}
+
+fn post(shop: &Shop, path: &str, content_type: &str, body: &str) -> Answer {
+    answer(
+        agent()
+            .post(shop.url(path))
+            .header("Accept-Language", "en")
+            .header("Authorization", format!("Bearer {}", shop.token()))
+            .header("Content-Type", content_type)
+            .send(body),
+    )
+}
+
+fn refused(a: &Answer, status: u16, kind: &str) {
+    assert_eq!(a.status, status, "{:?}", a.body);
+    assert_eq!(a.content_type, "application/problem+json", "{:?}", a.body);
+    assert_eq!(a.body["type"], format!("urn:dangol:problem:{kind}"), "{:?}", a.body);
+    assert_eq!(a.body["kind"], kind);
+    assert_eq!(a.body["status"], status);
+    assert!(a.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{:?}", a.body);
+    assert!(!a.cors, "no CORS header, ever");
+}
+
+#[test]
+fn every_refusal_is_a_problem_and_changes_nothing() {
+    let shop = shop("refusals");
+    let before = shop.written();
+    let token = shop.token();
+    let path = format!("/v1/customers?q={}", &shop.featured.1[shop.featured.1.len() - 4..]);
+    // No token, a wrong one.
+    let none = get(&shop, &path, None, None);
+    refused(&none, 401, "unauthorized");
+    assert_eq!(none.www_authenticate.as_deref(), Some("Bearer"));
+    refused(&get(&shop, &path, Some(&"0".repeat(64)), None), 401, "unauthorized");
+    refused(&get(&shop, &path, Some(&token[..63]), None), 401, "unauthorized");
+    // The right token, addressed to another name (a page that rebound its
+    // own name to 127.0.0.1), or to another port.
+    let port = shop.port();
+    for host in [format!("evil.example:{port}"), format!("127.0.0.1:{}", port + 1), "localhost".to_string()] {
+        refused(&get(&shop, &path, Some(&token), Some(&host)), 421, "host_refused");
+    }
+    assert_eq!(get(&shop, &path, Some(&token), Some(&format!("localhost:{port}"))).status, 200);
+    // Bodies: too large, not JSON, not the shape.
+    let big = format!("{{\"lines\": [{}]}}", vec![r#"{"sku":"SALT","qty":1}"#; 4000].join(","));
+    assert!(big.len() > dangol_api::MAX_BODY);
+    refused(&post(&shop, "/v1/quote", "application/json", &big), 413, "body_too_large");
+    refused(&post(&shop, "/v1/quote", "application/json", "{\"lines\": ["), 400, "invalid_body");
+    refused(&post(&shop, "/v1/quote", "text/plain", "{}"), 415, "unsupported_media_type");
+    refused(&post(&shop, "/v1/quote", "application/json", r#"{"lines": [], "paid": 1}"#), 422, "invalid_body");
+    refused(
+        &post(&shop, "/v1/quote", "application/json", r#"{"lines": [{"sku": "SALT", "qty": 0}]}"#),
+        422,
+        "invalid_cart",
+    );
+    refused(
+        &post(&shop, "/v1/quote", "application/json", r#"{"lines": [{"sku": "NOPE", "qty": 1}]}"#),
+        422,
+        "invalid_cart",
+    );
+    let stranger = format!(r#"{{"customer": "{}", "lines": [{{"sku": "SALT", "qty": 1}}]}}"#, uuid::Uuid::nil());
+    refused(&post(&shop, "/v1/quote", "application/json", &stranger), 404, "not_found");
+    // Queries, paths and methods.
+    refused(&get(&shop, "/v1/customers?q=", Some(&token), None), 422, "invalid_query");
+    refused(&get(&shop, "/v1/customers?q=1004&limit=0", Some(&token), None), 422, "invalid_query");
+    refused(&get(&shop, "/v1/customers?q=1004&limit=x", Some(&token), None), 400, "invalid_query");
+    refused(&get(&shop, "/v1/customers/not-a-uuid", Some(&token), None), 404, "not_found");
+    refused(&get(&shop, &format!("/v1/customers/{}", uuid::Uuid::nil()), Some(&token), None), 404, "not_found");
+    refused(&get(&shop, "/v1/nothing", Some(&token), None), 404, "no_such_path");
+    refused(&get(&shop, "/v1/quote", Some(&token), None), 405, "method_not_allowed");
+    assert_eq!(shop.written(), before, "no refusal wrote anything");
+}
+
+#[test]
+fn a_register_finds_the_customer_reads_the_card_and_quotes_without_recording_anything() {
+    let shop = shop("answers");
+    let token = shop.token();
+    let (id, phone) = shop.featured.clone();
+    let last4 = &phone[phone.len() - 4..];
+    let found = get(&shop, &format!("/v1/customers?q={last4}&limit=50"), Some(&token), None);
+    assert_eq!(found.status, 200, "{:?}", found.body);
+    let hits = found.body["hits"].as_array().unwrap();
+    let hit =
+        hits.iter().find(|h| h["id"] == id.as_str()).expect("the featured customer is found by the last 4 digits");
+    assert!(hit["phone_masked"].as_str().unwrap().contains("****"));
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    assert!(!found.body.to_string().contains(&digits), "no full phone number is ever answered");
+    let card = get(&shop, &format!("/v1/customers/{id}"), Some(&token), None);
+    assert_eq!(card.status, 200, "{:?}", card.body);
+    assert_eq!(card.body["id"], id.as_str());
+    assert!(card.body.get("phone").is_none() && !card.body.to_string().contains(&digits));
+    let before = shop.written();
+    let cart = json!({"customer": id, "lines": [{"sku": "SALT", "qty": 2}, {"sku": "AMR", "qty": 1}]});
+    let q = post(&shop, "/v1/quote", "application/json", &cart.to_string());
+    assert_eq!(q.status, 200, "{:?}", q.body);
+    assert_eq!(q.body["customer"]["id"], id.as_str());
+    let best = &q.body["best"];
+    assert_eq!(
+        best["total"].as_i64().unwrap() + best["saving"].as_i64().unwrap(),
+        q.body["subtotal"].as_i64().unwrap()
+    );
+    let again = post(&shop, "/v1/quote", "application/json", &cart.to_string());
+    assert_eq!(again.body, q.body, "a quote asked again is the same quote");
+    let walk_in = post(&shop, "/v1/quote", "application/json", r#"{"lines": [{"sku": "SALT", "qty": 1}]}"#);
+    assert_eq!(walk_in.status, 200, "{:?}", walk_in.body);
+    assert!(walk_in.body["customer"].is_null());
+    assert_eq!(shop.written(), before, "a quote records nothing");
+}
+
+#[test]
+fn a_rotated_token_is_refused_at_once_and_the_new_one_accepted() {
+    let shop = shop("rotation");
+    let old = shop.token();
+    assert_eq!(get(&shop, "/openapi.json", Some(&old), None).status, 200);
+    let new = token::rotate(&shop.token_file).unwrap();
+    refused(&get(&shop, "/openapi.json", Some(&old), None), 401, "unauthorized");
+    let doc = get(&shop, "/openapi.json", Some(&new), None);
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.body["openapi"], "3.1.0");
+}
+
+#[test]
+fn the_api_listens_on_loopback_only() {
+    let dir = std::env::temp_dir().join(format!("dangol-api-lan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(&dir.join("shop.db")).unwrap();
+    let refused = dangol_api::start(store, "0.0.0.0:0".parse().unwrap(), &dir.join("api.token")).err().unwrap();
+    assert_eq!(refused.kind(), "bad_input");
+    assert!(!dir.join("api.token").exists(), "nothing was made");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `docs/openapi.json` is the document the code generates.
+#[test]
+fn the_checked_in_openapi_document_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    let generated = dangol_api::doc::pretty();
+    if std::env::var_os("DANGOL_WRITE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let held = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        held == generated,
+        "docs/openapi.json is stale: run `DANGOL_WRITE_OPENAPI=1 cargo test -p dangol-api --test http the_checked_in` and commit it"
+    );
+}
