@@ -13,9 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 examples=60
-if [ "${1:-}" = "--max-examples" ]; then examples="$2"; fi
+if [ "${1:-}" = "--max-examples" ]; then
+    examples="${2:?--max-examples needs a number}"
+fi
 
 cargo build -q -p dangol-cli --locked
+dangol="${CARGO_TARGET_DIR:-target}/debug/dangol"
 work=$(mktemp -d)
 server=
 cleanup() {
@@ -24,15 +27,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DANGOL_NOW=2026-11-22T09:00:00Z target/debug/dangol demo --db "$work/shop.db" --customers 200 --seed 3 \
+DANGOL_NOW=2026-11-22T09:00:00Z "$dangol" demo --db "$work/shop.db" --customers 200 --seed 3 \
     --as-of 2026-11-22T09:00:00Z --json >/dev/null
-DANGOL_NOW=2026-11-22T09:00:00Z target/debug/dangol serve --db "$work/shop.db" --listen 127.0.0.1:0 \
+DANGOL_NOW=2026-11-22T09:00:00Z "$dangol" serve --db "$work/shop.db" --listen 127.0.0.1:0 \
     --token-file "$work/api.token" --json >"$work/serve.json" &
 server=$!
 for _ in $(seq 100); do
     [ -s "$work/serve.json" ] && break
+    if ! kill -0 "$server" 2>/dev/null; then
+        echo "register-api: dangol serve did not start" >&2
+        exit 1
+    fi
     sleep 0.1
 done
+if [ ! -s "$work/serve.json" ]; then
+    echo "register-api: dangol serve did not say where it listens within 10 s" >&2
+    exit 1
+fi
 url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/serve.json")
 token=$(cat "$work/api.token")
 
@@ -44,7 +55,7 @@ token=$(cat "$work/api.token")
     --seed 1 \
     --report junit --report-dir "$work/report"
 
-phone=$(DANGOL_NOW=2026-11-22T09:00:00Z target/debug/dangol lookup --db "$work/shop.db" --json 김 2>/dev/null \
+phone=$(DANGOL_NOW=2026-11-22T09:00:00Z "$dangol" lookup --db "$work/shop.db" --json 김 2>/dev/null \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["hits"][0]["phone_masked"][-4:])' || true)
 echo "== the example register client (examples/register.py), customer ending $phone"
 python3 examples/register.py --url "$url" --token-file "$work/api.token" "$phone" SALT:2 AMR:1

@@ -4,21 +4,24 @@
 //! - its `Host` must be this server by a loopback name (`127.0.0.1:PORT`,
 //!   `localhost:PORT`, `[::1]:PORT`): a page that rebinds its own domain
 //!   name to 127.0.0.1 still sends its own name (DNS rebinding);
-//! - it must carry the token (`Authorization: Bearer ...`), compared in
-//!   constant time (`token::same`);
+//! - it must carry the token (`Authorization: Bearer ...`), the file's as
+//!   it is now, compared in constant time (`token::accepts`);
+//! - what it sends and what is done with it take at most the time limit.
 //! - no CORS headers are ever sent, so a browser page cannot read an
 //!   answer even when it guesses everything else.
 //!
-//! The body limit and the time limit are set where the router is made.
+//! The body limit is set where the router is made, the limits on
+//! connections where they are accepted (`lib.rs`).
 
-use crate::Api;
 use crate::problem::{Problem, pick};
+use crate::{Api, token};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use dangol_domain::i18n::Lang;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The language a request asked for: English where `Accept-Language`
 /// prefers it, else Korean.
@@ -35,10 +38,20 @@ pub fn loopback_host(host: &str, port: u16) -> bool {
     ["127.0.0.1", "localhost", "[::1]"].iter().any(|name| host.eq_ignore_ascii_case(&format!("{name}:{port}")))
 }
 
+/// The token an `Authorization` header carries (the scheme's name in any
+/// case, as HTTP allows).
+fn bearer(headers: &HeaderMap) -> &str {
+    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => "",
+    }
+}
+
 pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Response {
     let lang = lang(req.headers());
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    if !loopback_host(host, api.port) {
+    if !loopback_host(host, api.listen.port()) {
         return Problem::new(
             StatusCode::MISDIRECTED_REQUEST,
             "host_refused",
@@ -50,13 +63,7 @@ pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Res
         )
         .into_response();
     }
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !api.token.accepts(given.trim()) {
+    if !token::accepts(&api.token_file, bearer(req.headers())) {
         let mut r = Problem::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -70,7 +77,16 @@ pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Res
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return r;
     }
-    next.run(req).await
+    // The body is read inside: a client sending it slowly is cut off too.
+    match tokio::time::timeout(crate::TIME_LIMIT + Duration::from_secs(1), next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            pick(lang, "시간 안에 끝내지 못했습니다. 다시 시도하세요", "not done in time; try again"),
+        )
+        .into_response(),
+    }
 }
 
 #[cfg(test)]

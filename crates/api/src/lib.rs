@@ -8,7 +8,9 @@
 //! - `problem`: every refusal as `application/problem+json`.
 //!
 //! The store is one SQLite connection: operations take turns on it, each
-//! on a blocking thread (never an async one), within a time limit.
+//! on a blocking thread (never an async one), within a time limit; a
+//! connection has a time limit to send its request and the server a
+//! limit on connections at once.
 
 pub mod doc;
 pub mod guard;
@@ -18,25 +20,35 @@ pub mod token;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use dangol_domain::i18n::Lang;
 use dangol_store::{Store, StoreError};
 use problem::{Problem, pick};
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The largest request body (a 200-line cart is about 10 KiB).
 pub const MAX_BODY: usize = 64 * 1024;
-/// How long an operation may take before the register is told to retry.
+/// How long an operation may take, body and store work together, before
+/// the register is told to retry.
 pub const TIME_LIMIT: Duration = Duration::from_secs(5);
+/// How long a connection may take to send a request's head (and how long
+/// an idle connection is kept).
+pub const HEAD_LIMIT: Duration = Duration::from_secs(10);
+/// Connections served at once; more are closed as they come.
+pub const MAX_CONNECTIONS: usize = 256;
 
 /// What the operations share.
 pub struct Api {
-    store: Mutex<Store>,
-    token: token::TokenSource,
-    port: u16,
+    /// One connection to the shop, taken in turns; a request that cannot
+    /// have it within the time limit is told to retry, so waiting
+    /// requests never pile up behind a slow one.
+    store: Arc<tokio::sync::Mutex<Store>>,
+    token_file: PathBuf,
+    listen: SocketAddr,
 }
 
 impl Api {
@@ -46,19 +58,22 @@ impl Api {
         lang: Lang,
         work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Problem> {
-        let api = Arc::clone(self);
-        let job = tokio::task::spawn_blocking(move || {
-            let mut store = api.store.lock().unwrap_or_else(|e| e.into_inner());
-            work(&mut store)
-        });
-        match tokio::time::timeout(TIME_LIMIT, job).await {
-            Err(_) => Err(Problem::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        let busy = || {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
                 pick(lang, "시간 안에 끝내지 못했습니다. 다시 시도하세요", "not done in time; try again"),
-            )),
+            )
+        };
+        let store = Arc::clone(&self.store);
+        let work = async move {
+            let mut store = store.lock_owned().await;
+            tokio::task::spawn_blocking(move || work(&mut store)).await
+        };
+        match tokio::time::timeout(TIME_LIMIT, work).await {
+            Err(_) => Err(busy()),
             Ok(Err(_)) => Err(Problem::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 pick(
                     lang,
@@ -85,10 +100,11 @@ pub fn router(api: Arc<Api>) -> Router {
         .with_state(api)
 }
 
-/// Refuses an address other than loopback: the shop's network is for a
-/// later, owner-allowed second screen, not for this API.
+/// Refuses an address other than 127.0.0.1 or ::1: the shop's network is
+/// for a later, owner-allowed second screen, not for this API.
 fn loopback_only(listen: SocketAddr) -> Result<(), StoreError> {
-    if listen.ip().is_loopback() {
+    let ip = listen.ip();
+    if ip == std::net::Ipv4Addr::LOCALHOST || ip == std::net::Ipv6Addr::LOCALHOST {
         return Ok(());
     }
     Err(StoreError::bad_input(
@@ -132,17 +148,65 @@ impl Running {
     }
 }
 
-/// Serves `store` at `listen` (loopback only; port 0 picks one) with the
+/// Until stopped, Ctrl-C or SIGTERM.
+async fn stopping(stopped: tokio::sync::oneshot::Receiver<()>) {
+    let terminated = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = stopped => {}
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+    }
+}
+
+/// Accepts connections until `stop`: at most `MAX_CONNECTIONS` at once,
+/// each given `HEAD_LIMIT` to send a request's head (a client sending
+/// nothing, or a byte at a time, is closed), HTTP/1.1 only.
+async fn accept(listener: tokio::net::TcpListener, app: Router, stop: impl std::future::Future<Output = ()>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(stop);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut stop => return,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait, go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEAD_LIMIT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Serves `store` at `listen` (127.0.0.1 or ::1; port 0 picks one) with the
 /// token in `token_file` (made at first run), on threads of its own,
 /// until stopped or interrupted (Ctrl-C, SIGTERM).
 pub fn start(store: Store, listen: SocketAddr, token_file: &Path) -> Result<Running, StoreError> {
     loopback_only(listen)?;
-    let (token, token_made) = token::load_or_create(token_file)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| StoreError::Io { path: token_file.to_path_buf(), source: e })?;
+    let io = |e| StoreError::Io { path: token_file.to_path_buf(), source: e };
+    let (_, token_made) = token::load_or_create(token_file)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(io)?;
     let std_listener = std::net::TcpListener::bind(listen).map_err(|e| {
         StoreError::bad_input(
             "listen address",
@@ -150,41 +214,21 @@ pub fn start(store: Store, listen: SocketAddr, token_file: &Path) -> Result<Runn
             format!("cannot listen on {listen}: {e}"),
         )
     })?;
-    std_listener.set_nonblocking(true).map_err(|e| StoreError::Io { path: token_file.to_path_buf(), source: e })?;
-    let addr = std_listener.local_addr().map_err(|e| StoreError::Io { path: token_file.to_path_buf(), source: e })?;
+    std_listener.set_nonblocking(true).map_err(io)?;
+    let addr = std_listener.local_addr().map_err(io)?;
     let api = Arc::new(Api {
-        store: Mutex::new(store),
-        token: token::TokenSource::new(token_file, token),
-        port: addr.port(),
+        store: Arc::new(tokio::sync::Mutex::new(store)),
+        token_file: token_file.to_path_buf(),
+        listen: addr,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let io_path = token_file.to_path_buf();
     let thread = std::thread::spawn(move || {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener)
-                .map_err(|e| StoreError::Io { path: io_path.clone(), source: e })?;
-            let shutdown = async move {
-                let interrupted = async {
-                    let _ = tokio::signal::ctrl_c().await;
-                };
-                let terminated = async {
-                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                        Ok(mut s) => {
-                            s.recv().await;
-                        }
-                        Err(_) => std::future::pending::<()>().await,
-                    }
-                };
-                tokio::select! {
-                    _ = stopped => {}
-                    _ = interrupted => {}
-                    _ = terminated => {}
-                }
-            };
-            axum::serve(listener, router(api))
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(|e| StoreError::Io { path: io_path, source: e })
+                .map_err(|e| StoreError::Io { path: io_path, source: e })?;
+            accept(listener, router(api), stopping(stopped)).await;
+            Ok(())
         })
     });
     Ok(Running { addr, token_made, stop: Some(stop), thread: Some(thread) })

@@ -102,7 +102,7 @@ pub fn from_query_rejection(r: &QueryRejection, lang: Lang) -> Problem {
     let reason = r.body_text();
     Problem::new(
         StatusCode::BAD_REQUEST,
-        "invalid_query",
+        "unreadable_query",
         format!("{}: {reason}", pick(lang, "검색 조건을 읽을 수 없습니다", "the query string cannot be read")),
     )
 }

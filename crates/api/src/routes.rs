@@ -5,11 +5,12 @@ use crate::Api;
 use crate::guard::lang;
 use crate::problem::{Problem, from_json_rejection, from_query_rejection, pick};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::{Cart, CartLine};
+use dangol_domain::phone::Phone;
 use dangol_store::Viewer;
 use dangol_store::counter::views::{LookupResult, PreviewRequest, PreviewView, Profile};
 use serde::Deserialize;
@@ -17,16 +18,19 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// What the guard answers before any operation runs (`guard.rs`).
+/// What any operation may answer besides its own (`guard.rs`, `Api::run`).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-pub enum Guarded {
+pub enum Everywhere {
     /// No token or the wrong one.
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(Problem),
     /// Not addressed to 127.0.0.1 or localhost at this port.
     #[response(status = 421, content_type = "application/problem+json")]
     Misdirected(Problem),
+    /// Not done within the time limit, or the shop's database busy: try again.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Busy(Problem),
 }
 
 /// The most customers one search returns.
@@ -63,8 +67,8 @@ pub struct Search {
             )))
         ),
         (status = 400, description = "The query string cannot be read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An empty or too long search, or a limit out of range", body = Problem, content_type = "application/problem+json"),
-        Guarded,
+        (status = 422, description = "A search that cannot be read (empty, too long, more than 4 digits that are not a whole phone number, no letters or digits), or a limit out of range", body = Problem, content_type = "application/problem+json"),
+        Everywhere,
     )
 )]
 pub async fn search(
@@ -74,20 +78,32 @@ pub async fn search(
 ) -> Result<Json<LookupResult>, Problem> {
     let lang = lang(&headers);
     let Query(s) = query.map_err(|r| from_query_rejection(&r, lang))?;
-    let q = s.q.trim().to_string();
     let limit = s.limit.unwrap_or(10);
-    if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS || !(1..=MAX_HITS).contains(&limit) {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_query",
-            pick(
-                lang,
-                "검색어는 1–100자, limit은 1–50이어야 합니다",
-                "the search must be 1–100 characters and the limit 1–50",
-            ),
+    let invalid =
+        |ko: &str, en: &str| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", pick(lang, ko, en));
+    if s.q.trim().is_empty() || s.q.chars().count() > MAX_QUERY_CHARS || !(1..=MAX_HITS).contains(&limit) {
+        return Err(invalid(
+            "검색어는 1–100자, limit은 1–50이어야 합니다",
+            "the search must be 1–100 characters and the limit 1–50",
         ));
     }
-    api.run(lang, move |store| store.lookup(&q, limit as usize, &Viewer::Cashier)).await.map(Json)
+    // More than the last 4 digits only as a whole phone number: the end of
+    // a number, digit by digit, would give away what the mask hides.
+    let q = s.q.trim().to_string();
+    if q.chars().filter(char::is_ascii_digit).count() > 4 && Phone::parse(&q).is_err() {
+        return Err(invalid(
+            "전화번호는 뒤 4자리나 전체 번호로 찾습니다",
+            "search by the last 4 digits or the whole phone number",
+        ));
+    }
+    let found = api.run(lang, move |store| store.lookup(&q, limit as usize, &Viewer::Cashier)).await;
+    // A search the store cannot read is this operation's one kind of refusal.
+    found.map(Json).map_err(|mut p| {
+        if p.status == StatusCode::UNPROCESSABLE_ENTITY.as_u16() {
+            p = Problem { data: p.data, ..invalid(&p.detail, &p.detail) };
+        }
+        p
+    })
 }
 
 /// A customer's card: who they are (phone masked), their visits and usual
@@ -100,16 +116,16 @@ pub async fn search(
     responses(
         (status = 200, description = "The customer's card", body = Profile),
         (status = 404, description = "No such customer, or not a customer id", body = Problem, content_type = "application/problem+json"),
-        Guarded,
+        Everywhere,
     )
 )]
 pub async fn customer(
     State(api): State<Arc<Api>>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Profile>, Problem> {
     let lang = lang(&headers);
-    let Ok(id) = Uuid::parse_str(&id) else {
+    let Some(id) = id.ok().and_then(|Path(id)| Uuid::parse_str(&id).ok()) else {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -124,6 +140,17 @@ pub async fn customer(
     .map(Json)
 }
 
+/// The moments a quote may be asked for.
+fn quote_window() -> std::ops::Range<DateTime<Utc>> {
+    let year = |y| {
+        DateTime::<Utc>::from_naive_utc_and_offset(
+            chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default(),
+            Utc,
+        )
+    };
+    year(2000)..year(2100)
+}
+
 /// A cart to quote.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -135,7 +162,7 @@ pub struct QuoteRequest {
     pub lines: Vec<CartLine>,
     /// The discounts selected, if not the best combination.
     pub selected: Option<Vec<String>>,
-    /// The moment to quote at (default: now).
+    /// The moment to quote at, in the years 2000–2099 (default: now).
     pub at: Option<DateTime<Utc>>,
 }
 
@@ -153,8 +180,8 @@ pub struct QuoteRequest {
         (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A cart that is not valid (an unknown product, a quantity, too many lines) or a body of another shape", body = Problem, content_type = "application/problem+json"),
-        Guarded,
+        (status = 422, description = "A cart that is not valid (an unknown product, a quantity, too many lines), a moment outside 2000–2099, or a body of another shape", body = Problem, content_type = "application/problem+json"),
+        Everywhere,
     )
 )]
 pub async fn quote(
@@ -164,6 +191,19 @@ pub async fn quote(
 ) -> Result<Json<PreviewView>, Problem> {
     let lang = lang(&headers);
     let Json(q) = body.map_err(|r| from_json_rejection(&r, lang))?;
+    if let Some(at) = q.at
+        && !(quote_window().contains(&at))
+    {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_time",
+            pick(
+                lang,
+                "at은 2000년부터 2099년 사이의 시각이어야 합니다",
+                "at must be a moment in the years 2000 to 2099",
+            ),
+        ));
+    }
     api.run(lang, move |store| {
         let cart = Cart { lines: q.lines };
         cart.check()?;
@@ -190,7 +230,7 @@ pub async fn quote(
     tag = "meta",
     responses(
         (status = 200, description = "The OpenAPI document", content_type = "application/json"),
-        Guarded,
+        Everywhere,
     )
 )]
 pub async fn openapi() -> Json<serde_json::Value> {

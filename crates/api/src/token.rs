@@ -1,24 +1,14 @@
 //! The API's bearer token: 256 random bits as 64 hex digits, in a file only
 //! its user may read (mode 0600), made at first run, replaced by `rotate`.
-//! The server reads the file again when it changes, so a rotation takes
-//! effect at the next request; a request's token is compared in constant
-//! time.
+//! Every request is checked against the file as it is then (65 bytes read),
+//! so a rotation takes effect at the next request, and a file made
+//! readable by others, removed or replaced by something else lets nothing
+//! in. A request's token is compared in constant time.
 
 use dangol_store::StoreError;
-use std::io::Write as _;
-use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::io::{Read as _, Write as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::SystemTime;
-
-/// What identifies a version of the token file: a rotation writes a new
-/// file over it (another inode), an edit moves its modification time, a
-/// `chmod` its mode.
-type Version = Option<(u64, SystemTime, u32)>;
-
-fn version(path: &Path) -> Version {
-    std::fs::metadata(path).ok().and_then(|m| Some((m.ino(), m.modified().ok()?, m.mode())))
-}
 
 /// Hex digits in a token (256 bits).
 pub const TOKEN_HEX: usize = 64;
@@ -35,29 +25,48 @@ fn fresh() -> Result<String, StoreError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Writes `token` to `path` whole, readable by its user only: a new file
-/// beside it, then renamed over it, so a reader never sees half a token.
+/// Writes `token` to `path` whole, readable by its user only: a file of
+/// this process's own beside it (its folder made, private, if missing),
+/// then renamed over it, so a reader never sees half a token.
 fn write(path: &Path, token: &str) -> Result<(), StoreError> {
-    let tmp = path.with_extension("new");
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io(dir))?;
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", std::process::id()));
+    let tmp: PathBuf = path.with_file_name(name);
     let _ = std::fs::remove_file(&tmp);
     let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io(&tmp))?;
-    f.write_all(format!("{token}\n").as_bytes()).map_err(io(&tmp))?;
-    f.sync_all().map_err(io(&tmp))?;
+    f.write_all(format!("{token}\n").as_bytes()).and_then(|_| f.sync_all()).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-/// Reads the token at `path`, refusing a file others may read or one that
-/// does not hold a token.
+/// Reads the token at `path`, refusing anything but a regular file only
+/// its user may read that holds a token.
 pub fn read(path: &Path) -> Result<String, StoreError> {
     let meta = std::fs::metadata(path).map_err(io(path))?;
+    if !meta.is_file() {
+        return Err(StoreError::bad_input(
+            "api token",
+            format!("{}은(는) 파일이 아닙니다", path.display()),
+            format!("{} is not a file", path.display()),
+        ));
+    }
     if meta.permissions().mode() & 0o077 != 0 {
         return Err(StoreError::bad_input(
             "api token",
-            format!("{}을(를) 다른 사용자도 읽을 수 있습니다. chmod 600 으로 막으세요", path.display()),
-            format!("{} is readable by other users; restrict it with chmod 600", path.display()),
+            format!(
+                "{}을(를) 다른 사용자도 읽을 수 있습니다. chmod 600 으로 막거나 rotate-token 으로 새로 만드세요",
+                path.display()
+            ),
+            format!(
+                "{} is readable by other users; restrict it with chmod 600 or make a new one with rotate-token",
+                path.display()
+            ),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let mut text = String::new();
+    std::fs::File::open(path).and_then(|f| f.take(256).read_to_string(&mut text)).map_err(io(path))?;
     let token = text.trim();
     if token.len() != TOKEN_HEX || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(StoreError::bad_input(
@@ -72,20 +81,20 @@ pub fn read(path: &Path) -> Result<String, StoreError> {
 /// The token at `path`, made there first if the file does not exist.
 /// Returns it and whether it was made now.
 pub fn load_or_create(path: &Path) -> Result<(String, bool), StoreError> {
-    if path.exists() {
-        return Ok((read(path)?, false));
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let token = fresh()?;
+            write(path, &token)?;
+            Ok((token, true))
+        }
+        _ => Ok((read(path)?, false)),
     }
-    let token = fresh()?;
-    write(path, &token)?;
-    Ok((token, true))
 }
 
-/// Replaces the token at `path` with a new one (the old one is refused
-/// from the server's next request on); returns the new token.
+/// Replaces the token at `path` (whatever it holds now: a file others could
+/// read, a damaged one) with a new one; returns it. The old token is
+/// refused from the server's next request on.
 pub fn rotate(path: &Path) -> Result<String, StoreError> {
-    if path.exists() {
-        read(path)?;
-    }
     let token = fresh()?;
     write(path, &token)?;
     Ok(token)
@@ -97,34 +106,9 @@ pub fn same(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-/// The token the server checks requests against: the file's, read again
-/// when the file changes.
-pub struct TokenSource {
-    path: PathBuf,
-    held: Mutex<(Version, String)>,
-}
-
-impl TokenSource {
-    pub fn new(path: &Path, token: String) -> TokenSource {
-        TokenSource { path: path.to_path_buf(), held: Mutex::new((version(path), token)) }
-    }
-
-    /// Whether `given` is the current token. A file that cannot be read
-    /// any more (removed, made readable by others) lets nothing in.
-    pub fn accepts(&self, given: &str) -> bool {
-        let now = version(&self.path);
-        if now.is_none() {
-            return false;
-        }
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if now != held.0 {
-            match read(&self.path) {
-                Ok(t) => *held = (now, t),
-                Err(_) => return false,
-            }
-        }
-        same(given.as_bytes(), held.1.as_bytes())
-    }
+/// Whether `given` is the token the file at `path` holds now.
+pub fn accepts(path: &Path, given: &str) -> bool {
+    read(path).is_ok_and(|t| same(given.as_bytes(), t.as_bytes()))
 }
 
 #[cfg(test)]
@@ -143,23 +127,24 @@ mod tests {
     fn a_token_file_is_made_private_and_rotated_whole() {
         let dir = std::env::temp_dir().join(format!("dangol-token-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("api.token");
+        let path = dir.join("keys").join("api.token");
         let (first, made) = load_or_create(&path).unwrap();
-        assert!(made && first.len() == TOKEN_HEX);
+        assert!(made && first.len() == TOKEN_HEX, "made, its folder too");
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
         assert_eq!(load_or_create(&path).unwrap(), (first.clone(), false));
-        let source = TokenSource::new(&path, first.clone());
-        assert!(source.accepts(&first));
+        assert!(accepts(&path, &first));
         let second = rotate(&path).unwrap();
         assert_ne!(first, second);
-        assert!(source.accepts(&second) && !source.accepts(&first), "the old token is refused at once");
+        assert!(accepts(&path, &second) && !accepts(&path, &first), "the old token is refused at once");
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary file left");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(read(&path).is_err(), "a file others may read is refused");
-        assert!(!source.accepts(&second), "and lets nothing in");
+        assert!(read(&path).is_err() && !accepts(&path, &second), "a file others may read lets nothing in");
+        let third = rotate(&path).unwrap();
+        assert!(accepts(&path, &third), "and a new token mends it");
         std::fs::write(&path, "not a token").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(read(&path).is_err());
+        assert!(read(&dir).is_err(), "a folder is not a token file");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

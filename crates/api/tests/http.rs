@@ -47,8 +47,12 @@ fn shop(name: &str) -> Shop {
     .unwrap();
     let f = &report.featured[0];
     let featured = (f.id.to_string(), f.phone.clone());
+    // Served as `dangol serve` serves it: read beside the counter window,
+    // which holds the file for writing.
+    let _window = store;
+    let mut store = Store::open_shared(&db).unwrap();
     store.set_clock(dangol_store::Clock::From { start: as_of(), since: std::time::Instant::now() });
-    let token_file = dir.join("api.token");
+    let token_file = dir.join("keys").join("api.token");
     let server = dangol_api::start(store, "127.0.0.1:0".parse().unwrap(), &token_file).unwrap();
     assert!(server.token_made, "the token file is made at first run");
     Shop { dir, db, token_file, server: Some(server), featured }
@@ -151,6 +155,8 @@ fn every_refusal_is_a_problem_and_changes_nothing() {
         refused(&get(&shop, &path, Some(&token), Some(&host)), 421, "host_refused");
     }
     assert_eq!(get(&shop, &path, Some(&token), Some(&format!("localhost:{port}"))).status, 200);
+    let lower = answer(agent().get(shop.url(&path)).header("Authorization", format!("bearer {token}")).call());
+    assert_eq!(lower.status, 200, "the scheme's name in any case");
     // Bodies: too large, not JSON, not the shape.
     let big = format!("{{\"lines\": [{}]}}", vec![r#"{"sku":"SALT","qty":1}"#; 4000].join(","));
     assert!(big.len() > dangol_api::MAX_BODY);
@@ -170,10 +176,25 @@ fn every_refusal_is_a_problem_and_changes_nothing() {
     );
     let stranger = format!(r#"{{"customer": "{}", "lines": [{{"sku": "SALT", "qty": 1}}]}}"#, uuid::Uuid::nil());
     refused(&post(&shop, "/v1/quote", "application/json", &stranger), 404, "not_found");
+    for at in ["+262142-12-31T20:00:00Z", "-262143-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z"] {
+        let body = format!(r#"{{"customer": "{}", "lines": [], "at": "{at}"}}"#, shop.featured.0);
+        refused(&post(&shop, "/v1/quote", "application/json", &body), 422, "invalid_time");
+    }
     // Queries, paths and methods.
     refused(&get(&shop, "/v1/customers?q=", Some(&token), None), 422, "invalid_query");
     refused(&get(&shop, "/v1/customers?q=1004&limit=0", Some(&token), None), 422, "invalid_query");
-    refused(&get(&shop, "/v1/customers?q=1004&limit=x", Some(&token), None), 400, "invalid_query");
+    refused(&get(&shop, "/v1/customers?q=1004&limit=x", Some(&token), None), 400, "unreadable_query");
+    refused(&get(&shop, "/v1/customers?q=123", Some(&token), None), 422, "invalid_query");
+    refused(&get(&shop, "/v1/customers?q=!!!", Some(&token), None), 422, "invalid_query");
+    // The end of a number beyond the last 4 digits would unmask it.
+    for tail in ["51004", "5551004", "01-5551004", "5551004 김"] {
+        refused(
+            &get(&shop, &format!("/v1/customers?q={}", tail.replace(' ', "%20")), Some(&token), None),
+            422,
+            "invalid_query",
+        );
+    }
+    refused(&get(&shop, "/v1/customers/%FF", Some(&token), None), 404, "not_found");
     refused(&get(&shop, "/v1/customers/not-a-uuid", Some(&token), None), 404, "not_found");
     refused(&get(&shop, &format!("/v1/customers/{}", uuid::Uuid::nil()), Some(&token), None), 404, "not_found");
     refused(&get(&shop, "/v1/nothing", Some(&token), None), 404, "no_such_path");
@@ -253,4 +274,26 @@ fn the_checked_in_openapi_document_is_current() {
         held == generated,
         "docs/openapi.json is stale: run `DANGOL_WRITE_OPENAPI=1 cargo test -p dangol-api --test http the_checked_in` and commit it"
     );
+}
+
+/// A client that opens a connection and sends its request a byte at a
+/// time (or nothing) is closed once the time for a request's head is up:
+/// it cannot hold the server's connections.
+#[test]
+fn a_client_that_never_finishes_its_request_is_closed() {
+    use std::io::{Read as _, Write as _};
+    let shop = shop("slow");
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", shop.port())).unwrap();
+    slow.set_read_timeout(Some(dangol_api::HEAD_LIMIT * 3)).unwrap();
+    slow.write_all(b"GET /v1/customers?q=1004 HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(
+        waited >= dangol_api::HEAD_LIMIT - std::time::Duration::from_secs(1) && waited < dangol_api::HEAD_LIMIT * 2,
+        "closed after {waited:?}"
+    );
+    // The server still answers everyone else.
+    assert_eq!(get(&shop, "/openapi.json", Some(&shop.token()), None).status, 200);
 }

@@ -236,7 +236,7 @@ pub(crate) fn open_existing(common: &Common) -> Result<Store, StoreError> {
 
 /// Opens an existing database for reading beside its writer (the counter
 /// window, a long import): no instance lock, no writes.
-fn open_reading(common: &Common) -> Result<Store, StoreError> {
+pub(crate) fn open_reading(common: &Common) -> Result<Store, StoreError> {
     exists(common)?;
     let mut store = Store::open_shared(&common.db)?;
     store.set_clock(Clock::from_env()?);

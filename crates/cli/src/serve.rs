@@ -23,7 +23,8 @@ fn address(listen: &str) -> Result<SocketAddr, StoreError> {
 /// Serves the shop at `common.db` until interrupted.
 pub fn serve(common: &Common, listen: &str, token_file: &Path, l: Lang) -> Result<(), StoreError> {
     let listen = address(listen)?;
-    let store = crate::open_existing(common)?;
+    // Every operation reads: beside the counter window on the same file.
+    let store = crate::open_reading(common)?;
     let running = dangol_api::start(store, listen, token_file)?;
     let url = format!("http://{}", running.addr);
     if common.json {
