@@ -506,6 +506,15 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         iterations: usize,
     },
+    /// Measure the register API over loopback HTTP (a lookup, a 20-line quote) beside the same calls
+    /// in-process, then 100 register connections at once. Reads the database only.
+    BenchApi {
+        #[command(flatten)]
+        common: Common,
+        /// Measured lookups (quotes: a quarter as many).
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
+    },
     /// Measure sync through a real hub (SQLite and PostgreSQL): one counter's events pushed and pulled
     /// by another against plain batched SQL floors, then many counters pushing at once (latency, loss, hub memory),
     /// and with --bootstrap-customers a new counter's start from the hub's snapshot of a big shop.

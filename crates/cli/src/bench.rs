@@ -74,6 +74,21 @@ pub struct Report {
     pub figures: Vec<Figure>,
 }
 
+/// A cashier's preview of `cart` for `customer` at `at` (Korean, three
+/// suggestions), as the counter asks for one.
+pub(crate) fn cashier_preview(customer: uuid::Uuid, cart: Cart, at: chrono::DateTime<chrono::Utc>) -> PreviewRequest {
+    PreviewRequest {
+        customer: Some(customer),
+        cart,
+        told: vec![],
+        selected: None,
+        at,
+        lang: Lang::Ko,
+        viewer: Viewer::Cashier,
+        limit: 3,
+    }
+}
+
 pub(crate) fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(|a, b| a.partial_cmp(b).expect("no NaN timings"));
     let idx = ((samples.len() as f64 - 1.0) * p).round() as usize;
@@ -267,16 +282,7 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
     let preview_n = (iterations / 4).max(10);
     bar.set_message("preview");
     bar.inc(1);
-    let req = PreviewRequest {
-        customer: Some(regular),
-        cart: cart.clone(),
-        told: vec![],
-        selected: None,
-        at: now,
-        lang: Lang::Ko,
-        viewer: Viewer::Cashier,
-        limit: 3,
-    };
+    let req = cashier_preview(regular, cart.clone(), now);
     store.preview(&req)?;
     let mut ours = Vec::new();
     let mut raw = Vec::new();
@@ -324,16 +330,7 @@ fn measure(store: &mut Store, iterations: usize, on_copy: bool) -> Result<Report
             }
         }
         let at = now + Duration::milliseconds(i as i64);
-        let p = store.preview(&PreviewRequest {
-            customer: Some(bench_customer),
-            cart: small.clone(),
-            told: vec![],
-            selected: None,
-            at,
-            lang: Lang::Ko,
-            viewer: Viewer::Cashier,
-            limit: 3,
-        })?;
+        let p = store.preview(&cashier_preview(bench_customer, small.clone(), at))?;
         let req = CheckoutRequest {
             visit: uuid::Uuid::now_v7(),
             customer: Some(bench_customer),

@@ -8,6 +8,7 @@
 
 mod args;
 mod bench;
+mod bench_api;
 mod bench_review;
 mod bench_sync;
 mod emit;
@@ -191,6 +192,7 @@ fn voice_of(c: &Command) -> (bool, Option<String>) {
         | Command::Export { common, .. }
         | Command::Bench { common, .. }
         | Command::BenchReview { common, .. }
+        | Command::BenchApi { common, .. }
         | Command::Rules { common, .. }
         | Command::SetRule { common, .. }
         | Command::Setting { common, .. }
@@ -839,6 +841,18 @@ fn run(command: Command, l: Lang) -> Result<(), StoreError> {
             let store = open_reading(&common)?;
             let report = bench::run(store, iterations)?;
             print(common.json, &report, || bench::render(&report));
+        }
+        Command::BenchApi { common, iterations } => {
+            exists(&common)?;
+            let report = bench_api::run(&common.db, iterations.clamp(20, 1_000_000))?;
+            print(common.json, &report, || bench_api::render(&report));
+            if !report.met {
+                return Err(StoreError::bad_input(
+                    "benchmark",
+                    "목표를 넘긴 수치가 있습니다",
+                    "a figure missed its target",
+                ));
+            }
         }
         Command::BenchReview { common, when, iterations } => {
             let mut store = open_existing(&common)?;
