@@ -13,7 +13,7 @@
 //! The body limit is set where the router is made, the limits on
 //! connections where they are accepted (`lib.rs`).
 
-use crate::problem::{Problem, pick};
+use crate::problem::Problem;
 use crate::{Api, token};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -55,8 +55,7 @@ pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Res
         return Problem::new(
             StatusCode::MISDIRECTED_REQUEST,
             "host_refused",
-            pick(
-                lang,
+            lang.pick(
                 "이 API는 127.0.0.1 또는 localhost 주소로만 받습니다",
                 "this API answers only requests addressed to 127.0.0.1 or localhost",
             ),
@@ -67,8 +66,7 @@ pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Res
         let mut r = Problem::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            pick(
-                lang,
+            lang.pick(
                 "토큰이 없거나 맞지 않습니다 (Authorization: Bearer 와 토큰 파일의 값)",
                 "the token is missing or wrong (Authorization: Bearer and the token file's value)",
             ),
@@ -80,12 +78,7 @@ pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Res
     // The body is read inside: a client sending it slowly is cut off too.
     match tokio::time::timeout(crate::TIME_LIMIT + Duration::from_secs(1), next.run(req)).await {
         Ok(r) => r,
-        Err(_) => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            pick(lang, "시간 안에 끝내지 못했습니다. 다시 시도하세요", "not done in time; try again"),
-        )
-        .into_response(),
+        Err(_) => Problem::timeout(lang).into_response(),
     }
 }
 

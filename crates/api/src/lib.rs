@@ -24,7 +24,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use dangol_domain::i18n::Lang;
 use dangol_store::{Store, StoreError};
-use problem::{Problem, pick};
+use problem::Problem;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -58,25 +58,17 @@ impl Api {
         lang: Lang,
         work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Problem> {
-        let busy = || {
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                pick(lang, "시간 안에 끝내지 못했습니다. 다시 시도하세요", "not done in time; try again"),
-            )
-        };
         let store = Arc::clone(&self.store);
         let work = async move {
             let mut store = store.lock_owned().await;
             tokio::task::spawn_blocking(move || work(&mut store)).await
         };
         match tokio::time::timeout(TIME_LIMIT, work).await {
-            Err(_) => Err(busy()),
+            Err(_) => Err(Problem::timeout(lang)),
             Ok(Err(_)) => Err(Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                pick(
-                    lang,
+                lang.pick(
                     "예상하지 못한 오류입니다. 아무것도 저장되지 않았습니다",
                     "an unexpected error; nothing was saved",
                 ),

@@ -41,6 +41,15 @@ impl Problem {
         }
     }
 
+    /// Not done within the time limit: the register retries.
+    pub fn timeout(lang: Lang) -> Problem {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            lang.pick("시간 안에 끝내지 못했습니다. 다시 시도하세요", "not done in time; try again"),
+        )
+    }
+
     /// A store's error: its kind, a status by what it means, its sentence.
     pub fn from_store(e: &StoreError, lang: Lang) -> Problem {
         let status = match e {
@@ -59,8 +68,9 @@ impl Problem {
             StoreError::Locked { .. } | StoreError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let mut p = Problem::new(status, e.kind(), e.message(lang));
-        p.data = serde_json::to_value(dangol_store::error::ErrorView::new(e, lang).error).ok();
+        let view = dangol_store::error::ErrorView::new(e, lang);
+        let mut p = Problem::new(status, e.kind(), view.message);
+        p.data = serde_json::to_value(view.error).ok();
         p
     }
 
@@ -94,7 +104,7 @@ pub fn from_json_rejection(r: &JsonRejection, lang: Lang) -> Problem {
         _ => ("invalid_body", "요청 본문을 읽을 수 없습니다", "the request body cannot be read"),
     };
     let reason = r.body_text();
-    Problem::new(status, kind, format!("{}: {reason}", pick(lang, ko, en)))
+    Problem::new(status, kind, format!("{}: {reason}", lang.pick(ko, en)))
 }
 
 /// A query string that could not be read.
@@ -103,13 +113,6 @@ pub fn from_query_rejection(r: &QueryRejection, lang: Lang) -> Problem {
     Problem::new(
         StatusCode::BAD_REQUEST,
         "unreadable_query",
-        format!("{}: {reason}", pick(lang, "검색 조건을 읽을 수 없습니다", "the query string cannot be read")),
+        format!("{}: {reason}", lang.pick("검색 조건을 읽을 수 없습니다", "the query string cannot be read")),
     )
-}
-
-pub fn pick<'a>(lang: Lang, ko: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Ko => ko,
-        Lang::En => en,
-    }
 }

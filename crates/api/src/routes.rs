@@ -3,7 +3,7 @@
 
 use crate::Api;
 use crate::guard::lang;
-use crate::problem::{Problem, from_json_rejection, from_query_rejection, pick};
+use crate::problem::{Problem, from_json_rejection, from_query_rejection};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -80,7 +80,7 @@ pub async fn search(
     let Query(s) = query.map_err(|r| from_query_rejection(&r, lang))?;
     let limit = s.limit.unwrap_or(10);
     let invalid =
-        |ko: &str, en: &str| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", pick(lang, ko, en));
+        |ko: &str, en: &str| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", lang.pick(ko, en));
     if s.q.trim().is_empty() || s.q.chars().count() > MAX_QUERY_CHARS || !(1..=MAX_HITS).contains(&limit) {
         return Err(invalid(
             "검색어는 1–100자, limit은 1–50이어야 합니다",
@@ -129,7 +129,7 @@ pub async fn customer(
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
             "not_found",
-            pick(lang, "그런 고객은 없습니다 (고객 번호는 UUID입니다)", "no such customer (a customer id is a UUID)"),
+            lang.pick("그런 고객은 없습니다 (고객 번호는 UUID입니다)", "no such customer (a customer id is a UUID)"),
         ));
     };
     api.run(lang, move |store| {
@@ -197,8 +197,7 @@ pub async fn quote(
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_time",
-            pick(
-                lang,
+            lang.pick(
                 "at은 2000년부터 2099년 사이의 시각이어야 합니다",
                 "at must be a moment in the years 2000 to 2099",
             ),
@@ -239,7 +238,7 @@ pub async fn openapi() -> Json<serde_json::Value> {
 
 /// Any other path.
 pub async fn no_such_path(headers: HeaderMap) -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "no_such_path", pick(lang(&headers), "그런 주소는 없습니다", "no such path"))
+    Problem::new(StatusCode::NOT_FOUND, "no_such_path", lang(&headers).pick("그런 주소는 없습니다", "no such path"))
 }
 
 /// A path asked for with a method it does not take.
@@ -247,6 +246,6 @@ pub async fn wrong_method(headers: HeaderMap) -> Problem {
     Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        pick(lang(&headers), "이 주소는 그 방식으로 부를 수 없습니다", "this path does not take that method"),
+        lang(&headers).pick("이 주소는 그 방식으로 부를 수 없습니다", "this path does not take that method"),
     )
 }

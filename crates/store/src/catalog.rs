@@ -45,7 +45,9 @@ fn write(conn: &Connection, p: &Product, at: DateTime<Utc>, fields: bool, barcod
             }
         }
     }
-    for code in [before.clone().flatten(), p.barcode.clone()].iter().flatten() {
+    let codes: std::collections::BTreeSet<&String> =
+        [before.as_ref().and_then(|b| b.as_ref()), p.barcode.as_ref()].into_iter().flatten().collect();
+    for code in codes {
         settle_barcode(conn, code)?;
     }
     Ok(before.is_none())
@@ -94,9 +96,7 @@ pub(crate) fn barcode_clock(conn: &Connection, sku: &str) -> Result<Option<(i64,
 /// Records that product `sku`'s barcode was last written at `clock` by
 /// `device` (empty: a write from before clocks were kept).
 fn hold_barcode_clock(conn: &Connection, sku: &str, (clock, device): (i64, Vec<u8>)) -> Result<()> {
-    conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
-        .execute(params![format!("barcode:{sku}"), clock, device])?;
-    Ok(())
+    crate::settings::hold_as(conn, &format!("barcode:{sku}"), clock, &device)
 }
 
 /// The key of a product's write clock (`settings::claim_clock`).

@@ -145,7 +145,9 @@ pub(crate) fn write_profile(conn: &Connection, rid: i64, before: &Customer, afte
         insert_grams(conn, rid, &after.name, score)?;
     }
     // The card field's stamp may have moved even where its value did not.
-    for code in [&before.card_code, &after.card_code].into_iter().flatten() {
+    let codes: std::collections::BTreeSet<&String> =
+        [&before.card_code, &after.card_code].into_iter().flatten().collect();
+    for code in codes {
         settle_card(conn, code)?;
     }
     settle_updated(conn, rid)

@@ -118,8 +118,14 @@ fn wins(
 
 /// Records (clock, device) as the write held for `key`.
 pub fn hold(conn: &Connection, key: &str, clock: i64, device: Uuid) -> Result<()> {
+    hold_as(conn, key, clock, device.as_bytes())
+}
+
+/// `hold` with the device as stored (empty: a write from before clocks
+/// were kept, carried on as such).
+pub(crate) fn hold_as(conn: &Connection, key: &str, clock: i64, device: &[u8]) -> Result<()> {
     conn.prepare_cached("INSERT OR REPLACE INTO setting_clock (key, clock, device) VALUES (?1, ?2, ?3)")?
-        .execute(params![key, clock, device.as_bytes()])?;
+        .execute(params![key, clock, device])?;
     Ok(())
 }
 
