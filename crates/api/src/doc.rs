@@ -2,8 +2,9 @@
 //! types' Rust definitions (`utoipa`). `docs/openapi.json` is this
 //! document, checked in; a test fails when it is stale.
 
+use crate::live::LiveEvent;
 use crate::problem::Problem;
-use crate::routes;
+use crate::{carts, routes, sales};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -11,15 +12,30 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "Dangol register API",
-        description = "The register's side of Dangol, on the shop PC: identify a customer, read their card, and quote a cart before payment. Every request carries the token from the token file (Authorization: Bearer) and is addressed to 127.0.0.1 or localhost; every refusal is application/problem+json with a stable type. See docs/register-api.md."
+        description = "The register's side of Dangol, on the shop PC: identify a customer, read their card, push the cart and hear its discounts before payment, report the sale exactly once, refunds and the customer's voice. Every request carries the token from the token file (Authorization: Bearer) and is addressed to 127.0.0.1 or localhost; every refusal is application/problem+json with a stable type. See docs/register-api.md."
     ),
-    paths(routes::search, routes::customer, routes::quote, routes::openapi),
-    components(schemas(Problem)),
+    paths(
+        routes::search,
+        routes::customer,
+        sales::feedback,
+        routes::quote,
+        carts::push,
+        carts::read,
+        carts::choose,
+        carts::close,
+        carts::events,
+        sales::report,
+        sales::refund,
+        routes::openapi
+    ),
+    components(schemas(Problem, LiveEvent)),
     modifiers(&Token),
     security(("token" = [])),
     tags(
         (name = "identify", description = "Who the customer is"),
         (name = "quote", description = "What the cart is owed, before payment"),
+        (name = "carts", description = "The register's cart at the counter, the cashier's choices on it, and the events"),
+        (name = "sales", description = "Completed sales and refunds, each once per Idempotency-Key"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -2,7 +2,11 @@
 //! the shop PC, the register identifies the customer, reads their card and
 //! asks what its cart is owed before payment, over HTTP on loopback.
 //!
-//! - `routes`: the operations; `doc`: their OpenAPI 3.1 document;
+//! - `routes`: identify and quote; `carts`: the pushed carts and the
+//!   events; `sales`: sales, refunds and feedback, each once per
+//!   `Idempotency-Key` (`once`); `doc`: the OpenAPI 3.1 document;
+//! - `live`: the carts and events the register and the window share;
+//!   `shop`: where the store is (the API's own, or the window's);
 //! - `guard`: what every request passes first (a loopback `Host`, the
 //!   bearer token); `token`: the token file;
 //! - `problem`: every refusal as `application/problem+json`.
@@ -12,19 +16,30 @@
 //! connection has a time limit to send its request and the server a
 //! limit on connections at once.
 
+// A refusal is made once per request and answered at once; boxing it
+// would only move the same bytes to the heap.
+#![allow(clippy::result_large_err)]
+
+pub mod carts;
 pub mod doc;
 pub mod guard;
+pub mod live;
+pub mod once;
 pub mod problem;
 pub mod routes;
+pub mod sales;
+pub mod shop;
 pub mod token;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use dangol_domain::i18n::Lang;
 use dangol_store::{Store, StoreError};
+use live::Live;
 use problem::Problem;
+use shop::Shop;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,10 +58,14 @@ pub const MAX_CONNECTIONS: usize = 256;
 
 /// What the operations share.
 pub struct Api {
-    /// One connection to the shop, taken in turns; a request that cannot
-    /// have it within the time limit is told to retry, so waiting
-    /// requests never pile up behind a slow one.
-    store: Arc<tokio::sync::Mutex<Store>>,
+    /// The shop's store (one connection).
+    shop: Arc<dyn Shop>,
+    /// Whose turn it is on the store: a request that cannot have it within
+    /// the time limit is told to retry, so waiting requests never pile up
+    /// behind a slow one (at most one waits on the store itself).
+    turn: Arc<tokio::sync::Mutex<()>>,
+    /// The registers' carts and the events.
+    pub live: Arc<Live>,
     token_file: PathBuf,
     listen: SocketAddr,
 }
@@ -58,10 +77,20 @@ impl Api {
         lang: Lang,
         work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Problem> {
-        let store = Arc::clone(&self.store);
+        let shop = Arc::clone(&self.shop);
+        let turn = Arc::clone(&self.turn);
         let work = async move {
-            let mut store = store.lock_owned().await;
-            tokio::task::spawn_blocking(move || work(&mut store)).await
+            let turn = turn.lock_owned().await;
+            tokio::task::spawn_blocking(move || {
+                // The turn is this thread's until the work is done, even
+                // when the register has been told to retry.
+                let _turn = turn;
+                let mut work = Some(work);
+                let mut done = None;
+                shop.enter(&mut |store| done = work.take().map(|w| w(store)))?;
+                done.unwrap_or(Err(StoreError::Busy))
+            })
+            .await
         };
         match tokio::time::timeout(TIME_LIMIT, work).await {
             Err(_) => Err(Problem::timeout(lang)),
@@ -84,6 +113,12 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/v1/customers", get(routes::search))
         .route("/v1/customers/{id}", get(routes::customer))
         .route("/v1/quote", post(routes::quote))
+        .route("/v1/carts/{register}", put(carts::push).get(carts::read).delete(carts::close))
+        .route("/v1/carts/{register}/choices", put(carts::choose))
+        .route("/v1/events", get(carts::events))
+        .route("/v1/sales", post(sales::report))
+        .route("/v1/refunds", post(sales::refund))
+        .route("/v1/customers/{id}/feedback", post(sales::feedback))
         .route("/openapi.json", get(routes::openapi))
         .fallback(routes::no_such_path)
         .method_not_allowed_fallback(routes::wrong_method)
@@ -191,10 +226,16 @@ async fn accept(listener: tokio::net::TcpListener, app: Router, stop: impl std::
     }
 }
 
-/// Serves `store` at `listen` (127.0.0.1 or ::1; port 0 picks one) with the
-/// token in `token_file` (made at first run), on threads of its own,
-/// until stopped or interrupted (Ctrl-C, SIGTERM).
-pub fn start(store: Store, listen: SocketAddr, token_file: &Path) -> Result<Running, StoreError> {
+/// Serves `shop` at `listen` (127.0.0.1 or ::1; port 0 picks one) with the
+/// token in `token_file` (made at first run), sharing `live` with the
+/// caller (the window), on threads of its own, until stopped or
+/// interrupted (Ctrl-C, SIGTERM).
+pub fn start(
+    shop: Arc<dyn Shop>,
+    live: Arc<Live>,
+    listen: SocketAddr,
+    token_file: &Path,
+) -> Result<Running, StoreError> {
     loopback_only(listen)?;
     let io = |e| StoreError::Io { path: token_file.to_path_buf(), source: e };
     let (_, token_made) = token::load_or_create(token_file)?;
@@ -209,7 +250,9 @@ pub fn start(store: Store, listen: SocketAddr, token_file: &Path) -> Result<Runn
     std_listener.set_nonblocking(true).map_err(io)?;
     let addr = std_listener.local_addr().map_err(io)?;
     let api = Arc::new(Api {
-        store: Arc::new(tokio::sync::Mutex::new(store)),
+        shop,
+        turn: Arc::new(tokio::sync::Mutex::new(())),
+        live,
         token_file: token_file.to_path_buf(),
         listen: addr,
     });

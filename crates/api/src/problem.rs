@@ -58,14 +58,16 @@ impl Problem {
             | StoreError::AlreadyReversed { .. }
             | StoreError::VisitConflict { .. }
             | StoreError::PointsElsewhere { .. } => StatusCode::CONFLICT,
-            StoreError::Domain(_) | StoreError::BadInput { .. } | StoreError::InvalidRows { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            StoreError::Domain(_)
+            | StoreError::BadInput { .. }
+            | StoreError::InvalidRows { .. }
+            | StoreError::WriteTime { .. }
+            | StoreError::LargeSale { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             StoreError::OwnerPinInvalid { .. }
             | StoreError::OwnerPinLocked { .. }
             | StoreError::OwnerPinNotSet
             | StoreError::OwnerRequired { .. } => StatusCode::FORBIDDEN,
-            StoreError::Locked { .. } | StoreError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Locked { .. } | StoreError::Busy | StoreError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let view = dangol_store::error::ErrorView::new(e, lang);

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::{Cart, CartLine};
+use dangol_domain::i18n::Lang;
 use dangol_domain::phone::Phone;
 use dangol_store::Viewer;
 use dangol_store::counter::views::{LookupResult, PreviewRequest, PreviewView, Profile};
@@ -125,13 +126,7 @@ pub async fn customer(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Profile>, Problem> {
     let lang = lang(&headers);
-    let Some(id) = id.ok().and_then(|Path(id)| Uuid::parse_str(&id).ok()) else {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            lang.pick("그런 고객은 없습니다 (고객 번호는 UUID입니다)", "no such customer (a customer id is a UUID)"),
-        ));
-    };
+    let id = customer_id(id, lang)?;
     api.run(lang, move |store| {
         let at = store.now();
         store.profile(id, at, &Viewer::Cashier)
@@ -140,15 +135,35 @@ pub async fn customer(
     .map(Json)
 }
 
-/// The moments a quote may be asked for.
-fn quote_window() -> std::ops::Range<DateTime<Utc>> {
+/// A customer id from a path: not a UUID is no such customer.
+pub fn customer_id(id: Result<Path<String>, PathRejection>, lang: Lang) -> Result<Uuid, Problem> {
+    id.ok().and_then(|Path(id)| Uuid::parse_str(&id).ok()).ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            lang.pick("그런 고객은 없습니다 (고객 번호는 UUID입니다)", "no such customer (a customer id is a UUID)"),
+        )
+    })
+}
+
+/// Whether a moment given in a request is in the years 2000–2099.
+pub fn in_window(at: DateTime<Utc>) -> bool {
     let year = |y| {
         DateTime::<Utc>::from_naive_utc_and_offset(
             chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default(),
             Utc,
         )
     };
-    year(2000)..year(2100)
+    (year(2000)..year(2100)).contains(&at)
+}
+
+/// The refusal of a moment outside 2000–2099.
+pub fn invalid_time(lang: Lang) -> Problem {
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_time",
+        lang.pick("at은 2000년부터 2099년 사이의 시각이어야 합니다", "at must be a moment in the years 2000 to 2099"),
+    )
 }
 
 /// A cart to quote.
@@ -191,17 +206,8 @@ pub async fn quote(
 ) -> Result<Json<PreviewView>, Problem> {
     let lang = lang(&headers);
     let Json(q) = body.map_err(|r| from_json_rejection(&r, lang))?;
-    if let Some(at) = q.at
-        && !(quote_window().contains(&at))
-    {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_time",
-            lang.pick(
-                "at은 2000년부터 2099년 사이의 시각이어야 합니다",
-                "at must be a moment in the years 2000 to 2099",
-            ),
-        ));
+    if q.at.is_some_and(|at| !in_window(at)) {
+        return Err(invalid_time(lang));
     }
     api.run(lang, move |store| {
         let cart = Cart { lines: q.lines };

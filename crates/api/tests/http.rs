@@ -5,136 +5,13 @@
 //! a search with phones masked, a customer's card, a quote that records
 //! nothing.
 
-use chrono::{DateTime, Utc};
-use dangol_api::{Running, token};
+mod support;
+
+use dangol_api::token;
 use dangol_store::Store;
-use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-
-struct Shop {
-    dir: PathBuf,
-    db: PathBuf,
-    token_file: PathBuf,
-    server: Option<Running>,
-    /// A featured customer's id and phone.
-    featured: (String, String),
-}
-
-impl Drop for Shop {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            let _ = s.stop();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn as_of() -> DateTime<Utc> {
-    "2026-11-22T09:00:00Z".parse().unwrap()
-}
-
-fn shop(name: &str) -> Shop {
-    let dir = std::env::temp_dir().join(format!("dangol-api-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("shop.db");
-    let mut store = Store::open(&db).unwrap();
-    let report = dangol_demo::generate(
-        &mut store,
-        &dangol_demo::DemoOptions { customers: 60, seed: 7, as_of: as_of() },
-        &mut |_, _| {},
-    )
-    .unwrap();
-    let f = &report.featured[0];
-    let featured = (f.id.to_string(), f.phone.clone());
-    // Served as `dangol serve` serves it: read beside the counter window,
-    // which holds the file for writing.
-    let _window = store;
-    let mut store = Store::open_shared(&db).unwrap();
-    store.set_clock(dangol_store::Clock::From { start: as_of(), since: std::time::Instant::now() });
-    let token_file = dir.join("keys").join("api.token");
-    let server = dangol_api::start(store, "127.0.0.1:0".parse().unwrap(), &token_file).unwrap();
-    assert!(server.token_made, "the token file is made at first run");
-    Shop { dir, db, token_file, server: Some(server), featured }
-}
-
-impl Shop {
-    fn port(&self) -> u16 {
-        self.server.as_ref().unwrap().addr.port()
-    }
-
-    fn token(&self) -> String {
-        token::read(&self.token_file).unwrap()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port())
-    }
-
-    /// Counts rows the API must never write for a quote.
-    fn written(&self) -> (i64, i64, i64) {
-        let c = rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-        let n = |t: &str| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).unwrap();
-        (n("outbox"), n("prompt_log"), n("sales"))
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
-
-struct Answer {
-    status: u16,
-    content_type: String,
-    www_authenticate: Option<String>,
-    cors: bool,
-    body: Value,
-}
-
-fn answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
-    let mut r = r.expect("the server answers");
-    let header = |r: &ureq::http::Response<ureq::Body>, h: &str| {
-        r.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string)
-    };
-    let content_type = header(&r, "content-type").unwrap_or_default();
-    let www_authenticate = header(&r, "www-authenticate");
-    let cors = r.headers().keys().any(|k| k.as_str().starts_with("access-control-"));
-    let text = r.body_mut().read_to_string().unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Answer { status: r.status().as_u16(), content_type, www_authenticate, cors, body }
-}
-
-fn get(shop: &Shop, path: &str, token: Option<&str>, host: Option<&str>) -> Answer {
-    let mut req = agent().get(shop.url(path)).header("Accept-Language", "en");
-    if let Some(t) = token {
-        req = req.header("Authorization", format!("Bearer {t}"));
-    }
-    if let Some(h) = host {
-        req = req.header("Host", h);
-    }
-    answer(req.call())
-}
-
-fn post(shop: &Shop, path: &str, content_type: &str, body: &str) -> Answer {
-    answer(
-        agent()
-            .post(shop.url(path))
-            .header("Accept-Language", "en")
-            .header("Authorization", format!("Bearer {}", shop.token()))
-            .header("Content-Type", content_type)
-            .send(body),
-    )
-}
-
-fn refused(a: &Answer, status: u16, kind: &str) {
-    assert_eq!(a.status, status, "{:?}", a.body);
-    assert_eq!(a.content_type, "application/problem+json", "{:?}", a.body);
-    assert_eq!(a.body["type"], format!("urn:dangol:problem:{kind}"), "{:?}", a.body);
-    assert_eq!(a.body["kind"], kind);
-    assert_eq!(a.body["status"], status);
-    assert!(a.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{:?}", a.body);
-    assert!(!a.cors, "no CORS header, ever");
-}
+use serde_json::json;
+use std::path::Path;
+use support::*;
 
 #[test]
 fn every_refusal_is_a_problem_and_changes_nothing() {
@@ -254,8 +131,10 @@ fn a_rotated_token_is_refused_at_once_and_the_new_one_accepted() {
 fn the_api_listens_on_loopback_only() {
     let dir = std::env::temp_dir().join(format!("dangol-api-lan-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(&dir.join("shop.db")).unwrap();
-    let refused = dangol_api::start(store, "0.0.0.0:0".parse().unwrap(), &dir.join("api.token")).err().unwrap();
+    let shop = std::sync::Arc::new(dangol_api::shop::Owned::new(Store::open(&dir.join("shop.db")).unwrap()));
+    let refused = dangol_api::start(shop, Default::default(), "0.0.0.0:0".parse().unwrap(), &dir.join("api.token"))
+        .err()
+        .unwrap();
     assert_eq!(refused.kind(), "bad_input");
     assert!(!dir.join("api.token").exists(), "nothing was made");
     let _ = std::fs::remove_dir_all(&dir);

@@ -139,7 +139,8 @@ pub fn run(db: &Path, iterations: usize) -> Result<Report, StoreError> {
 
     let dir = std::env::temp_dir().join(format!("dangol-bench-api-{}", std::process::id()));
     let token_file = dir.join("api.token");
-    let server = dangol_api::start(Store::open_shared(db)?, "127.0.0.1:0".parse().expect("an address"), &token_file)?;
+    let shop = std::sync::Arc::new(dangol_api::shop::Owned::new(Store::open_shared(db)?));
+    let server = dangol_api::start(shop, Default::default(), "127.0.0.1:0".parse().expect("an address"), &token_file)?;
     let token = dangol_api::token::read(&token_file)?;
     let base = format!("http://{}", server.addr);
     let measured = (|| -> Result<Report, StoreError> {

@@ -23,9 +23,11 @@ fn address(listen: &str) -> Result<SocketAddr, StoreError> {
 /// Serves the shop at `common.db` until interrupted.
 pub fn serve(common: &Common, listen: &str, token_file: &Path, l: Lang) -> Result<(), StoreError> {
     let listen = address(listen)?;
-    // Every operation reads: beside the counter window on the same file.
-    let store = crate::open_reading(common)?;
-    let running = dangol_api::start(store, listen, token_file)?;
+    // The API writes sales: it is the file's one writer, as the window
+    // is (the window serves the same API itself while it runs).
+    let store = crate::open_existing(common)?;
+    let shop = std::sync::Arc::new(dangol_api::shop::Owned::new(store));
+    let running = dangol_api::start(shop, Default::default(), listen, token_file)?;
     let url = format!("http://{}", running.addr);
     if common.json {
         emit::out(&format!(

@@ -9,6 +9,7 @@ use uuid::Uuid;
 /// Longest feedback text accepted, in bytes.
 pub const MAX_FEEDBACK_BYTES: usize = 2_000;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

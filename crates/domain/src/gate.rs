@@ -29,6 +29,7 @@ pub struct Decision {
 
 /// An eligible discount the cashier dismissed: the owner sees these, with
 /// what applying it would have added (never its standalone saving).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Missed {

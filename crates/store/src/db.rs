@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../migrations/0017_placed_points.sql")),
     (18, include_str!("../migrations/0018_shifts_and_voids.sql")),
     (19, include_str!("../migrations/0019_code_claims.sql")),
+    (20, include_str!("../migrations/0020_api_requests.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -31,6 +31,7 @@ pub mod escrow;
 pub mod inspect;
 pub mod refund;
 pub mod reports;
+pub mod requests;
 pub mod review;
 mod rhythm;
 pub mod rule_preview;

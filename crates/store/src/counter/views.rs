@@ -271,6 +271,7 @@ pub struct ShopInfo {
 }
 
 /// A completed sale (`checkout --json`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Receipt {
@@ -295,6 +296,7 @@ pub struct Receipt {
 }
 
 /// A reversal (`refund --json`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RefundReceipt {

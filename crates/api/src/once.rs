@@ -1,0 +1,135 @@
+//! Writes a register may send again: each carries an `Idempotency-Key`
+//! (IETF draft `Idempotency-Key` header), and the first successful answer
+//! under it is kept with a digest of the request (`Store::keep_answer`).
+//! The same request again gets that answer again (`Idempotent-Replayed:
+//! true`) and does nothing; another request under the key is refused. A
+//! refused request is not kept, so it may be corrected and sent again
+//! under the same key.
+//!
+//! A sale's visit id is made from its key, so even a retry whose first
+//! answer was never kept (the process stopped in between) finds the sale
+//! already recorded under that visit and records nothing twice.
+
+use crate::Api;
+use crate::problem::Problem;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dangol_domain::i18n::Lang;
+use dangol_store::requests::Earlier;
+use dangol_store::{Store, StoreError};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The request header.
+pub const KEY_HEADER: &str = "idempotency-key";
+/// The longest key.
+pub const MAX_KEY: usize = 255;
+
+/// The key a write carries: 1–255 visible ASCII characters.
+pub fn key(headers: &HeaderMap, lang: Lang) -> Result<String, Problem> {
+    let values: Vec<&HeaderValue> = headers.get_all(KEY_HEADER).iter().collect();
+    let [value] = values[..] else {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "idempotency_key_missing",
+            lang.pick(
+                "이 요청에는 Idempotency-Key 헤더가 하나 있어야 합니다",
+                "this request needs exactly one Idempotency-Key header",
+            ),
+        ));
+    };
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_KEY || !bytes.iter().all(|b| (0x21..=0x7e).contains(b)) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "idempotency_key_invalid",
+            lang.pick(
+                "Idempotency-Key는 공백 없는 ASCII 1–255자여야 합니다",
+                "an Idempotency-Key is 1–255 visible ASCII characters",
+            ),
+        ));
+    }
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// An id made from an operation's key: the same key, the same id.
+pub fn id_from_key(operation: &str, key: &str) -> Uuid {
+    let hash = Sha256::digest(format!("dangol-api\n{operation}\n{key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&hash[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// A write's answer: its status and JSON, and whether it is a replay.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+    pub replayed: bool,
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, axum::Json(self.body)).into_response();
+        r.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static(if self.replayed { "true" } else { "false" }));
+        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    }
+}
+
+enum Outcome {
+    Done(Answer),
+    Reused,
+}
+
+/// Runs `work` once per key: with the id made from the key, unless the
+/// same request was answered under it before (that answer again) or
+/// another was (refused).
+pub async fn once<R, T>(
+    api: &Arc<Api>,
+    lang: Lang,
+    key: String,
+    operation: &'static str,
+    request: &R,
+    status: StatusCode,
+    work: impl FnOnce(&mut Store, Uuid) -> Result<T, StoreError> + Send + 'static,
+) -> Result<Answer, Problem>
+where
+    R: Serialize,
+    T: Serialize,
+{
+    let mut text = format!("{operation}\n").into_bytes();
+    text.extend(serde_json::to_vec(request).unwrap_or_default());
+    let outcome = api
+        .run(lang, move |store| {
+            match store.earlier_answer(&key, &text)? {
+                Earlier::Different => return Ok(Outcome::Reused),
+                Earlier::Same { status, answer } => {
+                    return Ok(Outcome::Done(Answer {
+                        status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                        body: serde_json::from_str(&answer).unwrap_or_default(),
+                        replayed: true,
+                    }));
+                }
+                Earlier::Nothing => {}
+            }
+            let done = work(store, id_from_key(operation, &key))?;
+            let body = serde_json::to_value(&done).unwrap_or_default();
+            store.keep_answer(&key, &text, status.as_u16(), &body.to_string())?;
+            Ok(Outcome::Done(Answer { status, body, replayed: false }))
+        })
+        .await?;
+    match outcome {
+        Outcome::Done(answer) => Ok(answer),
+        Outcome::Reused => Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            lang.pick(
+                "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요",
+                "this Idempotency-Key was already used for another request; use a new key for a new request",
+            ),
+        )),
+    }
+}
