@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 import urllib.error
+import time
 import urllib.request
 import uuid
 
@@ -79,7 +80,8 @@ def main():
     lines = [{"sku": s, "qty": int(q)} for s, q in (l.split(":") for l in a.lines)]
     # Each change of the cart is pushed whole, with a higher revision; the
     # counter window shows it and the answer carries the quote.
-    quote = api.push_cart(a.register, 1, who["id"], lines)["quote"]
+    # Revisions only go up, across carts: the time in milliseconds will do.
+    quote = api.push_cart(a.register, int(time.time() * 1000), who["id"], lines)["quote"]
     for d in quote["eligible"]:
         mark = "applied" if d["applied"] else "optional" if d["optional"] else "not applied"
         print(f"  {d['name']}: -{d['saving']} won ({mark})")

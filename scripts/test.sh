@@ -21,4 +21,4 @@ echo "== TypeScript bindings are generated from Rust and up to date"
 cargo test -p dangol-store --features ts --test bindings --locked
 echo "== end to end: the real app window, driven through WebDriver under Xvfb"
 echo "   screenshots: $(pwd)/target/e2e-screenshots"
-xvfb-run -a -s "-screen 0 1920x1080x24" cargo test -p dangol-app --test e2e --test trust --test language --test sync --test review --test rules --locked -- --ignored --test-threads=1
+xvfb-run -a -s "-screen 0 1920x1080x24" cargo test -p dangol-app --test e2e --test trust --test language --test sync --test review --test rules --test register --locked -- --ignored --test-threads=1

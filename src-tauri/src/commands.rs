@@ -358,3 +358,25 @@ pub fn sync_status(state: State<AppState>) -> Reply<dangol_store::sync::SyncView
     let lang = state.lang();
     state.with(|s, _| s.sync_view(lang))
 }
+
+/// Every register's pushed cart, newest first (`register.rs`).
+#[tauri::command(async)]
+pub fn register_carts(
+    state: State<AppState>,
+    register: State<crate::register::Register>,
+) -> Reply<Vec<dangol_store::counter::RegisterCart>> {
+    state.with(|s, _| register.carts(s))
+}
+
+/// The cashier's choices on a register's cart at its revision, told to
+/// the register.
+#[tauri::command(async)]
+pub fn register_choose(
+    state: State<AppState>,
+    register: State<crate::register::Register>,
+    name: String,
+    revision: u64,
+    decision: Decision,
+) -> Reply<()> {
+    state.with(|s, _| register.choose(s, &name, revision, decision.apply, decision.dismiss))
+}

@@ -15,8 +15,12 @@
 //!
 //! A counter that has joined its shop's hub (`dangol sync`, once) syncs in
 //! the background (`sync.rs`) and the status bar says where it stands.
+//!
+//! The window serves the register's API on its own store (`register.rs`):
+//! the register's pushed cart appears in the window as it is rung up.
 
 mod commands;
+mod register;
 mod state;
 mod sync;
 
@@ -128,8 +132,9 @@ pub fn run() {
     let state = initial_state(&args, started);
     tauri::Builder::default()
         .manage(state)
-        .setup(|app| {
+        .setup(move |app| {
             sync::start(app.handle().clone());
+            register::start(app.handle(), &args);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -169,6 +174,8 @@ pub fn run() {
             commands::owner_report_trend,
             commands::owner_import,
             commands::sync_status,
+            commands::register_carts,
+            commands::register_choose,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

@@ -10,7 +10,7 @@ use crate::live::{Choices, PushedCart, Refusal};
 use crate::problem::{Problem, from_json_rejection, from_query_rejection};
 use crate::routes::Everywhere;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -25,6 +25,13 @@ use uuid::Uuid;
 
 /// The most dismissals on one cart.
 pub const MAX_DISMISSALS: usize = 50;
+
+/// The register's name from a path.
+fn register_path(path: Result<Path<String>, PathRejection>, lang: Lang) -> Result<String, Problem> {
+    let name = path.map(|Path(n)| n).unwrap_or_default();
+    register_name(&name, lang)?;
+    Ok(name)
+}
 
 /// A register's name: 1–32 letters, digits, `-` or `_`.
 pub fn register_name(name: &str, lang: Lang) -> Result<(), Problem> {
@@ -47,8 +54,9 @@ pub fn register_name(name: &str, lang: Lang) -> Result<(), Problem> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CartPush {
-    /// Above the cart's revision (a retry of an older push is refused);
-    /// a closed register starts again from any number.
+    /// Above the register's last revision, this cart's or a closed one's
+    /// (a retry of an older push is refused): a counter, or the time in
+    /// milliseconds.
     #[schema(minimum = 1)]
     pub revision: u64,
     /// The identified customer (absent: a walk-in sale).
@@ -112,7 +120,9 @@ fn refused(r: Refusal, lang: Lang) -> Problem {
     }
 }
 
-fn check_choices(c: &Choices, lang: Lang) -> Result<(), Problem> {
+/// Refuses dismissals without a reason, with one over 200 characters, or
+/// more than 50.
+pub fn check_choices(c: &Choices, lang: Lang) -> Result<(), Problem> {
     let bad_reason = c.dismiss.iter().any(|d| d.reason.trim().is_empty() || d.reason.chars().count() > 200);
     if c.dismiss.len() > MAX_DISMISSALS || bad_reason {
         return Err(Problem::new(
@@ -132,12 +142,23 @@ fn check_choices(c: &Choices, lang: Lang) -> Result<(), Problem> {
 async fn quoted(
     api: &Arc<Api>,
     lang: Lang,
-    cart: PushedCart,
+    mut cart: PushedCart,
+    pushed: bool,
     commit: impl FnOnce(&PushedCart) -> Result<(PushedCart, bool), Refusal> + Send + 'static,
 ) -> Result<Json<CartView>, Problem> {
     let live = Arc::clone(&api.live);
     let done = api
         .run(lang, move |store| {
+            // Read in the store's turn, as every change of choices is made
+            // in it (here and in the window): the quote is for the choices
+            // the cart will have. A push keeps them for the same customer.
+            if pushed {
+                cart.choices = live
+                    .cart(&cart.register)
+                    .filter(|c| c.customer == cart.customer)
+                    .map(|c| c.choices)
+                    .unwrap_or_default();
+            }
             let quote = cart.quote(store, lang)?;
             // Quoted first: a cart the store refuses is never pushed.
             Ok(commit(&cart).map(|(cart, changed)| {
@@ -173,26 +194,31 @@ async fn quoted(
 pub async fn push(
     State(api): State<Arc<Api>>,
     headers: HeaderMap,
-    Path(register): Path<String>,
+    register: Result<Path<String>, PathRejection>,
     body: Result<Json<CartPush>, JsonRejection>,
 ) -> Result<Json<CartView>, Problem> {
     let lang = lang(&headers);
-    register_name(&register, lang)?;
+    let register = register_path(register, lang)?;
     let Json(p) = body.map_err(|r| from_json_rejection(&r, lang))?;
+    if p.revision == 0 {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            lang.pick("revision은 1 이상입니다", "the revision is 1 or more"),
+        ));
+    }
     let now = chrono::Utc::now();
-    // The quote is for the cart as it will be: the cashier's choices kept
-    // only for the same customer.
-    let choices = api.live.cart(&register).filter(|c| c.customer == p.customer).map(|c| c.choices).unwrap_or_default();
     let cart = PushedCart {
         register: register.clone(),
         revision: p.revision,
         customer: p.customer,
         lines: p.lines,
-        choices,
+        choices: Choices::default(),
         pushed_at: now,
     };
     let live = Arc::clone(&api.live);
-    quoted(&api, lang, cart, move |c| live.push(&c.register, c.revision, c.customer, c.lines.clone(), now)).await
+    let commit = move |c: &PushedCart| live.push(&c.register, c.revision, c.customer, c.lines.clone(), now);
+    quoted(&api, lang, cart, true, commit).await
 }
 
 /// The register's cart, the cashier's choices on it and its quote.
@@ -211,10 +237,10 @@ pub async fn push(
 pub async fn read(
     State(api): State<Arc<Api>>,
     headers: HeaderMap,
-    Path(register): Path<String>,
+    register: Result<Path<String>, PathRejection>,
 ) -> Result<Json<CartView>, Problem> {
     let lang = lang(&headers);
-    register_name(&register, lang)?;
+    let register = register_path(register, lang)?;
     let cart = api.live.cart(&register).ok_or_else(|| refused(Refusal::NoCart, lang))?;
     let quote = api.run(lang, move |store| cart.quote(store, lang).map(|q| CartView { cart, quote: q })).await?;
     Ok(Json(quote))
@@ -243,11 +269,11 @@ pub async fn read(
 pub async fn choose(
     State(api): State<Arc<Api>>,
     headers: HeaderMap,
-    Path(register): Path<String>,
+    register: Result<Path<String>, PathRejection>,
     body: Result<Json<ChoicesPut>, JsonRejection>,
 ) -> Result<Json<CartView>, Problem> {
     let lang = lang(&headers);
-    register_name(&register, lang)?;
+    let register = register_path(register, lang)?;
     let Json(c) = body.map_err(|r| from_json_rejection(&r, lang))?;
     let choices = Choices { apply: c.apply, dismiss: c.dismiss };
     check_choices(&choices, lang)?;
@@ -257,7 +283,8 @@ pub async fn choose(
     }
     cart.choices = choices;
     let live = Arc::clone(&api.live);
-    quoted(&api, lang, cart, move |c| live.choose(&c.register, c.revision, c.choices.clone()).map(|c| (c, false))).await
+    let commit = move |c: &PushedCart| live.choose(&c.register, c.revision, c.choices.clone()).map(|c| (c, false));
+    quoted(&api, lang, cart, false, commit).await
 }
 
 /// Closes the register's cart without a sale (a sale reported with its
@@ -277,10 +304,10 @@ pub async fn choose(
 pub async fn close(
     State(api): State<Arc<Api>>,
     headers: HeaderMap,
-    Path(register): Path<String>,
+    register: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, Problem> {
     let lang = lang(&headers);
-    register_name(&register, lang)?;
+    let register = register_path(register, lang)?;
     api.live.close(&register).map(|_| StatusCode::NO_CONTENT).ok_or_else(|| refused(Refusal::NoCart, lang))
 }
 
@@ -299,7 +326,9 @@ pub struct Listen {
 
 /// The events, as server-sent events: `customer_identified`,
 /// `discounts_changed` and `cart_closed`, each with an `id` and its JSON
-/// (`LiveEvent`); a comment every 15 seconds keeps the connection open.
+/// (`LiveEvent`), and `lagged` (`{"missed": N}`) when the listener fell
+/// behind (read the cart again); a comment every 15 seconds keeps the
+/// connection open.
 #[utoipa::path(
     get,
     path = "/v1/events",
@@ -336,10 +365,11 @@ pub async fn events(
         loop {
             let next = tokio::time::timeout_at(until, rx.recv()).await;
             match next {
-                // The time asked for is up, or the server stops.
+                // The time asked for is up.
                 Err(_) | Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return None,
+                // Fallen behind: the register reads its cart again.
                 Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
-                    let e = Event::default().comment(format!("{n} events missed; read the cart again"));
+                    let e = Event::default().event("lagged").data(serde_json::json!({"missed": n}).to_string());
                     return Some((Ok(e), (rx, only)));
                 }
                 Ok(Ok((id, event))) => {

@@ -144,13 +144,22 @@ pub enum Refusal {
 /// The carts and the event channel.
 pub struct Live {
     carts: Mutex<BTreeMap<String, PushedCart>>,
+    /// Each register's last revision, kept when its cart closes: revisions
+    /// only go up, so a late push or choice made on a closed cart never
+    /// lands on the next one.
+    last: Mutex<BTreeMap<String, u64>>,
     events: broadcast::Sender<(u64, LiveEvent)>,
     next_id: Mutex<u64>,
 }
 
 impl Default for Live {
     fn default() -> Self {
-        Live { carts: Mutex::new(BTreeMap::new()), events: broadcast::channel(BACKLOG).0, next_id: Mutex::new(0) }
+        Live {
+            carts: Mutex::new(BTreeMap::new()),
+            last: Mutex::new(BTreeMap::new()),
+            events: broadcast::channel(BACKLOG).0,
+            next_id: Mutex::new(0),
+        }
     }
 }
 
@@ -169,7 +178,8 @@ impl Live {
         lock(&self.carts).values().cloned().collect()
     }
 
-    /// Puts a register's whole cart, if `revision` is above the cart's.
+    /// Puts a register's whole cart, if `revision` is above the register's
+    /// last (this cart's, or a closed one's).
     /// A new customer starts with no choices; the same customer keeps them.
     /// Returns the cart and whether its customer changed.
     pub fn push(
@@ -181,15 +191,19 @@ impl Live {
         at: DateTime<Utc>,
     ) -> Result<(PushedCart, bool), Refusal> {
         let mut carts = lock(&self.carts);
+        let mut last = lock(&self.last);
         let earlier = carts.get(register);
-        if let Some(c) = earlier
-            && revision <= c.revision
+        if let Some(&current) = last.get(register)
+            && revision <= current
         {
-            return Err(Refusal::Stale { current: c.revision });
+            return Err(Refusal::Stale { current });
         }
-        if earlier.is_none() && carts.len() >= MAX_REGISTERS {
+        if earlier.is_none() && (carts.len() >= MAX_REGISTERS || last.len() >= MAX_REGISTERS * 64) {
             return Err(Refusal::TooManyRegisters);
         }
+        last.insert(register.to_string(), revision);
+        // A walk-in cart after another is a new visit only once the first
+        // is closed (a sale with its `register`, or DELETE).
         let same_customer = earlier.is_some_and(|c| c.customer == customer);
         let choices = earlier.filter(|_| same_customer).map(|c| c.choices.clone()).unwrap_or_default();
         let cart = PushedCart { register: register.to_string(), revision, customer, lines, choices, pushed_at: at };
@@ -281,8 +295,13 @@ mod tests {
         assert_eq!(live.choose("r2", 1, Choices::default()).unwrap_err(), Refusal::NoCart);
         assert!(live.close("r1").is_some());
         assert!(live.cart("r1").is_none());
-        // A closed register starts again from any revision.
-        assert!(live.push("r1", 1, None, line("x"), at).is_ok());
+        // Revisions only go up, across carts: a late push or choice made on
+        // the closed cart never lands on the next.
+        assert_eq!(live.push("r1", 3, None, line("x"), at).unwrap_err(), Refusal::Stale { current: 3 });
+        let (next, changed) = live.push("r1", 4, None, line("x"), at).unwrap();
+        assert!(changed, "a new cart");
+        assert_eq!(next.choices, Choices::default(), "nothing carried over from the closed cart");
+        assert_eq!(live.choose("r1", 3, Choices::default()).unwrap_err(), Refusal::Stale { current: 4 });
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //!
 //! A sale's visit id is made from its key, so even a retry whose first
 //! answer was never kept (the process stopped in between) finds the sale
-//! already recorded under that visit and records nothing twice.
+//! already recorded under that visit and records nothing twice. A refund
+//! in that gap is refused as `already_reversed` on retry (it was done
+//! once), and feedback would be logged again: the answer is kept in its
+//! own transaction right after the work's.
 
 use crate::Api;
 use crate::problem::Problem;
@@ -54,9 +57,11 @@ pub fn key(headers: &HeaderMap, lang: Lang) -> Result<String, Problem> {
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// An id made from an operation's key: the same key, the same id.
-pub fn id_from_key(operation: &str, key: &str) -> Uuid {
-    let hash = Sha256::digest(format!("dangol-api\n{operation}\n{key}").as_bytes());
+/// An id made from an operation's key at a counter: the same key, the
+/// same id. The counter is part of it: two counters whose registers number
+/// their sales alike ("0001") never make the same sale id.
+pub fn id_from_key(counter: Uuid, operation: &str, key: &str) -> Uuid {
+    let hash = Sha256::digest(format!("dangol-api\n{counter}\n{operation}\n{key}").as_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&hash[..16]);
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
@@ -79,6 +84,14 @@ impl IntoResponse for Answer {
     }
 }
 
+/// A receipt says whether it is a replay (`replayed`); it says what the
+/// header says.
+fn mark_replayed(body: &mut serde_json::Value, replayed: bool) {
+    if let Some(flag) = body.get_mut("replayed") {
+        *flag = serde_json::Value::Bool(replayed);
+    }
+}
+
 enum Outcome {
     Done(Answer),
     Reused,
@@ -86,7 +99,9 @@ enum Outcome {
 
 /// Runs `work` once per key: with the id made from the key, unless the
 /// same request was answered under it before (that answer again) or
-/// another was (refused).
+/// another was (refused). `guard` runs first either way (a refund's PIN is
+/// checked for a replay too).
+#[allow(clippy::too_many_arguments)]
 pub async fn once<R, T>(
     api: &Arc<Api>,
     lang: Lang,
@@ -94,6 +109,7 @@ pub async fn once<R, T>(
     operation: &'static str,
     request: &R,
     status: StatusCode,
+    guard: impl FnOnce(&mut Store) -> Result<(), StoreError> + Send + 'static,
     work: impl FnOnce(&mut Store, Uuid) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<Answer, Problem>
 where
@@ -104,21 +120,26 @@ where
     text.extend(serde_json::to_vec(request).unwrap_or_default());
     let outcome = api
         .run(lang, move |store| {
+            guard(store)?;
             match store.earlier_answer(&key, &text)? {
                 Earlier::Different => return Ok(Outcome::Reused),
                 Earlier::Same { status, answer } => {
-                    return Ok(Outcome::Done(Answer {
-                        status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                        body: serde_json::from_str(&answer).unwrap_or_default(),
-                        replayed: true,
-                    }));
+                    let mut body: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+                    mark_replayed(&mut body, true);
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                    return Ok(Outcome::Done(Answer { status, body, replayed: true }));
                 }
                 Earlier::Nothing => {}
             }
-            let done = work(store, id_from_key(operation, &key))?;
-            let body = serde_json::to_value(&done).unwrap_or_default();
+            let done = work(store, id_from_key(store.device(), operation, &key))?;
+            let mut body = serde_json::to_value(&done).unwrap_or_default();
+            // A sale found already recorded under its visit (a retry whose
+            // first answer was never kept) is a replay too.
+            let replayed = body.get("replayed").and_then(serde_json::Value::as_bool).unwrap_or(false);
+            mark_replayed(&mut body, false);
             store.keep_answer(&key, &text, status.as_u16(), &body.to_string())?;
-            Ok(Outcome::Done(Answer { status, body, replayed: false }))
+            mark_replayed(&mut body, replayed);
+            Ok(Outcome::Done(Answer { status, body, replayed }))
         })
         .await?;
     match outcome {

@@ -112,14 +112,30 @@ pub async fn report(
         goodwill: None,
         confirm_large: sale.confirm_large,
     };
+    crate::carts::check_choices(&choices, lang)?;
     let given_at = sale.at;
-    let answer = once::once(&api, lang, key, "POST /v1/sales", &sale, StatusCode::CREATED, move |store, visit| {
-        request.cart.check()?;
-        let at = given_at.unwrap_or_else(|| store.now());
-        store.checkout(&CheckoutRequest { visit, at, ..request }, None, &mut SystemIds)
-    })
+    let answer = once::once(
+        &api,
+        lang,
+        key,
+        "POST /v1/sales",
+        &sale,
+        StatusCode::CREATED,
+        |_| Ok(()),
+        move |store, visit| {
+            request.cart.check()?;
+            let at = given_at.unwrap_or_else(|| store.now());
+            store.checkout(&CheckoutRequest { visit, at, ..request }, None, &mut SystemIds)
+        },
+    )
     .await?;
-    if let Some(r) = &sale.register {
+    // The register's cart is closed by the sale that completes it: not by a
+    // replay (the register may be on the next customer's cart by then),
+    // and not another customer's cart.
+    if let Some(r) = &sale.register
+        && !answer.replayed
+        && api.live.cart(r).is_some_and(|c| c.customer == sale.customer)
+    {
         api.live.close(r);
     }
     Ok(answer)
@@ -171,7 +187,10 @@ pub async fn refund(
     let key = once::key(&headers, lang)?;
     let Json(r) = body.map_err(|e| from_json_rejection(&e, lang))?;
     let (sale, reason, pin) = (r.sale, r.reason.clone(), r.owner_pin.clone());
-    once::once(&api, lang, key, "POST /v1/refunds", &r, StatusCode::CREATED, move |store, _| {
+    // The PIN is checked for a replay too: the key alone shows nothing.
+    let guard_pin = pin.clone();
+    let guard = move |store: &mut dangol_store::Store| store.authenticate_owner(&guard_pin, &mut SystemIds).map(|_| ());
+    once::once(&api, lang, key, "POST /v1/refunds", &r, StatusCode::CREATED, guard, move |store, _| {
         let owner = store.authenticate_owner(&pin, &mut SystemIds)?;
         let at = store.now();
         store.refund(&owner, sale, &reason, at, &mut SystemIds)
@@ -225,9 +244,18 @@ pub async fn feedback(
     let operation = "POST /v1/customers/{id}/feedback";
     let request = (customer, &f);
     let (kind, category, text) = (f.kind, f.category.clone(), f.text.clone());
-    once::once(&api, lang, key, operation, &request, StatusCode::CREATED, move |store, _| {
-        let at = store.now();
-        store.add_feedback(customer, kind, &category, &text, at, &mut SystemIds)
-    })
+    once::once(
+        &api,
+        lang,
+        key,
+        operation,
+        &request,
+        StatusCode::CREATED,
+        |_| Ok(()),
+        move |store, _| {
+            let at = store.now();
+            store.add_feedback(customer, kind, &category, &text, at, &mut SystemIds)
+        },
+    )
     .await
 }

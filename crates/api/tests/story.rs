@@ -27,6 +27,14 @@ fn count(shop: &Shop, table: &str) -> i64 {
     c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
 }
 
+/// Forgets every kept answer, as if the process had stopped between a
+/// write and keeping its answer.
+fn forget_answers(shop: &Shop) {
+    let c = rusqlite::Connection::open(&shop.db).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    c.execute("DELETE FROM api_requests", []).unwrap();
+}
+
 /// Listens to `/v1/events` on a raw connection for `seconds`; returns
 /// each event's name and data.
 fn listen(shop: &Shop, register: &str, seconds: u32) -> std::thread::JoinHandle<Vec<(String, Value)>> {
@@ -58,6 +66,9 @@ fn listen(shop: &Shop, register: &str, seconds: u32) -> std::thread::JoinHandle<
                 name = n.to_string();
             } else if let Some(d) = l.strip_prefix("data: ") {
                 events.push((name.clone(), serde_json::from_str(d).unwrap()));
+                if name == "cart_closed" {
+                    break;
+                }
             }
         }
         events
@@ -78,7 +89,7 @@ fn customer_named(shop: &Shop, name: &str) -> String {
 #[test]
 fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     let shop = shop("story");
-    let events = listen(&shop, "till-1", 3);
+    let events = listen(&shop, "till-1", 60);
     let id = customer_named(&shop, "김영자");
 
     // The register pushes the cart it rang up; the quote comes back with it.
@@ -126,6 +137,7 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     assert_eq!(sold.replayed.as_deref(), Some("false"));
     assert!(sold.body["discounts"].as_array().unwrap().iter().any(|d| d["rule_id"] == "senior-65"));
     assert_eq!(sold.body["total"], quote["best"]["total"]);
+    assert!(sold.body["points_earned"].as_i64().unwrap() > 0, "{:?}", sold.body);
     assert_eq!(count(&shop, "sales"), before.0 + 1);
     let card = send(&shop, "GET", &format!("/v1/customers/{id}"), None, &[]);
     assert_eq!(card.body["points"], sold.body["points_balance"], "the card shows the points earned");
@@ -134,19 +146,40 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     let retried = send(&shop, "POST", "/v1/sales", Some(&applied), &key("sale-0001"));
     assert_eq!(retried.status, 201, "{:?}", retried.body);
     assert_eq!(retried.replayed.as_deref(), Some("true"));
-    assert_eq!(retried.body, sold.body, "the same answer");
+    assert_eq!(retried.body["sale_id"], sold.body["sale_id"], "the same sale");
+    assert_eq!(retried.body["replayed"], true, "the receipt says so too");
     assert_eq!(count(&shop, "sales"), before.0 + 1, "recorded once");
+    // The process stopped after the sale and before its answer was kept:
+    // the retry still finds the sale, under the visit its key names.
+    forget_answers(&shop);
+    let recovered = send(&shop, "POST", "/v1/sales", Some(&applied), &key("sale-0001"));
+    assert_eq!((recovered.status, recovered.replayed.as_deref()), (201, Some("true")), "{:?}", recovered.body);
+    assert_eq!(recovered.body["sale_id"], sold.body["sale_id"]);
+    assert_eq!(count(&shop, "sales"), before.0 + 1, "still recorded once");
     let other = json!({"customer": id, "lines": [{"sku":"MILKBREAD","qty":2}], "apply": best});
     refused(&send(&shop, "POST", "/v1/sales", Some(&other), &key("sale-0001")), 422, "idempotency_key_reused");
     refused(&send(&shop, "POST", "/v1/sales", Some(&applied), &[]), 400, "idempotency_key_missing");
     refused(&send(&shop, "POST", "/v1/sales", Some(&applied), &key("two words")), 400, "idempotency_key_invalid");
     assert_eq!(count(&shop, "sales"), before.0 + 1);
-    // The sale closed the register's cart.
+    // The sale closed the register's cart; revisions only go up, so a late
+    // push made for the closed cart is refused.
     refused(&send(&shop, "GET", "/v1/carts/till-1", None, &[]), 404, "no_cart");
+    let late = send(&shop, "PUT", "/v1/carts/till-1", Some(&json!({"revision": 1, "lines": bread()})), &[]);
+    refused(&late, 409, "stale_revision");
+    // The register is on the next customer when the lost answer's retry
+    // comes: the replay does not close the new cart.
+    let next = json!({"revision": 10, "lines": bread()});
+    assert_eq!(send(&shop, "PUT", "/v1/carts/till-1", Some(&next), &[]).status, 200);
+    let late_retry = send(&shop, "POST", "/v1/sales", Some(&applied), &key("sale-0001"));
+    assert_eq!(late_retry.replayed.as_deref(), Some("true"));
+    assert_eq!(send(&shop, "GET", "/v1/carts/till-1", None, &[]).status, 200, "the next cart is still there");
+    assert_eq!(send(&shop, "DELETE", "/v1/carts/till-1", None, &[]).status, 204);
 
     // The register heard the customer and the discounts.
     let heard = events.join().unwrap();
     let names: Vec<&str> = heard.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(heard.iter().all(|(_, e)| e["register"] == "till-1"), "only till-1's events: {heard:?}");
+    assert!(names.len() >= 3, "{heard:?}");
     assert_eq!(&names[..2], ["customer_identified", "discounts_changed"], "{heard:?}");
     assert_eq!(heard[0].1["customer"], json!(id));
     assert!(heard[1].1["applied"].as_array().unwrap().contains(&json!("senior-65")), "{heard:?}");
@@ -163,6 +196,9 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     let again = send(&shop, "POST", "/v1/refunds", Some(&refund), &key("refund-1"));
     assert_eq!((again.status, again.replayed.as_deref()), (201, Some("true")));
     assert_eq!(again.body, back.body);
+    // The key alone shows nothing: a replay needs the PIN too.
+    let wrong_replay = json!({"sale": sale_id, "reason": "손님 변심", "owner_pin": "1357"});
+    refused(&send(&shop, "POST", "/v1/refunds", Some(&wrong_replay), &key("refund-1")), 403, "owner_pin_invalid");
     refused(&send(&shop, "POST", "/v1/refunds", Some(&refund), &key("refund-2")), 409, "already_reversed");
     assert_eq!(count(&shop, "sales"), before.0 + 2, "the sale and its one reversal");
 

@@ -60,9 +60,9 @@ pub struct Cart {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CartLine {
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, example = "SALT"))]
     pub sku: String,
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 999))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 999, example = 2))]
     pub qty: i64,
 }
 

@@ -14,7 +14,8 @@ use dangol_domain::rules::DiscountRule;
 use dangol_store::AuditView;
 use dangol_store::admin::{NewShop, RuleList};
 use dangol_store::counter::{
-    AppInfo, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewView, Profile, Receipt, ShopInfo,
+    AppInfo, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewView, Profile, Receipt, RegisterCart,
+    ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
 use dangol_store::error::ErrorView;
@@ -29,6 +30,7 @@ fn export(dir: &Path) {
     Profile::export_all(&cfg).unwrap();
     PreviewView::export_all(&cfg).unwrap();
     Receipt::export_all(&cfg).unwrap();
+    RegisterCart::export_all(&cfg).unwrap();
     ShopInfo::export_all(&cfg).unwrap();
     GoodwillRequest::export_all(&cfg).unwrap();
     FeedbackView::export_all(&cfg).unwrap();

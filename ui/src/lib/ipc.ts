@@ -25,6 +25,7 @@ import type { PreviewView } from "./bindings/PreviewView";
 import type { Product } from "./bindings/Product";
 import type { Profile } from "./bindings/Profile";
 import type { Receipt } from "./bindings/Receipt";
+import type { RegisterCart } from "./bindings/RegisterCart";
 import type { RuleList } from "./bindings/RuleList";
 import type { RulePreview } from "./bindings/RulePreview";
 import type { ShopInfo } from "./bindings/ShopInfo";
@@ -144,4 +145,11 @@ export const api = {
   syncStatus: () => call<SyncView>("sync_status"),
   onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>("import-progress", (e) => f(e.payload)),
+  /** Every register's pushed cart (the register API), newest first. */
+  registerCarts: () => call<RegisterCart[]>("register_carts"),
+  /** The cashier's choices on a register's cart, told to the register. */
+  registerChoose: (name: string, revision: number, decision: Decision) =>
+    call<null>("register_choose", { name, revision, decision }),
+  /** Something happened at a register (a push, choices, a sale): read the carts again. */
+  onRegisterEvent: (f: () => void): Promise<UnlistenFn> => listen("register-event", () => f()),
 };

@@ -344,3 +344,19 @@ pub(crate) fn summary(f: &Found, matched: MatchKind, viewer: &Viewer) -> Custome
         matched,
     }
 }
+
+/// A register's cart as the counter window shows it: pushed whole by the
+/// register through the local API (`dangol-api`), with who it is for. The
+/// window prices it itself, with the cashier's choices.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct RegisterCart {
+    /// The register's name.
+    pub register: String,
+    /// The register's revision of the cart.
+    pub revision: u64,
+    /// `None` for a walk-in sale.
+    pub customer: Option<CustomerSummary>,
+    pub lines: Vec<dangol_domain::catalog::CartLine>,
+    pub pushed_at: DateTime<Utc>,
+}

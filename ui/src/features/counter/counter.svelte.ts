@@ -15,6 +15,7 @@ import type { PreviewView } from "../../lib/bindings/PreviewView";
 import type { Product } from "../../lib/bindings/Product";
 import type { Profile } from "../../lib/bindings/Profile";
 import type { Receipt } from "../../lib/bindings/Receipt";
+import type { RegisterCart } from "../../lib/bindings/RegisterCart";
 import type { SuggestionView } from "../../lib/bindings/SuggestionView";
 import type { UnacknowledgedDiscount } from "../../lib/bindings/UnacknowledgedDiscount";
 import { addItem, parseQty, removeItem, setQty, subtotal, toWire, type CartItem } from "../../lib/cart";
@@ -61,6 +62,14 @@ class Counter {
   confirmLarge = $state(false);
   /** Esc was pressed once with a visit in progress. */
   confirmDiscard = $state(false);
+  /**
+   * The register whose pushed cart this visit shows (the register API) and
+   * the revision shown: the register records the sale when it takes
+   * payment, and the cashier's choices here go back to it.
+   */
+  register = $state<{ name: string; revision: number } | null>(null);
+  /** The register closed the cart this window showed (its sale, or dropped). */
+  registerClosed = $state<string | null>(null);
   private generation = 0;
   private discardTimer: ReturnType<typeof setTimeout> | undefined;
   private visitPromise: Promise<string> | null = null;
@@ -264,6 +273,53 @@ class Counter {
     this.selection = toggle(this.selection, this.preview, ruleId, on);
     if (on) this.settled(ruleId);
     await this.refresh();
+    this.tellRegister();
+  }
+
+  /**
+   * A register pushed a cart, changed its choices or closed it: the window
+   * shows the register's newest cart (this visit's register's first), with
+   * no typing. A new customer starts a new visit; the same customer keeps
+   * the cashier's choices.
+   */
+  async fromRegister(): Promise<void> {
+    let carts: RegisterCart[];
+    try {
+      carts = await api.registerCarts();
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    const shown = this.register;
+    const cart = (shown && carts.find((c) => c.register === shown.name)) || carts[0];
+    if (!cart) {
+      if (shown) {
+        this.reset();
+        this.registerClosed = this.tr("register.closed", { name: shown.name });
+      }
+      return;
+    }
+    if (shown && cart.register === shown.name && cart.revision === shown.revision) return;
+    const customer = cart.customer;
+    if ((customer?.id ?? null) !== (this.customer?.id ?? null) || this.receipt || shown?.name !== cart.register) {
+      this.reset();
+      this.customer = customer;
+      if (customer) this.profile = await api.profile(customer.id).catch(() => null);
+    }
+    this.items = cart.lines.flatMap((l) => {
+      const p = this.products.find((x) => x.sku === l.sku);
+      return p ? [{ sku: p.sku, name: p.name, category: p.category, price: p.price, qty: l.qty }] : [];
+    });
+    this.register = { name: cart.register, revision: cart.revision };
+    this.registerClosed = null;
+    await this.refresh();
+  }
+
+  /** The cashier's choices, told to the register whose cart this is. */
+  private tellRegister(): void {
+    if (!this.register || !this.preview) return;
+    const d = decision(this.selection, this.preview);
+    void api.registerChoose(this.register.name, this.register.revision, d).catch((e) => this.fail(e));
   }
 
   /** Accepting a suggestion: a discount is applied (or was told), a usual item added. */
@@ -281,6 +337,7 @@ class Counter {
     }
     if (this.customer) await api.recordPrompt(this.customer.id, s.key, true, null).catch((e) => this.fail(e));
     await this.refresh();
+    this.tellRegister();
   }
 
   async skip(s: SuggestionView, reason: string): Promise<void> {
@@ -291,6 +348,7 @@ class Counter {
     }
     if (this.customer) await api.recordPrompt(this.customer.id, s.key, false, reason).catch((e) => this.fail(e));
     await this.refresh();
+    this.tellRegister();
   }
 
   /** A discount the refusal named has been applied or skipped: it leaves the list. */
@@ -303,6 +361,7 @@ class Counter {
     this.selection = dismiss(this.selection, ruleId, reason);
     this.settled(ruleId);
     await this.refresh();
+    this.tellRegister();
   }
 
   /**
@@ -312,6 +371,11 @@ class Counter {
    */
   async complete(): Promise<boolean> {
     if (!this.preview || this.items.length === 0 || this.busy || this.receipt) return false;
+    if (this.register) {
+      // The register records it when it takes payment: never twice.
+      this.notice = this.tr("register.paysThere", { name: this.register.name });
+      return false;
+    }
     this.busy = true;
     this.refusal = null;
     try {
@@ -376,6 +440,8 @@ class Counter {
     this.notice = null;
     this.confirmLarge = false;
     this.confirmDiscard = false;
+    this.register = null;
+    this.registerClosed = null;
     clearTimeout(this.discardTimer);
   }
 }
