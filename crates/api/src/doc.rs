@@ -4,7 +4,7 @@
 
 use crate::live::LiveEvent;
 use crate::problem::Problem;
-use crate::{carts, routes, sales};
+use crate::{carts, holds, routes, sales};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -24,6 +24,9 @@ use utoipa::{Modify, OpenApi};
         carts::choose,
         carts::close,
         carts::events,
+        holds::hold,
+        holds::read,
+        holds::release,
         sales::report,
         sales::refund,
         routes::openapi
@@ -35,6 +38,7 @@ use utoipa::{Modify, OpenApi};
         (name = "identify", description = "Who the customer is"),
         (name = "quote", description = "What the cart is owed, before payment"),
         (name = "carts", description = "The register's cart at the counter, the cashier's choices on it, and the events"),
+        (name = "points", description = "Points held for a redemption at payment"),
         (name = "sales", description = "Completed sales and refunds, each once per Idempotency-Key"),
         (name = "meta", description = "This document"),
     )

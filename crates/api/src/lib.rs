@@ -4,7 +4,8 @@
 //!
 //! - `routes`: identify and quote; `carts`: the pushed carts and the
 //!   events; `sales`: sales, refunds and feedback, each once per
-//!   `Idempotency-Key` (`once`); `doc`: the OpenAPI 3.1 document;
+//!   `Idempotency-Key` (`once`); `holds`: points held for payment;
+//!   `doc`: the OpenAPI 3.1 document;
 //! - `live`: the carts and events the register and the window share;
 //!   `shop`: where the store is (the API's own, or the window's);
 //! - `guard`: what every request passes first (a loopback `Host`, the
@@ -23,6 +24,7 @@
 pub mod carts;
 pub mod doc;
 pub mod guard;
+pub mod holds;
 pub mod live;
 pub mod once;
 pub mod problem;
@@ -118,6 +120,9 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/v1/events", get(carts::events))
         .route("/v1/sales", post(sales::report))
         .route("/v1/refunds", post(sales::refund))
+        .route("/v1/holds", post(holds::hold))
+        .route("/v1/holds/{id}", get(holds::read))
+        .route("/v1/holds/{id}/release", post(holds::release))
         .route("/v1/customers/{id}/feedback", post(sales::feedback))
         .route("/openapi.json", get(routes::openapi))
         .fallback(routes::no_such_path)

@@ -179,6 +179,8 @@ pub struct QuoteRequest {
     pub selected: Option<Vec<String>>,
     /// The moment to quote at, in the years 2000–2099 (default: now).
     pub at: Option<DateTime<Utc>>,
+    /// A points hold this cart may spend (`/v1/holds`).
+    pub hold: Option<Uuid>,
 }
 
 /// Every discount the cart is eligible for, the best combination, near
@@ -222,7 +224,7 @@ pub async fn quote(
             viewer: Viewer::Cashier,
             limit: 3,
         };
-        store.preview(&req)
+        store.using_hold(q.hold, |s| s.preview(&req))
     })
     .await
     .map(Json)

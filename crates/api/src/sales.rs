@@ -41,6 +41,9 @@ pub struct SaleReport {
     /// reason, is refused (`checkout_refused`).
     #[serde(default)]
     pub dismiss: Vec<Dismissal>,
+    /// The points hold this sale spends (`/v1/holds`): its points are this
+    /// sale's to redeem, and the sale captures it.
+    pub hold: Option<Uuid>,
     /// The register whose pushed cart this sale completes: it is closed.
     #[serde(default)]
     #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
@@ -114,6 +117,7 @@ pub async fn report(
     };
     crate::carts::check_choices(&choices, lang)?;
     let given_at = sale.at;
+    let hold = sale.hold;
     let answer = once::once(
         &api,
         lang,
@@ -125,7 +129,7 @@ pub async fn report(
         move |store, visit| {
             request.cart.check()?;
             let at = given_at.unwrap_or_else(|| store.now());
-            store.checkout(&CheckoutRequest { visit, at, ..request }, None, &mut SystemIds)
+            store.using_hold(hold, |s| s.checkout(&CheckoutRequest { visit, at, ..request }, None, &mut SystemIds))
         },
     )
     .await?;

@@ -216,3 +216,53 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     refused(&send(&shop, "POST", &elsewhere, Some(&said), &key("voice-1")), 422, "idempotency_key_reused");
     assert_eq!(count(&shop, "feedback"), voices + 1);
 }
+
+/// The register holds the customer's points while they pay: other sales
+/// cannot spend them, the quote with the hold can, the sale that names the
+/// hold spends and captures it, and a spent hold cannot be released.
+#[test]
+fn a_points_hold_is_set_aside_until_the_sale_spends_it() {
+    let shop = shop("holds");
+    let id = customer_named(&shop, "김영자");
+    let card = send(&shop, "GET", &format!("/v1/customers/{id}"), None, &[]);
+    let points = card.body["points"].as_i64().unwrap();
+    assert!(points >= 1_000, "she has points to spend: {points}");
+    let hold = json!({"customer": id, "points": points, "minutes": 5});
+    let held = send(&shop, "POST", "/v1/holds", Some(&hold), &key("hold-1"));
+    assert_eq!(held.status, 201, "{:?}", held.body);
+    assert_eq!(held.body["state"], "held");
+    let hold_id = held.body["id"].as_str().unwrap().to_string();
+    let again = send(&shop, "POST", "/v1/holds", Some(&hold), &key("hold-1"));
+    assert_eq!((again.status, &again.body["id"]), (201, &held.body["id"]), "a retried hold is the same hold");
+    refused(&send(&shop, "POST", "/v1/holds", Some(&hold), &key("hold-2")), 422, "bad_input");
+
+    let pays_with_points = |q: &Answer| q.body["eligible"].as_array().unwrap().iter().any(|e| e["rule_id"] == "points");
+    let without = send(&shop, "POST", "/v1/quote", Some(&json!({"customer": id, "lines": bread()})), &[]);
+    assert!(!pays_with_points(&without), "held points are not another sale's: {:?}", without.body["eligible"]);
+    let with = send(&shop, "POST", "/v1/quote", Some(&json!({"customer": id, "lines": bread(), "hold": hold_id})), &[]);
+    assert!(pays_with_points(&with), "the hold's own quote may spend them: {:?}", with.body["eligible"]);
+
+    let mut apply: Vec<Value> = with.body["best"]["rule_ids"].as_array().unwrap().clone();
+    if !apply.contains(&json!("points")) {
+        apply.push(json!("points"));
+    }
+    let sale = json!({"customer": id, "lines": bread(), "apply": apply, "hold": hold_id});
+    let sold = send(&shop, "POST", "/v1/sales", Some(&sale), &key("hold-sale-1"));
+    assert_eq!(sold.status, 201, "{:?}", sold.body);
+    assert!(sold.body["points_redeemed"].as_i64().unwrap() > 0, "{:?}", sold.body);
+    let after = send(&shop, "GET", &format!("/v1/holds/{hold_id}"), None, &[]);
+    assert_eq!((after.body["state"].as_str(), &after.body["sale"]), (Some("captured"), &sold.body["sale_id"]));
+    refused(&send(&shop, "POST", &format!("/v1/holds/{hold_id}/release"), None, &[]), 422, "bad_input");
+    let twice = json!({"customer": id, "lines": bread(), "apply": apply, "hold": hold_id});
+    refused(&send(&shop, "POST", "/v1/sales", Some(&twice), &key("hold-sale-2")), 422, "bad_input");
+
+    // A hold released frees its points at once; releasing again changes nothing.
+    let small = json!({"customer": id, "points": 100});
+    let second = send(&shop, "POST", "/v1/holds", Some(&small), &key("hold-3"));
+    assert_eq!(second.status, 201, "{:?}", second.body);
+    let path = format!("/v1/holds/{}/release", second.body["id"].as_str().unwrap());
+    let released = send(&shop, "POST", &path, None, &[]);
+    assert_eq!((released.status, released.body["state"].as_str()), (200, Some("released")));
+    assert_eq!(send(&shop, "POST", &path, None, &[]).body["state"], "released");
+    refused(&send(&shop, "GET", "/v1/holds/not-a-hold", None, &[]), 404, "not_found");
+}

@@ -15,7 +15,7 @@ use crate::owner::Owner;
 use crate::prompts::{self, PromptAction};
 use crate::standing::{load_standing, price, walk_in};
 use crate::time::{from_ms, ms};
-use crate::{Store, audit, customers, escrow, ledger, outbox, settings};
+use crate::{Store, audit, customers, escrow, holds, ledger, outbox, settings};
 use chrono::{DateTime, Utc};
 use dangol_domain::catalog::Cart;
 use dangol_domain::eligibility::Engine;
@@ -105,6 +105,24 @@ impl Store {
             Some(r) => load_standing(&tx, &self.points, r, rules, req.at)?,
             None => walk_in(),
         };
+        // Points other open holds set aside are not this sale's to spend;
+        // the hold in hand, if any, is (and this sale captures it).
+        match (&row, self.hold_in_hand) {
+            (Some(r), hold) => {
+                if let Some(h) = hold {
+                    holds::capturable(&tx, h, r.rid, req.at)?;
+                }
+                let others = holds::held(&tx, r.rid, req.at, hold)?;
+                standing.facts.points = (standing.facts.points - others).max(0);
+            }
+            (None, Some(_)) => {
+                return Err(StoreError::BadInput {
+                    what: "points hold",
+                    reason: say("손님 없는 판매에는 포인트 보류를 쓸 수 없습니다", "a walk-in sale has no points hold"),
+                });
+            }
+            (None, None) => {}
+        }
         let engine = Engine::new(rules, &priced, &standing.facts, req.at, zone, req.lang);
         let eval = engine.evaluate();
         let cleared = gate::check(&engine, &eval, &req.decision)?;
@@ -175,6 +193,9 @@ impl Store {
                 "points.expired",
                 &serde_json::json!({"customer": req.customer, "points": expired}),
             )?;
+        }
+        if let Some(h) = self.hold_in_hand {
+            holds::capture(&tx, h, draft.id, req.at)?;
         }
         let payload = Completed { draft: &draft, redeem_parts: &written.redeem_parts, dismissed: &dismissed };
         let seq = outbox::append(&tx, ids, ctx.device, req.at, "sale.completed", &payload)?;

@@ -50,6 +50,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../migrations/0018_shifts_and_voids.sql")),
     (19, include_str!("../migrations/0019_code_claims.sql")),
     (20, include_str!("../migrations/0020_api_requests.sql")),
+    (21, include_str!("../migrations/0021_point_holds.sql")),
 ];
 
 /// The newest schema version this build knows.
@@ -71,6 +72,9 @@ pub struct Store {
     pub(crate) rules: crate::rules::RuleCache,
     /// The last customer's points lots, until the ledger grows.
     pub(crate) points: crate::ledger::PointsCache,
+    /// The points hold the work in hand may spend (`Store::using_hold`):
+    /// every other open hold is set aside from what may be redeemed.
+    pub(crate) hold_in_hand: Option<Uuid>,
 }
 
 /// What a write needs to know about "now", taken before its transaction.
@@ -181,6 +185,7 @@ impl Store {
             zone: ShopZone::default(),
             clock: Clock::System,
             backdating: None,
+            hold_in_hand: None,
             rules: Default::default(),
             points: Default::default(),
         }

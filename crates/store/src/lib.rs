@@ -28,6 +28,7 @@ pub mod checkout;
 pub mod counter;
 pub mod csv_io;
 pub mod escrow;
+pub mod holds;
 pub mod inspect;
 pub mod refund;
 pub mod reports;

@@ -38,10 +38,15 @@ impl Store {
         let priced = price(conn, &req.cart)?;
         let loaded = self.rules.get(conn)?;
         let rules = &loaded.0;
-        let ctx: Option<Context> = match req.customer {
+        let mut ctx: Option<Context> = match req.customer {
             Some(id) => Some(load_context(conn, &self.points, customers::get(conn, id)?, rules, req.at)?),
             None => None,
         };
+        // Points other open holds set aside are not this cart's to spend.
+        if let Some(c) = ctx.as_mut() {
+            let others = crate::holds::held(conn, c.row.rid, req.at, self.hold_in_hand)?;
+            c.standing.facts.points = (c.standing.facts.points - others).max(0);
+        }
         let anonymous = walk_in();
         let standing = ctx.as_ref().map_or(&anonymous, |c| &c.standing);
         let engine = Engine::new(rules, &priced, &standing.facts, req.at, self.zone, req.lang);
