@@ -29,7 +29,8 @@ use utoipa::{Modify, OpenApi};
         holds::release,
         sales::report,
         sales::refund,
-        routes::openapi
+        routes::openapi,
+        routes::reference
     ),
     components(schemas(Problem, LiveEvent)),
     modifiers(&Token),
@@ -40,7 +41,7 @@ use utoipa::{Modify, OpenApi};
         (name = "carts", description = "The register's cart at the counter, the cashier's choices on it, and the events"),
         (name = "points", description = "Points held for a redemption at payment"),
         (name = "sales", description = "Completed sales and refunds, each once per Idempotency-Key"),
-        (name = "meta", description = "This document"),
+        (name = "meta", description = "This document, and this reference as a page"),
     )
 )]
 pub struct ApiDoc;

@@ -5,7 +5,7 @@
 //! - `routes`: identify and quote; `carts`: the pushed carts and the
 //!   events; `sales`: sales, refunds and feedback, each once per
 //!   `Idempotency-Key` (`once`); `holds`: points held for payment;
-//!   `doc`: the OpenAPI 3.1 document;
+//!   `doc`: the OpenAPI 3.1 document; `reference`: it as an HTML page;
 //! - `live`: the carts and events the register and the window share;
 //!   `shop`: where the store is (the API's own, or the window's);
 //! - `guard`: what every request passes first (a loopback `Host`, the
@@ -28,6 +28,7 @@ pub mod holds;
 pub mod live;
 pub mod once;
 pub mod problem;
+pub mod reference;
 pub mod routes;
 pub mod sales;
 pub mod shop;
@@ -125,6 +126,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/v1/holds/{id}/release", post(holds::release))
         .route("/v1/customers/{id}/feedback", post(sales::feedback))
         .route("/openapi.json", get(routes::openapi))
+        .route("/reference.html", get(routes::reference))
         .fallback(routes::no_such_path)
         .method_not_allowed_fallback(routes::wrong_method)
         .layer(DefaultBodyLimit::max(MAX_BODY))

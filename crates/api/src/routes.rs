@@ -244,6 +244,20 @@ pub async fn openapi() -> Json<serde_json::Value> {
     Json(crate::doc::document())
 }
 
+/// This API's reference as one HTML page (no script, nothing fetched).
+#[utoipa::path(
+    get,
+    path = "/reference.html",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The reference page", content_type = "text/html", body = String),
+        Everywhere,
+    )
+)]
+pub async fn reference() -> axum::response::Html<String> {
+    axum::response::Html(crate::reference::page(&crate::doc::document()))
+}
+
 /// Any other path.
 pub async fn no_such_path(headers: HeaderMap) -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "no_such_path", lang(&headers).pick("그런 주소는 없습니다", "no such path"))

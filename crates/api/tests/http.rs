@@ -143,16 +143,31 @@ fn the_api_listens_on_loopback_only() {
 /// `docs/openapi.json` is the document the code generates.
 #[test]
 fn the_checked_in_openapi_document_is_current() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
-    let generated = dangol_api::doc::pretty();
-    if std::env::var_os("DANGOL_WRITE_OPENAPI").is_some() {
-        std::fs::write(&path, &generated).unwrap();
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let document = dangol_api::doc::pretty();
+    let page = dangol_api::reference::page(&dangol_api::doc::document());
+    for (file, generated) in [("openapi.json", &document), ("api-reference.html", &page)] {
+        let path = docs.join(file);
+        if std::env::var_os("DANGOL_WRITE_OPENAPI").is_some() {
+            std::fs::write(&path, generated).unwrap();
+        }
+        let held = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            held == *generated,
+            "docs/{file} is stale: run `DANGOL_WRITE_OPENAPI=1 cargo test -p dangol-api --test http the_checked_in` and commit it"
+        );
     }
-    let held = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        held == generated,
-        "docs/openapi.json is stale: run `DANGOL_WRITE_OPENAPI=1 cargo test -p dangol-api --test http the_checked_in` and commit it"
-    );
+}
+
+/// The reference page is served too, as HTML, behind the token.
+#[test]
+fn the_reference_page_is_served_as_html() {
+    let shop = shop("reference");
+    let page = get(&shop, "/reference.html", Some(&shop.token()), None);
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"), "{}", page.content_type);
+    assert!(page.body.as_str().unwrap().contains("id=\"op-report\""));
+    refused(&get(&shop, "/reference.html", None, None), 401, "unauthorized");
 }
 
 /// A client that opens a connection and sends its request a byte at a
