@@ -11,13 +11,15 @@
 #     throw-away cluster with them, as the unprivileged user `postgres`;
 #   - tauri-driver from crates.io (WebDriver bridge for the end-to-end tests);
 #   - the front end's npm packages, exactly as locked (npm ci);
+#   - dpkg-dev, desktop-file-utils, x11-utils and file: building and testing
+#     the .deb (scripts/package*.sh);
 #   - Schemathesis (pinned, from PyPI) in a virtual environment of the
 #     project's own (.venv): it drives the register API from its OpenAPI
 #     document in the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick fonts-nanum fonts-dejavu-core fonts-noto-color-emoji)
+packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick fonts-nanum fonts-dejavu-core fonts-noto-color-emoji dpkg-dev desktop-file-utils x11-utils file)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -3,7 +3,8 @@
 # type check, formatting, clippy with warnings as errors, every Rust test
 # (unit, property, store, black-box CLI, crash), the TypeScript bindings'
 # freshness, and the end-to-end tests that drive the real app window through
-# WebDriver under Xvfb (screenshots under target/e2e-screenshots/).
+# WebDriver under Xvfb (screenshots under target/e2e-screenshots/), and the
+# .deb package installed into a scratch root and opened.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -21,4 +22,6 @@ echo "== TypeScript bindings are generated from Rust and up to date"
 cargo test -p dangol-store --features ts --test bindings --locked
 echo "== end to end: the real app window, driven through WebDriver under Xvfb"
 echo "   screenshots: $(pwd)/target/e2e-screenshots"
-xvfb-run -a -s "-screen 0 1920x1080x24" cargo test -p dangol-app --test e2e --test trust --test language --test sync --test review --test rules --test register --locked -- --ignored --test-threads=1
+xvfb-run -a -s "-screen 0 1920x1080x24" cargo test -p dangol-app --test e2e --test trust --test language --test sync --test review --test rules --test register --test screen --locked -- --ignored --test-threads=1
+echo "== the package: a .deb installed into a scratch root, its command and its window"
+./scripts/package-test.sh

@@ -380,3 +380,57 @@ pub fn register_choose(
 ) -> Reply<()> {
     state.with(|s, _| register.choose(s, &name, revision, decision.apply, decision.dismiss))
 }
+
+/// The counter shows this customer (or nobody) and this visit's discounts:
+/// the customer's screen follows.
+#[tauri::command(async)]
+pub fn show_customer(app: AppHandle, screen: State<crate::screen::Screen>, shown: crate::screen::Shown) {
+    screen.show(&app, shown);
+}
+
+/// What the customer's screen shows now.
+#[tauri::command(async)]
+pub fn customer_screen(
+    state: State<AppState>,
+    screen: State<crate::screen::Screen>,
+) -> Reply<dangol_store::counter::CustomerScreen> {
+    let s = screen.shown();
+    state.with(|store, _| store.customer_screen(s.customer, s.discounts.clone(), s.saving, s.total))
+}
+
+/// The customer's own answer to marketing consent, for the customer shown.
+#[tauri::command(async)]
+pub fn customer_consent(
+    app: AppHandle,
+    state: State<AppState>,
+    screen: State<crate::screen::Screen>,
+    given: bool,
+) -> Reply<dangol_store::counter::CustomerScreen> {
+    let s = screen.shown();
+    let Some(customer) = s.customer else {
+        return Err(state.view(&dangol_store::StoreError::bad_input(
+            "consent",
+            "지금 계산대에 확인된 고객이 없습니다",
+            "nobody is identified at the counter now",
+        )));
+    };
+    let view = state.with(|store, ids| {
+        store.customer_consents(customer, given, ids)?;
+        store.customer_screen(Some(customer), s.discounts.clone(), s.saving, s.total)
+    })?;
+    // The cashier's card shows the answer too.
+    let _ = app.emit_to("main", "consent-changed", customer);
+    Ok(view)
+}
+
+/// Opens the customer's screen (a second window).
+#[tauri::command(async)]
+pub fn open_customer_screen(app: AppHandle, state: State<AppState>) -> Reply<()> {
+    crate::screen::open(&app).map_err(|e| {
+        state.view(&dangol_store::StoreError::bad_input(
+            "customer screen",
+            format!("고객 화면을 열 수 없습니다: {e}"),
+            format!("the customer's screen cannot open: {e}"),
+        ))
+    })
+}

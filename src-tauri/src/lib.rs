@@ -18,9 +18,11 @@
 //!
 //! The window serves the register's API on its own store (`register.rs`):
 //! the register's pushed cart appears in the window as it is rung up.
+//! The customer's screen is a second window (`screen.rs`).
 
 mod commands;
 mod register;
+mod screen;
 mod state;
 mod sync;
 
@@ -132,6 +134,7 @@ pub fn run() {
     let state = initial_state(&args, started);
     tauri::Builder::default()
         .manage(state)
+        .manage(screen::Screen::default())
         .setup(move |app| {
             sync::start(app.handle().clone());
             register::start(app.handle(), &args);
@@ -176,6 +179,10 @@ pub fn run() {
             commands::sync_status,
             commands::register_carts,
             commands::register_choose,
+            commands::show_customer,
+            commands::customer_screen,
+            commands::customer_consent,
+            commands::open_customer_screen,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

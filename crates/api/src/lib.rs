@@ -182,8 +182,13 @@ impl Running {
     }
 }
 
-/// Until stopped, Ctrl-C or SIGTERM.
-async fn stopping(stopped: tokio::sync::oneshot::Receiver<()>) {
+/// Until stopped, or with `signals`, Ctrl-C or SIGTERM (only for a process
+/// that is the server: inside the window, the signals are the window's).
+async fn stopping(stopped: tokio::sync::oneshot::Receiver<()>, signals: bool) {
+    if !signals {
+        let _ = stopped.await;
+        return;
+    }
     let terminated = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {
@@ -235,13 +240,33 @@ async fn accept(listener: tokio::net::TcpListener, app: Router, stop: impl std::
 
 /// Serves `shop` at `listen` (127.0.0.1 or ::1; port 0 picks one) with the
 /// token in `token_file` (made at first run), sharing `live` with the
-/// caller (the window), on threads of its own, until stopped or
-/// interrupted (Ctrl-C, SIGTERM).
+/// caller (the window), on threads of its own, until stopped (or dropped).
 pub fn start(
     shop: Arc<dyn Shop>,
     live: Arc<Live>,
     listen: SocketAddr,
     token_file: &Path,
+) -> Result<Running, StoreError> {
+    start_with(shop, live, listen, token_file, false)
+}
+
+/// `start` for a process that is only the server (`dangol serve`): it also
+/// stops at Ctrl-C or SIGTERM.
+pub fn start_until_signal(
+    shop: Arc<dyn Shop>,
+    live: Arc<Live>,
+    listen: SocketAddr,
+    token_file: &Path,
+) -> Result<Running, StoreError> {
+    start_with(shop, live, listen, token_file, true)
+}
+
+fn start_with(
+    shop: Arc<dyn Shop>,
+    live: Arc<Live>,
+    listen: SocketAddr,
+    token_file: &Path,
+    signals: bool,
 ) -> Result<Running, StoreError> {
     loopback_only(listen)?;
     let io = |e| StoreError::Io { path: token_file.to_path_buf(), source: e };
@@ -269,7 +294,7 @@ pub fn start(
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener)
                 .map_err(|e| StoreError::Io { path: io_path, source: e })?;
-            accept(listener, router(api), stopping(stopped)).await;
+            accept(listener, router(api), stopping(stopped, signals)).await;
             Ok(())
         })
     });

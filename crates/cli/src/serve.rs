@@ -27,7 +27,7 @@ pub fn serve(common: &Common, listen: &str, token_file: &Path, l: Lang) -> Resul
     // is (the window serves the same API itself while it runs).
     let store = crate::open_existing(common)?;
     let shop = std::sync::Arc::new(dangol_api::shop::Owned::new(store));
-    let running = dangol_api::start(shop, Default::default(), listen, token_file)?;
+    let running = dangol_api::start_until_signal(shop, Default::default(), listen, token_file)?;
     let url = format!("http://{}", running.addr);
     if common.json {
         emit::out(&format!(

@@ -14,8 +14,8 @@ use dangol_domain::rules::DiscountRule;
 use dangol_store::AuditView;
 use dangol_store::admin::{NewShop, RuleList};
 use dangol_store::counter::{
-    AppInfo, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewView, Profile, Receipt, RegisterCart,
-    ShopInfo,
+    AppInfo, CustomerScreen, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewView, Profile,
+    Receipt, RegisterCart, ScreenDiscount, ShopInfo,
 };
 use dangol_store::csv_io::ImportReport;
 use dangol_store::error::ErrorView;
@@ -31,6 +31,8 @@ fn export(dir: &Path) {
     PreviewView::export_all(&cfg).unwrap();
     Receipt::export_all(&cfg).unwrap();
     RegisterCart::export_all(&cfg).unwrap();
+    CustomerScreen::export_all(&cfg).unwrap();
+    ScreenDiscount::export_all(&cfg).unwrap();
     ShopInfo::export_all(&cfg).unwrap();
     GoodwillRequest::export_all(&cfg).unwrap();
     FeedbackView::export_all(&cfg).unwrap();

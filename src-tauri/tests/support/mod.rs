@@ -232,6 +232,22 @@ impl Session {
         self.cmd("GET", &format!("/element/{}/attribute/{name}", el.0), None).as_str().map(str::to_string)
     }
 
+    /// The handles of the app's windows.
+    pub fn windows(&self) -> Vec<String> {
+        let v = self.cmd("GET", "/window/handles", None);
+        v.as_array().map(|a| a.iter().filter_map(|h| h.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    }
+
+    /// The current window's handle.
+    pub fn window(&self) -> String {
+        self.cmd("GET", "/window", None).as_str().unwrap_or_default().to_string()
+    }
+
+    /// Drives another of the app's windows from now on.
+    pub fn switch_to(&self, handle: &str) {
+        self.cmd("POST", "/window", Some(json!({"handle": handle})));
+    }
+
     /// Resizes the app window (as a person would drag it or maximize it).
     pub fn resize(&self, width: u32, height: u32) {
         self.cmd("POST", "/window/rect", Some(json!({"x": 0, "y": 0, "width": width, "height": height})));

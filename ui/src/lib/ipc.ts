@@ -26,6 +26,8 @@ import type { Product } from "./bindings/Product";
 import type { Profile } from "./bindings/Profile";
 import type { Receipt } from "./bindings/Receipt";
 import type { RegisterCart } from "./bindings/RegisterCart";
+import type { CustomerScreen } from "./bindings/CustomerScreen";
+import type { ScreenDiscount } from "./bindings/ScreenDiscount";
 import type { RuleList } from "./bindings/RuleList";
 import type { RulePreview } from "./bindings/RulePreview";
 import type { ShopInfo } from "./bindings/ShopInfo";
@@ -150,6 +152,16 @@ export const api = {
   /** The cashier's choices on a register's cart, told to the register. */
   registerChoose: (name: string, revision: number, decision: Decision) =>
     call<null>("register_choose", { name, revision, decision }),
+  /** The counter shows this customer and visit: the customer's screen follows. */
+  showCustomer: (shown: { customer: string | null; discounts: ScreenDiscount[]; saving: number; total: number }) =>
+    call<null>("show_customer", { shown }),
+  /** What the customer's screen shows now (no phone number, nobody else's data). */
+  customerScreen: () => call<CustomerScreen>("customer_screen"),
+  /** The customer's own answer to marketing consent, for the customer shown. */
+  customerConsent: (given: boolean) => call<CustomerScreen>("customer_consent", { given }),
+  openCustomerScreen: () => call<null>("open_customer_screen"),
+  onCustomerScreen: (f: () => void): Promise<UnlistenFn> => listen("customer-screen", () => f()),
+  onConsentChanged: (f: () => void): Promise<UnlistenFn> => listen("consent-changed", () => f()),
   /** Something happened at a register (a push, choices, a sale): read the carts again. */
   onRegisterEvent: (f: () => void): Promise<UnlistenFn> => listen("register-event", () => f()),
 };

@@ -12,6 +12,7 @@ mod identify;
 mod preview;
 mod profile;
 mod register;
+mod screen;
 mod shop;
 pub mod views;
 mod voice;

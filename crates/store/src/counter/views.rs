@@ -360,3 +360,33 @@ pub struct RegisterCart {
     pub lines: Vec<dangol_domain::catalog::CartLine>,
     pub pushed_at: DateTime<Utc>,
 }
+
+/// A discount on the customer's screen: its name and what it took off.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ScreenDiscount {
+    pub name: String,
+    pub saving: i64,
+}
+
+/// What the customer's own screen shows (a second window facing the
+/// customer): how to address them, their points and stamps, the discounts
+/// on this visit and what they save, and their marketing consent, which
+/// they give or refuse there themselves. Never a phone number, never
+/// anyone else's data.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerScreen {
+    pub shop_name: String,
+    /// `None` while nobody is identified: the screen greets in general.
+    pub address: Option<String>,
+    pub points: i64,
+    pub stamps: i64,
+    pub discounts: Vec<ScreenDiscount>,
+    /// What this visit takes off.
+    pub saving: i64,
+    /// What they pay.
+    pub total: i64,
+    /// `None` while nobody is identified.
+    pub marketing_consent: Option<bool>,
+}

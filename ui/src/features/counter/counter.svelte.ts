@@ -173,7 +173,10 @@ class Counter {
       let p = await api.preview(id, cart, this.told(), chosen, this.lang);
       const want = applied(this.selection, p);
       if (!sameRules(want, p.selected.rule_ids)) p = await api.preview(id, cart, this.told(), want, this.lang);
-      if (gen === this.generation) this.preview = p;
+      if (gen === this.generation) {
+        this.preview = p;
+        this.tellScreen();
+      }
     } catch (e) {
       if (gen === this.generation) this.fail(e);
     }
@@ -315,6 +318,31 @@ class Counter {
     await this.refresh();
   }
 
+  /**
+   * The customer's screen follows the counter: who is here and what this
+   * visit takes off (the store decides what it may show).
+   */
+  tellScreen(): void {
+    const p = this.preview;
+    const on = p ? this.applied : [];
+    const discounts = (p?.eligible ?? [])
+      .filter((e) => on.includes(e.rule_id) && e.applied_saving > 0)
+      .map((e) => ({ name: e.name, saving: e.applied_saving }));
+    void api
+      .showCustomer({
+        customer: this.customer?.id ?? null,
+        discounts,
+        saving: p?.selected.saving ?? 0,
+        total: p?.selected.total ?? 0,
+      })
+      .catch(() => {});
+  }
+
+  /** The customer answered on their screen: the card shows it. */
+  async consentChanged(): Promise<void> {
+    if (this.customer) this.profile = await api.profile(this.customer.id).catch(() => this.profile);
+  }
+
   /** The cashier's choices, told to the register whose cart this is. */
   private tellRegister(): void {
     if (!this.register || !this.preview) return;
@@ -422,6 +450,7 @@ class Counter {
     this.resetVisit();
     this.customer = null;
     this.profile = null;
+    this.tellScreen();
   }
 
   private resetVisit(): void {
