@@ -100,11 +100,13 @@ pub fn preview(
     told: Vec<String>,
     selected: Option<Vec<String>>,
     lang: Lang,
+    hold: Option<Uuid>,
 ) -> Reply<PreviewView> {
     state.with(|s, ids| {
         let req =
             PreviewRequest { customer, cart, told, selected, at: s.now(), lang, viewer: Viewer::Cashier, limit: 3 };
-        s.preview_and_record(&req, ids)
+        // A register's cart may spend the points hold the register made.
+        s.using_hold(hold, |s| s.preview_and_record(&req, ids))
     })
 }
 
@@ -369,7 +371,8 @@ pub fn register_carts(
 }
 
 /// The cashier's choices on a register's cart at its revision, told to
-/// the register.
+/// the register; `false` when the register has moved on (the window reads
+/// its cart again).
 #[tauri::command(async)]
 pub fn register_choose(
     state: State<AppState>,
@@ -377,15 +380,23 @@ pub fn register_choose(
     name: String,
     revision: u64,
     decision: Decision,
-) -> Reply<()> {
+) -> Reply<bool> {
     state.with(|s, _| register.choose(s, &name, revision, decision.apply, decision.dismiss))
 }
 
 /// The counter shows this customer (or nobody) and this visit's discounts:
 /// the customer's screen follows.
 #[tauri::command(async)]
-pub fn show_customer(app: AppHandle, screen: State<crate::screen::Screen>, shown: crate::screen::Shown) {
-    screen.show(&app, shown);
+pub fn show_customer(
+    app: AppHandle,
+    window: tauri::WebviewWindow,
+    screen: State<crate::screen::Screen>,
+    shown: crate::screen::Shown,
+) {
+    // Only the counter says who is at the counter.
+    if window.label() != crate::screen::LABEL {
+        screen.show(&app, shown);
+    }
 }
 
 /// What the customer's screen shows now.
@@ -394,33 +405,39 @@ pub fn customer_screen(
     state: State<AppState>,
     screen: State<crate::screen::Screen>,
 ) -> Reply<dangol_store::counter::CustomerScreen> {
-    let s = screen.shown();
-    state.with(|store, _| store.customer_screen(s.customer, s.discounts.clone(), s.saving, s.total))
+    let (showing, s) = screen.shown();
+    state.with(|store, _| store.customer_screen(showing, s.customer, s.discounts.clone(), s.saving, s.total))
 }
 
-/// The customer's own answer to marketing consent, for the customer shown.
+/// The customer's own answer to marketing consent, given on the showing
+/// `showing`: recorded for the customer it showed, and refused if the
+/// counter has moved on since (the next customer is never answered for).
 #[tauri::command(async)]
 pub fn customer_consent(
     app: AppHandle,
+    window: tauri::WebviewWindow,
     state: State<AppState>,
     screen: State<crate::screen::Screen>,
+    showing: u64,
     given: bool,
-) -> Reply<dangol_store::counter::CustomerScreen> {
-    let s = screen.shown();
-    let Some(customer) = s.customer else {
-        return Err(state.view(&dangol_store::StoreError::bad_input(
-            "consent",
-            "지금 계산대에 확인된 고객이 없습니다",
-            "nobody is identified at the counter now",
-        )));
+) -> Reply<()> {
+    let (now, s) = screen.shown();
+    let customer = match s.customer {
+        // The customer answers on their own screen, not the cashier for them.
+        Some(c) if now == showing && window.label() == crate::screen::LABEL => c,
+        _ => {
+            return Err(state.view(&dangol_store::StoreError::bad_input(
+                "consent",
+                "화면이 바뀌었습니다. 다시 눌러 주세요",
+                "the screen has changed; please answer again",
+            )));
+        }
     };
-    let view = state.with(|store, ids| {
-        store.customer_consents(customer, given, ids)?;
-        store.customer_screen(Some(customer), s.discounts.clone(), s.saving, s.total)
-    })?;
-    // The cashier's card shows the answer too.
+    state.with(|store, ids| store.customer_consents(customer, given, ids))?;
+    // Both windows read again: the customer's answer, the cashier's card.
+    crate::screen::tell(&app);
     let _ = app.emit_to("main", "consent-changed", customer);
-    Ok(view)
+    Ok(())
 }
 
 /// Opens the customer's screen (a second window).

@@ -99,46 +99,48 @@ pub fn start(app: &AppHandle, args: &[String]) {
 impl Register {
     /// Every register's cart, for the window (who it is for, as the counter
     /// shows customers).
-    pub fn carts(&self, store: &Store) -> Result<Vec<RegisterCart>, StoreError> {
+    pub fn carts(&self, store: &mut Store) -> Result<Vec<RegisterCart>, StoreError> {
         let mut carts = self.live.carts();
         carts.sort_by_key(|c| std::cmp::Reverse(c.pushed_at));
-        carts
-            .into_iter()
-            .map(|c| {
-                let customer = match c.customer {
-                    Some(_) => c.quote(store, dangol_domain::i18n::Lang::Ko)?.customer,
-                    None => None,
-                };
-                Ok(RegisterCart {
-                    register: c.register,
-                    revision: c.revision,
-                    customer,
-                    lines: c.lines,
-                    pushed_at: c.pushed_at,
-                })
-            })
-            .collect()
+        let mut shown = Vec::new();
+        for c in carts {
+            // A cart whose customer is gone (merged away and undone, say)
+            // is shown as a walk-in's rather than hiding every cart.
+            let customer = match c.customer {
+                Some(_) => c.quote(store, dangol_domain::i18n::Lang::Ko).ok().and_then(|q| q.customer),
+                None => None,
+            };
+            shown.push(RegisterCart {
+                register: c.register,
+                revision: c.revision,
+                customer,
+                lines: c.lines,
+                hold: c.hold,
+                pushed_at: c.pushed_at,
+            });
+        }
+        Ok(shown)
     }
 
     /// The cashier's choices on a register's cart, told to the register.
     pub fn choose(
         &self,
-        store: &Store,
+        store: &mut Store,
         register: &str,
         revision: u64,
         apply: Vec<String>,
         dismiss: Vec<(String, String)>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let dismiss = dismiss.into_iter().map(|(rule, reason)| Dismissal { rule, reason }).collect();
         let choices = Choices { apply: Some(apply), dismiss };
         let cart = match self.live.choose(register, revision, choices) {
             Ok(c) => c,
             // The register has moved on (a newer push, or the sale): the
-            // window follows the register's next event.
-            Err(_) => return Ok(()),
+            // window reads its cart again.
+            Err(_) => return Ok(false),
         };
         let quote = cart.quote(store, dangol_domain::i18n::Lang::Ko)?;
         self.live.announce(&cart, &quote, false);
-        Ok(())
+        Ok(true)
     }
 }

@@ -24,20 +24,28 @@ pub struct Shown {
     pub total: i64,
 }
 
-/// The customer's screen's state.
+/// The customer's screen's state: what is shown, and which showing it is
+/// (counted each time the customer changes, so an answer given to one
+/// customer is never taken for the next).
 #[derive(Default)]
 pub struct Screen {
-    shown: Mutex<Shown>,
+    shown: Mutex<(u64, Shown)>,
 }
 
 impl Screen {
-    pub fn shown(&self) -> Shown {
+    pub fn shown(&self) -> (u64, Shown) {
         self.shown.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The counter shows `shown`: the customer's window is told.
     pub fn show(&self, app: &AppHandle, shown: Shown) {
-        *self.shown.lock().unwrap_or_else(|e| e.into_inner()) = shown;
+        {
+            // A new showing when the customer changes (not at each item):
+            // an answer is tied to the customer it was given to.
+            let mut now = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+            let showing = if now.1.customer == shown.customer { now.0 } else { now.0 + 1 };
+            *now = (showing, shown);
+        }
         tell(app);
     }
 }
@@ -53,7 +61,7 @@ pub fn open(app: &AppHandle) -> tauri::Result<()> {
         return w.set_focus();
     }
     WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html#customer".into()))
-        .title("단골 · 고객 화면")
+        .title("단골 · 고객 화면 · Customer screen")
         .inner_size(800.0, 600.0)
         .build()
         .map(|_| ())

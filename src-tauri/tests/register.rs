@@ -111,6 +111,14 @@ fn the_register_s_cart_appears_in_the_window_and_the_cashier_s_choice_goes_back(
     s.find("[data-testid=register-badge][data-revision=\"2\"]");
     s.shot("revision-2");
 
+    // The register's cart is changed at the register: a tap here says so and
+    // changes nothing.
+    s.click(&s.find("[data-testid=quick][data-sku=\"MILKBREAD\"]"));
+    s.wait("the cart says it is the register's", || {
+        s.try_find("[data-testid=cart-error]").filter(|e| s.text(e).contains("till-1"))
+    });
+    s.find("[data-testid=cart-line][data-sku=\"MILKBREAD\"][data-qty=\"1\"]");
+
     // The cashier unticks the gold discount; the register reads it back.
     let gold = s.wait("the gold discount applied", || {
         s.try_find("[data-testid=discount][data-rule=\"gold-5\"][data-applied=true] input")

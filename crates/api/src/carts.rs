@@ -57,14 +57,20 @@ pub struct CartPush {
     /// Above the register's last revision, this cart's or a closed one's
     /// (a retry of an older push is refused): a counter, or the time in
     /// milliseconds.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 9007199254740991_u64)]
     pub revision: u64,
     /// The identified customer (absent: a walk-in sale).
     pub customer: Option<Uuid>,
     /// The cart's lines (1–999 of each; at most 200 lines).
     #[schema(max_items = 200)]
     pub lines: Vec<CartLine>,
+    /// The points hold made for this payment (`/v1/holds`): the cart's
+    /// quote, and the window's, may spend its points.
+    pub hold: Option<Uuid>,
 }
+
+/// The largest revision: an integer every JSON reader keeps exact.
+pub const MAX_REVISION: u64 = (1 << 53) - 1;
 
 /// A register's cart with its quote.
 #[derive(Debug, Serialize, ToSchema)]
@@ -200,11 +206,11 @@ pub async fn push(
     let lang = lang(&headers);
     let register = register_path(register, lang)?;
     let Json(p) = body.map_err(|r| from_json_rejection(&r, lang))?;
-    if p.revision == 0 {
+    if p.revision == 0 || p.revision > MAX_REVISION {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
-            lang.pick("revision은 1 이상입니다", "the revision is 1 or more"),
+            lang.pick("revision은 1부터 2^53−1까지입니다", "the revision is 1 to 2^53−1"),
         ));
     }
     let now = chrono::Utc::now();
@@ -213,11 +219,12 @@ pub async fn push(
         revision: p.revision,
         customer: p.customer,
         lines: p.lines,
+        hold: p.hold,
         choices: Choices::default(),
         pushed_at: now,
     };
     let live = Arc::clone(&api.live);
-    let commit = move |c: &PushedCart| live.push(&c.register, c.revision, c.customer, c.lines.clone(), now);
+    let commit = move |c: &PushedCart| live.push(&c.register, c.revision, c.customer, c.lines.clone(), c.hold, now);
     quoted(&api, lang, cart, true, commit).await
 }
 

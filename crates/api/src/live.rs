@@ -67,6 +67,9 @@ pub struct PushedCart {
     /// The identified customer (absent: a walk-in sale).
     pub customer: Option<Uuid>,
     pub lines: Vec<CartLine>,
+    /// The points hold the register made for this payment, if any: the
+    /// cart's quote may spend it (`/v1/holds`).
+    pub hold: Option<Uuid>,
     /// The cashier's choices in the window (or the register's own).
     pub choices: Choices,
     /// When the register last pushed it.
@@ -75,18 +78,21 @@ pub struct PushedCart {
 
 impl PushedCart {
     /// This cart's quote: its discounts with the cashier's choices.
-    pub fn quote(&self, store: &Store, lang: Lang) -> Result<PreviewView, StoreError> {
+    pub fn quote(&self, store: &mut Store, lang: Lang) -> Result<PreviewView, StoreError> {
         let cart = Cart { lines: self.lines.clone() };
         cart.check()?;
-        store.preview(&PreviewRequest {
-            customer: self.customer,
-            cart,
-            told: Vec::new(),
-            selected: self.choices.apply.clone(),
-            at: store.now(),
-            lang,
-            viewer: Viewer::Cashier,
-            limit: 3,
+        let at = store.now();
+        store.using_hold(self.hold, |store| {
+            store.preview(&PreviewRequest {
+                customer: self.customer,
+                cart,
+                told: Vec::new(),
+                selected: self.choices.apply.clone(),
+                at,
+                lang,
+                viewer: Viewer::Cashier,
+                limit: 3,
+            })
         })
     }
 }
@@ -188,6 +194,7 @@ impl Live {
         revision: u64,
         customer: Option<Uuid>,
         lines: Vec<CartLine>,
+        hold: Option<Uuid>,
         at: DateTime<Utc>,
     ) -> Result<(PushedCart, bool), Refusal> {
         let mut carts = lock(&self.carts);
@@ -206,7 +213,8 @@ impl Live {
         // is closed (a sale with its `register`, or DELETE).
         let same_customer = earlier.is_some_and(|c| c.customer == customer);
         let choices = earlier.filter(|_| same_customer).map(|c| c.choices.clone()).unwrap_or_default();
-        let cart = PushedCart { register: register.to_string(), revision, customer, lines, choices, pushed_at: at };
+        let cart =
+            PushedCart { register: register.to_string(), revision, customer, lines, hold, choices, pushed_at: at };
         carts.insert(register.to_string(), cart.clone());
         Ok((cart, !same_customer))
     }
@@ -277,19 +285,19 @@ mod tests {
         let live = Live::default();
         let at = Utc::now();
         let a = Uuid::from_u128(1);
-        let (cart, changed) = live.push("r1", 1, Some(a), line("x"), at).unwrap();
+        let (cart, changed) = live.push("r1", 1, Some(a), line("x"), None, at).unwrap();
         assert!(changed);
         assert_eq!(cart.revision, 1);
         let dismissed =
             Choices { apply: Some(vec![]), dismiss: vec![Dismissal { rule: "r".into(), reason: "no".into() }] };
         live.choose("r1", 1, dismissed.clone()).unwrap();
-        assert_eq!(live.push("r1", 1, Some(a), line("y"), at).unwrap_err(), Refusal::Stale { current: 1 });
-        assert_eq!(live.push("r1", 0, Some(a), line("y"), at).unwrap_err(), Refusal::Stale { current: 1 });
-        let (cart, changed) = live.push("r1", 2, Some(a), line("y"), at).unwrap();
+        assert_eq!(live.push("r1", 1, Some(a), line("y"), None, at).unwrap_err(), Refusal::Stale { current: 1 });
+        assert_eq!(live.push("r1", 0, Some(a), line("y"), None, at).unwrap_err(), Refusal::Stale { current: 1 });
+        let (cart, changed) = live.push("r1", 2, Some(a), line("y"), None, at).unwrap();
         assert!(!changed);
         assert_eq!(cart.choices, dismissed, "the same customer keeps the cashier's choices");
         assert_eq!(live.choose("r1", 1, Choices::default()).unwrap_err(), Refusal::Stale { current: 2 });
-        let (cart, changed) = live.push("r1", 3, None, line("y"), at).unwrap();
+        let (cart, changed) = live.push("r1", 3, None, line("y"), None, at).unwrap();
         assert!(changed);
         assert_eq!(cart.choices, Choices::default());
         assert_eq!(live.choose("r2", 1, Choices::default()).unwrap_err(), Refusal::NoCart);
@@ -297,8 +305,8 @@ mod tests {
         assert!(live.cart("r1").is_none());
         // Revisions only go up, across carts: a late push or choice made on
         // the closed cart never lands on the next.
-        assert_eq!(live.push("r1", 3, None, line("x"), at).unwrap_err(), Refusal::Stale { current: 3 });
-        let (next, changed) = live.push("r1", 4, None, line("x"), at).unwrap();
+        assert_eq!(live.push("r1", 3, None, line("x"), None, at).unwrap_err(), Refusal::Stale { current: 3 });
+        let (next, changed) = live.push("r1", 4, None, line("x"), None, at).unwrap();
         assert!(changed, "a new cart");
         assert_eq!(next.choices, Choices::default(), "nothing carried over from the closed cart");
         assert_eq!(live.choose("r1", 3, Choices::default()).unwrap_err(), Refusal::Stale { current: 4 });
@@ -308,9 +316,9 @@ mod tests {
     fn registers_are_bounded() {
         let live = Live::default();
         for i in 0..MAX_REGISTERS {
-            live.push(&format!("r{i}"), 1, None, vec![], Utc::now()).unwrap();
+            live.push(&format!("r{i}"), 1, None, vec![], None, Utc::now()).unwrap();
         }
-        assert_eq!(live.push("one-more", 1, None, vec![], Utc::now()).unwrap_err(), Refusal::TooManyRegisters);
-        assert!(live.push("r0", 2, None, vec![], Utc::now()).is_ok());
+        assert_eq!(live.push("one-more", 1, None, vec![], None, Utc::now()).unwrap_err(), Refusal::TooManyRegisters);
+        assert!(live.push("r0", 2, None, vec![], None, Utc::now()).is_ok());
     }
 }

@@ -241,6 +241,16 @@ fn a_points_hold_is_set_aside_until_the_sale_spends_it() {
     assert!(!pays_with_points(&without), "held points are not another sale's: {:?}", without.body["eligible"]);
     let with = send(&shop, "POST", "/v1/quote", Some(&json!({"customer": id, "lines": bread(), "hold": hold_id})), &[]);
     assert!(pays_with_points(&with), "the hold's own quote may spend them: {:?}", with.body["eligible"]);
+    // The register's pushed cart names its hold: its quote may spend it too.
+    let push = json!({"revision": 1, "customer": id, "lines": bread(), "hold": hold_id});
+    let pushed = send(&shop, "PUT", "/v1/carts/till-9", Some(&push), &[]);
+    assert_eq!(pushed.status, 200, "{:?}", pushed.body);
+    assert!(
+        pays_with_points(&Answer { body: pushed.body["quote"].clone(), ..pushed }),
+        "the pushed cart's quote spends the hold"
+    );
+    let too_big = json!({"revision": 9007199254740992_u64, "lines": bread()});
+    refused(&send(&shop, "PUT", "/v1/carts/till-9", Some(&too_big), &[]), 422, "invalid_body");
 
     let mut apply: Vec<Value> = with.body["best"]["rule_ids"].as_array().unwrap().clone();
     if !apply.contains(&json!("points")) {

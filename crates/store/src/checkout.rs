@@ -106,13 +106,15 @@ impl Store {
             None => walk_in(),
         };
         // Points other open holds set aside are not this sale's to spend;
-        // the hold in hand, if any, is (and this sale captures it).
+        // the hold in hand, if any, is (and this sale captures it). Holds
+        // are judged by the store's clock, as they were made: a register's
+        // moment a little ahead neither ends a hold early nor frees another.
         match (&row, self.hold_in_hand) {
             (Some(r), hold) => {
                 if let Some(h) = hold {
-                    holds::capturable(&tx, h, r.rid, req.at)?;
+                    holds::capturable(&tx, h, r.rid, ctx.now)?;
                 }
-                let others = holds::held(&tx, r.rid, req.at, hold)?;
+                let others = holds::held(&tx, r.rid, ctx.now, hold)?;
                 standing.facts.points = (standing.facts.points - others).max(0);
             }
             (None, Some(_)) => {
@@ -195,7 +197,7 @@ impl Store {
             )?;
         }
         if let Some(h) = self.hold_in_hand {
-            holds::capture(&tx, h, draft.id, req.at)?;
+            holds::capture(&tx, h, draft.id, ctx.now)?;
         }
         let payload = Completed { draft: &draft, redeem_parts: &written.redeem_parts, dismissed: &dismissed };
         let seq = outbox::append(&tx, ids, ctx.device, req.at, "sale.completed", &payload)?;

@@ -120,9 +120,11 @@ impl Store {
     /// it may spend the hold's points (and a checkout captures it).
     pub fn using_hold<T>(&mut self, hold: Option<Uuid>, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         self.hold_in_hand = hold;
-        let done = f(self);
+        // Put back even if `f` panics (the shells catch panics and go on
+        // with the store): a hold left in hand would be every later sale's.
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
         self.hold_in_hand = None;
-        done
+        done.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 
     /// Holds `points` of a customer's points for `minutes` (1–60), under

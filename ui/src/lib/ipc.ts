@@ -94,8 +94,14 @@ export const api = {
   products: () => call<Product[]>("products"),
   findProduct: (code: string) => call<Product | null>("find_product", { code }),
   /** `customer` null is a walk-in sale; `selected` null means the best combination. */
-  preview: (customer: string | null, cart: Cart, told: string[], selected: string[] | null, lang: Lang) =>
-    call<PreviewView>("preview", { customer, cart, told, selected, lang }),
+  preview: (
+    customer: string | null,
+    cart: Cart,
+    told: string[],
+    selected: string[] | null,
+    lang: Lang,
+    hold: string | null = null,
+  ) => call<PreviewView>("preview", { customer, cart, told, selected, lang, hold }),
   checkout: (
     visit: string,
     customer: string | null,
@@ -151,14 +157,14 @@ export const api = {
   registerCarts: () => call<RegisterCart[]>("register_carts"),
   /** The cashier's choices on a register's cart, told to the register. */
   registerChoose: (name: string, revision: number, decision: Decision) =>
-    call<null>("register_choose", { name, revision, decision }),
+    call<boolean>("register_choose", { name, revision, decision }),
   /** The counter shows this customer and visit: the customer's screen follows. */
   showCustomer: (shown: { customer: string | null; discounts: ScreenDiscount[]; saving: number; total: number }) =>
     call<null>("show_customer", { shown }),
   /** What the customer's screen shows now (no phone number, nobody else's data). */
   customerScreen: () => call<CustomerScreen>("customer_screen"),
   /** The customer's own answer to marketing consent, for the customer shown. */
-  customerConsent: (given: boolean) => call<CustomerScreen>("customer_consent", { given }),
+  customerConsent: (showing: number, given: boolean) => call<null>("customer_consent", { showing, given }),
   openCustomerScreen: () => call<null>("open_customer_screen"),
   onCustomerScreen: (f: () => void): Promise<UnlistenFn> => listen("customer-screen", () => f()),
   onConsentChanged: (f: () => void): Promise<UnlistenFn> => listen("consent-changed", () => f()),

@@ -44,7 +44,7 @@ impl Store {
         };
         // Points other open holds set aside are not this cart's to spend.
         if let Some(c) = ctx.as_mut() {
-            let others = crate::holds::held(conn, c.row.rid, req.at, self.hold_in_hand)?;
+            let others = crate::holds::held(conn, c.row.rid, self.now(), self.hold_in_hand)?;
             c.standing.facts.points = (c.standing.facts.points - others).max(0);
         }
         let anonymous = walk_in();

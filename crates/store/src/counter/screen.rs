@@ -1,6 +1,6 @@
 //! The customer's own screen: what it may show about the customer at the
 //! counter, and their own answer to marketing consent. The address is the
-//! name they asked to be called by (or their name and 님); no phone number
+//! name they asked to be called by (or their name); no phone number
 //! or other customer's data ever reaches it.
 
 use crate::counter::{CustomerScreen, ScreenDiscount};
@@ -15,6 +15,7 @@ impl Store {
     /// discounts and totals, as the counter has them.
     pub fn customer_screen(
         &self,
+        showing: u64,
         customer: Option<Uuid>,
         discounts: Vec<ScreenDiscount>,
         saving: i64,
@@ -25,6 +26,8 @@ impl Store {
             return Ok(CustomerScreen {
                 shop_name,
                 address: None,
+                preferred: false,
+                showing,
                 points: 0,
                 stamps: 0,
                 discounts: Vec::new(),
@@ -34,10 +37,12 @@ impl Store {
             });
         };
         let p = self.profile(id, self.now(), &Viewer::Cashier)?;
-        let address = p.preferred_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("{} 님", p.name));
+        let preferred = p.preferred_name.filter(|n| !n.trim().is_empty());
         Ok(CustomerScreen {
             shop_name,
-            address: Some(address),
+            address: Some(preferred.clone().unwrap_or(p.name)),
+            preferred: preferred.is_some(),
+            showing,
             points: p.points,
             stamps: p.stamps,
             discounts,

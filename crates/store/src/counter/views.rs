@@ -358,6 +358,8 @@ pub struct RegisterCart {
     /// `None` for a walk-in sale.
     pub customer: Option<CustomerSummary>,
     pub lines: Vec<dangol_domain::catalog::CartLine>,
+    /// The points hold the register made for this payment, if any.
+    pub hold: Option<Uuid>,
     pub pushed_at: DateTime<Utc>,
 }
 
@@ -378,8 +380,16 @@ pub struct ScreenDiscount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CustomerScreen {
     pub shop_name: String,
-    /// `None` while nobody is identified: the screen greets in general.
+    /// The name they asked to be called by, else their name (the screen
+    /// adds 님 in Korean); `None` while nobody is identified: the screen
+    /// greets in general.
     pub address: Option<String>,
+    /// Whether `address` is the name they asked for (shown as it is).
+    pub preferred: bool,
+    /// Which showing this is (`show_customer` counts them): the customer's
+    /// answer to consent names it, so an answer given to one customer's
+    /// screen is never recorded for the next.
+    pub showing: u64,
     pub points: i64,
     pub stamps: i64,
     pub discounts: Vec<ScreenDiscount>,

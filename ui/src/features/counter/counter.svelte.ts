@@ -67,9 +67,11 @@ class Counter {
    * the revision shown: the register records the sale when it takes
    * payment, and the cashier's choices here go back to it.
    */
-  register = $state<{ name: string; revision: number } | null>(null);
-  /** The register closed the cart this window showed (its sale, or dropped). */
+  register = $state<{ name: string; revision: number; hold: string | null } | null>(null);
+  /** The register that closed the cart this window showed (its sale, or dropped). */
   registerClosed = $state<string | null>(null);
+  /** Register events are handled one at a time, in order. */
+  private registerQueue: Promise<void> = Promise.resolve();
   private generation = 0;
   private discardTimer: ReturnType<typeof setTimeout> | undefined;
   private visitPromise: Promise<string> | null = null;
@@ -170,9 +172,10 @@ class Counter {
     if (this.refusal && JSON.stringify(cart) !== this.refusedCart) this.refusal = null;
     try {
       const chosen = this.preview && !isDefault(this.selection) ? applied(this.selection, this.preview) : null;
-      let p = await api.preview(id, cart, this.told(), chosen, this.lang);
+      const hold = this.register?.hold ?? null;
+      let p = await api.preview(id, cart, this.told(), chosen, this.lang, hold);
       const want = applied(this.selection, p);
-      if (!sameRules(want, p.selected.rule_ids)) p = await api.preview(id, cart, this.told(), want, this.lang);
+      if (!sameRules(want, p.selected.rule_ids)) p = await api.preview(id, cart, this.told(), want, this.lang, hold);
       if (gen === this.generation) {
         this.preview = p;
         this.tellScreen();
@@ -202,6 +205,7 @@ class Counter {
   /** Adds a product. After a sale, the next item starts the next customer. */
   async add(product: Product, qty = 1): Promise<boolean> {
     if (this.receipt) this.reset();
+    if (this.lockedByRegister()) return false;
     const next = addItem(this.items, product, qty);
     if (!next) {
       this.cartError = this.tr("cart.tooMany", { name: product.name });
@@ -221,6 +225,7 @@ class Counter {
    * charged again); a line is removed only with its ✕.
    */
   async setQty(sku: string, text: string): Promise<boolean> {
+    if (this.lockedByRegister()) return false;
     const qty = parseQty(text);
     const next = qty === null ? null : setQty(this.items, sku, qty);
     if (!next) {
@@ -235,6 +240,7 @@ class Counter {
   }
 
   async remove(sku: string): Promise<void> {
+    if (this.lockedByRegister()) return;
     this.items = removeItem(this.items, sku);
     this.confirmLarge = false;
     await this.refresh();
@@ -273,38 +279,48 @@ class Counter {
 
   async setDiscount(ruleId: string, on: boolean): Promise<void> {
     if (!this.preview) return;
+    const to = this.register;
     this.selection = toggle(this.selection, this.preview, ruleId, on);
     if (on) this.settled(ruleId);
     await this.refresh();
-    this.tellRegister();
+    this.tellRegister(to);
   }
 
   /**
    * A register pushed a cart, changed its choices or closed it: the window
    * shows the register's newest cart (this visit's register's first), with
-   * no typing. A new customer starts a new visit; the same customer keeps
-   * the cashier's choices.
+   * no typing. Events are handled one at a time and a register's cart never
+   * goes back to an older revision. A visit the cashier started here is
+   * never replaced: the register's cart waits until it is done. A new
+   * customer starts a new visit; the same customer keeps the choices.
    */
-  async fromRegister(): Promise<void> {
-    let carts: RegisterCart[];
-    try {
-      carts = await api.registerCarts();
-    } catch (e) {
-      this.fail(e);
-      return;
-    }
+  fromRegister(): Promise<void> {
+    this.registerQueue = this.registerQueue.then(() => this.adoptRegister()).catch((e) => this.fail(e));
+    return this.registerQueue;
+  }
+
+  private async adoptRegister(): Promise<void> {
+    const carts: RegisterCart[] = await api.registerCarts();
     const shown = this.register;
+    // The cashier's own visit (a customer or items, or a receipt on screen)
+    // is theirs until done.
+    if (!shown && (this.inProgress || this.receipt)) return;
     const cart = (shown && carts.find((c) => c.register === shown.name)) || carts[0];
     if (!cart) {
       if (shown) {
         this.reset();
-        this.registerClosed = this.tr("register.closed", { name: shown.name });
+        this.registerClosed = shown.name;
       }
       return;
     }
-    if (shown && cart.register === shown.name && cart.revision === shown.revision) return;
+    if (shown && cart.register === shown.name && cart.revision <= shown.revision) return;
+    let missing = cart.lines.filter((l) => !this.products.some((p) => p.sku === l.sku));
+    if (missing.length > 0) {
+      this.products = await api.products();
+      missing = cart.lines.filter((l) => !this.products.some((p) => p.sku === l.sku));
+    }
     const customer = cart.customer;
-    if ((customer?.id ?? null) !== (this.customer?.id ?? null) || this.receipt || shown?.name !== cart.register) {
+    if ((customer?.id ?? null) !== (this.customer?.id ?? null) || shown?.name !== cart.register) {
       this.reset();
       this.customer = customer;
       if (customer) this.profile = await api.profile(customer.id).catch(() => null);
@@ -313,9 +329,17 @@ class Counter {
       const p = this.products.find((x) => x.sku === l.sku);
       return p ? [{ sku: p.sku, name: p.name, category: p.category, price: p.price, qty: l.qty }] : [];
     });
-    this.register = { name: cart.register, revision: cart.revision };
+    this.cartError = missing.length > 0 ? this.tr("register.unknown", { codes: missing.map((l) => l.sku).join(", ") }) : null;
+    this.register = { name: cart.register, revision: cart.revision, hold: cart.hold };
     this.registerClosed = null;
     await this.refresh();
+  }
+
+  /** A register's cart is changed at the register, not here. */
+  private lockedByRegister(): boolean {
+    if (!this.register) return false;
+    this.cartError = this.tr("register.locked", { name: this.register.name });
+    return true;
   }
 
   /**
@@ -344,20 +368,29 @@ class Counter {
   }
 
   /** The cashier's choices, told to the register whose cart this is. */
-  private tellRegister(): void {
-    if (!this.register || !this.preview) return;
+  private tellRegister(to: { name: string; revision: number } | null): void {
+    // The cart the choice was made on, taken before the preview's await: a
+    // choice never goes to a newer cart or another register.
+    if (!to || !this.preview || this.register?.name !== to.name || this.register.revision !== to.revision) return;
     const d = decision(this.selection, this.preview);
-    void api.registerChoose(this.register.name, this.register.revision, d).catch((e) => this.fail(e));
+    void api
+      .registerChoose(to.name, to.revision, d)
+      .then((taken) => {
+        // The register moved on meanwhile: show its cart, and choose again there.
+        if (!taken) void this.fromRegister();
+      })
+      .catch((e) => this.fail(e));
   }
 
   /** Accepting a suggestion: a discount is applied (or was told), a usual item added. */
   async accept(s: SuggestionView): Promise<void> {
+    const to = this.register;
     this.handled = [...this.handled, s.key];
     if (s.kind === "discount" && s.rule_id && this.preview && !s.applied) {
       this.selection = toggle(this.selection, this.preview, s.rule_id, true);
       this.settled(s.rule_id);
     }
-    if (s.kind === "usual_item") {
+    if (s.kind === "usual_item" && !this.lockedByRegister()) {
       const sku = s.key.slice("usual_item:".length);
       const p = this.products.find((x) => x.sku === sku);
       const next = p ? addItem(this.items, p) : null;
@@ -365,10 +398,11 @@ class Counter {
     }
     if (this.customer) await api.recordPrompt(this.customer.id, s.key, true, null).catch((e) => this.fail(e));
     await this.refresh();
-    this.tellRegister();
+    this.tellRegister(to);
   }
 
   async skip(s: SuggestionView, reason: string): Promise<void> {
+    const to = this.register;
     this.handled = [...this.handled, s.key];
     if (s.kind === "discount" && s.rule_id && !s.applied) {
       this.selection = dismiss(this.selection, s.rule_id, reason);
@@ -376,7 +410,7 @@ class Counter {
     }
     if (this.customer) await api.recordPrompt(this.customer.id, s.key, false, reason).catch((e) => this.fail(e));
     await this.refresh();
-    this.tellRegister();
+    this.tellRegister(to);
   }
 
   /** A discount the refusal named has been applied or skipped: it leaves the list. */
@@ -386,10 +420,11 @@ class Counter {
   }
 
   async skipDiscount(ruleId: string, reason: string): Promise<void> {
+    const to = this.register;
     this.selection = dismiss(this.selection, ruleId, reason);
     this.settled(ruleId);
     await this.refresh();
-    this.tellRegister();
+    this.tellRegister(to);
   }
 
   /**
@@ -413,6 +448,8 @@ class Counter {
       this.receipt = await api.checkout(visit, customer, toWire(this.items), d, this.goodwill, this.confirmLarge, this.lang);
       this.error = null;
       this.confirmLarge = false;
+      // Paid: the customer's screen clears before the next person reaches it.
+      void api.showCustomer({ customer: null, discounts: [], saving: 0, total: 0 }).catch(() => {});
       if (customer) this.profile = await api.profile(customer).catch(() => this.profile);
       return true;
     } catch (e) {

@@ -10,9 +10,21 @@ import type { ScreenDiscount } from "./ScreenDiscount";
  */
 export type CustomerScreen = { shop_name: string, 
 /**
- * `None` while nobody is identified: the screen greets in general.
+ * The name they asked to be called by, else their name (the screen
+ * adds 님 in Korean); `None` while nobody is identified: the screen
+ * greets in general.
  */
-address: string | null, points: number, stamps: number, discounts: Array<ScreenDiscount>, 
+address: string | null, 
+/**
+ * Whether `address` is the name they asked for (shown as it is).
+ */
+preferred: boolean, 
+/**
+ * Which showing this is (`show_customer` counts them): the customer's
+ * answer to consent names it, so an answer given to one customer's
+ * screen is never recorded for the next.
+ */
+showing: number, points: number, stamps: number, discounts: Array<ScreenDiscount>, 
 /**
  * What this visit takes off.
  */

@@ -19,4 +19,8 @@ revision: number,
 /**
  * `None` for a walk-in sale.
  */
-customer: CustomerSummary | null, lines: Array<CartLine>, pushed_at: string, };
+customer: CustomerSummary | null, lines: Array<CartLine>, 
+/**
+ * The points hold the register made for this payment, if any.
+ */
+hold: string | null, pushed_at: string, };
