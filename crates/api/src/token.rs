@@ -8,7 +8,7 @@
 use dangol_store::StoreError;
 use dangol_store::owner::constant_time_eq;
 use std::io::{Read as _, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 /// Hex digits in a token (256 bits).
@@ -42,8 +42,15 @@ fn write(path: &Path, token: &str) -> Result<(), StoreError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-/// Reads the token at `path`, refusing anything but a regular file only
-/// its user may read that holds a token.
+/// This process's effective user id (Linux: `/proc/self/status`).
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Reads the token at `path`, refusing anything but a regular file of this
+/// user's, that only they may read, that holds a token.
 pub fn read(path: &Path) -> Result<String, StoreError> {
     let meta = std::fs::metadata(path).map_err(io(path))?;
     if !meta.is_file() {
@@ -51,6 +58,16 @@ pub fn read(path: &Path) -> Result<String, StoreError> {
             "api token",
             format!("{}은(는) 파일이 아닙니다", path.display()),
             format!("{} is not a file", path.display()),
+        ));
+    }
+    if Some(meta.uid()) != effective_uid() {
+        return Err(StoreError::bad_input(
+            "api token",
+            format!(
+                "{}은(는) 다른 사용자의 파일입니다. 이 사용자로 rotate-token 을 실행해 새로 만드세요",
+                path.display()
+            ),
+            format!("{} belongs to another user; make a new one as this user with rotate-token", path.display()),
         ));
     }
     if meta.permissions().mode() & 0o077 != 0 {
@@ -129,6 +146,15 @@ mod tests {
         assert!(read(&path).is_err() && !accepts(&path, &second), "a file others may read lets nothing in");
         let third = rotate(&path).unwrap();
         assert!(accepts(&path, &third), "and a new token mends it");
+        // Another user's file lets nothing in, even private and well formed
+        // (only root may give a file away: the check runs where tests run
+        // as root, as CI does).
+        if effective_uid() == Some(0) {
+            std::os::unix::fs::chown(&path, Some(65_534), None).unwrap();
+            assert!(read(&path).is_err() && !accepts(&path, &third), "another user's file lets nothing in");
+            std::os::unix::fs::chown(&path, Some(0), None).unwrap();
+            assert!(accepts(&path, &third));
+        }
         std::fs::write(&path, "not a token").unwrap();
         assert!(read(&path).is_err());
         assert!(read(&dir).is_err(), "a folder is not a token file");
