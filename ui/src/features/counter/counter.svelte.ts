@@ -140,6 +140,8 @@ class Counter {
 
   /** Selects a customer and starts their visit. */
   async select(c: CustomerSummary): Promise<void> {
+    // A register's cart says who it is for: that changes at the register.
+    if (this.lockedByRegister()) return;
     const keep = this.receipt ? [] : this.items;
     this.resetVisit();
     this.items = keep;
@@ -376,8 +378,9 @@ class Counter {
     void api
       .registerChoose(to.name, to.revision, d)
       .then((taken) => {
-        // The register moved on meanwhile: show its cart, and choose again there.
-        if (!taken) void this.fromRegister();
+        // The register moved on meanwhile: show its cart, and send the
+        // cashier's choice again on it.
+        if (!taken) void this.fromRegister().then(() => this.tellRegister(this.register));
       })
       .catch((e) => this.fail(e));
   }
@@ -385,12 +388,13 @@ class Counter {
   /** Accepting a suggestion: a discount is applied (or was told), a usual item added. */
   async accept(s: SuggestionView): Promise<void> {
     const to = this.register;
+    if (s.kind === "usual_item" && this.lockedByRegister()) return;
     this.handled = [...this.handled, s.key];
     if (s.kind === "discount" && s.rule_id && this.preview && !s.applied) {
       this.selection = toggle(this.selection, this.preview, s.rule_id, true);
       this.settled(s.rule_id);
     }
-    if (s.kind === "usual_item" && !this.lockedByRegister()) {
+    if (s.kind === "usual_item") {
       const sku = s.key.slice("usual_item:".length);
       const p = this.products.find((x) => x.sku === sku);
       const next = p ? addItem(this.items, p) : null;
@@ -484,10 +488,13 @@ class Counter {
 
   /** Ready for the next customer. */
   reset(): void {
+    const hadRegister = this.register !== null;
     this.resetVisit();
     this.customer = null;
     this.profile = null;
     this.tellScreen();
+    // A register's cart that waited for the cashier's own visit shows now.
+    if (!hadRegister) void this.fromRegister();
   }
 
   private resetVisit(): void {
