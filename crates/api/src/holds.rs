@@ -37,13 +37,10 @@ pub struct HoldRequest {
 }
 
 fn hold_id(id: Result<Path<String>, PathRejection>, lang: Lang) -> Result<Uuid, Problem> {
-    id.ok().and_then(|Path(id)| Uuid::parse_str(&id).ok()).ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            lang.pick("그런 포인트 보류는 없습니다 (UUID입니다)", "no such points hold (its id is a UUID)"),
-        )
-    })
+    crate::routes::path_id(
+        id,
+        lang.pick("그런 포인트 보류는 없습니다 (UUID입니다)", "no such points hold (its id is a UUID)"),
+    )
 }
 
 /// Holds a customer's points for a redemption at payment, once per

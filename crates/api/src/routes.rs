@@ -137,13 +137,17 @@ pub async fn customer(
 
 /// A customer id from a path: not a UUID is no such customer.
 pub fn customer_id(id: Result<Path<String>, PathRejection>, lang: Lang) -> Result<Uuid, Problem> {
-    id.ok().and_then(|Path(id)| Uuid::parse_str(&id).ok()).ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            lang.pick("그런 고객은 없습니다 (고객 번호는 UUID입니다)", "no such customer (a customer id is a UUID)"),
-        )
-    })
+    path_id(
+        id,
+        lang.pick("그런 고객은 없습니다 (고객 번호는 UUID입니다)", "no such customer (a customer id is a UUID)"),
+    )
+}
+
+/// An id from a path: not a UUID is no such thing (`none` says what).
+pub fn path_id(id: Result<Path<String>, PathRejection>, none: &str) -> Result<Uuid, Problem> {
+    id.ok()
+        .and_then(|Path(id)| Uuid::parse_str(&id).ok())
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found", none))
 }
 
 /// Whether a moment given in a request is in the years 2000–2099.

@@ -114,8 +114,7 @@ impl Store {
                 if let Some(h) = hold {
                     holds::capturable(&tx, h, r.rid, ctx.now)?;
                 }
-                let others = holds::held(&tx, r.rid, ctx.now, hold)?;
-                standing.facts.points = (standing.facts.points - others).max(0);
+                holds::set_aside(&tx, &mut standing.facts, r.rid, ctx.now, hold)?;
             }
             (None, Some(_)) => {
                 return Err(StoreError::BadInput {

@@ -46,7 +46,7 @@ pub struct HoldView {
 }
 
 /// Points in this customer's open holds at `at`, but `except`.
-pub(crate) fn held(conn: &Connection, customer: i64, at: DateTime<Utc>, except: Option<Uuid>) -> Result<i64> {
+fn held(conn: &Connection, customer: i64, at: DateTime<Utc>, except: Option<Uuid>) -> Result<i64> {
     let except = except.map(|u| u.as_bytes().to_vec()).unwrap_or_default();
     Ok(conn.query_row(
         "SELECT coalesce(sum(points), 0) FROM point_holds
@@ -54,6 +54,19 @@ pub(crate) fn held(conn: &Connection, customer: i64, at: DateTime<Utc>, except: 
         params![customer, ms(at), except],
         |r| r.get(0),
     )?)
+}
+
+/// Sets aside from what `facts` may redeem the points of this customer's
+/// open holds at `at`, but the hold in hand (`except`).
+pub(crate) fn set_aside(
+    conn: &Connection,
+    facts: &mut dangol_domain::eligibility::CustomerFacts,
+    customer: i64,
+    at: DateTime<Utc>,
+    except: Option<Uuid>,
+) -> Result<()> {
+    facts.points = (facts.points - held(conn, customer, at, except)?).max(0);
+    Ok(())
 }
 
 fn read(conn: &Connection, id: Uuid, at: DateTime<Utc>) -> Result<Option<HoldView>> {

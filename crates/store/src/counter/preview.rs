@@ -44,8 +44,7 @@ impl Store {
         };
         // Points other open holds set aside are not this cart's to spend.
         if let Some(c) = ctx.as_mut() {
-            let others = crate::holds::held(conn, c.row.rid, self.now(), self.hold_in_hand)?;
-            c.standing.facts.points = (c.standing.facts.points - others).max(0);
+            crate::holds::set_aside(conn, &mut c.standing.facts, c.row.rid, self.now(), self.hold_in_hand)?;
         }
         let anonymous = walk_in();
         let standing = ctx.as_ref().map_or(&anonymous, |c| &c.standing);
