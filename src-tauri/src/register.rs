@@ -13,6 +13,7 @@ use crate::state::AppState;
 use dangol_api::live::{Choices, Dismissal, Live};
 use dangol_api::shop::Shop;
 use dangol_store::counter::RegisterCart;
+use dangol_store::owner::Viewer;
 use dangol_store::{Store, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -107,7 +108,7 @@ impl Register {
             // A cart whose customer is gone (merged away and undone, say)
             // is shown as a walk-in's rather than hiding every cart.
             let customer = match c.customer {
-                Some(_) => c.quote(store, dangol_domain::i18n::Lang::Ko).ok().and_then(|q| q.customer),
+                Some(id) => store.customer_summary(id, &Viewer::Cashier).ok(),
                 None => None,
             };
             shown.push(RegisterCart {

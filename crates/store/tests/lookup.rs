@@ -218,6 +218,18 @@ fn among_equal_matches_the_frequent_recent_customer_comes_first() {
 }
 
 #[test]
+fn a_summary_by_id_is_the_same_as_the_search_hit_and_masks_for_a_cashier() {
+    let (store, _ids, people) = shop_with(&[("김민수", "010-1111-1234"), ("이지은", "010-2222-5678")]);
+    let by_search = find(&store, "김민수").remove(0);
+    let by_id = store.customer_summary(people[0], &Viewer::Cashier).expect("a known customer");
+    assert_eq!(by_id.id, by_search.id);
+    assert_eq!(by_id.name, by_search.name);
+    assert_eq!(by_id.phone_masked, "010-****-1234");
+    assert_eq!(by_id.phone, None, "a cashier never gets the full number");
+    assert!(store.customer_summary(Uuid::from_u128(7), &Viewer::Cashier).is_err(), "an unknown id is an error");
+}
+
+#[test]
 fn queries_that_cannot_work_get_a_typed_error_with_a_clear_message() {
     let (store, _, _) = shop_with(&[("김민수", "010-1234-5678")]);
     let long_hangul = "가".repeat(200);

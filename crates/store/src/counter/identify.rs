@@ -5,7 +5,7 @@ use super::views::*;
 use crate::Store;
 use crate::customers::{self};
 use crate::error::Result;
-use crate::lookup::{self};
+use crate::lookup::{self, Found, MatchKind};
 use crate::owner::Viewer;
 
 impl Store {
@@ -18,6 +18,13 @@ impl Store {
             total: found.total,
             total_cap: lookup::COUNT_CAP,
         })
+    }
+
+    /// One customer as a search hit shows them, by id: what the window
+    /// needs to name a register's cart's customer, in one read.
+    pub fn customer_summary(&self, customer: uuid::Uuid, viewer: &Viewer) -> Result<CustomerSummary> {
+        let row = customers::get(&self.conn, customer)?;
+        Ok(summary(&Found::from(&row), MatchKind::Card, viewer))
     }
 
     /// Brings the name search's grams up to date with the customers'
