@@ -256,9 +256,9 @@ pub async fn feedback(
         &request,
         StatusCode::CREATED,
         |_| Ok(()),
-        move |store, _| {
+        move |store, id| {
             let at = store.now();
-            store.add_feedback(customer, kind, &category, &text, at, &mut SystemIds)
+            store.add_feedback_as(id, customer, kind, &category, &text, at, &mut SystemIds)
         },
     )
     .await

@@ -211,6 +211,12 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     let logged_again = send(&shop, "POST", &path, Some(&said), &key("voice-1"));
     assert_eq!((logged_again.status, &logged_again.body), (201, &logged.body));
     assert_eq!(count(&shop, "feedback"), voices + 1, "logged once");
+    // The process stopped between logging it and keeping its answer: the
+    // register's retry finds it under the id its key makes.
+    forget_answers(&shop);
+    let after_crash = send(&shop, "POST", &path, Some(&said), &key("voice-1"));
+    assert_eq!((after_crash.status, &after_crash.body["id"]), (201, &logged.body["id"]));
+    assert_eq!(count(&shop, "feedback"), voices + 1, "still logged once after the lost answer");
     let other_customer = customer_named(&shop, "박정호");
     let elsewhere = format!("/v1/customers/{other_customer}/feedback");
     refused(&send(&shop, "POST", &elsewhere, Some(&said), &key("voice-1")), 422, "idempotency_key_reused");

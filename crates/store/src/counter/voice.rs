@@ -83,9 +83,33 @@ impl Store {
         at: DateTime<Utc>,
         ids: &mut dyn IdSource,
     ) -> Result<FeedbackView> {
-        let mut f = Feedback::new(ids.next_id(at), customer, at, kind, category, text)?;
+        let id = ids.next_id(at);
+        self.add_feedback_as(id, customer, kind, category, text, at, ids)
+    }
+
+    /// Logs feedback under an id the caller made (the local API makes it
+    /// from the request's Idempotency-Key): if feedback with that id is
+    /// already logged, it is answered again and nothing is written, so a
+    /// retry whose first answer was lost never logs it twice.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_feedback_as(
+        &mut self,
+        id: Uuid,
+        customer: Uuid,
+        kind: FeedbackKind,
+        category: &str,
+        text: &str,
+        at: DateTime<Utc>,
+        ids: &mut dyn IdSource,
+    ) -> Result<FeedbackView> {
+        let mut f = Feedback::new(id, customer, at, kind, category, text)?;
         let ctx = self.write_ctx()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        match feedback::get(&tx, id) {
+            Ok(logged) => return Ok(FeedbackView::from(&logged)),
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
         let row = customers::get(&tx, customer)?;
         ctx.check(&tx, ids, at, Some(row.registered()), "feedback")?;
         // Recorded for the customer it belongs to now (the survivor, if
