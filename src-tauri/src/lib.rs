@@ -253,4 +253,41 @@ mod tests {
         assert_eq!(plain, 0, "a command without (async) runs on the main thread and can freeze the window");
         assert!(off_main >= 20, "{off_main} commands found");
     }
+
+    /// Every command is granted to the counter window, and the customer's
+    /// screen gets exactly its two: reading what it may show and the
+    /// customer's consent (build.rs puts the commands under Tauri's
+    /// permissions; `DANGOL_COMMANDS` is its list from generate_handler).
+    #[test]
+    fn every_command_is_granted_to_the_right_window() {
+        let commands: Vec<&str> = env!("DANGOL_COMMANDS").split(',').collect();
+        assert!(commands.len() >= 40, "{} commands found", commands.len());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sets: toml::Value = std::fs::read_to_string(dir.join("permissions/windows.toml")).unwrap().parse().unwrap();
+        let granted = |set: &str| -> Vec<String> {
+            let set = sets["set"].as_array().unwrap().iter().find(|s| s["identifier"].as_str() == Some(set)).unwrap();
+            let mut names: Vec<String> = set["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap().strip_prefix("allow-").unwrap().replace('-', "_"))
+                .collect();
+            names.sort();
+            names
+        };
+        let screen = ["customer_consent", "customer_screen"];
+        let mut counter: Vec<String> = commands.iter().filter(|c| !screen.contains(c)).map(|c| c.to_string()).collect();
+        counter.sort();
+        assert_eq!(granted("counter-window"), counter, "the counter window may call every other command");
+        assert_eq!(granted("customer-screen"), screen, "the customer's screen may call these two only");
+        let capability = |file: &str| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(dir.join("capabilities").join(file)).unwrap()).unwrap()
+        };
+        let main = capability("default.json");
+        let customer = capability("customer.json");
+        assert_eq!(main["windows"], serde_json::json!(["main"]));
+        assert!(main["permissions"].as_array().unwrap().contains(&"counter-window".into()));
+        assert_eq!(customer["windows"], serde_json::json!(["customer"]));
+        assert_eq!(customer["permissions"], serde_json::json!(["core:event:default", "customer-screen"]));
+    }
 }

@@ -36,9 +36,26 @@ fn the_customer_sees_their_points_and_savings_and_answers_consent_themselves() {
     s.switch_to(&screen);
     s.find("[data-testid=screen-welcome]");
     s.shot("welcome");
+    // A window facing the customer may read what it shows and send their
+    // consent, nothing else: the counter's commands are refused to it by
+    // Tauri's permissions, before any of Dangol's code runs.
+    for command in ["lookup", "profile", "owner_unlock", "show_customer", "checkout", "register_carts"] {
+        let answer = call_from_window(s, command);
+        assert!(
+            answer.starts_with("refused:") && answer.contains("not allowed"),
+            "{command} from the customer's screen: {answer}"
+        );
+    }
+    let answer = call_from_window(s, "customer_screen");
+    assert!(answer.starts_with("allowed:"), "the screen reads what it may show: {answer}");
 
     // The cashier identifies the couple's wife and rings up the bread.
     s.switch_to(&counter);
+    let answer = call_from_window(s, "customer_consent");
+    assert!(
+        answer.starts_with("refused:") && answer.contains("not allowed"),
+        "consent is the customer's own: {answer}"
+    );
     identify(s, "1004", "김영자");
     quick_add(s, "MILKBREAD");
     quick_add(s, "SALT");
@@ -83,4 +100,14 @@ fn the_customer_sees_their_points_and_savings_and_answers_consent_themselves() {
     s.switch_to(&screen);
     s.find("[data-testid=screen-welcome]");
     s.shot("cleared");
+}
+
+/// Calls a Dangol command from the current window's page, as a script in
+/// it could; `allowed:ANSWER` or `refused:ERROR`.
+fn call_from_window(s: &support::Session, command: &str) -> String {
+    s.exec(&format!(
+        "window.__probe = null; window.__TAURI_INTERNALS__.invoke({command:?}, {{}}).then(\
+         r => window.__probe = 'allowed:' + JSON.stringify(r), e => window.__probe = 'refused:' + String(e));"
+    ));
+    s.wait(&format!("{command} answered"), || s.exec("return window.__probe;").as_str().map(str::to_string))
 }
