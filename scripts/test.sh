@@ -22,6 +22,6 @@ echo "== TypeScript bindings are generated from Rust and up to date"
 cargo test -p dangol-store --features ts --test bindings --locked
 echo "== end to end: the real app window, driven through WebDriver under Xvfb"
 echo "   screenshots: $(pwd)/target/e2e-screenshots"
-xvfb-run -a -s "-screen 0 1920x1080x24" cargo test -p dangol-app --test e2e --test trust --test language --test sync --test review --test rules --test register --test screen --locked -- --ignored --test-threads=1
+xvfb-run -a -s "-screen 0 1920x1080x24" cargo test -p dangol-app --test e2e --test trust --test language --test sync --test review --test rules --test register --test screen --test tablet --locked -- --ignored --test-threads=1
 echo "== the package: a .deb installed into a scratch root, its command and its window"
 ./scripts/package-test.sh

@@ -385,17 +385,12 @@ pub fn register_choose(
 }
 
 /// The counter shows this customer (or nobody) and this visit's discounts:
-/// the customer's screen follows.
+/// the customer's screens follow (the second window, the tablet).
 #[tauri::command(async)]
-pub fn show_customer(
-    app: AppHandle,
-    window: tauri::WebviewWindow,
-    screen: State<crate::screen::Screen>,
-    shown: crate::screen::Shown,
-) {
+pub fn show_customer(window: tauri::WebviewWindow, screen: State<crate::screen::Screen>, shown: crate::screen::Shown) {
     // Only the counter says who is at the counter.
     if window.label() != crate::screen::LABEL {
-        screen.show(&app, shown);
+        screen.showing.show(shown);
     }
 }
 
@@ -405,39 +400,59 @@ pub fn customer_screen(
     state: State<AppState>,
     screen: State<crate::screen::Screen>,
 ) -> Reply<dangol_store::counter::CustomerScreen> {
-    let (showing, s) = screen.shown();
-    state.with(|store, _| store.customer_screen(showing, s.customer, s.discounts.clone(), s.saving, s.total))
+    let (showing, _, s) = screen.showing.shown();
+    state.with(|store, _| store.customer_screen(showing, s.customer, s.discounts, s.saving, s.total))
 }
 
 /// The customer's own answer to marketing consent, given on the showing
 /// `showing`: recorded for the customer it showed, and refused if the
 /// counter has moved on since (the next customer is never answered for).
+/// Both windows hear of it (`screen::Screen::forward`).
 #[tauri::command(async)]
 pub fn customer_consent(
-    app: AppHandle,
     window: tauri::WebviewWindow,
     state: State<AppState>,
     screen: State<crate::screen::Screen>,
     showing: u64,
     given: bool,
 ) -> Reply<()> {
-    let (now, s) = screen.shown();
-    let customer = match s.customer {
-        // The customer answers on their own screen, not the cashier for them.
-        Some(c) if now == showing && window.label() == crate::screen::LABEL => c,
-        _ => {
-            return Err(state.view(&dangol_store::StoreError::bad_input(
-                "consent",
-                "화면이 바뀌었습니다. 다시 눌러 주세요",
-                "the screen has changed; please answer again",
-            )));
-        }
+    let moved_on = || {
+        state.view(&dangol_store::StoreError::bad_input(
+            "consent",
+            "화면이 바뀌었습니다. 다시 눌러 주세요",
+            "the screen has changed; please answer again",
+        ))
     };
-    state.with(|store, ids| store.customer_consents(customer, given, ids))?;
-    // Both windows read again: the customer's answer, the cashier's card.
-    crate::screen::tell(&app);
-    let _ = app.emit_to("main", "consent-changed", customer);
-    Ok(())
+    // The customer answers on their own screen, not the cashier for them.
+    if window.label() != crate::screen::LABEL {
+        return Err(moved_on());
+    }
+    match state.with(|store, ids| screen.showing.consent(store, showing, given, ids))? {
+        Some(_) => Ok(()),
+        None => Err(moved_on()),
+    }
+}
+
+/// The customer's screen on a tablet, as the owner's settings show it.
+#[tauri::command(async)]
+pub fn owner_tablet_screen(
+    state: State<AppState>,
+    tablet: State<crate::tablet::Tablet>,
+) -> Reply<dangol_store::counter::TabletScreenView> {
+    state.as_owner(|s, _, _| tablet.view(&state, s))
+}
+
+/// The owner allows the customer's screen on a tablet at `address` (this
+/// PC's `IP:PORT` on the shop's network), or stops it (`null`).
+#[tauri::command(async)]
+pub fn owner_allow_tablet_screen(
+    app: AppHandle,
+    state: State<AppState>,
+    tablet: State<crate::tablet::Tablet>,
+    address: Option<String>,
+) -> Reply<dangol_store::counter::TabletScreenView> {
+    tablet.allow(&app, &state, address.as_deref())?;
+    state.as_owner(|s, _, _| tablet.view(&state, s))
 }
 
 /// Opens the customer's screen (a second window).

@@ -18,13 +18,15 @@
 //!
 //! The window serves the register's API on its own store (`register.rs`):
 //! the register's pushed cart appears in the window as it is rung up.
-//! The customer's screen is a second window (`screen.rs`).
+//! The customer's screen is a second window (`screen.rs`) and, when the
+//! owner allows it, a page for a tablet on the shop's network (`tablet.rs`).
 
 mod commands;
 mod register;
 mod screen;
 mod state;
 mod sync;
+mod tablet;
 
 use dangol_store::admin::NewShop;
 use dangol_store::error::ErrorView;
@@ -135,9 +137,12 @@ pub fn run() {
     tauri::Builder::default()
         .manage(state)
         .manage(screen::Screen::default())
+        .manage(tablet::Tablet::default())
         .setup(move |app| {
             sync::start(app.handle().clone());
             register::start(app.handle(), &args);
+            tauri::Manager::state::<screen::Screen>(app).forward(app.handle());
+            tauri::Manager::state::<tablet::Tablet>(app).start(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -183,6 +188,8 @@ pub fn run() {
             commands::customer_screen,
             commands::customer_consent,
             commands::open_customer_screen,
+            commands::owner_tablet_screen,
+            commands::owner_allow_tablet_screen,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

@@ -31,7 +31,7 @@ pub struct Register {
 }
 
 /// The window's store, shared with the API: one operation at a time.
-struct WindowShop(AppHandle);
+pub(crate) struct WindowShop(pub(crate) AppHandle);
 
 impl Shop for WindowShop {
     fn enter(&self, work: &mut dyn FnMut(&mut Store)) -> Result<(), StoreError> {

@@ -4,49 +4,36 @@
 //! the customer's window asks for what it may show (`customer_screen`,
 //! built by the store: no phone number, nobody else's data) and records the
 //! customer's own consent for the customer shown, never for an id it is
-//! given (`customer_consent`).
+//! given (`customer_consent`). What is shown is a `Showing` the tablet page
+//! reads too (`tablet.rs`).
 
-use dangol_store::counter::ScreenDiscount;
-use serde::Deserialize;
-use std::sync::Mutex;
+use dangol_api::showing::{Change, Showing};
+use std::sync::Arc;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
-use uuid::Uuid;
+
+pub use dangol_api::showing::Shown;
 
 /// The window's label.
 pub const LABEL: &str = "customer";
 
-/// What the counter shows now.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Shown {
-    pub customer: Option<Uuid>,
-    pub discounts: Vec<ScreenDiscount>,
-    pub saving: i64,
-    pub total: i64,
-}
-
-/// The customer's screen's state: what is shown, and which showing it is
-/// (counted each time the customer changes, so an answer given to one
-/// customer is never taken for the next).
+/// The customer's screen's state (`dangol_api::showing`), shared with the
+/// tablet page (`tablet.rs`).
 #[derive(Default)]
 pub struct Screen {
-    shown: Mutex<(u64, Shown)>,
+    pub showing: Arc<Showing>,
 }
 
 impl Screen {
-    pub fn shown(&self) -> (u64, Shown) {
-        self.shown.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// The counter shows `shown`: the customer's window is told.
-    pub fn show(&self, app: &AppHandle, shown: Shown) {
-        {
-            // A new showing when the customer changes (not at each item):
-            // an answer is tied to the customer it was given to.
-            let mut now = self.shown.lock().unwrap_or_else(|e| e.into_inner());
-            let showing = if now.1.customer == shown.customer { now.0 } else { now.0 + 1 };
-            *now = (showing, shown);
-        }
-        tell(app);
+    /// Tells the windows about every change: the customer's window reads
+    /// its screen again, the counter its card of a customer who answered.
+    pub fn forward(&self, app: &AppHandle) {
+        let app = app.clone();
+        self.showing.listen(move |change| match change {
+            Change::Shown => tell(&app),
+            Change::Consent(customer) => {
+                let _ = app.emit_to("main", "consent-changed", customer);
+            }
+        });
     }
 }
 

@@ -40,7 +40,7 @@ pub fn loopback_host(host: &str, port: u16) -> bool {
 
 /// The token an `Authorization` header carries (the scheme's name in any
 /// case, as HTTP allows).
-fn bearer(headers: &HeaderMap) -> &str {
+pub fn bearer(headers: &HeaderMap) -> &str {
     let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),

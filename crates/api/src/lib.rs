@@ -7,6 +7,8 @@
 //!   `Idempotency-Key` (`once`); `holds`: points held for payment;
 //!   `doc`: the OpenAPI 3.1 document; `reference`: it as an HTML page;
 //! - `live`: the carts and events the register and the window share;
+//! - `showing`: what the customer's screen shows; `tablet`: that screen
+//!   as a page for a tablet on the shop's network, when the owner allows it;
 //!   `shop`: where the store is (the API's own, or the window's);
 //! - `guard`: what every request passes first (a loopback `Host`, the
 //!   bearer token); `token`: the token file;
@@ -32,6 +34,8 @@ pub mod reference;
 pub mod routes;
 pub mod sales;
 pub mod shop;
+pub mod showing;
+pub mod tablet;
 pub mod token;
 
 use axum::Router;
@@ -80,33 +84,46 @@ impl Api {
         lang: Lang,
         work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Problem> {
-        let shop = Arc::clone(&self.shop);
-        let turn = Arc::clone(&self.turn);
-        let work = async move {
-            let turn = turn.lock_owned().await;
-            tokio::task::spawn_blocking(move || {
-                // The turn is this thread's until the work is done, even
-                // when the register has been told to retry.
-                let _turn = turn;
-                let mut work = Some(work);
-                let mut done = None;
-                shop.enter(&mut |store| done = work.take().map(|w| w(store)))?;
-                done.unwrap_or(Err(StoreError::Busy))
-            })
-            .await
-        };
-        match tokio::time::timeout(TIME_LIMIT, work).await {
-            Err(_) => Err(Problem::timeout(lang)),
-            Ok(Err(_)) => Err(Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                lang.pick(
-                    "예상하지 못한 오류입니다. 아무것도 저장되지 않았습니다",
-                    "an unexpected error; nothing was saved",
-                ),
-            )),
-            Ok(Ok(done)) => done.map_err(|e| Problem::from_store(&e, lang)),
-        }
+        on_store(&self.shop, &self.turn, lang, work).await
+    }
+}
+
+/// Runs `work` on `shop`'s store on a blocking thread when it is its
+/// `turn`, within `TIME_LIMIT` (a request that cannot have its turn in
+/// time is told to retry, so waiting requests never pile up behind a slow
+/// one: at most one waits on the store itself).
+pub(crate) async fn on_store<T: Send + 'static>(
+    shop: &Arc<dyn Shop>,
+    turn: &Arc<tokio::sync::Mutex<()>>,
+    lang: Lang,
+    work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Problem> {
+    let shop = Arc::clone(shop);
+    let turn = Arc::clone(turn);
+    let work = async move {
+        let turn = turn.lock_owned().await;
+        tokio::task::spawn_blocking(move || {
+            // The turn is this thread's until the work is done, even
+            // when the register has been told to retry.
+            let _turn = turn;
+            let mut work = Some(work);
+            let mut done = None;
+            shop.enter(&mut |store| done = work.take().map(|w| w(store)))?;
+            done.unwrap_or(Err(StoreError::Busy))
+        })
+        .await
+    };
+    match tokio::time::timeout(TIME_LIMIT, work).await {
+        Err(_) => Err(Problem::timeout(lang)),
+        Ok(Err(_)) => Err(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            lang.pick(
+                "예상하지 못한 오류입니다. 아무것도 저장되지 않았습니다",
+                "an unexpected error; nothing was saved",
+            ),
+        )),
+        Ok(Ok(done)) => done.map_err(|e| Problem::from_store(&e, lang)),
     }
 }
 
@@ -135,7 +152,8 @@ pub fn router(api: Arc<Api>) -> Router {
 }
 
 /// Refuses an address other than 127.0.0.1 or ::1: the shop's network is
-/// for a later, owner-allowed second screen, not for this API.
+/// only for the customer's screen on a tablet, when the owner allows it
+/// (`tablet`), never for this API.
 fn loopback_only(listen: SocketAddr) -> Result<(), StoreError> {
     let ip = listen.ip();
     if ip == std::net::Ipv4Addr::LOCALHOST || ip == std::net::Ipv6Addr::LOCALHOST {
@@ -269,18 +287,9 @@ fn start_with(
     signals: bool,
 ) -> Result<Running, StoreError> {
     loopback_only(listen)?;
-    let io = |e| StoreError::Io { path: token_file.to_path_buf(), source: e };
     let (_, token_made) = token::load_or_create(token_file)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(io)?;
-    let std_listener = std::net::TcpListener::bind(listen).map_err(|e| {
-        StoreError::bad_input(
-            "listen address",
-            format!("{listen}에서 기다릴 수 없습니다: {e}"),
-            format!("cannot listen on {listen}: {e}"),
-        )
-    })?;
-    std_listener.set_nonblocking(true).map_err(io)?;
-    let addr = std_listener.local_addr().map_err(io)?;
+    let std_listener = bind(listen)?;
+    let addr = local_addr(&std_listener, token_file)?;
     let api = Arc::new(Api {
         shop,
         turn: Arc::new(tokio::sync::Mutex::new(())),
@@ -288,15 +297,48 @@ fn start_with(
         token_file: token_file.to_path_buf(),
         listen: addr,
     });
+    serve(std_listener, router(api), signals, token_file, token_made)
+}
+
+/// Binds `listen`, or says why it cannot.
+pub(crate) fn bind(listen: SocketAddr) -> Result<std::net::TcpListener, StoreError> {
+    std::net::TcpListener::bind(listen).map_err(|e| {
+        StoreError::bad_input(
+            "listen address",
+            format!("{listen}에서 기다릴 수 없습니다: {e}"),
+            format!("cannot listen on {listen}: {e}"),
+        )
+    })
+}
+
+/// Where a bound listener listens (port 0 made concrete).
+pub(crate) fn local_addr(listener: &std::net::TcpListener, file: &Path) -> Result<SocketAddr, StoreError> {
+    listener.local_addr().map_err(|e| StoreError::Io { path: file.to_path_buf(), source: e })
+}
+
+/// Serves `app` on `std_listener` on threads of its own until stopped (or
+/// dropped; with `signals`, also at Ctrl-C or SIGTERM). `file` is the
+/// key file named in errors; `made` whether it was made now.
+pub(crate) fn serve(
+    std_listener: std::net::TcpListener,
+    app: Router,
+    signals: bool,
+    file: &Path,
+    made: bool,
+) -> Result<Running, StoreError> {
+    let io = |e| StoreError::Io { path: file.to_path_buf(), source: e };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(io)?;
+    std_listener.set_nonblocking(true).map_err(io)?;
+    let addr = std_listener.local_addr().map_err(io)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let io_path = token_file.to_path_buf();
+    let io_path = file.to_path_buf();
     let thread = std::thread::spawn(move || {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener)
                 .map_err(|e| StoreError::Io { path: io_path, source: e })?;
-            accept(listener, router(api), stopping(stopped, signals)).await;
+            accept(listener, app, stopping(stopped, signals)).await;
             Ok(())
         })
     });
-    Ok(Running { addr, token_made, stop: Some(stop), thread: Some(thread) })
+    Ok(Running { addr, token_made: made, stop: Some(stop), thread: Some(thread) })
 }

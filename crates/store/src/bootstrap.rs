@@ -34,6 +34,8 @@ pub const SEEDED: &str = "seeded";
 
 fn reset_identity(tx: &Connection, device: Uuid, hub: &str, token: &str, pos: i64, base: &str, now: i64) -> Result<()> {
     settings::set(tx, settings::DEVICE_ID, &device.to_string())?;
+    // The tablet screen's address was the other PC's, allowed there.
+    tx.execute("DELETE FROM settings WHERE key = ?1", [crate::counter::screen_lan::SCREEN_LAN])?;
     tx.execute("DELETE FROM outbox", [])?;
     tx.execute("DELETE FROM own_points", [])?;
     tx.execute("DELETE FROM sync_state", [])?;

@@ -15,7 +15,7 @@ use dangol_store::AuditView;
 use dangol_store::admin::{NewShop, RuleList};
 use dangol_store::counter::{
     AppInfo, CustomerScreen, CustomerSummary, FeedbackView, GoodwillRequest, LookupResult, PreviewView, Profile,
-    Receipt, RegisterCart, ScreenDiscount, ShopInfo,
+    Receipt, RegisterCart, ScreenDiscount, ShopInfo, TabletScreenView,
 };
 use dangol_store::csv_io::ImportReport;
 use dangol_store::error::ErrorView;
@@ -33,6 +33,7 @@ fn export(dir: &Path) {
     RegisterCart::export_all(&cfg).unwrap();
     CustomerScreen::export_all(&cfg).unwrap();
     ScreenDiscount::export_all(&cfg).unwrap();
+    TabletScreenView::export_all(&cfg).unwrap();
     ShopInfo::export_all(&cfg).unwrap();
     GoodwillRequest::export_all(&cfg).unwrap();
     FeedbackView::export_all(&cfg).unwrap();

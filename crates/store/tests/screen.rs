@@ -33,3 +33,39 @@ fn the_screen_shows_the_address_points_and_savings_never_the_phone() {
     let stamped = scalar(&store, "SELECT count(*) FROM outbox WHERE kind = ?1", "customer.updated");
     assert!(stamped >= 1, "the answer travels to the other counters like any edit");
 }
+
+/// The owner lets a tablet on the shop's network show this screen, at an
+/// address of this PC: kept for this counter, audited; a bad address is
+/// refused and changes nothing; turning it off forgets it.
+#[test]
+fn the_owner_allows_a_tablet_screen_at_a_shop_network_address_only() {
+    let (mut store, mut ids) = shop(&[]);
+    assert_eq!(store.customer_screen_lan().unwrap(), None, "off until the owner allows it");
+    let owner = owner(&mut store, &mut ids);
+    let at = store.now();
+    let allowed = store.allow_customer_screen_lan(&owner, Some("192.168.0.10:7301"), at, &mut ids).unwrap();
+    assert_eq!(allowed, Some("192.168.0.10:7301".parse().unwrap()));
+    assert_eq!(store.customer_screen_lan().unwrap(), allowed);
+    let audit = store.audit_log(&owner, 1).unwrap();
+    assert_eq!((audit[0].action.as_str(), audit[0].subject.as_str()), ("setting.changed", "screen_lan"));
+
+    for bad in ["0.0.0.0:7301", "203.0.113.5:7301", "192.168.0.10", "nonsense"] {
+        let e = store.allow_customer_screen_lan(&owner, Some(bad), at, &mut ids).unwrap_err();
+        assert_eq!(e.kind(), "bad_input", "{bad}: {e}");
+        assert_eq!(store.customer_screen_lan().unwrap(), allowed, "{bad} changed nothing");
+    }
+    assert_eq!(store.allow_customer_screen_lan(&owner, None, at, &mut ids).unwrap(), None);
+    assert_eq!(store.customer_screen_lan().unwrap(), None, "off again");
+}
+
+/// A counter made from another PC's copy of the shop (a hub's snapshot)
+/// does not inherit that PC's tablet address.
+#[test]
+fn a_counter_made_from_a_snapshot_has_no_tablet_screen_allowed() {
+    let (mut store, mut ids) = shop(&[]);
+    let owner = owner(&mut store, &mut ids);
+    let at = store.now();
+    store.allow_customer_screen_lan(&owner, Some("192.168.0.10:7301"), at, &mut ids).unwrap();
+    store.adopt_snapshot(uuid::Uuid::from_u128(42), "http://hub.local:7400", "token", 0).unwrap();
+    assert_eq!(store.customer_screen_lan().unwrap(), None);
+}

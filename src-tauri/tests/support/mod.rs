@@ -53,6 +53,29 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// Starts WebKitWebDriver itself, for a plain WebKit browser
+    /// (`Session::browser`): a tablet's browser opening a page.
+    pub fn webkit(port: u16, log: &Path) -> Driver {
+        let out = std::fs::File::create(log).expect("driver log");
+        let child = Command::new("WebKitWebDriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::from(out.try_clone().unwrap()))
+            .stderr(Stdio::from(out))
+            .spawn()
+            .expect("WebKitWebDriver on PATH (apt install webkit2gtk-driver)");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while try_http(port, "GET", "/status", None).is_none() {
+            assert!(Instant::now() < deadline, "WebKitWebDriver did not become ready on {port}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Driver { child, port }
+    }
+}
+
+/// WebKitGTK's own small browser (part of libwebkit2gtk-4.1-0).
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
 impl Drop for Driver {
     fn drop(&mut self) {
         // SIGTERM (not SIGKILL) so tauri-driver also stops WebKitWebDriver.
@@ -159,6 +182,23 @@ impl Session {
         let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
         std::fs::create_dir_all(&shots).unwrap();
         Session { port: driver.port, id, shots, step: 0 }
+    }
+
+    /// A session on MiniBrowser through `Driver::webkit`.
+    pub fn browser(driver: &Driver, shots: PathBuf) -> Session {
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "MiniBrowser",
+            "webkitgtk:browserOptions": {"binary": MINIBROWSER, "args": ["--automation"]}
+        }}});
+        let v = http(driver.port, "POST", "/session", Some(&caps));
+        let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no browser session: {v}")).to_string();
+        std::fs::create_dir_all(&shots).unwrap();
+        Session { port: driver.port, id, shots, step: 100 }
+    }
+
+    /// Opens `url` in this session's browser.
+    pub fn open(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({"url": url})));
     }
 
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {

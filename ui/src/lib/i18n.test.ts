@@ -31,7 +31,7 @@ describe("i18n", () => {
   it("has no English words in the Korean texts beyond keys, codes and abbreviations", () => {
     // Key names (Enter, Esc, Ctrl), file formats and labels the shop uses as they are,
     // units (MB, ms) and the visit model's published name (BG/NBD).
-    const allowed = new Set(["Enter", "Esc", "Ctrl", "SKU", "YYYY", "MM", "DD", "PIN", "JSON", "CSV", "DEMO", "VIP", "UTF", "BOM", "CP", "MB", "ms", "BG", "NBD"]);
+    const allowed = new Set(["Enter", "Esc", "Ctrl", "SKU", "YYYY", "MM", "DD", "PIN", "JSON", "CSV", "DEMO", "VIP", "UTF", "BOM", "CP", "MB", "ms", "BG", "NBD", "QR", "PC"]);
     for (const [key, text] of Object.entries(dictionaries.ko)) {
       const words = text.replace(/\{\w+\}/g, "").split(/[^A-Za-z]+/).filter((w) => w.length >= 2);
       expect(words.filter((w) => !allowed.has(w)), key).toEqual([]);

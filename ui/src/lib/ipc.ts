@@ -42,6 +42,7 @@ import type { MissedReport } from "./bindings/MissedReport";
 import type { SuggestionReport } from "./bindings/SuggestionReport";
 import type { VoiceReport } from "./bindings/VoiceReport";
 import type { TrendReport } from "./bindings/TrendReport";
+import type { TabletScreenView } from "./bindings/TabletScreenView";
 
 export class WireError extends Error {
   readonly view: ErrorView;
@@ -166,6 +167,9 @@ export const api = {
   /** The customer's own answer to marketing consent, for the customer shown. */
   customerConsent: (showing: number, given: boolean) => call<null>("customer_consent", { showing, given }),
   openCustomerScreen: () => call<null>("open_customer_screen"),
+  ownerTabletScreen: () => call<TabletScreenView>("owner_tablet_screen"),
+  /** Allows the customer's screen on a tablet at this PC's `IP:PORT`, or stops it (`null`). */
+  ownerAllowTabletScreen: (address: string | null) => call<TabletScreenView>("owner_allow_tablet_screen", { address }),
   onCustomerScreen: (f: () => void): Promise<UnlistenFn> => listen("customer-screen", () => f()),
   onConsentChanged: (f: () => void): Promise<UnlistenFn> => listen("consent-changed", () => f()),
   /** Something happened at a register (a push, choices, a sale): read the carts again. */

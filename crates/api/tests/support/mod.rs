@@ -30,7 +30,10 @@ pub fn as_of() -> DateTime<Utc> {
     "2026-11-22T09:00:00Z".parse().unwrap()
 }
 
-pub fn shop(name: &str) -> Shop {
+/// The demo shop in a folder of its own, as `dangol serve` opens it (the
+/// file's one writer, its clock at `as_of`): the folder, the file, the
+/// store and a featured customer's id and phone.
+pub fn demo_store(name: &str) -> (PathBuf, PathBuf, Store, (String, String)) {
     let dir = std::env::temp_dir().join(format!("dangol-api-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -44,8 +47,12 @@ pub fn shop(name: &str) -> Shop {
     .unwrap();
     let f = &report.featured[0];
     let featured = (f.id.to_string(), f.phone.clone());
-    // Served as `dangol serve` serves it: the file's one writer.
     store.set_clock(dangol_store::Clock::From { start: as_of(), since: std::time::Instant::now() });
+    (dir, db, store, featured)
+}
+
+pub fn shop(name: &str) -> Shop {
+    let (dir, db, store, featured) = demo_store(name);
     let token_file = dir.join("keys").join("api.token");
     let shop = std::sync::Arc::new(dangol_api::shop::Owned::new(store));
     let server = dangol_api::start(shop, Default::default(), "127.0.0.1:0".parse().unwrap(), &token_file).unwrap();

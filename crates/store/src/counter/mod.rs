@@ -13,6 +13,7 @@ mod preview;
 mod profile;
 mod register;
 mod screen;
+pub mod screen_lan;
 mod shop;
 pub mod views;
 mod voice;

@@ -363,6 +363,25 @@ pub struct RegisterCart {
     pub pushed_at: DateTime<Utc>,
 }
 
+/// The customer's screen on a tablet, as the owner's settings show it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct TabletScreenView {
+    /// The address of this PC the owner allowed it at (`IP:PORT`), if any.
+    pub address: Option<String>,
+    /// The address the tablet opens, the screen key in its fragment (only
+    /// while served).
+    pub url: Option<String>,
+    /// That address as a QR code (an SVG image), for the tablet's camera.
+    pub qr_svg: Option<String>,
+    /// This PC's addresses on the shop's networks, with the usual port:
+    /// what the owner may pick from.
+    pub suggestions: Vec<String>,
+    /// Why it is allowed but not served (the address is not this PC's
+    /// any more, the port is taken).
+    pub problem: Option<crate::error::ErrorView>,
+}
+
 /// A discount on the customer's screen: its name and what it took off.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
