@@ -42,7 +42,7 @@ pub fn subject(what: &str, lang: Lang) -> String {
         "sale id" => ("판매 번호", "sale id"),
         "feedback id" => ("고객 의견 번호", "feedback id"),
         "--visit" => ("방문 번호 (--visit)", "--visit"),
-        "--dismiss" => ("--dismiss", "--dismiss"),
+        "--dismiss" => ("건너뛸 할인 (--dismiss)", "--dismiss"),
         "--consent" => ("마케팅 동의 (--consent)", "--consent"),
         "rule file" => ("할인 규칙 파일", "rule file"),
         "PIN file" => ("PIN 파일", "PIN file"),
@@ -57,6 +57,26 @@ pub fn subject(what: &str, lang: Lang) -> String {
         "goodwill" => ("서비스 할인", "goodwill"),
         "visit" => ("방문", "visit"),
         "merged registration" => ("합쳐진 고객 등록", "merged registration"),
+        "api server" => ("API 서버", "API server"),
+        "api token" => ("API 토큰", "API token"),
+        "bench-sync" => ("동기화 벤치마크", "bench-sync"),
+        "benchmark" => ("벤치마크", "benchmark"),
+        "consent" => ("마케팅 동의", "consent"),
+        "coupon" => ("쿠폰", "coupon"),
+        "customer screen" => ("고객 화면", "customer screen"),
+        "device" => ("계산대", "device"),
+        "hub" => ("허브", "hub"),
+        "join key" => ("참여 키", "join key"),
+        "listen address" => ("받을 주소", "listen address"),
+        "points hold" => ("잡아 둔 포인트", "points hold"),
+        "seed" => ("허브 시작점", "seed"),
+        "segment" => ("고객 묶음", "segment"),
+        "shop" => ("가게", "shop"),
+        "snapshot" => ("허브 스냅샷", "snapshot"),
+        "sync" => ("동기화", "sync"),
+        "tablet screen address" => ("태블릿 고객 화면 주소", "tablet screen address"),
+        // Named in tests only; every subject in the code has its words
+        // (`every_subject_in_the_code_has_korean_words`).
         other => return other.to_string(),
     };
     lang.pick(ko, en).to_string()
@@ -316,5 +336,64 @@ pub fn message(e: &StoreError, lang: Lang) -> String {
             };
             format!("{}: {why}", path.display())
         }
+    }
+}
+
+#[cfg(test)]
+mod subject_tests {
+    use super::*;
+
+    /// Every subject an error names in the code (`bad_input("...")`,
+    /// `not_found("...")`, `what: "..."`) has Korean words: a subject without
+    /// them would put English into a Korean sentence.
+    #[test]
+    fn every_subject_in_the_code_has_korean_words() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for dir in ["crates", "src-tauri/src"] {
+            collect(&root.join(dir), &mut files);
+        }
+        assert!(files.len() > 50, "{} source files found", files.len());
+        let mut missing = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            for w in subjects(&text) {
+                let ko = subject(&w, Lang::Ko);
+                if !ko.chars().any(|c| ('가'..='힣').contains(&c)) {
+                    missing.push(format!("{w:?} ({})", f.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "subjects with no Korean words: {missing:?}");
+    }
+
+    fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                // Tests name made-up subjects; build output is not code.
+                if !matches!(p.file_name().and_then(|n| n.to_str()), Some("tests" | "target" | "gen")) {
+                    collect(&p, out);
+                }
+            } else if p.extension().is_some_and(|e| e == "rs") && !p.ends_with("error_text.rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The string right after `bad_input(`, `not_found(` or `what:`.
+    fn subjects(text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for opener in ["bad_input(", "not_found(", "what:"] {
+            for (i, _) in text.match_indices(opener) {
+                let rest = text[i + opener.len()..].trim_start();
+                if let Some(quoted) = rest.strip_prefix('"')
+                    && let Some(end) = quoted.find('"')
+                {
+                    found.push(quoted[..end].to_string());
+                }
+            }
+        }
+        found
     }
 }
