@@ -439,7 +439,8 @@ pub fn owner_tablet_screen(
     state: State<AppState>,
     tablet: State<crate::tablet::Tablet>,
 ) -> Reply<dangol_store::counter::TabletScreenView> {
-    state.as_owner(|s, _, _| tablet.view(&state, s))
+    let served = tablet.served();
+    state.as_owner(|s, _, _| tablet.view(&state, s, served))
 }
 
 /// The owner allows the customer's screen on a tablet at `address` (this
@@ -452,7 +453,8 @@ pub fn owner_allow_tablet_screen(
     address: Option<String>,
 ) -> Reply<dangol_store::counter::TabletScreenView> {
     tablet.allow(&app, &state, address.as_deref())?;
-    state.as_owner(|s, _, _| tablet.view(&state, s))
+    let served = tablet.served();
+    state.as_owner(|s, _, _| tablet.view(&state, s, served))
 }
 
 /// Opens the customer's screen (a second window).

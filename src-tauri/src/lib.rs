@@ -136,7 +136,9 @@ pub fn run() {
     let state = initial_state(&args, started);
     tauri::Builder::default()
         .manage(state)
-        .manage(screen::Screen::default())
+        .manage(screen::Screen::new(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
+        ))
         .manage(tablet::Tablet::default())
         .setup(move |app| {
             sync::start(app.handle().clone());

@@ -18,12 +18,17 @@ pub const LABEL: &str = "customer";
 
 /// The customer's screen's state (`dangol_api::showing`), shared with the
 /// tablet page (`tablet.rs`).
-#[derive(Default)]
 pub struct Screen {
     pub showing: Arc<Showing>,
 }
 
 impl Screen {
+    /// The screen of a window started at `started_ms` (its showings count
+    /// from there: never the same number as before a restart).
+    pub fn new(started_ms: u64) -> Screen {
+        Screen { showing: Arc::new(Showing::starting_at(started_ms)) }
+    }
+
     /// Tells the windows about every change: the customer's window reads
     /// its screen again, the counter its card of a customer who answered.
     pub fn forward(&self, app: &AppHandle) {

@@ -27,6 +27,9 @@ pub const USUAL_PORT: u16 = 7301;
 /// The tablet page's server, while it runs.
 #[derive(Default)]
 pub struct Tablet {
+    /// One change at a time: two owners' clicks never stop each other's
+    /// server.
+    changing: Mutex<()>,
     running: Mutex<Option<dangol_api::Running>>,
     /// Why the allowed address is not served (at start).
     problem: Mutex<Option<StoreError>>,
@@ -62,14 +65,24 @@ impl Tablet {
         Ok(())
     }
 
+    /// Stops the server, if one runs. The lock on it is let go first:
+    /// stopping waits for the page's requests in flight, and one may wait
+    /// for the store, whose holder may be reading `served`.
     fn stop(&self) {
-        if let Some(r) = lock(&self.running).take() {
+        let running = lock(&self.running).take();
+        if let Some(r) = running {
             let _ = r.stop();
         }
     }
 
+    /// Where the page is served now (read before taking the store).
+    pub fn served(&self) -> Option<SocketAddr> {
+        lock(&self.running).as_ref().map(|r| r.addr)
+    }
+
     /// At start: serves where the owner allowed it, if they did.
     pub fn start(&self, app: &AppHandle) {
+        let _one = lock(&self.changing);
         let state = app.state::<AppState>();
         let allowed = state.store_step(&mut |s| s.customer_screen_lan()).ok().flatten();
         if let Some(addr) = allowed
@@ -85,6 +98,7 @@ impl Tablet {
     /// store's lock: stopping waits for the page's requests in flight,
     /// which may be waiting for the store.
     pub fn allow(&self, app: &AppHandle, state: &AppState, address: Option<&str>) -> Result<(), ErrorView> {
+        let _one = lock(&self.changing);
         // The owner's session first: nobody else starts a server.
         state.as_owner(|_, _, _| Ok(()))?;
         match address {
@@ -117,10 +131,15 @@ impl Tablet {
         Ok(())
     }
 
-    /// What the owner's settings show.
-    pub fn view(&self, state: &AppState, store: &Store) -> Result<TabletScreenView, StoreError> {
+    /// What the owner's settings show, the page being `served` there (read
+    /// with `served` before the store was taken).
+    pub fn view(
+        &self,
+        state: &AppState,
+        store: &Store,
+        served: Option<SocketAddr>,
+    ) -> Result<TabletScreenView, StoreError> {
         let address = store.customer_screen_lan()?.map(|a| a.to_string());
-        let served = lock(&self.running).as_ref().map(|r| r.addr);
         let (url, qr_svg) = match served {
             Some(addr) => {
                 let key = dangol_api::token::read(&key_file(state))?;

@@ -40,7 +40,10 @@ fn the_owner_allows_a_tablet_and_the_customer_sees_and_answers_there() {
     s.type_into(&field, "0.0.0.0:7301");
     s.click(&s.find("[data-testid=tablet-allow]"));
     let refused = s.find("[data-testid=tablet-error]");
-    assert!(s.text(&refused).contains("가게 안 네트워크"), "said why, in Korean: {}", s.text(&refused));
+    let said = s.text(&refused);
+    assert!(said.contains("가게 안 네트워크"), "said why, in Korean: {said}");
+    let english = said.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() > 2).count();
+    assert_eq!(english, 0, "no English word in the Korean sentence: {said}");
     let saved = || count(&app.db, "SELECT count(*) FROM settings WHERE key = 'screen_lan'");
     assert_eq!(saved(), 0, "a refused address saves nothing");
     let s = &mut app.s;

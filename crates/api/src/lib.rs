@@ -300,14 +300,17 @@ fn start_with(
     serve(std_listener, router(api), signals, token_file, token_made)
 }
 
-/// Binds `listen`, or says why it cannot.
+/// Binds `listen`, or says why it cannot, in words an owner can act on
+/// (the system's own text is English: it goes in the English sentence only).
 pub(crate) fn bind(listen: SocketAddr) -> Result<std::net::TcpListener, StoreError> {
     std::net::TcpListener::bind(listen).map_err(|e| {
-        StoreError::bad_input(
-            "listen address",
-            format!("{listen}에서 기다릴 수 없습니다: {e}"),
-            format!("cannot listen on {listen}: {e}"),
-        )
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "다른 프로그램이 이미 그 포트를 쓰고 있습니다. 다른 포트를 고르세요",
+            std::io::ErrorKind::AddrNotAvailable => "이 PC의 주소가 아닙니다. 이 PC의 주소를 고르세요",
+            std::io::ErrorKind::PermissionDenied => "그 포트를 쓸 권한이 없습니다. 1024 이상의 포트를 고르세요",
+            _ => "그 주소에서 기다릴 수 없습니다",
+        };
+        StoreError::bad_input("listen address", format!("{listen}: {why}"), format!("cannot listen on {listen}: {e}"))
     })
 }
 

@@ -6,12 +6,14 @@
 //! refused request is not kept, so it may be corrected and sent again
 //! under the same key.
 //!
-//! A sale's visit id is made from its key, so even a retry whose first
-//! answer was never kept (the process stopped in between) finds the sale
-//! already recorded under that visit and records nothing twice. A refund
-//! in that gap is refused as `already_reversed` on retry (it was done
-//! once), and feedback would be logged again: the answer is kept in its
-//! own transaction right after the work's.
+//! A sale's visit id and a feedback's id are made from the key and the
+//! request, so even a retry whose first answer was never kept (the process
+//! stopped in between) finds what was recorded under that id and records
+//! nothing twice; another request under a key whose answer is no longer
+//! kept (after `KEPT_DAYS`) gets an id of its own and is recorded, never
+//! answered with an old sale. A refund in that gap is refused as
+//! `already_reversed` on retry (it was done once). The answer is kept in
+//! its own transaction right after the work's.
 
 use crate::Api;
 use crate::problem::Problem;
@@ -57,11 +59,16 @@ pub fn key(headers: &HeaderMap, lang: Lang) -> Result<String, Problem> {
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// An id made from an operation's key at a counter: the same key, the
-/// same id. The counter is part of it: two counters whose registers number
-/// their sales alike ("0001") never make the same sale id.
-pub fn id_from_key(counter: Uuid, operation: &str, key: &str) -> Uuid {
-    let hash = Sha256::digest(format!("dangol-api\n{counter}\n{operation}\n{key}").as_bytes());
+/// An id made from an operation's key and request at a counter: the same
+/// key and request, the same id. The counter is part of it: two counters
+/// whose registers number their sales alike ("0001") never make the same
+/// sale id; so is the request: a key used again for another sale, once its
+/// first answer is forgotten, never finds the first sale.
+pub fn id_from_key(counter: Uuid, operation: &str, key: &str, request: &[u8]) -> Uuid {
+    let mut hash = Sha256::new();
+    hash.update(format!("dangol-api\n{counter}\n{operation}\n{key}\n").as_bytes());
+    hash.update(request);
+    let hash = hash.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&hash[..16]);
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
@@ -131,7 +138,7 @@ where
                 }
                 Earlier::Nothing => {}
             }
-            let done = work(store, id_from_key(store.device(), operation, &key))?;
+            let done = work(store, id_from_key(store.device(), operation, &key, &text))?;
             let mut body = serde_json::to_value(&done).unwrap_or_default();
             // A sale found already recorded under its visit (a retry whose
             // first answer was never kept) is a replay too.

@@ -15,6 +15,8 @@ use dangol_domain::ids::IdSource;
 use dangol_store::counter::ScreenDiscount;
 use dangol_store::{Store, StoreError};
 use serde::Deserialize;
+#[cfg(test)]
+use std::sync::Arc;
 use std::sync::Mutex;
 use uuid::Uuid;
 
@@ -54,6 +56,17 @@ pub struct Showing {
 }
 
 impl Showing {
+    /// Showings and versions counted from `start`: a shell passes its
+    /// start time (ms), so numbers never repeat across restarts and an
+    /// answer given on a screen from before a restart never matches a new
+    /// showing of someone else.
+    pub fn starting_at(start: u64) -> Showing {
+        Showing {
+            now: Mutex::new(Now { showing: start, version: start, shown: Shown::default() }),
+            listeners: Mutex::default(),
+        }
+    }
+
     /// The showing, the version and what is shown.
     pub fn shown(&self) -> (u64, u64, Shown) {
         let now = self.now.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,5 +127,29 @@ impl Showing {
         self.tell(Change::Consent(customer));
         self.tell(Change::Shown);
         Ok(Some(customer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_count_from_the_start_and_a_showing_changes_only_with_the_customer() {
+        let s = Showing::starting_at(1_000);
+        let heard = Arc::new(Mutex::new(0));
+        let h = Arc::clone(&heard);
+        s.listen(move |c| {
+            assert_eq!(c, Change::Shown);
+            *h.lock().unwrap() += 1;
+        });
+        let her = Uuid::from_u128(1);
+        s.show(Shown { customer: Some(her), ..Shown::default() });
+        s.show(Shown { customer: Some(her), total: 5_000, ..Shown::default() });
+        let (showing, version, shown) = s.shown();
+        assert_eq!((showing, version, shown.total), (1_001, 1_002, 5_000), "items change the version only");
+        s.show(Shown::default());
+        assert_eq!((s.shown().0, s.version()), (1_002, 1_003), "the next customer is a new showing");
+        assert_eq!(*heard.lock().unwrap(), 3, "every change is heard");
     }
 }

@@ -172,11 +172,25 @@ async fn consent(
     Ok(Json(read(&t, lang).await?).into_response())
 }
 
+/// Whether `path` (without its leading `/`) may name one of the page's
+/// files: the page itself or a file directly in `assets/` with a plain
+/// name. Nothing else is asked of the files, whatever they would answer
+/// (no `..`, no other folder, no encoded dots).
+pub fn page_file(path: &str) -> Option<&str> {
+    if path.is_empty() || path == "index.html" {
+        return Some("index.html");
+    }
+    let name = path.strip_prefix("assets/")?;
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    plain.then_some(path)
+}
+
 /// The page's files; `/` is the page.
 async fn file(State(t): State<Arc<Tablet>>, headers: HeaderMap, uri: Uri) -> Response {
-    let path = uri.path().trim_start_matches('/');
-    let path = if path.is_empty() { "index.html" } else { path };
-    match (t.assets)(path) {
+    let found = page_file(uri.path().trim_start_matches('/')).and_then(|path| (t.assets)(path));
+    match found {
         Some(a) => {
             let mime = HeaderValue::from_str(&a.mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
             ([(header::CONTENT_TYPE, mime)], a.bytes).into_response()
@@ -235,6 +249,26 @@ pub fn page_address(addr: SocketAddr, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_page_and_its_assets_are_files() {
+        assert_eq!(page_file(""), Some("index.html"));
+        assert_eq!(page_file("index.html"), Some("index.html"));
+        assert_eq!(page_file("assets/index-DjS8e5za.js"), Some("assets/index-DjS8e5za.js"));
+        for refused in [
+            "../screen.key",
+            "assets/../../screen.key",
+            "assets/%2e%2e/screen.key",
+            "assets/.hidden",
+            "assets/",
+            "assets/a/b.js",
+            "shop.db",
+            "screen.key",
+            "assets\\..\\x",
+        ] {
+            assert_eq!(page_file(refused), None, "{refused}");
+        }
+    }
 
     #[test]
     fn only_this_server_s_own_address_is_its_host() {

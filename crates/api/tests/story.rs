@@ -174,6 +174,16 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     assert_eq!(late_retry.replayed.as_deref(), Some("true"));
     assert_eq!(send(&shop, "GET", "/v1/carts/till-1", None, &[]).status, 200, "the next cart is still there");
     assert_eq!(send(&shop, "DELETE", "/v1/carts/till-1", None, &[]).status, 204);
+    // Kept answers are forgotten after a while; a register that uses the
+    // key again then for another sale gets that sale recorded, never the
+    // old receipt (the id is made from the key and the request).
+    forget_answers(&shop);
+    let walk_in = json!({"lines": [{"sku": "SALT", "qty": 1}], "apply": []});
+    let reused = send(&shop, "POST", "/v1/sales", Some(&walk_in), &key("sale-0001"));
+    assert_eq!((reused.status, reused.replayed.as_deref()), (201, Some("false")), "{:?}", reused.body);
+    assert_ne!(reused.body["sale_id"], sold.body["sale_id"], "a sale of its own");
+    assert_eq!(count(&shop, "sales"), before.0 + 2, "the other sale recorded");
+    let before = (before.0 + 1, before.1);
 
     // The register heard the customer and the discounts.
     let heard = events.join().unwrap();
@@ -221,6 +231,13 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     let elsewhere = format!("/v1/customers/{other_customer}/feedback");
     refused(&send(&shop, "POST", &elsewhere, Some(&said), &key("voice-1")), 422, "idempotency_key_reused");
     assert_eq!(count(&shop, "feedback"), voices + 1);
+    // Once the first answer is forgotten, the key used again for someone
+    // else's words logs them, not the first customer's feedback again.
+    forget_answers(&shop);
+    let theirs = send(&shop, "POST", &elsewhere, Some(&said), &key("voice-1"));
+    assert_eq!(theirs.status, 201, "{:?}", theirs.body);
+    assert_ne!(theirs.body["id"], logged.body["id"], "feedback of its own");
+    assert_eq!(count(&shop, "feedback"), voices + 2);
 }
 
 /// The register holds the customer's points while they pay: other sales

@@ -84,6 +84,9 @@ fn the_page_is_public_and_its_data_needs_the_key_at_this_address_only() {
     assert_eq!(js.status, 200);
     refused(&call(&s, "GET", "/assets/nothing.js", None, None, None), 404, "no_such_path");
     refused(&call(&s, "GET", "/v1/customers?q=1004", Some(&s.key), None, None), 404, "no_such_path");
+    for beyond in ["/keys/screen.key", "/shop.db", "/assets/..%2f..%2fshop.db", "/assets/.env"] {
+        refused(&call(&s, "GET", beyond, None, None, None), 404, "no_such_path");
+    }
 
     let no_key = call(&s, "GET", "/screen/state", None, None, None);
     refused(&no_key, 401, "unauthorized");
@@ -178,5 +181,26 @@ fn the_page_is_never_served_beyond_the_shop_s_network() {
         assert_eq!(e.kind(), "bad_input", "{addr}: {e}");
     }
     assert!(!dir.join("screen.key").exists(), "nothing made for a refused address");
+
+    // An address this PC cannot listen on is named in words an owner can
+    // act on, with no English in the Korean sentence.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().map(|a| (a, taken)).unwrap();
+    let not_ours: std::net::SocketAddr = "192.168.254.253:7301".parse().unwrap();
+    for (addr, why) in [(taken.0, "이미 그 포트"), (not_ours, "이 PC의 주소가 아닙니다")] {
+        let e = tablet::start(
+            Arc::clone(&shop) as Arc<dyn dangol_api::shop::Shop>,
+            Arc::default(),
+            Arc::clone(&assets),
+            addr,
+            &dir.join("screen.key"),
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{addr} cannot be listened on"));
+        let ko = e.message(dangol_domain::i18n::Lang::Ko);
+        assert!(ko.contains(why), "{addr}: {ko}");
+        let english = ko.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() > 2 && *w != "PC").count();
+        assert_eq!(english, 0, "no English in the Korean sentence: {ko}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -49,6 +49,28 @@ describe("tabletSource", () => {
     });
     await expect(down.read()).rejects.toEqual(new ScreenError("offline"));
   });
+  it("asks for the whole screen again after a failure, whatever it showed before", async () => {
+    const asked: string[] = [];
+    const answers: (() => Response)[] = [
+      () => new Response(JSON.stringify({ version: 7, screen: SCREEN }), { status: 200 }),
+      () => {
+        throw new TypeError("network");
+      },
+      () => new Response(JSON.stringify({ version: 7, screen: SCREEN }), { status: 200 }),
+      () => new Response("{}", { status: 503 }),
+      () => new Response(JSON.stringify({ version: 7, screen: SCREEN }), { status: 200 }),
+    ];
+    const source = tabletSource(KEY, "ko", async (url) => {
+      asked.push(url);
+      return answers.shift()!();
+    });
+    expect(await source.read()).toEqual(SCREEN);
+    await expect(source.read()).rejects.toEqual(new ScreenError("offline"));
+    expect(await source.read()).toEqual(SCREEN);
+    await expect(source.read()).rejects.toEqual(new ScreenError("offline"));
+    expect(await source.read()).toEqual(SCREEN);
+    expect(asked).toEqual(["/screen/state", "/screen/state?seen=7", "/screen/state", "/screen/state?seen=7", "/screen/state"]);
+  });
   it("sends the customer's answer with the showing it was given on", async () => {
     let sent = "";
     const source = tabletSource(KEY, "ko", async (_url, init) => {

@@ -70,9 +70,20 @@ export function tabletSource(key: string, lang: "ko" | "en", fetcher: Fetch = fe
   }
   return {
     async read() {
-      const r = await ask(version === null ? "/screen/state" : `/screen/state?seen=${version}`, { headers });
+      let r: Response;
+      try {
+        r = await ask(version === null ? "/screen/state" : `/screen/state?seen=${version}`, { headers });
+      } catch (e) {
+        // The screen clears when it loses the counter: the next answer
+        // must be the whole screen, not "nothing new".
+        version = null;
+        throw e;
+      }
       if (r.status === 204) return null;
-      if (!r.ok) throw failed(r);
+      if (!r.ok) {
+        version = null;
+        throw failed(r);
+      }
       const body = (await r.json()) as { version: number; screen: CustomerScreen };
       version = body.version;
       return body.screen;
