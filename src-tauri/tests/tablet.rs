@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use support::counter::{count, demo_db, identify, launch_on, quick_add, text};
 use support::{Driver, SERIAL, Session};
 
-const TABLET_PORT: u16 = 4575;
+const TABLET_PORT: u16 = 4655;
 
 #[test]
 #[ignore = "needs a display, tauri-driver, WebKitWebDriver and MiniBrowser: run by scripts/test.sh under xvfb-run"]
@@ -26,7 +26,7 @@ fn the_owner_allows_a_tablet_and_the_customer_sees_and_answers_there() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let now = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let test = "tablet-screen";
-    let mut app = launch_on(test, 4570, demo_db(test, 300), &[("DANGOL_NOW", &now), ("DANGOL_API", "off")]);
+    let mut app = launch_on(test, 4650, demo_db(test, 300), &[("DANGOL_NOW", &now), ("DANGOL_API", "off")]);
     let s = &mut app.s;
 
     // The owner, behind the PIN: a public address is refused, this PC's
@@ -63,7 +63,7 @@ fn the_owner_allows_a_tablet_and_the_customer_sees_and_answers_there() {
     // The tablet opens the address from the QR code.
     // The tablet's shots go beside the window's, numbered from 101.
     let shots = s.shots.clone();
-    let browser_driver = Driver::webkit(4580, &shots.join("browser-driver.log"));
+    let browser_driver = Driver::webkit(4660, &shots.join("browser-driver.log"));
     let mut tablet = Session::browser(&browser_driver, shots);
     tablet.open(&url);
     tablet.find("[data-testid=screen-welcome]");
