@@ -78,6 +78,7 @@ pub async fn hold(
         key,
         "POST /v1/holds",
         &h,
+        &h,
         StatusCode::CREATED,
         |_| Ok(()),
         move |store, id| {

@@ -307,7 +307,7 @@ pub(crate) fn bind(listen: SocketAddr) -> Result<std::net::TcpListener, StoreErr
         let why = match e.kind() {
             std::io::ErrorKind::AddrInUse => "다른 프로그램이 이미 그 포트를 쓰고 있습니다. 다른 포트를 고르세요",
             std::io::ErrorKind::AddrNotAvailable => "이 PC의 주소가 아닙니다. 이 PC의 주소를 고르세요",
-            std::io::ErrorKind::PermissionDenied => "그 포트를 쓸 권한이 없습니다. 1024 이상의 포트를 고르세요",
+            std::io::ErrorKind::PermissionDenied => "그 포트를 쓸 권한이 없습니다. 다른 포트를 고르세요",
             _ => "그 주소에서 기다릴 수 없습니다",
         };
         StoreError::bad_input("listen address", format!("{listen}: {why}"), format!("cannot listen on {listen}: {e}"))

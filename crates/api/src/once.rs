@@ -7,13 +7,15 @@
 //! under the same key.
 //!
 //! A sale's visit id and a feedback's id are made from the key and the
-//! request, so even a retry whose first answer was never kept (the process
-//! stopped in between) finds what was recorded under that id and records
-//! nothing twice; another request under a key whose answer is no longer
-//! kept (after `KEPT_DAYS`) gets an id of its own and is recorded, never
-//! answered with an old sale. A refund in that gap is refused as
-//! `already_reversed` on retry (it was done once). The answer is kept in
-//! its own transaction right after the work's.
+//! request (a sale's less its moment, which a register may stamp again
+//! when it retries), so even a retry whose first answer was never kept
+//! (the process stopped in between) finds what was recorded under that id
+//! and records nothing twice; another sale under a key whose answer is no
+//! longer kept (after `KEPT_DAYS`) gets an id of its own and is recorded,
+//! never answered with an old sale. The same key with the same sale is a
+//! retry, whenever it comes: a key is for one sale. A refund in that gap
+//! is refused as `already_reversed` on retry (it was done once). The
+//! answer is kept in its own transaction right after the work's.
 
 use crate::Api;
 use crate::problem::Problem;
@@ -104,27 +106,32 @@ enum Outcome {
     Reused,
 }
 
-/// Runs `work` once per key: with the id made from the key, unless the
-/// same request was answered under it before (that answer again) or
-/// another was (refused). `guard` runs first either way (a refund's PIN is
-/// checked for a replay too).
+/// Runs `work` once per key: with the id made from the key and
+/// `identity` (what makes the write the same write: the request, less what
+/// a register may stamp again when it retries, such as a sale's moment),
+/// unless the same request was answered under the key before (that answer
+/// again) or another was (refused). `guard` runs first either way (a
+/// refund's PIN is checked for a replay too).
 #[allow(clippy::too_many_arguments)]
-pub async fn once<R, T>(
+pub async fn once<R, I, T>(
     api: &Arc<Api>,
     lang: Lang,
     key: String,
     operation: &'static str,
     request: &R,
+    identity: &I,
     status: StatusCode,
     guard: impl FnOnce(&mut Store) -> Result<(), StoreError> + Send + 'static,
     work: impl FnOnce(&mut Store, Uuid) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<Answer, Problem>
 where
     R: Serialize,
+    I: Serialize,
     T: Serialize,
 {
     let mut text = format!("{operation}\n").into_bytes();
     text.extend(serde_json::to_vec(request).unwrap_or_default());
+    let identity = serde_json::to_vec(identity).unwrap_or_default();
     let outcome = api
         .run(lang, move |store| {
             guard(store)?;
@@ -138,7 +145,7 @@ where
                 }
                 Earlier::Nothing => {}
             }
-            let done = work(store, id_from_key(store.device(), operation, &key, &text))?;
+            let done = work(store, id_from_key(store.device(), operation, &key, &identity))?;
             let mut body = serde_json::to_value(&done).unwrap_or_default();
             // A sale found already recorded under its visit (a retry whose
             // first answer was never kept) is a replay too.

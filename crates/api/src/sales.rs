@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A completed sale, as the register took payment for it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaleReport {
     /// The customer (absent: a walk-in sale).
@@ -124,6 +124,8 @@ pub async fn report(
         key,
         "POST /v1/sales",
         &sale,
+        // The same sale whatever moment a retry stamps on it.
+        &SaleReport { at: None, ..sale.clone() },
         StatusCode::CREATED,
         |_| Ok(()),
         move |store, visit| {
@@ -194,7 +196,7 @@ pub async fn refund(
     // The PIN is checked for a replay too: the key alone shows nothing.
     let guard_pin = pin.clone();
     let guard = move |store: &mut dangol_store::Store| store.authenticate_owner(&guard_pin, &mut SystemIds).map(|_| ());
-    once::once(&api, lang, key, "POST /v1/refunds", &r, StatusCode::CREATED, guard, move |store, _| {
+    once::once(&api, lang, key, "POST /v1/refunds", &r, &r, StatusCode::CREATED, guard, move |store, _| {
         let owner = store.authenticate_owner(&pin, &mut SystemIds)?;
         let at = store.now();
         store.refund(&owner, sale, &reason, at, &mut SystemIds)
@@ -253,6 +255,7 @@ pub async fn feedback(
         lang,
         key,
         operation,
+        &request,
         &request,
         StatusCode::CREATED,
         |_| Ok(()),

@@ -183,6 +183,16 @@ fn the_couple_s_bread_gets_the_senior_discount_and_the_sale_is_recorded_once() {
     assert_eq!((reused.status, reused.replayed.as_deref()), (201, Some("false")), "{:?}", reused.body);
     assert_ne!(reused.body["sale_id"], sold.body["sale_id"], "a sale of its own");
     assert_eq!(count(&shop, "sales"), before.0 + 2, "the other sale recorded");
+    // A register that stamps the moment again when it retries, in the gap
+    // before the first answer was kept: the same sale, not a second one.
+    forget_answers(&shop);
+    let first_at: chrono::DateTime<chrono::Utc> = sold.body["at"].as_str().unwrap().parse().unwrap();
+    let mut restamped = applied.clone();
+    restamped["at"] = json!((first_at + chrono::Duration::seconds(1)).to_rfc3339());
+    let again = send(&shop, "POST", "/v1/sales", Some(&restamped), &key("sale-0001"));
+    assert_eq!((again.status, again.replayed.as_deref()), (201, Some("true")), "{:?}", again.body);
+    assert_eq!(again.body["sale_id"], sold.body["sale_id"], "the sale recorded before");
+    assert_eq!(count(&shop, "sales"), before.0 + 2, "not recorded again");
     let before = (before.0 + 1, before.1);
 
     // The register heard the customer and the discounts.

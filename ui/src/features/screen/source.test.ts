@@ -59,6 +59,8 @@ describe("tabletSource", () => {
       () => new Response(JSON.stringify({ version: 7, screen: SCREEN }), { status: 200 }),
       () => new Response("{}", { status: 503 }),
       () => new Response(JSON.stringify({ version: 7, screen: SCREEN }), { status: 200 }),
+      () => new Response("{\"version\": 7, \"scr", { status: 200 }),
+      () => new Response(JSON.stringify({ version: 7, screen: SCREEN }), { status: 200 }),
     ];
     const source = tabletSource(KEY, "ko", async (url) => {
       asked.push(url);
@@ -69,7 +71,17 @@ describe("tabletSource", () => {
     expect(await source.read()).toEqual(SCREEN);
     await expect(source.read()).rejects.toEqual(new ScreenError("offline"));
     expect(await source.read()).toEqual(SCREEN);
-    expect(asked).toEqual(["/screen/state", "/screen/state?seen=7", "/screen/state", "/screen/state?seen=7", "/screen/state"]);
+    await expect(source.read()).rejects.toEqual(new ScreenError("offline"));
+    expect(await source.read()).toEqual(SCREEN);
+    expect(asked).toEqual([
+      "/screen/state",
+      "/screen/state?seen=7",
+      "/screen/state",
+      "/screen/state?seen=7",
+      "/screen/state",
+      "/screen/state?seen=7",
+      "/screen/state",
+    ]);
   });
   it("sends the customer's answer with the showing it was given on", async () => {
     let sent = "";

@@ -70,23 +70,20 @@ export function tabletSource(key: string, lang: "ko" | "en", fetcher: Fetch = fe
   }
   return {
     async read() {
-      let r: Response;
       try {
-        r = await ask(version === null ? "/screen/state" : `/screen/state?seen=${version}`, { headers });
+        const r = await ask(version === null ? "/screen/state" : `/screen/state?seen=${version}`, { headers });
+        if (r.status === 204) return null;
+        if (!r.ok) throw failed(r);
+        const body = (await r.json()) as { version: number; screen: CustomerScreen };
+        version = body.version;
+        return body.screen;
       } catch (e) {
-        // The screen clears when it loses the counter: the next answer
-        // must be the whole screen, not "nothing new".
+        // The screen clears when it loses the counter (a refusal, no
+        // connection, an answer cut off): the next answer must be the
+        // whole screen, not "nothing new".
         version = null;
-        throw e;
+        throw e instanceof ScreenError ? e : new ScreenError("offline");
       }
-      if (r.status === 204) return null;
-      if (!r.ok) {
-        version = null;
-        throw failed(r);
-      }
-      const body = (await r.json()) as { version: number; screen: CustomerScreen };
-      version = body.version;
-      return body.screen;
     },
     async consent(showing, given) {
       const r = await ask("/screen/consent", {
