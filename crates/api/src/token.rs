@@ -42,11 +42,15 @@ fn write(path: &Path, token: &str) -> Result<(), StoreError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-/// This process's effective user id (Linux: `/proc/self/status`).
+/// This process's effective user id (Linux: `/proc/self/status`), read
+/// once: every request's token check asks for it.
 fn effective_uid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
+    static EUID: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *EUID.get_or_init(|| {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+        line.split_whitespace().nth(2)?.parse().ok()
+    })
 }
 
 /// Reads the token at `path`, refusing anything but a regular file of this
