@@ -400,8 +400,7 @@ pub fn customer_screen(
     state: State<AppState>,
     screen: State<crate::screen::Screen>,
 ) -> Reply<dangol_store::counter::CustomerScreen> {
-    let (showing, _, s) = screen.showing.shown();
-    state.with(|store, _| store.customer_screen(showing, s.customer, s.discounts, s.saving, s.total))
+    state.with(|store, _| screen.showing.screen(store).map(|(_, s)| s))
 }
 
 /// The customer's own answer to marketing consent, given on the showing

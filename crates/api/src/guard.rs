@@ -63,19 +63,24 @@ pub async fn guard(State(api): State<Arc<Api>>, req: Request, next: Next) -> Res
         .into_response();
     }
     if !token::accepts(&api.token_file, bearer(req.headers())) {
-        let mut r = Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            lang.pick(
-                "토큰이 없거나 맞지 않습니다 (Authorization: Bearer 와 토큰 파일의 값)",
-                "the token is missing or wrong (Authorization: Bearer and the token file's value)",
-            ),
-        )
-        .into_response();
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return r;
+        return unauthorized(lang.pick(
+            "토큰이 없거나 맞지 않습니다 (Authorization: Bearer 와 토큰 파일의 값)",
+            "the token is missing or wrong (Authorization: Bearer and the token file's value)",
+        ));
     }
-    // The body is read inside: a client sending it slowly is cut off too.
+    in_time(lang, req, next).await
+}
+
+/// A request without the right key: `401` asking for a bearer token.
+pub fn unauthorized(detail: &str) -> Response {
+    let mut r = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail).into_response();
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+/// Runs the rest of the request within the time limit. The body is read
+/// inside: a client sending it slowly is cut off too.
+pub async fn in_time(lang: Lang, req: Request, next: Next) -> Response {
     match tokio::time::timeout(crate::TIME_LIMIT + Duration::from_secs(1), next.run(req)).await {
         Ok(r) => r,
         Err(_) => Problem::timeout(lang).into_response(),

@@ -297,7 +297,7 @@ fn start_with(
         token_file: token_file.to_path_buf(),
         listen: addr,
     });
-    serve(std_listener, router(api), signals, token_file, token_made)
+    serve(std_listener, addr, router(api), signals, token_file, token_made)
 }
 
 /// Binds `listen`, or says why it cannot, in words an owner can act on
@@ -319,11 +319,13 @@ pub(crate) fn local_addr(listener: &std::net::TcpListener, file: &Path) -> Resul
     listener.local_addr().map_err(|e| StoreError::Io { path: file.to_path_buf(), source: e })
 }
 
-/// Serves `app` on `std_listener` on threads of its own until stopped (or
-/// dropped; with `signals`, also at Ctrl-C or SIGTERM). `file` is the
-/// key file named in errors; `made` whether it was made now.
+/// Serves `app` on `std_listener` (at `addr`, from `local_addr`) on
+/// threads of its own until stopped (or dropped; with `signals`, also at
+/// Ctrl-C or SIGTERM). `file` is the key file named in errors; `made`
+/// whether it was made now.
 pub(crate) fn serve(
     std_listener: std::net::TcpListener,
+    addr: SocketAddr,
     app: Router,
     signals: bool,
     file: &Path,
@@ -332,7 +334,6 @@ pub(crate) fn serve(
     let io = |e| StoreError::Io { path: file.to_path_buf(), source: e };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(io)?;
     std_listener.set_nonblocking(true).map_err(io)?;
-    let addr = std_listener.local_addr().map_err(io)?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let io_path = file.to_path_buf();
     let thread = std::thread::spawn(move || {

@@ -12,7 +12,7 @@
 //! touching the store.
 
 use dangol_domain::ids::IdSource;
-use dangol_store::counter::ScreenDiscount;
+use dangol_store::counter::{CustomerScreen, ScreenDiscount};
 use dangol_store::{Store, StoreError};
 use serde::Deserialize;
 #[cfg(test)]
@@ -71,6 +71,14 @@ impl Showing {
     pub fn shown(&self) -> (u64, u64, Shown) {
         let now = self.now.lock().unwrap_or_else(|e| e.into_inner());
         (now.showing, now.version, now.shown.clone())
+    }
+
+    /// The version and what a customer's screen shows now, as the store
+    /// builds it (`Store::customer_screen`): what the second window and the
+    /// tablet both read.
+    pub fn screen(&self, store: &Store) -> Result<(u64, CustomerScreen), StoreError> {
+        let (showing, version, s) = self.shown();
+        Ok((version, store.customer_screen(showing, s.customer, s.discounts, s.saving, s.total)?))
     }
 
     /// The version only (a cheap "anything new?").

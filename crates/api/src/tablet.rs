@@ -101,22 +101,12 @@ async fn check(State(t): State<Arc<Tablet>>, req: Request, next: Next) -> Respon
         .into_response();
     }
     if req.uri().path().starts_with("/screen/") && !token::accepts(&t.key_file, guard::bearer(req.headers())) {
-        let mut r = Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            lang.pick(
-                "화면 키가 없거나 맞지 않습니다. 사장님 설정의 QR 코드로 다시 여세요",
-                "the screen key is missing or wrong; open the page again from the owner's QR code",
-            ),
-        )
-        .into_response();
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return r;
+        return guard::unauthorized(lang.pick(
+            "화면 키가 없거나 맞지 않습니다. 사장님 설정의 QR 코드로 다시 여세요",
+            "the screen key is missing or wrong; open the page again from the owner's QR code",
+        ));
     }
-    let mut r = match tokio::time::timeout(crate::TIME_LIMIT + std::time::Duration::from_secs(1), next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => Problem::timeout(lang).into_response(),
-    };
+    let mut r = guard::in_time(lang, req, next).await;
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -142,14 +132,14 @@ async fn state(State(t): State<Arc<Tablet>>, headers: HeaderMap, seen: Query<See
 async fn read(t: &Arc<Tablet>, lang: Lang) -> Result<ScreenState, Problem> {
     let showing = Arc::clone(&t.showing);
     on_store(&t.shop, &t.turn, lang, move |store| {
-        let (number, version, s) = showing.shown();
-        let screen = store.customer_screen(number, s.customer, s.discounts, s.saving, s.total)?;
+        let (version, screen) = showing.screen(store)?;
         Ok(ScreenState { version, screen })
     })
     .await
 }
 
-/// The customer's own consent answer, given on a showing.
+/// The customer's own consent answer, given on a showing; the screen with
+/// it, read in the same turn on the store.
 async fn consent(
     State(t): State<Arc<Tablet>>,
     headers: HeaderMap,
@@ -158,18 +148,22 @@ async fn consent(
     let lang = guard::lang(&headers);
     let Json(answer) = body.map_err(|e| crate::problem::from_json_rejection(&e, lang))?;
     let showing = Arc::clone(&t.showing);
-    let recorded = on_store(&t.shop, &t.turn, lang, move |store| {
-        showing.consent(store, answer.showing, answer.given, &mut SystemIds)
+    let answered = on_store(&t.shop, &t.turn, lang, move |store| {
+        if showing.consent(store, answer.showing, answer.given, &mut SystemIds)?.is_none() {
+            return Ok(None);
+        }
+        let (version, screen) = showing.screen(store)?;
+        Ok(Some(ScreenState { version, screen }))
     })
     .await?;
-    if recorded.is_none() {
-        return Err(Problem::new(
+    match answered {
+        Some(state) => Ok(Json(state).into_response()),
+        None => Err(Problem::new(
             StatusCode::CONFLICT,
             "screen_changed",
             lang.pick("화면이 바뀌었습니다. 다시 눌러 주세요", "the screen has changed; please answer again"),
-        ));
+        )),
     }
-    Ok(Json(read(&t, lang).await?).into_response())
 }
 
 /// Whether `path` (without its leading `/`) may name one of the page's
@@ -238,7 +232,7 @@ pub fn start(
         listen: addr,
         assets,
     });
-    crate::serve(std_listener, router(t), false, key_file, made)
+    crate::serve(std_listener, addr, router(t), false, key_file, made)
 }
 
 /// The address a tablet opens: the page with the key in its fragment.
