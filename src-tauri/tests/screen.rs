@@ -13,7 +13,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::SERIAL;
-use support::counter::{demo_db, identify, launch_on, quick_add, text};
+use support::counter::{consent_of, demo_db, identify, launch_on, quick_add};
 
 #[test]
 #[ignore = "needs a display, tauri-driver and WebKitWebDriver: run by scripts/test.sh under xvfb-run"]
@@ -79,9 +79,7 @@ fn the_customer_sees_their_points_and_savings_and_answers_consent_themselves() {
     s.shot("her-discounts");
 
     // She answers consent herself, on her screen.
-    let consent = |db: &std::path::Path| {
-        text(db, "SELECT CASE marketing_consent WHEN 1 THEN 'yes' ELSE 'no' END FROM customers WHERE name = '김영자'")
-    };
+    let consent = |db: &std::path::Path| consent_of(db, "김영자");
     let before = consent(&app.db);
     let (button, want) = if before == "yes" { ("consent-no", "false") } else { ("consent-yes", "true") };
     let s = &mut app.s;

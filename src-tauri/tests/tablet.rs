@@ -15,7 +15,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::counter::{count, demo_db, identify, launch_on, quick_add, text};
+use support::counter::{consent_of, count, demo_db, identify, launch_on, quick_add};
 use support::{Driver, SERIAL, Session};
 
 const TABLET_PORT: u16 = 4655;
@@ -89,9 +89,7 @@ fn the_owner_allows_a_tablet_and_the_customer_sees_and_answers_there() {
     tablet.shot("tablet-her-discounts");
 
     // She answers on the tablet.
-    let consent = |db: &std::path::Path| {
-        text(db, "SELECT CASE marketing_consent WHEN 1 THEN 'yes' ELSE 'no' END FROM customers WHERE name = '김영자'")
-    };
+    let consent = |db: &std::path::Path| consent_of(db, "김영자");
     let before = consent(&app.db);
     let (button, want) = if before == "yes" { ("consent-no", "false") } else { ("consent-yes", "true") };
     tablet.click(&tablet.find(&format!("[data-testid={button}]")));

@@ -34,6 +34,14 @@ pub fn text(db: &Path, sql: &str) -> String {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// A customer's marketing consent in the database: "yes" or "no".
+pub fn consent_of(db: &Path, name: &str) -> String {
+    text(
+        db,
+        &format!("SELECT CASE marketing_consent WHEN 1 THEN 'yes' ELSE 'no' END FROM customers WHERE name = '{name}'"),
+    )
+}
+
 /// One integer from the database, read while the app runs (read-only).
 pub fn count(db: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
