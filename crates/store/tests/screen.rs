@@ -56,6 +56,17 @@ fn the_owner_allows_a_tablet_screen_at_a_shop_network_address_only() {
     }
     assert_eq!(store.allow_customer_screen_lan(&owner, None, at, &mut ids).unwrap(), None);
     assert_eq!(store.customer_screen_lan().unwrap(), None, "off again");
+
+    // An address written into the file by hand that the owner could not
+    // have allowed (every interface, a public address, nonsense) is not
+    // served.
+    for absurd in ["0.0.0.0:7301", "203.0.113.5:7301", "192.168.0.10:80", "everywhere"] {
+        store
+            .connection()
+            .execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('screen_lan', ?1)", [absurd])
+            .unwrap();
+        assert_eq!(store.customer_screen_lan().unwrap(), None, "{absurd} is not served");
+    }
 }
 
 /// A counter made from another PC's copy of the shop (a hub's snapshot)
